@@ -1,0 +1,89 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Ember.Kernels;
+
+/// <summary><c>x + y</c>.</summary>
+public readonly struct AddOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Invoke(T x, T y) => x + y;
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Add(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z) => TensorPrimitives.Add(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Add(y, x, z);
+}
+
+/// <summary><c>x - y</c>.</summary>
+public readonly struct SubtractOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Invoke(T x, T y) => x - y;
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Subtract(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z) => TensorPrimitives.Subtract(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Subtract(x, y, z);
+}
+
+/// <summary><c>x * y</c>.</summary>
+public readonly struct MultiplyOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Invoke(T x, T y) => x * y;
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Multiply(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z) => TensorPrimitives.Multiply(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Multiply(y, x, z);
+}
+
+/// <summary><c>x / y</c> (integer division truncates; the tensor layer promotes true division to floating point).</summary>
+public readonly struct DivideOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Invoke(T x, T y) => x / y;
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Divide(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z) => TensorPrimitives.Divide(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Divide(x, y, z);
+}
+
+/// <summary><c>max(x, y)</c>, propagating NaN as PyTorch's <c>maximum</c> does.</summary>
+public readonly struct MaximumOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+{
+    /// <inheritdoc/>
+    public static T Invoke(T x, T y) => T.Max(x, y);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Max(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z) => TensorPrimitives.Max(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Max(y, x, z);
+}
+
+/// <summary><c>x ^ y</c> for floating-point types.</summary>
+public readonly struct PowOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public static T Invoke(T x, T y) => T.Pow(x, y);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Pow(x, y, z);
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z)
+    {
+        // Squares and cubes are common (losses, norms); multiplication is exact where Pow is not always.
+        if (y == T.CreateTruncating(2)) TensorPrimitives.Multiply(x, x, z);
+        else if (y == T.One) x.CopyTo(z);
+        else TensorPrimitives.Pow(x, y, z);
+    }
+    /// <inheritdoc/>
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Pow(x, y, z);
+}

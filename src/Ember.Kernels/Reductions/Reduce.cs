@@ -1,0 +1,141 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Ember.Kernels;
+
+/// <summary>
+/// Reductions over the middle axis of a contiguous <c>[outer, n, inner]</c> block, the shape every
+/// reduction along one dimension takes once its input is contiguous. Each output element is accumulated
+/// in a fixed order, so results do not depend on the thread count.
+/// </summary>
+public static class Reduce
+{
+    /// <summary><c>dst[o, i] = Σ_k x[o, k, i]</c>; <paramref name="dst"/> has <c>outer * inner</c> elements.</summary>
+    public static void Sum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T>
+    {
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++) dst[o] = TensorPrimitives.Sum(x.Slice(o * n, n));
+            return;
+        }
+        for (int o = 0; o < outer; o++)
+        {
+            Span<T> d = dst.Slice(o * inner, inner);
+            ReadOnlySpan<T> block = x.Slice(o * n * inner, n * inner);
+            if (n == 0) { d.Clear(); continue; }
+            block[..inner].CopyTo(d);
+            for (int k = 1; k < n; k++) TensorPrimitives.Add(d, block.Slice(k * inner, inner), d);
+        }
+    }
+
+    /// <summary>
+    /// Maximum along the middle axis and the index of its first occurrence (NaN wins, as in PyTorch).
+    /// <paramref name="indices"/> may be empty when only values are wanted.
+    /// </summary>
+    public static void Max<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> values, Span<long> indices)
+        where T : unmanaged, INumber<T>
+    {
+        bool wantIdx = !indices.IsEmpty;
+        for (int o = 0; o < outer; o++)
+        {
+            int b = o * n * inner;
+            for (int i = 0; i < inner; i++)
+            {
+                T best = x[b + i];
+                int bi = 0;
+                if (!T.IsNaN(best))
+                {
+                    for (int k = 1, p = b + inner + i; k < n; k++, p += inner)
+                    {
+                        T v = x[p];
+                        if (v > best || T.IsNaN(v))
+                        {
+                            best = v;
+                            bi = k;
+                            if (T.IsNaN(v)) break;
+                        }
+                    }
+                }
+                values[o * inner + i] = best;
+                if (wantIdx) indices[o * inner + i] = bi;
+            }
+        }
+    }
+
+    /// <summary>Index of the first maximum along the middle axis.</summary>
+    public static void Argmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<long> indices) where T : unmanaged, INumber<T>
+    {
+        T[] scratch = new T[outer * inner];
+        Max(x, outer, n, inner, scratch, indices);
+    }
+}
+
+/// <summary>
+/// Softmax and log-softmax along the middle axis of a contiguous <c>[outer, n, inner]</c> block, computed
+/// stably (the maximum is subtracted first).
+/// </summary>
+public static class SoftmaxKernel
+{
+    /// <summary><c>y = exp(x - max) / Σ exp(x - max)</c> along the middle axis.</summary>
+    public static void Softmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+        => Run(x, outer, n, inner, y, log: false);
+
+    /// <summary><c>y = x - max - log Σ exp(x - max)</c> along the middle axis.</summary>
+    public static void LogSoftmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+        => Run(x, outer, n, inner, y, log: true);
+
+    private static void Run<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0) return;
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                ReadOnlySpan<T> xr = x.Slice(o * n, n);
+                Span<T> yr = y.Slice(o * n, n);
+                T max = TensorPrimitives.Max(xr);
+                TensorPrimitives.Subtract(xr, max, yr);
+                if (log)
+                {
+                    T lse = T.Zero;
+                    for (int k = 0; k < n; k++) lse += T.Exp(yr[k]);
+                    TensorPrimitives.Subtract(yr, T.Log(lse), yr);
+                }
+                else
+                {
+                    TensorPrimitives.Exp(yr, yr);
+                    T sum = TensorPrimitives.Sum(yr);
+                    TensorPrimitives.Divide(yr, sum, yr);
+                }
+            }
+            return;
+        }
+        for (int o = 0; o < outer; o++)
+        {
+            int b = o * n * inner;
+            for (int i = 0; i < inner; i++)
+            {
+                T max = x[b + i];
+                for (int k = 1; k < n; k++) max = T.Max(max, x[b + k * inner + i]);
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++)
+                {
+                    int p = b + k * inner + i;
+                    T e = T.Exp(x[p] - max);
+                    sum += e;
+                    if (!log) y[p] = e;
+                }
+                if (log)
+                {
+                    T lse = T.Log(sum);
+                    for (int k = 0; k < n; k++) { int p = b + k * inner + i; y[p] = x[p] - max - lse; }
+                }
+                else
+                {
+                    for (int k = 0; k < n; k++) y[b + k * inner + i] /= sum;
+                }
+            }
+        }
+    }
+}

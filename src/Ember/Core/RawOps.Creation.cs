@@ -1,0 +1,58 @@
+using System;
+
+namespace Ember.Core;
+
+internal static partial class RawOps
+{
+    /// <summary>A 0-dim tensor holding <paramref name="value"/> converted to <paramref name="dt"/>.</summary>
+    public static RawTensor Scalar(double value, DType dt)
+    {
+        var r = RawTensor.Empty(dt, []);
+        SetFlat(r, 0, value);
+        return r;
+    }
+
+    public static RawTensor Full(int[] shape, double value, DType dt)
+    {
+        var r = RawTensor.Empty(dt, shape);
+        Fill(r, value);
+        return r;
+    }
+
+    /// <summary>Fills a contiguous tensor with <paramref name="value"/>.</summary>
+    public static void Fill(RawTensor r, double value)
+    {
+        switch (r.DType)
+        {
+            case DType.Float32: r.Span<float>().Fill((float)value); break;
+            case DType.Float64: r.Span<double>().Fill(value); break;
+            case DType.Int64: r.Span<long>().Fill((long)value); break;
+            case DType.Int32: r.Span<int>().Fill((int)value); break;
+            case DType.Bool: r.Span<bool>().Fill(value != 0); break;
+        }
+        r.Storage.Version++;
+    }
+
+    public static void SetFlat(RawTensor r, int index, double value)
+    {
+        int p = r.Offset + index;
+        switch (r.DType)
+        {
+            case DType.Float32: r.Data<float>()[p] = (float)value; break;
+            case DType.Float64: r.Data<double>()[p] = value; break;
+            case DType.Int64: r.Data<long>()[p] = (long)value; break;
+            case DType.Int32: r.Data<int>()[p] = (int)value; break;
+            case DType.Bool: r.Data<bool>()[p] = value != 0; break;
+        }
+    }
+
+    public static RawTensor Arange(double start, double end, double step, DType dt)
+    {
+        if (step == 0) throw new ArgumentException("arange: step must be nonzero.");
+        if ((end - start) / step < 0) throw new ArgumentException($"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}.");
+        int n = (int)Math.Ceiling((end - start) / step);
+        var r = RawTensor.Empty(dt, [n]);
+        for (int i = 0; i < n; i++) SetFlat(r, i, start + i * step);
+        return r;
+    }
+}

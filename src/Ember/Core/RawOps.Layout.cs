@@ -1,0 +1,193 @@
+using System;
+using Ember.Kernels;
+
+namespace Ember.Core;
+
+/// <summary>
+/// Graph-free tensor operations. Every method takes and returns <see cref="RawTensor"/>s; the public
+/// <c>Tensor</c> wraps these with autograd nodes. This part: views and copies that change layout.
+/// </summary>
+internal static partial class RawOps
+{
+    public static RawTensor Contiguous(RawTensor a) => a.IsContiguous ? a : Clone(a);
+
+    /// <summary>A new contiguous tensor with the same values.</summary>
+    public static RawTensor Clone(RawTensor a)
+    {
+        var r = RawTensor.Empty(a.DType, (int[])a.Shape.Clone());
+        CopyInto(a, r);
+        return r;
+    }
+
+    /// <summary>Copies the elements of <paramref name="src"/> (any layout) into contiguous <paramref name="dst"/> of the same dtype and element count.</summary>
+    private static void CopyInto(RawTensor src, RawTensor dst)
+    {
+        switch (src.DType)
+        {
+            case DType.Float32: ElementwiseDriver.Copy(src.Data<float>(), src.Offset, src.Strides, dst.Span<float>(), src.Shape); break;
+            case DType.Float64: ElementwiseDriver.Copy(src.Data<double>(), src.Offset, src.Strides, dst.Span<double>(), src.Shape); break;
+            case DType.Int64: ElementwiseDriver.Copy(src.Data<long>(), src.Offset, src.Strides, dst.Span<long>(), src.Shape); break;
+            case DType.Int32: ElementwiseDriver.Copy(src.Data<int>(), src.Offset, src.Strides, dst.Span<int>(), src.Shape); break;
+            case DType.Bool: ElementwiseDriver.Copy(src.Data<bool>(), src.Offset, src.Strides, dst.Span<bool>(), src.Shape); break;
+            default: throw new NotSupportedException(src.DType.ToString());
+        }
+    }
+
+    /// <summary>Writes <paramref name="src"/> (broadcast to <paramref name="dst"/>'s shape, same dtype) into <paramref name="dst"/>, which may be strided.</summary>
+    public static void CopyFrom(RawTensor dst, RawTensor src)
+    {
+        if (src.DType != dst.DType) src = Cast(src, dst.DType);
+        if (!src.Shape.AsSpan().SequenceEqual(dst.Shape)) src = Expand(src, dst.Shape, "copy_");
+        src = Contiguous(src);
+        switch (dst.DType)
+        {
+            case DType.Float32: ElementwiseDriver.Scatter(src.Span<float>(), dst.Data<float>(), dst.Offset, dst.Strides, dst.Shape); break;
+            case DType.Float64: ElementwiseDriver.Scatter(src.Span<double>(), dst.Data<double>(), dst.Offset, dst.Strides, dst.Shape); break;
+            case DType.Int64: ElementwiseDriver.Scatter(src.Span<long>(), dst.Data<long>(), dst.Offset, dst.Strides, dst.Shape); break;
+            case DType.Int32: ElementwiseDriver.Scatter(src.Span<int>(), dst.Data<int>(), dst.Offset, dst.Strides, dst.Shape); break;
+            case DType.Bool: ElementwiseDriver.Scatter(src.Span<bool>(), dst.Data<bool>(), dst.Offset, dst.Strides, dst.Shape); break;
+        }
+        dst.Storage.Version++;
+    }
+
+    /// <summary>A view with a new shape, or null when the strides cannot express it without a copy (ATen's <c>computeStride</c>).</summary>
+    public static RawTensor? TryView(RawTensor a, int[] shape)
+    {
+        if (a.IsContiguous) return a.WithLayout(shape, Shapes.ContiguousStrides(shape), a.Offset);
+        int[]? strides = ComputeViewStrides(a.Shape, a.Strides, shape);
+        return strides is null ? null : a.WithLayout(shape, strides, a.Offset);
+    }
+
+    public static RawTensor View(RawTensor a, ReadOnlySpan<int> requested)
+    {
+        int[] shape = Shapes.InferSize(requested, a.NumEl, "view");
+        return TryView(a, shape) ?? throw new InvalidOperationException(
+            $"view: shape {Shapes.Format(shape)} is not compatible with input of shape {Shapes.Format(a.Shape)} and strides " +
+            $"{Shapes.Format(a.Strides)} (at least one dimension spans across two contiguous subspaces). Use Reshape(...) instead.");
+    }
+
+    public static RawTensor Reshape(RawTensor a, ReadOnlySpan<int> requested)
+    {
+        int[] shape = Shapes.InferSize(requested, a.NumEl, "reshape");
+        return TryView(a, shape) ?? Clone(a).WithLayout(shape, Shapes.ContiguousStrides(shape), 0);
+    }
+
+    private static int[]? ComputeViewStrides(int[] oldShape, int[] oldStrides, int[] newShape)
+    {
+        var newStrides = new int[newShape.Length];
+        if (oldShape.Length == 0) { Array.Fill(newStrides, 1); return newStrides; }
+        int numel = Shapes.NumEl(oldShape);
+        if (numel == 0) return Shapes.ContiguousStrides(newShape);
+        int viewD = newShape.Length - 1;
+        long chunkBaseStride = oldStrides[^1], tensorNumel = 1, viewNumel = 1;
+        for (int tensorD = oldShape.Length - 1; tensorD >= 0; tensorD--)
+        {
+            tensorNumel *= oldShape[tensorD];
+            if (tensorD == 0 || (oldShape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBaseStride))
+            {
+                while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1))
+                {
+                    newStrides[viewD] = (int)(viewNumel * chunkBaseStride);
+                    viewNumel *= newShape[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) return null;
+                if (tensorD > 0)
+                {
+                    chunkBaseStride = oldStrides[tensorD - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? newStrides : null;
+    }
+
+    public static RawTensor Transpose(RawTensor a, int dim0, int dim1)
+    {
+        dim0 = Shapes.WrapDim(dim0, a.Rank, "transpose");
+        dim1 = Shapes.WrapDim(dim1, a.Rank, "transpose");
+        if (a.Rank == 0) return a;
+        var shape = (int[])a.Shape.Clone();
+        var strides = (int[])a.Strides.Clone();
+        (shape[dim0], shape[dim1]) = (shape[dim1], shape[dim0]);
+        (strides[dim0], strides[dim1]) = (strides[dim1], strides[dim0]);
+        return a.WithLayout(shape, strides, a.Offset);
+    }
+
+    public static RawTensor Permute(RawTensor a, ReadOnlySpan<int> dims)
+    {
+        if (dims.Length != a.Rank)
+            throw new ArgumentException($"permute: number of dims don't match: input has {a.Rank} dims, got {dims.Length} ({Shapes.Format(dims)}).");
+        var shape = new int[a.Rank];
+        var strides = new int[a.Rank];
+        Span<bool> seen = stackalloc bool[a.Rank];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            int d = Shapes.WrapDim(dims[i], a.Rank, "permute");
+            if (seen[d]) throw new ArgumentException($"permute: repeated dim {d} in {Shapes.Format(dims)}.");
+            seen[d] = true;
+            shape[i] = a.Shape[d];
+            strides[i] = a.Strides[d];
+        }
+        return a.WithLayout(shape, strides, a.Offset);
+    }
+
+    public static RawTensor Expand(RawTensor a, ReadOnlySpan<int> size, string op = "expand")
+    {
+        if (size.Length < a.Rank)
+            throw new ArgumentException($"{op}: the number of sizes provided ({size.Length}) must be greater or equal to the number of dimensions in the tensor ({a.Rank}); shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
+        int lead = size.Length - a.Rank;
+        var shape = new int[size.Length];
+        var strides = new int[size.Length];
+        for (int i = 0; i < size.Length; i++)
+        {
+            int have = i < lead ? 1 : a.Shape[i - lead];
+            int want = size[i] == -1 ? have : size[i];
+            if (i < lead && size[i] == -1)
+                throw new ArgumentException($"{op}: -1 is not allowed in a leading, non-existing dimension; shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
+            if (have != want && have != 1)
+                throw new ArgumentException($"{op}: the expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton dimension {i}; shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
+            shape[i] = want;
+            strides[i] = i < lead || (have == 1 && want != 1) ? 0 : a.Strides[i - lead];
+        }
+        return a.WithLayout(shape, strides, a.Offset);
+    }
+
+    public static RawTensor Unsqueeze(RawTensor a, int dim)
+    {
+        dim = Shapes.WrapDim(dim, a.Rank + 1, "unsqueeze");
+        var shape = new int[a.Rank + 1];
+        var strides = new int[a.Rank + 1];
+        for (int i = 0, j = 0; i < shape.Length; i++)
+        {
+            if (i == dim)
+            {
+                shape[i] = 1;
+                strides[i] = dim < a.Rank ? a.Shape[dim] * a.Strides[dim] : 1;
+                continue;
+            }
+            shape[i] = a.Shape[j];
+            strides[i] = a.Strides[j++];
+        }
+        return a.WithLayout(shape, strides, a.Offset);
+    }
+
+    /// <summary>Removes dimension <paramref name="dim"/> if it has size 1, or every size-1 dimension when <paramref name="dim"/> is null.</summary>
+    public static RawTensor Squeeze(RawTensor a, int? dim)
+    {
+        int d0 = dim is int d ? Shapes.WrapDim(d, a.Rank, "squeeze") : -1;
+        if (d0 >= 0 && (a.Rank == 0 || a.Shape[d0] != 1)) return a;
+        int keep = 0;
+        for (int i = 0; i < a.Rank; i++) if (!(a.Shape[i] == 1 && (d0 < 0 || i == d0))) keep++;
+        var shape = new int[keep];
+        var strides = new int[keep];
+        for (int i = 0, j = 0; i < a.Rank; i++)
+        {
+            if (a.Shape[i] == 1 && (d0 < 0 || i == d0)) continue;
+            shape[j] = a.Shape[i];
+            strides[j++] = a.Strides[i];
+        }
+        return a.WithLayout(shape, strides, a.Offset);
+    }
+}

@@ -1,0 +1,100 @@
+using System;
+using Ember.Kernels;
+
+namespace Ember.Core;
+
+internal static partial class RawOps
+{
+    /// <summary>
+    /// Describes a 2-D operand to GEMM without copying: row-major (<c>trans = false</c>) or a transposed
+    /// row-major matrix (<c>trans = true</c>, e.g. a <c>.T</c> view). Other layouts are made contiguous.
+    /// </summary>
+    private static (RawTensor T, bool Trans, int Ld) GemmOperand(RawTensor a)
+    {
+        int rows = a.Shape[0], cols = a.Shape[1];
+        if (a.Strides[1] == 1 && (a.Strides[0] >= Math.Max(cols, 1) || rows == 1)) return (a, false, Math.Max(a.Strides[0], Math.Max(cols, 1)));
+        if (a.Strides[0] == 1 && (a.Strides[1] >= Math.Max(rows, 1) || cols == 1)) return (a, true, Math.Max(a.Strides[1], Math.Max(rows, 1)));
+        var c = Clone(a);
+        return (c, false, Math.Max(cols, 1));
+    }
+
+    private static void CheckMatmulTypes(RawTensor a, RawTensor b, string op)
+    {
+        if (a.DType != b.DType)
+            throw new ArgumentException($"{op}: expected both operands to have the same dtype, but got {a.DType.TorchName()} {Shapes.Format(a.Shape)} and {b.DType.TorchName()} {Shapes.Format(b.Shape)}; convert one with .To(...).");
+        if (!a.DType.IsFloatingPoint())
+            throw new NotSupportedException($"{op}: matrix products need floating-point tensors, got {a.DType.TorchName()}; convert with .To(DType.Float32).");
+    }
+
+    /// <summary><c>out = beta * bias + alpha * (a @ b)</c> for 2-D <paramref name="a"/> <c>[m, k]</c> and <paramref name="b"/> <c>[k, n]</c>; <paramref name="bias"/> broadcasts to <c>[m, n]</c> or is null.</summary>
+    public static RawTensor Addmm(RawTensor? bias, RawTensor a, RawTensor b, double beta, double alpha, string op)
+    {
+        if (a.Rank != 2 || b.Rank != 2)
+            throw new ArgumentException($"{op}: expected 2-D matrices, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
+        if (a.Shape[1] != b.Shape[0])
+            throw new ArgumentException($"{op}: mat1 and mat2 shapes cannot be multiplied ({a.Shape[0]}x{a.Shape[1]} and {b.Shape[0]}x{b.Shape[1]}).");
+        CheckMatmulTypes(a, b, op);
+        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
+        var r = RawTensor.Empty(a.DType, [m, n]);
+        double gemmBeta = 0;
+        if (bias is not null && beta != 0)
+        {
+            if (bias.DType != a.DType)
+                throw new ArgumentException($"{op}: bias dtype {bias.DType.TorchName()} does not match matrix dtype {a.DType.TorchName()}.");
+            Shapes.Broadcast(bias.Shape, r.Shape, op);
+            CopyFrom(r, bias);
+            gemmBeta = beta;
+        }
+        var (ta, transA, lda) = GemmOperand(a);
+        var (tb, transB, ldb) = GemmOperand(b);
+        if (m == 0 || n == 0) return r;
+        if (k == 0)
+        {
+            if (gemmBeta == 0) Fill(r, 0); else if (gemmBeta != 1) r = Mul(r, Scalar(gemmBeta, r.DType));
+            return r;
+        }
+        if (a.DType == DType.Float32)
+            Gemm.Sgemm(transA, transB, m, n, k, (float)alpha, ta.Data<float>().AsSpan(ta.Offset), lda,
+                tb.Data<float>().AsSpan(tb.Offset), ldb, (float)gemmBeta, r.Span<float>(), n);
+        else
+            Gemm.Dgemm(transA, transB, m, n, k, alpha, ta.Data<double>().AsSpan(ta.Offset), lda,
+                tb.Data<double>().AsSpan(tb.Offset), ldb, gemmBeta, r.Span<double>(), n);
+        return r;
+    }
+
+    public static RawTensor Mm(RawTensor a, RawTensor b) => Addmm(null, a, b, 0, 1, "mm");
+
+    /// <summary>
+    /// Negative log-likelihood of class-index targets: <c>-input[i, target[i]]</c>, reduced.
+    /// <paramref name="input"/> is <c>[N, C]</c> log-probabilities, <paramref name="target"/> <c>[N]</c> int32/int64.
+    /// Rows whose target equals <paramref name="ignoreIndex"/> contribute nothing and are not counted by the mean.
+    /// </summary>
+    public static RawTensor NllLoss(RawTensor input, RawTensor target, Reduction reduction, long ignoreIndex)
+    {
+        int nRows = input.Shape[0], c = input.Shape[1];
+        var t = Cast(Contiguous(target), DType.Int64);
+        var x = Contiguous(input);
+        ReadOnlySpan<long> ts = t.Span<long>();
+        var losses = new double[nRows];
+        double total = 0;
+        int counted = 0;
+        for (int i = 0; i < nRows; i++)
+        {
+            long k = ts[i];
+            if (k == ignoreIndex) continue;
+            if (k < 0 || k >= c)
+                throw new ArgumentOutOfRangeException(nameof(target), $"nll_loss: target {k} at position {i} is out of bounds for {c} classes (expected 0 <= target < {c}).");
+            double v = -(x.DType == DType.Float32 ? x.Span<float>()[i * c + (int)k] : x.Span<double>()[i * c + (int)k]);
+            losses[i] = v;
+            total += v;
+            counted++;
+        }
+        RawTensor result = reduction switch
+        {
+            Reduction.None => RawTensor.FromArray(losses, [nRows]),
+            Reduction.Sum => RawTensor.FromArray(new[] { total }, []),
+            _ => RawTensor.FromArray(new[] { total / counted }, []),
+        };
+        return Cast(result, input.DType);
+    }
+}

@@ -1,0 +1,155 @@
+using System;
+using System.Numerics.Tensors;
+using Ember.Kernels;
+
+namespace Ember.Core;
+
+internal static partial class RawOps
+{
+    /// <summary>Splits <paramref name="shape"/> around <paramref name="dim"/> into the <c>[outer, n, inner]</c> block the reduction kernels take.</summary>
+    private static (int Outer, int N, int Inner) Block(int[] shape, int dim)
+    {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < dim; i++) outer *= shape[i];
+        for (int i = dim + 1; i < shape.Length; i++) inner *= shape[i];
+        return (outer, shape.Length == 0 ? 1 : shape[dim], inner);
+    }
+
+    private static int[] ReducedShape(int[] shape, int dim, bool keepDim)
+    {
+        if (shape.Length == 0) return [];
+        if (keepDim) { var s = (int[])shape.Clone(); s[dim] = 1; return s; }
+        var r = new int[shape.Length - 1];
+        for (int i = 0, j = 0; i < shape.Length; i++) if (i != dim) r[j++] = shape[i];
+        return r;
+    }
+
+    /// <summary>Sum of all elements as a 0-dim tensor; integers and bools sum to int64, as in PyTorch.</summary>
+    public static RawTensor SumAll(RawTensor a)
+    {
+        if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
+        a = Contiguous(a);
+        var r = RawTensor.Empty(a.DType, []);
+        switch (a.DType)
+        {
+            case DType.Float32: r.Span<float>()[0] = TensorPrimitives.Sum<float>(a.Span<float>()); break;
+            case DType.Float64: r.Span<double>()[0] = TensorPrimitives.Sum<double>(a.Span<double>()); break;
+            default: r.Span<long>()[0] = TensorPrimitives.Sum<long>(a.Span<long>()); break;
+        }
+        return r;
+    }
+
+    public static RawTensor Sum(RawTensor a, int dim, bool keepDim)
+    {
+        dim = Shapes.WrapDim(dim, a.Rank, "sum");
+        if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
+        a = Contiguous(a);
+        var (outer, n, inner) = Block(a.Shape, dim);
+        var r = RawTensor.Empty(a.DType, ReducedShape(a.Shape, dim, keepDim));
+        switch (a.DType)
+        {
+            case DType.Float32: Reduce.Sum(a.Span<float>(), outer, n, inner, r.Span<float>()); break;
+            case DType.Float64: Reduce.Sum(a.Span<double>(), outer, n, inner, r.Span<double>()); break;
+            default: Reduce.Sum(a.Span<long>(), outer, n, inner, r.Span<long>()); break;
+        }
+        return r;
+    }
+
+    /// <summary>Sums a gradient of a broadcast result back to <paramref name="shape"/> (leading dims and size-1 dims).</summary>
+    public static RawTensor SumToShape(RawTensor g, ReadOnlySpan<int> shape)
+    {
+        if (g.Shape.AsSpan().SequenceEqual(shape)) return g;
+        int lead = g.Rank - shape.Length;
+        if (lead < 0)
+            throw new InvalidOperationException($"sum_to_size: gradient of shape {Shapes.Format(g.Shape)} cannot be reduced to {Shapes.Format(shape)}.");
+        RawTensor r = g;
+        for (int i = g.Rank - 1; i >= lead; i--)
+            if (shape[i - lead] == 1 && g.Shape[i] != 1) r = Sum(r, i, keepDim: true);
+        for (int i = 0; i < lead; i++) r = Sum(r, 0, keepDim: false);
+        if (!r.Shape.AsSpan().SequenceEqual(shape))
+            throw new InvalidOperationException($"sum_to_size: gradient of shape {Shapes.Format(g.Shape)} cannot be reduced to {Shapes.Format(shape)}.");
+        return r;
+    }
+
+    /// <summary>Maximum over all elements (NaN propagates).</summary>
+    public static RawTensor MaxAll(RawTensor a)
+    {
+        if (a.NumEl == 0) throw new ArgumentException("max(): expected a non-empty tensor; max of an empty tensor is undefined (use Max(dim) on a non-empty dim).");
+        var flat = Reshape(a, [a.NumEl]);
+        var (values, _) = MaxDim(flat, 0, keepDim: false, wantIndices: false);
+        return values;
+    }
+
+    /// <summary>Maximum along a dim with the index of its first occurrence.</summary>
+    public static (RawTensor Values, RawTensor? Indices) MaxDim(RawTensor a, int dim, bool keepDim, bool wantIndices = true)
+    {
+        dim = Shapes.WrapDim(dim, a.Rank, "max");
+        if (a.Rank > 0 && a.Shape[dim] == 0)
+            throw new ArgumentException($"max(): cannot reduce over dimension {dim} of size 0 (input shape {Shapes.Format(a.Shape)}).");
+        if (a.DType == DType.Bool) a = Cast(a, DType.Int32);
+        a = Contiguous(a);
+        var (outer, n, inner) = Block(a.Shape, dim);
+        int[] shape = ReducedShape(a.Shape, dim, keepDim);
+        var values = RawTensor.Empty(a.DType, shape);
+        RawTensor? idx = wantIndices ? RawTensor.Empty(DType.Int64, (int[])shape.Clone()) : null;
+        Span<long> ix = idx is null ? default : idx.Span<long>();
+        switch (a.DType)
+        {
+            case DType.Float32: Reduce.Max(a.Span<float>(), outer, n, inner, values.Span<float>(), ix); break;
+            case DType.Float64: Reduce.Max(a.Span<double>(), outer, n, inner, values.Span<double>(), ix); break;
+            case DType.Int32: Reduce.Max(a.Span<int>(), outer, n, inner, values.Span<int>(), ix); break;
+            case DType.Int64: Reduce.Max(a.Span<long>(), outer, n, inner, values.Span<long>(), ix); break;
+        }
+        return (values, idx);
+    }
+
+    public static RawTensor Argmax(RawTensor a, int? dim, bool keepDim)
+    {
+        if (dim is null) return MaxDim(Reshape(a, [a.NumEl]), 0, false).Indices!;
+        return MaxDim(a, dim.Value, keepDim).Indices!;
+    }
+
+    public static RawTensor Softmax(RawTensor a, int dim, bool log)
+    {
+        string op = log ? "log_softmax" : "softmax";
+        dim = Shapes.WrapDim(dim, a.Rank, op);
+        if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
+        a = Contiguous(a);
+        var (outer, n, inner) = Block(a.Shape, dim);
+        var r = RawTensor.Empty(a.DType, (int[])a.Shape.Clone());
+        if (a.DType == DType.Float32)
+        {
+            if (log) SoftmaxKernel.LogSoftmax(a.Span<float>(), outer, n, inner, r.Span<float>());
+            else SoftmaxKernel.Softmax(a.Span<float>(), outer, n, inner, r.Span<float>());
+        }
+        else
+        {
+            if (log) SoftmaxKernel.LogSoftmax(a.Span<double>(), outer, n, inner, r.Span<double>());
+            else SoftmaxKernel.Softmax(a.Span<double>(), outer, n, inner, r.Span<double>());
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// A tensor of <paramref name="shape"/> and <paramref name="dt"/> holding one at <c>indices</c> along <paramref name="dim"/>
+    /// and zero elsewhere (<paramref name="indices"/> has <paramref name="shape"/> with <paramref name="dim"/> of size 1).
+    /// Rows whose index equals <paramref name="skipIndex"/> stay zero. Used by backward passes that route a gradient to selected entries.
+    /// </summary>
+    public static RawTensor OneHotAlong(RawTensor indices, int[] shape, int dim, DType dt, long skipIndex = long.MinValue)
+    {
+        var (outer, n, inner) = Block(shape, dim);
+        var ix = Cast(Contiguous(indices), DType.Int64);
+        var mask = new double[outer * n * inner];
+        ReadOnlySpan<long> src = ix.Span<long>();
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                long k = src[o * inner + i];
+                if (k == skipIndex) continue;
+                if (k < 0 || k >= n)
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"index {k} is out of bounds for dimension {dim} with size {n}.");
+                mask[(o * n + k) * inner + i] = 1;
+            }
+        return Cast(RawTensor.FromArray(mask, (int[])shape.Clone()), dt);
+    }
+}

@@ -1,0 +1,77 @@
+using System;
+
+namespace Ember.Core;
+
+/// <summary>
+/// The graph-free core of a tensor: storage, shape, strides (in elements) and offset. Views share storage
+/// (and so its version counter). Immutable apart from the storage contents.
+/// </summary>
+internal sealed class RawTensor
+{
+    public readonly Storage Storage;
+    public readonly int[] Shape;
+    public readonly int[] Strides;
+    public readonly int Offset;
+    public readonly int NumEl;
+    public readonly bool IsContiguous;
+
+    public RawTensor(Storage storage, int[] shape, int[] strides, int offset)
+    {
+        Storage = storage;
+        Shape = shape;
+        Strides = strides;
+        Offset = offset;
+        NumEl = Shapes.NumEl(shape);
+        IsContiguous = Shapes.IsContiguous(shape, strides);
+    }
+
+    public RawTensor(Storage storage, int[] shape) : this(storage, shape, Shapes.ContiguousStrides(shape), 0) { }
+
+    public DType DType => Storage.DType;
+    public int Rank => Shape.Length;
+
+    public T[] Data<T>() => ((Storage<T>)Storage).Data;
+
+    /// <summary>The contiguous elements of this tensor; only valid when <see cref="IsContiguous"/>.</summary>
+    public Span<T> Span<T>() => new(Data<T>(), Offset, NumEl);
+
+    public static RawTensor Empty(DType dtype, int[] shape)
+    {
+        int n = Shapes.NumEl(shape);
+        Storage s = dtype switch
+        {
+            DType.Float32 => Storage<float>.Uninitialized(n),
+            DType.Float64 => Storage<double>.Uninitialized(n),
+            DType.Int64 => Storage<long>.Uninitialized(n),
+            DType.Int32 => Storage<int>.Uninitialized(n),
+            DType.Bool => Storage<bool>.Uninitialized(n),
+            _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+        };
+        return new RawTensor(s, shape);
+    }
+
+    public static RawTensor FromArray<T>(T[] data, int[] shape) => new(new Storage<T>(data), shape);
+
+    public RawTensor WithLayout(int[] shape, int[] strides, int offset) => new(Storage, shape, strides, offset);
+
+    /// <summary>Reads element <paramref name="flat"/> (row-major logical index) as a double; for printing and tests.</summary>
+    public double GetAsDouble(int flat)
+    {
+        int p = Offset;
+        for (int d = Rank - 1; d >= 0; d--)
+        {
+            int i = flat % Shape[d];
+            flat /= Shape[d];
+            p += i * Strides[d];
+        }
+        return Storage switch
+        {
+            Storage<float> f => f.Data[p],
+            Storage<double> f => f.Data[p],
+            Storage<long> f => f.Data[p],
+            Storage<int> f => f.Data[p],
+            Storage<bool> f => f.Data[p] ? 1 : 0,
+            _ => throw new InvalidOperationException(),
+        };
+    }
+}

@@ -1,0 +1,98 @@
+using System;
+
+namespace Ember;
+
+/// <summary>Element types of a tensor. <see cref="Float32"/> is the default, as in PyTorch.</summary>
+public enum DType
+{
+    /// <summary>Boolean (<c>torch.bool</c>), stored as <see cref="bool"/>.</summary>
+    Bool,
+    /// <summary>32-bit signed integer (<c>torch.int32</c>).</summary>
+    Int32,
+    /// <summary>64-bit signed integer (<c>torch.int64</c>, PyTorch's default integer type).</summary>
+    Int64,
+    /// <summary>32-bit floating point (<c>torch.float32</c>), the default.</summary>
+    Float32,
+    /// <summary>64-bit floating point (<c>torch.float64</c>).</summary>
+    Float64,
+}
+
+/// <summary>Facts about <see cref="DType"/> values and PyTorch's type-promotion rules.</summary>
+public static class DTypes
+{
+    /// <summary>The default floating-point type (<see cref="DType.Float32"/>).</summary>
+    public const DType DefaultFloat = DType.Float32;
+
+    /// <summary>Whether the type is floating point.</summary>
+    public static bool IsFloatingPoint(this DType dtype) => dtype is DType.Float32 or DType.Float64;
+
+    /// <summary>Whether the type is a signed or unsigned integer type (not <see cref="DType.Bool"/>).</summary>
+    public static bool IsInteger(this DType dtype) => dtype is DType.Int32 or DType.Int64;
+
+    /// <summary>PyTorch's name for the type, e.g. <c>torch.float32</c>.</summary>
+    public static string TorchName(this DType dtype) => dtype switch
+    {
+        DType.Bool => "torch.bool",
+        DType.Int32 => "torch.int32",
+        DType.Int64 => "torch.int64",
+        DType.Float32 => "torch.float32",
+        DType.Float64 => "torch.float64",
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+
+    /// <summary>Size of one element in bytes.</summary>
+    public static int ElementSize(this DType dtype) => dtype switch
+    {
+        DType.Bool => 1,
+        DType.Int32 or DType.Float32 => 4,
+        DType.Int64 or DType.Float64 => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+
+    /// <summary>The CLR element type that stores values of this dtype.</summary>
+    public static Type ClrType(this DType dtype) => dtype switch
+    {
+        DType.Bool => typeof(bool),
+        DType.Int32 => typeof(int),
+        DType.Int64 => typeof(long),
+        DType.Float32 => typeof(float),
+        DType.Float64 => typeof(double),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+
+    /// <summary>The dtype stored as CLR type <typeparamref name="T"/>.</summary>
+    public static DType Of<T>() =>
+        typeof(T) == typeof(float) ? DType.Float32 :
+        typeof(T) == typeof(double) ? DType.Float64 :
+        typeof(T) == typeof(long) ? DType.Int64 :
+        typeof(T) == typeof(int) ? DType.Int32 :
+        typeof(T) == typeof(bool) ? DType.Bool :
+        throw new NotSupportedException($"No Ember dtype stores elements of type {typeof(T).Name}.");
+
+    private static int Category(DType d) => d == DType.Bool ? 0 : d.IsInteger() ? 1 : 2;
+
+    /// <summary>
+    /// The wider of two types (<c>torch.promote_types</c>): bool &lt; int32 &lt; int64 &lt; float32 &lt; float64.
+    /// </summary>
+    public static DType Promote(DType a, DType b) => (DType)Math.Max((int)a, (int)b);
+
+    /// <summary>
+    /// PyTorch's result type for a binary op. Operands with dimensions outrank zero-dimensional tensors, which
+    /// outrank plain C# numbers; a lower-ranked operand only decides the type when it is of a higher category
+    /// (bool &lt; integer &lt; floating). A floating C# number turns an integer tensor into the default float type.
+    /// </summary>
+    internal static DType ResultType(DType a, bool aIsZeroDim, DType b, bool bIsZeroDim)
+    {
+        if (aIsZeroDim == bIsZeroDim) return Promote(a, b);
+        (DType hi, DType lo) = aIsZeroDim ? (b, a) : (a, b);
+        return Category(lo) > Category(hi) ? lo : hi;
+    }
+
+    /// <summary>Result type of a tensor combined with a C# number (a "wrapped number" in PyTorch's terms).</summary>
+    internal static DType ResultTypeWithScalar(DType tensor, bool scalarIsFloating)
+    {
+        if (scalarIsFloating && !tensor.IsFloatingPoint()) return DefaultFloat;
+        if (!scalarIsFloating && tensor == DType.Bool) return DType.Int64;
+        return tensor;
+    }
+}

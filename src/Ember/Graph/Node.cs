@@ -1,0 +1,127 @@
+using System;
+using System.Collections.Generic;
+using Ember.Core;
+
+namespace Ember.Graph;
+
+/// <summary>An edge of the backward graph: the gradient function to call and which of its inputs this is.</summary>
+/// <param name="Function">The next node, or null when that input needs no gradient (PyTorch's <c>(None, 0)</c>).</param>
+/// <param name="InputNr">Which input of <paramref name="Function"/> receives the gradient.</param>
+public readonly record struct Edge(Node? Function, int InputNr)
+{
+    /// <inheritdoc/>
+    public override string ToString() => Function is null ? "(None, 0)" : $"({Function.Name}, {InputNr})";
+}
+
+/// <summary>
+/// A node of the backward graph (PyTorch's <c>grad_fn</c>): it turns the gradient of an op's output into
+/// gradients of the op's inputs, which flow along <see cref="NextFunctions"/>. Each differentiable op has one
+/// sealed subclass holding its forward wiring and its backward formula side by side.
+/// </summary>
+public abstract class Node
+{
+    private static long s_sequence;
+    private Edge[] _next = [];
+    private int[][] _inputShapes = [];
+    private DType[] _inputDTypes = [];
+    private List<SavedTensor>? _saved;
+    private bool _released;
+
+    /// <summary>Creation order; later nodes run first when several are ready (as in PyTorch).</summary>
+    internal readonly long SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
+
+    /// <summary>PyTorch 1.13's name for this node, e.g. <c>AddmmBackward0</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Where the gradients of this node's inputs go, one edge per input, in the op's argument order.</summary>
+    public IReadOnlyList<Edge> NextFunctions => _next;
+
+    /// <summary>Whether input <paramref name="i"/> needs a gradient (its edge leads somewhere).</summary>
+    protected bool NeedsInputGrad(int i) => _next[i].Function is not null;
+
+    internal int NumInputs => _next.Length;
+    internal Edge NextEdge(int i) => _next[i];
+    internal int[] InputShape(int i) => _inputShapes[i];
+    internal DType InputDType(int i) => _inputDTypes[i];
+
+    /// <summary>Records the inputs of the forward op: their gradient edges and the shape/dtype their gradients must have.</summary>
+    internal void SetInputs(Tensor? a, Tensor? b = null, Tensor? c = null, int count = -1)
+    {
+        int n = count >= 0 ? count : c is not null ? 3 : b is not null ? 2 : 1;
+        _next = new Edge[n];
+        _inputShapes = new int[n][];
+        _inputDTypes = new DType[n];
+        if (n > 0) Set(0, a);
+        if (n > 1) Set(1, b);
+        if (n > 2) Set(2, c);
+    }
+
+    private void Set(int i, Tensor? t)
+    {
+        if (t is null) { _inputShapes[i] = []; return; }
+        _next[i] = t.GradientEdge();
+        _inputShapes[i] = t.Raw.Shape;
+        _inputDTypes[i] = t.DType;
+    }
+
+    /// <summary>Keeps a tensor for the backward pass; it is released by <c>Backward()</c> unless the graph is retained.</summary>
+    internal SavedTensor Save(Tensor t)
+    {
+        var s = new SavedTensor(t);
+        (_saved ??= []).Add(s);
+        return s;
+    }
+
+    /// <summary>Reads a saved tensor, checking that it was neither released nor modified in place since it was saved.</summary>
+    internal Tensor Unpack(SavedTensor s)
+    {
+        if (_released || s.Tensor is null)
+            throw new InvalidOperationException(
+                $"Trying to backward through the graph a second time (or to access saved tensors after they have been freed) at {Name}. " +
+                "Saved intermediate values are freed when you call Backward() or Autograd.Grad(). Recompute the forward pass, " +
+                "or pass retainGraph: true to the first Backward() if you need to backward through the same graph again.");
+        if (s.Tensor.Raw.Storage.Version != s.Version)
+            throw new InvalidOperationException(
+                $"One of the variables needed for gradient computation has been modified by an in-place operation: " +
+                $"[{s.Tensor.DType.TorchName()} {Shapes.Format(s.Tensor.Raw.Shape)}], the input or output of {Name}, is at version " +
+                $"{s.Tensor.Raw.Storage.Version}; expected version {s.Version} instead. Avoid modifying it in place before Backward(), or clone it first.");
+        return s.Tensor;
+    }
+
+    /// <summary>Frees the saved tensors (called by the engine after this node ran, unless the graph is retained).</summary>
+    internal void ReleaseVariables()
+    {
+        if (_saved is null) return;
+        _released = true;
+        foreach (var s in _saved) s.Tensor = null;
+    }
+
+    /// <summary>Computes the gradients of the inputs from the gradients of the outputs (one per output; this node's outputs are single unless stated).</summary>
+    /// <returns>One gradient per input edge; null where none is needed.</returns>
+    internal abstract Tensor?[] Apply(Tensor?[] gradOutputs);
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>A node of an op with one differentiable output.</summary>
+public abstract class UnaryOutputNode : Node
+{
+    internal sealed override Tensor?[] Apply(Tensor?[] gradOutputs) => Backward(gradOutputs[0]!);
+
+    /// <summary>The backward formula: input gradients from the output gradient <paramref name="grad"/>.</summary>
+    internal abstract Tensor?[] Backward(Tensor grad);
+}
+
+/// <summary>A tensor saved by a node for its backward pass, with the storage version it had when saved.</summary>
+internal sealed class SavedTensor
+{
+    public Tensor? Tensor;
+    public readonly int Version;
+
+    public SavedTensor(Tensor t)
+    {
+        Tensor = t;
+        Version = t.Raw.Storage.Version;
+    }
+}

@@ -1,0 +1,217 @@
+using System;
+using Ember.Core;
+using Ember.Graph;
+
+namespace Ember
+{
+    public partial class Tensor
+    {
+        /// <summary>Sum of all elements (0-dim). Integers sum to int64.</summary>
+        public Tensor Sum() => SumBackward.Apply(this, null, false);
+        /// <summary>Sum along <paramref name="dim"/>.</summary>
+        public Tensor Sum(int dim, bool keepDim = false) => SumBackward.Apply(this, dim, keepDim);
+        /// <summary>Mean of all elements (0-dim); floating-point tensors only.</summary>
+        public Tensor Mean() => MeanBackward.Apply(this, null, false);
+        /// <summary>Mean along <paramref name="dim"/>.</summary>
+        public Tensor Mean(int dim, bool keepDim = false) => MeanBackward.Apply(this, dim, keepDim);
+        /// <summary>Maximum of all elements (0-dim).</summary>
+        public Tensor Max() => MaxBackward1.Apply(this);
+        /// <summary>Maximum along <paramref name="dim"/> and the index of its first occurrence.</summary>
+        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => MaxBackward0.Apply(this, dim, keepDim);
+        /// <summary>Index of the maximum over the flattened tensor (0-dim int64).</summary>
+        public Tensor Argmax() => new(RawOps.Argmax(Raw, null, false));
+        /// <summary>Indices of the maxima along <paramref name="dim"/> (int64).</summary>
+        public Tensor Argmax(int dim, bool keepDim = false) => new(RawOps.Argmax(Raw, dim, keepDim));
+        /// <summary>Softmax along <paramref name="dim"/>: <c>exp(x) / Σ exp(x)</c>, computed stably.</summary>
+        public Tensor Softmax(int dim) => SoftmaxBackward0.Apply(this, dim);
+        /// <summary>Log-softmax along <paramref name="dim"/>: <c>x - log Σ exp(x)</c>, computed stably.</summary>
+        public Tensor LogSoftmax(int dim) => LogSoftmaxBackward0.Apply(this, dim);
+
+        /// <summary>Element-wise <c>==</c> (bool result). Tensors have no <c>==</c> operator: it would break <c>x == null</c>.</summary>
+        public Tensor Eq(Tensor other) => new(RawOps.Eq(Raw, other.Raw));
+        /// <summary>Element-wise <c>== value</c>.</summary>
+        public Tensor Eq(double value) => new(RawOps.Eq(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));
+        /// <summary>Element-wise <c>&lt;</c>.</summary>
+        public Tensor Lt(Tensor other) => new(RawOps.Lt(Raw, other.Raw));
+        /// <summary>Element-wise <c>&lt; value</c>.</summary>
+        public Tensor Lt(double value) => new(RawOps.Lt(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));
+        /// <summary>Element-wise <c>&gt;</c>.</summary>
+        public Tensor Gt(Tensor other) => new(RawOps.Gt(Raw, other.Raw));
+        /// <summary>Element-wise <c>&gt; value</c>.</summary>
+        public Tensor Gt(double value) => new(RawOps.Gt(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));
+        /// <summary>Element-wise <c>&lt;</c> (bool tensor).</summary>
+        public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);
+        /// <summary>Element-wise <c>&gt;</c> (bool tensor).</summary>
+        public static Tensor operator >(Tensor a, Tensor b) => a.Gt(b);
+        /// <summary>Element-wise <c>&lt; value</c> (bool tensor).</summary>
+        public static Tensor operator <(Tensor a, double b) => a.Lt(b);
+        /// <summary>Element-wise <c>&gt; value</c> (bool tensor).</summary>
+        public static Tensor operator >(Tensor a, double b) => a.Gt(b);
+    }
+}
+
+namespace Ember.Graph
+{
+    /// <summary>
+    /// z = Σ a over all elements (SumBackward0) or along a dim (SumBackward1); dL/da = grad broadcast back to a's shape.
+    /// </summary>
+    internal sealed class SumBackward : UnaryOutputNode
+    {
+        private int? _dim;
+        private bool _keepDim;
+        public override string Name => _dim is null ? "SumBackward0" : "SumBackward1";
+
+        public static Tensor Apply(Tensor a, int? dim, bool keepDim)
+        {
+            var raw = dim is int d ? RawOps.Sum(a.Raw, d, keepDim) : RawOps.SumAll(a.Raw);
+            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
+            var node = new SumBackward { _dim = dim is int dd ? Shapes.WrapDim(dd, a.Dim, "sum") : null, _keepDim = keepDim };
+            node.SetInputs(a);
+            return new Tensor(raw, node);
+        }
+
+        internal override Tensor?[] Backward(Tensor grad) => [ExpandBack(grad, InputShape(0), _dim, _keepDim)];
+
+        /// <summary>Broadcasts the gradient of a reduction back to the input's shape.</summary>
+        internal static Tensor ExpandBack(Tensor grad, int[] inputShape, int? dim, bool keepDim)
+        {
+            if (inputShape.Length == 0) return grad;
+            if (dim is int d && !keepDim) grad = grad.Unsqueeze(d);
+            return grad.Expand(inputShape);
+        }
+    }
+
+    /// <summary>z = mean of a (all: MeanBackward0, along a dim: MeanBackward1); dL/da = grad / n broadcast back.</summary>
+    internal sealed class MeanBackward : UnaryOutputNode
+    {
+        private int? _dim;
+        private bool _keepDim;
+        private int _count;
+        public override string Name => _dim is null ? "MeanBackward0" : "MeanBackward1";
+
+        public static Tensor Apply(Tensor a, int? dim, bool keepDim)
+        {
+            if (!a.DType.IsFloatingPoint())
+                throw new ArgumentException($"mean: could not infer output dtype; input dtype must be floating point, got {a.DType.TorchName()}. Convert with .To(DType.Float32).");
+            int? wd = dim is int d ? Shapes.WrapDim(d, a.Dim, "mean") : null;
+            int count = wd is int w ? (a.Dim == 0 ? 1 : a.Raw.Shape[w]) : a.NumEl;
+            var sum = wd is int ww ? RawOps.Sum(a.Raw, ww, keepDim) : RawOps.SumAll(a.Raw);
+            var raw = RawOps.Div(sum, RawOps.Scalar(count, sum.DType));
+            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
+            var node = new MeanBackward { _dim = wd, _keepDim = keepDim, _count = count };
+            node.SetInputs(a);
+            return new Tensor(raw, node);
+        }
+
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [SumBackward.ExpandBack(grad / (double)_count, InputShape(0), _dim, _keepDim)];
+    }
+
+    /// <summary>z = max over all elements; dL/da = grad shared evenly among the elements equal to the max.</summary>
+    internal sealed class MaxBackward1 : UnaryOutputNode
+    {
+        private SavedTensor? _a, _z;
+        public override string Name => "MaxBackward1";
+
+        public static Tensor Apply(Tensor a)
+        {
+            var raw = RawOps.MaxAll(a.Raw);
+            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
+            var node = new MaxBackward1();
+            node.SetInputs(a);
+            node._a = node.Save(a);
+            var z = new Tensor(raw, node);
+            node._z = node.Save(z);
+            return z;
+        }
+
+        internal override Tensor?[] Backward(Tensor grad)
+        {
+            Tensor a = Unpack(_a!), z = Unpack(_z!);
+            var mask = RawOps.Cast(RawOps.Eq(a.Raw, z.Raw), grad.DType);
+            var count = RawOps.SumAll(mask);
+            return [grad * new Tensor(RawOps.Div(mask, count))];
+        }
+    }
+
+    /// <summary>z = max along a dim (values; indices are not differentiable); dL/da = grad routed to the argmax positions.</summary>
+    internal sealed class MaxBackward0 : UnaryOutputNode
+    {
+        private RawTensor? _indices;
+        private int _dim;
+        private bool _keepDim;
+        public override string Name => "MaxBackward0";
+
+        public static (Tensor, Tensor) Apply(Tensor a, int dim, bool keepDim)
+        {
+            var (values, indices) = RawOps.MaxDim(a.Raw, dim, keepDim);
+            var idx = new Tensor(indices!);
+            if (!Autograd.ShouldRecord(a)) return (new Tensor(values), idx);
+            int wd = Shapes.WrapDim(dim, a.Dim, "max");
+            var node = new MaxBackward0 { _dim = wd, _keepDim = keepDim, _indices = keepDim ? indices : RawOps.Unsqueeze(indices!, wd) };
+            node.SetInputs(a);
+            return (new Tensor(values, node), idx);
+        }
+
+        internal override Tensor?[] Backward(Tensor grad)
+        {
+            int[] shape = InputShape(0);
+            if (shape.Length == 0) return [grad];
+            var mask = new Tensor(RawOps.OneHotAlong(_indices!, shape, _dim, grad.DType));
+            Tensor g = _keepDim ? grad : grad.Unsqueeze(_dim);
+            return [g * mask];
+        }
+    }
+
+    /// <summary>z = softmax(a) along dim; dL/da = z * (grad - Σ(grad * z)).</summary>
+    internal sealed class SoftmaxBackward0 : UnaryOutputNode
+    {
+        private SavedTensor? _z;
+        private int _dim;
+        public override string Name => "SoftmaxBackward0";
+
+        public static Tensor Apply(Tensor a, int dim)
+        {
+            var raw = RawOps.Softmax(a.Raw, dim, log: false);
+            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
+            var node = new SoftmaxBackward0 { _dim = Shapes.WrapDim(dim, a.Dim, "softmax") };
+            node.SetInputs(a);
+            var z = new Tensor(raw, node);
+            node._z = node.Save(z);
+            return z;
+        }
+
+        internal override Tensor?[] Backward(Tensor grad)
+        {
+            Tensor z = Unpack(_z!);
+            if (z.Dim == 0) return [grad * 0.0];
+            return [z * (grad - (grad * z).Sum(_dim, keepDim: true))];
+        }
+    }
+
+    /// <summary>z = log_softmax(a) along dim; dL/da = grad - exp(z) * Σ grad.</summary>
+    internal sealed class LogSoftmaxBackward0 : UnaryOutputNode
+    {
+        private SavedTensor? _z;
+        private int _dim;
+        public override string Name => "LogSoftmaxBackward0";
+
+        public static Tensor Apply(Tensor a, int dim)
+        {
+            var raw = RawOps.Softmax(a.Raw, dim, log: true);
+            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
+            var node = new LogSoftmaxBackward0 { _dim = Shapes.WrapDim(dim, a.Dim, "log_softmax") };
+            node.SetInputs(a);
+            var z = new Tensor(raw, node);
+            node._z = node.Save(z);
+            return z;
+        }
+
+        internal override Tensor?[] Backward(Tensor grad)
+        {
+            Tensor z = Unpack(_z!);
+            if (z.Dim == 0) return [grad * 0.0];
+            return [grad - z.Exp() * grad.Sum(_dim, keepDim: true)];
+        }
+    }
+}

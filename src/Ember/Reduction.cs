@@ -1,0 +1,12 @@
+namespace Ember;
+
+/// <summary>How a loss reduces its per-element values (PyTorch's <c>reduction=</c>).</summary>
+public enum Reduction
+{
+    /// <summary>The average over elements (PyTorch's default, <c>'mean'</c>).</summary>
+    Mean,
+    /// <summary>The sum over elements (<c>'sum'</c>).</summary>
+    Sum,
+    /// <summary>No reduction: one value per element or sample (<c>'none'</c>).</summary>
+    None,
+}

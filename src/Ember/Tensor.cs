@@ -1,0 +1,144 @@
+using System;
+using Ember.Core;
+using Ember.Graph;
+
+namespace Ember;
+
+/// <summary>
+/// An n-dimensional array with a dtype, shape, strides and device, that records the operations applied to
+/// it so gradients can flow back (<see cref="Backward(bool, bool)"/>). Tensors are ordinary managed objects: no
+/// disposal, no scopes. Views (<see cref="View"/>, <see cref="T"/>, <see cref="Transpose"/>, ...) share storage.
+/// </summary>
+public partial class Tensor
+{
+    private bool _requiresGrad;
+    private AccumulateGrad? _gradAccumulator;
+
+    internal Tensor(RawTensor raw) => Raw = raw;
+
+    internal Tensor(RawTensor raw, Node gradFn) : this(raw) => GradFn = gradFn;
+
+    /// <summary>The graph-free core: storage, shape, strides, offset.</summary>
+    internal RawTensor Raw { get; private set; }
+
+    /// <summary>The element type.</summary>
+    public DType DType => Raw.DType;
+
+    /// <summary>Where the storage lives (always the CPU for now).</summary>
+    public Device Device => Device.Cpu;
+
+    /// <summary>The size of each dimension (PyTorch's <c>shape</c>).</summary>
+    public ReadOnlySpan<int> Shape => Raw.Shape;
+
+    /// <summary>The step in elements between neighbours along each dimension.</summary>
+    public ReadOnlySpan<int> Strides => Raw.Strides;
+
+    /// <summary>Number of dimensions (PyTorch's <c>dim()</c>).</summary>
+    public int Dim => Raw.Rank;
+
+    /// <summary>Number of elements (PyTorch's <c>numel()</c>).</summary>
+    public int NumEl => Raw.NumEl;
+
+    /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => Raw.Shape[Shapes.WrapDim(dim, Raw.Rank, "size")];
+
+    /// <summary>Whether the elements are laid out densely in row-major order.</summary>
+    public bool IsContiguous => Raw.IsContiguous;
+
+    /// <summary>The node that created this tensor, or null for leaves (PyTorch's <c>grad_fn</c>).</summary>
+    public Node? GradFn { get; private set; }
+
+    /// <summary>True for tensors not produced by a recorded op: user-created tensors and parameters.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(bool, bool)"/>; null until then or after <c>ZeroGrad()</c>.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>
+    /// Whether gradients flow to this tensor. Settable on leaves only; for other tensors it is true when they were
+    /// computed from a tensor that requires grad with grad mode on.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad || GradFn is not null;
+        set
+        {
+            if (GradFn is not null)
+                throw new InvalidOperationException(
+                    $"RequiresGrad can only be changed on leaf tensors; this tensor was produced by {GradFn.Name}. " +
+                    "To use a computed tensor as a new leaf, call Detach() and set RequiresGrad on the result.");
+            if (value && !DType.IsFloatingPoint())
+                throw new InvalidOperationException(
+                    $"Only tensors of floating-point dtype can require gradients, but this tensor is {DType.TorchName()}; convert with .To(DType.Float32) first.");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor (PyTorch's <c>requires_grad_()</c>).</summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>The edge a node uses to send this tensor its gradient.</summary>
+    internal Edge GradientEdge()
+    {
+        if (GradFn is not null) return new Edge(GradFn, 0);
+        if (_requiresGrad) return new Edge(_gradAccumulator ??= new AccumulateGrad(this), 0);
+        return default;
+    }
+
+    /// <summary>Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into their <see cref="Grad"/>.</summary>
+    /// <param name="retainGraph">Keep the saved tensors so the graph can be backpropagated through again.</param>
+    /// <param name="createGraph">Record the backward pass itself, for higher-order derivatives.</param>
+    public void Backward(bool retainGraph = false, bool createGraph = false) => Engine.Backward(this, null, retainGraph || createGraph, createGraph);
+
+    /// <summary>Backpropagates <paramref name="gradient"/> (same shape as this tensor) through the graph.</summary>
+    public void Backward(Tensor gradient, bool retainGraph = false, bool createGraph = false) => Engine.Backward(this, gradient, retainGraph || createGraph, createGraph);
+
+    /// <summary>A tensor sharing this one's storage but cut from the graph (a leaf with <c>RequiresGrad = false</c>).</summary>
+    public Tensor Detach() => new(Raw);
+
+    /// <summary>A contiguous copy with no graph history.</summary>
+    internal Tensor DetachedCopy() => new(RawOps.Clone(Raw));
+
+    /// <summary>Adds <paramref name="g"/> into this tensor's storage without recording anything (gradient accumulation).</summary>
+    internal void AddInPlaceRaw(Tensor g)
+    {
+        var sum = RawOps.Add(Raw, g.Raw.DType == DType ? g.Raw : RawOps.Cast(g.Raw, DType));
+        RawOps.CopyFrom(Raw, sum);
+    }
+
+    /// <summary>Replaces the contents with <paramref name="src"/>'s (broadcast and cast as needed), without recording a node.</summary>
+    internal void CopyRaw(Tensor src) => RawOps.CopyFrom(Raw, src.Raw);
+
+    /// <summary>Version counter of the storage: bumped by every in-place write.</summary>
+    public int Version => Raw.Storage.Version;
+
+    /// <summary>The single value of a one-element tensor (PyTorch's <c>item()</c>).</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        if (Raw.NumEl != 1)
+            throw new InvalidOperationException($"Item: a tensor with {Raw.NumEl} elements (shape {Shapes.Format(Raw.Shape)}) cannot be converted to a scalar; only one-element tensors can.");
+        var c = RawOps.Contiguous(RawOps.Cast(Raw, DTypes.Of<T>()));
+        return c.Span<T>()[0];
+    }
+
+    /// <summary>The elements in row-major order, converted to <typeparamref name="T"/>.</summary>
+    public T[] ToArray<T>() where T : unmanaged
+    {
+        var c = RawOps.Contiguous(RawOps.Cast(Raw, DTypes.Of<T>()));
+        return c.Span<T>().ToArray();
+    }
+
+    /// <summary>The elements of a 2-D tensor as a rectangular array.</summary>
+    public T[,] ToArray2D<T>() where T : unmanaged
+    {
+        if (Dim != 2) throw new InvalidOperationException($"ToArray2D: expected a 2-D tensor, got shape {Shapes.Format(Raw.Shape)}.");
+        T[] flat = ToArray<T>();
+        var r = new T[Raw.Shape[0], Raw.Shape[1]];
+        Buffer.BlockCopy(flat, 0, r, 0, flat.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        return r;
+    }
+}
