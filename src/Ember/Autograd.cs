@@ -8,7 +8,7 @@ namespace Ember;
 /// Grad mode is per thread and scopes nest: <c>using (Autograd.NoGrad()) { ... }</c>.
 /// (The graph types live in <c>Ember.Graph</c>: a namespace cannot share this class's name.)
 /// </summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic] private static bool t_gradDisabled;
 

@@ -133,7 +133,7 @@ namespace Ember.Graph
             var tl = RawOps.Cast(RawOps.Contiguous(t), DType.Int64).Span<long>();
             foreach (long k in tl) if (k != ignoreIndex) count++;
             var node = new NllLossBackward0 { _target = t, _reduction = reduction, _ignoreIndex = ignoreIndex, _count = count };
-            node.SetInputs(input, target);
+            node.SetInputs(input);
             return new Tensor(raw, node);
         }
 
@@ -149,7 +149,7 @@ namespace Ember.Graph
                 _ => grad / (double)Math.Max(_count, 1),
             };
             Tensor gi = -(mask * g);
-            return [shape.Length == 1 ? gi.Reshape(shape) : gi, null];
+            return [shape.Length == 1 ? gi.Reshape(shape) : gi];
         }
     }
 

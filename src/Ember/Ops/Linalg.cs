@@ -22,7 +22,7 @@ namespace Ember
                 return DotBackward0.Apply(this, other);
             }
             if (da == 2 && db == 1) return MvBackward0.Apply(this, other);
-            if (da == 1 && db == 2) return MmBackward0.Apply(Unsqueeze(0), other).Squeeze(0);
+            if (da == 1 && db == 2) return SqueezeBackward.Apply(MmBackward0.Apply(Unsqueeze(0), other), 0, "SqueezeBackward3");
             if (da == 2 && db == 2) return MmBackward0.Apply(this, other);
             throw new NotSupportedException($"matmul: batched products (shapes {Shapes.Format(Raw.Shape)} and {Shapes.Format(other.Raw.Shape)}) are not supported yet; use 1-D or 2-D operands.");
         }

@@ -188,14 +188,17 @@ namespace Ember.Graph
     /// <summary>z = a without size-1 dims (all: SqueezeBackward0; one: SqueezeBackward1); dL/da = grad reshaped back.</summary>
     internal sealed class SqueezeBackward : UnaryOutputNode
     {
-        private bool _oneDim;
-        public override string Name => _oneDim ? "SqueezeBackward1" : "SqueezeBackward0";
+        private string _name = "SqueezeBackward0";
+        public override string Name => _name;
 
-        public static Tensor Apply(Tensor a, int? dim)
+        /// <param name="a">The input.</param>
+        /// <param name="dim">The dim to squeeze, or null for all size-1 dims.</param>
+        /// <param name="name">PyTorch records the in-place squeeze inside matmul as SqueezeBackward3.</param>
+        public static Tensor Apply(Tensor a, int? dim, string? name = null)
         {
             var raw = RawOps.Squeeze(a.Raw, dim);
             if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new SqueezeBackward { _oneDim = dim.HasValue };
+            var node = new SqueezeBackward { _name = name ?? (dim.HasValue ? "SqueezeBackward1" : "SqueezeBackward0") };
             node.SetInputs(a);
             return new Tensor(raw, node);
         }
