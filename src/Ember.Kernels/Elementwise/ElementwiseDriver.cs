@@ -16,6 +16,7 @@ public static class ElementwiseDriver
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
+        if (Layout.Product(shape) == 0) return;
         Span<int> sh = stackalloc int[rank + 1], sx = stackalloc int[rank + 1], sd = stackalloc int[rank + 1];
         FillContiguous(shape, sh, sd);
         xStrides.CopyTo(sx);
@@ -42,6 +43,7 @@ public static class ElementwiseDriver
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
+        if (Layout.Product(shape) == 0) return;
         Span<int> sh = stackalloc int[rank + 1], sx = stackalloc int[rank + 1], sy = stackalloc int[rank + 1];
         shape.CopyTo(sh);
         xStrides.CopyTo(sx);
@@ -72,6 +74,7 @@ public static class ElementwiseDriver
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
+        if (Layout.Product(shape) == 0) return;
         Span<int> sh = stackalloc int[rank + 1], sx = stackalloc int[rank + 1], sd = stackalloc int[rank + 1];
         FillContiguous(shape, sh, sd);
         xStrides.CopyTo(sx);
@@ -97,6 +100,7 @@ public static class ElementwiseDriver
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
+        if (Layout.Product(shape) == 0) return;
         Span<int> sh = stackalloc int[rank + 1], sx = stackalloc int[rank + 1], sy = stackalloc int[rank + 1];
         shape.CopyTo(sh);
         xStrides.CopyTo(sx);
@@ -125,6 +129,7 @@ public static class ElementwiseDriver
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
+        if (Layout.Product(shape) == 0) return;
         Span<int> sh = stackalloc int[rank + 1], sd = stackalloc int[rank + 1], ss = stackalloc int[rank + 1];
         FillContiguous(shape, sh, ss);
         dstStrides.CopyTo(sd);
