@@ -59,7 +59,7 @@ public static partial class Autograd
                     failures++;
                     break;
                 }
-                var onehot = RawOps.Full((int[])y.Raw.Shape.Clone(), 0, y.DType);
+                var onehot = RawOps.Full(y.Raw.Shape, 0, y.DType);
                 RawOps.SetFlat(onehot, j, 1);
                 y.Backward(new Tensor(onehot));
                 double[] g = x.Grad is null ? new double[nIn] : x.Grad.ToArray<double>();

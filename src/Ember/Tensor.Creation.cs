@@ -13,7 +13,7 @@ public partial class Tensor
     }
 
     private static Tensor FromCopy<T>(T[] data, int[] shape, bool requiresGrad) =>
-        Leaf(RawTensor.FromArray((T[])data.Clone(), shape), requiresGrad);
+        Leaf(RawTensor.FromArray(data.AsSpan().ToArray(), shape), requiresGrad);
 
     private static Tensor From2D<T>(T[,] data, bool requiresGrad)
     {

@@ -139,3 +139,41 @@ public static class SoftmaxKernel
         }
     }
 }
+
+/// <summary>Fused backward passes of activations: one pass over the elements instead of a chain of tensor ops.</summary>
+public static class ActivationBackward
+{
+    /// <summary><c>dx = y &gt; 0 ? dy : 0</c> (PyTorch's <c>threshold_backward</c> on the ReLU output <paramref name="y"/>).</summary>
+    public static void Relu<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
+    }
+
+    /// <summary>Log-softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = dy - exp(y) · Σ dy</c>.</summary>
+    public static void LogSoftmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * n * inner + i;
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++) sum += dy[b + k * inner];
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dx[p] = dy[p] - T.Exp(y[p]) * sum; }
+            }
+    }
+
+    /// <summary>Softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = y · (dy - Σ dy·y)</c>.</summary>
+    public static void Softmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * n * inner + i;
+                T dot = T.Zero;
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dot += dy[p] * y[p]; }
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dx[p] = y[p] * (dy[p] - dot); }
+            }
+    }
+}

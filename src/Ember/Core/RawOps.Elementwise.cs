@@ -50,7 +50,7 @@ internal static partial class RawOps
         where TF : IUnaryOperator<float> where TD : IUnaryOperator<double>
         where TI : IUnaryOperator<int> where TL : IUnaryOperator<long>
     {
-        var r = RawTensor.Empty(a.DType, (int[])a.Shape.Clone());
+        var r = RawTensor.Empty(a.DType, a.Shape);
         switch (a.DType)
         {
             case DType.Float32: ElementwiseDriver.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Span<float>(), a.Shape); break;
@@ -67,7 +67,7 @@ internal static partial class RawOps
         where TF : IUnaryOperator<float> where TD : IUnaryOperator<double>
     {
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
-        var r = RawTensor.Empty(a.DType, (int[])a.Shape.Clone());
+        var r = RawTensor.Empty(a.DType, a.Shape);
         if (a.DType == DType.Float32) ElementwiseDriver.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Span<float>(), a.Shape);
         else ElementwiseDriver.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Span<double>(), a.Shape);
         return r;
@@ -102,7 +102,7 @@ internal static partial class RawOps
     public static RawTensor Cast(RawTensor a, DType dt)
     {
         if (a.DType == dt) return a;
-        var r = RawTensor.Empty(dt, (int[])a.Shape.Clone());
+        var r = RawTensor.Empty(dt, a.Shape);
         switch (a.DType)
         {
             case DType.Float32: CastFrom(a.Data<float>(), a, r); break;

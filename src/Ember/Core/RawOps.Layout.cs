@@ -14,7 +14,7 @@ internal static partial class RawOps
     /// <summary>A new contiguous tensor with the same values.</summary>
     public static RawTensor Clone(RawTensor a)
     {
-        var r = RawTensor.Empty(a.DType, (int[])a.Shape.Clone());
+        var r = RawTensor.Empty(a.DType, a.Shape);
         CopyInto(a, r);
         return r;
     }
@@ -108,8 +108,8 @@ internal static partial class RawOps
         dim0 = Shapes.WrapDim(dim0, a.Rank, "transpose");
         dim1 = Shapes.WrapDim(dim1, a.Rank, "transpose");
         if (a.Rank == 0) return a;
-        var shape = (int[])a.Shape.Clone();
-        var strides = (int[])a.Strides.Clone();
+        var shape = a.Shape.AsSpan().ToArray();
+        var strides = a.Strides.AsSpan().ToArray();
         (shape[dim0], shape[dim1]) = (shape[dim1], shape[dim0]);
         (strides[dim0], strides[dim1]) = (strides[dim1], strides[dim0]);
         return a.WithLayout(shape, strides, a.Offset);

@@ -71,30 +71,37 @@ internal static partial class RawOps
     /// </summary>
     public static RawTensor NllLoss(RawTensor input, RawTensor target, Reduction reduction, long ignoreIndex)
     {
-        int nRows = input.Shape[0], c = input.Shape[1];
         var t = Cast(Contiguous(target), DType.Int64);
         var x = Contiguous(input);
-        ReadOnlySpan<long> ts = t.Span<long>();
-        var losses = new double[nRows];
+        int[] shape = reduction == Reduction.None ? [input.Shape[0]] : [];
+        var r = RawTensor.Empty(input.DType, shape);
+        if (input.DType == DType.Float32) NllLossCore(x.Span<float>(), t.Span<long>(), input.Shape[1], reduction, ignoreIndex, r.Span<float>());
+        else NllLossCore(x.Span<double>(), t.Span<long>(), input.Shape[1], reduction, ignoreIndex, r.Span<double>());
+        return r;
+    }
+
+    private static void NllLossCore<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> target, int c, Reduction reduction, long ignoreIndex, Span<T> result)
+        where T : System.Numerics.IFloatingPointIeee754<T>
+    {
         double total = 0;
         int counted = 0;
-        for (int i = 0; i < nRows; i++)
+        for (int i = 0; i < target.Length; i++)
         {
-            long k = ts[i];
-            if (k == ignoreIndex) continue;
+            long k = target[i];
+            if (k == ignoreIndex)
+            {
+                if (reduction == Reduction.None) result[i] = T.Zero;
+                continue;
+            }
             if (k < 0 || k >= c)
                 throw new ArgumentOutOfRangeException(nameof(target), $"nll_loss: target {k} at position {i} is out of bounds for {c} classes (expected 0 <= target < {c}).");
-            double v = -(x.DType == DType.Float32 ? x.Span<float>()[i * c + (int)k] : x.Span<double>()[i * c + (int)k]);
-            losses[i] = v;
-            total += v;
+            T v = -x[i * c + (int)k];
+            if (reduction == Reduction.None) result[i] = v;
+            total += double.CreateTruncating(v);
             counted++;
         }
-        RawTensor result = reduction switch
-        {
-            Reduction.None => RawTensor.FromArray(losses, [nRows]),
-            Reduction.Sum => RawTensor.FromArray(new[] { total }, []),
-            _ => RawTensor.FromArray(new[] { total / counted }, []),
-        };
-        return Cast(result, input.DType);
+        if (reduction == Reduction.Sum) result[0] = T.CreateTruncating(total);
+        // The mean over zero counted rows is NaN, as in PyTorch.
+        else if (reduction == Reduction.Mean) result[0] = T.CreateTruncating(total / counted);
     }
 }

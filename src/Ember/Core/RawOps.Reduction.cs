@@ -18,7 +18,7 @@ internal static partial class RawOps
     private static int[] ReducedShape(int[] shape, int dim, bool keepDim)
     {
         if (shape.Length == 0) return [];
-        if (keepDim) { var s = (int[])shape.Clone(); s[dim] = 1; return s; }
+        if (keepDim) { var s = shape.AsSpan().ToArray(); s[dim] = 1; return s; }
         var r = new int[shape.Length - 1];
         for (int i = 0, j = 0; i < shape.Length; i++) if (i != dim) r[j++] = shape[i];
         return r;
@@ -91,7 +91,7 @@ internal static partial class RawOps
         var (outer, n, inner) = Block(a.Shape, dim);
         int[] shape = ReducedShape(a.Shape, dim, keepDim);
         var values = RawTensor.Empty(a.DType, shape);
-        RawTensor? idx = wantIndices ? RawTensor.Empty(DType.Int64, (int[])shape.Clone()) : null;
+        RawTensor? idx = wantIndices ? RawTensor.Empty(DType.Int64, shape) : null;
         Span<long> ix = idx is null ? default : idx.Span<long>();
         switch (a.DType)
         {
@@ -116,7 +116,7 @@ internal static partial class RawOps
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
         a = Contiguous(a);
         var (outer, n, inner) = Block(a.Shape, dim);
-        var r = RawTensor.Empty(a.DType, (int[])a.Shape.Clone());
+        var r = RawTensor.Empty(a.DType, a.Shape);
         if (a.DType == DType.Float32)
         {
             if (log) SoftmaxKernel.LogSoftmax(a.Span<float>(), outer, n, inner, r.Span<float>());
@@ -139,17 +139,27 @@ internal static partial class RawOps
     {
         var (outer, n, inner) = Block(shape, dim);
         var ix = Cast(Contiguous(indices), DType.Int64);
-        var mask = new double[outer * n * inner];
-        ReadOnlySpan<long> src = ix.Span<long>();
+        var r = Full(shape, 0, dt);
+        switch (dt)
+        {
+            case DType.Float32: MarkOnes(r.Span<float>(), ix.Span<long>(), outer, n, inner, dim, skipIndex); break;
+            case DType.Float64: MarkOnes(r.Span<double>(), ix.Span<long>(), outer, n, inner, dim, skipIndex); break;
+            default: throw new NotSupportedException($"one-hot masks are built in floating point, not {dt.TorchName()}.");
+        }
+        return r;
+    }
+
+    private static void MarkOnes<T>(Span<T> dst, ReadOnlySpan<long> src, int outer, int n, int inner, int dim, long skipIndex)
+        where T : System.Numerics.INumberBase<T>
+    {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
                 long k = src[o * inner + i];
                 if (k == skipIndex) continue;
                 if (k < 0 || k >= n)
-                    throw new ArgumentOutOfRangeException(nameof(indices), $"index {k} is out of bounds for dimension {dim} with size {n}.");
-                mask[(o * n + k) * inner + i] = 1;
+                    throw new ArgumentOutOfRangeException(nameof(src), $"index {k} is out of bounds for dimension {dim} with size {n}.");
+                dst[(o * n + (int)k) * inner + i] = T.One;
             }
-        return Cast(RawTensor.FromArray(mask, (int[])shape.Clone()), dt);
     }
 }

@@ -1,3 +1,4 @@
+// Shape arrays are immutable once a RawTensor owns them, so tensors of equal shape may share one array.
 using System;
 
 namespace Ember.Core;

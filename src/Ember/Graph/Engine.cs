@@ -36,7 +36,7 @@ internal static class Engine
     private static void Run(Edge rootEdge, Tensor rootGrad, bool retainGraph, bool createGraph)
     {
         // 1. Dependency counts over the reachable graph.
-        var deps = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
+        var deps = new Dictionary<Node, int>(32, ReferenceEqualityComparer.Instance);
         var stack = new Stack<Node>();
         Node rootNode = rootEdge.Function!;
         deps[rootNode] = 0;
@@ -54,7 +54,7 @@ internal static class Engine
         }
 
         // 2. Kahn's algorithm; among ready nodes the most recently created runs first.
-        var buffers = new Dictionary<Node, Tensor?[]>(ReferenceEqualityComparer.Instance);
+        var buffers = new Dictionary<Node, Tensor?[]>(32, ReferenceEqualityComparer.Instance);
         var ready = new PriorityQueue<Node, long>();
         buffers[rootNode] = Accumulate(null, rootEdge.InputNr, 1, rootGrad);
         ready.Enqueue(rootNode, -rootNode.SequenceNr);

@@ -141,6 +141,12 @@ namespace Ember.Graph
         {
             int[] shape = InputShape(0);
             int[] shape2 = shape.Length == 1 ? [1, shape[0]] : shape;
+            if (!Autograd.IsGradEnabled)
+            {
+                double scale = _reduction == Reduction.Mean ? 1.0 / Math.Max(_count, 1) : 1.0;
+                var gi = RawOps.NllLossBackward(grad.Raw, _target!, shape2, InputDType(0), scale, _ignoreIndex);
+                return [new Tensor(shape.Length == 1 ? RawOps.Reshape(gi, shape) : gi)];
+            }
             var mask = new Tensor(RawOps.OneHotAlong(RawOps.Unsqueeze(_target!, 1), shape2, 1, grad.DType, _ignoreIndex));
             Tensor g = _reduction switch
             {
@@ -148,8 +154,8 @@ namespace Ember.Graph
                 Reduction.Sum => grad,
                 _ => grad / (double)Math.Max(_count, 1),
             };
-            Tensor gi = -(mask * g);
-            return [shape.Length == 1 ? gi.Reshape(shape) : gi];
+            Tensor recorded = -(mask * g);
+            return [shape.Length == 1 ? recorded.Reshape(shape) : recorded];
         }
     }
 

@@ -185,6 +185,7 @@ namespace Ember.Graph
         {
             Tensor z = Unpack(_z!);
             if (z.Dim == 0) return [grad * 0.0];
+            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: false))];
             return [z * (grad - (grad * z).Sum(_dim, keepDim: true))];
         }
     }
@@ -211,6 +212,7 @@ namespace Ember.Graph
         {
             Tensor z = Unpack(_z!);
             if (z.Dim == 0) return [grad * 0.0];
+            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: true))];
             return [grad - z.Exp() * grad.Sum(_dim, keepDim: true)];
         }
     }

@@ -100,8 +100,9 @@ namespace Ember.Graph
 
         internal override Tensor?[] Backward(Tensor grad)
         {
-            // The mask is a constant of the graph: the second derivative of relu is zero almost everywhere.
             Tensor z = Unpack(_z!);
+            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.ReluBackward(grad.Raw, z.Raw))];
+            // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost everywhere).
             var mask = new Tensor(RawOps.Cast(RawOps.Gt(z.Raw, RawOps.Scalar(0, z.DType)), grad.DType));
             return [grad * mask];
         }

@@ -63,11 +63,11 @@ public sealed class Adam : Optimizer
                 var data = DataOf(p);
                 if (!_state.TryGetValue(p, out var s))
                 {
-                    int[] shape = (int[])p.Raw.Shape.Clone();
+                    int[] shape = p.Raw.Shape;
                     s = new State { ExpAvg = RawOps.Full(shape, 0, p.DType), ExpAvgSq = RawOps.Full(shape, 0, p.DType) };
                     _state[p] = s;
                 }
-                if (o.Amsgrad) s.MaxExpAvgSq ??= RawOps.Full((int[])p.Raw.Shape.Clone(), 0, p.DType);
+                if (o.Amsgrad) s.MaxExpAvgSq ??= RawOps.Full(p.Raw.Shape, 0, p.DType);
                 s.Step++;
                 if (p.DType == DType.Float32)
                     OptimizerKernels.Adam(data.Span<float>(), g.Span<float>(), s.ExpAvg.Span<float>(), s.ExpAvgSq.Span<float>(),

@@ -57,7 +57,7 @@ public sealed class SGD : Optimizer
                 RawTensor buf = default!;
                 if (o.Momentum != 0 && !_momentum.TryGetValue(p, out buf!))
                 {
-                    buf = RawTensor.Empty(p.DType, (int[])p.Raw.Shape.Clone());
+                    buf = RawTensor.Empty(p.DType, p.Raw.Shape);
                     _momentum[p] = buf;
                     first = true;
                 }
