@@ -36,7 +36,7 @@ internal static class Engine
     private static void Run(Edge rootEdge, Tensor rootGrad, bool retainGraph, bool createGraph)
     {
         // 1. Dependency counts over the reachable graph.
-        var deps = new Dictionary<Node, int>(32, ReferenceEqualityComparer.Instance);
+        var deps = new Dictionary<Node, int>(32, NodeIdentity.Instance);
         var stack = new Stack<Node>();
         Node rootNode = rootEdge.Function!;
         deps[rootNode] = 0;
@@ -54,7 +54,7 @@ internal static class Engine
         }
 
         // 2. Kahn's algorithm; among ready nodes the most recently created runs first.
-        var buffers = new Dictionary<Node, Tensor?[]>(32, ReferenceEqualityComparer.Instance);
+        var buffers = new Dictionary<Node, Tensor?[]>(32, NodeIdentity.Instance);
         var ready = new PriorityQueue<Node, long>();
         buffers[rootNode] = Accumulate(null, rootEdge.InputNr, 1, rootGrad);
         ready.Enqueue(rootNode, -rootNode.SequenceNr);
@@ -107,5 +107,13 @@ internal static class Engine
         DType dt = node.InputDType(i);
         if (g.DType != dt) g = g.To(dt);
         return g;
+    }
+
+    /// <summary>Reference identity hashed by creation number: nodes are new every step, and the runtime's identity hash is slow on first use.</summary>
+    private sealed class NodeIdentity : IEqualityComparer<Node>
+    {
+        public static readonly NodeIdentity Instance = new();
+        public bool Equals(Node? x, Node? y) => ReferenceEquals(x, y);
+        public int GetHashCode(Node n) => (int)n.SequenceNr ^ (int)(n.SequenceNr >> 32);
     }
 }
