@@ -13,11 +13,12 @@ namespace Ember.Tests;
 /// </summary>
 public class OpGoldenTests
 {
-    private static readonly JsonElement s_cases = Golden.Load("ops.json").GetProperty("cases");
+    private static readonly JsonElement[] s_cases = new[] { "ops.json", "ops_math.json" }
+        .SelectMany(f => Golden.Load(f).GetProperty("cases").EnumerateArray()).ToArray();
 
-    public static IEnumerable<object[]> CaseNames() => s_cases.EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
+    public static IEnumerable<object[]> CaseNames() => s_cases.Select(c => new object[] { c.GetProperty("name").GetString()! });
 
-    private static JsonElement Case(string name) => s_cases.EnumerateArray().First(c => c.GetProperty("name").GetString() == name);
+    private static JsonElement Case(string name) => s_cases.First(c => c.GetProperty("name").GetString() == name);
 
     /// <summary>Runs a golden case's op on Ember tensors.</summary>
     internal static Tensor Run(JsonElement c, Tensor[] x)
@@ -65,6 +66,29 @@ public class OpGoldenTests
             "cross_entropy" => F.CrossEntropy(x[0], x[1], Red()),
             "mse_loss" => F.MseLoss(x[0], x[1], Red()),
             "eq" => x[0].Eq(x[1]),
+            "abs" => x[0].Abs(),
+            "log1p" => x[0].Log1p(),
+            "expm1" => x[0].Expm1(),
+            "sin" => x[0].Sin(),
+            "cos" => x[0].Cos(),
+            "erf" => x[0].Erf(),
+            "square" => x[0].Square(),
+            "sign" => x[0].Sign(),
+            "round" => x[0].Round(),
+            "floor" => x[0].Floor(),
+            "ceil" => x[0].Ceil(),
+            "rsqrt" => x[0].Rsqrt(),
+            "clamp" => x[0].Clamp(args.GetProperty("min").ValueKind == JsonValueKind.Null ? null : Arg("min"),
+                                  args.GetProperty("max").ValueKind == JsonValueKind.Null ? null : Arg("max")),
+            "maximum" => x[0].Maximum(x[1]),
+            "minimum" => x[0].Minimum(x[1]),
+            "atan2" => x[0].Atan2(x[1]),
+            "gelu" => F.GELU(x[0], args.GetProperty("approximate").GetString()!),
+            "silu" => F.SiLU(x[0]),
+            "softplus" => F.Softplus(x[0], Arg("beta"), Arg("threshold")),
+            "leaky_relu" => F.LeakyReLU(x[0], Arg("slope")),
+            "elu" => F.ELU(x[0], Arg("alpha")),
+            "hardtanh" => F.Hardtanh(x[0], Arg("min"), Arg("max")),
             "lt" => x[0] < x[1],
             "gt" => x[0] > x[1],
             var op => throw new NotSupportedException(op),

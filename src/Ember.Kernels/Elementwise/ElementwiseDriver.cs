@@ -182,3 +182,24 @@ public static class ElementwiseDriver
         }
     }
 }
+
+/// <summary>The driver for operators with runtime parameters.</summary>
+public static class ParametricDriver
+{
+    /// <summary><c>dst[i] = TOp(x[i], a, b)</c> over a strided input; <paramref name="dst"/> is contiguous.</summary>
+    public static void Unary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides, Span<T> dst, ReadOnlySpan<int> shape, T a, T b)
+        where TOp : IParametricOperator<T>
+    {
+        int n = (int)Layout.Product(shape);
+        if (n == 0) return;
+        if (Layout.IsContiguous(shape, xStrides))
+        {
+            ReadOnlySpan<T> src = x.Slice(xOffset, n);
+            for (int i = 0; i < n; i++) dst[i] = TOp.Invoke(src[i], a, b);
+            return;
+        }
+        // Gather into dst first, then transform in place.
+        ElementwiseDriver.Copy(x, xOffset, xStrides, dst, shape);
+        for (int i = 0; i < n; i++) dst[i] = TOp.Invoke(dst[i], a, b);
+    }
+}

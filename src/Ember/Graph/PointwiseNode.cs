@@ -1,0 +1,42 @@
+using System;
+using Ember.Core;
+
+namespace Ember.Graph;
+
+/// <summary>
+/// Shared wiring for element-wise ops of one input: records the node when needed, saves the input and/or the
+/// output for backward, and hands them to the subclass's derivative. Each op is still its own sealed class
+/// with its own name and formula.
+/// </summary>
+internal abstract class PointwiseNode<TSelf> : UnaryOutputNode where TSelf : PointwiseNode<TSelf>, new()
+{
+    private SavedTensor? _x, _y;
+
+    /// <summary>Whether backward needs the input.</summary>
+    protected virtual bool SavesInput => true;
+
+    /// <summary>Whether backward needs the output.</summary>
+    protected virtual bool SavesOutput => false;
+
+    /// <summary>Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when grad mode and <paramref name="x"/> call for one.</summary>
+    public static Tensor Record(Tensor x, RawTensor result, Action<TSelf>? configure = null)
+    {
+        if (!Autograd.ShouldRecord(x) || !result.DType.IsFloatingPoint()) return new Tensor(result);
+        var node = new TSelf();
+        configure?.Invoke(node);
+        node.SetInputs(x);
+        if (node.SavesInput) node._x = node.Save(x);
+        var y = new Tensor(result, node);
+        if (node.SavesOutput) node._y = node.Save(y);
+        return y;
+    }
+
+    internal sealed override Tensor?[] Backward(Tensor grad) =>
+        [Derivative(grad, _x is null ? null! : Unpack(_x), _y is null ? null! : Unpack(_y))];
+
+    /// <summary>dL/dx from dL/dy = <paramref name="grad"/>, the input <paramref name="x"/> and the output <paramref name="y"/> (null when not saved).</summary>
+    protected abstract Tensor Derivative(Tensor grad, Tensor x, Tensor y);
+
+    /// <summary>A 0/1 tensor of <paramref name="dtype"/>: a constant of the graph (used where a derivative is piecewise).</summary>
+    protected static Tensor Mask(RawTensor boolMask, DType dtype) => new(RawOps.Cast(boolMask, dtype));
+}
