@@ -15,9 +15,13 @@ namespace Ember
         /// <summary>Mean along <paramref name="dim"/>.</summary>
         public Tensor Mean(int dim, bool keepDim = false) => MeanBackward.Apply(this, dim, keepDim);
         /// <summary>Maximum of all elements (0-dim).</summary>
-        public Tensor Max() => MaxBackward1.Apply(this);
+        public Tensor Max() => ExtremeAllBackward.Apply(this, max: true);
         /// <summary>Maximum along <paramref name="dim"/> and the index of its first occurrence.</summary>
-        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => MaxBackward0.Apply(this, dim, keepDim);
+        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false)
+        {
+            var (values, indices) = RawOps.MaxDim(Raw, dim, keepDim);
+            return (IndexedReductionBackward.Record(this, values, indices!, Shapes.WrapDim(dim, Dim, "max"), keepDim, "MaxBackward0"), new Tensor(indices!));
+        }
         /// <summary>Index of the maximum over the flattened tensor (0-dim int64).</summary>
         public Tensor Argmax() => new(RawOps.Argmax(Raw, null, false));
         /// <summary>Indices of the maxima along <paramref name="dim"/> (int64).</summary>
@@ -105,62 +109,6 @@ namespace Ember.Graph
 
         internal override Tensor?[] Backward(Tensor grad) =>
             [SumBackward.ExpandBack(grad / (double)_count, InputShape(0), _dim, _keepDim)];
-    }
-
-    /// <summary>z = max over all elements; dL/da = grad shared evenly among the elements equal to the max.</summary>
-    internal sealed class MaxBackward1 : UnaryOutputNode
-    {
-        private SavedTensor? _a, _z;
-        public override string Name => "MaxBackward1";
-
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.MaxAll(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new MaxBackward1();
-            node.SetInputs(a);
-            node._a = node.Save(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
-
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor a = Unpack(_a!), z = Unpack(_z!);
-            var mask = RawOps.Cast(RawOps.Eq(a.Raw, z.Raw), grad.DType);
-            var count = RawOps.SumAll(mask);
-            return [grad * new Tensor(RawOps.Div(mask, count))];
-        }
-    }
-
-    /// <summary>z = max along a dim (values; indices are not differentiable); dL/da = grad routed to the argmax positions.</summary>
-    internal sealed class MaxBackward0 : UnaryOutputNode
-    {
-        private RawTensor? _indices;
-        private int _dim;
-        private bool _keepDim;
-        public override string Name => "MaxBackward0";
-
-        public static (Tensor, Tensor) Apply(Tensor a, int dim, bool keepDim)
-        {
-            var (values, indices) = RawOps.MaxDim(a.Raw, dim, keepDim);
-            var idx = new Tensor(indices!);
-            if (!Autograd.ShouldRecord(a)) return (new Tensor(values), idx);
-            int wd = Shapes.WrapDim(dim, a.Dim, "max");
-            var node = new MaxBackward0 { _dim = wd, _keepDim = keepDim, _indices = keepDim ? indices : RawOps.Unsqueeze(indices!, wd) };
-            node.SetInputs(a);
-            return (new Tensor(values, node), idx);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            int[] shape = InputShape(0);
-            if (shape.Length == 0) return [grad];
-            var mask = new Tensor(RawOps.OneHotAlong(_indices!, shape, _dim, grad.DType));
-            Tensor g = _keepDim ? grad : grad.Unsqueeze(_dim);
-            return [g * mask];
-        }
     }
 
     /// <summary>z = softmax(a) along dim; dL/da = z * (grad - Σ(grad * z)).</summary>
