@@ -1,0 +1,158 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Ember.Kernels;
+
+/// <summary>
+/// Packing of op(A) and op(B) blocks into the micro-panel layouts the kernels read:
+/// A block as consecutive [kc][MR] micro-panels (rows past m zero-filled), B block as consecutive
+/// [kc][NR] micro-panels (columns past n zero-filled). Transposition is absorbed here, so the
+/// kernels never see it and callers never materialize a transpose.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA<T>(T* dst, T* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (int t = 0; t < mc; t += mr)
+        {
+            int rows = Math.Min(mr, mc - t);
+            int r0 = i0 + t;
+            if (!transA)
+            {
+                // A(i, p) = a[i*lda + p]: gather MR row streams.
+                if (rows == mr)
+                    GatherRows(dst, a + r0 * lda + p0, lda, mr, kc);
+                else
+                {
+                    for (int r = 0; r < mr; r++)
+                    {
+                        T* d = dst + r;
+                        if (r < rows)
+                        {
+                            T* s = a + (r0 + r) * lda + p0;
+                            for (int p = 0; p < kc; p++)
+                                d[p * mr] = s[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++)
+                                d[p * mr] = T.Zero;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                // A(i, p) = a[p*lda + i]: rows of the stored matrix are contiguous in i.
+                CopyRows(dst, a + p0 * lda + r0, lda, rows, mr, kc);
+            }
+            dst += mr * kc;
+        }
+    }
+
+    /// <summary>Packs depth [p0, p0+kc) x columns [j0, j0+nc) of op(B).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB<T>(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, int nr)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (int t = 0; t < nc; t += nr)
+        {
+            int cols = Math.Min(nr, nc - t);
+            int c0 = j0 + t;
+            if (!transB)
+            {
+                // B(p, j) = b[p*ldb + j]: contiguous in j.
+                CopyRows(dst, b + p0 * ldb + c0, ldb, cols, nr, kc);
+            }
+            else
+            {
+                // B(p, j) = b[j*ldb + p]: gather NR column streams.
+                if (cols == nr)
+                    GatherRows(dst, b + c0 * ldb + p0, ldb, nr, kc);
+                else
+                {
+                    for (int c = 0; c < nr; c++)
+                    {
+                        T* d = dst + c;
+                        if (c < cols)
+                        {
+                            T* s = b + (c0 + c) * ldb + p0;
+                            for (int p = 0; p < kc; p++)
+                                d[p * nr] = s[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++)
+                                d[p * nr] = T.Zero;
+                        }
+                    }
+                }
+            }
+            dst += nr * kc;
+        }
+    }
+
+    /// <summary>dst[p*width + c] = src[p*ld + c] for c &lt; count, zero for count &lt;= c &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRows<T>(T* dst, T* src, nint ld, int count, int width, int kc)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (count == width)
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                new ReadOnlySpan<T>(src, width).CopyTo(new Span<T>(dst, width));
+                src += ld;
+                dst += width;
+            }
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                int c = 0;
+                for (; c < count; c++)
+                    dst[c] = src[c];
+                for (; c < width; c++)
+                    dst[c] = T.Zero;
+                src += ld;
+                dst += width;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Transposing gather of a full micro-panel: dst[p*width + r] = src[r*ld + p], r &lt; width, p &lt; kc.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherRows<T>(T* dst, T* src, nint ld, int width, int kc)
+        where T : unmanaged, INumberBase<T>
+    {
+        // Blocks of 4 depth steps: each row stream is read 4 elements at a time.
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
+        {
+            T* s = src + p;
+            T* d = dst + p * width;
+            for (int r = 0; r < width; r++)
+            {
+                T* sr = s + r * ld;
+                d[r] = sr[0];
+                d[width + r] = sr[1];
+                d[2 * width + r] = sr[2];
+                d[3 * width + r] = sr[3];
+            }
+        }
+        for (; p < kc; p++)
+        {
+            T* d = dst + p * width;
+            for (int r = 0; r < width; r++)
+                d[r] = src[r * ld + p];
+        }
+    }
+}
