@@ -3,13 +3,102 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
+using Ember.Kernels;
 
 static class Program
 {
     static void Main(string[] args)
     {
         Console.WriteLine($"Fma={Fma.IsSupported} Avx2={Avx2.IsSupported} Avx512F={Avx512F.IsSupported} V512HW={Vector512.IsHardwareAccelerated} cores={Environment.ProcessorCount}");
-        Ceiling();
+        string mode = args.Length > 0 ? args[0] : "all";
+        if (mode is "all" or "ceiling") Ceiling();
+        if (mode is "all" or "gemm") GemmTable(args.Length > 1 ? args[1] : null);
+        if (mode == "one") One(args);
+        if (mode == "tiny") Tiny();
+    }
+
+    static double TimeGemm(bool ta, bool tb, int m, int n, int k, float[] a, float[] b, float[] c, int reps)
+    {
+        var times = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Gemm.Sgemm(ta, tb, m, n, k, 1f, a, ta ? m : k, b, tb ? k : n, 0f, c, n);
+            times[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+        Array.Sort(times);
+        return 2.0 * m * n * k / times[reps / 2] / 1e9;
+    }
+
+    static float[] Rand(int n, int seed)
+    {
+        var r = new Random(seed); var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(r.NextDouble() - 0.5);
+        return x;
+    }
+
+    static void GemmTable(string? isa)
+    {
+        if (isa != null) SetIsa(isa);
+        Console.WriteLine($"ISA={GetIsa()}");
+        var cases = new (string name, bool ta, bool tb, int n)[]
+        {
+            ("NN", false, false, 256), ("NN", false, false, 512), ("NN", false, false, 1024), ("NN", false, false, 2048),
+            ("NT", false, true, 1024), ("TN", true, false, 1024), ("TT", true, true, 1024),
+        };
+        Console.WriteLine("case      n     1 thread   2 threads  (GFLOP/s, median)");
+        foreach (var (name, ta, tb, n) in cases)
+        {
+            var a = Rand(n * n, 1); var b = Rand(n * n, 2); var c = new float[n * n];
+            int reps = n <= 256 ? 200 : n <= 512 ? 40 : n <= 1024 ? 15 : 5;
+            double[] g = new double[2];
+            for (int t = 1; t <= 2; t++)
+            {
+                WorkerPool.ThreadCount = t;
+                TimeGemm(ta, tb, n, n, n, a, b, c, 3);
+                g[t - 1] = TimeGemm(ta, tb, n, n, n, a, b, c, reps);
+            }
+            Console.WriteLine($"{name,-4} {n,6} {g[0],10:F1} {g[1],10:F1}");
+        }
+        WorkerPool.ThreadCount = Environment.ProcessorCount;
+    }
+
+    static void One(string[] args)
+    {
+        int m = int.Parse(args[1]), n = int.Parse(args[2]), k = int.Parse(args[3]);
+        bool ta = args.Length > 4 && args[4].Contains('T') && args[4][0] == 'T';
+        bool tb = args.Length > 4 && args[4].Length > 1 && args[4][1] == 'T';
+        int threads = args.Length > 5 ? int.Parse(args[5]) : 2;
+        if (args.Length > 6) SetIsa(args[6]);
+        foreach (var (name, idx) in new[] { ("TuneKC", 7), ("TuneMCTiles", 8), ("TuneNCTiles", 9), ("TuneChunksPerThread", 10) })
+            if (args.Length > idx) s_setup.GetField(name, System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, int.Parse(args[idx]));
+        WorkerPool.ThreadCount = threads;
+        var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+        TimeGemm(ta, tb, m, n, k, a, b, c, 5);
+        for (int i = 0; i < 3; i++)
+            Console.WriteLine($"{m}x{n}x{k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')} threads={threads} isa={GetIsa()}: {TimeGemm(ta, tb, m, n, k, a, b, c, 21):F1} GFLOP/s");
+    }
+
+    static void Tiny()
+    {
+        foreach (var (m, n, k) in new[] { (150, 10, 4), (150, 3, 10), (4, 10, 150), (10, 3, 150), (32, 32, 32), (64, 64, 64), (16, 16, 64), (128, 128, 128) })
+        {
+            var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+            for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            int reps = 20000;
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < reps; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            double us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds / reps;
+            Console.WriteLine($"{m}x{n}x{k}: {us:F2} us  ({2.0 * m * n * k / us / 1e3:F1} GFLOP/s)");
+        }
+    }
+
+    static readonly Type s_setup = typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmSetup")!;
+    static string GetIsa() => s_setup.GetProperty("Isa", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!.GetValue(null)!.ToString()!;
+    static void SetIsa(string name)
+    {
+        var p = s_setup.GetProperty("Isa", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!;
+        p.SetValue(null, Enum.Parse(p.PropertyType, name));
     }
 
     static double Fma256(long iters)

@@ -34,6 +34,9 @@ internal readonly unsafe struct GemmConfig<T> where T : unmanaged
 
     public GemmConfig(int mr, int nr, int kc, int mcTiles, int ncTiles, void* kernel)
     {
+        if (GemmSetup.TuneKC > 0) kc = GemmSetup.TuneKC;
+        if (GemmSetup.TuneMCTiles > 0) mcTiles = GemmSetup.TuneMCTiles;
+        if (GemmSetup.TuneNCTiles > 0) ncTiles = GemmSetup.TuneNCTiles;
         MR = mr;
         NR = nr;
         KC = kc;
@@ -53,6 +56,9 @@ internal static unsafe class GemmSetup
         : GemmIsa.Portable;
 
     private static GemmIsa s_isa = MaxIsa;
+
+    /// <summary>Tuning overrides for benchmarks (0 = built-in default).</summary>
+    internal static int TuneKC, TuneMCTiles, TuneNCTiles, TuneChunksPerThread;
 
     /// <summary>Level in use; tests may lower it (values above <see cref="MaxIsa"/> are clamped).</summary>
     public static GemmIsa Isa

@@ -9,16 +9,17 @@ namespace Ember.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The output is cut into chunks of whole micro-tiles (row ranges that are multiples of MR and column
-/// ranges that are multiples of NR, anchored at (0, 0)); each chunk runs the full depth loop on its
-/// own, packing its own A and B blocks into thread-private scratch, so chunks share nothing and need
-/// no barrier. Depth blocking (KC) does not depend on the thread count, so every element of C is
-/// produced by the same sequence of FMAs whatever the number of threads: results are bit-identical.
+/// Loop nest: jc (NC columns) -> pc (KC depth; pack the B block, KC x NC, once, shared by all threads)
+/// -> [parallel over output chunks] ic (MC rows; pack the A block into thread-private scratch) -> jr (NR)
+/// -> ir (MR) -> micro-kernel. In parallel runs each (jc, pc) step is two <see cref="WorkerPool.For{TTask}(int, ref TTask)"/>
+/// calls: B packing split over panels, then the output split into chunks of whole micro-tiles (row ranges
+/// that are multiples of MR, column ranges that are multiples of NR, anchored at (0, 0)).
 /// </para>
 /// <para>
-/// Loop nest inside a chunk: jc (NC columns) -> pc (KC depth, pack B block) -> ic (MC rows, pack A
-/// block) -> jr (NR) -> ir (MR) -> micro-kernel. Edge tiles run the same kernel into a small scratch tile
-/// (alpha = 1, beta = 0, which is exact) and are merged with the same alpha/beta formula as the kernel.
+/// Depth blocking (KC) does not depend on the thread count and work is never split over k, so every
+/// element of C is produced by the same sequence of FMAs whatever the number of threads: results are
+/// bit-identical. Edge tiles run the same kernel into a small scratch tile (alpha = 1, beta = 0, which is
+/// exact) and are merged with the same alpha/beta formula as the kernel.
 /// </para>
 /// </remarks>
 internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -27,7 +28,10 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     private const double ParallelFlops = 3e6;
 
     /// <summary>Smallest amount of work (flops) worth a chunk of its own.</summary>
-    private const double ChunkFlops = 1.5e6;
+    private const double ChunkFlops = 1e6;
+
+    /// <summary>Chunks per thread in the compute phase (dynamic assignment evens out noisy cores).</summary>
+    private static double ChunksPerThread => GemmSetup.TuneChunksPerThread > 0 ? GemmSetup.TuneChunksPerThread : 1;
 
     [ThreadStatic] private static T[]? t_aBuf;
     [ThreadStatic] private static T[]? t_bBuf;
@@ -37,50 +41,101 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     {
         GemmConfig<T> cfg = GemmSetup.Get<T>();
 
-        // Depth blocks of (nearly) equal size, at most KC.
+        // Depth blocks of (nearly) equal size, at most KC; independent of the thread count.
         int kBlocks = (k + cfg.KC - 1) / cfg.KC;
         int kcb = (k + kBlocks - 1) / kBlocks;
+        int nr = cfg.NR;
 
-        int mTiles = (m + cfg.MR - 1) / cfg.MR;
-        int nTiles = (n + cfg.NR - 1) / cfg.NR;
-        int mParts = 1, nParts = 1;
-        int threads = WorkerPool.ThreadCount;
-        double flops = 2.0 * m * n * k;
-        if (threads > 1 && flops >= ParallelFlops)
+        var t = new Ctx
         {
-            int target = (int)Math.Min(4.0 * threads, flops / ChunkFlops);
-            mParts = Math.Min(mTiles, target);
-            nParts = Math.Min(nTiles, (target + mParts - 1) / mParts);
-        }
-
-        var task = new Task
-        {
-            Cfg = cfg, TransA = transA, TransB = transB, M = m, N = n, K = k, Kcb = kcb,
-            Alpha = alpha, Beta = beta, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
-            MTiles = mTiles, NTiles = nTiles, MParts = mParts, NParts = nParts,
+            Cfg = cfg, TransA = transA, TransB = transB, M = m, N = n, K = k,
+            Alpha = alpha, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
         };
-        WorkerPool.For(mParts * nParts, ref task);
+        int ncMax = Math.Min(cfg.NC, (n + nr - 1) / nr * nr);
+        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
+        int threads = WorkerPool.ThreadCount;
+
+        for (int jc = 0; jc < n; jc += cfg.NC)
+        {
+            int nc = Math.Min(cfg.NC, n - jc);
+            int nTiles = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += kcb)
+            {
+                int kc = Math.Min(kcb, k - pc);
+                T betaEff = pc == 0 ? beta : T.One;
+                double flops = 2.0 * m * nc * kc;
+                if (threads == 1 || flops < ParallelFlops)
+                {
+                    GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
+                    Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, betaEff);
+                    continue;
+                }
+
+                // Phase 1: pack the shared B block, split over panels.
+                var pack = new PackBTask { T = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
+                WorkerPool.For(pack.Parts, ref pack);
+
+                // Phase 2: output tiles, split over rows first (each chunk packs only its own rows of A).
+                int mTiles = (m + cfg.MR - 1) / cfg.MR;
+                int target = (int)Math.Max(1, Math.Min(ChunksPerThread * threads, flops / ChunkFlops));
+                int mParts = Math.Min(mTiles, target);
+                int nParts = Math.Min(nTiles, (target + mParts - 1) / mParts);
+                var task = new ComputeTask
+                {
+                    T = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Beta = betaEff,
+                    MTiles = mTiles, NTiles = nTiles, MParts = mParts, NParts = nParts,
+                };
+                WorkerPool.For(mParts * nParts, ref task);
+            }
+        }
     }
 
-    private struct Task : IParallelTask
+    /// <summary>Per-call constants.</summary>
+    private struct Ctx
     {
         public GemmConfig<T> Cfg;
         public bool TransA, TransB;
-        public int M, N, K, Kcb;
-        public T Alpha, Beta;
+        public int M, N, K;
+        public T Alpha;
         public T* A, B, C;
         public nint Lda, Ldb, Ldc;
+    }
+
+    private struct PackBTask : IParallelTask
+    {
+        public Ctx T;
+        public T* Bp;
+        public int Pc, Kc, Jc, Nc, Parts;
+
+        public readonly void Execute(int chunk)
+        {
+            int nr = T.Cfg.NR;
+            int panels = (Nc + nr - 1) / nr;
+            int p0 = panels * chunk / Parts, p1 = panels * (chunk + 1) / Parts;
+            int j0 = p0 * nr, j1 = Math.Min(Nc, p1 * nr);
+            if (j0 < j1)
+                GemmPacking.PackB(Bp + (nint)j0 * Kc, T.B, T.Ldb, T.TransB, Pc, Kc, Jc + j0, j1 - j0, nr);
+        }
+    }
+
+    private struct ComputeTask : IParallelTask
+    {
+        public Ctx T;
+        public T* Bp;
+        public int Pc, Kc, Jc, Nc;
+        public T Beta;
         public int MTiles, NTiles, MParts, NParts;
 
         public readonly void Execute(int chunk)
         {
             int mp = chunk / NParts, np = chunk % NParts;
-            int i0 = (int)((long)MTiles * mp / MParts) * Cfg.MR;
-            int i1 = Math.Min(M, (int)((long)MTiles * (mp + 1) / MParts) * Cfg.MR);
-            int j0 = (int)((long)NTiles * np / NParts) * Cfg.NR;
-            int j1 = Math.Min(N, (int)((long)NTiles * (np + 1) / NParts) * Cfg.NR);
+            int mr = T.Cfg.MR, nr = T.Cfg.NR;
+            int i0 = (int)((long)MTiles * mp / MParts) * mr;
+            int i1 = Math.Min(T.M, (int)((long)MTiles * (mp + 1) / MParts) * mr);
+            int j0 = (int)((long)NTiles * np / NParts) * nr;
+            int j1 = Math.Min(Nc, (int)((long)NTiles * (np + 1) / NParts) * nr);
             if (i0 < i1 && j0 < j1)
-                RunBlock(in this, i0, i1, j0, j1);
+                Macro(in T, Bp, Pc, Kc, Jc, Nc, j0, j1, i0, i1, Beta);
         }
     }
 
@@ -94,52 +149,44 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         return (T*)(((nuint)p + 63) & ~(nuint)63);
     }
 
+    /// <summary>
+    /// Macro-kernel: with B block [pc, pc+kc) x [jc, jc+nc) packed in <paramref name="bp"/>, updates C rows
+    /// [i0, i1) x columns [jc+j0, jc+j1) (i0, j0 multiples of MR, NR), packing A per MC rows.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunBlock(in Task t, int i0, int i1, int j0, int j1)
+    private static void Macro(in Ctx t, T* bp, int pc, int kc, int jc, int nc, int j0, int j1, int i0, int i1, T beta)
     {
         GemmConfig<T> cfg = t.Cfg;
         int mr = cfg.MR, nr = cfg.NR;
-        int kcb = t.Kcb;
-        int ncMax = Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr);
         int mcMax = Math.Min(cfg.MC, (i1 - i0 + mr - 1) / mr * mr);
-        T* ap = Scratch(ref t_aBuf, mcMax * kcb);
-        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
+        T* ap = Scratch(ref t_aBuf, mcMax * kc);
         T* tile = stackalloc T[mr * nr];
         var kernel = cfg.Kernel;
         T alpha = t.Alpha;
+        nint ldc = t.Ldc;
 
-        for (int jc = j0; jc < j1; jc += cfg.NC)
+        for (int ic = i0; ic < i1; ic += cfg.MC)
         {
-            int nc = Math.Min(cfg.NC, j1 - jc);
-            for (int pc = 0; pc < t.K; pc += kcb)
+            int mc = Math.Min(cfg.MC, i1 - ic);
+            GemmPacking.PackA(ap, t.A, t.Lda, t.TransA, ic, mc, pc, kc, mr);
+            for (int jr = j0; jr < j1; jr += nr)
             {
-                int kc = Math.Min(kcb, t.K - pc);
-                T beta = pc == 0 ? t.Beta : T.One;
-                GemmPacking.PackB(bp, t.B, t.Ldb, t.TransB, pc, kc, jc, nc, nr);
-                for (int ic = i0; ic < i1; ic += cfg.MC)
+                int ncols = Math.Min(nr, j1 - jr);
+                T* bpanel = bp + (nint)jr * kc;
+                T* cCol = t.C + jc + jr;
+                for (int ir = 0; ir < mc; ir += mr)
                 {
-                    int mc = Math.Min(cfg.MC, i1 - ic);
-                    GemmPacking.PackA(ap, t.A, t.Lda, t.TransA, ic, mc, pc, kc, mr);
-                    for (int jr = 0; jr < nc; jr += nr)
+                    int nrows = Math.Min(mr, mc - ir);
+                    T* apanel = ap + (nint)ir * kc;
+                    T* cTile = cCol + (ic + ir) * ldc;
+                    if (nrows == mr && ncols == nr)
                     {
-                        int ncols = Math.Min(nr, nc - jr);
-                        T* bpanel = bp + (nint)jr * kc;
-                        T* cCol = t.C + jc + jr;
-                        for (int ir = 0; ir < mc; ir += mr)
-                        {
-                            int nrows = Math.Min(mr, mc - ir);
-                            T* apanel = ap + (nint)ir * kc;
-                            T* cTile = cCol + (ic + ir) * t.Ldc;
-                            if (nrows == mr && ncols == nr)
-                            {
-                                kernel(kc, apanel, bpanel, cTile, t.Ldc, alpha, beta);
-                            }
-                            else
-                            {
-                                kernel(kc, apanel, bpanel, tile, nr, T.One, T.Zero);
-                                MergeTile(tile, nr, cTile, t.Ldc, nrows, ncols, alpha, beta);
-                            }
-                        }
+                        kernel(kc, apanel, bpanel, cTile, ldc, alpha, beta);
+                    }
+                    else
+                    {
+                        kernel(kc, apanel, bpanel, tile, nr, T.One, T.Zero);
+                        MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
                     }
                 }
             }

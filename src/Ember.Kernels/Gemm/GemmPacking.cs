@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ember.Kernels;
 
@@ -133,19 +134,45 @@ internal static unsafe class GemmPacking
     private static void GatherRows<T>(T* dst, T* src, nint ld, int width, int kc)
         where T : unmanaged, INumberBase<T>
     {
-        // Blocks of 4 depth steps: each row stream is read 4 elements at a time.
         int p = 0;
-        for (; p + 4 <= kc; p += 4)
+        if (typeof(T) == typeof(float) && Avx.IsSupported && width >= 8)
         {
-            T* s = src + p;
-            T* d = dst + p * width;
-            for (int r = 0; r < width; r++)
+            // 8x8 register transposes; a width that is not a multiple of 8 ends with an overlapping block.
+            for (; p + 8 <= kc; p += 8)
             {
-                T* sr = s + r * ld;
-                d[r] = sr[0];
-                d[width + r] = sr[1];
-                d[2 * width + r] = sr[2];
-                d[3 * width + r] = sr[3];
+                for (int r = 0; r < width; r += 8)
+                {
+                    int r0 = Math.Min(r, width - 8);
+                    Transpose8x8((float*)src + r0 * ld + p, ld, (float*)dst + p * width + r0, width);
+                }
+            }
+        }
+        else if (typeof(T) == typeof(double) && Avx.IsSupported && width >= 4)
+        {
+            for (; p + 4 <= kc; p += 4)
+            {
+                for (int r = 0; r < width; r += 4)
+                {
+                    int r0 = Math.Min(r, width - 4);
+                    Transpose4x4((double*)src + r0 * ld + p, ld, (double*)dst + p * width + r0, width);
+                }
+            }
+        }
+        else
+        {
+            // Blocks of 4 depth steps: each row stream is read 4 elements at a time.
+            for (; p + 4 <= kc; p += 4)
+            {
+                T* s = src + p;
+                T* d = dst + p * width;
+                for (int r = 0; r < width; r++)
+                {
+                    T* sr = s + r * ld;
+                    d[r] = sr[0];
+                    d[width + r] = sr[1];
+                    d[2 * width + r] = sr[2];
+                    d[3 * width + r] = sr[3];
+                }
             }
         }
         for (; p < kc; p++)
@@ -154,5 +181,45 @@ internal static unsafe class GemmPacking
             for (int r = 0; r < width; r++)
                 d[r] = src[r * ld + p];
         }
+    }
+
+    /// <summary>dst[c*ldd + r] = src[r*lds + c] for an 8x8 float block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint lds, float* dst, nint ldd)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * lds), r3 = Avx.LoadVector256(src + 3 * lds);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * lds), r5 = Avx.LoadVector256(src + 5 * lds);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * lds), r7 = Avx.LoadVector256(src + 7 * lds);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>dst[c*ldd + r] = src[r*lds + c] for a 4x4 double block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(double* src, nint lds, double* dst, nint ldd)
+    {
+        Vector256<double> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + lds);
+        Vector256<double> r2 = Avx.LoadVector256(src + 2 * lds), r3 = Avx.LoadVector256(src + 3 * lds);
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Store(dst, Avx.Permute2x128(t0, t2, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(t1, t3, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(t0, t2, 0x31));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(t1, t3, 0x31));
     }
 }
