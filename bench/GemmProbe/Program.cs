@@ -14,7 +14,9 @@ static class Program
         if (mode is "all" or "ceiling") Ceiling();
         if (mode is "all" or "gemm") GemmTable(args.Length > 1 ? args[1] : null);
         if (mode == "one") One(args);
-        if (mode == "tiny") Tiny();
+        if (mode == "tiny") { if (args.Length > 1) WorkerPool.ThreadCount = int.Parse(args[1]); Tiny(); }
+        if (mode == "pool") PoolOverhead();
+        if (mode == "dist") Dist(int.Parse(args[1]), int.Parse(args[2]));
     }
 
     static double TimeGemm(bool ta, bool tb, int m, int n, int k, float[] a, float[] b, float[] c, int reps)
@@ -79,11 +81,49 @@ static class Program
             Console.WriteLine($"{m}x{n}x{k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')} threads={threads} isa={GetIsa()}: {TimeGemm(ta, tb, m, n, k, a, b, c, 21):F1} GFLOP/s");
     }
 
+    struct Empty : IParallelTask { public readonly void Execute(int chunk) { } }
+
+    static void PoolOverhead()
+    {
+        var t = new Empty();
+        foreach (int chunks in new[] { 2, 2, 8 })
+        {
+            for (int i = 0; i < 10000; i++) WorkerPool.For(chunks, ref t);
+            int reps = 200000;
+            var all = new double[reps];
+            for (int i = 0; i < reps; i++) { long t0 = Stopwatch.GetTimestamp(); WorkerPool.For(chunks, ref t); all[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds; }
+            Array.Sort(all);
+            double sum = 0; foreach (var x in all) sum += x;
+            Console.WriteLine($"For({chunks}) empty: mean {sum / reps:F2} us, median {all[reps / 2]:F2}, p99 {all[reps * 99 / 100]:F2}, max {all[reps - 1]:F1}");
+        }
+    }
+
+    static void Dist(int n, int threads)
+    {
+        WorkerPool.ThreadCount = threads;
+        var a = Rand(n * n, 1); var b = Rand(n * n, 2); var c = new float[n * n];
+        for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+        int reps = 20000;
+        var all = new double[reps];
+        for (int i = 0; i < reps; i++) { long t0 = Stopwatch.GetTimestamp(); Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n); all[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds; }
+        double sum = 0; foreach (var x in all) sum += x;
+        Array.Sort(all);
+        Console.WriteLine($"{n}^3 threads={threads}: mean {sum / reps:F2} us, p10 {all[reps / 10]:F2} median {all[reps / 2]:F2}, p90 {all[reps * 9 / 10]:F2}, p99 {all[reps * 99 / 100]:F2}");
+    }
+
     static void Tiny()
     {
-        foreach (var (m, n, k) in new[] { (150, 10, 4), (150, 3, 10), (4, 10, 150), (10, 3, 150), (32, 32, 32), (64, 64, 64), (16, 16, 64), (128, 128, 128) })
+        if (Environment.GetEnvironmentVariable("DIRECT") is string dm)
+        {
+            var parts = dm.Split(',');
+            typeof(Gemm).GetField("DirectMacs", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, long.Parse(parts[0]));
+            if (parts.Length > 1) typeof(Gemm).GetField("DirectSkinnyMacs", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, long.Parse(parts[1]));
+        }
+        foreach (var (m, n, k) in Environment.GetEnvironmentVariable("SHAPES") is string sh ? Array.ConvertAll(sh.Split(';'), x => { var q = Array.ConvertAll(x.Split(','), int.Parse); return (q[0], q[1], q[2]); }) : new[] { (150, 10, 4), (150, 3, 10), (4, 10, 150), (10, 3, 150), (32, 32, 32), (64, 64, 64), (16, 16, 64), (128, 128, 128) })
         {
             var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+            for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            Thread.Sleep(300);
             for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
             int reps = 20000;
             long t0 = Stopwatch.GetTimestamp();

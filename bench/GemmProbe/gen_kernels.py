@@ -14,6 +14,8 @@ KERNELS = [
     ("DPortable", "double", "Vector128", 2, 4, 2, "({a} * {b} + {c})", 1),
 ]
 
+PREFETCH_C = False
+
 def kernel(name, T, VT, L, MR, NV, fma, U):
     NR = L * NV
     # The alpha/beta merge is always fused (the edge-tile path uses T.FusedMultiplyAdd).
@@ -35,6 +37,11 @@ def kernel(name, T, VT, L, MR, NV, fma, U):
             for v in range(NV):
                 w(f"{indent}    c{r}_{v} = " + fma.format(a="ar", b=f"b{v}", c=f"c{r}_{v}") + ";")
             w(f"{indent}}}")
+    if PREFETCH_C and VT != "Vector128":
+        # Pull the C tile towards L1 while the depth loop runs (its lines are written at the end).
+        for r in range(MR):
+            for off in range(0, NR, 64 // (4 if T == "float" else 8)):
+                w(f"        Sse.Prefetch0(c + {r} * ldc + {off});")
     if U > 1:
         w(f"        nint p = 0;")
         w(f"        for (; p + {U} <= kc; p += {U})")

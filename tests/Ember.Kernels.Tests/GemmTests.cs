@@ -20,8 +20,8 @@ public class GemmTests
             new[] { 7, 17, 129 }, new[] { 129, 17, 7 }, new[] { 17, 129, 7 },
             new[] { 150, 10, 4 }, new[] { 150, 3, 10 }, new[] { 4, 10, 150 },
             new[] { 129, 129, 129 }, new[] { 33, 65, 300 }, new[] { 1000, 17, 7 }, new[] { 7, 1000, 17 },
-            new[] { 17, 7, 1000 }, new[] { 64, 64, 64 }, new[] { 200, 300, 257 }, new[] { 1, 1000, 129 },
-            new[] { 1000, 1, 129 }, new[] { 129, 1000, 33 },
+            new[] { 17, 7, 1000 }, new[] { 64, 64, 64 }, new[] { 100, 150, 257 }, new[] { 1, 1000, 129 },
+            new[] { 1000, 1, 129 }, new[] { 129, 400, 33 },
         };
         foreach (var s in shapes)
             yield return new object[] { s[0], s[1], s[2] };
@@ -45,19 +45,24 @@ public class GemmTests
 
     /// <summary>Naive double-accumulated reference.</summary>
     private static double[] Reference(bool ta, bool tb, int m, int n, int k, double alpha,
-        Func<int, double> a, int lda, Func<int, double> b, int ldb, double beta, Func<int, double> c, int ldc)
+        double[] a, int lda, double[] b, int ldb, double beta, double[] c, int ldc)
     {
+        // Strides of op(A), op(B).
+        int ai = ta ? 1 : lda, ap = ta ? lda : 1, bp = tb ? 1 : ldb, bj = tb ? ldb : 1;
         var r = new double[m * n];
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 double s = 0;
-                for (int p = 0; p < k; p++)
-                    s += a(ta ? p * lda + i : i * lda + p) * b(tb ? j * ldb + p : p * ldb + j);
-                r[i * n + j] = alpha * s + (beta == 0 ? 0 : beta * c(i * ldc + j));
+                int ia = i * ai, ib = j * bj;
+                for (int p = 0; p < k; p++, ia += ap, ib += bp)
+                    s += a[ia] * b[ib];
+                r[i * n + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]);
             }
         return r;
     }
+
+    private static double[] ToDouble(float[] x) => Array.ConvertAll(x, v => (double)v);
 
     private static void CheckSgemm(Random rng, bool ta, bool tb, int m, int n, int k, float alpha, float beta, int pad)
     {
@@ -67,7 +72,7 @@ public class GemmTests
         var c = Random(rng, m * ldc, nanFill: beta == 0);
         var c0 = (float[])c.Clone();
         Gemm.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        var r = Reference(ta, tb, m, n, k, alpha, i => a[i], lda, i => b[i], ldb, beta, i => c0[i], ldc);
+        var r = Reference(ta, tb, m, n, k, alpha, ToDouble(a), lda, ToDouble(b), ldb, beta, ToDouble(c0), ldc);
         double tol = 1e-6 * (k + 4) * 4;
         for (int i = 0; i < m; i++)
         {
@@ -93,7 +98,7 @@ public class GemmTests
             Array.Fill(c, double.NaN);
         var c0 = (double[])c.Clone();
         Gemm.Dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        var r = Reference(ta, tb, m, n, k, alpha, i => a[i], lda, i => b[i], ldb, beta, i => c0[i], ldc);
+        var r = Reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c0, ldc);
         double tol = 1e-14 * (k + 4) * 4;
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)

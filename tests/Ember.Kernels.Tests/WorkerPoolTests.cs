@@ -16,7 +16,7 @@ public class WorkerPoolTests
         {
             Interlocked.Increment(ref Hits[chunk]);
             ThreadIds[chunk] = Environment.CurrentManagedThreadId;
-            Thread.SpinWait(200);
+            Thread.SpinWait(20);
         }
     }
 

@@ -19,8 +19,17 @@ namespace Ember.Kernels;
 /// </remarks>
 public static unsafe class Gemm
 {
-    /// <summary>At or below this many multiply-adds (m*n*k) the direct unpacked path is used.</summary>
-    internal const long DirectMacs = 16 * 1024;
+    /// <summary>At or below this many multiply-adds (m*n*k) the direct unpacked path is always used.</summary>
+    internal static long DirectMacs = 16 * 1024;
+
+    /// <summary>
+    /// Skinny products (k or n at most <see cref="DirectSkinny"/>) up to this many multiply-adds also take the
+    /// direct path: the packed kernels' wide tiles would be mostly padding there.
+    /// </summary>
+    internal static long DirectSkinnyMacs = 64 * 1024;
+
+    /// <summary>See <see cref="DirectSkinnyMacs"/>.</summary>
+    internal const int DirectSkinny = 8;
 
     /// <summary>Single-precision GEMM.</summary>
     /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
@@ -123,7 +132,8 @@ public static unsafe class Gemm
             ScaleC(m, n, beta, c, ldc);
             return;
         }
-        if ((long)m * n * k <= DirectMacs)
+        long macs = (long)m * n * k;
+        if (macs <= DirectMacs || (macs <= DirectSkinnyMacs && (k <= DirectSkinny || n <= DirectSkinny)))
             GemmDirect<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         else
             GemmDriver<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
