@@ -220,7 +220,7 @@ public class GemmTests
         int saved = WorkerPool.ThreadCount;
         try
         {
-            foreach (var (m, n, k) in new[] { (300, 260, 300), (37, 530, 270), (530, 37, 70), (257, 257, 600) })
+            foreach (var (m, n, k) in new[] { (300, 260, 300), (37, 530, 270), (530, 37, 70), (257, 257, 600), (64, 70, 1500) })
             {
                 int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2;
                 var a = Random(rng, (ta ? k : m) * lda);

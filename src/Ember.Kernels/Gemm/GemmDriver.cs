@@ -25,7 +25,13 @@ namespace Ember.Kernels;
 internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Below this many flops (2mnk) the whole product runs on the calling thread.</summary>
-    private const double ParallelFlops = 3e6;
+    private const double ParallelFlops = 2e6;
+
+    /// <summary>
+    /// With several depth blocks, (jc, pc) steps below this many flops use the barrier-free scheme
+    /// (chunks run the whole depth loop) instead of two parallel calls per step.
+    /// </summary>
+    private const double PhasedStepFlops = 16e6;
 
     /// <summary>Smallest amount of work (flops) worth a chunk of its own.</summary>
     private const double ChunkFlops = 1e6;
@@ -54,38 +60,114 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         int ncMax = Math.Min(cfg.NC, (n + nr - 1) / nr * nr);
         T* bp = Scratch(ref t_bBuf, ncMax * kcb);
         int threads = WorkerPool.ThreadCount;
+        int mTiles = (m + cfg.MR - 1) / cfg.MR;
+        double totalFlops = 2.0 * m * n * k;
+
+        if (threads == 1 || totalFlops < ParallelFlops)
+        {
+            for (int jc = 0; jc < n; jc += cfg.NC)
+            {
+                int nc = Math.Min(cfg.NC, n - jc);
+                for (int pc = 0; pc < k; pc += kcb)
+                {
+                    int kc = Math.Min(kcb, k - pc);
+                    GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
+                    Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
+                }
+            }
+            return;
+        }
+
+        double stepFlops = 2.0 * m * Math.Min(n, cfg.NC) * kcb;
+        if (kBlocks > 1 && stepFlops < PhasedStepFlops)
+        {
+            // Many small (jc, pc) steps: one parallel call, each chunk runs the whole depth loop on its own
+            // output tiles with its own packed B (no barriers; B is re-packed once per row part).
+            int nTilesAll = (n + nr - 1) / nr;
+            ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np);
+            var ind = new IndependentTask { X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np };
+            WorkerPool.For(mp * np, ref ind);
+            return;
+        }
 
         for (int jc = 0; jc < n; jc += cfg.NC)
         {
             int nc = Math.Min(cfg.NC, n - jc);
             int nTiles = (nc + nr - 1) / nr;
+            ChooseSplit(mTiles, nTiles, Target(threads, 2.0 * m * nc * kcb), out int mParts, out int nParts);
             for (int pc = 0; pc < k; pc += kcb)
             {
                 int kc = Math.Min(kcb, k - pc);
                 T betaEff = pc == 0 ? beta : T.One;
-                double flops = 2.0 * m * nc * kc;
-                if (threads == 1 || flops < ParallelFlops)
-                {
-                    GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
-                    Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, betaEff);
-                    continue;
-                }
 
                 // Phase 1: pack the shared B block, split over panels.
-                var pack = new PackBTask { T = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
+                var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
                 WorkerPool.For(pack.Parts, ref pack);
 
-                // Phase 2: output tiles, split over rows first (each chunk packs only its own rows of A).
-                int mTiles = (m + cfg.MR - 1) / cfg.MR;
-                int target = (int)Math.Max(1, Math.Min(ChunksPerThread * threads, flops / ChunkFlops));
-                int mParts = Math.Min(mTiles, target);
-                int nParts = Math.Min(nTiles, (target + mParts - 1) / mParts);
+                // Phase 2: output tiles (each chunk packs only its own rows of A).
                 var task = new ComputeTask
                 {
-                    T = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Beta = betaEff,
+                    X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Beta = betaEff,
                     MTiles = mTiles, NTiles = nTiles, MParts = mParts, NParts = nParts,
                 };
                 WorkerPool.For(mParts * nParts, ref task);
+            }
+        }
+    }
+
+    private static int Target(int threads, double flops)
+        => (int)Math.Max(1, Math.Min(ChunksPerThread * threads, flops / ChunkFlops));
+
+    /// <summary>
+    /// Splits an mTiles x nTiles grid into about <paramref name="target"/> parts, minimizing the largest part
+    /// (ties go to more row parts, which share packed B and pack disjoint rows of A).
+    /// </summary>
+    private static void ChooseSplit(int mTiles, int nTiles, int target, out int mParts, out int nParts)
+    {
+        mParts = 1;
+        nParts = 1;
+        long best = long.MaxValue;
+        for (int mp = 1; mp <= Math.Min(target, mTiles); mp++)
+        {
+            int np = Math.Min(nTiles, (target + mp - 1) / mp);
+            long cost = (long)((mTiles + mp - 1) / mp) * ((nTiles + np - 1) / np);
+            if (cost <= best)
+            {
+                best = cost;
+                mParts = mp;
+                nParts = np;
+            }
+        }
+    }
+
+    private struct IndependentTask : IParallelTask
+    {
+        public Ctx X;
+        public int Kcb;
+        public T Beta;
+        public int MTiles, NTiles, MParts, NParts;
+
+        public readonly void Execute(int chunk)
+        {
+            int mp = chunk / NParts, np = chunk % NParts;
+            GemmConfig<T> cfg = X.Cfg;
+            int mr = cfg.MR, nr = cfg.NR;
+            int i0 = (int)((long)MTiles * mp / MParts) * mr;
+            int i1 = Math.Min(X.M, (int)((long)MTiles * (mp + 1) / MParts) * mr);
+            int j0 = (int)((long)NTiles * np / NParts) * nr;
+            int j1 = Math.Min(X.N, (int)((long)NTiles * (np + 1) / NParts) * nr);
+            if (i0 >= i1 || j0 >= j1)
+                return;
+            T* bp = Scratch(ref t_bBuf, Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr) * Kcb);
+            for (int jc = j0; jc < j1; jc += cfg.NC)
+            {
+                int nc = Math.Min(cfg.NC, j1 - jc);
+                for (int pc = 0; pc < X.K; pc += Kcb)
+                {
+                    int kc = Math.Min(Kcb, X.K - pc);
+                    GemmPacking.PackB(bp, X.B, X.Ldb, X.TransB, pc, kc, jc, nc, nr);
+                    Macro(in X, bp, pc, kc, jc, nc, 0, nc, i0, i1, pc == 0 ? Beta : T.One);
+                }
             }
         }
     }
@@ -103,24 +185,24 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
 
     private struct PackBTask : IParallelTask
     {
-        public Ctx T;
+        public Ctx X;
         public T* Bp;
         public int Pc, Kc, Jc, Nc, Parts;
 
         public readonly void Execute(int chunk)
         {
-            int nr = T.Cfg.NR;
+            int nr = X.Cfg.NR;
             int panels = (Nc + nr - 1) / nr;
             int p0 = panels * chunk / Parts, p1 = panels * (chunk + 1) / Parts;
             int j0 = p0 * nr, j1 = Math.Min(Nc, p1 * nr);
             if (j0 < j1)
-                GemmPacking.PackB(Bp + (nint)j0 * Kc, T.B, T.Ldb, T.TransB, Pc, Kc, Jc + j0, j1 - j0, nr);
+                GemmPacking.PackB(Bp + (nint)j0 * Kc, X.B, X.Ldb, X.TransB, Pc, Kc, Jc + j0, j1 - j0, nr);
         }
     }
 
     private struct ComputeTask : IParallelTask
     {
-        public Ctx T;
+        public Ctx X;
         public T* Bp;
         public int Pc, Kc, Jc, Nc;
         public T Beta;
@@ -129,13 +211,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         public readonly void Execute(int chunk)
         {
             int mp = chunk / NParts, np = chunk % NParts;
-            int mr = T.Cfg.MR, nr = T.Cfg.NR;
+            int mr = X.Cfg.MR, nr = X.Cfg.NR;
             int i0 = (int)((long)MTiles * mp / MParts) * mr;
-            int i1 = Math.Min(T.M, (int)((long)MTiles * (mp + 1) / MParts) * mr);
+            int i1 = Math.Min(X.M, (int)((long)MTiles * (mp + 1) / MParts) * mr);
             int j0 = (int)((long)NTiles * np / NParts) * nr;
             int j1 = Math.Min(Nc, (int)((long)NTiles * (np + 1) / NParts) * nr);
             if (i0 < i1 && j0 < j1)
-                Macro(in T, Bp, Pc, Kc, Jc, Nc, j0, j1, i0, i1, Beta);
+                Macro(in X, Bp, Pc, Kc, Jc, Nc, j0, j1, i0, i1, Beta);
         }
     }
 

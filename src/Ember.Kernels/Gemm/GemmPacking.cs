@@ -107,7 +107,7 @@ internal static unsafe class GemmPacking
         {
             for (int p = 0; p < kc; p++)
             {
-                new ReadOnlySpan<T>(src, width).CopyTo(new Span<T>(dst, width));
+                CopySmall(dst, src, width);
                 src += ld;
                 dst += width;
             }
@@ -125,6 +125,26 @@ internal static unsafe class GemmPacking
                 dst += width;
             }
         }
+    }
+
+    /// <summary>Copies a short row (a micro-panel's width) with vector moves, never touching past its end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopySmall<T>(T* dst, T* src, int count) where T : unmanaged
+    {
+        byte* d = (byte*)dst, s = (byte*)src;
+        nint bytes = (nint)count * sizeof(T);
+        nint i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= bytes; i += 32)
+                Vector256.Store(Vector256.Load(s + i), d + i);
+        }
+        for (; i + 16 <= bytes; i += 16)
+            Vector128.Store(Vector128.Load(s + i), d + i);
+        for (; i + 8 <= bytes; i += 8)
+            *(long*)(d + i) = *(long*)(s + i);
+        for (; i < bytes; i += 4)
+            *(int*)(d + i) = *(int*)(s + i);
     }
 
     /// <summary>
