@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
 
@@ -135,6 +136,10 @@ public static unsafe class Gemm
         long macs = (long)m * n * k;
         if (macs <= DirectMacs || (macs <= DirectSkinnyMacs && (k <= DirectSkinny || n <= DirectSkinny)))
             GemmDirect<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else if (m <= GemmSkinny<T>.MaxRows && Vector256.IsHardwareAccelerated)
+            GemmSkinny<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1);
+        else if (n <= GemmSkinny<T>.MaxRows && Vector256.IsHardwareAccelerated)
+            GemmSkinny<T>.Run(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, beta, c, 1, ldc); // Cᵀ = op(B)ᵀ op(A)ᵀ
         else
             GemmDriver<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
