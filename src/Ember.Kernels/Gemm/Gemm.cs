@@ -1,4 +1,7 @@
 using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
 
@@ -8,33 +11,174 @@ namespace Ember.Kernels;
 /// Leading dimensions are the row strides of the stored (untransposed) matrices. When <c>beta</c> is zero,
 /// <c>C</c> is not read, so it may hold garbage (NaN included).
 /// </summary>
-public static class Gemm
+/// <remarks>
+/// Large products use packed panels, a register-blocked FMA micro-kernel (AVX-512, AVX2+FMA, or a portable
+/// fallback, picked at startup) and the <see cref="WorkerPool"/>; work is split over output tiles only, so
+/// results are bit-identical whatever <see cref="WorkerPool.ThreadCount"/> is. Tiny products take a direct,
+/// unpacked, single-threaded path. When <c>alpha</c> is zero or <c>k</c> is zero, A and B are not read and
+/// C becomes <c>beta * C</c> (zero when <c>beta</c> is zero).
+/// </remarks>
+public static unsafe class Gemm
 {
+    /// <summary>At or below this many multiply-adds (m*n*k) the direct unpacked path is always used.</summary>
+    internal static long DirectMacs = 16 * 1024;
+
+    /// <summary>
+    /// Skinny products (k or n at most <see cref="DirectSkinny"/>) up to this many multiply-adds also take the
+    /// direct path: the packed kernels' wide tiles would be mostly padding there.
+    /// </summary>
+    internal static long DirectSkinnyMacs = 64 * 1024;
+
+    /// <summary>See <see cref="DirectSkinnyMacs"/>.</summary>
+    internal const int DirectSkinny = 8;
+
     /// <summary>Single-precision GEMM.</summary>
+    /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
+    /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">Stored A.</param>
+    /// <param name="lda">Row stride of stored A.</param>
+    /// <param name="b">Stored B.</param>
+    /// <param name="ldb">Row stride of stored B.</param>
+    /// <param name="beta">Scale of the previous C; 0 means C is not read.</param>
+    /// <param name="c">C, <c>[m, n]</c>.</param>
+    /// <param name="ldc">Row stride of C.</param>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
-        for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                float s = 0;
-                for (int p = 0; p < k; p++)
-                    s += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
-                c[i * ldc + j] = beta == 0 ? alpha * s : alpha * s + beta * c[i * ldc + j];
-            }
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        fixed (float* pa = &MemoryMarshal.GetReference(a))
+        fixed (float* pb = &MemoryMarshal.GetReference(b))
+        fixed (float* pc = &MemoryMarshal.GetReference(c))
+            Core(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     }
 
     /// <summary>Double-precision GEMM.</summary>
+    /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
+    /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">Stored A.</param>
+    /// <param name="lda">Row stride of stored A.</param>
+    /// <param name="b">Stored B.</param>
+    /// <param name="ldb">Row stride of stored B.</param>
+    /// <param name="beta">Scale of the previous C; 0 means C is not read.</param>
+    /// <param name="c">C, <c>[m, n]</c>.</param>
+    /// <param name="ldc">Row stride of C.</param>
     public static void Dgemm(bool transA, bool transB, int m, int n, int k, double alpha,
         ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
     {
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        fixed (double* pa = &MemoryMarshal.GetReference(a))
+        fixed (double* pb = &MemoryMarshal.GetReference(b))
+        fixed (double* pc = &MemoryMarshal.GetReference(c))
+            Core(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+    }
+
+    /// <summary>Single-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and pinned).</summary>
+    /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
+    /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">Stored A.</param>
+    /// <param name="lda">Row stride of stored A.</param>
+    /// <param name="b">Stored B.</param>
+    /// <param name="ldb">Row stride of stored B.</param>
+    /// <param name="beta">Scale of the previous C; 0 means C is not read.</param>
+    /// <param name="c">C, <c>[m, n]</c>.</param>
+    /// <param name="ldc">Row stride of C.</param>
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        ValidateShape(transA, transB, m, n, k, lda, ldb, ldc);
+        Core(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// <summary>Double-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and pinned).</summary>
+    /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
+    /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B).</param>
+    /// <param name="alpha">Scale of the product.</param>
+    /// <param name="a">Stored A.</param>
+    /// <param name="lda">Row stride of stored A.</param>
+    /// <param name="b">Stored B.</param>
+    /// <param name="ldb">Row stride of stored B.</param>
+    /// <param name="beta">Scale of the previous C; 0 means C is not read.</param>
+    /// <param name="c">C, <c>[m, n]</c>.</param>
+    /// <param name="ldc">Row stride of C.</param>
+    public static void Dgemm(bool transA, bool transB, int m, int n, int k, double alpha,
+        double* a, int lda, double* b, int ldb, double beta, double* c, int ldc)
+    {
+        ValidateShape(transA, transB, m, n, k, lda, ldb, ldc);
+        Core(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void Core<T>(bool transA, bool transB, int m, int n, int k, T alpha,
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0 || alpha == T.Zero)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        long macs = (long)m * n * k;
+        if (macs <= DirectMacs || (macs <= DirectSkinnyMacs && (k <= DirectSkinny || n <= DirectSkinny)))
+            GemmDirect<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else if (m <= GemmSkinny<T>.MaxRows && Vector256.IsHardwareAccelerated)
+            GemmSkinny<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1);
+        else if (n <= GemmSkinny<T>.MaxRows && Vector256.IsHardwareAccelerated)
+            GemmSkinny<T>.Run(!transB, !transA, n, m, k, alpha, b, ldb, a, lda, beta, c, 1, ldc); // Cᵀ = op(B)ᵀ op(A)ᵀ
+        else
+            GemmDriver<T>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void ScaleC<T>(int m, int n, T beta, T* c, nint ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0;
-                for (int p = 0; p < k; p++)
-                    s += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j]);
-                c[i * ldc + j] = beta == 0 ? alpha * s : alpha * s + beta * c[i * ldc + j];
-            }
+        {
+            var row = new Span<T>(c + i * ldc, n);
+            if (beta == T.Zero)
+                row.Clear();
+            else if (beta != T.One)
+                for (int j = 0; j < row.Length; j++)
+                    row[j] *= beta;
+        }
+    }
+
+    private static void ValidateShape(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
+    {
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m));
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n));
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k));
+        if (lda < Math.Max(1, transA ? m : k)) throw new ArgumentOutOfRangeException(nameof(lda));
+        if (ldb < Math.Max(1, transB ? k : n)) throw new ArgumentOutOfRangeException(nameof(ldb));
+        if (ldc < Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(ldc));
+    }
+
+    private static void Validate(bool transA, bool transB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        ValidateShape(transA, transB, m, n, k, lda, ldb, ldc);
+        if (m == 0 || n == 0)
+            return;
+        if (cLength < Need(m, n, ldc)) throw new ArgumentException("C is too short for m, n and ldc.", "c");
+        if (k == 0)
+            return;
+        if (aLength < (transA ? Need(k, m, lda) : Need(m, k, lda))) throw new ArgumentException("A is too short for its shape and lda.", "a");
+        if (bLength < (transB ? Need(n, k, ldb) : Need(k, n, ldb))) throw new ArgumentException("B is too short for its shape and ldb.", "b");
+
+        static long Need(int rows, int cols, int ld) => (long)(rows - 1) * ld + cols;
     }
 }

@@ -1,0 +1,191 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Threading;
+using Ember.Kernels;
+
+static class Program
+{
+    static void Main(string[] args)
+    {
+        Console.WriteLine($"Fma={Fma.IsSupported} Avx2={Avx2.IsSupported} Avx512F={Avx512F.IsSupported} V512HW={Vector512.IsHardwareAccelerated} cores={Environment.ProcessorCount}");
+        string mode = args.Length > 0 ? args[0] : "all";
+        if (mode is "all" or "ceiling") Ceiling();
+        if (mode is "all" or "gemm") GemmTable(args.Length > 1 ? args[1] : null);
+        if (mode == "one") One(args);
+        if (mode == "tiny") { if (args.Length > 1) WorkerPool.ThreadCount = int.Parse(args[1]); Tiny(); }
+        if (mode == "pool") PoolOverhead();
+        if (mode == "dist") Dist(int.Parse(args[1]), int.Parse(args[2]));
+    }
+
+    static double TimeGemm(bool ta, bool tb, int m, int n, int k, float[] a, float[] b, float[] c, int reps)
+    {
+        var times = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Gemm.Sgemm(ta, tb, m, n, k, 1f, a, ta ? m : k, b, tb ? k : n, 0f, c, n);
+            times[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+        Array.Sort(times);
+        return 2.0 * m * n * k / times[reps / 2] / 1e9;
+    }
+
+    static float[] Rand(int n, int seed)
+    {
+        var r = new Random(seed); var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(r.NextDouble() - 0.5);
+        return x;
+    }
+
+    static void GemmTable(string? isa)
+    {
+        if (isa != null) SetIsa(isa);
+        Console.WriteLine($"ISA={GetIsa()}");
+        var cases = new (string name, bool ta, bool tb, int n)[]
+        {
+            ("NN", false, false, 256), ("NN", false, false, 512), ("NN", false, false, 1024), ("NN", false, false, 2048),
+            ("NT", false, true, 1024), ("TN", true, false, 1024), ("TT", true, true, 1024),
+        };
+        Console.WriteLine("case      n     1 thread   2 threads  (GFLOP/s, median)");
+        foreach (var (name, ta, tb, n) in cases)
+        {
+            var a = Rand(n * n, 1); var b = Rand(n * n, 2); var c = new float[n * n];
+            int reps = n <= 256 ? 200 : n <= 512 ? 40 : n <= 1024 ? 15 : 5;
+            double[] g = new double[2];
+            for (int t = 1; t <= 2; t++)
+            {
+                WorkerPool.ThreadCount = t;
+                TimeGemm(ta, tb, n, n, n, a, b, c, 3);
+                g[t - 1] = TimeGemm(ta, tb, n, n, n, a, b, c, reps);
+            }
+            Console.WriteLine($"{name,-4} {n,6} {g[0],10:F1} {g[1],10:F1}");
+        }
+        WorkerPool.ThreadCount = Environment.ProcessorCount;
+    }
+
+    static void One(string[] args)
+    {
+        int m = int.Parse(args[1]), n = int.Parse(args[2]), k = int.Parse(args[3]);
+        bool ta = args.Length > 4 && args[4].Contains('T') && args[4][0] == 'T';
+        bool tb = args.Length > 4 && args[4].Length > 1 && args[4][1] == 'T';
+        int threads = args.Length > 5 ? int.Parse(args[5]) : 2;
+        if (args.Length > 6) SetIsa(args[6]);
+        foreach (var (name, idx) in new[] { ("TuneKC", 7), ("TuneMCTiles", 8), ("TuneNCTiles", 9), ("TuneChunksPerThread", 10) })
+            if (args.Length > idx) s_setup.GetField(name, System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, int.Parse(args[idx]));
+        WorkerPool.ThreadCount = threads;
+        var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+        TimeGemm(ta, tb, m, n, k, a, b, c, 5);
+        for (int i = 0; i < 3; i++)
+            Console.WriteLine($"{m}x{n}x{k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')} threads={threads} isa={GetIsa()}: {TimeGemm(ta, tb, m, n, k, a, b, c, 21):F1} GFLOP/s");
+    }
+
+    struct Empty : IParallelTask { public readonly void Execute(int chunk) { } }
+
+    static void PoolOverhead()
+    {
+        var t = new Empty();
+        foreach (int chunks in new[] { 2, 2, 8 })
+        {
+            for (int i = 0; i < 10000; i++) WorkerPool.For(chunks, ref t);
+            int reps = 200000;
+            var all = new double[reps];
+            for (int i = 0; i < reps; i++) { long t0 = Stopwatch.GetTimestamp(); WorkerPool.For(chunks, ref t); all[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds; }
+            Array.Sort(all);
+            double sum = 0; foreach (var x in all) sum += x;
+            Console.WriteLine($"For({chunks}) empty: mean {sum / reps:F2} us, median {all[reps / 2]:F2}, p99 {all[reps * 99 / 100]:F2}, max {all[reps - 1]:F1}");
+        }
+    }
+
+    static void Dist(int n, int threads)
+    {
+        WorkerPool.ThreadCount = threads;
+        var a = Rand(n * n, 1); var b = Rand(n * n, 2); var c = new float[n * n];
+        for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+        int reps = 20000;
+        var all = new double[reps];
+        for (int i = 0; i < reps; i++) { long t0 = Stopwatch.GetTimestamp(); Gemm.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n); all[i] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds; }
+        double sum = 0; foreach (var x in all) sum += x;
+        Array.Sort(all);
+        Console.WriteLine($"{n}^3 threads={threads}: mean {sum / reps:F2} us, p10 {all[reps / 10]:F2} median {all[reps / 2]:F2}, p90 {all[reps * 9 / 10]:F2}, p99 {all[reps * 99 / 100]:F2}");
+    }
+
+    static void Tiny()
+    {
+        if (Environment.GetEnvironmentVariable("DIRECT") is string dm)
+        {
+            var parts = dm.Split(',');
+            typeof(Gemm).GetField("DirectMacs", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, long.Parse(parts[0]));
+            if (parts.Length > 1) typeof(Gemm).GetField("DirectSkinnyMacs", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, long.Parse(parts[1]));
+        }
+        foreach (var (m, n, k) in Environment.GetEnvironmentVariable("SHAPES") is string sh ? Array.ConvertAll(sh.Split(';'), x => { var q = Array.ConvertAll(x.Split(','), int.Parse); return (q[0], q[1], q[2]); }) : new[] { (150, 10, 4), (150, 3, 10), (4, 10, 150), (10, 3, 150), (32, 32, 32), (64, 64, 64), (16, 16, 64), (128, 128, 128) })
+        {
+            var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+            for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            Thread.Sleep(300);
+            for (int i = 0; i < 2000; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            int reps = 20000;
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < reps; i++) Gemm.Sgemm(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            double us = Stopwatch.GetElapsedTime(t0).TotalMicroseconds / reps;
+            Console.WriteLine($"{m}x{n}x{k}: {us:F2} us  ({2.0 * m * n * k / us / 1e3:F1} GFLOP/s)");
+        }
+    }
+
+    static readonly Type s_setup = typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmSetup")!;
+    static string GetIsa() => s_setup.GetProperty("Isa", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!.GetValue(null)!.ToString()!;
+    static void SetIsa(string name)
+    {
+        var p = s_setup.GetProperty("Isa", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)!;
+        p.SetValue(null, Enum.Parse(p.PropertyType, name));
+    }
+
+    static double Fma256(long iters)
+    {
+        var a0 = Vector256.Create(1.0f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
+        var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
+        var m = Vector256.Create(0.9999999f); var add = Vector256.Create(1e-7f);
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Fma.MultiplyAdd(a0, m, add); a1 = Fma.MultiplyAdd(a1, m, add); a2 = Fma.MultiplyAdd(a2, m, add); a3 = Fma.MultiplyAdd(a3, m, add);
+            a4 = Fma.MultiplyAdd(a4, m, add); a5 = Fma.MultiplyAdd(a5, m, add); a6 = Fma.MultiplyAdd(a6, m, add); a7 = Fma.MultiplyAdd(a7, m, add);
+            a8 = Fma.MultiplyAdd(a8, m, add); a9 = Fma.MultiplyAdd(a9, m, add); a10 = Fma.MultiplyAdd(a10, m, add); a11 = Fma.MultiplyAdd(a11, m, add);
+        }
+        var s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+        return s.GetElement(0);
+    }
+    static double Fma512(long iters)
+    {
+        var a0 = Vector512.Create(1.0f); var a1 = a0; var a2 = a0; var a3 = a0; var a4 = a0; var a5 = a0; var a6 = a0; var a7 = a0;
+        var a8 = a0; var a9 = a0; var a10 = a0; var a11 = a0;
+        var m = Vector512.Create(0.9999999f); var add = Vector512.Create(1e-7f);
+        for (long i = 0; i < iters; i++)
+        {
+            a0 = Avx512F.FusedMultiplyAdd(a0, m, add); a1 = Avx512F.FusedMultiplyAdd(a1, m, add); a2 = Avx512F.FusedMultiplyAdd(a2, m, add); a3 = Avx512F.FusedMultiplyAdd(a3, m, add);
+            a4 = Avx512F.FusedMultiplyAdd(a4, m, add); a5 = Avx512F.FusedMultiplyAdd(a5, m, add); a6 = Avx512F.FusedMultiplyAdd(a6, m, add); a7 = Avx512F.FusedMultiplyAdd(a7, m, add);
+            a8 = Avx512F.FusedMultiplyAdd(a8, m, add); a9 = Avx512F.FusedMultiplyAdd(a9, m, add); a10 = Avx512F.FusedMultiplyAdd(a10, m, add); a11 = Avx512F.FusedMultiplyAdd(a11, m, add);
+        }
+        var s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+        return s.GetElement(0);
+    }
+
+    static void Ceiling()
+    {
+        const long iters = 50_000_000;
+        for (int w = 0; w < 3; w++) { Fma256(1000000); if (Avx512F.IsSupported) Fma512(1000000); }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            foreach (int width in Avx512F.IsSupported ? new[] { 256, 512 } : new[] { 256 })
+            {
+                var ts = new Thread[threads];
+                var sw = Stopwatch.StartNew();
+                for (int t = 0; t < threads; t++) { ts[t] = new Thread(() => { if (width == 256) Fma256(iters); else Fma512(iters); }); ts[t].Start(); }
+                foreach (var t in ts) t.Join();
+                double sec = sw.Elapsed.TotalSeconds;
+                double flops = threads * iters * 12.0 * (width / 32) * 2;
+                Console.WriteLine($"FMA ceiling {width}-bit, {threads} thread(s): {flops / sec / 1e9:F1} GFLOP/s");
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Ember.Kernels;
+
+/// <summary>
+/// Unpacked, single-threaded GEMM for tiny products (no packing, no threading). C is computed row by row,
+/// vectorized across columns: <c>C[i, j..j+w) = sum_p A(i,p) * B[p, j..j+w)</c>, with a masked tail on AVX.
+/// When B is transposed, op(B) (at most a few thousand elements here) is first copied into thread-local
+/// scratch. Each element's sum runs over k in order, so results do not depend on the thread count.
+/// </summary>
+internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    [ThreadStatic] private static T[]? t_scratch;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            Scalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        if (transB)
+        {
+            // op(B)[p, j] = b[j*ldb + p] -> contiguous [k, n] copy.
+            int len = k * n;
+            T[] buf = t_scratch is { } s && s.Length >= len ? s : (t_scratch = GC.AllocateUninitializedArray<T>(Math.Max(len, 256), pinned: true));
+            T* bt = (T*)Unsafe.AsPointer(ref buf[0]);
+            for (int j = 0; j < n; j++)
+            {
+                T* src = b + j * ldb;
+                for (int p = 0; p < k; p++)
+                    bt[p * n + j] = src[p];
+            }
+            Rows(transA, m, n, k, alpha, a, lda, bt, n, beta, c, ldc);
+        }
+        else
+        {
+            Rows(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> LoadTail(T* p, Vector256<T> mask)
+    {
+        if (typeof(T) == typeof(float))
+            return Avx.MaskLoad((float*)p, mask.AsSingle()).As<float, T>();
+        return Avx.MaskLoad((double*)p, mask.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTail(T* p, Vector256<T> mask, Vector256<T> v)
+    {
+        if (typeof(T) == typeof(float))
+            Avx.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+        else
+            Avx.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+    }
+
+    /// <summary>op(B) rows contiguous (row stride ldb).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows(bool transA, int m, int n, int k, T alpha,
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+    {
+        nint aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
+        int w = Vector256<T>.Count;
+        int tail = n % w;
+        int full = n - tail;
+        bool masked = tail != 0 && Avx.IsSupported;
+        Vector256<T> mask = default;
+        if (masked)
+        {
+            // Lanes < tail have the sign bit set.
+            Vector256<T> idx = Vector256<T>.Indices;
+            mask = Vector256.LessThan(idx, Vector256.Create(T.CreateTruncating(tail)));
+        }
+        Vector256<T> va = Vector256.Create(alpha), vb = Vector256.Create(beta);
+        bool noBeta = beta == T.Zero;
+
+        for (int i = 0; i < m; i++)
+        {
+            T* ai = a + i * aRow;
+            T* ci = c + i * ldc;
+            int j = 0;
+            for (; j < full; j += w)
+            {
+                Vector256<T> acc = Vector256<T>.Zero;
+                T* bp = b + j;
+                for (int p = 0; p < k; p++)
+                {
+                    acc += Vector256.Create(ai[p * aCol]) * Vector256.Load(bp);
+                    bp += ldb;
+                }
+                if (noBeta)
+                    Vector256.Store(acc * va, ci + j);
+                else
+                    Vector256.Store(acc * va + vb * Vector256.Load(ci + j), ci + j);
+            }
+            if (masked)
+            {
+                Vector256<T> acc = Vector256<T>.Zero;
+                T* bp = b + j;
+                for (int p = 0; p < k; p++)
+                {
+                    acc += Vector256.Create(ai[p * aCol]) * LoadTail(bp, mask);
+                    bp += ldb;
+                }
+                if (noBeta)
+                    StoreTail(ci + j, mask, acc * va);
+                else
+                    StoreTail(ci + j, mask, acc * va + vb * LoadTail(ci + j, mask));
+            }
+            else
+            {
+                for (; j < n; j++)
+                {
+                    T acc = T.Zero;
+                    T* bp = b + j;
+                    for (int p = 0; p < k; p++)
+                        acc += ai[p * aCol] * bp[p * ldb];
+                    ci[j] = noBeta ? acc * alpha : acc * alpha + beta * ci[j];
+                }
+            }
+        }
+    }
+
+    private static void Scalar(bool transA, bool transB, int m, int n, int k, T alpha,
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+    {
+        nint aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
+        nint bRow = transB ? 1 : ldb, bCol = transB ? ldb : 1;
+        for (int i = 0; i < m; i++)
+        {
+            T* ai = a + i * aRow;
+            T* ci = c + i * ldc;
+            for (int j = 0; j < n; j++)
+            {
+                T* bj = b + j * bCol;
+                T acc = T.Zero;
+                for (int p = 0; p < k; p++)
+                    acc += ai[p * aCol] * bj[p * bRow];
+                ci[j] = beta == T.Zero ? acc * alpha : acc * alpha + beta * ci[j];
+            }
+        }
+    }
+}

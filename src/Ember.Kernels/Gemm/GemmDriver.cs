@@ -1,0 +1,297 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Ember.Kernels;
+
+/// <summary>
+/// Blocked, packed GEMM (GotoBLAS/BLIS loop structure) on raw pointers.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Loop nest: jc (NC columns) -> pc (KC depth; pack the B block, KC x NC, once, shared by all threads)
+/// -> [parallel over output chunks] ic (MC rows; pack the A block into thread-private scratch) -> jr (NR)
+/// -> ir (MR) -> micro-kernel. In parallel runs each (jc, pc) step is two <see cref="WorkerPool.For{TTask}(int, ref TTask)"/>
+/// calls: B packing split over panels, then the output split into chunks of whole micro-tiles (row ranges
+/// that are multiples of MR, column ranges that are multiples of NR, anchored at (0, 0)).
+/// </para>
+/// <para>
+/// Depth blocking (KC) does not depend on the thread count and work is never split over k, so every
+/// element of C is produced by the same sequence of FMAs whatever the number of threads: results are
+/// bit-identical. Edge tiles run the same kernel into a small scratch tile (alpha = 1, beta = 0, which is
+/// exact) and are merged with the same alpha/beta formula as the kernel.
+/// </para>
+/// </remarks>
+internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Below this many flops (2mnk) the whole product runs on the calling thread.</summary>
+    private const double ParallelFlops = 2e6;
+
+    /// <summary>
+    /// With several depth blocks, (jc, pc) steps below this many flops use the barrier-free scheme
+    /// (chunks run the whole depth loop) instead of two parallel calls per step.
+    /// </summary>
+    private const double PhasedStepFlops = 16e6;
+
+    /// <summary>Smallest amount of work (flops) worth a chunk of its own.</summary>
+    private const double ChunkFlops = 1e6;
+
+    /// <summary>Chunks per thread in the compute phase (dynamic assignment evens out noisy cores).</summary>
+    private static double ChunksPerThread => GemmSetup.TuneChunksPerThread > 0 ? GemmSetup.TuneChunksPerThread : 1;
+
+    [ThreadStatic] private static T[]? t_aBuf;
+    [ThreadStatic] private static T[]? t_bBuf;
+
+    public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+    {
+        GemmConfig<T> cfg = GemmSetup.Get<T>();
+
+        // Depth blocks of (nearly) equal size, at most KC; independent of the thread count.
+        int kBlocks = (k + cfg.KC - 1) / cfg.KC;
+        int kcb = (k + kBlocks - 1) / kBlocks;
+        int nr = cfg.NR;
+
+        var t = new Ctx
+        {
+            Cfg = cfg, TransA = transA, TransB = transB, M = m, N = n, K = k,
+            Alpha = alpha, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
+        };
+        int ncMax = Math.Min(cfg.NC, (n + nr - 1) / nr * nr);
+        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
+        int threads = WorkerPool.ThreadCount;
+        int mTiles = (m + cfg.MR - 1) / cfg.MR;
+        double totalFlops = 2.0 * m * n * k;
+
+        if (threads == 1 || totalFlops < ParallelFlops)
+        {
+            for (int jc = 0; jc < n; jc += cfg.NC)
+            {
+                int nc = Math.Min(cfg.NC, n - jc);
+                for (int pc = 0; pc < k; pc += kcb)
+                {
+                    int kc = Math.Min(kcb, k - pc);
+                    GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
+                    Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
+                }
+            }
+            return;
+        }
+
+        double stepFlops = 2.0 * m * Math.Min(n, cfg.NC) * kcb;
+        if (kBlocks > 1 && stepFlops < PhasedStepFlops)
+        {
+            // Many small (jc, pc) steps: one parallel call, each chunk runs the whole depth loop on its own
+            // output tiles with its own packed B (no barriers; B is re-packed once per row part).
+            int nTilesAll = (n + nr - 1) / nr;
+            ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np);
+            var ind = new IndependentTask { X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np };
+            WorkerPool.For(mp * np, ref ind);
+            return;
+        }
+
+        for (int jc = 0; jc < n; jc += cfg.NC)
+        {
+            int nc = Math.Min(cfg.NC, n - jc);
+            int nTiles = (nc + nr - 1) / nr;
+            ChooseSplit(mTiles, nTiles, Target(threads, 2.0 * m * nc * kcb), out int mParts, out int nParts);
+            for (int pc = 0; pc < k; pc += kcb)
+            {
+                int kc = Math.Min(kcb, k - pc);
+                T betaEff = pc == 0 ? beta : T.One;
+
+                // Phase 1: pack the shared B block, split over panels.
+                var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
+                WorkerPool.For(pack.Parts, ref pack);
+
+                // Phase 2: output tiles (each chunk packs only its own rows of A).
+                var task = new ComputeTask
+                {
+                    X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Beta = betaEff,
+                    MTiles = mTiles, NTiles = nTiles, MParts = mParts, NParts = nParts,
+                };
+                WorkerPool.For(mParts * nParts, ref task);
+            }
+        }
+    }
+
+    private static int Target(int threads, double flops)
+        => (int)Math.Max(1, Math.Min(ChunksPerThread * threads, flops / ChunkFlops));
+
+    /// <summary>
+    /// Splits an mTiles x nTiles grid into about <paramref name="target"/> parts, minimizing the largest part
+    /// (ties go to more row parts, which share packed B and pack disjoint rows of A).
+    /// </summary>
+    private static void ChooseSplit(int mTiles, int nTiles, int target, out int mParts, out int nParts)
+    {
+        mParts = 1;
+        nParts = 1;
+        long best = long.MaxValue;
+        for (int mp = 1; mp <= Math.Min(target, mTiles); mp++)
+        {
+            int np = Math.Min(nTiles, (target + mp - 1) / mp);
+            long cost = (long)((mTiles + mp - 1) / mp) * ((nTiles + np - 1) / np);
+            if (cost <= best)
+            {
+                best = cost;
+                mParts = mp;
+                nParts = np;
+            }
+        }
+    }
+
+    private struct IndependentTask : IParallelTask
+    {
+        public Ctx X;
+        public int Kcb;
+        public T Beta;
+        public int MTiles, NTiles, MParts, NParts;
+
+        public readonly void Execute(int chunk)
+        {
+            int mp = chunk / NParts, np = chunk % NParts;
+            GemmConfig<T> cfg = X.Cfg;
+            int mr = cfg.MR, nr = cfg.NR;
+            int i0 = (int)((long)MTiles * mp / MParts) * mr;
+            int i1 = Math.Min(X.M, (int)((long)MTiles * (mp + 1) / MParts) * mr);
+            int j0 = (int)((long)NTiles * np / NParts) * nr;
+            int j1 = Math.Min(X.N, (int)((long)NTiles * (np + 1) / NParts) * nr);
+            if (i0 >= i1 || j0 >= j1)
+                return;
+            T* bp = Scratch(ref t_bBuf, Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr) * Kcb);
+            for (int jc = j0; jc < j1; jc += cfg.NC)
+            {
+                int nc = Math.Min(cfg.NC, j1 - jc);
+                for (int pc = 0; pc < X.K; pc += Kcb)
+                {
+                    int kc = Math.Min(Kcb, X.K - pc);
+                    GemmPacking.PackB(bp, X.B, X.Ldb, X.TransB, pc, kc, jc, nc, nr);
+                    Macro(in X, bp, pc, kc, jc, nc, 0, nc, i0, i1, pc == 0 ? Beta : T.One);
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-call constants.</summary>
+    private struct Ctx
+    {
+        public GemmConfig<T> Cfg;
+        public bool TransA, TransB;
+        public int M, N, K;
+        public T Alpha;
+        public T* A, B, C;
+        public nint Lda, Ldb, Ldc;
+    }
+
+    private struct PackBTask : IParallelTask
+    {
+        public Ctx X;
+        public T* Bp;
+        public int Pc, Kc, Jc, Nc, Parts;
+
+        public readonly void Execute(int chunk)
+        {
+            int nr = X.Cfg.NR;
+            int panels = (Nc + nr - 1) / nr;
+            int p0 = panels * chunk / Parts, p1 = panels * (chunk + 1) / Parts;
+            int j0 = p0 * nr, j1 = Math.Min(Nc, p1 * nr);
+            if (j0 < j1)
+                GemmPacking.PackB(Bp + (nint)j0 * Kc, X.B, X.Ldb, X.TransB, Pc, Kc, Jc + j0, j1 - j0, nr);
+        }
+    }
+
+    private struct ComputeTask : IParallelTask
+    {
+        public Ctx X;
+        public T* Bp;
+        public int Pc, Kc, Jc, Nc;
+        public T Beta;
+        public int MTiles, NTiles, MParts, NParts;
+
+        public readonly void Execute(int chunk)
+        {
+            int mp = chunk / NParts, np = chunk % NParts;
+            int mr = X.Cfg.MR, nr = X.Cfg.NR;
+            int i0 = (int)((long)MTiles * mp / MParts) * mr;
+            int i1 = Math.Min(X.M, (int)((long)MTiles * (mp + 1) / MParts) * mr);
+            int j0 = (int)((long)NTiles * np / NParts) * nr;
+            int j1 = Math.Min(Nc, (int)((long)NTiles * (np + 1) / NParts) * nr);
+            if (i0 < i1 && j0 < j1)
+                Macro(in X, Bp, Pc, Kc, Jc, Nc, j0, j1, i0, i1, Beta);
+        }
+    }
+
+    private static T* Scratch(ref T[]? buf, int elements)
+    {
+        // Pinned arrays (never moved), over-allocated so the start can be aligned to 64 bytes.
+        int pad = 64 / sizeof(T);
+        if (buf is null || buf.Length < elements + pad)
+            buf = GC.AllocateUninitializedArray<T>(elements + pad, pinned: true);
+        T* p = (T*)Unsafe.AsPointer(ref buf[0]);
+        return (T*)(((nuint)p + 63) & ~(nuint)63);
+    }
+
+    /// <summary>
+    /// Macro-kernel: with B block [pc, pc+kc) x [jc, jc+nc) packed in <paramref name="bp"/>, updates C rows
+    /// [i0, i1) x columns [jc+j0, jc+j1) (i0, j0 multiples of MR, NR), packing A per MC rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Macro(in Ctx t, T* bp, int pc, int kc, int jc, int nc, int j0, int j1, int i0, int i1, T beta)
+    {
+        GemmConfig<T> cfg = t.Cfg;
+        int mr = cfg.MR, nr = cfg.NR;
+        int mcMax = Math.Min(cfg.MC, (i1 - i0 + mr - 1) / mr * mr);
+        T* ap = Scratch(ref t_aBuf, mcMax * kc);
+        T* tile = stackalloc T[mr * nr];
+        var kernel = cfg.Kernel;
+        T alpha = t.Alpha;
+        nint ldc = t.Ldc;
+
+        for (int ic = i0; ic < i1; ic += cfg.MC)
+        {
+            int mc = Math.Min(cfg.MC, i1 - ic);
+            GemmPacking.PackA(ap, t.A, t.Lda, t.TransA, ic, mc, pc, kc, mr);
+            for (int jr = j0; jr < j1; jr += nr)
+            {
+                int ncols = Math.Min(nr, j1 - jr);
+                T* bpanel = bp + (nint)jr * kc;
+                T* cCol = t.C + jc + jr;
+                for (int ir = 0; ir < mc; ir += mr)
+                {
+                    int nrows = Math.Min(mr, mc - ir);
+                    T* apanel = ap + (nint)ir * kc;
+                    T* cTile = cCol + (ic + ir) * ldc;
+                    if (nrows == mr && ncols == nr)
+                    {
+                        kernel(kc, apanel, bpanel, cTile, ldc, alpha, beta);
+                    }
+                    else
+                    {
+                        kernel(kc, apanel, bpanel, tile, nr, T.One, T.Zero);
+                        MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>C = alpha*tile + beta*C with the kernels' rounding: beta == 0 ? alpha*x : fma(x, alpha, beta*c).</summary>
+    private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T alpha, T beta)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            T* tr = tile + r * ldt;
+            T* cr = c + r * ldc;
+            if (beta == T.Zero)
+            {
+                for (int j = 0; j < cols; j++)
+                    cr[j] = tr[j] * alpha;
+            }
+            else
+            {
+                for (int j = 0; j < cols; j++)
+                    cr[j] = T.FusedMultiplyAdd(tr[j], alpha, beta * cr[j]);
+            }
+        }
+    }
+}
