@@ -21,6 +21,20 @@ internal static partial class RawOps
         b = b.DType == dt ? b : Cast(b, dt);
         int[] shape = Shapes.Broadcast(a.Shape, b.Shape, op);
         var r = RawTensor.Empty(dt, shape);
+        if (r.NumEl >= ParallelElementwise.Threshold)
+        {
+            int[] pa = new int[shape.Length], pb = new int[shape.Length];
+            BroadcastStrides(a, shape, pa);
+            BroadcastStrides(b, shape, pb);
+            switch (dt)
+            {
+                case DType.Float32: ParallelElementwise.Binary<float, TF>(a.Data<float>(), a.Offset, pa, b.Data<float>(), b.Offset, pb, r.Data<float>(), 0, shape); break;
+                case DType.Float64: ParallelElementwise.Binary<double, TD>(a.Data<double>(), a.Offset, pa, b.Data<double>(), b.Offset, pb, r.Data<double>(), 0, shape); break;
+                case DType.Int32: ParallelElementwise.Binary<int, TI>(a.Data<int>(), a.Offset, pa, b.Data<int>(), b.Offset, pb, r.Data<int>(), 0, shape); break;
+                case DType.Int64: ParallelElementwise.Binary<long, TL>(a.Data<long>(), a.Offset, pa, b.Data<long>(), b.Offset, pb, r.Data<long>(), 0, shape); break;
+            }
+            return r;
+        }
         if (a.IsContiguous && b.IsContiguous && a.NumEl == r.NumEl && b.NumEl == r.NumEl)
         {
             switch (dt)
@@ -53,10 +67,10 @@ internal static partial class RawOps
         var r = RawTensor.Empty(a.DType, a.Shape);
         switch (a.DType)
         {
-            case DType.Float32: ElementwiseDriver.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Span<float>(), a.Shape); break;
-            case DType.Float64: ElementwiseDriver.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Span<double>(), a.Shape); break;
-            case DType.Int32: ElementwiseDriver.Unary<int, TI>(a.Data<int>(), a.Offset, a.Strides, r.Span<int>(), a.Shape); break;
-            case DType.Int64: ElementwiseDriver.Unary<long, TL>(a.Data<long>(), a.Offset, a.Strides, r.Span<long>(), a.Shape); break;
+            case DType.Float32: ParallelElementwise.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Data<float>(), 0, a.Shape); break;
+            case DType.Float64: ParallelElementwise.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Data<double>(), 0, a.Shape); break;
+            case DType.Int32: ParallelElementwise.Unary<int, TI>(a.Data<int>(), a.Offset, a.Strides, r.Data<int>(), 0, a.Shape); break;
+            case DType.Int64: ParallelElementwise.Unary<long, TL>(a.Data<long>(), a.Offset, a.Strides, r.Data<long>(), 0, a.Shape); break;
             default: throw new NotSupportedException($"{op}: not supported for {a.DType.TorchName()} tensors.");
         }
         return r;
@@ -68,8 +82,8 @@ internal static partial class RawOps
     {
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
         var r = RawTensor.Empty(a.DType, a.Shape);
-        if (a.DType == DType.Float32) ElementwiseDriver.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Span<float>(), a.Shape);
-        else ElementwiseDriver.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Span<double>(), a.Shape);
+        if (a.DType == DType.Float32) ParallelElementwise.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Data<float>(), 0, a.Shape);
+        else ParallelElementwise.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Data<double>(), 0, a.Shape);
         return r;
     }
 

@@ -32,9 +32,9 @@ internal static partial class RawOps
         var r = RawTensor.Empty(a.DType, []);
         switch (a.DType)
         {
-            case DType.Float32: r.Span<float>()[0] = TensorPrimitives.Sum<float>(a.Span<float>()); break;
-            case DType.Float64: r.Span<double>()[0] = TensorPrimitives.Sum<double>(a.Span<double>()); break;
-            default: r.Span<long>()[0] = TensorPrimitives.Sum<long>(a.Span<long>()); break;
+            case DType.Float32: r.Span<float>()[0] = ParallelReduce.Sum(a.Data<float>(), a.Offset, a.NumEl); break;
+            case DType.Float64: r.Span<double>()[0] = ParallelReduce.Sum(a.Data<double>(), a.Offset, a.NumEl); break;
+            default: r.Span<long>()[0] = ParallelReduce.Sum(a.Data<long>(), a.Offset, a.NumEl); break;
         }
         return r;
     }
@@ -48,9 +48,9 @@ internal static partial class RawOps
         var r = RawTensor.Empty(a.DType, ReducedShape(a.Shape, dim, keepDim));
         switch (a.DType)
         {
-            case DType.Float32: Reduce.Sum(a.Span<float>(), outer, n, inner, r.Span<float>()); break;
-            case DType.Float64: Reduce.Sum(a.Span<double>(), outer, n, inner, r.Span<double>()); break;
-            default: Reduce.Sum(a.Span<long>(), outer, n, inner, r.Span<long>()); break;
+            case DType.Float32: ParallelReduce.SumAxis(a.Data<float>(), a.Offset, outer, n, inner, r.Data<float>()); break;
+            case DType.Float64: ParallelReduce.SumAxis(a.Data<double>(), a.Offset, outer, n, inner, r.Data<double>()); break;
+            default: ParallelReduce.SumAxis(a.Data<long>(), a.Offset, outer, n, inner, r.Data<long>()); break;
         }
         return r;
     }
