@@ -7,10 +7,20 @@ public enum DType
 {
     /// <summary>Boolean (<c>torch.bool</c>), stored as <see cref="bool"/>.</summary>
     Bool,
+    /// <summary>8-bit unsigned integer (<c>torch.uint8</c>, images), stored as <see cref="byte"/>.</summary>
+    UInt8,
+    /// <summary>8-bit signed integer (<c>torch.int8</c>), stored as <see cref="sbyte"/>.</summary>
+    Int8,
+    /// <summary>16-bit signed integer (<c>torch.int16</c>), stored as <see cref="short"/>.</summary>
+    Int16,
     /// <summary>32-bit signed integer (<c>torch.int32</c>).</summary>
     Int32,
     /// <summary>64-bit signed integer (<c>torch.int64</c>, PyTorch's default integer type).</summary>
     Int64,
+    /// <summary>16-bit IEEE floating point (<c>torch.float16</c>), stored as <see cref="Half"/>; computed in float32.</summary>
+    Float16,
+    /// <summary>bfloat16 (<c>torch.bfloat16</c>), stored as <see cref="Ember.BFloat16"/>; computed in float32.</summary>
+    BFloat16,
     /// <summary>32-bit floating point (<c>torch.float32</c>), the default.</summary>
     Float32,
     /// <summary>64-bit floating point (<c>torch.float64</c>).</summary>
@@ -24,15 +34,31 @@ public static class DTypes
     public const DType DefaultFloat = DType.Float32;
 
     /// <summary>Whether the type is floating point.</summary>
-    public static bool IsFloatingPoint(this DType dtype) => dtype is DType.Float32 or DType.Float64;
+    public static bool IsFloatingPoint(this DType dtype) => dtype is DType.Float16 or DType.BFloat16 or DType.Float32 or DType.Float64;
 
     /// <summary>Whether the type is a signed or unsigned integer type (not <see cref="DType.Bool"/>).</summary>
-    public static bool IsInteger(this DType dtype) => dtype is DType.Int32 or DType.Int64;
+    public static bool IsInteger(this DType dtype) => dtype is DType.UInt8 or DType.Int8 or DType.Int16 or DType.Int32 or DType.Int64;
+
+    /// <summary>
+    /// The type the kernels compute in: float16/bfloat16 are stored compactly but computed in float32, and the
+    /// small integer types in int32 (results are converted back, wrapping as C's casts do).
+    /// </summary>
+    public static DType ComputeType(this DType dtype) => dtype switch
+    {
+        DType.Float16 or DType.BFloat16 => DType.Float32,
+        DType.UInt8 or DType.Int8 or DType.Int16 => DType.Int32,
+        _ => dtype,
+    };
 
     /// <summary>PyTorch's name for the type, e.g. <c>torch.float32</c>.</summary>
     public static string TorchName(this DType dtype) => dtype switch
     {
         DType.Bool => "torch.bool",
+        DType.UInt8 => "torch.uint8",
+        DType.Int8 => "torch.int8",
+        DType.Int16 => "torch.int16",
+        DType.Float16 => "torch.float16",
+        DType.BFloat16 => "torch.bfloat16",
         DType.Int32 => "torch.int32",
         DType.Int64 => "torch.int64",
         DType.Float32 => "torch.float32",
@@ -43,7 +69,8 @@ public static class DTypes
     /// <summary>Size of one element in bytes.</summary>
     public static int ElementSize(this DType dtype) => dtype switch
     {
-        DType.Bool => 1,
+        DType.Bool or DType.UInt8 or DType.Int8 => 1,
+        DType.Int16 or DType.Float16 or DType.BFloat16 => 2,
         DType.Int32 or DType.Float32 => 4,
         DType.Int64 or DType.Float64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
@@ -53,6 +80,11 @@ public static class DTypes
     public static Type ClrType(this DType dtype) => dtype switch
     {
         DType.Bool => typeof(bool),
+        DType.UInt8 => typeof(byte),
+        DType.Int8 => typeof(sbyte),
+        DType.Int16 => typeof(short),
+        DType.Float16 => typeof(Half),
+        DType.BFloat16 => typeof(BFloat16),
         DType.Int32 => typeof(int),
         DType.Int64 => typeof(long),
         DType.Float32 => typeof(float),
@@ -67,14 +99,27 @@ public static class DTypes
         typeof(T) == typeof(long) ? DType.Int64 :
         typeof(T) == typeof(int) ? DType.Int32 :
         typeof(T) == typeof(bool) ? DType.Bool :
+        typeof(T) == typeof(byte) ? DType.UInt8 :
+        typeof(T) == typeof(sbyte) ? DType.Int8 :
+        typeof(T) == typeof(short) ? DType.Int16 :
+        typeof(T) == typeof(Half) ? DType.Float16 :
+        typeof(T) == typeof(BFloat16) ? DType.BFloat16 :
         throw new NotSupportedException($"No Ember dtype stores elements of type {typeof(T).Name}.");
 
     private static int Category(DType d) => d == DType.Bool ? 0 : d.IsInteger() ? 1 : 2;
 
     /// <summary>
-    /// The wider of two types (<c>torch.promote_types</c>): bool &lt; int32 &lt; int64 &lt; float32 &lt; float64.
+    /// The smallest type both convert to (<c>torch.promote_types</c>): bool &lt; uint8, int8 &lt; int16 &lt; int32 &lt; int64
+    /// &lt; float16, bfloat16 &lt; float32 &lt; float64, with PyTorch's two special cases: uint8 with int8 gives int16, and
+    /// float16 with bfloat16 gives float32.
     /// </summary>
-    public static DType Promote(DType a, DType b) => (DType)Math.Max((int)a, (int)b);
+    public static DType Promote(DType a, DType b)
+    {
+        if (a == b) return a;
+        if ((a, b) is (DType.UInt8, DType.Int8) or (DType.Int8, DType.UInt8)) return DType.Int16;
+        if ((a, b) is (DType.Float16, DType.BFloat16) or (DType.BFloat16, DType.Float16)) return DType.Float32;
+        return (DType)Math.Max((int)a, (int)b);
+    }
 
     /// <summary>
     /// PyTorch's result type for a binary op. Operands with dimensions outrank zero-dimensional tensors, which

@@ -42,6 +42,16 @@ public partial class Tensor
     public static Tensor From(long[] data) => FromCopy(data, [data.Length], false);
     /// <summary>A 1-D int32 tensor, e.g. class labels (the data is copied).</summary>
     public static Tensor From(int[] data) => FromCopy(data, [data.Length], false);
+    /// <summary>A 1-D uint8 tensor, e.g. pixels (the data is copied).</summary>
+    public static Tensor From(byte[] data) => FromCopy(data, [data.Length], false);
+    /// <summary>A 1-D int8 tensor (the data is copied).</summary>
+    public static Tensor From(sbyte[] data) => FromCopy(data, [data.Length], false);
+    /// <summary>A 1-D int16 tensor (the data is copied).</summary>
+    public static Tensor From(short[] data) => FromCopy(data, [data.Length], false);
+    /// <summary>A 1-D float16 tensor (the data is copied).</summary>
+    public static Tensor From(Half[] data, bool requiresGrad = false) => FromCopy(data, [data.Length], requiresGrad);
+    /// <summary>A 1-D bfloat16 tensor (the data is copied).</summary>
+    public static Tensor From(BFloat16[] data, bool requiresGrad = false) => FromCopy(data, [data.Length], requiresGrad);
     /// <summary>A 1-D bool tensor (the data is copied).</summary>
     public static Tensor From(bool[] data) => FromCopy(data, [data.Length], false);
 
@@ -53,6 +63,8 @@ public partial class Tensor
     public static Tensor From(long[,] data) => From2D(data, false);
     /// <summary>A 2-D int32 tensor.</summary>
     public static Tensor From(int[,] data) => From2D(data, false);
+    /// <summary>A 2-D uint8 tensor (e.g. a grayscale image).</summary>
+    public static Tensor From(byte[,] data) => From2D(data, false);
     /// <summary>A 2-D bool tensor.</summary>
     public static Tensor From(bool[,] data) => From2D(data, false);
 

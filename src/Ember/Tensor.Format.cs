@@ -117,12 +117,8 @@ public partial class Tensor
         private string Raw(double v)
         {
             var inv = CultureInfo.InvariantCulture;
-            switch (_dtype)
-            {
-                case DType.Bool: return v != 0 ? "True" : "False";
-                case DType.Int32:
-                case DType.Int64: return ((long)v).ToString(inv);
-            }
+            if (_dtype == DType.Bool) return v != 0 ? "True" : "False";
+            if (_dtype.IsInteger()) return ((long)v).ToString(inv);
             if (double.IsNaN(v)) return "nan";
             if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
             if (_sci)

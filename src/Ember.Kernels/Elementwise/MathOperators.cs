@@ -81,7 +81,14 @@ public readonly struct ConvertOperator<TIn, TOut> : IMapOperator<TIn, TOut>
     where TIn : unmanaged, INumberBase<TIn> where TOut : unmanaged, INumberBase<TOut>
 {
     /// <inheritdoc/>
-    public static TOut Invoke(TIn x) => TOut.CreateTruncating(x);
+    public static TOut Invoke(TIn x)
+    {
+        // Floating values reach small integer types through int64, so out-of-range values wrap as in PyTorch
+        // (-1.7 → uint8 255) instead of saturating.
+        bool floatIn = typeof(TIn) == typeof(float) || typeof(TIn) == typeof(double) || typeof(TIn) == typeof(Half);
+        bool smallIntOut = typeof(TOut) == typeof(byte) || typeof(TOut) == typeof(sbyte) || typeof(TOut) == typeof(short);
+        return floatIn && smallIntOut ? TOut.CreateTruncating(long.CreateTruncating(x)) : TOut.CreateTruncating(x);
+    }
 }
 
 /// <summary>Numeric value to boolean: non-zero is true.</summary>

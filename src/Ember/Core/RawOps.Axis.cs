@@ -49,7 +49,7 @@ internal static partial class RawOps
     {
         if (!a.DType.IsFloatingPoint())
             throw new ArgumentException($"{op}: expected a floating-point tensor, got {a.DType.TorchName()}; convert with .To(DType.Float32).");
-        return Contiguous(a);
+        return Contiguous(IsHalfPrecision(a) ? Cast(a, DType.Float32) : a);
     }
 
     public static (RawTensor Values, RawTensor Indices) MinDim(RawTensor a, int dim, bool keepDim)
@@ -57,6 +57,11 @@ internal static partial class RawOps
         dim = Shapes.WrapDim(dim, a.Rank, "min");
         if (a.Rank > 0 && a.Shape[dim] == 0)
             throw new ArgumentException($"min(): cannot reduce over dimension {dim} of size 0 (input shape {Shapes.Format(a.Shape)}).");
+        if (a.DType.ComputeType() != a.DType)
+        {
+            var (v, ix) = MinDim(Cast(a, a.DType.ComputeType()), dim, keepDim);
+            return (Cast(v, a.DType), ix);
+        }
         if (a.DType == DType.Bool) a = Cast(a, DType.Int32);
         a = Contiguous(a);
         var (outer, n, inner) = Block(a.Shape, dim);
@@ -91,6 +96,7 @@ internal static partial class RawOps
     public static RawTensor Prod(RawTensor a, int dim, bool keepDim)
     {
         dim = Shapes.WrapDim(dim, a.Rank, "prod");
+        if (IsHalfPrecision(a)) return Cast(Prod(Cast(a, DType.Float32), dim, keepDim), a.DType);
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
         a = Contiguous(a);
         var (outer, n, inner) = Block(a.Shape, dim);
@@ -119,6 +125,7 @@ internal static partial class RawOps
     public static RawTensor Cumsum(RawTensor a, int dim, bool reverse)
     {
         dim = Shapes.WrapDim(dim, a.Rank, "cumsum");
+        if (IsHalfPrecision(a)) return Cast(Cumsum(Cast(a, DType.Float32), dim, reverse), a.DType);
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
         a = Contiguous(a);
         var (outer, n, inner) = Block(a.Shape, dim);
@@ -135,6 +142,7 @@ internal static partial class RawOps
     public static RawTensor Cumprod(RawTensor a, int dim)
     {
         dim = Shapes.WrapDim(dim, a.Rank, "cumprod");
+        if (IsHalfPrecision(a)) return Cast(Cumprod(Cast(a, DType.Float32), dim), a.DType);
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
         a = Contiguous(a);
         var (outer, n, inner) = Block(a.Shape, dim);
@@ -163,6 +171,11 @@ internal static partial class RawOps
     public static (RawTensor Values, RawTensor Indices) Sort(RawTensor a, int dim, bool descending, int? k, string op)
     {
         dim = Shapes.WrapDim(dim, a.Rank, op);
+        if (a.DType.ComputeType() != a.DType)
+        {
+            var (v, ix) = Sort(Cast(a, a.DType.ComputeType()), dim, descending, k, op);
+            return (Cast(v, a.DType), ix);
+        }
         if (a.DType == DType.Bool) a = Cast(a, DType.Int32);
         a = Contiguous(a);
         int n = a.Rank == 0 ? 1 : a.Shape[dim];
@@ -187,6 +200,7 @@ internal static partial class RawOps
     /// <summary><c>out[..., j, ...] = a[..., index[..., j, ...], ...]</c> along <paramref name="dim"/>; index has a's shape except at <paramref name="dim"/>.</summary>
     public static RawTensor GatherDim(RawTensor a, int dim, RawTensor index)
     {
+        if (a.DType.ComputeType() != a.DType) return Cast(GatherDim(Cast(a, a.DType.ComputeType()), dim, index), a.DType);
         a = Contiguous(a);
         index = Contiguous(Cast(index, DType.Int64));
         var (outer, n, inner) = Block(a.Shape, dim);
@@ -206,6 +220,7 @@ internal static partial class RawOps
     /// <summary>Zeros of <paramref name="shape"/> with <paramref name="src"/> added at <paramref name="index"/> along <paramref name="dim"/>.</summary>
     public static RawTensor ScatterAddIntoZeros(int[] shape, int dim, RawTensor index, RawTensor src)
     {
+        if (src.DType.ComputeType() != src.DType) return Cast(ScatterAddIntoZeros(shape, dim, index, Cast(src, src.DType.ComputeType())), src.DType);
         src = Contiguous(src);
         index = Contiguous(Cast(index, DType.Int64));
         var (outer, n, inner) = Block(shape, dim);

@@ -11,6 +11,7 @@ internal static partial class RawOps
     /// <summary><c>grad</c> where <paramref name="output"/> &gt; 0, else 0.</summary>
     public static RawTensor ReluBackward(RawTensor grad, RawTensor output)
     {
+        if (IsHalfPrecision(output)) return Cast(ReluBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32)), output.DType);
         grad = Contiguous(grad.DType == output.DType ? grad : Cast(grad, output.DType));
         output = Contiguous(output);
         var r = RawTensor.Empty(output.DType, output.Shape);
@@ -26,6 +27,7 @@ internal static partial class RawOps
     /// <summary>Backward of (log-)softmax along <paramref name="dim"/> from its output.</summary>
     public static RawTensor SoftmaxBackward(RawTensor grad, RawTensor output, int dim, bool log)
     {
+        if (IsHalfPrecision(output)) return Cast(SoftmaxBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32), dim, log), output.DType);
         grad = Contiguous(grad.DType == output.DType ? grad : Cast(grad, output.DType));
         output = Contiguous(output);
         var (outer, n, inner) = Block(output.Shape, dim);

@@ -22,29 +22,11 @@ internal static partial class RawOps
     /// <summary>Fills a contiguous tensor with <paramref name="value"/>.</summary>
     public static void Fill(RawTensor r, double value)
     {
-        switch (r.DType)
-        {
-            case DType.Float32: r.Span<float>().Fill((float)value); break;
-            case DType.Float64: r.Span<double>().Fill(value); break;
-            case DType.Int64: r.Span<long>().Fill((long)value); break;
-            case DType.Int32: r.Span<int>().Fill((int)value); break;
-            case DType.Bool: r.Span<bool>().Fill(value != 0); break;
-        }
+        r.Storage.Fill(r.Offset, r.NumEl, value);
         r.Storage.Version++;
     }
 
-    public static void SetFlat(RawTensor r, int index, double value)
-    {
-        int p = r.Offset + index;
-        switch (r.DType)
-        {
-            case DType.Float32: r.Data<float>()[p] = (float)value; break;
-            case DType.Float64: r.Data<double>()[p] = value; break;
-            case DType.Int64: r.Data<long>()[p] = (long)value; break;
-            case DType.Int32: r.Data<int>()[p] = (int)value; break;
-            case DType.Bool: r.Data<bool>()[p] = value != 0; break;
-        }
-    }
+    public static void SetFlat(RawTensor r, int index, double value) => r.Storage.SetDouble(r.Offset + index, value);
 
     public static RawTensor Arange(double start, double end, double step, DType dt)
     {

@@ -17,6 +17,7 @@ internal static partial class RawOps
     {
         if (dt == DType.Bool)
             throw new NotSupportedException($"{op}: arithmetic on bool tensors is not supported; convert first with .To(DType.Int64) or .To(DType.Float32).");
+        if (dt.ComputeType() != dt) return Cast(Binary<TF, TD, TI, TL>(a, b, dt.ComputeType(), op), dt);
         a = a.DType == dt ? a : Cast(a, dt);
         b = b.DType == dt ? b : Cast(b, dt);
         int[] shape = Shapes.Broadcast(a.Shape, b.Shape, op);
@@ -64,6 +65,7 @@ internal static partial class RawOps
         where TF : IUnaryOperator<float> where TD : IUnaryOperator<double>
         where TI : IUnaryOperator<int> where TL : IUnaryOperator<long>
     {
+        if (a.DType.ComputeType() != a.DType && a.DType != DType.Bool) return Cast(Unary<TF, TD, TI, TL>(Cast(a, a.DType.ComputeType()), op), a.DType);
         var r = RawTensor.Empty(a.DType, a.Shape);
         switch (a.DType)
         {
@@ -81,6 +83,7 @@ internal static partial class RawOps
         where TF : IUnaryOperator<float> where TD : IUnaryOperator<double>
     {
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
+        if (a.DType.ComputeType() != a.DType) return Cast(UnaryFloat<TF, TD>(Cast(a, a.DType.ComputeType()), op), a.DType);
         var r = RawTensor.Empty(a.DType, a.Shape);
         if (a.DType == DType.Float32) ParallelElementwise.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Data<float>(), 0, a.Shape);
         else ParallelElementwise.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Data<double>(), 0, a.Shape);
@@ -92,7 +95,7 @@ internal static partial class RawOps
         where TF : ICompareOperator<float> where TD : ICompareOperator<double>
         where TI : ICompareOperator<int> where TL : ICompareOperator<long>
     {
-        DType dt = DTypes.ResultType(a.DType, a.Rank == 0, b.DType, b.Rank == 0);
+        DType dt = DTypes.ResultType(a.DType, a.Rank == 0, b.DType, b.Rank == 0).ComputeType();
         if (dt == DType.Bool) dt = DType.Int32;
         a = a.DType == dt ? a : Cast(a, dt);
         b = b.DType == dt ? b : Cast(b, dt);
@@ -116,6 +119,9 @@ internal static partial class RawOps
     public static RawTensor Cast(RawTensor a, DType dt)
     {
         if (a.DType == dt) return a;
+        // bfloat16 has no generic-math type: it converts through float32, which holds every bfloat16 exactly.
+        if (a.DType == DType.BFloat16) return Cast(BFloat16ToSingle(a), dt);
+        if (dt == DType.BFloat16) return SingleToBFloat16(Cast(a, DType.Float32));
         var r = RawTensor.Empty(dt, a.Shape);
         switch (a.DType)
         {
@@ -123,18 +129,29 @@ internal static partial class RawOps
             case DType.Float64: CastFrom(a.Data<double>(), a, r); break;
             case DType.Int32: CastFrom(a.Data<int>(), a, r); break;
             case DType.Int64: CastFrom(a.Data<long>(), a, r); break;
+            case DType.UInt8: CastFrom(a.Data<byte>(), a, r); break;
+            case DType.Int8: CastFrom(a.Data<sbyte>(), a, r); break;
+            case DType.Int16: CastFrom(a.Data<short>(), a, r); break;
+            case DType.Float16: CastFrom(a.Data<Half>(), a, r); break;
             case DType.Bool:
                 switch (dt)
                 {
-                    case DType.Float32: ElementwiseDriver.Map<bool, float, FromBoolOperator<float>>(a.Data<bool>(), a.Offset, a.Strides, r.Span<float>(), a.Shape); break;
-                    case DType.Float64: ElementwiseDriver.Map<bool, double, FromBoolOperator<double>>(a.Data<bool>(), a.Offset, a.Strides, r.Span<double>(), a.Shape); break;
-                    case DType.Int32: ElementwiseDriver.Map<bool, int, FromBoolOperator<int>>(a.Data<bool>(), a.Offset, a.Strides, r.Span<int>(), a.Shape); break;
-                    case DType.Int64: ElementwiseDriver.Map<bool, long, FromBoolOperator<long>>(a.Data<bool>(), a.Offset, a.Strides, r.Span<long>(), a.Shape); break;
+                    case DType.Float32: FromBool<float>(a, r); break;
+                    case DType.Float64: FromBool<double>(a, r); break;
+                    case DType.Int32: FromBool<int>(a, r); break;
+                    case DType.Int64: FromBool<long>(a, r); break;
+                    case DType.UInt8: FromBool<byte>(a, r); break;
+                    case DType.Int8: FromBool<sbyte>(a, r); break;
+                    case DType.Int16: FromBool<short>(a, r); break;
+                    case DType.Float16: FromBool<Half>(a, r); break;
                 }
                 break;
         }
         return r;
     }
+
+    private static void FromBool<TOut>(RawTensor a, RawTensor r) where TOut : unmanaged, System.Numerics.INumberBase<TOut> =>
+        ElementwiseDriver.Map<bool, TOut, FromBoolOperator<TOut>>(a.Data<bool>(), a.Offset, a.Strides, r.Span<TOut>(), a.Shape);
 
     private static void CastFrom<TIn>(TIn[] src, RawTensor a, RawTensor r) where TIn : unmanaged, System.Numerics.INumberBase<TIn>
     {
@@ -144,8 +161,32 @@ internal static partial class RawOps
             case DType.Float64: ElementwiseDriver.Map<TIn, double, ConvertOperator<TIn, double>>(src, a.Offset, a.Strides, r.Span<double>(), a.Shape); break;
             case DType.Int32: ElementwiseDriver.Map<TIn, int, ConvertOperator<TIn, int>>(src, a.Offset, a.Strides, r.Span<int>(), a.Shape); break;
             case DType.Int64: ElementwiseDriver.Map<TIn, long, ConvertOperator<TIn, long>>(src, a.Offset, a.Strides, r.Span<long>(), a.Shape); break;
+            case DType.UInt8: ElementwiseDriver.Map<TIn, byte, ConvertOperator<TIn, byte>>(src, a.Offset, a.Strides, r.Span<byte>(), a.Shape); break;
+            case DType.Int8: ElementwiseDriver.Map<TIn, sbyte, ConvertOperator<TIn, sbyte>>(src, a.Offset, a.Strides, r.Span<sbyte>(), a.Shape); break;
+            case DType.Int16: ElementwiseDriver.Map<TIn, short, ConvertOperator<TIn, short>>(src, a.Offset, a.Strides, r.Span<short>(), a.Shape); break;
+            case DType.Float16: ElementwiseDriver.Map<TIn, Half, ConvertOperator<TIn, Half>>(src, a.Offset, a.Strides, r.Span<Half>(), a.Shape); break;
             case DType.Bool: ElementwiseDriver.Map<TIn, bool, ToBoolOperator<TIn>>(src, a.Offset, a.Strides, r.Span<bool>(), a.Shape); break;
         }
+    }
+
+    private static RawTensor BFloat16ToSingle(RawTensor a)
+    {
+        var c = Contiguous(a);
+        var r = RawTensor.Empty(DType.Float32, a.Shape);
+        ReadOnlySpan<BFloat16> s = c.Span<BFloat16>();
+        Span<float> d = r.Span<float>();
+        for (int i = 0; i < d.Length; i++) d[i] = (float)s[i];
+        return r;
+    }
+
+    private static RawTensor SingleToBFloat16(RawTensor a)
+    {
+        var c = Contiguous(a);
+        var r = RawTensor.Empty(DType.BFloat16, a.Shape);
+        ReadOnlySpan<float> s = c.Span<float>();
+        Span<BFloat16> d = r.Span<BFloat16>();
+        for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)s[i];
+        return r;
     }
 
     private static void BroadcastStrides(RawTensor a, ReadOnlySpan<int> target, Span<int> dst)

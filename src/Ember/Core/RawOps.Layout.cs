@@ -20,18 +20,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Copies the elements of <paramref name="src"/> (any layout) into contiguous <paramref name="dst"/> of the same dtype and element count.</summary>
-    private static void CopyInto(RawTensor src, RawTensor dst)
-    {
-        switch (src.DType)
-        {
-            case DType.Float32: ElementwiseDriver.Copy(src.Data<float>(), src.Offset, src.Strides, dst.Span<float>(), src.Shape); break;
-            case DType.Float64: ElementwiseDriver.Copy(src.Data<double>(), src.Offset, src.Strides, dst.Span<double>(), src.Shape); break;
-            case DType.Int64: ElementwiseDriver.Copy(src.Data<long>(), src.Offset, src.Strides, dst.Span<long>(), src.Shape); break;
-            case DType.Int32: ElementwiseDriver.Copy(src.Data<int>(), src.Offset, src.Strides, dst.Span<int>(), src.Shape); break;
-            case DType.Bool: ElementwiseDriver.Copy(src.Data<bool>(), src.Offset, src.Strides, dst.Span<bool>(), src.Shape); break;
-            default: throw new NotSupportedException(src.DType.ToString());
-        }
-    }
+    private static void CopyInto(RawTensor src, RawTensor dst) => src.Storage.CopyStridedTo(src.Offset, src.Strides, src.Shape, dst.Storage);
 
     /// <summary>Writes <paramref name="src"/> (broadcast to <paramref name="dst"/>'s shape, same dtype) into <paramref name="dst"/>, which may be strided.</summary>
     public static void CopyFrom(RawTensor dst, RawTensor src)
@@ -39,14 +28,7 @@ internal static partial class RawOps
         if (src.DType != dst.DType) src = Cast(src, dst.DType);
         if (!src.Shape.AsSpan().SequenceEqual(dst.Shape)) src = Expand(src, dst.Shape, "copy_");
         src = Contiguous(src);
-        switch (dst.DType)
-        {
-            case DType.Float32: ElementwiseDriver.Scatter(src.Span<float>(), dst.Data<float>(), dst.Offset, dst.Strides, dst.Shape); break;
-            case DType.Float64: ElementwiseDriver.Scatter(src.Span<double>(), dst.Data<double>(), dst.Offset, dst.Strides, dst.Shape); break;
-            case DType.Int64: ElementwiseDriver.Scatter(src.Span<long>(), dst.Data<long>(), dst.Offset, dst.Strides, dst.Shape); break;
-            case DType.Int32: ElementwiseDriver.Scatter(src.Span<int>(), dst.Data<int>(), dst.Offset, dst.Strides, dst.Shape); break;
-            case DType.Bool: ElementwiseDriver.Scatter(src.Span<bool>(), dst.Data<bool>(), dst.Offset, dst.Strides, dst.Shape); break;
-        }
+        dst.Storage.ScatterFrom(src.Storage, src.Offset, dst.Offset, dst.Strides, dst.Shape);
         dst.Storage.Version++;
     }
 

@@ -34,6 +34,8 @@ internal static partial class RawOps
         if (a.Shape[1] != b.Shape[0])
             throw new ArgumentException($"{op}: mat1 and mat2 shapes cannot be multiplied ({a.Shape[0]}x{a.Shape[1]} and {b.Shape[0]}x{b.Shape[1]}).");
         CheckMatmulTypes(a, b, op);
+        if (IsHalfPrecision(a))
+            return Cast(Addmm(bias is null ? null : Cast(bias, DType.Float32), Cast(a, DType.Float32), Cast(b, DType.Float32), beta, alpha, op), a.DType);
         int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
         var r = RawTensor.Empty(a.DType, [m, n]);
         double gemmBeta = 0;
@@ -71,6 +73,7 @@ internal static partial class RawOps
     /// </summary>
     public static RawTensor NllLoss(RawTensor input, RawTensor target, Reduction reduction, long ignoreIndex)
     {
+        if (IsHalfPrecision(input)) return Cast(NllLoss(Cast(input, DType.Float32), target, reduction, ignoreIndex), input.DType);
         var t = Cast(Contiguous(target), DType.Int64);
         var x = Contiguous(input);
         int[] shape = reduction == Reduction.None ? [input.Shape[0]] : [];

@@ -11,6 +11,7 @@ internal static partial class RawOps
         where TI : IParametricOperator<int> where TL : IParametricOperator<long>
     {
         if (floatOnly && !a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
+        if (a.DType.ComputeType() != a.DType) return Cast(Parametric<TF, TD, TI, TL>(Cast(a, a.DType.ComputeType()), p0, p1, op, floatOnly), a.DType);
         var r = RawTensor.Empty(a.DType, a.Shape);
         switch (a.DType)
         {
@@ -27,6 +28,7 @@ internal static partial class RawOps
     public static RawTensor Predicate<TF, TD>(RawTensor a, bool integerResult)
         where TF : IMapOperator<float, bool> where TD : IMapOperator<double, bool>
     {
+        if (a.DType is DType.Float16 or DType.BFloat16) a = Cast(a, DType.Float32);
         var r = RawTensor.Empty(DType.Bool, a.Shape);
         switch (a.DType)
         {

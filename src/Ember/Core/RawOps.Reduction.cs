@@ -27,6 +27,7 @@ internal static partial class RawOps
     /// <summary>Sum of all elements as a 0-dim tensor; integers and bools sum to int64, as in PyTorch.</summary>
     public static RawTensor SumAll(RawTensor a)
     {
+        if (IsHalfPrecision(a)) return Cast(SumAll(Cast(a, DType.Float32)), a.DType);
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
         a = Contiguous(a);
         var r = RawTensor.Empty(a.DType, []);
@@ -41,6 +42,7 @@ internal static partial class RawOps
 
     public static RawTensor Sum(RawTensor a, int dim, bool keepDim)
     {
+        if (IsHalfPrecision(a)) return Cast(Sum(Cast(a, DType.Float32), dim, keepDim), a.DType);
         dim = Shapes.WrapDim(dim, a.Rank, "sum");
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
         a = Contiguous(a);
@@ -86,6 +88,11 @@ internal static partial class RawOps
         dim = Shapes.WrapDim(dim, a.Rank, "max");
         if (a.Rank > 0 && a.Shape[dim] == 0)
             throw new ArgumentException($"max(): cannot reduce over dimension {dim} of size 0 (input shape {Shapes.Format(a.Shape)}).");
+        if (a.DType.ComputeType() != a.DType)
+        {
+            var (v, vi) = MaxDim(Cast(a, a.DType.ComputeType()), dim, keepDim, wantIndices);
+            return (Cast(v, a.DType), vi);
+        }
         if (a.DType == DType.Bool) a = Cast(a, DType.Int32);
         a = Contiguous(a);
         var (outer, n, inner) = Block(a.Shape, dim);
@@ -112,6 +119,7 @@ internal static partial class RawOps
     public static RawTensor Softmax(RawTensor a, int dim, bool log)
     {
         string op = log ? "log_softmax" : "softmax";
+        if (IsHalfPrecision(a)) return Cast(Softmax(Cast(a, DType.Float32), dim, log), a.DType);
         dim = Shapes.WrapDim(dim, a.Rank, op);
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
         a = Contiguous(a);
@@ -162,4 +170,7 @@ internal static partial class RawOps
                 dst[(o * n + (int)k) * inner + i] = T.One;
             }
     }
+
+    /// <summary>float16/bfloat16: stored compactly, computed in float32.</summary>
+    private static bool IsHalfPrecision(RawTensor a) => a.DType is DType.Float16 or DType.BFloat16;
 }

@@ -36,20 +36,7 @@ internal sealed class RawTensor
     /// <summary>The contiguous elements of this tensor; only valid when <see cref="IsContiguous"/>.</summary>
     public Span<T> Span<T>() => new(Data<T>(), Offset, NumEl);
 
-    public static RawTensor Empty(DType dtype, int[] shape)
-    {
-        int n = Shapes.NumEl(shape);
-        Storage s = dtype switch
-        {
-            DType.Float32 => Storage<float>.Uninitialized(n),
-            DType.Float64 => Storage<double>.Uninitialized(n),
-            DType.Int64 => Storage<long>.Uninitialized(n),
-            DType.Int32 => Storage<int>.Uninitialized(n),
-            DType.Bool => Storage<bool>.Uninitialized(n),
-            _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-        };
-        return new RawTensor(s, shape);
-    }
+    public static RawTensor Empty(DType dtype, int[] shape) => new(Storage.Create(dtype, Shapes.NumEl(shape)), shape);
 
     public static RawTensor FromArray<T>(T[] data, int[] shape) => new(new Storage<T>(data), shape);
 
@@ -65,14 +52,6 @@ internal sealed class RawTensor
             flat /= Shape[d];
             p += i * Strides[d];
         }
-        return Storage switch
-        {
-            Storage<float> f => f.Data[p],
-            Storage<double> f => f.Data[p],
-            Storage<long> f => f.Data[p],
-            Storage<int> f => f.Data[p],
-            Storage<bool> f => f.Data[p] ? 1 : 0,
-            _ => throw new InvalidOperationException(),
-        };
+        return Storage.GetDouble(p);
     }
 }

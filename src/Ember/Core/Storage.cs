@@ -1,10 +1,12 @@
 using System;
+using Ember.Kernels;
 
 namespace Ember.Core;
 
 /// <summary>
 /// A flat managed buffer of elements plus the version counter that every view of it shares. Storage is
-/// ordinary GC memory: no pinning, no disposal.
+/// ordinary GC memory: no pinning, no disposal. The type-agnostic operations (strided copies, element access as
+/// double) are virtual here, so layout code needs no per-dtype switch.
 /// </summary>
 internal abstract class Storage
 {
@@ -14,6 +16,40 @@ internal abstract class Storage
     public abstract DType DType { get; }
     public abstract int Length { get; }
     public abstract Array Array { get; }
+
+    /// <summary>Uninitialized storage of the same dtype.</summary>
+    public abstract Storage CreateUninitialized(int length);
+
+    /// <summary>Copies the strided view (offset, strides, shape) of this storage into contiguous <paramref name="dst"/> (same dtype) from index 0.</summary>
+    public abstract void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst);
+
+    /// <summary>Writes contiguous <paramref name="src"/> (same dtype) into the strided view (offset, strides, shape) of this storage.</summary>
+    public abstract void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape);
+
+    /// <summary>Element <paramref name="index"/> as a double (bool: 0/1).</summary>
+    public abstract double GetDouble(int index);
+
+    /// <summary>Stores <paramref name="value"/> at <paramref name="index"/>, converted as a C# cast would (bool: non-zero).</summary>
+    public abstract void SetDouble(int index, double value);
+
+    /// <summary>Fills [start, start+count) with <paramref name="value"/>.</summary>
+    public abstract void Fill(int start, int count, double value);
+
+    /// <summary>Allocates uninitialized storage for <paramref name="dtype"/>: the one place that maps dtypes to CLR element types.</summary>
+    public static Storage Create(DType dtype, int length) => dtype switch
+    {
+        DType.Float32 => Storage<float>.Uninitialized(length),
+        DType.Float64 => Storage<double>.Uninitialized(length),
+        DType.Int64 => Storage<long>.Uninitialized(length),
+        DType.Int32 => Storage<int>.Uninitialized(length),
+        DType.Bool => Storage<bool>.Uninitialized(length),
+        DType.UInt8 => Storage<byte>.Uninitialized(length),
+        DType.Int8 => Storage<sbyte>.Uninitialized(length),
+        DType.Int16 => Storage<short>.Uninitialized(length),
+        DType.Float16 => Storage<Half>.Uninitialized(length),
+        DType.BFloat16 => Storage<BFloat16>.Uninitialized(length),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
 }
 
 /// <summary>Storage of elements of type <typeparamref name="T"/>.</summary>
@@ -29,4 +65,52 @@ internal sealed class Storage<T> : Storage
     public override DType DType => DTypes.Of<T>();
     public override int Length => Data.Length;
     public override Array Array => Data;
+
+    public override Storage CreateUninitialized(int length) => Uninitialized(length);
+
+    public override void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst) =>
+        ElementwiseDriver.Copy<T>(Data, offset, strides, ((Storage<T>)dst).Data, shape);
+
+    public override void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape) =>
+        ElementwiseDriver.Scatter<T>(((Storage<T>)src).Data.AsSpan(srcOffset), Data, offset, strides, shape);
+
+    public override double GetDouble(int index) => Element<T>.ToDouble(Data[index]);
+
+    public override void SetDouble(int index, double value) => Data[index] = Element<T>.FromDouble(value);
+
+    public override void Fill(int start, int count, double value) => Data.AsSpan(start, count).Fill(Element<T>.FromDouble(value));
+}
+
+/// <summary>Conversions between any storage element type and double; the type tests fold away when the JIT specializes <typeparamref name="T"/>.</summary>
+internal static class Element<T>
+{
+    public static double ToDouble(T v)
+    {
+        if (typeof(T) == typeof(float)) return (float)(object)v!;
+        if (typeof(T) == typeof(double)) return (double)(object)v!;
+        if (typeof(T) == typeof(long)) return (long)(object)v!;
+        if (typeof(T) == typeof(int)) return (int)(object)v!;
+        if (typeof(T) == typeof(bool)) return (bool)(object)v! ? 1 : 0;
+        if (typeof(T) == typeof(byte)) return (byte)(object)v!;
+        if (typeof(T) == typeof(sbyte)) return (sbyte)(object)v!;
+        if (typeof(T) == typeof(short)) return (short)(object)v!;
+        if (typeof(T) == typeof(Half)) return (double)(Half)(object)v!;
+        if (typeof(T) == typeof(BFloat16)) return (double)(BFloat16)(object)v!;
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
+    public static T FromDouble(double v)
+    {
+        if (typeof(T) == typeof(float)) return (T)(object)(float)v;
+        if (typeof(T) == typeof(double)) return (T)(object)v;
+        if (typeof(T) == typeof(long)) return (T)(object)(long)v;
+        if (typeof(T) == typeof(int)) return (T)(object)(int)v;
+        if (typeof(T) == typeof(bool)) return (T)(object)(v != 0);
+        if (typeof(T) == typeof(byte)) return (T)(object)unchecked((byte)(long)v);
+        if (typeof(T) == typeof(sbyte)) return (T)(object)unchecked((sbyte)(long)v);
+        if (typeof(T) == typeof(short)) return (T)(object)unchecked((short)(long)v);
+        if (typeof(T) == typeof(Half)) return (T)(object)(Half)v;
+        if (typeof(T) == typeof(BFloat16)) return (T)(object)(BFloat16)v;
+        throw new NotSupportedException(typeof(T).Name);
+    }
 }
