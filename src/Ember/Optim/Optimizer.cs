@@ -25,7 +25,7 @@ public sealed class ParamGroup
 
     /// <summary>
     /// The learning rate a scheduler started from (PyTorch's <c>initial_lr</c>): set by the first scheduler created on
-    /// the optimizer (<c>OneCycleLR</c> sets it to <c>maxLr / divFactor</c>); null until then.
+    /// the optimizer (<see cref="OneCycleLR"/> sets it to <c>maxLr / divFactor</c>); null until then.
     /// </summary>
     public double? InitialLr { get; set; }
 }

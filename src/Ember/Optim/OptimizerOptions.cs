@@ -78,7 +78,7 @@ public abstract class OptimizerOptions
 }
 
 /// <summary>
-/// Options with a momentum coefficient that <c>OneCycleLR</c> can cycle: PyTorch's <c>momentum</c> for SGD
+/// Options with a momentum coefficient that <see cref="OneCycleLR"/> can cycle: PyTorch's <c>momentum</c> for SGD
 /// and RMSprop, <c>betas[0]</c> for the Adam family.
 /// </summary>
 public interface IMomentumOptions
