@@ -5,25 +5,26 @@ namespace Ember.Kernels;
 
 /// <summary>
 /// Fused per-parameter optimizer updates: one pass over the elements, no temporaries. The arithmetic follows
-/// PyTorch 1.13's single-tensor implementations step by step, with the scalar hyper-parameters rounded to
-/// the element type as PyTorch's CPU kernels do.
+/// PyTorch 1.13's single-tensor implementations op by op (each tensor op rounds to the element type), with the
+/// scalar hyper-parameters rounded to the element type as PyTorch's CPU kernels do. Notation used below:
+/// <c>addcmul(s, a, b, v) = s + v·a·b</c>, <c>addcdiv(s, a, b, v) = s + v·a/b</c>.
 /// </summary>
 public static class OptimizerKernels
 {
     /// <summary>
-    /// SGD: <c>d = g + wd·p</c>; with momentum <c>buf = μ·buf + (1-τ)·d</c> (or <c>buf = d</c> on the first step),
-    /// <c>d = nesterov ? d + μ·buf : buf</c>; then <c>p -= lr·d</c> (<c>+=</c> when maximizing).
+    /// SGD: <c>d = ±g + wd·p</c> (the gradient negated when maximizing); with momentum <c>buf = μ·buf + (1-τ)·d</c>
+    /// (or <c>buf = d</c> on the first step), <c>d = nesterov ? d + μ·buf : buf</c>; then <c>p -= lr·d</c>.
     /// </summary>
     public static void Sgd<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> momentumBuffer, bool firstStep,
         double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T wd = T.CreateTruncating(weightDecay), mu = T.CreateTruncating(momentum), damp = T.CreateTruncating(1 - dampening);
-        T alpha = T.CreateTruncating(maximize ? lr : -lr);
+        T alpha = T.CreateTruncating(-lr);
         bool useMomentum = momentum != 0;
         for (int i = 0; i < param.Length; i++)
         {
-            T d = grad[i];
+            T d = maximize ? -grad[i] : grad[i];
             if (weightDecay != 0) d += wd * param[i];
             if (useMomentum)
             {
@@ -36,9 +37,9 @@ public static class OptimizerKernels
     }
 
     /// <summary>
-    /// Adam (L2 weight decay in the gradient): <c>m = lerp(m, g, 1-β1)</c>, <c>v = β2·v + (1-β2)·g²</c>,
-    /// <c>v̂max = max(v̂max, v)</c> with amsgrad, <c>p -= (lr / bc1) · m / (√v / √bc2 + ε)</c>, where
-    /// <c>bcᵢ = 1 - βᵢ^step</c>. With <paramref name="decoupledWeightDecay"/> the decay is AdamW's <c>p *= 1 - lr·wd</c> instead.
+    /// Adam: <c>g = ±g (+ wd·p)</c>, <c>m = β1·m + (1-β1)·g</c>, <c>v = β2·v + (1-β2)·g²</c>, <c>v̂ = max(v̂, v)</c> with
+    /// amsgrad, <c>p -= (lr / bc1) · m / (√v / √bc2 + ε)</c>, where <c>bcᵢ = 1 - βᵢ^step</c>. With
+    /// <paramref name="decoupledWeightDecay"/> (AdamW) the decay is <c>p *= 1 - lr·wd</c> instead of the L2 term.
     /// </summary>
     public static void Adam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, Span<T> maxExpAvgSq,
         long step, double lr, double beta1, double beta2, double eps, double weightDecay, bool amsgrad, bool maximize,
@@ -49,21 +50,15 @@ public static class OptimizerKernels
         double bc2 = 1 - Math.Pow(beta2, step);
         T stepSize = T.CreateTruncating(lr / bc1);
         T bc2Sqrt = T.CreateTruncating(Math.Sqrt(bc2));
-        T w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay), decay = T.CreateTruncating(1 - lr * weightDecay);
-        T half = T.CreateTruncating(0.5);
         for (int i = 0; i < param.Length; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
             T p = param[i];
-            if (weightDecay != 0)
-            {
-                if (decoupledWeightDecay) p *= decay;
-                else g += wd * p;
-            }
-            // torch.lerp: self + w·(end - self) for w < 0.5, else end - (end - self)·(1 - w).
-            T m = expAvg[i];
-            m = w1 < half ? m + w1 * (g - m) : g - (g - m) * (T.One - w1);
+            if (decoupledWeightDecay) p *= decay;
+            else if (weightDecay != 0) g += wd * p;
+            T m = expAvg[i] * b1 + w1 * g;
             expAvg[i] = m;
             T v = expAvgSq[i] * b2 + w2 * g * g;
             expAvgSq[i] = v;
@@ -74,6 +69,144 @@ public static class OptimizerKernels
             }
             T denom = T.Sqrt(v) / bc2Sqrt + epsT;
             param[i] = p + -stepSize * m / denom;
+        }
+    }
+
+    /// <summary>
+    /// RMSprop: <c>g = ±g (+ wd·p)</c>, <c>s = α·s + (1-α)·g²</c>; centered: <c>ḡ = α·ḡ + (1-α)·g</c>,
+    /// <c>avg = √(s - ḡ²) + ε</c>, else <c>avg = √s + ε</c>; with momentum <c>buf = μ·buf + g/avg</c>, <c>p -= lr·buf</c>,
+    /// else <c>p -= lr·g/avg</c>. <paramref name="gradAvg"/> is empty unless centered, <paramref name="momentumBuffer"/>
+    /// empty unless <paramref name="momentum"/> &gt; 0.
+    /// </summary>
+    public static void RmsProp<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> squareAvg, Span<T> gradAvg, Span<T> momentumBuffer,
+        double lr, double alpha, double eps, double weightDecay, double momentum, bool centered, bool maximize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T a = T.CreateTruncating(alpha), wa = T.CreateTruncating(1 - alpha), epsT = T.CreateTruncating(eps);
+        T wd = T.CreateTruncating(weightDecay), mu = T.CreateTruncating(momentum), negLr = T.CreateTruncating(-lr);
+        bool useMomentum = momentum > 0;
+        for (int i = 0; i < param.Length; i++)
+        {
+            T g = maximize ? -grad[i] : grad[i];
+            T p = param[i];
+            if (weightDecay != 0) g += wd * p;
+            T s = squareAvg[i] * a + wa * g * g;
+            squareAvg[i] = s;
+            T avg;
+            if (centered)
+            {
+                T ga = gradAvg[i] * a + wa * g;
+                gradAvg[i] = ga;
+                avg = T.Sqrt(s + -T.One * ga * ga) + epsT;
+            }
+            else avg = T.Sqrt(s) + epsT;
+            if (useMomentum)
+            {
+                T buf = momentumBuffer[i] * mu + T.One * g / avg;
+                momentumBuffer[i] = buf;
+                param[i] = p + negLr * buf;
+            }
+            else param[i] = p + negLr * g / avg;
+        }
+    }
+
+    /// <summary>
+    /// Adagrad: <c>g = ±g (+ wd·p)</c>, <c>sum += g²</c>, <c>p -= clr · g / (√sum + ε)</c>, where the caller passes
+    /// <c>clr = lr / (1 + (step-1)·lrDecay)</c>.
+    /// </summary>
+    public static void Adagrad<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> sum, double clr, double eps, double weightDecay, bool maximize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T negClr = T.CreateTruncating(-clr), epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
+        for (int i = 0; i < param.Length; i++)
+        {
+            T g = maximize ? -grad[i] : grad[i];
+            T p = param[i];
+            if (weightDecay != 0) g += wd * p;
+            T s = sum[i] + T.One * g * g;
+            sum[i] = s;
+            param[i] = p + negClr * g / (T.Sqrt(s) + epsT);
+        }
+    }
+
+    /// <summary>
+    /// Adamax: <c>g = ±g (+ wd·p)</c>, <c>m = β1·m + (1-β1)·g</c>, <c>u = max(β2·u, |g| + ε)</c>,
+    /// <c>p -= (lr / (1 - β1^step)) · m / u</c>.
+    /// </summary>
+    public static void Adamax<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expInf,
+        long step, double lr, double beta1, double beta2, double eps, double weightDecay, bool maximize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T negClr = T.CreateTruncating(-(lr / (1 - Math.Pow(beta1, step))));
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2);
+        T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
+        for (int i = 0; i < param.Length; i++)
+        {
+            T g = maximize ? -grad[i] : grad[i];
+            T p = param[i];
+            if (weightDecay != 0) g += wd * p;
+            T m = expAvg[i] * b1 + w1 * g;
+            expAvg[i] = m;
+            T u = T.Max(expInf[i] * b2, T.Abs(g) + epsT);
+            expInf[i] = u;
+            param[i] = p + negClr * m / u;
+        }
+    }
+
+    /// <summary>
+    /// NAdam: <c>g += wd·p</c>, <c>m = β1·m + (1-β1)·g</c>, <c>v = β2·v + (1-β2)·g²</c>, <c>denom = √(v / bc2) + ε</c>,
+    /// <c>p += gradCoef · g / denom</c>, then <c>p += avgCoef · m / denom</c>; the caller computes the two coefficients
+    /// from the momentum cache (<c>-lr(1-μₜ)/(1-Πμ)</c> and <c>-lr·μₜ₊₁/(1-Πμ·μₜ₊₁)</c>).
+    /// </summary>
+    public static void NAdam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
+        double biasCorrection2, double gradCoef, double avgCoef, double beta1, double beta2, double eps, double weightDecay)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T bc2 = T.CreateTruncating(biasCorrection2), cg = T.CreateTruncating(gradCoef), cm = T.CreateTruncating(avgCoef);
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
+        T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
+        for (int i = 0; i < param.Length; i++)
+        {
+            T g = grad[i];
+            T p = param[i];
+            if (weightDecay != 0) g += wd * p;
+            T m = expAvg[i] * b1 + w1 * g;
+            expAvg[i] = m;
+            T v = expAvgSq[i] * b2 + w2 * g * g;
+            expAvgSq[i] = v;
+            T denom = T.Sqrt(v / bc2) + epsT;
+            p += cg * g / denom;
+            param[i] = p + cm * m / denom;
+        }
+    }
+
+    /// <summary>
+    /// RAdam: <c>g += wd·p</c>, <c>m = β1·m + (1-β1)·g</c>, <c>v = β2·v + (1-β2)·g²</c>, <c>m̂ = m / bc1</c>; when the
+    /// variance is tractable (<paramref name="rectification"/> ≥ 0, i.e. ρₜ &gt; 5) <c>p -= m̂·lr·(√bc2 / (√v + ε))·r</c>,
+    /// else <c>p -= m̂·lr</c>.
+    /// </summary>
+    public static void RAdam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
+        double biasCorrection1, double biasCorrection2Sqrt, double rectification, double lr, double beta1, double beta2, double eps, double weightDecay)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T bc1 = T.CreateTruncating(biasCorrection1), bc2Sqrt = T.CreateTruncating(biasCorrection2Sqrt), rect = T.CreateTruncating(rectification);
+        T lrT = T.CreateTruncating(lr);
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
+        T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
+        bool rectified = rectification >= 0;
+        for (int i = 0; i < param.Length; i++)
+        {
+            T g = grad[i];
+            T p = param[i];
+            if (weightDecay != 0) g += wd * p;
+            T m = expAvg[i] * b1 + w1 * g;
+            expAvg[i] = m;
+            T v = expAvgSq[i] * b2 + w2 * g * g;
+            expAvgSq[i] = v;
+            T update = m / bc1 * lrT;
+            // PyTorch computes `float / tensor` as reciprocal(tensor) * float.
+            if (rectified) update = update * (T.One / (T.Sqrt(v) + epsT) * bc2Sqrt) * rect;
+            param[i] = p + -update;
         }
     }
 }

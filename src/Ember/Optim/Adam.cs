@@ -5,50 +5,62 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="Adam"/>.</summary>
-public sealed class AdamOptions : OptimizerOptions
+/// <summary>Hyper-parameters of <see cref="Adam"/> (PyTorch keys: lr, betas, eps, weight_decay, amsgrad, maximize).</summary>
+public sealed class AdamOptions : AdamFamilyOptions
 {
-    /// <summary>Coefficients (β1, β2) of the running averages of the gradient and its square.</summary>
-    public (double Beta1, double Beta2) Betas { get; set; } = (0.9, 0.999);
-    /// <summary>Added to the denominator for numerical stability.</summary>
-    public double Eps { get; set; } = 1e-8;
-    /// <summary>L2 penalty added to the gradient.</summary>
-    public double WeightDecay { get; set; }
     /// <summary>Use the AMSGrad variant (the maximum of past squared averages).</summary>
     public bool Amsgrad { get; set; }
     /// <summary>Maximize the objective instead of minimizing it.</summary>
     public bool Maximize { get; set; }
-}
 
-/// <summary>Adam (Kingma &amp; Ba), with PyTorch's update formula, weight decay and AMSGrad (<c>torch.optim.Adam</c>).</summary>
-public sealed class Adam : Optimizer
-{
-    private sealed class State
+    /// <inheritdoc/>
+    protected internal override void WriteTo(IDictionary<string, object> group)
     {
-        public long Step;
-        public required RawTensor ExpAvg, ExpAvgSq;
-        public RawTensor? MaxExpAvgSq;
+        base.WriteTo(group);
+        group["amsgrad"] = Amsgrad;
+        group["maximize"] = Maximize;
     }
 
-    private readonly Dictionary<Parameter, State> _state = new(ReferenceEqualityComparer.Instance);
+    /// <inheritdoc/>
+    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    {
+        base.ReadFrom(group, optimizer);
+        Amsgrad = ReadBool(group, "amsgrad", Amsgrad, optimizer);
+        Maximize = ReadBool(group, "maximize", Maximize, optimizer);
+    }
+}
+
+/// <summary>
+/// Adam (Kingma &amp; Ba) with PyTorch's update formula, L2 weight decay and AMSGrad (<c>torch.optim.Adam</c>); with
+/// decoupled weight decay it is <see cref="AdamW"/>. State per parameter: <c>"step"</c>, <c>"exp_avg"</c>,
+/// <c>"exp_avg_sq"</c> and, with amsgrad, <c>"max_exp_avg_sq"</c> (all of the parameter's shape).
+/// </summary>
+public class Adam : Optimizer
+{
+    private static readonly string[] s_stateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
     private readonly AdamOptions _defaults;
+    private readonly bool _decoupled;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
     public Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, (double Beta1, double Beta2)? betas = null,
         double eps = 1e-8, double weightDecay = 0, bool amsgrad = false, bool maximize = false)
+        : this(parameters, lr, betas, eps, weightDecay, amsgrad, maximize, decoupled: false) { }
+
+    private protected Adam(IEnumerable<Parameter> parameters, double lr, (double Beta1, double Beta2)? betas,
+        double eps, double weightDecay, bool amsgrad, bool maximize, bool decoupled)
     {
-        var b = betas ?? (0.9, 0.999);
-        if (eps < 0) throw new ArgumentException($"Adam: invalid epsilon value {eps}.");
-        if (b.Beta1 is < 0 or >= 1) throw new ArgumentException($"Adam: invalid beta parameter at index 0: {b.Beta1}.");
-        if (b.Beta2 is < 0 or >= 1) throw new ArgumentException($"Adam: invalid beta parameter at index 1: {b.Beta2}.");
-        if (weightDecay < 0) throw new ArgumentException($"Adam: invalid weightDecay value {weightDecay}.");
-        _defaults = new AdamOptions { Lr = lr, Betas = b, Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad, Maximize = maximize };
+        _decoupled = decoupled;
+        _defaults = new AdamOptions { Lr = lr, Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad, Maximize = maximize };
         AddGroup(parameters, _defaults, null);
     }
 
     /// <summary>Adds a parameter group; <paramref name="configure"/> overrides the defaults for it.</summary>
     public void AddParamGroup(IEnumerable<Parameter> parameters, Action<AdamOptions>? configure = null) =>
         AddGroup(parameters, _defaults, configure is null ? null : o => configure((AdamOptions)o));
+
+    private protected override IReadOnlyList<string> StateTensorNames => s_stateNames;
+    private protected override IEnumerable<string> RequiredStateTensors(OptimizerOptions options) =>
+        ((AdamOptions)options).Amsgrad ? s_stateNames : s_stateNames[..2];
 
     /// <inheritdoc/>
     public override void Step()
@@ -61,23 +73,31 @@ public sealed class Adam : Optimizer
                 if (p.Grad is null) continue;
                 var g = GradOf(p);
                 var data = DataOf(p);
-                if (!_state.TryGetValue(p, out var s))
-                {
-                    int[] shape = p.Raw.Shape;
-                    s = new State { ExpAvg = RawOps.Full(shape, 0, p.DType), ExpAvgSq = RawOps.Full(shape, 0, p.DType) };
-                    _state[p] = s;
-                }
-                if (o.Amsgrad) s.MaxExpAvgSq ??= RawOps.Full(p.Raw.Shape, 0, p.DType);
+                var s = StateOf(p);
+                RawTensor m = Buffer(s, "exp_avg", p), v = Buffer(s, "exp_avg_sq", p);
+                RawTensor? vMax = o.Amsgrad ? Buffer(s, "max_exp_avg_sq", p) : null;
                 s.Step++;
                 if (p.DType == DType.Float32)
-                    OptimizerKernels.Adam(data.Span<float>(), g.Span<float>(), s.ExpAvg.Span<float>(), s.ExpAvgSq.Span<float>(),
-                        s.MaxExpAvgSq is null ? default : s.MaxExpAvgSq.Span<float>(), s.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2,
-                        o.Eps, o.WeightDecay, o.Amsgrad, o.Maximize);
+                    OptimizerKernels.Adam(data.Span<float>(), g.Span<float>(), m.Span<float>(), v.Span<float>(),
+                        vMax is null ? default : vMax.Span<float>(), s.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2,
+                        o.Eps, o.WeightDecay, o.Amsgrad, o.Maximize, _decoupled);
                 else
-                    OptimizerKernels.Adam(data.Span<double>(), g.Span<double>(), s.ExpAvg.Span<double>(), s.ExpAvgSq.Span<double>(),
-                        s.MaxExpAvgSq is null ? default : s.MaxExpAvgSq.Span<double>(), s.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2,
-                        o.Eps, o.WeightDecay, o.Amsgrad, o.Maximize);
+                    OptimizerKernels.Adam(data.Span<double>(), g.Span<double>(), m.Span<double>(), v.Span<double>(),
+                        vMax is null ? default : vMax.Span<double>(), s.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2,
+                        o.Eps, o.WeightDecay, o.Amsgrad, o.Maximize, _decoupled);
             }
         }
     }
+}
+
+/// <summary>
+/// AdamW (Loshchilov &amp; Hutter): Adam with decoupled weight decay, <c>p *= 1 - lr·weightDecay</c> before the Adam
+/// update (<c>torch.optim.AdamW</c>; default <c>weightDecay</c> 0.01). Options and state are <see cref="Adam"/>'s.
+/// </summary>
+public sealed class AdamW : Adam
+{
+    /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
+    public AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, (double Beta1, double Beta2)? betas = null,
+        double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false)
+        : base(parameters, lr, betas, eps, weightDecay, amsgrad, maximize, decoupled: true) { }
 }

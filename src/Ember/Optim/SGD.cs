@@ -5,8 +5,8 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="SGD"/>.</summary>
-public sealed class SGDOptions : OptimizerOptions
+/// <summary>Hyper-parameters of <see cref="SGD"/> (PyTorch keys: lr, momentum, dampening, weight_decay, nesterov, maximize).</summary>
+public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
 {
     /// <summary>Momentum factor μ (0 disables momentum).</summary>
     public double Momentum { get; set; }
@@ -18,22 +18,56 @@ public sealed class SGDOptions : OptimizerOptions
     public bool Nesterov { get; set; }
     /// <summary>Maximize the objective instead of minimizing it.</summary>
     public bool Maximize { get; set; }
+
+    double IMomentumOptions.MomentumTerm { get => Momentum; set => Momentum = value; }
+
+    /// <inheritdoc/>
+    protected internal override void Validate(string optimizer)
+    {
+        base.Validate(optimizer);
+        if (!(Momentum >= 0)) throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
+        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+        if (Nesterov && (Momentum <= 0 || Dampening != 0))
+            throw new ArgumentException($"{optimizer}: Nesterov momentum requires a momentum and zero dampening (got momentum {Momentum}, dampening {Dampening}).");
+    }
+
+    /// <inheritdoc/>
+    protected internal override void WriteTo(IDictionary<string, object> group)
+    {
+        base.WriteTo(group);
+        group["momentum"] = Momentum;
+        group["dampening"] = Dampening;
+        group["weight_decay"] = WeightDecay;
+        group["nesterov"] = Nesterov;
+        group["maximize"] = Maximize;
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    {
+        base.ReadFrom(group, optimizer);
+        Momentum = ReadDouble(group, "momentum", Momentum, optimizer);
+        Dampening = ReadDouble(group, "dampening", Dampening, optimizer);
+        WeightDecay = ReadDouble(group, "weight_decay", WeightDecay, optimizer);
+        Nesterov = ReadBool(group, "nesterov", Nesterov, optimizer);
+        Maximize = ReadBool(group, "maximize", Maximize, optimizer);
+    }
 }
 
-/// <summary>Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (PyTorch's <c>torch.optim.SGD</c>).</summary>
+/// <summary>
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (PyTorch's
+/// <c>torch.optim.SGD</c>). State per parameter: <c>"momentum_buffer"</c> (parameter's shape), only when momentum is used;
+/// the state has no <c>"step"</c>.
+/// </summary>
 public sealed class SGD : Optimizer
 {
-    private readonly Dictionary<Parameter, RawTensor> _momentum = new(ReferenceEqualityComparer.Instance);
+    private static readonly string[] s_stateNames = ["momentum_buffer"];
     private readonly SGDOptions _defaults;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
     public SGD(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double dampening = 0,
         double weightDecay = 0, bool nesterov = false, bool maximize = false)
     {
-        if (momentum < 0) throw new ArgumentException($"SGD: invalid momentum value {momentum}.");
-        if (weightDecay < 0) throw new ArgumentException($"SGD: invalid weightDecay value {weightDecay}.");
-        if (nesterov && (momentum <= 0 || dampening != 0))
-            throw new ArgumentException("SGD: Nesterov momentum requires a momentum and zero dampening.");
         _defaults = new SGDOptions { Lr = lr, Momentum = momentum, Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize };
         AddGroup(parameters, _defaults, null);
     }
@@ -41,6 +75,11 @@ public sealed class SGD : Optimizer
     /// <summary>Adds a parameter group; <paramref name="configure"/> overrides the defaults for it.</summary>
     public void AddParamGroup(IEnumerable<Parameter> parameters, Action<SGDOptions>? configure = null) =>
         AddGroup(parameters, _defaults, configure is null ? null : o => configure((SGDOptions)o));
+
+    private protected override bool CountsSteps => false;
+    private protected override IReadOnlyList<string> StateTensorNames => s_stateNames;
+    // A missing buffer means momentum has not been applied yet (PyTorch stores None): the next step starts it.
+    private protected override IEnumerable<string> RequiredStateTensors(OptimizerOptions options) => [];
 
     /// <inheritdoc/>
     public override void Step()
@@ -54,18 +93,21 @@ public sealed class SGD : Optimizer
                 var g = GradOf(p);
                 var data = DataOf(p);
                 bool first = false;
-                RawTensor buf = default!;
-                if (o.Momentum != 0 && !_momentum.TryGetValue(p, out buf!))
+                RawTensor? buf = null;
+                if (o.Momentum != 0)
                 {
-                    buf = RawTensor.Empty(p.DType, p.Raw.Shape);
-                    _momentum[p] = buf;
-                    first = true;
+                    var s = StateOf(p);
+                    if (!s.Tensors.TryGetValue("momentum_buffer", out buf))
+                    {
+                        s.Tensors["momentum_buffer"] = buf = RawTensor.Empty(p.DType, p.Raw.Shape);
+                        first = true;
+                    }
                 }
                 if (p.DType == DType.Float32)
-                    OptimizerKernels.Sgd(data.Span<float>(), g.Span<float>(), o.Momentum != 0 ? buf.Span<float>() : default, first,
+                    OptimizerKernels.Sgd(data.Span<float>(), g.Span<float>(), buf is null ? default : buf.Span<float>(), first,
                         o.Lr, o.Momentum, o.Dampening, o.WeightDecay, o.Nesterov, o.Maximize);
                 else
-                    OptimizerKernels.Sgd(data.Span<double>(), g.Span<double>(), o.Momentum != 0 ? buf.Span<double>() : default, first,
+                    OptimizerKernels.Sgd(data.Span<double>(), g.Span<double>(), buf is null ? default : buf.Span<double>(), first,
                         o.Lr, o.Momentum, o.Dampening, o.WeightDecay, o.Nesterov, o.Maximize);
             }
         }
