@@ -23,7 +23,7 @@ public static class Golden
     {
         JsonValueKind.True => 1,
         JsonValueKind.False => 0,
-        JsonValueKind.String => double.Parse(e.GetString()!.Replace("Infinity", "∞"), System.Globalization.CultureInfo.InvariantCulture),
+        JsonValueKind.String => double.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
         _ => e.GetDouble(),
     };
 
