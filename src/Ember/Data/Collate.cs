@@ -108,18 +108,28 @@ public static class Collate
         return (new Tensor(RawTensor.FromArray(x, [samples.Count, c, h, w])), new Tensor(RawTensor.FromArray(y, [y.Length])));
     }
 
+    /// <summary>b / 255f for every byte value: exactly torchvision's <c>x.float().div(255)</c>, without a division per pixel.</summary>
+    private static readonly float[] s_unit = MakeUnitTable();
+
+    private static float[] MakeUnitTable()
+    {
+        var t = new float[256];
+        for (int b = 0; b < 256; b++) t[b] = b / 255f;
+        return t;
+    }
+
     /// <summary>Writes HWC bytes as CHW floats in [0, 1] at <paramref name="offset"/>.</summary>
     internal static void ToFloatChw(byte[] hwc, int channels, int hw, float[] dst, int offset)
     {
-        const float Scale = 1f / 255f;
+        float[] unit = s_unit;
         if (channels == 1)
         {
-            for (int i = 0; i < hw; i++) dst[offset + i] = hwc[i] * Scale;
+            for (int i = 0; i < hw; i++) dst[offset + i] = unit[hwc[i]];
             return;
         }
         for (int p = 0; p < hw; p++)
             for (int ch = 0; ch < channels; ch++)
-                dst[offset + ch * hw + p] = hwc[p * channels + ch] * Scale;
+                dst[offset + ch * hw + p] = unit[hwc[p * channels + ch]];
     }
 
     /// <summary>Stacks tensors of one shape and dtype along a new first dimension (a contiguous copy).</summary>

@@ -21,7 +21,8 @@ public sealed class Progress : IDisposable
     private readonly TextWriter _out;
     private readonly bool _interactive;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private long _lastDrawTicks = long.MinValue;
+    private long _lastDrawTicks;
+    private bool _drawn;
     private int _lastDecile = -1;
     private int _lastWidth;
     private bool _closed;
@@ -70,8 +71,9 @@ public sealed class Progress : IDisposable
         if (_interactive)
         {
             long now = _clock.Elapsed.Ticks;
-            if (now - _lastDrawTicks >= RefreshInterval.Ticks || (Total > 0 && Current >= Total))
+            if (!_drawn || now - _lastDrawTicks >= RefreshInterval.Ticks || (Total > 0 && Current >= Total))
             {
+                _drawn = true;
                 _lastDrawTicks = now;
                 Draw();
             }
