@@ -12,7 +12,7 @@ namespace Ember.Data;
 public sealed record IrisDataset(double[,] Data, long[] Target, string[] FeatureNames, string[] TargetNames);
 
 /// <summary>Built-in and on-disk data sets.</summary>
-public static class Datasets
+public static partial class Datasets
 {
     /// <summary>
     /// The Iris data set, embedded in the assembly (no download). It is scikit-learn's copy, which corrects two
