@@ -35,11 +35,7 @@ Module net;
 switch (model)
 {
     case "mlp": net = new Mlp(); break;
-    case "cnn":
-        // The LeNet-style model is in Cnn.cs, excluded from the build until Ember.NN has Conv2d/MaxPool2d/Flatten.
-        Console.Error.WriteLine("--model cnn is not available yet: it needs Conv2d, MaxPool2d and Flatten, which Ember.NN does not have yet " +
-                                "(see examples/FashionMnist/Cnn.cs). Use --model mlp.");
-        return 3;
+    case "cnn": net = new LeNet(); break;
     default:
         Console.Error.WriteLine($"--model must be mlp or cnn, got '{model}'.");
         return 2;
