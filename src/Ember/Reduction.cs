@@ -9,4 +9,6 @@ public enum Reduction
     Sum,
     /// <summary>No reduction: one value per element or sample (<c>'none'</c>).</summary>
     None,
+    /// <summary>The sum divided by the batch size (<c>'batchmean'</c>); only <c>KLDivLoss</c> accepts it.</summary>
+    BatchMean,
 }

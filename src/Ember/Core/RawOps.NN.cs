@@ -150,4 +150,51 @@ internal static partial class RawOps
         else if (backward) Kernels.AvgPool.Backward(x, offset, y, 0, g, countIncludePad, divisorOverride);
         else Kernels.AvgPool.Forward(x, offset, y, 0, g, countIncludePad, divisorOverride);
     }
+
+    /// <summary>
+    /// Weighted NLL on <paramref name="input"/> viewed as (N, C, S) and <paramref name="target"/> as (N, S): per-element
+    /// losses <c>-w[t]·x[n, t, s]</c> (0 where <c>t == ignoreIndex</c>), shape (N, S), and the total weight of the
+    /// counted targets (the mean's divisor). Out-of-range targets throw.
+    /// </summary>
+    public static (RawTensor Losses, double TotalWeight) NllLossNd(RawTensor input, RawTensor target, RawTensor? weight, int n, int c, int s, long ignoreIndex)
+    {
+        DType dt = ComputeType(input.DType, "nll_loss");
+        var x = Float(input, dt);
+        var t = Contiguous(Cast(target, DType.Int64)).Span<long>();
+        double[]? w = weight is null ? null : Contiguous(Cast(weight, DType.Float64)).Span<double>().ToArray();
+        var r = RawTensor.Empty(dt, [n, s]);
+        double total = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < s; j++)
+            {
+                long k = t[i * s + j];
+                double v = 0;
+                if (k != ignoreIndex)
+                {
+                    if (k < 0 || k >= c)
+                        throw new ArgumentOutOfRangeException(nameof(target), $"nll_loss: target {k} at position {i * s + j} is out of bounds for {c} classes (expected 0 <= target < {c}).");
+                    double wk = w is null ? 1 : w[k];
+                    v = -wk * x.Storage.GetDouble(x.Offset + (i * c + (int)k) * s + j);
+                    total += wk;
+                }
+                if (dt == DType.Float32) r.Span<float>()[i * s + j] = (float)v; else r.Span<double>()[i * s + j] = v;
+            }
+        return (input.DType == dt ? r : Cast(r, input.DType), total);
+    }
+
+    /// <summary>The NLL gradient coefficients (N, C, S): <c>-w[t]·scale</c> at each counted target class, 0 elsewhere.</summary>
+    public static RawTensor NllCoefficients(RawTensor target, RawTensor? weight, int n, int c, int s, long ignoreIndex, double scale, DType dt)
+    {
+        var t = Contiguous(Cast(target, DType.Int64)).Span<long>();
+        double[]? w = weight is null ? null : Contiguous(Cast(weight, DType.Float64)).Span<double>().ToArray();
+        var r = Full([n, c, s], 0, dt);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < s; j++)
+            {
+                long k = t[i * s + j];
+                if (k == ignoreIndex) continue;
+                SetFlat(r, (i * c + (int)k) * s + j, -(w is null ? 1 : w[k]) * scale);
+            }
+        return r;
+    }
 }

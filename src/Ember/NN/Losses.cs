@@ -1,195 +1,173 @@
 using System;
 using Ember.Core;
-using Ember.Graph;
 
-namespace Ember.NN
+namespace Ember.NN;
+
+/// <summary>
+/// Base of the loss modules: <c>lossFn.Call(prediction, target)</c>. A loss is a module whose input is the
+/// (prediction, target) pair, so it shares the module call entry and hooks.
+/// </summary>
+public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
 {
-    /// <summary>
-    /// Base of the loss modules: <c>lossFn.Call(prediction, target)</c>. A loss is a module whose input is the
-    /// (prediction, target) pair, so it shares the module call entry and hooks.
-    /// </summary>
-    public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
+    /// <summary>Creates the loss with a reduction.</summary>
+    protected Loss(Reduction reduction)
     {
-        /// <summary>Creates the loss with a reduction.</summary>
-        protected Loss(Reduction reduction) => Reduction = reduction;
-
-        /// <summary>How per-element losses are combined (mean by default).</summary>
-        public Reduction Reduction { get; }
-
-        /// <summary>Computes the loss of <paramref name="input"/> against <paramref name="target"/>.</summary>
-        public Tensor Call(Tensor input, Tensor target) => Call((input, target));
-
-        /// <inheritdoc/>
-        public sealed override Tensor Forward((Tensor Input, Tensor Target) pair) => Forward(pair.Input, pair.Target);
-
-        /// <summary>The loss computation.</summary>
-        public abstract Tensor Forward(Tensor input, Tensor target);
-
-        /// <inheritdoc/>
-        protected override string ExtraRepr() => Reduction == Reduction.Mean ? "" : $"reduction='{Reduction.ToString().ToLowerInvariant()}'";
+        if (reduction == Reduction.BatchMean && this is not KLDivLoss)
+            throw new ArgumentException($"{GetType().Name}: reduction BatchMean is only valid for KLDivLoss; use Mean, Sum or None.");
+        Reduction = reduction;
     }
 
-    /// <summary>
-    /// Cross entropy between logits <c>[N, C]</c> (or <c>[C]</c>) and class indices <c>[N]</c> (int64 or int32):
-    /// <c>NllLoss(LogSoftmax(input, 1), target)</c>. The graph shows <c>NllLossBackward0</c> → <c>LogSoftmaxBackward0</c>.
-    /// </summary>
-    public sealed class CrossEntropyLoss(Reduction reduction = Reduction.Mean, long ignoreIndex = -100) : Loss(reduction)
-    {
-        /// <summary>Target value whose rows are skipped (and not counted by the mean).</summary>
-        public long IgnoreIndex { get; } = ignoreIndex;
+    /// <summary>How per-element losses are combined (mean by default).</summary>
+    public Reduction Reduction { get; }
 
-        /// <inheritdoc/>
-        public override Tensor Forward(Tensor input, Tensor target) => F.CrossEntropy(input, target, Reduction, IgnoreIndex);
-    }
+    /// <summary>Computes the loss of <paramref name="input"/> against <paramref name="target"/>.</summary>
+    public Tensor Call(Tensor input, Tensor target) => Call((input, target));
 
-    /// <summary>Negative log-likelihood of log-probabilities <c>[N, C]</c> and class indices <c>[N]</c>.</summary>
-    public sealed class NLLLoss(Reduction reduction = Reduction.Mean, long ignoreIndex = -100) : Loss(reduction)
-    {
-        /// <summary>Target value whose rows are skipped (and not counted by the mean).</summary>
-        public long IgnoreIndex { get; } = ignoreIndex;
+    /// <inheritdoc/>
+    public sealed override Tensor Forward((Tensor Input, Tensor Target) pair) => Forward(pair.Input, pair.Target);
 
-        /// <inheritdoc/>
-        public override Tensor Forward(Tensor input, Tensor target) => F.NllLoss(input, target, Reduction, IgnoreIndex);
-    }
+    /// <summary>The loss computation.</summary>
+    public abstract Tensor Forward(Tensor input, Tensor target);
 
-    /// <summary>Mean squared error <c>(input - target)²</c>; the target is cast to the input's dtype and must have its shape.</summary>
-    public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reduction)
-    {
-        /// <inheritdoc/>
-        public override Tensor Forward(Tensor input, Tensor target) => F.MseLoss(input, target, Reduction);
-    }
-
-    public static partial class F
-    {
-        /// <summary>Cross entropy of logits and class indices; see <see cref="CrossEntropyLoss"/>.</summary>
-        public static Tensor CrossEntropy(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, long ignoreIndex = -100)
-        {
-            CheckClassTarget("CrossEntropyLoss", input, target);
-            return NllLossBackward0.Apply(input.LogSoftmax(input.Dim == 1 ? 0 : 1), target, reduction, ignoreIndex);
-        }
-
-        /// <summary>Negative log-likelihood of log-probabilities and class indices; see <see cref="NLLLoss"/>.</summary>
-        public static Tensor NllLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, long ignoreIndex = -100)
-        {
-            CheckClassTarget("NLLLoss", input, target);
-            return NllLossBackward0.Apply(input, target, reduction, ignoreIndex);
-        }
-
-        /// <summary>Mean squared error; see <see cref="MSELoss"/>.</summary>
-        public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
-        {
-            ArgumentNullException.ThrowIfNull(input);
-            ArgumentNullException.ThrowIfNull(target);
-            if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"MSELoss: expected a floating-point prediction, got {input.DType.TorchName()} {Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
-            if (!input.Shape.SequenceEqual(target.Shape))
-                throw new ArgumentException(
-                    $"MSELoss: expected target of the same shape as the input {Shapes.Format(input.Shape)}, got {Shapes.Format(target.Shape)}. " +
-                    "PyTorch would broadcast here, which is almost always a bug; reshape the target (e.g. target.View(-1, 1)) to match.");
-            return MseLossBackward0.Apply(input, target.To(input.DType), reduction);
-        }
-
-        private static void CheckClassTarget(string loss, Tensor input, Tensor target)
-        {
-            ArgumentNullException.ThrowIfNull(input);
-            ArgumentNullException.ThrowIfNull(target);
-            if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"{loss}: expected floating-point scores, got {input.DType.TorchName()} {Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
-            if (target.DType is not (DType.Int64 or DType.Int32))
-                throw new ArgumentException(
-                    $"{loss}: expected class-index targets of dtype int64 or int32, got {target.DType.TorchName()} {Shapes.Format(target.Shape)}. " +
-                    "Pass the labels as long[] or int[] (e.g. Tensor.From(labels)); for float labels use target.To(DType.Int64).");
-            bool ok = input.Dim == 2 ? target.Dim == 1 && target.Shape[0] == input.Shape[0] : input.Dim == 1 && target.Dim == 0;
-            if (!ok)
-                throw new ArgumentException(
-                    $"{loss}: expected input [N, C] with target [N] (one class index per row), or input [C] with a 0-dim target; " +
-                    $"got input {Shapes.Format(input.Shape)} and target {Shapes.Format(target.Shape)}.");
-        }
-    }
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => Reduction == Reduction.Mean ? "" : $"reduction='{(Reduction == Reduction.BatchMean ? "batchmean" : Reduction.ToString().ToLowerInvariant())}'";
 }
 
-namespace Ember.Graph
+/// <summary>
+/// Cross entropy of logits <c>(N, C)</c>, <c>(C)</c> or <c>(N, C, d1, ...)</c> against class indices <c>(N)</c>,
+/// <c>()</c> or <c>(N, d1, ...)</c> (int64 or int32), or against class probabilities of the input's shape (float):
+/// <c>NllLoss(LogSoftmax(input, 1), target)</c>. The graph shows <c>NllLossBackward0</c> → <c>LogSoftmaxBackward0</c>.
+/// </summary>
+/// <param name="weight">Per-class weight <c>(C)</c>, or null.</param>
+/// <param name="ignoreIndex">Target value that contributes nothing (and is not counted by the mean); class indices only.</param>
+/// <param name="reduction">Mean (weighted by the targets' class weights), sum or none.</param>
+/// <param name="labelSmoothing">Mixes the target with the uniform distribution: <c>(1-ε)·target + ε/C</c>.</param>
+public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0) : Loss(reduction)
 {
-    /// <summary>
-    /// z = -Σ input[i, target[i]] (reduced); dL/dinput = -grad · onehot(target) · scale, where scale is 1/count for the mean.
-    /// </summary>
-    internal sealed class NllLossBackward0 : UnaryOutputNode
-    {
-        private RawTensor? _target;
-        private Reduction _reduction;
-        private long _ignoreIndex;
-        private int _count;
-        public override string Name => "NllLossBackward0";
+    /// <summary>Creates the loss with a reduction (the seed program's form).</summary>
+    public CrossEntropyLoss(Reduction reduction) : this(null, -100, reduction) { }
 
-        public static Tensor Apply(Tensor input, Tensor target, Reduction reduction, long ignoreIndex)
-        {
-            bool vector = input.Dim == 1;
-            RawTensor x = vector ? RawOps.Unsqueeze(input.Raw, 0) : input.Raw;
-            RawTensor t = vector ? RawOps.Unsqueeze(target.Raw, 0) : target.Raw;
-            var raw = RawOps.NllLoss(x, t, reduction, ignoreIndex);
-            if (vector && reduction == Reduction.None) raw = RawOps.Squeeze(raw, 0);
-            if (!Autograd.ShouldRecord(input)) return new Tensor(raw);
-            int count = 0;
-            var tl = RawOps.Cast(RawOps.Contiguous(t), DType.Int64).Span<long>();
-            foreach (long k in tl) if (k != ignoreIndex) count++;
-            var node = new NllLossBackward0 { _target = t, _reduction = reduction, _ignoreIndex = ignoreIndex, _count = count };
-            node.SetInputs(input);
-            return new Tensor(raw, node);
-        }
+    /// <summary>Per-class weight, or null.</summary>
+    public Tensor? Weight { get; } = weight;
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            int[] shape = InputShape(0);
-            int[] shape2 = shape.Length == 1 ? [1, shape[0]] : shape;
-            if (!Autograd.IsGradEnabled)
-            {
-                double scale = _reduction == Reduction.Mean ? 1.0 / Math.Max(_count, 1) : 1.0;
-                var gi = RawOps.NllLossBackward(grad.Raw, _target!, shape2, InputDType(0), scale, _ignoreIndex);
-                return [new Tensor(shape.Length == 1 ? RawOps.Reshape(gi, shape) : gi)];
-            }
-            var mask = new Tensor(RawOps.OneHotAlong(RawOps.Unsqueeze(_target!, 1), shape2, 1, grad.DType, _ignoreIndex));
-            Tensor g = _reduction switch
-            {
-                Reduction.None => grad.Dim == 0 ? grad : grad.Unsqueeze(1),
-                Reduction.Sum => grad,
-                _ => grad / (double)Math.Max(_count, 1),
-            };
-            Tensor recorded = -(mask * g);
-            return [shape.Length == 1 ? recorded.Reshape(shape) : recorded];
-        }
-    }
+    /// <summary>Target value whose rows are skipped (and not counted by the mean).</summary>
+    public long IgnoreIndex { get; } = ignoreIndex;
 
-    /// <summary>z = reduce((input - target)²); dL/dinput = 2·(input - target)·grad·scale, dL/dtarget = -dL/dinput.</summary>
-    internal sealed class MseLossBackward0 : UnaryOutputNode
-    {
-        private SavedTensor? _input, _target;
-        private Reduction _reduction;
-        public override string Name => "MseLossBackward0";
+    /// <summary>Label smoothing ε in [0, 1].</summary>
+    public double LabelSmoothing { get; } = labelSmoothing;
 
-        public static Tensor Apply(Tensor input, Tensor target, Reduction reduction)
-        {
-            var diff = RawOps.Sub(input.Raw, target.Raw);
-            var sq = RawOps.Mul(diff, diff);
-            var raw = reduction switch
-            {
-                Reduction.None => sq,
-                Reduction.Sum => RawOps.SumAll(sq),
-                _ => RawOps.Div(RawOps.SumAll(sq), RawOps.Scalar(Math.Max(sq.NumEl, 1), sq.DType)),
-            };
-            if (!Autograd.ShouldRecord(input, target)) return new Tensor(raw);
-            var node = new MseLossBackward0 { _reduction = reduction };
-            node.SetInputs(input, target);
-            node._input = node.Save(input);
-            node._target = node.Save(target);
-            return new Tensor(raw, node);
-        }
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+}
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor diff = Unpack(_input!) - Unpack(_target!);
-            double scale = _reduction == Reduction.Mean ? 2.0 / Math.Max(diff.NumEl, 1) : 2.0;
-            Tensor gi = diff * scale * grad;
-            return [NeedsInputGrad(0) ? gi : null, NeedsInputGrad(1) ? -gi : null];
-        }
-    }
+/// <summary>Negative log-likelihood of log-probabilities <c>(N, C)</c> or <c>(N, C, d...)</c> and class indices <c>(N)</c> or <c>(N, d...)</c>.</summary>
+/// <param name="weight">Per-class weight <c>(C)</c>, or null.</param>
+/// <param name="ignoreIndex">Target value that contributes nothing.</param>
+/// <param name="reduction">Mean (weighted), sum or none.</param>
+public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <summary>Creates the loss with a reduction.</summary>
+    public NLLLoss(Reduction reduction) : this(null, -100, reduction) { }
+
+    /// <summary>Per-class weight, or null.</summary>
+    public Tensor? Weight { get; } = weight;
+
+    /// <summary>Target value whose rows are skipped (and not counted by the mean).</summary>
+    public long IgnoreIndex { get; } = ignoreIndex;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
+}
+
+/// <summary>Mean squared error <c>(input - target)²</c>; the target must have the input's shape and is cast to its dtype.</summary>
+/// <param name="reduction">Mean, sum or none.</param>
+public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.MseLoss(input, target, Reduction);
+}
+
+/// <summary>Mean absolute error <c>|input - target|</c>.</summary>
+/// <param name="reduction">Mean, sum or none.</param>
+public sealed class L1Loss(Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.L1Loss(input, target, Reduction);
+}
+
+/// <summary>Smooth L1: <c>0.5·d²/β</c> where <c>|d| &lt; β</c>, <c>|d| - 0.5·β</c> elsewhere (<c>d = input - target</c>); β = 0 is L1.</summary>
+/// <param name="reduction">Mean, sum or none.</param>
+/// <param name="beta">Where the loss turns from quadratic to linear (≥ 0).</param>
+public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double beta = 1.0) : Loss(reduction)
+{
+    /// <summary>Threshold β.</summary>
+    public double Beta { get; } = beta;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.SmoothL1Loss(input, target, Reduction, Beta);
+}
+
+/// <summary>Huber: <c>0.5·d²</c> where <c>|d| ≤ δ</c>, <c>δ·(|d| - 0.5·δ)</c> elsewhere (<c>d = input - target</c>).</summary>
+/// <param name="reduction">Mean, sum or none.</param>
+/// <param name="delta">Where the loss turns from quadratic to linear (&gt; 0).</param>
+public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta = 1.0) : Loss(reduction)
+{
+    /// <summary>Threshold δ.</summary>
+    public double Delta { get; } = delta;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.HuberLoss(input, target, Reduction, Delta);
+}
+
+/// <summary>Binary cross entropy of probabilities in [0, 1] against targets of the same shape (logs clamped at -100, as in PyTorch).</summary>
+/// <param name="weight">Rescales each element's loss; broadcast to the input's shape. Null for none.</param>
+/// <param name="reduction">Mean, sum or none.</param>
+public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reduction.Mean) : Loss(reduction)
+{
+    /// <summary>Creates the loss with a reduction.</summary>
+    public BCELoss(Reduction reduction) : this(null, reduction) { }
+
+    /// <summary>Element weight, or null.</summary>
+    public Tensor? Weight { get; } = weight;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.BinaryCrossEntropy(input, target, Weight, Reduction);
+}
+
+/// <summary>
+/// Sigmoid + binary cross entropy in one numerically stable step, on logits. <c>posWeight</c> (broadcast along the last
+/// dim, one per class) multiplies the positive term, trading recall for precision.
+/// </summary>
+/// <param name="weight">Rescales each element's loss; broadcast to the input's shape. Null for none.</param>
+/// <param name="reduction">Mean, sum or none.</param>
+/// <param name="posWeight">Weight of positive examples per class, or null.</param>
+public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction = Reduction.Mean, Tensor? posWeight = null) : Loss(reduction)
+{
+    /// <summary>Creates the loss with a reduction.</summary>
+    public BCEWithLogitsLoss(Reduction reduction) : this(null, reduction) { }
+
+    /// <summary>Element weight, or null.</summary>
+    public Tensor? Weight { get; } = weight;
+
+    /// <summary>Positive-class weight, or null.</summary>
+    public Tensor? PosWeight { get; } = posWeight;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
+}
+
+/// <summary>
+/// Kullback-Leibler divergence <c>target·(log target - input)</c> for log-probabilities <c>input</c> and probabilities
+/// <c>target</c> (log-probabilities when <c>logTarget</c>). <see cref="Reduction.BatchMean"/> (sum / batch size) is the
+/// mathematically correct KL; <see cref="Reduction.Mean"/> divides by every element, as PyTorch does.
+/// </summary>
+/// <param name="reduction">Mean, sum, none or batch mean.</param>
+/// <param name="logTarget">Whether the target is given as log-probabilities.</param>
+public sealed class KLDivLoss(Reduction reduction = Reduction.Mean, bool logTarget = false) : Loss(reduction)
+{
+    /// <summary>Whether the target holds log-probabilities.</summary>
+    public bool LogTarget { get; } = logTarget;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => F.KLDiv(input, target, Reduction, LogTarget);
 }
