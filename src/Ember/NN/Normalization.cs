@@ -85,9 +85,12 @@ public abstract class BatchNormBase : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"{NumFeatures}, eps={Eps:G}, momentum={(Momentum is double m ? m.ToString(CultureInfo.InvariantCulture) : "None")}, affine={Py(Affine)}, track_running_stats={Py(TrackRunningStats)}");
+        $"{NumFeatures}, eps={Py(Eps)}, momentum={(Momentum is double m ? Py(m) : "None")}, affine={Py(Affine)}, track_running_stats={Py(TrackRunningStats)}";
 
     internal static string Py(bool b) => b ? "True" : "False";
+
+    /// <summary>A float as Python's repr prints it (<c>1e-05</c>, <c>0.1</c>).</summary>
+    internal static string Py(double d) => d.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
 
 /// <summary>Batch normalization of <c>(N, C)</c> or <c>(N, C, L)</c> input; see <see cref="BatchNormBase"/>.</summary>
@@ -170,7 +173,7 @@ public sealed class LayerNorm : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        string.Create(CultureInfo.InvariantCulture, $"({string.Join(", ", NormalizedShape)},), eps={Eps:G}, elementwise_affine={BatchNormBase.Py(Weight is not null)}");
+        $"({string.Join(", ", NormalizedShape)},), eps={BatchNormBase.Py(Eps)}, elementwise_affine={BatchNormBase.Py(Weight is not null)}";
 }
 
 /// <summary>
@@ -222,5 +225,5 @@ public sealed class GroupNorm : Module
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => string.Create(CultureInfo.InvariantCulture, $"{NumGroups}, {NumChannels}, eps={Eps:G}, affine={BatchNormBase.Py(Weight is not null)}");
+    protected override string ExtraRepr() => $"{NumGroups}, {NumChannels}, eps={BatchNormBase.Py(Eps)}, affine={BatchNormBase.Py(Weight is not null)}";
 }
