@@ -93,7 +93,7 @@ for _ in range(2):
     opt.zero_grad()
     loss.backward()
     opt.step()
-sd = net.state_dict()
+sd = {k: v.clone() for k, v in net.state_dict().items()}  # state_dict() returns aliases; snapshot before the train-mode pass
 x = torch.randn(3, 1, 10, 10)
 net.eval()
 with torch.no_grad():
