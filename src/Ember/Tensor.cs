@@ -16,7 +16,11 @@ public partial class Tensor
 
     internal Tensor(RawTensor raw) => Raw = raw;
 
-    internal Tensor(RawTensor raw, Node gradFn) : this(raw) => GradFn = gradFn;
+    internal Tensor(RawTensor raw, Node gradFn) : this(raw)
+    {
+        GradFn = gradFn;
+        raw.Storage.UsedByGraph = true;
+    }
 
     /// <summary>The graph-free core: storage, shape, strides, offset.</summary>
     internal RawTensor Raw { get; private set; }
@@ -71,6 +75,7 @@ public partial class Tensor
                 throw new InvalidOperationException(
                     $"Only tensors of floating-point dtype can require gradients, but this tensor is {DType.TorchName()}; convert with .To(DType.Float32) first.");
             _requiresGrad = value;
+            if (value) Raw.Storage.UsedByGraph = true;
         }
     }
 

@@ -13,6 +13,9 @@ internal abstract class Storage
     /// <summary>Bumped by every in-place write, so autograd can notice that a saved tensor changed.</summary>
     public int Version;
 
+    /// <summary>Set once a tensor that requires grad (a leaf or a recorded op's output) uses this storage; in-place writes then need autograd support.</summary>
+    public bool UsedByGraph;
+
     public abstract DType DType { get; }
     public abstract int Length { get; }
     public abstract Array Array { get; }

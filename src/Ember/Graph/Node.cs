@@ -56,6 +56,16 @@ public abstract class Node
         if (n > 2) Set(2, c);
     }
 
+    /// <summary>Records any number of inputs (ops over a list of tensors, such as cat and stack).</summary>
+    internal void SetInputs(Tensor[] inputs)
+    {
+        int n = inputs.Length;
+        _next = new Edge[n];
+        _inputShapes = new int[n][];
+        _inputDTypes = new DType[n];
+        for (int i = 0; i < n; i++) Set(i, inputs[i]);
+    }
+
     private void Set(int i, Tensor? t)
     {
         if (t is null) { _inputShapes[i] = []; return; }
