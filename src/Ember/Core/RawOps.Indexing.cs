@@ -105,6 +105,7 @@ internal static partial class RawOps
     public static RawTensor GatherAlong(RawTensor a, int dim, RawTensor index)
     {
         dim = Shapes.WrapDim(dim, a.Rank, "gather");
+        if (a.DType.ComputeType() != a.DType) return Cast(GatherAlong(Cast(a, a.DType.ComputeType()), dim, index), a.DType);
         CheckGatherShapes(a, dim, index, null, "gather");
         var ix = IndexAsInt64(index, "gather");
         var r = RawTensor.Empty(a.DType, index.Shape);
@@ -116,7 +117,8 @@ internal static partial class RawOps
             DType.Float64 => IndexKernels.GatherAlong<double>(a.Data<double>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<double>()),
             DType.Int64 => IndexKernels.GatherAlong<long>(a.Data<long>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<long>()),
             DType.Int32 => IndexKernels.GatherAlong<int>(a.Data<int>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<int>()),
-            _ => IndexKernels.GatherAlong<bool>(a.Data<bool>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<bool>()),
+            DType.Bool => IndexKernels.GatherAlong<bool>(a.Data<bool>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<bool>()),
+            _ => throw new NotSupportedException($"gather: not supported for {a.DType.TorchName()} tensors."),
         };
         if (bad >= 0) throw IndexError("gather", iv[bad], dim, size, a.Shape);
         return r;
@@ -130,6 +132,8 @@ internal static partial class RawOps
     {
         string op = accumulate ? "scatter_add" : "scatter";
         dim = Shapes.WrapDim(dim, a.Rank, op);
+        if (a.DType.ComputeType() != a.DType)
+            return Cast(ScatterAlong(Cast(a, a.DType.ComputeType()), dim, index, Cast(src, a.DType.ComputeType()), accumulate), a.DType);
         bool scalarSrc = src.Rank == 0 && index.Rank > 0;
         CheckGatherShapes(a, dim, index, scalarSrc ? null : src, op);
         var ix = IndexAsInt64(index, op);
@@ -262,6 +266,7 @@ internal static partial class RawOps
     /// <summary>Advanced indexing <c>a[indices]</c> (a copy); see <see cref="PlanIndex"/>.</summary>
     public static RawTensor Index(RawTensor a, RawTensor?[] indices, string op = "index")
     {
+        if (a.DType.ComputeType() != a.DType) return Cast(Index(Cast(a, a.DType.ComputeType()), indices, op), a.DType);
         var p = PlanIndex(a, indices, op);
         var r = RawTensor.Empty(a.DType, p.ResultShape);
         switch (a.DType)
@@ -281,6 +286,14 @@ internal static partial class RawOps
     /// </summary>
     public static void IndexPut(RawTensor dst, RawTensor?[] indices, RawTensor values, bool accumulate, string op = "index_put_")
     {
+        if (dst.DType.ComputeType() != dst.DType)
+        {
+            // Storage-only dtypes: update a compute-typed copy, then write it back (rare, so the copy is acceptable).
+            var work = Clone(Cast(dst, dst.DType.ComputeType()));
+            IndexPut(work, indices, values, accumulate, op);
+            CopyFrom(dst, work);
+            return;
+        }
         var p = PlanIndex(dst, indices, op);
         var v = Cast(values, dst.DType);
         if (!v.Shape.AsSpan().SequenceEqual(p.ResultShape))
