@@ -97,18 +97,25 @@ public class IndexingErrorAndSemanticsTests
     }
 
     [Fact]
-    public void AssignmentIntoTensorsAutogradCannotHandleThrows()
+    public void AssignmentFollowsPyTorchsInPlaceRules()
     {
         var w = Tensor.Zeros([3], DType.Float64, requiresGrad: true);
-        Throws<InvalidOperationException>(() => w[0] = Tensor.From(1.0), "index assignment: in-place writes into a tensor that requires grad are not supported yet", "a leaf that requires grad");
+        Throws<InvalidOperationException>(() => w[0] = Tensor.From(1.0), "a view of a leaf tensor that requires grad is being used in an in-place operation");
+        // A computed tensor may be assigned into; the write is recorded through its base (CopySlices).
         var y = w * 2.0;
-        Throws<InvalidOperationException>(() => y[0] = Tensor.From(1.0), "not supported yet", "produced by MulBackward0");
-        Throws<InvalidOperationException>(() => w.Detach()[0] = Tensor.From(1.0), "storage belongs to a tensor in a recorded autograd graph");
-        Throws<InvalidOperationException>(() => y.Detach()[1..] = Tensor.From(1.0), "storage belongs to a tensor in a recorded autograd graph");
+        y[0] = Tensor.From(1.0);
+        Assert.Equal("CopySlices", y.GradFn!.Name);
+        y.Sum().Backward();
+        Assert.Equal(new[] { 0.0, 2.0, 2.0 }, w.Grad!.ToArray<double>());
+        // Detached aliases are plain tensors: the write lands in w's storage and bumps its version.
+        int version = w.Version;
+        w.Detach()[0] = Tensor.From(7.0);
+        Assert.Equal(7.0, w.ToArray<double>()[0]);
+        Assert.True(w.Version > version);
         // Under NoGrad a leaf's values may be set, as in PyTorch (how initializers work).
         using (Autograd.NoGrad()) w[0] = Tensor.From(4.0);
         Assert.Equal(4.0, w.ToArray<double>()[0]);
-        // Plain tensors that merely fed a graph stay writable; the version counter guards saved ones.
+        // Plain tensors that fed a graph stay writable; the version counter guards saved ones.
         var a = Tensor.Ones([3], DType.Float64);
         var z = (a * w).Sum();
         a[0] = Tensor.From(2.0);

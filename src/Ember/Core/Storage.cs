@@ -10,11 +10,34 @@ namespace Ember.Core;
 /// </summary>
 internal abstract class Storage
 {
-    /// <summary>Bumped by every in-place write, so autograd can notice that a saved tensor changed.</summary>
-    public int Version;
+    private VersionCounter _counter = new();
+
+    /// <summary>Bumped by every in-place write, so autograd can notice that a saved tensor changed. Shared with aliases.</summary>
+    public int Version
+    {
+        get => _counter.Value;
+        set => _counter.Value = value;
+    }
+
+    /// <summary>Another storage object over the same elements and version counter, with no owner (for detached tensors).</summary>
+    public Storage Alias()
+    {
+        var alias = (Storage)MemberwiseClone();
+        alias.Base = null;
+        return alias;
+    }
+
+    private sealed class VersionCounter
+    {
+        public int Value;
+    }
 
     /// <summary>Set once a tensor that requires grad (a leaf or a recorded op's output) uses this storage; in-place writes then need autograd support.</summary>
-    public bool UsedByGraph;
+    /// <summary>
+    /// An opaque token for the layer above: the first public tensor created on this storage, whose later tensors are
+    /// its views. The core never reads it.
+    /// </summary>
+    public object? Base;
 
     public abstract DType DType { get; }
     public abstract int Length { get; }

@@ -29,41 +29,23 @@ namespace Ember
             set
             {
                 ArgumentNullException.ThrowIfNull(value);
-                CheckWritable("index assignment");
-                using var _ = Autograd.NoGrad();
+                // x[idx] = v is an in-place write into the view x[idx]: recorded through the view's base when autograd needs it.
                 Tensor view = BasicIndex(indices, out RawTensor?[]? advanced);
                 if (advanced is not null)
                 {
-                    RawOps.IndexPut(view.Raw, advanced, value.Raw, accumulate: false, "index assignment");
+                    view.InPlace("index_put_", t => IndexPutInPlaceBackward.Apply(t, advanced, value));
                     return;
                 }
-                try { Shapes.Broadcast(value.Raw.Shape, view.Raw.Shape, "index assignment"); }
+                int[] broadcast;
+                try { broadcast = Shapes.Broadcast(value.Raw.Shape, view.Raw.Shape, "index assignment"); }
                 catch (ArgumentException) { throw ValueShapeError(value, view); }
-                if (!Shapes.Broadcast(value.Raw.Shape, view.Raw.Shape, "index assignment").AsSpan().SequenceEqual(view.Raw.Shape))
-                    throw ValueShapeError(value, view);
-                RawOps.CopyFrom(view.Raw, value.Raw);
+                if (!broadcast.AsSpan().SequenceEqual(view.Raw.Shape)) throw ValueShapeError(value, view);
+                view.Copy_(value);
             }
         }
 
         private static ArgumentException ValueShapeError(Tensor value, Tensor view) =>
             new($"index assignment: a value of shape {Shapes.Format(value.Raw.Shape)} cannot be broadcast to the indexed shape {Shapes.Format(view.Raw.Shape)}.");
-
-        /// <summary>
-        /// Throws unless this tensor may be written in place: with grad mode on, tensors that require grad, and tensors
-        /// sharing storage with one in a recorded graph, are rejected until in-place autograd is supported.
-        /// </summary>
-        internal void CheckWritable(string op)
-        {
-            if (!Autograd.IsGradEnabled) return;
-            if (RequiresGrad)
-                throw new InvalidOperationException(
-                    $"{op}: in-place writes into a tensor that requires grad are not supported yet (this tensor is {(GradFn is null ? "a leaf that requires grad" : "produced by " + GradFn.Name)}). " +
-                    "Build the result out of place (Where, MaskedFill, Cat, Scatter), or write under Autograd.NoGrad() to change a leaf's values.");
-            if (Raw.Storage.UsedByGraph)
-                throw new InvalidOperationException(
-                    $"{op}: in-place writes into a tensor whose storage belongs to a tensor in a recorded autograd graph are not supported yet " +
-                    "(e.g. a Detach() of a parameter or of a recorded result). Clone() it first, or write under Autograd.NoGrad().");
-        }
 
         /// <summary>Applies the integer/slice/new-axis/ellipsis entries as chained views and collects tensor entries as advanced indices.</summary>
         private Tensor BasicIndex(TensorIndex[] indices, out RawTensor?[]? advanced)
