@@ -48,7 +48,7 @@ internal sealed class ResultTable
             list.Add(sample);
         }
         foreach (JsonProperty note in result.GetProperty("notes").EnumerateObject())
-            notes.Add($"{result.GetProperty("engine").GetString()} {workload}: {note.Name} = {note.Value.GetString()}");
+            notes.Add($"{result.GetProperty("engine").GetString()}: {note.Name}: {note.Value.GetString()}");
     }
 
     public void AddFailure(string workload, Variant variant, string error)
@@ -116,7 +116,8 @@ internal sealed class ResultTable
         double[] values = [.. samples.Where(s => s.HasValue).Select(s => s!.Value).Order()];
         if (values.Length == 0) return "skipped";
         string median = Format(Median(values));
-        return values.Length == 1 ? median : $"{median} [{Format(values[0])}–{Format(values[^1])}]";
+        string min = Format(values[0]), max = Format(values[^1]);
+        return min == max ? median : $"{median} [{min}–{max}]";
     }
 
     private static string Ratio(Row row, Variant ember, Variant other)

@@ -22,7 +22,7 @@ public static class Workloads
     /// A shape whose single call is predicted (from the previous shape's rate) to take longer than this is skipped
     /// and reported as such, so a slow kernel cannot stretch the whole bench past its time box.
     /// </summary>
-    public static double GemmMaxCallSeconds(bool quick) => quick ? 1 : 4;
+    public static double GemmMaxCallSeconds(bool quick) => quick ? 1 : 8;
 }
 
 public readonly record struct GemmShape(string Label, bool TransA, bool TransB, int N)
@@ -33,16 +33,20 @@ public readonly record struct GemmShape(string Label, bool TransA, bool TransB, 
     public string Name => $"{Label switch { "NT" => "C=A·Bᵀ", "TN" => "C=Aᵀ·B", _ => "C=A·B" }} n={N}";
 }
 
-/// <summary>Times repeated calls of one operation: a warm-up call, then repetitions until a budget is spent.</summary>
+/// <summary>Times repeated calls of one operation: warm-up calls, then repetitions until a budget is spent.</summary>
 public static class Timing
 {
     /// <summary>
-    /// Median seconds per call of <paramref name="call"/>: one warm-up call, then between 3 and 50 timed calls
-    /// within <paramref name="budgetSeconds"/> (at least one even when a call exceeds the budget).
+    /// Median seconds per call of <paramref name="call"/>: warm-up calls for a fifth of the budget (at least one),
+    /// then between 3 and 50 timed calls within <paramref name="budgetSeconds"/> (at least one even when a call
+    /// exceeds the budget).
     /// </summary>
     public static double MedianSeconds(Action call, double budgetSeconds)
     {
-        call(); // warm-up: JIT, page faults, packing buffers
+        // Warm-up: JIT, page faults, packing buffers, and thread pools coming up (libtorch's OpenMP workers can
+        // stall the first calls by a scheduler tick when the other core is busy).
+        long warmup = Stopwatch.GetTimestamp();
+        do call(); while (Stopwatch.GetElapsedTime(warmup).TotalSeconds < 0.2 * budgetSeconds);
         Span<double> samples = stackalloc double[50];
         int count = 0;
         long start = Stopwatch.GetTimestamp();
@@ -65,7 +69,7 @@ public static class Timing
     /// </summary>
     public static void RunGemmShapes(BenchReport report, bool quick, Func<GemmShape, double> measure)
     {
-        double secondsPerFlop = 0; // the slowest rate seen so far predicts the next shape's call time
+        double secondsPerFlop = 0; // the last measured shape's rate predicts the next shape's call time
         foreach (GemmShape shape in Workloads.GemmShapes(quick))
         {
             double predicted = secondsPerFlop * shape.Flops;
@@ -73,11 +77,11 @@ public static class Timing
             {
                 Console.Error.WriteLine($"{shape.Name}: skipped, a call is predicted to take {predicted:F1} s");
                 report.Add(shape.Name, double.NaN, "GFLOP/s", MetricKind.Throughput);
-                report.Note($"skipped {shape.Name}", $"predicted {predicted:F1} s per call");
+                report.Note($"skipped {shape.Name}", $"a call was predicted to take over {Workloads.GemmMaxCallSeconds(quick):0} s");
                 continue;
             }
             double seconds = measure(shape);
-            secondsPerFlop = Math.Max(secondsPerFlop, seconds / shape.Flops);
+            secondsPerFlop = seconds / shape.Flops;
             double gflops = shape.Flops / seconds / 1e9;
             Console.Error.WriteLine($"{shape.Name}: {seconds * 1e3:F2} ms, {gflops:F2} GFLOP/s");
             report.Add(shape.Name, gflops, "GFLOP/s", MetricKind.Throughput);
