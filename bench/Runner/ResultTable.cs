@@ -124,7 +124,10 @@ internal sealed class ResultTable
     {
         if (row.Kind is not ("time" or "throughput")) return "";
         double? a = MedianOf(row, ember), b = MedianOf(row, other);
-        return a is double x && b is double y && y != 0 ? (x / y).ToString("0.00", CultureInfo.InvariantCulture) : "—";
+        if (a is not double x || b is not double y || y == 0) return "—";
+        double ratio = x / y;
+        // Two significant digits below 0.1, so a 200× gap does not print as 0.00.
+        return ratio.ToString(ratio >= 0.1 ? "0.00" : "G2", CultureInfo.InvariantCulture);
     }
 
     private static double? MedianOf(Row row, Variant column)
