@@ -25,7 +25,19 @@ public static class Reduce
             ReadOnlySpan<T> block = x.Slice(o * n * inner, n * inner);
             if (n == 0) { d.Clear(); continue; }
             block[..inner].CopyTo(d);
-            for (int k = 1; k < n; k++) TensorPrimitives.Add(d, block.Slice(k * inner, inner), d);
+            if (inner < 32)
+            {
+                // Short rows: a vectorized call per row costs more than the additions themselves.
+                for (int k = 1; k < n; k++)
+                {
+                    ReadOnlySpan<T> row = block.Slice(k * inner, inner);
+                    for (int i = 0; i < inner; i++) d[i] += row[i];
+                }
+            }
+            else
+            {
+                for (int k = 1; k < n; k++) TensorPrimitives.Add(d, block.Slice(k * inner, inner), d);
+            }
         }
     }
 
@@ -88,6 +100,30 @@ public static class SoftmaxKernel
     private static void Run<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
+        if (inner == 1 && n <= 16)
+        {
+            // Few classes per row (Iris has 3): plain loops; per-row vector calls would dominate.
+            for (int o = 0; o < outer; o++)
+            {
+                ReadOnlySpan<T> xr = x.Slice(o * n, n);
+                Span<T> yr = y.Slice(o * n, n);
+                T max = xr[0];
+                for (int k = 1; k < n; k++) if (xr[k] > max || T.IsNaN(xr[k])) max = xr[k];
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++) { T e = T.Exp(xr[k] - max); sum += e; if (!log) yr[k] = e; }
+                if (log)
+                {
+                    T shift = max + T.Log(sum);
+                    for (int k = 0; k < n; k++) yr[k] = xr[k] - shift;
+                }
+                else
+                {
+                    T inv = T.One / sum;
+                    for (int k = 0; k < n; k++) yr[k] *= inv;
+                }
+            }
+            return;
+        }
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++)
