@@ -46,8 +46,8 @@ internal abstract class Storage
     /// <summary>Uninitialized storage of the same dtype.</summary>
     public abstract Storage CreateUninitialized(int length);
 
-    /// <summary>Copies the strided view (offset, strides, shape) of this storage into contiguous <paramref name="dst"/> (same dtype) from index 0.</summary>
-    public abstract void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst);
+    /// <summary>Copies the strided view (offset, strides, shape) of this storage into <paramref name="dst"/> (same dtype), contiguously from <paramref name="dstOffset"/>.</summary>
+    public abstract void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst, int dstOffset = 0);
 
     /// <summary>Writes contiguous <paramref name="src"/> (same dtype) into the strided view (offset, strides, shape) of this storage.</summary>
     public abstract void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape);
@@ -94,8 +94,8 @@ internal sealed class Storage<T> : Storage
 
     public override Storage CreateUninitialized(int length) => Uninitialized(length);
 
-    public override void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst) =>
-        ElementwiseDriver.Copy<T>(Data, offset, strides, ((Storage<T>)dst).Data, shape);
+    public override void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst, int dstOffset = 0) =>
+        ElementwiseDriver.Copy<T>(Data, offset, strides, ((Storage<T>)dst).Data.AsSpan(dstOffset), shape);
 
     public override void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape) =>
         ElementwiseDriver.Scatter<T>(((Storage<T>)src).Data.AsSpan(srcOffset), Data, offset, strides, shape);
