@@ -71,6 +71,8 @@ static class Program
         bool ta = args.Length > 4 && args[4].Contains('T') && args[4][0] == 'T';
         bool tb = args.Length > 4 && args[4].Length > 1 && args[4][1] == 'T';
         int threads = args.Length > 5 ? int.Parse(args[5]) : 2;
+        if (Environment.GetEnvironmentVariable("DIRECTB") is string db)
+            typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmDriver`1")!.MakeGenericType(typeof(float)).GetField("DirectBMaxRows", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, int.Parse(db));
         if (args.Length > 6) SetIsa(args[6]);
         foreach (var (name, idx) in new[] { ("TuneKC", 7), ("TuneMCTiles", 8), ("TuneNCTiles", 9), ("TuneChunksPerThread", 10) })
             if (args.Length > idx) s_setup.GetField(name, System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, int.Parse(args[idx]));

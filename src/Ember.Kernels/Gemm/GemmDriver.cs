@@ -41,6 +41,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
 
     [ThreadStatic] private static T[]? t_aBuf;
     [ThreadStatic] private static T[]? t_bBuf;
+    [ThreadStatic] private static T[]? t_eBuf;
+
+    /// <summary>
+    /// Up to this many rows, a non-transposed B is read in place instead of packed: with so few rows to
+    /// reuse it, packing B would cost about as much as the product.
+    /// </summary>
+    internal static int DirectBMaxRows = 32;
 
     public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
@@ -55,6 +62,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         var t = new Ctx
         {
             Cfg = cfg, TransA = transA, TransB = transB, M = m, N = n, K = k,
+            DirectB = !transB && m <= DirectBMaxRows,
             Alpha = alpha, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
         };
         int ncMax = Math.Min(cfg.NC, (n + nr - 1) / nr * nr);
@@ -71,7 +79,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 for (int pc = 0; pc < k; pc += kcb)
                 {
                     int kc = Math.Min(kcb, k - pc);
-                    GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
+                    if (!t.DirectB)
+                        GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
                     Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
                 }
             }
@@ -101,8 +110,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 T betaEff = pc == 0 ? beta : T.One;
 
                 // Phase 1: pack the shared B block, split over panels.
-                var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
-                WorkerPool.For(pack.Parts, ref pack);
+                if (!t.DirectB)
+                {
+                    var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
+                    WorkerPool.For(pack.Parts, ref pack);
+                }
 
                 // Phase 2: output tiles (each chunk packs only its own rows of A).
                 var task = new ComputeTask
@@ -165,7 +177,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 for (int pc = 0; pc < X.K; pc += Kcb)
                 {
                     int kc = Math.Min(Kcb, X.K - pc);
-                    GemmPacking.PackB(bp, X.B, X.Ldb, X.TransB, pc, kc, jc, nc, nr);
+                    if (!X.DirectB)
+                        GemmPacking.PackB(bp, X.B, X.Ldb, X.TransB, pc, kc, jc, nc, nr);
                     Macro(in X, bp, pc, kc, jc, nc, 0, nc, i0, i1, pc == 0 ? Beta : T.One);
                 }
             }
@@ -177,6 +190,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     {
         public GemmConfig<T> Cfg;
         public bool TransA, TransB;
+        /// <summary>B is read in place (not packed): op(B) rows are contiguous and m is small.</summary>
+        public bool DirectB;
         public int M, N, K;
         public T Alpha;
         public T* A, B, C;
@@ -243,6 +258,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         int mcMax = Math.Min(cfg.MC, (i1 - i0 + mr - 1) / mr * mr);
         T* ap = Scratch(ref t_aBuf, mcMax * kc);
         T* tile = stackalloc T[mr * nr];
+        T* edge = null;
         var kernel = cfg.Kernel;
         T alpha = t.Alpha;
         nint ldc = t.Ldc;
@@ -255,6 +271,25 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             {
                 int ncols = Math.Min(nr, j1 - jr);
                 T* bpanel = bp + (nint)jr * kc;
+                nint bs = nr;
+                if (t.DirectB)
+                {
+                    if (ncols == nr)
+                    {
+                        bpanel = t.B + pc * t.Ldb + jc + jr;
+                        bs = t.Ldb;
+                    }
+                    else
+                    {
+                        // The ragged last panel is packed (zero-padded) once per call.
+                        if (edge == null)
+                        {
+                            edge = Scratch(ref t_eBuf, nr * kc);
+                            GemmPacking.PackB(edge, t.B, t.Ldb, false, pc, kc, jc + jr, ncols, nr);
+                        }
+                        bpanel = edge;
+                    }
+                }
                 T* cCol = t.C + jc + jr;
                 for (int ir = 0; ir < mc; ir += mr)
                 {
@@ -263,11 +298,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                     T* cTile = cCol + (ic + ir) * ldc;
                     if (nrows == mr && ncols == nr)
                     {
-                        kernel(kc, apanel, bpanel, cTile, ldc, alpha, beta);
+                        kernel(kc, apanel, bpanel, bs, cTile, ldc, alpha, beta);
                     }
                     else
                     {
-                        kernel(kc, apanel, bpanel, tile, nr, T.One, T.Zero);
+                        kernel(kc, apanel, bpanel, bs, tile, nr, T.One, T.Zero);
                         MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
                     }
                 }

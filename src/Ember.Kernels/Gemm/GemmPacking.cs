@@ -19,6 +19,12 @@ internal static unsafe class GemmPacking
     public static void PackA<T>(T* dst, T* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr)
         where T : unmanaged, INumberBase<T>
     {
+        if (transA)
+        {
+            // A(i, p) = a[p*lda + i]: rows of the stored matrix are contiguous in i; stream them once.
+            SplitRows(dst, a + p0 * lda + i0, lda, mc, mr, kc);
+            return;
+        }
         for (int t = 0; t < mc; t += mr)
         {
             int rows = Math.Min(mr, mc - t);
@@ -47,11 +53,6 @@ internal static unsafe class GemmPacking
                     }
                 }
             }
-            else
-            {
-                // A(i, p) = a[p*lda + i]: rows of the stored matrix are contiguous in i.
-                CopyRows(dst, a + p0 * lda + r0, lda, rows, mr, kc);
-            }
             dst += mr * kc;
         }
     }
@@ -61,16 +62,16 @@ internal static unsafe class GemmPacking
     public static void PackB<T>(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, int nr)
         where T : unmanaged, INumberBase<T>
     {
+        if (!transB)
+        {
+            // B(p, j) = b[p*ldb + j]: contiguous in j; stream each row once.
+            SplitRows(dst, b + p0 * ldb + j0, ldb, nc, nr, kc);
+            return;
+        }
         for (int t = 0; t < nc; t += nr)
         {
             int cols = Math.Min(nr, nc - t);
             int c0 = j0 + t;
-            if (!transB)
-            {
-                // B(p, j) = b[p*ldb + j]: contiguous in j.
-                CopyRows(dst, b + p0 * ldb + c0, ldb, cols, nr, kc);
-            }
-            else
             {
                 // B(p, j) = b[j*ldb + p]: gather NR column streams.
                 if (cols == nr)
@@ -98,31 +99,34 @@ internal static unsafe class GemmPacking
         }
     }
 
-    /// <summary>dst[p*width + c] = src[p*ld + c] for c &lt; count, zero for count &lt;= c &lt; width.</summary>
+    /// <summary>
+    /// Cuts kc contiguous source rows of <paramref name="count"/> elements into consecutive [kc][width]
+    /// panels (the last one zero-padded), reading each source row front to back.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRows<T>(T* dst, T* src, nint ld, int count, int width, int kc)
+    private static void SplitRows<T>(T* dst, T* src, nint ld, int count, int width, int kc)
         where T : unmanaged, INumberBase<T>
     {
-        if (count == width)
+        int full = count / width;
+        int rest = count - full * width;
+        nint panel = (nint)width * kc;
+        for (int p = 0; p < kc; p++)
         {
-            for (int p = 0; p < kc; p++)
+            T* s = src + p * ld;
+            T* d = dst + p * width;
+            for (int t = 0; t < full; t++)
             {
-                CopySmall(dst, src, width);
-                src += ld;
-                dst += width;
+                CopySmall(d, s, width);
+                s += width;
+                d += panel;
             }
-        }
-        else
-        {
-            for (int p = 0; p < kc; p++)
+            if (rest != 0)
             {
                 int c = 0;
-                for (; c < count; c++)
-                    dst[c] = src[c];
+                for (; c < rest; c++)
+                    d[c] = s[c];
                 for (; c < width; c++)
-                    dst[c] = T.Zero;
-                src += ld;
-                dst += width;
+                    d[c] = T.Zero;
             }
         }
     }

@@ -16,7 +16,7 @@ namespace Ember.Kernels;
 internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Largest m handled here.</summary>
-    public const int MaxRows = 4;
+    public const int MaxRows = 8;
 
     private const int MaxColBlock = 1024;
     private const double ParallelFlops = 1e6;
