@@ -14,7 +14,7 @@ KERNELS = [
     ("DPortable", "double", "Vector128", 2, 4, 2, "({a} * {b} + {c})", 1),
 ]
 
-PREFETCH_C = False
+PREFETCH_C = True
 
 def kernel(name, T, VT, L, MR, NV, fma, U):
     NR = L * NV

@@ -16,6 +16,12 @@ namespace Ember.Kernels;
 /// that are multiples of MR, column ranges that are multiples of NR, anchored at (0, 0)).
 /// </para>
 /// <para>
+/// When the (jc, pc) steps are small (large k, small m*n) or B is read in place, a barrier-free scheme is
+/// used instead: one parallel call whose chunks each run the whole jc/pc loop over their own tiles with
+/// their own packed B. For small m (at most <see cref="DirectBMaxRows"/>) a non-transposed B is not packed
+/// at all: the kernel reads its rows in place (packing would cost as much as the product).
+/// </para>
+/// <para>
 /// Depth blocking (KC) does not depend on the thread count and work is never split over k, so every
 /// element of C is produced by the same sequence of FMAs whatever the number of threads: results are
 /// bit-identical. Edge tiles run the same kernel into a small scratch tile (alpha = 1, beta = 0, which is
@@ -66,13 +72,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             Alpha = alpha, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
         };
         int ncMax = Math.Min(cfg.NC, (n + nr - 1) / nr * nr);
-        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
         int threads = WorkerPool.ThreadCount;
         int mTiles = (m + cfg.MR - 1) / cfg.MR;
         double totalFlops = 2.0 * m * n * k;
 
         if (threads == 1 || totalFlops < ParallelFlops)
         {
+            T* bp1 = t.DirectB ? null : Scratch(ref t_bBuf, ncMax * kcb);
             for (int jc = 0; jc < n; jc += cfg.NC)
             {
                 int nc = Math.Min(cfg.NC, n - jc);
@@ -80,18 +86,19 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 {
                     int kc = Math.Min(kcb, k - pc);
                     if (!t.DirectB)
-                        GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
-                    Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
+                        GemmPacking.PackB(bp1, b, ldb, transB, pc, kc, jc, nc, nr);
+                    Macro(in t, bp1, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
                 }
             }
             return;
         }
 
         double stepFlops = 2.0 * m * Math.Min(n, cfg.NC) * kcb;
-        if (kBlocks > 1 && stepFlops < PhasedStepFlops)
+        if (t.DirectB || (kBlocks > 1 && stepFlops < PhasedStepFlops))
         {
-            // Many small (jc, pc) steps: one parallel call, each chunk runs the whole depth loop on its own
-            // output tiles with its own packed B (no barriers; B is re-packed once per row part).
+            // B read in place, or many small (jc, pc) steps: one parallel call, each chunk runs the whole
+            // depth loop on its own output tiles with its own packed B (no barriers; B is re-packed once per
+            // row part when it is packed at all).
             int nTilesAll = (n + nr - 1) / nr;
             ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np);
             var ind = new IndependentTask { X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np };
@@ -99,6 +106,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             return;
         }
 
+        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
         for (int jc = 0; jc < n; jc += cfg.NC)
         {
             int nc = Math.Min(cfg.NC, n - jc);
@@ -110,11 +118,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 T betaEff = pc == 0 ? beta : T.One;
 
                 // Phase 1: pack the shared B block, split over panels.
-                if (!t.DirectB)
-                {
-                    var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
-                    WorkerPool.For(pack.Parts, ref pack);
-                }
+                var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
+                WorkerPool.For(pack.Parts, ref pack);
 
                 // Phase 2: output tiles (each chunk packs only its own rows of A).
                 var task = new ComputeTask
@@ -170,7 +175,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             int j1 = Math.Min(X.N, (int)((long)NTiles * (np + 1) / NParts) * nr);
             if (i0 >= i1 || j0 >= j1)
                 return;
-            T* bp = Scratch(ref t_bBuf, Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr) * Kcb);
+            T* bp = X.DirectB ? null : Scratch(ref t_bBuf, Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr) * Kcb);
             for (int jc = j0; jc < j1; jc += cfg.NC)
             {
                 int nc = Math.Min(cfg.NC, j1 - jc);

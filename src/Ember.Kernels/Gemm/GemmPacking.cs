@@ -25,34 +25,11 @@ internal static unsafe class GemmPacking
             SplitRows(dst, a + p0 * lda + i0, lda, mc, mr, kc);
             return;
         }
+        // A(i, p) = a[i*lda + p]: gather MR row streams per micro-panel.
         for (int t = 0; t < mc; t += mr)
         {
             int rows = Math.Min(mr, mc - t);
-            int r0 = i0 + t;
-            if (!transA)
-            {
-                // A(i, p) = a[i*lda + p]: gather MR row streams.
-                if (rows == mr)
-                    GatherRows(dst, a + r0 * lda + p0, lda, mr, kc);
-                else
-                {
-                    for (int r = 0; r < mr; r++)
-                    {
-                        T* d = dst + r;
-                        if (r < rows)
-                        {
-                            T* s = a + (r0 + r) * lda + p0;
-                            for (int p = 0; p < kc; p++)
-                                d[p * mr] = s[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++)
-                                d[p * mr] = T.Zero;
-                        }
-                    }
-                }
-            }
+            GatherPanel(dst, a + (i0 + t) * lda + p0, lda, rows, mr, kc);
             dst += mr * kc;
         }
     }
@@ -68,34 +45,42 @@ internal static unsafe class GemmPacking
             SplitRows(dst, b + p0 * ldb + j0, ldb, nc, nr, kc);
             return;
         }
+        // B(p, j) = b[j*ldb + p]: gather NR column streams per micro-panel.
         for (int t = 0; t < nc; t += nr)
         {
             int cols = Math.Min(nr, nc - t);
-            int c0 = j0 + t;
-            {
-                // B(p, j) = b[j*ldb + p]: gather NR column streams.
-                if (cols == nr)
-                    GatherRows(dst, b + c0 * ldb + p0, ldb, nr, kc);
-                else
-                {
-                    for (int c = 0; c < nr; c++)
-                    {
-                        T* d = dst + c;
-                        if (c < cols)
-                        {
-                            T* s = b + (c0 + c) * ldb + p0;
-                            for (int p = 0; p < kc; p++)
-                                d[p * nr] = s[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++)
-                                d[p * nr] = T.Zero;
-                        }
-                    }
-                }
-            }
+            GatherPanel(dst, b + (j0 + t) * ldb + p0, ldb, cols, nr, kc);
             dst += nr * kc;
+        }
+    }
+
+    /// <summary>
+    /// One micro-panel from <paramref name="count"/> source streams (stride ld, kc contiguous elements each):
+    /// dst[p*width + r] = src[r*ld + p], zero for count &lt;= r &lt; width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GatherPanel<T>(T* dst, T* src, nint ld, int count, int width, int kc)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (count == width)
+        {
+            GatherRows(dst, src, ld, width, kc);
+            return;
+        }
+        for (int r = 0; r < width; r++)
+        {
+            T* d = dst + r;
+            if (r < count)
+            {
+                T* s = src + r * ld;
+                for (int p = 0; p < kc; p++)
+                    d[p * width] = s[p];
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                    d[p * width] = T.Zero;
+            }
         }
     }
 
