@@ -16,7 +16,7 @@ static class Program
         if (mode == "one") One(args);
         if (mode == "tiny") { if (args.Length > 1) WorkerPool.ThreadCount = int.Parse(args[1]); Tiny(); }
         if (mode == "pool") PoolOverhead();
-        if (mode == "kernel") KernelOnly(args.Length > 1 ? int.Parse(args[1]) : 256);
+        if (mode == "kernel") KernelOnly(args.Length > 1 ? int.Parse(args[1]) : 256, args.Length > 2 ? args[2] : "F512");
         if (mode == "pack") PackOnly();
         if (mode is "all" or "dgemm") DgemmTable(args.Length > 1 && mode == "dgemm" ? args[1] : null);
         if (mode == "dist") Dist(int.Parse(args[1]), int.Parse(args[2]));
@@ -147,25 +147,26 @@ static class Program
         Console.WriteLine($"{n}^3 threads={threads}: mean {sum / reps:F2} us, p10 {all[reps / 10]:F2} median {all[reps / 2]:F2}, p90 {all[reps * 9 / 10]:F2}, p99 {all[reps * 99 / 100]:F2}");
     }
 
-    static unsafe void KernelOnly(int kc)
+    static unsafe void KernelOnly(int kc, string name)
     {
         var kt = typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmKernels")!;
-        var fp = (delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)kt.GetMethod("F512")!.MethodHandle.GetFunctionPointer();
+        var fp = (delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)kt.GetMethod(name)!.MethodHandle.GetFunctionPointer();
+        int MR = (int)kt.GetField(name + "MR")!.GetValue(null)!, NR = (int)kt.GetField(name + "NR")!.GetValue(null)!;
         int tiles = 16; // A block of 16 micro-panels, one B micro-panel (L1)
-        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(tiles * 14 * kc * 4), 64);
-        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(32 * kc * 4), 64);
-        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(tiles * 14 * 1024 * 4), 64);
-        for (int i = 0; i < tiles * 14 * kc; i++) a[i] = 0.001f * (i % 7);
-        for (int i = 0; i < 32 * kc; i++) b[i] = 0.001f * (i % 5);
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(tiles * MR * kc * 4), 64);
+        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(NR * kc * 4), 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(tiles * MR * 1024 * 4), 64);
+        for (int i = 0; i < tiles * MR * kc; i++) a[i] = 0.001f * (i % 7);
+        for (int i = 0; i < NR * kc; i++) b[i] = 0.001f * (i % 5);
         for (int rep = 0; rep < 3; rep++)
         {
             long iters = 20000;
             long t0 = Stopwatch.GetTimestamp();
             for (long it = 0; it < iters; it++)
                 for (int t = 0; t < tiles; t++)
-                    fp(kc, a + t * 14 * kc, b, 32, c + t * 14 * 1024, 1024, 1f, 1f);
+                    fp(kc, a + t * MR * kc, b, NR, c + t * MR * 1024, 1024, 1f, 1f);
             double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            Console.WriteLine($"F512 kernel only kc={kc}: {2.0 * 14 * 32 * kc * tiles * iters / sec / 1e9:F1} GFLOP/s");
+            Console.WriteLine($"{name} kernel only kc={kc}: {2.0 * MR * NR * kc * tiles * iters / sec / 1e9:F1} GFLOP/s");
         }
     }
 

@@ -14,7 +14,7 @@ KERNELS = [
     ("DPortable", "double", "Vector128", 2, 4, 2, "({a} * {b} + {c})", 1),
 ]
 
-PREFETCH_C = True
+PREFETCH_C = False
 
 def kernel(name, T, VT, L, MR, NV, fma, U):
     NR = L * NV

@@ -156,6 +156,18 @@ internal static unsafe class GemmPacking
                 }
             }
         }
+        else if (typeof(T) == typeof(float) && Sse.IsSupported && width >= 4)
+        {
+            // Narrow panels (AVX2 kernel's MR = 6): 4x4 transposes, the last block overlapping.
+            for (; p + 4 <= kc; p += 4)
+            {
+                for (int r = 0; r < width; r += 4)
+                {
+                    int r0 = Math.Min(r, width - 4);
+                    Transpose4x4((float*)src + r0 * ld + p, ld, (float*)dst + p * width + r0, width);
+                }
+            }
+        }
         else if (typeof(T) == typeof(double) && Avx.IsSupported && width >= 4)
         {
             for (; p + 4 <= kc; p += 4)
@@ -216,6 +228,20 @@ internal static unsafe class GemmPacking
         Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
         Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
         Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>dst[c*ldd + r] = src[r*lds + c] for a 4x4 float block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* src, nint lds, float* dst, nint ldd)
+    {
+        Vector128<float> r0 = Sse.LoadVector128(src), r1 = Sse.LoadVector128(src + lds);
+        Vector128<float> r2 = Sse.LoadVector128(src + 2 * lds), r3 = Sse.LoadVector128(src + 3 * lds);
+        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1);
+        Vector128<float> t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+        Sse.Store(dst, Sse.MoveLowToHigh(t0, t2));
+        Sse.Store(dst + ldd, Sse.MoveHighToLow(t2, t0));
+        Sse.Store(dst + 2 * ldd, Sse.MoveLowToHigh(t1, t3));
+        Sse.Store(dst + 3 * ldd, Sse.MoveHighToLow(t3, t1));
     }
 
     /// <summary>dst[c*ldd + r] = src[r*lds + c] for a 4x4 double block.</summary>
