@@ -115,3 +115,18 @@ public class DTypeIndexingTests
         Assert.Equal(new[] { 3f, 2f, 1f }, h.Sort(descending: true).Values.To(DType.Float32).ToArray<float>());
     }
 }
+
+public class DeviceTests
+{
+    [Fact]
+    public void CpuIsTheOnlyDeviceAndOthersGetAClearError()
+    {
+        var x = Tensor.Ones(2);
+        Assert.Equal(Device.Cpu, x.Device);
+        Assert.Same(x, x.To(Device.Cpu));
+        Assert.Equal("cpu", Device.Parse("CPU").ToString());
+        var ex = Assert.Throws<ArgumentException>(() => Device.Parse("cuda:0"));
+        Assert.Contains("Unknown or unavailable device 'cuda:0'", ex.Message);
+        Assert.Contains("only 'cpu'", ex.Message);
+    }
+}
