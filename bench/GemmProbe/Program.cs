@@ -16,6 +16,9 @@ static class Program
         if (mode == "one") One(args);
         if (mode == "tiny") { if (args.Length > 1) WorkerPool.ThreadCount = int.Parse(args[1]); Tiny(); }
         if (mode == "pool") PoolOverhead();
+        if (mode == "kernel") KernelOnly(args.Length > 1 ? int.Parse(args[1]) : 256, args.Length > 2 ? args[2] : "F512");
+        if (mode == "pack") PackOnly();
+        if (mode is "all" or "dgemm") DgemmTable(args.Length > 1 && mode == "dgemm" ? args[1] : null);
         if (mode == "dist") Dist(int.Parse(args[1]), int.Parse(args[2]));
     }
 
@@ -65,12 +68,45 @@ static class Program
         WorkerPool.ThreadCount = Environment.ProcessorCount;
     }
 
+    static void DgemmTable(string? isa)
+    {
+        if (isa != null) SetIsa(isa);
+        Console.WriteLine($"DGEMM ISA={GetIsa()}");
+        Console.WriteLine("case      n     1 thread   2 threads  (GFLOP/s, median)");
+        foreach (var (name, ta, tb, n) in new[] { ("NN", false, false, 512), ("NN", false, false, 1024), ("NT", false, true, 1024), ("TN", true, false, 1024) })
+        {
+            var r = new Random(3);
+            var a = new double[n * n]; var b = new double[n * n]; var c = new double[n * n];
+            for (int i = 0; i < a.Length; i++) { a[i] = r.NextDouble(); b[i] = r.NextDouble(); }
+            var g = new double[2];
+            for (int t = 1; t <= 2; t++)
+            {
+                WorkerPool.ThreadCount = t;
+                int reps = n <= 512 ? 30 : 9;
+                var times = new double[reps];
+                Gemm.Dgemm(ta, tb, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+                for (int i = 0; i < reps; i++)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    Gemm.Dgemm(ta, tb, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+                    times[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                }
+                Array.Sort(times);
+                g[t - 1] = 2.0 * n * n * n / times[reps / 2] / 1e9;
+            }
+            Console.WriteLine($"{name,-4} {n,6} {g[0],10:F1} {g[1],10:F1}");
+        }
+        WorkerPool.ThreadCount = Environment.ProcessorCount;
+    }
+
     static void One(string[] args)
     {
         int m = int.Parse(args[1]), n = int.Parse(args[2]), k = int.Parse(args[3]);
         bool ta = args.Length > 4 && args[4].Contains('T') && args[4][0] == 'T';
         bool tb = args.Length > 4 && args[4].Length > 1 && args[4][1] == 'T';
         int threads = args.Length > 5 ? int.Parse(args[5]) : 2;
+        if (Environment.GetEnvironmentVariable("DIRECTB") is string db)
+            typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmDriver`1")!.MakeGenericType(typeof(float)).GetField("DirectBMaxRows", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, int.Parse(db));
         if (args.Length > 6) SetIsa(args[6]);
         foreach (var (name, idx) in new[] { ("TuneKC", 7), ("TuneMCTiles", 8), ("TuneNCTiles", 9), ("TuneChunksPerThread", 10) })
             if (args.Length > idx) s_setup.GetField(name, System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!.SetValue(null, int.Parse(args[idx]));
@@ -109,6 +145,58 @@ static class Program
         double sum = 0; foreach (var x in all) sum += x;
         Array.Sort(all);
         Console.WriteLine($"{n}^3 threads={threads}: mean {sum / reps:F2} us, p10 {all[reps / 10]:F2} median {all[reps / 2]:F2}, p90 {all[reps * 9 / 10]:F2}, p99 {all[reps * 99 / 100]:F2}");
+    }
+
+    static unsafe void KernelOnly(int kc, string name)
+    {
+        var kt = typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmKernels")!;
+        var fp = (delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)kt.GetMethod(name)!.MethodHandle.GetFunctionPointer();
+        int MR = (int)kt.GetField(name + "MR")!.GetValue(null)!, NR = (int)kt.GetField(name + "NR")!.GetValue(null)!;
+        int tiles = 16; // A block of 16 micro-panels, one B micro-panel (L1)
+        float* a = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(tiles * MR * kc * 4), 64);
+        float* b = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(NR * kc * 4), 64);
+        float* c = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(tiles * MR * 1024 * 4), 64);
+        for (int i = 0; i < tiles * MR * kc; i++) a[i] = 0.001f * (i % 7);
+        for (int i = 0; i < NR * kc; i++) b[i] = 0.001f * (i % 5);
+        for (int rep = 0; rep < 3; rep++)
+        {
+            long iters = 20000;
+            long t0 = Stopwatch.GetTimestamp();
+            for (long it = 0; it < iters; it++)
+                for (int t = 0; t < tiles; t++)
+                    fp(kc, a + t * MR * kc, b, NR, c + t * MR * 1024, 1024, 1f, 1f);
+            double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            Console.WriteLine($"{name} kernel only kc={kc}: {2.0 * MR * NR * kc * tiles * iters / sec / 1e9:F1} GFLOP/s");
+        }
+    }
+
+    static unsafe void PackOnly()
+    {
+        var pt = typeof(Gemm).Assembly.GetType("Ember.Kernels.GemmPacking")!;
+        var pa = (delegate*<float*, float*, nint, bool, int, int, int, int, int, void>)pt.GetMethod("PackA")!.MakeGenericMethod(typeof(float)).MethodHandle.GetFunctionPointer();
+        var pb = (delegate*<float*, float*, nint, bool, int, int, int, int, int, void>)pt.GetMethod("PackB")!.MakeGenericMethod(typeof(float)).MethodHandle.GetFunctionPointer();
+        int n = 1024;
+        float* src = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * n * 4), 64);
+        float* dst = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(n * 256 * 4 + 4096), 64);
+        for (int i = 0; i < n * n; i++) src[i] = i;
+        foreach (bool trans in new[] { false, true })
+        {
+            for (int rep = 0; rep < 3; rep++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                for (int it = 0; it < 20; it++)
+                    for (int pc = 0; pc < n; pc += 256)
+                        for (int ic = 0; ic < n; ic += 224)
+                            pa(dst, src, n, trans, ic, Math.Min(224, n - ic), pc, 256, 14);
+                double ta = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / 20;
+                t0 = Stopwatch.GetTimestamp();
+                for (int it = 0; it < 20; it++)
+                    for (int pc = 0; pc < n; pc += 256)
+                        pb(dst, src, n, trans, pc, 256, 0, n, 32);
+                double tb = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / 20;
+                Console.WriteLine($"trans={trans}: PackA 1024x1024 {ta:F3} ms, PackB 1024x1024 {tb:F3} ms");
+            }
+        }
     }
 
     static void Tiny()

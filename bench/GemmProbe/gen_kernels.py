@@ -24,13 +24,13 @@ def kernel(name, T, VT, L, MR, NV, fma, U):
     w = o.append
     w(f"    /// <summary>{MR}x{NR} {T} micro-kernel on {VT}: C[0..{MR}, 0..{NR}] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>")
     w(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    public static void {name}(nint kc, {T}* a, {T}* b, {T}* c, nint ldc, {T} alpha, {T} beta)")
+    w(f"    public static void {name}(nint kc, {T}* a, {T}* b, nint bs, {T}* c, nint ldc, {T} alpha, {T} beta)")
     w("    {")
     for r in range(MR):
         w("        " + " ".join(f"{VT}<{T}> c{r}_{v} = default;" for v in range(NV)))
-    def step(indent, aoff, boff):
+    def step(indent, aoff, brow):
         for v in range(NV):
-            w(f"{indent}{VT}<{T}> b{v} = {VT}.Load(b + {boff + v * L});")
+            w(f"{indent}{VT}<{T}> b{v} = {VT}.Load({brow} + {v * L});")
         for r in range(MR):
             w(f"{indent}{{")
             w(f"{indent}    {VT}<{T}> ar = {VT}.Create(a[{aoff + r}]);")
@@ -44,22 +44,23 @@ def kernel(name, T, VT, L, MR, NV, fma, U):
                 w(f"        Sse.Prefetch0(c + {r} * ldc + {off});")
     if U > 1:
         w(f"        nint p = 0;")
+        w(f"        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;")
         w(f"        for (; p + {U} <= kc; p += {U})")
         w("        {")
         for u in range(U):
             w("            {")
-            step("                ", u * MR, u * NR)
+            step("                ", u * MR, ["b", "b + bs", "b + bs2", "b + bs3"][u] if U == 4 else None)
             w("            }")
         w(f"            a += {U * MR};")
-        w(f"            b += {U * NR};")
+        w(f"            b += bs4;")
         w("        }")
         w(f"        for (; p < kc; p++)")
     else:
         w(f"        for (nint p = 0; p < kc; p++)")
     w("        {")
-    step("            ", 0, 0)
+    step("            ", 0, "b")
     w(f"            a += {MR};")
-    w(f"            b += {NR};")
+    w(f"            b += bs;")
     w("        }")
     w(f"        {VT}<{T}> va = {VT}.Create(alpha);")
     w(f"        if (beta == 0)")
@@ -88,7 +89,7 @@ def main():
     out.append("")
     out.append("namespace Ember.Kernels;")
     out.append("")
-    out.append("/// <summary>GEMM micro-kernels over packed panels: A micro-panel is [kc][MR], B micro-panel is [kc][NR].</summary>")
+    out.append("/// <summary>GEMM micro-kernels: A micro-panel is packed [kc][MR]; B micro-panel is [kc][NR] with row step bs (NR when packed, ldb when read in place).</summary>")
     out.append("internal static unsafe class GemmKernels")
     out.append("{")
     parts = []

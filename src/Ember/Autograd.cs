@@ -11,6 +11,36 @@ namespace Ember;
 public static partial class Autograd
 {
     [ThreadStatic] private static bool t_gradDisabled;
+    [ThreadStatic] private static int t_anomalyDepth;
+    [ThreadStatic] private static int t_inferenceDepth;
+
+    /// <summary>Whether anomaly detection is on for this thread.</summary>
+    public static bool IsAnomalyEnabled => t_anomalyDepth > 0;
+
+    /// <summary>Whether this thread is inside <see cref="InferenceMode"/>.</summary>
+    public static bool IsInferenceMode => t_inferenceDepth > 0;
+
+    /// <summary>
+    /// Anomaly detection until the scope is disposed (PyTorch's <c>torch.autograd.detect_anomaly()</c>): each op records
+    /// the C# stack trace of its forward call, and the first backward formula that produces NaN or infinity throws an
+    /// <see cref="Graph.AnomalyException"/> naming that op and the forward call. Slow; for debugging.
+    /// </summary>
+    public static Scope DetectAnomaly()
+    {
+        t_anomalyDepth++;
+        return new Scope(() => t_anomalyDepth--);
+    }
+
+    /// <summary>
+    /// Inference mode until the scope is disposed (<c>torch.inference_mode()</c>): no graph is recorded, and tensors
+    /// created inside are inference tensors, which refuse to be saved for backward or to require grad later.
+    /// </summary>
+    public static Scope InferenceMode()
+    {
+        var grad = SetGradEnabled(false);
+        t_inferenceDepth++;
+        return new Scope(() => { t_inferenceDepth--; grad.Dispose(); });
+    }
 
     /// <summary>Whether ops on this thread record the graph.</summary>
     public static bool IsGradEnabled => !t_gradDisabled;
@@ -35,6 +65,20 @@ public static partial class Autograd
     internal static bool ShouldRecord(Tensor a) => !t_gradDisabled && a.RequiresGrad;
     internal static bool ShouldRecord(Tensor a, Tensor b) => !t_gradDisabled && (a.RequiresGrad || b.RequiresGrad);
     internal static bool ShouldRecord(Tensor? a, Tensor b, Tensor c) => !t_gradDisabled && ((a?.RequiresGrad ?? false) || b.RequiresGrad || c.RequiresGrad);
+}
+
+/// <summary>Ends a mode (anomaly detection, inference mode) when disposed.</summary>
+public sealed class Scope : IDisposable
+{
+    private Action? _end;
+    internal Scope(Action end) => _end = end;
+
+    /// <summary>Restores the previous mode; disposing twice does nothing.</summary>
+    public void Dispose()
+    {
+        _end?.Invoke();
+        _end = null;
+    }
 }
 
 /// <summary>Restores the previous grad mode when disposed. Returned by <see cref="Autograd.NoGrad"/> and friends.</summary>

@@ -15,10 +15,15 @@ public sealed class Parameter : Tensor
         ArgumentNullException.ThrowIfNull(data);
         if (requiresGrad && !data.DType.IsFloatingPoint())
             throw new ArgumentException($"Parameter: only floating-point tensors can require gradients, got {data.DType.TorchName()}; pass requiresGrad: false or convert with .To(DType.Float32).");
+        ClaimStorage();
         RequiresGrad = requiresGrad;
     }
 
-    internal Parameter(RawTensor raw, bool requiresGrad) : base(raw) => RequiresGrad = requiresGrad;
+    internal Parameter(RawTensor raw, bool requiresGrad) : base(raw)
+    {
+        ClaimStorage();
+        RequiresGrad = requiresGrad;
+    }
 
     /// <summary>Replaces the parameter's values with <paramref name="values"/> (cast and broadcast), without recording a graph node.</summary>
     public void CopyFrom(Tensor values)

@@ -40,19 +40,22 @@ public partial class Tensor
         sb.Append('[');
         if (dim == c.Rank - 1)
         {
-            int lineStart = sb.Length - indent - 1;
+            // PyTorch breaks rows after a fixed number of elements: (linewidth - indent) / (width + 2).
+            int perLine = Math.Max(1, (PrintLineWidth - indent) / (fmt.Width + 2));
+            int onLine = 0;
             for (int i = 0; i < n; i++)
             {
-                if (cut && i == PrintEdgeItems) { sb.Append("..., "); i = n - PrintEdgeItems; }
-                string item = fmt.Format(c, offset + i * stride);
-                if (i > 0 && sb.Length - lineStart + item.Length + 1 > PrintLineWidth)
+                string item;
+                if (cut && i == PrintEdgeItems) { item = " ..."; i = n - PrintEdgeItems - 1; }
+                else item = fmt.Format(c, offset + i * stride);
+                if (onLine == perLine)
                 {
-                    if (sb[^1] == ' ') sb.Length--;
-                    sb.Append('\n').Append(' ', indent + 1);
-                    lineStart = sb.Length - indent - 1;
+                    sb.Append(",\n").Append(' ', indent + 1);
+                    onLine = 0;
                 }
+                else if (onLine > 0) sb.Append(", ");
                 sb.Append(item);
-                if (i < n - 1) sb.Append(", ");
+                onLine++;
             }
         }
         else
@@ -77,6 +80,8 @@ public partial class Tensor
         private bool _intMode, _sci;
         private int _width;
 
+        public int Width => _width;
+
         public static ElementFormatter Create(RawTensor c, bool summarize)
         {
             var f = new ElementFormatter { _dtype = c.DType };
@@ -92,7 +97,7 @@ public partial class Tensor
                     if (a != 0) { any = true; maxAbs = Math.Max(maxAbs, a); minAbs = Math.Min(minAbs, a); }
                     if (v != Math.Floor(v)) allInt = false;
                 }
-                if (allInt) { f._intMode = true; f._sci = any && maxAbs > 1e8; }
+                if (allInt) { f._intMode = true; f._sci = any && (maxAbs / minAbs > 1000 || maxAbs > 1e8); }
                 else f._sci = any && (maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4);
             }
             for (int i = 0; i < c.NumEl; i++)

@@ -13,8 +13,19 @@ public partial class Tensor
 {
     private bool _requiresGrad;
     private AccumulateGrad? _gradAccumulator;
+    private bool _retainsGrad;
 
-    internal Tensor(RawTensor raw) => Raw = raw;
+    /// <summary>Whether this tensor was created inside <see cref="Autograd.InferenceMode"/>; such tensors cannot take part in autograd.</summary>
+    public bool IsInference { get; } = Autograd.IsInferenceMode;
+
+    internal Tensor(RawTensor raw)
+    {
+        Raw = raw;
+        // The first tensor made on a storage is its base; later tensors on the same storage are views of it,
+        // which in-place operations must keep consistent with the base's history (see InPlace.cs).
+        if (raw.Storage.Base is Tensor b) { _viewBase = b; _seenBaseHistory = b.HistoryVersion; }
+        else raw.Storage.Base = this;
+    }
 
     internal Tensor(RawTensor raw, Node gradFn) : this(raw) => GradFn = gradFn;
 
@@ -46,7 +57,7 @@ public partial class Tensor
     public bool IsContiguous => Raw.IsContiguous;
 
     /// <summary>The node that created this tensor, or null for leaves (PyTorch's <c>grad_fn</c>).</summary>
-    public Node? GradFn { get; private set; }
+    public Node? GradFn { get; internal set; }
 
     /// <summary>True for tensors not produced by a recorded op: user-created tensors and parameters.</summary>
     public bool IsLeaf => GradFn is null;
@@ -67,6 +78,9 @@ public partial class Tensor
                 throw new InvalidOperationException(
                     $"RequiresGrad can only be changed on leaf tensors; this tensor was produced by {GradFn.Name}. " +
                     "To use a computed tensor as a new leaf, call Detach() and set RequiresGrad on the result.");
+            if (value && IsInference && !Autograd.IsInferenceMode)
+                throw new InvalidOperationException(
+                    "Setting RequiresGrad = true on an inference tensor outside InferenceMode is not allowed; make a copy with Clone() outside inference mode first.");
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException(
                     $"Only tensors of floating-point dtype can require gradients, but this tensor is {DType.TorchName()}; convert with .To(DType.Float32) first.");
@@ -81,10 +95,40 @@ public partial class Tensor
         return this;
     }
 
+    /// <summary>
+    /// Registers a hook called with this tensor's gradient during backward; it may return a replacement gradient (or null to
+    /// keep it). For a leaf it runs before the gradient is accumulated into <see cref="Grad"/>.
+    /// </summary>
+    /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
+    public RemovableHandle RegisterHook(Func<Tensor, Tensor?> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!RequiresGrad)
+            throw new InvalidOperationException("RegisterHook: cannot register a hook on a tensor that doesn't require gradient.");
+        Node node = GradFn ?? (_gradAccumulator ??= new AccumulateGrad(this));
+        return node.AddPreHook(0, hook);
+    }
+
+    /// <summary>Makes this non-leaf tensor keep its gradient in <see cref="Grad"/> after backward (leaves always do).</summary>
+    public void RetainGrad()
+    {
+        if (!RequiresGrad) throw new InvalidOperationException("RetainGrad: can't retain the gradient of a tensor that doesn't require grad.");
+        if (IsLeaf || _retainsGrad) return;
+        _retainsGrad = true;
+        GradFn!.AddPreHook(0, g =>
+        {
+            Grad = Grad is null ? (Autograd.IsGradEnabled ? g : g.DetachedCopy()) : Grad + g;
+            return null;
+        });
+    }
+
+    /// <summary>Whether <see cref="RetainGrad"/> was called on this non-leaf tensor.</summary>
+    public bool RetainsGrad => _retainsGrad;
+
     /// <summary>The edge a node uses to send this tensor its gradient.</summary>
     internal Edge GradientEdge()
     {
-        if (GradFn is not null) return new Edge(GradFn, 0);
+        if (CurrentGradFn() is Node fn) return new Edge(fn, 0);
         if (_requiresGrad) return new Edge(_gradAccumulator ??= new AccumulateGrad(this), 0);
         return default;
     }
@@ -98,7 +142,7 @@ public partial class Tensor
     public void Backward(Tensor gradient, bool retainGraph = false, bool createGraph = false) => Engine.Backward(this, gradient, retainGraph || createGraph, createGraph);
 
     /// <summary>A tensor sharing this one's storage but cut from the graph (a leaf with <c>RequiresGrad = false</c>).</summary>
-    public Tensor Detach() => new(Raw);
+    public Tensor Detach() => new(new RawTensor(Raw.Storage.Alias(), Raw.Shape, Raw.Strides, Raw.Offset));
 
     /// <summary>A contiguous copy with no graph history.</summary>
     internal Tensor DetachedCopy() => new(RawOps.Clone(Raw));

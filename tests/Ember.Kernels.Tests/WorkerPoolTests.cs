@@ -80,6 +80,33 @@ public class WorkerPoolTests
         });
     }
 
+    private struct SumTask : IParallelTask
+    {
+        public long[] Slots;
+
+        public readonly void Execute(int chunk) => Interlocked.Add(ref Slots[0], chunk + 1);
+    }
+
+    [Fact]
+    public void ManyBackToBackCalls_NoLostOrDuplicatedChunks()
+    {
+        WithThreads(2, () =>
+        {
+            var slots = new long[1];
+            long expected = 0;
+            for (int rep = 0; rep < 20000; rep++)
+            {
+                int chunks = 1 + rep % 5;
+                var task = new SumTask { Slots = slots };
+                WorkerPool.For(chunks, ref task);
+                expected += chunks * (chunks + 1) / 2;
+                if (rep % 1000 == 999)
+                    Thread.Sleep(1); // let the worker fall asleep now and then
+            }
+            Assert.Equal(expected, slots[0]);
+        });
+    }
+
     [Fact]
     public void ZeroChunks_DoesNothing()
     {

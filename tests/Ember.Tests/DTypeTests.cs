@@ -98,3 +98,35 @@ public class DTypeTests
         Assert.Equal(new[] { 1f, -0.5f }, w.Grad.To(DType.Float32).ToArray<float>());
     }
 }
+
+public class DTypeIndexingTests
+{
+    [Fact]
+    public void StorageOnlyDTypesIndexGatherAndAssign()
+    {
+        var img = Tensor.From(new byte[] { 1, 2, 3, 4, 5, 6 }).View(2, 3);
+        Assert.Equal(new byte[] { 2, 5 }, img[.., 1].Contiguous().ToArray<byte>());
+        Assert.Equal(new byte[] { 3, 6 }, img.Gather(1, Tensor.From(new long[,] { { 2 }, { 2 } })).ToArray<byte>());
+        Assert.Equal(new byte[] { 4, 5, 6 }, img[img.To(DType.Float32) > 3.5].ToArray<byte>());
+        img[0] = Tensor.From(new byte[] { 9, 9, 9 });
+        Assert.Equal(new byte[] { 9, 9, 9, 4, 5, 6 }, img.ToArray<byte>());
+        var h = Tensor.From(new Half[] { (Half)1, (Half)2, (Half)3 });
+        Assert.Equal(new[] { 3f, 1f }, h[Tensor.From(new long[] { 2, 0 })].To(DType.Float32).ToArray<float>());
+        Assert.Equal(new[] { 3f, 2f, 1f }, h.Sort(descending: true).Values.To(DType.Float32).ToArray<float>());
+    }
+}
+
+public class DeviceTests
+{
+    [Fact]
+    public void CpuIsTheOnlyDeviceAndOthersGetAClearError()
+    {
+        var x = Tensor.Ones(2);
+        Assert.Equal(Device.Cpu, x.Device);
+        Assert.Same(x, x.To(Device.Cpu));
+        Assert.Equal("cpu", Device.Parse("CPU").ToString());
+        var ex = Assert.Throws<ArgumentException>(() => Device.Parse("cuda:0"));
+        Assert.Contains("Unknown or unavailable device 'cuda:0'", ex.Message);
+        Assert.Contains("only 'cpu'", ex.Message);
+    }
+}

@@ -29,8 +29,8 @@ internal readonly unsafe struct GemmConfig<T> where T : unmanaged
     public readonly int MC;
     /// <summary>Largest column block, a multiple of NR (the packed B block, KC x NC, should sit in L3).</summary>
     public readonly int NC;
-    /// <summary>The micro-kernel: (kc, packed A, packed B, C, ldc, alpha, beta).</summary>
-    public readonly delegate*<nint, T*, T*, T*, nint, T, T, void> Kernel;
+    /// <summary>The micro-kernel: (kc, packed A, B panel, B row step, C, ldc, alpha, beta).</summary>
+    public readonly delegate*<nint, T*, T*, nint, T*, nint, T, T, void> Kernel;
 
     public GemmConfig(int mr, int nr, int kc, int mcTiles, int ncTiles, void* kernel)
     {
@@ -42,7 +42,7 @@ internal readonly unsafe struct GemmConfig<T> where T : unmanaged
         KC = kc;
         MC = mcTiles * mr;
         NC = ncTiles * nr;
-        Kernel = (delegate*<nint, T*, T*, T*, nint, T, T, void>)kernel;
+        Kernel = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)kernel;
     }
 }
 
@@ -75,11 +75,11 @@ internal static unsafe class GemmSetup
             return isa switch
             {
                 GemmIsa.Avx512 => new GemmConfig<T>(GemmKernels.F512MR, GemmKernels.F512NR, 256, 16, 128,
-                    (void*)(delegate*<nint, float*, float*, float*, nint, float, float, void>)&GemmKernels.F512),
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.F512),
                 GemmIsa.Avx2 => new GemmConfig<T>(GemmKernels.F256MR, GemmKernels.F256NR, 256, 40, 256,
-                    (void*)(delegate*<nint, float*, float*, float*, nint, float, float, void>)&GemmKernels.F256),
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.F256),
                 _ => new GemmConfig<T>(GemmKernels.FPortableMR, GemmKernels.FPortableNR, 256, 32, 256,
-                    (void*)(delegate*<nint, float*, float*, float*, nint, float, float, void>)&GemmKernels.FPortable),
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.FPortable),
             };
         }
         if (typeof(T) == typeof(double))
@@ -87,11 +87,11 @@ internal static unsafe class GemmSetup
             return isa switch
             {
                 GemmIsa.Avx512 => new GemmConfig<T>(GemmKernels.D512MR, GemmKernels.D512NR, 256, 8, 128,
-                    (void*)(delegate*<nint, double*, double*, double*, nint, double, double, void>)&GemmKernels.D512),
+                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)&GemmKernels.D512),
                 GemmIsa.Avx2 => new GemmConfig<T>(GemmKernels.D256MR, GemmKernels.D256NR, 256, 20, 256,
-                    (void*)(delegate*<nint, double*, double*, double*, nint, double, double, void>)&GemmKernels.D256),
+                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)&GemmKernels.D256),
                 _ => new GemmConfig<T>(GemmKernels.DPortableMR, GemmKernels.DPortableNR, 256, 32, 256,
-                    (void*)(delegate*<nint, double*, double*, double*, nint, double, double, void>)&GemmKernels.DPortable),
+                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)&GemmKernels.DPortable),
             };
         }
         throw new NotSupportedException();

@@ -16,6 +16,12 @@ namespace Ember.Kernels;
 /// that are multiples of MR, column ranges that are multiples of NR, anchored at (0, 0)).
 /// </para>
 /// <para>
+/// When the (jc, pc) steps are small (large k, small m*n) or B is read in place, a barrier-free scheme is
+/// used instead: one parallel call whose chunks each run the whole jc/pc loop over their own tiles with
+/// their own packed B. For small m (at most <see cref="DirectBMaxRows"/>) a non-transposed B is not packed
+/// at all: the kernel reads its rows in place (packing would cost as much as the product).
+/// </para>
+/// <para>
 /// Depth blocking (KC) does not depend on the thread count and work is never split over k, so every
 /// element of C is produced by the same sequence of FMAs whatever the number of threads: results are
 /// bit-identical. Edge tiles run the same kernel into a small scratch tile (alpha = 1, beta = 0, which is
@@ -41,6 +47,13 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
 
     [ThreadStatic] private static T[]? t_aBuf;
     [ThreadStatic] private static T[]? t_bBuf;
+    [ThreadStatic] private static T[]? t_eBuf;
+
+    /// <summary>
+    /// Up to this many rows, a non-transposed B is read in place instead of packed: with so few rows to
+    /// reuse it, packing B would cost about as much as the product.
+    /// </summary>
+    internal static int DirectBMaxRows = 32;
 
     public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
@@ -55,34 +68,37 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         var t = new Ctx
         {
             Cfg = cfg, TransA = transA, TransB = transB, M = m, N = n, K = k,
+            DirectB = !transB && m <= DirectBMaxRows,
             Alpha = alpha, A = a, Lda = lda, B = b, Ldb = ldb, C = c, Ldc = ldc,
         };
         int ncMax = Math.Min(cfg.NC, (n + nr - 1) / nr * nr);
-        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
         int threads = WorkerPool.ThreadCount;
         int mTiles = (m + cfg.MR - 1) / cfg.MR;
         double totalFlops = 2.0 * m * n * k;
 
         if (threads == 1 || totalFlops < ParallelFlops)
         {
+            T* bp1 = t.DirectB ? null : Scratch(ref t_bBuf, ncMax * kcb);
             for (int jc = 0; jc < n; jc += cfg.NC)
             {
                 int nc = Math.Min(cfg.NC, n - jc);
                 for (int pc = 0; pc < k; pc += kcb)
                 {
                     int kc = Math.Min(kcb, k - pc);
-                    GemmPacking.PackB(bp, b, ldb, transB, pc, kc, jc, nc, nr);
-                    Macro(in t, bp, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
+                    if (!t.DirectB)
+                        GemmPacking.PackB(bp1, b, ldb, transB, pc, kc, jc, nc, nr);
+                    Macro(in t, bp1, pc, kc, jc, nc, 0, nc, 0, m, pc == 0 ? beta : T.One);
                 }
             }
             return;
         }
 
         double stepFlops = 2.0 * m * Math.Min(n, cfg.NC) * kcb;
-        if (kBlocks > 1 && stepFlops < PhasedStepFlops)
+        if (t.DirectB || (kBlocks > 1 && stepFlops < PhasedStepFlops))
         {
-            // Many small (jc, pc) steps: one parallel call, each chunk runs the whole depth loop on its own
-            // output tiles with its own packed B (no barriers; B is re-packed once per row part).
+            // B read in place, or many small (jc, pc) steps: one parallel call, each chunk runs the whole
+            // depth loop on its own output tiles with its own packed B (no barriers; B is re-packed once per
+            // row part when it is packed at all).
             int nTilesAll = (n + nr - 1) / nr;
             ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np);
             var ind = new IndependentTask { X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np };
@@ -90,6 +106,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             return;
         }
 
+        T* bp = Scratch(ref t_bBuf, ncMax * kcb);
         for (int jc = 0; jc < n; jc += cfg.NC)
         {
             int nc = Math.Min(cfg.NC, n - jc);
@@ -158,14 +175,15 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             int j1 = Math.Min(X.N, (int)((long)NTiles * (np + 1) / NParts) * nr);
             if (i0 >= i1 || j0 >= j1)
                 return;
-            T* bp = Scratch(ref t_bBuf, Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr) * Kcb);
+            T* bp = X.DirectB ? null : Scratch(ref t_bBuf, Math.Min(cfg.NC, (j1 - j0 + nr - 1) / nr * nr) * Kcb);
             for (int jc = j0; jc < j1; jc += cfg.NC)
             {
                 int nc = Math.Min(cfg.NC, j1 - jc);
                 for (int pc = 0; pc < X.K; pc += Kcb)
                 {
                     int kc = Math.Min(Kcb, X.K - pc);
-                    GemmPacking.PackB(bp, X.B, X.Ldb, X.TransB, pc, kc, jc, nc, nr);
+                    if (!X.DirectB)
+                        GemmPacking.PackB(bp, X.B, X.Ldb, X.TransB, pc, kc, jc, nc, nr);
                     Macro(in X, bp, pc, kc, jc, nc, 0, nc, i0, i1, pc == 0 ? Beta : T.One);
                 }
             }
@@ -177,6 +195,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     {
         public GemmConfig<T> Cfg;
         public bool TransA, TransB;
+        /// <summary>B is read in place (not packed): op(B) rows are contiguous and m is small.</summary>
+        public bool DirectB;
         public int M, N, K;
         public T Alpha;
         public T* A, B, C;
@@ -243,6 +263,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         int mcMax = Math.Min(cfg.MC, (i1 - i0 + mr - 1) / mr * mr);
         T* ap = Scratch(ref t_aBuf, mcMax * kc);
         T* tile = stackalloc T[mr * nr];
+        T* edge = null;
         var kernel = cfg.Kernel;
         T alpha = t.Alpha;
         nint ldc = t.Ldc;
@@ -255,6 +276,25 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             {
                 int ncols = Math.Min(nr, j1 - jr);
                 T* bpanel = bp + (nint)jr * kc;
+                nint bs = nr;
+                if (t.DirectB)
+                {
+                    if (ncols == nr)
+                    {
+                        bpanel = t.B + pc * t.Ldb + jc + jr;
+                        bs = t.Ldb;
+                    }
+                    else
+                    {
+                        // The ragged last panel is packed (zero-padded) once per call.
+                        if (edge == null)
+                        {
+                            edge = Scratch(ref t_eBuf, nr * kc);
+                            GemmPacking.PackB(edge, t.B, t.Ldb, false, pc, kc, jc + jr, ncols, nr);
+                        }
+                        bpanel = edge;
+                    }
+                }
                 T* cCol = t.C + jc + jr;
                 for (int ir = 0; ir < mc; ir += mr)
                 {
@@ -263,11 +303,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                     T* cTile = cCol + (ic + ir) * ldc;
                     if (nrows == mr && ncols == nr)
                     {
-                        kernel(kc, apanel, bpanel, cTile, ldc, alpha, beta);
+                        kernel(kc, apanel, bpanel, bs, cTile, ldc, alpha, beta);
                     }
                     else
                     {
-                        kernel(kc, apanel, bpanel, tile, nr, T.One, T.Zero);
+                        kernel(kc, apanel, bpanel, bs, tile, nr, T.One, T.Zero);
                         MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
                     }
                 }

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Ember.Kernels;
 
-/// <summary>GEMM micro-kernels over packed panels: A micro-panel is [kc][MR], B micro-panel is [kc][NR].</summary>
+/// <summary>GEMM micro-kernels: A micro-panel is packed [kc][MR]; B micro-panel is [kc][NR] with row step bs (NR when packed, ldb when read in place).</summary>
 internal static unsafe class GemmKernels
 {
     /// <summary>Rows of the F512 tile.</summary>
@@ -15,7 +15,7 @@ internal static unsafe class GemmKernels
 
     /// <summary>14x32 float micro-kernel on Vector512: C[0..14, 0..32] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void F512(nint kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void F512(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
     {
         Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
         Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
@@ -32,6 +32,7 @@ internal static unsafe class GemmKernels
         Vector512<float> c12_0 = default; Vector512<float> c12_1 = default;
         Vector512<float> c13_0 = default; Vector512<float> c13_1 = default;
         nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
         for (; p + 4 <= kc; p += 4)
         {
             {
@@ -109,8 +110,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector512<float> b0 = Vector512.Load(b + 32);
-                Vector512<float> b1 = Vector512.Load(b + 48);
+                Vector512<float> b0 = Vector512.Load(b + bs + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs + 16);
                 {
                     Vector512<float> ar = Vector512.Create(a[14]);
                     c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
@@ -183,8 +184,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector512<float> b0 = Vector512.Load(b + 64);
-                Vector512<float> b1 = Vector512.Load(b + 80);
+                Vector512<float> b0 = Vector512.Load(b + bs2 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs2 + 16);
                 {
                     Vector512<float> ar = Vector512.Create(a[28]);
                     c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
@@ -257,8 +258,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector512<float> b0 = Vector512.Load(b + 96);
-                Vector512<float> b1 = Vector512.Load(b + 112);
+                Vector512<float> b0 = Vector512.Load(b + bs3 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs3 + 16);
                 {
                     Vector512<float> ar = Vector512.Create(a[42]);
                     c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
@@ -331,7 +332,7 @@ internal static unsafe class GemmKernels
                 }
             }
             a += 56;
-            b += 128;
+            b += bs4;
         }
         for (; p < kc; p++)
         {
@@ -408,7 +409,7 @@ internal static unsafe class GemmKernels
                 c13_1 = Avx512F.FusedMultiplyAdd(ar, b1, c13_1);
             }
             a += 14;
-            b += 32;
+            b += bs;
         }
         Vector512<float> va = Vector512.Create(alpha);
         if (beta == 0)
@@ -483,7 +484,7 @@ internal static unsafe class GemmKernels
 
     /// <summary>6x16 float micro-kernel on Vector256: C[0..6, 0..16] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void F256(nint kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void F256(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
     {
         Vector256<float> c0_0 = default; Vector256<float> c0_1 = default;
         Vector256<float> c1_0 = default; Vector256<float> c1_1 = default;
@@ -492,6 +493,7 @@ internal static unsafe class GemmKernels
         Vector256<float> c4_0 = default; Vector256<float> c4_1 = default;
         Vector256<float> c5_0 = default; Vector256<float> c5_1 = default;
         nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
         for (; p + 4 <= kc; p += 4)
         {
             {
@@ -529,8 +531,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector256<float> b0 = Vector256.Load(b + 16);
-                Vector256<float> b1 = Vector256.Load(b + 24);
+                Vector256<float> b0 = Vector256.Load(b + bs + 0);
+                Vector256<float> b1 = Vector256.Load(b + bs + 8);
                 {
                     Vector256<float> ar = Vector256.Create(a[6]);
                     c0_0 = Fma.MultiplyAdd(ar, b0, c0_0);
@@ -563,8 +565,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector256<float> b0 = Vector256.Load(b + 32);
-                Vector256<float> b1 = Vector256.Load(b + 40);
+                Vector256<float> b0 = Vector256.Load(b + bs2 + 0);
+                Vector256<float> b1 = Vector256.Load(b + bs2 + 8);
                 {
                     Vector256<float> ar = Vector256.Create(a[12]);
                     c0_0 = Fma.MultiplyAdd(ar, b0, c0_0);
@@ -597,8 +599,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector256<float> b0 = Vector256.Load(b + 48);
-                Vector256<float> b1 = Vector256.Load(b + 56);
+                Vector256<float> b0 = Vector256.Load(b + bs3 + 0);
+                Vector256<float> b1 = Vector256.Load(b + bs3 + 8);
                 {
                     Vector256<float> ar = Vector256.Create(a[18]);
                     c0_0 = Fma.MultiplyAdd(ar, b0, c0_0);
@@ -631,7 +633,7 @@ internal static unsafe class GemmKernels
                 }
             }
             a += 24;
-            b += 64;
+            b += bs4;
         }
         for (; p < kc; p++)
         {
@@ -668,7 +670,7 @@ internal static unsafe class GemmKernels
                 c5_1 = Fma.MultiplyAdd(ar, b1, c5_1);
             }
             a += 6;
-            b += 16;
+            b += bs;
         }
         Vector256<float> va = Vector256.Create(alpha);
         if (beta == 0)
@@ -711,7 +713,7 @@ internal static unsafe class GemmKernels
 
     /// <summary>4x8 float micro-kernel on Vector128: C[0..4, 0..8] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FPortable(nint kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void FPortable(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
     {
         Vector128<float> c0_0 = default; Vector128<float> c0_1 = default;
         Vector128<float> c1_0 = default; Vector128<float> c1_1 = default;
@@ -742,7 +744,7 @@ internal static unsafe class GemmKernels
                 c3_1 = (ar * b1 + c3_1);
             }
             a += 4;
-            b += 8;
+            b += bs;
         }
         Vector128<float> va = Vector128.Create(alpha);
         if (beta == 0)
@@ -777,7 +779,7 @@ internal static unsafe class GemmKernels
 
     /// <summary>14x16 double micro-kernel on Vector512: C[0..14, 0..16] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void D512(nint kc, double* a, double* b, double* c, nint ldc, double alpha, double beta)
+    public static void D512(nint kc, double* a, double* b, nint bs, double* c, nint ldc, double alpha, double beta)
     {
         Vector512<double> c0_0 = default; Vector512<double> c0_1 = default;
         Vector512<double> c1_0 = default; Vector512<double> c1_1 = default;
@@ -794,6 +796,7 @@ internal static unsafe class GemmKernels
         Vector512<double> c12_0 = default; Vector512<double> c12_1 = default;
         Vector512<double> c13_0 = default; Vector512<double> c13_1 = default;
         nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
         for (; p + 4 <= kc; p += 4)
         {
             {
@@ -871,8 +874,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector512<double> b0 = Vector512.Load(b + 16);
-                Vector512<double> b1 = Vector512.Load(b + 24);
+                Vector512<double> b0 = Vector512.Load(b + bs + 0);
+                Vector512<double> b1 = Vector512.Load(b + bs + 8);
                 {
                     Vector512<double> ar = Vector512.Create(a[14]);
                     c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
@@ -945,8 +948,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector512<double> b0 = Vector512.Load(b + 32);
-                Vector512<double> b1 = Vector512.Load(b + 40);
+                Vector512<double> b0 = Vector512.Load(b + bs2 + 0);
+                Vector512<double> b1 = Vector512.Load(b + bs2 + 8);
                 {
                     Vector512<double> ar = Vector512.Create(a[28]);
                     c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
@@ -1019,8 +1022,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector512<double> b0 = Vector512.Load(b + 48);
-                Vector512<double> b1 = Vector512.Load(b + 56);
+                Vector512<double> b0 = Vector512.Load(b + bs3 + 0);
+                Vector512<double> b1 = Vector512.Load(b + bs3 + 8);
                 {
                     Vector512<double> ar = Vector512.Create(a[42]);
                     c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
@@ -1093,7 +1096,7 @@ internal static unsafe class GemmKernels
                 }
             }
             a += 56;
-            b += 64;
+            b += bs4;
         }
         for (; p < kc; p++)
         {
@@ -1170,7 +1173,7 @@ internal static unsafe class GemmKernels
                 c13_1 = Avx512F.FusedMultiplyAdd(ar, b1, c13_1);
             }
             a += 14;
-            b += 16;
+            b += bs;
         }
         Vector512<double> va = Vector512.Create(alpha);
         if (beta == 0)
@@ -1245,7 +1248,7 @@ internal static unsafe class GemmKernels
 
     /// <summary>6x8 double micro-kernel on Vector256: C[0..6, 0..8] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void D256(nint kc, double* a, double* b, double* c, nint ldc, double alpha, double beta)
+    public static void D256(nint kc, double* a, double* b, nint bs, double* c, nint ldc, double alpha, double beta)
     {
         Vector256<double> c0_0 = default; Vector256<double> c0_1 = default;
         Vector256<double> c1_0 = default; Vector256<double> c1_1 = default;
@@ -1254,6 +1257,7 @@ internal static unsafe class GemmKernels
         Vector256<double> c4_0 = default; Vector256<double> c4_1 = default;
         Vector256<double> c5_0 = default; Vector256<double> c5_1 = default;
         nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
         for (; p + 4 <= kc; p += 4)
         {
             {
@@ -1291,8 +1295,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector256<double> b0 = Vector256.Load(b + 8);
-                Vector256<double> b1 = Vector256.Load(b + 12);
+                Vector256<double> b0 = Vector256.Load(b + bs + 0);
+                Vector256<double> b1 = Vector256.Load(b + bs + 4);
                 {
                     Vector256<double> ar = Vector256.Create(a[6]);
                     c0_0 = Fma.MultiplyAdd(ar, b0, c0_0);
@@ -1325,8 +1329,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector256<double> b0 = Vector256.Load(b + 16);
-                Vector256<double> b1 = Vector256.Load(b + 20);
+                Vector256<double> b0 = Vector256.Load(b + bs2 + 0);
+                Vector256<double> b1 = Vector256.Load(b + bs2 + 4);
                 {
                     Vector256<double> ar = Vector256.Create(a[12]);
                     c0_0 = Fma.MultiplyAdd(ar, b0, c0_0);
@@ -1359,8 +1363,8 @@ internal static unsafe class GemmKernels
                 }
             }
             {
-                Vector256<double> b0 = Vector256.Load(b + 24);
-                Vector256<double> b1 = Vector256.Load(b + 28);
+                Vector256<double> b0 = Vector256.Load(b + bs3 + 0);
+                Vector256<double> b1 = Vector256.Load(b + bs3 + 4);
                 {
                     Vector256<double> ar = Vector256.Create(a[18]);
                     c0_0 = Fma.MultiplyAdd(ar, b0, c0_0);
@@ -1393,7 +1397,7 @@ internal static unsafe class GemmKernels
                 }
             }
             a += 24;
-            b += 32;
+            b += bs4;
         }
         for (; p < kc; p++)
         {
@@ -1430,7 +1434,7 @@ internal static unsafe class GemmKernels
                 c5_1 = Fma.MultiplyAdd(ar, b1, c5_1);
             }
             a += 6;
-            b += 8;
+            b += bs;
         }
         Vector256<double> va = Vector256.Create(alpha);
         if (beta == 0)
@@ -1473,7 +1477,7 @@ internal static unsafe class GemmKernels
 
     /// <summary>4x4 double micro-kernel on Vector128: C[0..4, 0..4] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DPortable(nint kc, double* a, double* b, double* c, nint ldc, double alpha, double beta)
+    public static void DPortable(nint kc, double* a, double* b, nint bs, double* c, nint ldc, double alpha, double beta)
     {
         Vector128<double> c0_0 = default; Vector128<double> c0_1 = default;
         Vector128<double> c1_0 = default; Vector128<double> c1_1 = default;
@@ -1504,7 +1508,7 @@ internal static unsafe class GemmKernels
                 c3_1 = (ar * b1 + c3_1);
             }
             a += 4;
-            b += 4;
+            b += bs;
         }
         Vector128<double> va = Vector128.Create(alpha);
         if (beta == 0)

@@ -19,39 +19,17 @@ internal static unsafe class GemmPacking
     public static void PackA<T>(T* dst, T* a, nint lda, bool transA, int i0, int mc, int p0, int kc, int mr)
         where T : unmanaged, INumberBase<T>
     {
+        if (transA)
+        {
+            // A(i, p) = a[p*lda + i]: rows of the stored matrix are contiguous in i; stream them once.
+            SplitRows(dst, a + p0 * lda + i0, lda, mc, mr, kc);
+            return;
+        }
+        // A(i, p) = a[i*lda + p]: gather MR row streams per micro-panel.
         for (int t = 0; t < mc; t += mr)
         {
             int rows = Math.Min(mr, mc - t);
-            int r0 = i0 + t;
-            if (!transA)
-            {
-                // A(i, p) = a[i*lda + p]: gather MR row streams.
-                if (rows == mr)
-                    GatherRows(dst, a + r0 * lda + p0, lda, mr, kc);
-                else
-                {
-                    for (int r = 0; r < mr; r++)
-                    {
-                        T* d = dst + r;
-                        if (r < rows)
-                        {
-                            T* s = a + (r0 + r) * lda + p0;
-                            for (int p = 0; p < kc; p++)
-                                d[p * mr] = s[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++)
-                                d[p * mr] = T.Zero;
-                        }
-                    }
-                }
-            }
-            else
-            {
-                // A(i, p) = a[p*lda + i]: rows of the stored matrix are contiguous in i.
-                CopyRows(dst, a + p0 * lda + r0, lda, rows, mr, kc);
-            }
+            GatherPanel(dst, a + (i0 + t) * lda + p0, lda, rows, mr, kc);
             dst += mr * kc;
         }
     }
@@ -61,68 +39,79 @@ internal static unsafe class GemmPacking
     public static void PackB<T>(T* dst, T* b, nint ldb, bool transB, int p0, int kc, int j0, int nc, int nr)
         where T : unmanaged, INumberBase<T>
     {
+        if (!transB)
+        {
+            // B(p, j) = b[p*ldb + j]: contiguous in j; stream each row once.
+            SplitRows(dst, b + p0 * ldb + j0, ldb, nc, nr, kc);
+            return;
+        }
+        // B(p, j) = b[j*ldb + p]: gather NR column streams per micro-panel.
         for (int t = 0; t < nc; t += nr)
         {
             int cols = Math.Min(nr, nc - t);
-            int c0 = j0 + t;
-            if (!transB)
-            {
-                // B(p, j) = b[p*ldb + j]: contiguous in j.
-                CopyRows(dst, b + p0 * ldb + c0, ldb, cols, nr, kc);
-            }
-            else
-            {
-                // B(p, j) = b[j*ldb + p]: gather NR column streams.
-                if (cols == nr)
-                    GatherRows(dst, b + c0 * ldb + p0, ldb, nr, kc);
-                else
-                {
-                    for (int c = 0; c < nr; c++)
-                    {
-                        T* d = dst + c;
-                        if (c < cols)
-                        {
-                            T* s = b + (c0 + c) * ldb + p0;
-                            for (int p = 0; p < kc; p++)
-                                d[p * nr] = s[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++)
-                                d[p * nr] = T.Zero;
-                        }
-                    }
-                }
-            }
+            GatherPanel(dst, b + (j0 + t) * ldb + p0, ldb, cols, nr, kc);
             dst += nr * kc;
         }
     }
 
-    /// <summary>dst[p*width + c] = src[p*ld + c] for c &lt; count, zero for count &lt;= c &lt; width.</summary>
+    /// <summary>
+    /// One micro-panel from <paramref name="count"/> source streams (stride ld, kc contiguous elements each):
+    /// dst[p*width + r] = src[r*ld + p], zero for count &lt;= r &lt; width.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRows<T>(T* dst, T* src, nint ld, int count, int width, int kc)
+    private static void GatherPanel<T>(T* dst, T* src, nint ld, int count, int width, int kc)
         where T : unmanaged, INumberBase<T>
     {
         if (count == width)
         {
-            for (int p = 0; p < kc; p++)
+            GatherRows(dst, src, ld, width, kc);
+            return;
+        }
+        for (int r = 0; r < width; r++)
+        {
+            T* d = dst + r;
+            if (r < count)
             {
-                CopySmall(dst, src, width);
-                src += ld;
-                dst += width;
+                T* s = src + r * ld;
+                for (int p = 0; p < kc; p++)
+                    d[p * width] = s[p];
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                    d[p * width] = T.Zero;
             }
         }
-        else
+    }
+
+    /// <summary>
+    /// Cuts kc contiguous source rows of <paramref name="count"/> elements into consecutive [kc][width]
+    /// panels (the last one zero-padded), reading each source row front to back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitRows<T>(T* dst, T* src, nint ld, int count, int width, int kc)
+        where T : unmanaged, INumberBase<T>
+    {
+        int full = count / width;
+        int rest = count - full * width;
+        nint panel = (nint)width * kc;
+        for (int p = 0; p < kc; p++)
         {
-            for (int p = 0; p < kc; p++)
+            T* s = src + p * ld;
+            T* d = dst + p * width;
+            for (int t = 0; t < full; t++)
+            {
+                CopySmall(d, s, width);
+                s += width;
+                d += panel;
+            }
+            if (rest != 0)
             {
                 int c = 0;
-                for (; c < count; c++)
-                    dst[c] = src[c];
+                for (; c < rest; c++)
+                    d[c] = s[c];
                 for (; c < width; c++)
-                    dst[c] = T.Zero;
-                src += ld;
-                dst += width;
+                    d[c] = T.Zero;
             }
         }
     }
@@ -164,6 +153,18 @@ internal static unsafe class GemmPacking
                 {
                     int r0 = Math.Min(r, width - 8);
                     Transpose8x8((float*)src + r0 * ld + p, ld, (float*)dst + p * width + r0, width);
+                }
+            }
+        }
+        else if (typeof(T) == typeof(float) && Sse.IsSupported && width >= 4)
+        {
+            // Narrow panels (AVX2 kernel's MR = 6): 4x4 transposes, the last block overlapping.
+            for (; p + 4 <= kc; p += 4)
+            {
+                for (int r = 0; r < width; r += 4)
+                {
+                    int r0 = Math.Min(r, width - 4);
+                    Transpose4x4((float*)src + r0 * ld + p, ld, (float*)dst + p * width + r0, width);
                 }
             }
         }
@@ -227,6 +228,20 @@ internal static unsafe class GemmPacking
         Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
         Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
         Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>dst[c*ldd + r] = src[r*lds + c] for a 4x4 float block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* src, nint lds, float* dst, nint ldd)
+    {
+        Vector128<float> r0 = Sse.LoadVector128(src), r1 = Sse.LoadVector128(src + lds);
+        Vector128<float> r2 = Sse.LoadVector128(src + 2 * lds), r3 = Sse.LoadVector128(src + 3 * lds);
+        Vector128<float> t0 = Sse.UnpackLow(r0, r1), t1 = Sse.UnpackHigh(r0, r1);
+        Vector128<float> t2 = Sse.UnpackLow(r2, r3), t3 = Sse.UnpackHigh(r2, r3);
+        Sse.Store(dst, Sse.MoveLowToHigh(t0, t2));
+        Sse.Store(dst + ldd, Sse.MoveHighToLow(t2, t0));
+        Sse.Store(dst + 2 * ldd, Sse.MoveLowToHigh(t1, t3));
+        Sse.Store(dst + 3 * ldd, Sse.MoveHighToLow(t3, t1));
     }
 
     /// <summary>dst[c*ldd + r] = src[r*lds + c] for a 4x4 double block.</summary>

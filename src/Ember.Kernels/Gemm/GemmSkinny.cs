@@ -16,7 +16,7 @@ namespace Ember.Kernels;
 internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Largest m handled here.</summary>
-    public const int MaxRows = 4;
+    public const int MaxRows = 8;
 
     private const int MaxColBlock = 1024;
     private const double ParallelFlops = 1e6;
@@ -41,7 +41,16 @@ internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIe
             int block = Math.Min(MaxColBlock, RoundUp((n + parts - 1) / parts, 16));
             task.ColBlock = block;
             task.Dot = false;
-            WorkerPool.For((n + block - 1) / block, ref task);
+            int blocks = (n + block - 1) / block;
+            if (parts == 1)
+            {
+                for (int i = 0; i < blocks; i++)
+                    task.Execute(i);
+            }
+            else
+            {
+                WorkerPool.For(blocks, ref task);
+            }
         }
         else
         {

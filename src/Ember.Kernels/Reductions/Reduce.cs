@@ -25,7 +25,19 @@ public static class Reduce
             ReadOnlySpan<T> block = x.Slice(o * n * inner, n * inner);
             if (n == 0) { d.Clear(); continue; }
             block[..inner].CopyTo(d);
-            for (int k = 1; k < n; k++) TensorPrimitives.Add(d, block.Slice(k * inner, inner), d);
+            if (inner < 32)
+            {
+                // Short rows: a vectorized call per row costs more than the additions themselves.
+                for (int k = 1; k < n; k++)
+                {
+                    ReadOnlySpan<T> row = block.Slice(k * inner, inner);
+                    for (int i = 0; i < inner; i++) d[i] += row[i];
+                }
+            }
+            else
+            {
+                for (int k = 1; k < n; k++) TensorPrimitives.Add(d, block.Slice(k * inner, inner), d);
+            }
         }
     }
 
@@ -88,6 +100,45 @@ public static class SoftmaxKernel
     private static void Run<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
+        if (inner == 1 && n <= 16)
+        {
+            // Few classes per row (Iris has 3): per-row vector calls would dominate, so shift each row by its max
+            // in a scalar loop, then take every exponential (and every row's log) in one vectorized call.
+            int total = outer * n;
+            for (int o = 0; o < outer; o++)
+            {
+                ReadOnlySpan<T> xr = x.Slice(o * n, n);
+                Span<T> yr = y.Slice(o * n, n);
+                T max = xr[0];
+                for (int k = 1; k < n; k++) if (xr[k] > max || T.IsNaN(xr[k])) max = xr[k];
+                for (int k = 0; k < n; k++) yr[k] = xr[k] - max;
+            }
+            T[] rented = System.Buffers.ArrayPool<T>.Shared.Rent(total + outer);
+            Span<T> e = rented.AsSpan(0, total), sums = rented.AsSpan(total, outer);
+            TensorPrimitives.Exp(y[..total], e);
+            for (int o = 0; o < outer; o++)
+            {
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++) sum += e[o * n + k];
+                sums[o] = sum;
+            }
+            if (log)
+            {
+                TensorPrimitives.Log(sums, sums);
+                for (int o = 0; o < outer; o++)
+                    for (int k = 0; k < n; k++) y[o * n + k] -= sums[o];
+            }
+            else
+            {
+                for (int o = 0; o < outer; o++)
+                {
+                    T inv = T.One / sums[o];
+                    for (int k = 0; k < n; k++) y[o * n + k] = e[o * n + k] * inv;
+                }
+            }
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
+            return;
+        }
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++)
@@ -153,6 +204,19 @@ public static class ActivationBackward
     public static void LogSoftmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (inner == 1)
+        {
+            // exp(y) for the whole block in one vectorized call, then dx = dy - exp(y)·Σdy per row.
+            TensorPrimitives.Exp(y[..(outer * n)], dx);
+            for (int o = 0; o < outer; o++)
+            {
+                int b = o * n;
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++) sum += dy[b + k];
+                for (int k = 0; k < n; k++) dx[b + k] = dy[b + k] - dx[b + k] * sum;
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {

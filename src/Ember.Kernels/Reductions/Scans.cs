@@ -4,7 +4,7 @@ using System.Numerics;
 namespace Ember.Kernels;
 
 /// <summary>
-/// Scans, products, minima, sorting and gather/scatter along the middle axis of a contiguous
+/// Scans, products, minima and sorting along the middle axis of a contiguous
 /// <c>[outer, n, inner]</c> block.
 /// </summary>
 public static class AxisKernels
@@ -150,34 +150,6 @@ public static class AxisKernels
             if (descending) c = -c;
             return c != 0 ? c : a.CompareTo(b);
         }
-    }
-
-    /// <summary><c>out[o, j, i] = x[o, index[o, j, i], i]</c>: gathers along the axis (index block <c>[outer, m, inner]</c>, source <c>[outer, n, inner]</c>).</summary>
-    public static void Gather<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> index, int outer, int n, int m, int inner, Span<T> y)
-    {
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < m; j++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int q = (o * m + j) * inner + i;
-                    long k = index[q];
-                    if ((ulong)k >= (ulong)n) throw new IndexOutOfRangeException($"gather: index {k} is out of bounds for dimension of size {n}.");
-                    y[q] = x[(o * n + (int)k) * inner + i];
-                }
-    }
-
-    /// <summary><c>dst[o, index[o, j, i], i] += src[o, j, i]</c>: adds along the axis (the gather backward).</summary>
-    public static void ScatterAdd<T>(Span<T> dst, ReadOnlySpan<long> index, ReadOnlySpan<T> src, int outer, int n, int m, int inner) where T : INumber<T>
-    {
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < m; j++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int q = (o * m + j) * inner + i;
-                    long k = index[q];
-                    if ((ulong)k >= (ulong)n) throw new IndexOutOfRangeException($"scatter_add: index {k} is out of bounds for dimension of size {n}.");
-                    dst[(o * n + (int)k) * inner + i] += src[q];
-                }
     }
 
     /// <summary>Whether any (or all) elements along the axis are true.</summary>

@@ -197,45 +197,6 @@ internal static partial class RawOps
         return (values, idx);
     }
 
-    /// <summary><c>out[..., j, ...] = a[..., index[..., j, ...], ...]</c> along <paramref name="dim"/>; index has a's shape except at <paramref name="dim"/>.</summary>
-    public static RawTensor GatherDim(RawTensor a, int dim, RawTensor index)
-    {
-        if (a.DType.ComputeType() != a.DType) return Cast(GatherDim(Cast(a, a.DType.ComputeType()), dim, index), a.DType);
-        a = Contiguous(a);
-        index = Contiguous(Cast(index, DType.Int64));
-        var (outer, n, inner) = Block(a.Shape, dim);
-        int m = index.Rank == 0 ? 1 : index.Shape[dim];
-        var r = RawTensor.Empty(a.DType, index.Shape);
-        switch (a.DType)
-        {
-            case DType.Float32: AxisKernels.Gather(a.Span<float>(), index.Span<long>(), outer, n, m, inner, r.Span<float>()); break;
-            case DType.Float64: AxisKernels.Gather(a.Span<double>(), index.Span<long>(), outer, n, m, inner, r.Span<double>()); break;
-            case DType.Int64: AxisKernels.Gather(a.Span<long>(), index.Span<long>(), outer, n, m, inner, r.Span<long>()); break;
-            case DType.Int32: AxisKernels.Gather(a.Span<int>(), index.Span<long>(), outer, n, m, inner, r.Span<int>()); break;
-            case DType.Bool: AxisKernels.Gather(a.Span<bool>(), index.Span<long>(), outer, n, m, inner, r.Span<bool>()); break;
-        }
-        return r;
-    }
-
-    /// <summary>Zeros of <paramref name="shape"/> with <paramref name="src"/> added at <paramref name="index"/> along <paramref name="dim"/>.</summary>
-    public static RawTensor ScatterAddIntoZeros(int[] shape, int dim, RawTensor index, RawTensor src)
-    {
-        if (src.DType.ComputeType() != src.DType) return Cast(ScatterAddIntoZeros(shape, dim, index, Cast(src, src.DType.ComputeType())), src.DType);
-        src = Contiguous(src);
-        index = Contiguous(Cast(index, DType.Int64));
-        var (outer, n, inner) = Block(shape, dim);
-        int m = index.Rank == 0 ? 1 : index.Shape[dim];
-        var r = Full(shape, 0, src.DType);
-        switch (src.DType)
-        {
-            case DType.Float32: AxisKernels.ScatterAdd(r.Span<float>(), index.Span<long>(), src.Span<float>(), outer, n, m, inner); break;
-            case DType.Float64: AxisKernels.ScatterAdd(r.Span<double>(), index.Span<long>(), src.Span<double>(), outer, n, m, inner); break;
-            case DType.Int64: AxisKernels.ScatterAdd(r.Span<long>(), index.Span<long>(), src.Span<long>(), outer, n, m, inner); break;
-            default: throw new NotSupportedException($"scatter_add: {src.DType.TorchName()} is not supported.");
-        }
-        return r;
-    }
-
     /// <summary>Logical any/all over a dim (or all elements when <paramref name="dim"/> is null).</summary>
     public static RawTensor AnyAll(RawTensor a, int? dim, bool keepDim, bool all)
     {

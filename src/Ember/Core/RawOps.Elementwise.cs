@@ -22,6 +22,23 @@ internal static partial class RawOps
         b = b.DType == dt ? b : Cast(b, dt);
         int[] shape = Shapes.Broadcast(a.Shape, b.Shape, op);
         var r = RawTensor.Empty(dt, shape);
+        if (r.NumEl < ParallelElementwise.Threshold && a.IsContiguous && b.IsContiguous && (a.NumEl == 1 || b.NumEl == 1) && r.NumEl > 1)
+        {
+            // Tensor-with-scalar: the operators' broadcast-value fast paths, without the general driver.
+            bool scalarRight = b.NumEl == 1;
+            RawTensor full = scalarRight ? a : b, one = scalarRight ? b : a;
+            if (full.NumEl == r.NumEl)
+            {
+                switch (dt)
+                {
+                    case DType.Float32: if (scalarRight) TF.Invoke(full.Span<float>(), one.Span<float>()[0], r.Span<float>()); else TF.Invoke(one.Span<float>()[0], full.Span<float>(), r.Span<float>()); break;
+                    case DType.Float64: if (scalarRight) TD.Invoke(full.Span<double>(), one.Span<double>()[0], r.Span<double>()); else TD.Invoke(one.Span<double>()[0], full.Span<double>(), r.Span<double>()); break;
+                    case DType.Int32: if (scalarRight) TI.Invoke(full.Span<int>(), one.Span<int>()[0], r.Span<int>()); else TI.Invoke(one.Span<int>()[0], full.Span<int>(), r.Span<int>()); break;
+                    case DType.Int64: if (scalarRight) TL.Invoke(full.Span<long>(), one.Span<long>()[0], r.Span<long>()); else TL.Invoke(one.Span<long>()[0], full.Span<long>(), r.Span<long>()); break;
+                }
+                return r;
+            }
+        }
         if (r.NumEl >= ParallelElementwise.Threshold)
         {
             int[] pa = new int[shape.Length], pb = new int[shape.Length];
@@ -67,6 +84,16 @@ internal static partial class RawOps
     {
         if (a.DType.ComputeType() != a.DType && a.DType != DType.Bool) return Cast(Unary<TF, TD, TI, TL>(Cast(a, a.DType.ComputeType()), op), a.DType);
         var r = RawTensor.Empty(a.DType, a.Shape);
+        if (a.IsContiguous && a.NumEl < ParallelElementwise.Threshold)
+        {
+            switch (a.DType)
+            {
+                case DType.Float32: TF.Invoke(a.Span<float>(), r.Span<float>()); return r;
+                case DType.Float64: TD.Invoke(a.Span<double>(), r.Span<double>()); return r;
+                case DType.Int32: TI.Invoke(a.Span<int>(), r.Span<int>()); return r;
+                case DType.Int64: TL.Invoke(a.Span<long>(), r.Span<long>()); return r;
+            }
+        }
         switch (a.DType)
         {
             case DType.Float32: ParallelElementwise.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Data<float>(), 0, a.Shape); break;
@@ -85,6 +112,12 @@ internal static partial class RawOps
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
         if (a.DType.ComputeType() != a.DType) return Cast(UnaryFloat<TF, TD>(Cast(a, a.DType.ComputeType()), op), a.DType);
         var r = RawTensor.Empty(a.DType, a.Shape);
+        if (a.IsContiguous && a.NumEl < ParallelElementwise.Threshold)
+        {
+            if (a.DType == DType.Float32) TF.Invoke(a.Span<float>(), r.Span<float>());
+            else TD.Invoke(a.Span<double>(), r.Span<double>());
+            return r;
+        }
         if (a.DType == DType.Float32) ParallelElementwise.Unary<float, TF>(a.Data<float>(), a.Offset, a.Strides, r.Data<float>(), 0, a.Shape);
         else ParallelElementwise.Unary<double, TD>(a.Data<double>(), a.Offset, a.Strides, r.Data<double>(), 0, a.Shape);
         return r;

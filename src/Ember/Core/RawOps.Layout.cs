@@ -27,8 +27,17 @@ internal static partial class RawOps
     {
         if (src.DType != dst.DType) src = Cast(src, dst.DType);
         if (!src.Shape.AsSpan().SequenceEqual(dst.Shape)) src = Expand(src, dst.Shape, "copy_");
-        src = Contiguous(src);
-        dst.Storage.ScatterFrom(src.Storage, src.Offset, dst.Offset, dst.Strides, dst.Shape);
+        if (ReferenceEquals(src.Storage.Array, dst.Storage.Array)) src = Clone(src);   // overlapping source and destination
+        if (dst.IsContiguous)
+        {
+            // Read the (possibly broadcast) source straight into the destination, without materializing it first.
+            src.Storage.CopyStridedTo(src.Offset, src.Strides, src.Shape, dst.Storage, dst.Offset);
+        }
+        else
+        {
+            src = Contiguous(src);
+            dst.Storage.ScatterFrom(src.Storage, src.Offset, dst.Offset, dst.Strides, dst.Shape);
+        }
         dst.Storage.Version++;
     }
 

@@ -54,6 +54,10 @@ internal static class Shapes
     }
 
     /// <summary>The broadcast shape of two shapes, or an error in PyTorch's words naming the op and both shapes.</summary>
+    /// <summary>Same as the span overload; when the shapes are equal the first array is returned (shape arrays are immutable).</summary>
+    public static int[] Broadcast(int[] a, int[] b, string op) =>
+        ReferenceEquals(a, b) || a.AsSpan().SequenceEqual(b) ? a : Broadcast(a.AsSpan(), b.AsSpan(), op);
+
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {
         if (a.SequenceEqual(b)) return a.ToArray();

@@ -10,8 +10,34 @@ namespace Ember.Core;
 /// </summary>
 internal abstract class Storage
 {
-    /// <summary>Bumped by every in-place write, so autograd can notice that a saved tensor changed.</summary>
-    public int Version;
+    private VersionCounter _counter = new();
+
+    /// <summary>Bumped by every in-place write, so autograd can notice that a saved tensor changed. Shared with aliases.</summary>
+    public int Version
+    {
+        get => _counter.Value;
+        set => _counter.Value = value;
+    }
+
+    /// <summary>Another storage object over the same elements and version counter, with no owner (for detached tensors).</summary>
+    public Storage Alias()
+    {
+        var alias = (Storage)MemberwiseClone();
+        alias.Base = null;
+        return alias;
+    }
+
+    private sealed class VersionCounter
+    {
+        public int Value;
+    }
+
+    /// <summary>Set once a tensor that requires grad (a leaf or a recorded op's output) uses this storage; in-place writes then need autograd support.</summary>
+    /// <summary>
+    /// An opaque token for the layer above: the first public tensor created on this storage, whose later tensors are
+    /// its views. The core never reads it.
+    /// </summary>
+    public object? Base;
 
     public abstract DType DType { get; }
     public abstract int Length { get; }
@@ -20,8 +46,8 @@ internal abstract class Storage
     /// <summary>Uninitialized storage of the same dtype.</summary>
     public abstract Storage CreateUninitialized(int length);
 
-    /// <summary>Copies the strided view (offset, strides, shape) of this storage into contiguous <paramref name="dst"/> (same dtype) from index 0.</summary>
-    public abstract void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst);
+    /// <summary>Copies the strided view (offset, strides, shape) of this storage into <paramref name="dst"/> (same dtype), contiguously from <paramref name="dstOffset"/>.</summary>
+    public abstract void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst, int dstOffset = 0);
 
     /// <summary>Writes contiguous <paramref name="src"/> (same dtype) into the strided view (offset, strides, shape) of this storage.</summary>
     public abstract void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape);
@@ -59,8 +85,14 @@ internal sealed class Storage<T> : Storage
 
     public Storage(T[] data) => Data = data;
 
-    /// <summary>Allocates storage; the contents are left uninitialized because every caller overwrites them.</summary>
-    public static Storage<T> Uninitialized(int length) => new(length == 0 ? [] : GC.AllocateUninitializedArray<T>(length));
+    /// <summary>
+    /// Allocates storage whose contents every caller overwrites. Small arrays come from the allocator's fast path
+    /// (zeroing a few KB costs less than the runtime call that skips it); large ones are left uninitialized.
+    /// </summary>
+    public static Storage<T> Uninitialized(int length) =>
+        new(length == 0 ? [] : length < UninitializedThreshold ? new T[length] : GC.AllocateUninitializedArray<T>(length));
+
+    private static readonly int UninitializedThreshold = 32 * 1024 / Math.Max(1, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
 
     public override DType DType => DTypes.Of<T>();
     public override int Length => Data.Length;
@@ -68,8 +100,8 @@ internal sealed class Storage<T> : Storage
 
     public override Storage CreateUninitialized(int length) => Uninitialized(length);
 
-    public override void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst) =>
-        ElementwiseDriver.Copy<T>(Data, offset, strides, ((Storage<T>)dst).Data, shape);
+    public override void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst, int dstOffset = 0) =>
+        ElementwiseDriver.Copy<T>(Data, offset, strides, ((Storage<T>)dst).Data.AsSpan(dstOffset), shape);
 
     public override void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape) =>
         ElementwiseDriver.Scatter<T>(((Storage<T>)src).Data.AsSpan(srcOffset), Data, offset, strides, shape);

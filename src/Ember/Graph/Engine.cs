@@ -8,39 +8,54 @@ namespace Ember.Graph;
 /// Runs the backward pass: counts, from the roots, how many edges reach each node; then runs nodes whose
 /// count has dropped to zero (Kahn's algorithm, no recursion, so graphs of any depth work), summing the
 /// gradients that arrive at the same input. The engine, not each formula, reduces a broadcast gradient to
-/// its input's shape, casts it to the input's dtype, and frees saved tensors as it goes.
+/// its input's shape, casts it to the input's dtype, runs gradient hooks, and frees saved tensors as it goes.
+/// With capture targets (<c>Autograd.Grad</c>) it returns the gradients arriving at those edges instead
+/// of accumulating into leaves, and runs only the part of the graph that leads to them.
 /// </summary>
 internal static class Engine
 {
-    public static void Backward(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph)
+    public static void Backward(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph) =>
+        Run([root], [gradient], retainGraph, createGraph, captures: null, "Backward");
+
+    /// <summary>Backpropagates from several roots; with <paramref name="captures"/> returns the gradient reaching each captured edge (null if none does).</summary>
+    public static Tensor?[] Run(Tensor[] roots, Tensor?[] gradients, bool retainGraph, bool createGraph, Edge[]? captures, string op)
     {
-        Edge rootEdge = root.GradientEdge();
-        if (rootEdge.Function is null)
-            throw new InvalidOperationException(
-                "Backward: element 0 of tensors does not require grad and does not have a GradFn. " +
-                "Set RequiresGrad = true on the parameters or inputs you want gradients for (and do not compute the loss under Autograd.NoGrad()).");
-        if (gradient is null)
+        var rootEdges = new Edge[roots.Length];
+        var rootGrads = new Tensor[roots.Length];
+        for (int i = 0; i < roots.Length; i++)
         {
-            if (root.NumEl != 1)
+            Tensor root = roots[i];
+            Edge edge = root.GradientEdge();
+            if (edge.Function is null)
                 throw new InvalidOperationException(
-                    $"Backward: grad can be implicitly created only for scalar outputs, but the output has shape {Shapes.Format(root.Raw.Shape)}. " +
-                    "Reduce it first (e.g. loss.Sum() or loss.Mean()) or pass the gradient explicitly: Backward(gradient).");
-            gradient = Tensor.OnesLike(root);
+                    $"{op}: element {i} of tensors does not require grad and does not have a GradFn. " +
+                    "Set RequiresGrad = true on the parameters or inputs you want gradients for (and do not compute the loss under Autograd.NoGrad()).");
+            Tensor? g = gradients[i];
+            if (g is null)
+            {
+                if (root.NumEl != 1)
+                    throw new InvalidOperationException(
+                        $"{op}: grad can be implicitly created only for scalar outputs, but output {i} has shape {Shapes.Format(root.Raw.Shape)}. " +
+                        "Reduce it first (e.g. loss.Sum() or loss.Mean()) or pass the gradient explicitly: Backward(gradient).");
+                g = Tensor.OnesLike(root);
+            }
+            else if (!g.Raw.Shape.AsSpan().SequenceEqual(root.Raw.Shape))
+                throw new ArgumentException(
+                    $"{op}: mismatch in shape: gradient {i} has shape {Shapes.Format(g.Raw.Shape)} but the output has shape {Shapes.Format(root.Raw.Shape)}.");
+            rootEdges[i] = edge;
+            rootGrads[i] = g;
         }
-        else if (!gradient.Raw.Shape.AsSpan().SequenceEqual(root.Raw.Shape))
-            throw new ArgumentException(
-                $"Backward: mismatch in shape: gradient has shape {Shapes.Format(gradient.Raw.Shape)} but the output has shape {Shapes.Format(root.Raw.Shape)}.");
-        Run(rootEdge, gradient, retainGraph, createGraph);
+        return Execute(rootEdges, rootGrads, retainGraph, createGraph, captures);
     }
 
-    private static void Run(Edge rootEdge, Tensor rootGrad, bool retainGraph, bool createGraph)
+    private static Tensor?[] Execute(Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph, Edge[]? captures)
     {
-        // 1. Dependency counts over the reachable graph.
+        // 1. Dependency counts over the reachable graph (iterative DFS).
         var deps = new Dictionary<Node, int>(32, NodeIdentity.Instance);
+        var order = new List<Node>(32);
         var stack = new Stack<Node>();
-        Node rootNode = rootEdge.Function!;
-        deps[rootNode] = 0;
-        stack.Push(rootNode);
+        foreach (var e in rootEdges)
+            if (deps.TryAdd(e.Function!, 0)) { stack.Push(e.Function!); order.Add(e.Function!); }
         while (stack.Count > 0)
         {
             Node n = stack.Pop();
@@ -49,24 +64,68 @@ internal static class Engine
                 Node? next = n.NextEdge(i).Function;
                 if (next is null) continue;
                 if (deps.TryGetValue(next, out int c)) deps[next] = c + 1;
-                else { deps[next] = 1; stack.Push(next); }
+                else { deps[next] = 1; stack.Push(next); order.Add(next); }
             }
         }
 
-        // 2. Kahn's algorithm; among ready nodes the most recently created runs first.
+        // 2. With capture targets, only nodes from which a target is reachable need to run.
+        HashSet<Node>? needed = null;
+        Dictionary<Node, List<(int InputNr, int Slot)>>? captureAt = null;
+        Tensor?[] captured = captures is null ? [] : new Tensor?[captures.Length];
+        if (captures is not null)
+        {
+            captureAt = new Dictionary<Node, List<(int, int)>>(NodeIdentity.Instance);
+            for (int k = 0; k < captures.Length; k++)
+            {
+                if (captures[k].Function is not Node f) continue;
+                if (!captureAt.TryGetValue(f, out var list)) captureAt[f] = list = [];
+                list.Add((captures[k].InputNr, k));
+            }
+            needed = new HashSet<Node>(NodeIdentity.Instance);
+            // Reverse discovery order visits every node after the nodes it points to (a DAG found by DFS from the roots),
+            // except across shared subgraphs; iterate to a fixed point, which is quick for real graphs.
+            bool changed = true;
+            while (changed)
+            {
+                changed = false;
+                for (int j = order.Count - 1; j >= 0; j--)
+                {
+                    Node n = order[j];
+                    if (needed.Contains(n)) continue;
+                    bool need = captureAt.ContainsKey(n);
+                    for (int i = 0; i < n.NumInputs && !need; i++)
+                        need = n.NextEdge(i).Function is Node c && needed.Contains(c);
+                    if (need) { needed.Add(n); changed = true; }
+                }
+            }
+        }
+
+        // 3. Kahn's algorithm; among ready nodes the most recently created runs first.
         var buffers = new Dictionary<Node, Tensor?[]>(32, NodeIdentity.Instance);
         var ready = new PriorityQueue<Node, long>();
-        buffers[rootNode] = Accumulate(null, rootEdge.InputNr, 1, rootGrad);
-        ready.Enqueue(rootNode, -rootNode.SequenceNr);
+        for (int i = 0; i < rootEdges.Length; i++)
+        {
+            Node r = rootEdges[i].Function!;
+            buffers.TryGetValue(r, out var buf);
+            buffers[r] = Accumulate(buf, rootEdges[i].InputNr, 1, rootGrads[i]);
+        }
+        foreach (var e in rootEdges) EnqueueOnce(ready, e.Function!, deps);
         using var mode = Autograd.SetGradEnabled(createGraph);
+        bool anomaly = Autograd.IsAnomalyEnabled;
         while (ready.Count > 0)
         {
             Node node = ready.Dequeue();
-            // A node that no gradient reached still releases its dependants.
-            Tensor?[] outputs = buffers.Remove(node, out Tensor?[]? inputs) && Array.Exists(inputs, t => t is not null)
-                ? node.Apply(inputs)
-                : [];
-            if (!retainGraph) node.ReleaseVariables();
+            buffers.Remove(node, out Tensor?[]? inputs);
+            if (inputs is not null) node.RunPreHooks(inputs);
+            if (captureAt is not null && inputs is not null && captureAt.TryGetValue(node, out var slots))
+                foreach (var (nr, slot) in slots)
+                    if (nr < inputs.Length) captured[slot] = inputs[nr];
+            bool run = inputs is not null && Array.Exists(inputs, t => t is not null)
+                && (needed is null ? true : needed.Contains(node) && node is not AccumulateGrad);
+            // A node that is skipped (no gradient reached it, or it leads to no capture target) still releases its dependants.
+            Tensor?[] outputs = run ? node.Apply(inputs!) : [];
+            if (run && anomaly) CheckFinite(node, outputs);
+            if (!retainGraph && run) node.ReleaseVariables();
             for (int i = 0; i < node.NumInputs; i++)
             {
                 Edge e = node.NextEdge(i);
@@ -76,20 +135,30 @@ internal static class Engine
                 {
                     g = Validate(node, i, g);
                     buffers.TryGetValue(e.Function, out Tensor?[]? buf);
-                    buffers[e.Function] = Accumulate(buf, e.InputNr, OutputCount(e.Function), g);
+                    buffers[e.Function] = Accumulate(buf, e.InputNr, 1, g);
                 }
                 int left = deps[e.Function] - 1;
                 deps[e.Function] = left;
                 if (left == 0) ready.Enqueue(e.Function, -e.Function.SequenceNr);
             }
         }
+        return captured;
     }
 
-    private static int OutputCount(Node n) => 1;
+    private static void EnqueueOnce(PriorityQueue<Node, long> ready, Node n, Dictionary<Node, int> deps)
+    {
+        // Roots with no incoming edges start the walk; mark them so a root listed twice is queued once.
+        if (deps[n] == 0)
+        {
+            ready.Enqueue(n, -n.SequenceNr);
+            deps[n] = -1;
+        }
+    }
 
     private static Tensor?[] Accumulate(Tensor?[]? buffer, int index, int size, Tensor g)
     {
         buffer ??= new Tensor?[Math.Max(size, index + 1)];
+        if (index >= buffer.Length) Array.Resize(ref buffer, index + 1);
         buffer[index] = buffer[index] is Tensor old ? old + g : g;
         return buffer;
     }
@@ -107,6 +176,21 @@ internal static class Engine
         DType dt = node.InputDType(i);
         if (g.DType != dt) g = g.To(dt);
         return g;
+    }
+
+    /// <summary>Anomaly mode: the first NaN or infinity produced by a backward formula names the forward op and where it ran.</summary>
+    private static void CheckFinite(Node node, Tensor?[] outputs)
+    {
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            Tensor? g = outputs[i];
+            if (g is null || !g.DType.IsFloatingPoint()) continue;
+            bool bad = new Tensor(RawOps.AnyAll(RawOps.Add(RawOps.Cast(RawOps.IsNaN(g.Raw), DType.Int32), RawOps.Cast(RawOps.IsInf(g.Raw), DType.Int32)), null, false, all: false)).Item<bool>();
+            if (bad)
+                throw new AnomalyException(
+                    $"Function '{node.Name}' returned nan or inf values in its {i}th output.\n" +
+                    $"The forward call that created it ran at:\n{node.CreationTrace ?? "(not recorded: the node was created outside Autograd.DetectAnomaly())"}");
+        }
     }
 
     /// <summary>Reference identity hashed by creation number: nodes are new every step, and the runtime's identity hash is slow on first use.</summary>

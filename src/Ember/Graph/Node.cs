@@ -30,6 +30,41 @@ public abstract class Node
     /// <summary>Creation order; later nodes run first when several are ready (as in PyTorch).</summary>
     internal readonly long SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
 
+    /// <summary>Where the forward op ran, recorded only inside <see cref="Autograd.DetectAnomaly"/> (it is costly).</summary>
+    internal readonly string? CreationTrace = Autograd.IsAnomalyEnabled ? Environment.StackTrace : null;
+
+    private List<Func<Tensor, Tensor?>>?[]? _preHooks;
+
+    /// <summary>Adds a hook that sees (and may replace) the gradient arriving at input <paramref name="inputNr"/> before this node runs.</summary>
+    internal RemovableHandle AddPreHook(int inputNr, Func<Tensor, Tensor?> hook)
+    {
+        _preHooks ??= new List<Func<Tensor, Tensor?>>?[Math.Max(inputNr + 1, 1)];
+        if (inputNr >= _preHooks.Length) Array.Resize(ref _preHooks, inputNr + 1);
+        var list = _preHooks[inputNr] ??= [];
+        list.Add(hook);
+        return new RemovableHandle(() => list.Remove(hook));
+    }
+
+    /// <summary>Runs the gradient hooks in registration order; a hook returning a tensor replaces the gradient.</summary>
+    internal void RunPreHooks(Tensor?[] grads)
+    {
+        if (_preHooks is null) return;
+        for (int i = 0; i < _preHooks.Length && i < grads.Length; i++)
+        {
+            if (_preHooks[i] is not { } hooks || grads[i] is null) continue;
+            foreach (var hook in hooks.ToArray())
+            {
+                Tensor? replaced = hook(grads[i]!);
+                if (replaced is not null)
+                {
+                    if (!replaced.Shape.SequenceEqual(grads[i]!.Shape))
+                        throw new InvalidOperationException($"A gradient hook on {Name} returned shape {Shapes.Format(replaced.Shape)}; expected {Shapes.Format(grads[i]!.Shape)}.");
+                    grads[i] = replaced;
+                }
+            }
+        }
+    }
+
     /// <summary>PyTorch 1.13's name for this node, e.g. <c>AddmmBackward0</c>.</summary>
     public abstract string Name { get; }
 
@@ -56,6 +91,16 @@ public abstract class Node
         if (n > 2) Set(2, c);
     }
 
+    /// <summary>Records any number of inputs (ops over a list of tensors, such as cat and stack).</summary>
+    internal void SetInputs(Tensor[] inputs)
+    {
+        int n = inputs.Length;
+        _next = new Edge[n];
+        _inputShapes = new int[n][];
+        _inputDTypes = new DType[n];
+        for (int i = 0; i < n; i++) Set(i, inputs[i]);
+    }
+
     private void Set(int i, Tensor? t)
     {
         if (t is null) { _inputShapes[i] = []; return; }
@@ -67,6 +112,9 @@ public abstract class Node
     /// <summary>Keeps a tensor for the backward pass; it is released by <c>Backward()</c> unless the graph is retained.</summary>
     internal SavedTensor Save(Tensor t)
     {
+        if (t.IsInference)
+            throw new InvalidOperationException(
+                $"Inference tensors cannot be saved for backward ({Name} needs one). Make a normal tensor with Clone() outside Autograd.InferenceMode() and use that in autograd.");
         var s = new SavedTensor(t);
         (_saved ??= []).Add(s);
         return s;

@@ -76,7 +76,7 @@ namespace Ember.Graph
             input.Shape.CopyTo(outShape);
             outShape[^1] = d;
             var index = RawOps.Expand(RawOps.Reshape(idx, [m, 1]), [m, d]);
-            var y = RawOps.Reshape(RawOps.GatherDim(weight.Raw, 0, index), outShape);
+            var y = RawOps.Reshape(RawOps.GatherAlong(weight.Raw, 0, index), outShape);
             if (!Autograd.ShouldRecord(weight)) return new Tensor(y);
             var node = new EmbeddingBackward0 { _indices = idx, _pad = pad };
             node.SetInputs(weight);
@@ -88,7 +88,7 @@ namespace Ember.Graph
             int v = InputShape(0)[0], d = InputShape(0)[1], m = _indices!.NumEl;
             var g2 = grad.Reshape(m, d);
             var index = new Tensor(RawOps.Contiguous(RawOps.Expand(RawOps.Reshape(_indices, [m, 1]), [m, d])));
-            Tensor gw = ScatterAddAlongBackward.Apply([v, d], 0, index, g2);
+            Tensor gw = Tensor.Zeros([v, d], g2.DType).ScatterAdd(0, index, g2);
             if (_pad is int p)
             {
                 var keep = RawOps.Full([v, 1], 1, gw.DType);

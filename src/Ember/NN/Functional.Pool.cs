@@ -160,7 +160,7 @@ namespace Ember.Graph
             int[] shape = InputShape(0);
             if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.MaxPoolBackward(grad.Raw, _indices!, _g, shape))];
             var index = new Tensor(RawOps.Reshape(_indices!, [_g.Planes, _g.OutPlane]));
-            return [ScatterAddAlongBackward.Apply([_g.Planes, _g.InPlane], 1, index, grad.Reshape(_g.Planes, _g.OutPlane)).Reshape(shape)];
+            return [Tensor.Zeros([_g.Planes, _g.InPlane], grad.DType).ScatterAdd(1, index, grad.Reshape(_g.Planes, _g.OutPlane)).Reshape(shape)];
         }
     }
 

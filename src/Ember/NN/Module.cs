@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using Ember.Core;
+using Ember.Graph;
 
 namespace Ember.NN;
 
@@ -12,18 +14,51 @@ namespace Ember.NN;
 public abstract class Module<TIn, TOut> : ModuleBase
 {
     private bool _built;
+    private List<Func<Module<TIn, TOut>, TIn, TIn>>? _forwardPreHooks;
+    private List<Func<Module<TIn, TOut>, TIn, TOut, TOut>>? _forwardHooks;
 
-    /// <summary>Runs the module: input preparation, lazy build, then <see cref="Forward"/>.</summary>
+    /// <summary>
+    /// Runs the module: forward pre-hooks, input preparation (casting), lazy build, <see cref="Forward"/>, then
+    /// forward hooks. This is the one entry every module shares (PyTorch's <c>__call__</c>).
+    /// </summary>
     public TOut Call(TIn input)
     {
+        if (_forwardPreHooks is not null)
+            foreach (var hook in _forwardPreHooks.ToArray()) input = hook(this, input);
         input = PrepareInput(input);
         if (!_built)
         {
             Build(input);
             _built = true;
         }
-        return Forward(input);
+        TOut output = FinishOutput(input, Forward(input));
+        if (_forwardHooks is not null)
+            foreach (var hook in _forwardHooks.ToArray()) output = hook(this, input, output);
+        return output;
     }
+
+    /// <summary>Registers a hook run before <see cref="Forward"/>; it returns the input to use (return it unchanged to keep it).</summary>
+    /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
+    public RemovableHandle RegisterForwardPreHook(Func<Module<TIn, TOut>, TIn, TIn> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        var list = _forwardPreHooks ??= [];
+        list.Add(hook);
+        return new RemovableHandle(() => list.Remove(hook));
+    }
+
+    /// <summary>Registers a hook run after <see cref="Forward"/> with the input and output; it returns the output to use.</summary>
+    /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
+    public RemovableHandle RegisterForwardHook(Func<Module<TIn, TOut>, TIn, TOut, TOut> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        var list = _forwardHooks ??= [];
+        list.Add(hook);
+        return new RemovableHandle(() => list.Remove(hook));
+    }
+
+    /// <summary>Post-processes the output of <see cref="Forward"/> inside <see cref="Call"/> (backward hooks attach here).</summary>
+    private protected virtual TOut FinishOutput(TIn input, TOut output) => output;
 
     /// <summary>The computation. Override this; call <see cref="Call"/>.</summary>
     public abstract TOut Forward(TIn input);
@@ -42,11 +77,61 @@ public abstract class Module<TIn, TOut> : ModuleBase
 /// </summary>
 public abstract class Module : Module<Tensor, Tensor>
 {
+    private List<Func<Module, Tensor?, Tensor, Tensor?>>? _backwardHooks;
+
     /// <summary>Whether integer input is meaningful (e.g. embedding indices); such modules get their input uncast.</summary>
     protected virtual bool AcceptsIntegerInput => false;
 
+    /// <summary>
+    /// Registers a hook called during backward with the gradient of the module's input (null when the input needs none)
+    /// and of its output; it may return a replacement input gradient (PyTorch's <c>register_full_backward_hook</c>).
+    /// </summary>
+    /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
+    public RemovableHandle RegisterFullBackwardHook(Func<Module, Tensor?, Tensor, Tensor?> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        var list = _backwardHooks ??= [];
+        list.Add(hook);
+        return new RemovableHandle(() => list.Remove(hook));
+    }
+
     /// <inheritdoc/>
     protected override Tensor PrepareInput(Tensor input)
+    {
+        input = CastInput(input);
+        // With backward hooks, an identity node marks where the input's gradient arrives.
+        return _backwardHooks is { Count: > 0 } && Autograd.IsGradEnabled && input.RequiresGrad ? BackwardHookFunctionBackward.Apply(input) : input;
+    }
+
+    private protected override Tensor FinishOutput(Tensor input, Tensor output)
+    {
+        if (_backwardHooks is not { Count: > 0 } || !Autograd.IsGradEnabled || !output.RequiresGrad) return output;
+        output = BackwardHookFunctionBackward.Apply(output);
+        var hooks = _backwardHooks.ToArray();
+        Tensor? gradOutput = null;
+        output.RegisterHook(g => { gradOutput = g; return null; });
+        if (input.GradFn is BackwardHookFunctionBackward)
+        {
+            input.RegisterHook(g =>
+            {
+                Tensor? current = g;
+                foreach (var hook in hooks) current = hook(this, current, gradOutput!) ?? current;
+                return current;
+            });
+        }
+        else
+        {
+            // The input needs no gradient: the hooks see the output gradient only.
+            output.RegisterHook(g =>
+            {
+                foreach (var hook in hooks) hook(this, null, g);
+                return null;
+            });
+        }
+        return output;
+    }
+
+    private Tensor CastInput(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input, nameof(input));
         if (AcceptsIntegerInput) return input;

@@ -165,44 +165,27 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = -a</c>; dL/da = -grad.</summary>
-    internal sealed class NegBackward0 : UnaryOutputNode
+    internal sealed class NegBackward0 : PointwiseNode<NegBackward0>
     {
         public override string Name => "NegBackward0";
+        protected override bool SavesInput => false;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Neg(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new NegBackward0();
-            node.SetInputs(a);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Neg(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad) => [-grad];
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => -grad;
     }
 
     /// <summary><c>z = 1 / a</c>; dL/da = -grad * z².</summary>
-    internal sealed class ReciprocalBackward0 : UnaryOutputNode
+    internal sealed class ReciprocalBackward0 : PointwiseNode<ReciprocalBackward0>
     {
-        private SavedTensor? _z;
         public override string Name => "ReciprocalBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Div(RawOps.Scalar(1, a.DType.IsFloatingPoint() ? a.DType : DTypes.DefaultFloat), a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new ReciprocalBackward0();
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a) =>
+            Record(a, RawOps.Div(RawOps.Scalar(1, a.DType.IsFloatingPoint() ? a.DType : DTypes.DefaultFloat), a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor z = Unpack(_z!);
-            return [-grad * (z * z)];
-        }
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => -grad * (y * y);
     }
 
     /// <summary><c>z = a ** p</c> for a number p; dL/da = grad * p * a^(p-1).</summary>

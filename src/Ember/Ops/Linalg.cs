@@ -8,7 +8,7 @@ namespace Ember
     {
         /// <summary>
         /// Matrix product with PyTorch's rules for 1-D and 2-D operands: vector·vector (dot), matrix·vector,
-        /// vector·matrix, matrix·matrix.
+        /// vector·matrix, matrix·matrix; with more dims, batch dims broadcast (<c>[..., m, k] @ [..., k, n]</c>).
         /// </summary>
         public Tensor MatMul(Tensor other)
         {
@@ -24,7 +24,7 @@ namespace Ember
             if (da == 2 && db == 1) return MvBackward0.Apply(this, other);
             if (da == 1 && db == 2) return SqueezeBackward.Apply(MmBackward0.Apply(Unsqueeze(0), other), 0, "SqueezeBackward3");
             if (da == 2 && db == 2) return MmBackward0.Apply(this, other);
-            throw new NotSupportedException($"matmul: batched products (shapes {Shapes.Format(Raw.Shape)} and {Shapes.Format(other.Raw.Shape)}) are not supported yet; use 1-D or 2-D operands.");
+            return MatMulBatched(other);
         }
 
         /// <summary>Product of two matrices <c>[m, k] @ [k, n]</c>.</summary>

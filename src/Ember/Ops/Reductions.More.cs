@@ -82,9 +82,6 @@ namespace Ember
 
         /// <summary>One-hot encoding of int64 class indices: <c>[*] → [*, numClasses]</c> int64 (-1 infers the class count).</summary>
         public Tensor OneHot(int numClasses = -1) => new(RawOps.OneHot(Raw, numClasses));
-
-        /// <summary>Values of this tensor gathered along <paramref name="dim"/> at <paramref name="index"/> (engine-private helper for backward formulas).</summary>
-        internal Tensor GatherAlong(int dim, Tensor index) => GatherAlongBackward.Apply(this, dim, index);
     }
 }
 
@@ -191,46 +188,8 @@ namespace Ember.Graph
             int[] shape = InputShape(0);
             if (shape.Length == 0) return [grad.Reshape([])];
             Tensor g = _keepDim ? grad : grad.Unsqueeze(_dim);
-            return [ScatterAddAlongBackward.Apply(shape, _dim, new Tensor(_indices!), g)];
+            return [new Tensor(RawOps.Full(shape, 0, g.DType)).ScatterAdd(_dim, new Tensor(_indices!), g)];
         }
-    }
-
-    /// <summary>z = x gathered along a dim at fixed indices; dL/dx = zeros.scatter_add(dim, index, grad).</summary>
-    internal sealed class GatherAlongBackward : UnaryOutputNode
-    {
-        private RawTensor? _index;
-        private int _dim;
-        public override string Name => "GatherBackward0";
-
-        public static Tensor Apply(Tensor x, int dim, Tensor index)
-        {
-            var raw = RawOps.GatherDim(x.Raw, dim, index.Raw);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new GatherAlongBackward { _index = index.Raw, _dim = dim };
-            node.SetInputs(x);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [ScatterAddAlongBackward.Apply(InputShape(0), _dim, new Tensor(_index!), grad)];
-    }
-
-    /// <summary>z = zeros(shape).scatter_add(dim, index, src); dL/dsrc = grad.gather(dim, index).</summary>
-    internal sealed class ScatterAddAlongBackward : UnaryOutputNode
-    {
-        private RawTensor? _index;
-        private int _dim;
-        public override string Name => "ScatterAddBackward0";
-
-        public static Tensor Apply(int[] shape, int dim, Tensor index, Tensor src)
-        {
-            var raw = RawOps.ScatterAddIntoZeros(shape, dim, index.Raw, src.Raw);
-            if (!Autograd.ShouldRecord(src)) return new Tensor(raw);
-            var node = new ScatterAddAlongBackward { _index = index.Raw, _dim = dim };
-            node.SetInputs(src);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [grad.GatherAlong(_dim, new Tensor(_index!))];
     }
 
     /// <summary>z = amax/amin over dims; dL/dx = grad shared evenly among the elements equal to the extreme of their slice.</summary>

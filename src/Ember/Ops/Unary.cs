@@ -23,136 +23,77 @@ namespace Ember
 namespace Ember.Graph
 {
     /// <summary><c>z = eᵃ</c>; dL/da = grad * z.</summary>
-    internal sealed class ExpBackward0 : UnaryOutputNode
+    internal sealed class ExpBackward0 : PointwiseNode<ExpBackward0>
     {
-        private SavedTensor? _z;
         public override string Name => "ExpBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Exp(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new ExpBackward0();
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Exp(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad) => [grad * Unpack(_z!)];
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * y;
     }
 
     /// <summary><c>z = ln a</c>; dL/da = grad / a.</summary>
-    internal sealed class LogBackward0 : UnaryOutputNode
+    internal sealed class LogBackward0 : PointwiseNode<LogBackward0>
     {
-        private SavedTensor? _a;
         public override string Name => "LogBackward0";
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Log(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new LogBackward0();
-            node.SetInputs(a);
-            node._a = node.Save(a);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Log(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad) => [grad / Unpack(_a!)];
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad / x;
     }
 
     /// <summary><c>z = √a</c>; dL/da = grad / (2z).</summary>
-    internal sealed class SqrtBackward0 : UnaryOutputNode
+    internal sealed class SqrtBackward0 : PointwiseNode<SqrtBackward0>
     {
-        private SavedTensor? _z;
         public override string Name => "SqrtBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Sqrt(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new SqrtBackward0();
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Sqrt(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad) => [grad / (2.0 * Unpack(_z!))];
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad / (2.0 * y);
     }
 
     /// <summary><c>z = max(a, 0)</c>; dL/da = grad where z &gt; 0, else 0 (PyTorch's <c>threshold_backward</c>).</summary>
-    internal sealed class ReluBackward0 : UnaryOutputNode
+    internal sealed class ReluBackward0 : PointwiseNode<ReluBackward0>
     {
-        private SavedTensor? _z;
         public override string Name => "ReluBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Relu(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new ReluBackward0();
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Relu(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
-            Tensor z = Unpack(_z!);
-            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.ReluBackward(grad.Raw, z.Raw))];
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.ReluBackward(grad.Raw, y.Raw));
             // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost everywhere).
-            var mask = new Tensor(RawOps.Cast(RawOps.Gt(z.Raw, RawOps.Scalar(0, z.DType)), grad.DType));
-            return [grad * mask];
+            return grad * Mask(RawOps.Gt(y.Raw, RawOps.Scalar(0, y.DType)), grad.DType);
         }
     }
 
     /// <summary><c>z = σ(a)</c>; dL/da = grad * z * (1 - z).</summary>
-    internal sealed class SigmoidBackward0 : UnaryOutputNode
+    internal sealed class SigmoidBackward0 : PointwiseNode<SigmoidBackward0>
     {
-        private SavedTensor? _z;
         public override string Name => "SigmoidBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Sigmoid(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new SigmoidBackward0();
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Sigmoid(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor z = Unpack(_z!);
-            return [grad * z * (1.0 - z)];
-        }
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * y * (1.0 - y);
     }
 
     /// <summary><c>z = tanh a</c>; dL/da = grad * (1 - z²).</summary>
-    internal sealed class TanhBackward0 : UnaryOutputNode
+    internal sealed class TanhBackward0 : PointwiseNode<TanhBackward0>
     {
-        private SavedTensor? _z;
         public override string Name => "TanhBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = RawOps.Tanh(a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new TanhBackward0();
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Tanh(a.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor z = Unpack(_z!);
-            return [grad * (1.0 - z * z)];
-        }
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * (1.0 - y * y);
     }
 }

@@ -42,6 +42,8 @@ public static class Golden
             "int64" => Ember.Tensor.From(data.Select(v => (long)v).ToArray(), shape),
             "int32" => Ember.Tensor.From(data.Select(v => (int)v).ToArray(), shape),
             "bool" => Ember.Tensor.From(data.Select(v => v != 0).ToArray(), shape),
+            "uint8" => Ember.Tensor.From(data.Select(v => (byte)v).ToArray(), shape),
+            "int8" => Ember.Tensor.From(data.Select(v => (sbyte)v).ToArray(), shape),
             _ => throw new NotSupportedException(dt),
         };
     }

@@ -1,0 +1,62 @@
+// bench/run.sh → this runner: builds both bench programs in Release, runs each workload's variants in separate
+// processes alternately (A B C A B C ...), and prints a markdown table of medians and Ember/TorchSharp ratios.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Ember.Bench.Runner;
+
+RunnerOptions options;
+try { options = RunnerOptions.Parse(args); }
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+string root = RepoRoot.Find();
+var emberBench = new BenchProgram("Ember", Path.Combine(root, "bench", "Ember.Bench"));
+var torchBench = new BenchProgram("TorchSharp", Path.Combine(root, "bench", "TorchSharp.Bench"));
+if (!emberBench.Build()) return 1;
+bool torchBuilt = torchBench.Build();
+
+var machine = MachineInfo.Capture();
+Console.Error.WriteLine($"{machine.Cpu}, {machine.Cores} cores; load average {machine.LoadAverage()}");
+
+var workloads = new List<Workload>
+{
+    new("W1 Iris", "iris", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
+    new("W3 SGEMM", "gemm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
+    new("FMA ceiling", "fma", [Variant.Ember]),
+};
+var results = new ResultTable();
+string resultsDir = Path.Combine(root, "bench", "results");
+Directory.CreateDirectory(resultsDir);
+using var rawLog = new StreamWriter(Path.Combine(resultsDir, "latest.jsonl"));
+foreach (Workload workload in workloads.Where(w => options.Only is null || options.Only.Contains(w.Id)))
+{
+    for (int rep = 1; rep <= options.Reps; rep++)
+    {
+        foreach (Variant variant in workload.Variants)
+        {
+            BenchProgram program = variant.Engine == "Ember" ? emberBench : torchBench;
+            if (program == torchBench && !torchBuilt) continue;
+            string label = $"[{workload.Id} {rep}/{options.Reps}] {variant.Column}";
+            RunOutcome outcome = program.Run(workload.Id, variant.Threads, options.Quick, options.TimeoutSeconds);
+            if (outcome.JsonLine is null)
+            {
+                Console.Error.WriteLine($"{label}: FAILED ({outcome.Error})");
+                results.AddFailure(workload.Title, variant, outcome.Error!);
+                continue;
+            }
+            rawLog.WriteLine(outcome.JsonLine);
+            results.Add(workload.Title, variant, outcome.JsonLine);
+            Console.Error.WriteLine($"{label}: {outcome.Seconds:F1} s");
+        }
+    }
+}
+
+string table = results.ToMarkdown(machine, options);
+Console.WriteLine(table);
+File.WriteAllText(Path.Combine(resultsDir, "latest.md"), table);
+return results.AnyFailure ? 1 : 0;

@@ -1,0 +1,48 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Ember.Bench.Runner;
+
+/// <summary><c>run.sh [--reps N] [--quick] [--only iris,gemm,fma]</c></summary>
+internal sealed record RunnerOptions(int Reps, bool Quick, HashSet<string>? Only)
+{
+    public const string Usage = "usage: bench/run.sh [--reps N] [--quick] [--only iris,gemm,fma]";
+
+    /// <summary>A single bench process that runs longer than this is killed and reported as failed.</summary>
+    public int TimeoutSeconds => Quick ? 120 : 600;
+
+    public static RunnerOptions Parse(string[] args)
+    {
+        int? reps = null;
+        bool quick = false;
+        HashSet<string>? only = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--reps" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0:
+                    reps = n;
+                    i++;
+                    break;
+                case "--quick": quick = true; break;
+                case "--only" when i + 1 < args.Length: only = new HashSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+                case "-h" or "--help": throw new ArgumentException(Usage);
+                default: throw new ArgumentException($"Unknown or incomplete argument '{args[i]}'.\n{Usage}");
+            }
+        }
+        return new RunnerOptions(reps ?? (quick ? 1 : 5), quick, only);
+    }
+}
+
+/// <summary>One column of the table: an engine at a thread count (null: the engine's default).</summary>
+internal sealed record Variant(string Engine, int? Threads)
+{
+    public static readonly Variant Ember = new("Ember", null);
+    public static readonly Variant TorchDefault = new("TorchSharp", null);
+    public static readonly Variant TorchOneThread = new("TorchSharp", 1);
+
+    public string Column => Threads is int n ? $"{Engine} ({n} thread{(n == 1 ? "" : "s")})" : Engine;
+}
+
+internal sealed record Workload(string Title, string Id, Variant[] Variants);
