@@ -122,6 +122,44 @@ public static unsafe class Gemm
         Core(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
+    /// <summary>
+    /// <c>C = op(A)·op(B) + bias</c> with the row vector <paramref name="bias"/> (length n) added to every row — a
+    /// Linear layer's forward. C is not read. Tiny products add the bias inside the kernel; others copy it into C first.
+    /// </summary>
+    public static void SgemmBias(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc)
+    {
+        if (bias.Length < n) throw new ArgumentException($"SgemmBias: bias has {bias.Length} elements, expected {n}.", nameof(bias));
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+            CoreBias(transA, transB, m, n, k, pa, lda, pb, ldb, pbias, pc, ldc);
+    }
+
+    /// <summary>Double-precision <see cref="SgemmBias"/>.</summary>
+    public static void DgemmBias(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, ReadOnlySpan<double> bias, Span<double> c, int ldc)
+    {
+        if (bias.Length < n) throw new ArgumentException($"DgemmBias: bias has {bias.Length} elements, expected {n}.", nameof(bias));
+        Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        fixed (double* pa = a, pb = b, pc = c, pbias = bias)
+            CoreBias(transA, transB, m, n, k, pa, lda, pb, ldb, pbias, pc, ldc);
+    }
+
+    private static void CoreBias<T>(bool transA, bool transB, int m, int n, int k,
+        T* a, nint lda, T* b, nint ldb, T* bias, T* c, nint ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m == 0 || n == 0) return;
+        long macs = (long)m * n * k;
+        if (k > 0 && (macs <= DirectMacs || (macs <= DirectSkinnyMacs && (k <= DirectSkinny || n <= DirectSkinny))))
+        {
+            GemmDirect<T>.Run(transA, transB, m, n, k, T.One, a, lda, b, ldb, T.Zero, c, ldc, bias);
+            return;
+        }
+        GemmDirect<T>.FillRows(m, n, bias, c, ldc);
+        Core(transA, transB, m, n, k, T.One, a, lda, b, ldb, T.One, c, ldc);
+    }
+
     private static void Core<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -18,11 +18,12 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
-        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc, T* bias = null)
     {
         if (!Vector256.IsHardwareAccelerated)
         {
-            Scalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            if (bias != null) FillRows(m, n, bias, c, ldc);
+            Scalar(transA, transB, m, n, k, alpha, a, lda, b, ldb, bias != null ? T.One : beta, c, ldc);
             return;
         }
         if (transB)
@@ -37,12 +38,18 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
                 for (int p = 0; p < k; p++)
                     bt[p * n + j] = src[p];
             }
-            Rows(transA, m, n, k, alpha, a, lda, bt, n, beta, c, ldc);
+            Rows(transA, m, n, k, alpha, a, lda, bt, n, beta, c, ldc, bias);
         }
         else
         {
-            Rows(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            Rows(transA, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
         }
+    }
+
+    /// <summary>Copies the row vector <paramref name="bias"/> into every row of C.</summary>
+    public static void FillRows(int m, int n, T* bias, T* c, nint ldc)
+    {
+        for (int i = 0; i < m; i++) new ReadOnlySpan<T>(bias, n).CopyTo(new Span<T>(c + i * ldc, n));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -65,8 +72,11 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
     /// <summary>op(B) rows contiguous (row stride ldb).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(bool transA, int m, int n, int k, T alpha,
-        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
+        T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc, T* bias)
     {
+        // With a bias row (C = alpha·A·B + bias, C not read), the bias is added from its own memory: reading C back
+        // right after the row copies would stall on the masked tail loads.
+        bool hasBias = bias != null;
         nint aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
         int w = Vector256<T>.Count;
         int tail = n % w;
@@ -96,7 +106,9 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
                     acc += Vector256.Create(ai[p * aCol]) * Vector256.Load(bp);
                     bp += ldb;
                 }
-                if (noBeta)
+                if (hasBias)
+                    Vector256.Store(acc * va + Vector256.Load(bias + j), ci + j);
+                else if (noBeta)
                     Vector256.Store(acc * va, ci + j);
                 else
                     Vector256.Store(acc * va + vb * Vector256.Load(ci + j), ci + j);
@@ -110,7 +122,9 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
                     acc += Vector256.Create(ai[p * aCol]) * LoadTail(bp, mask);
                     bp += ldb;
                 }
-                if (noBeta)
+                if (hasBias)
+                    StoreTail(ci + j, mask, acc * va + LoadTail(bias + j, mask));
+                else if (noBeta)
                     StoreTail(ci + j, mask, acc * va);
                 else
                     StoreTail(ci + j, mask, acc * va + vb * LoadTail(ci + j, mask));
@@ -123,7 +137,7 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
                     T* bp = b + j;
                     for (int p = 0; p < k; p++)
                         acc += ai[p * aCol] * bp[p * ldb];
-                    ci[j] = noBeta ? acc * alpha : acc * alpha + beta * ci[j];
+                    ci[j] = hasBias ? acc * alpha + bias[j] : noBeta ? acc * alpha : acc * alpha + beta * ci[j];
                 }
             }
         }

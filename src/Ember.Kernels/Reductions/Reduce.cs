@@ -197,7 +197,18 @@ public static class ActivationBackward
     /// <summary><c>dx = y &gt; 0 ? dy : 0</c> (PyTorch's <c>threshold_backward</c> on the ReLU output <paramref name="y"/>).</summary>
     public static void Relu<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
     {
-        for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+        {
+            int w = System.Runtime.Intrinsics.Vector256<T>.Count;
+            for (; i + w <= dx.Length; i += w)
+            {
+                var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
+                var mask = System.Runtime.Intrinsics.Vector256.GreaterThan(yv, System.Runtime.Intrinsics.Vector256<T>.Zero);
+                System.Runtime.Intrinsics.Vector256.CopyTo(System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w)) & mask, dx.Slice(i, w));
+            }
+        }
+        for (; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
     }
 
     /// <summary>Log-softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = dy - exp(y) · Σ dy</c>.</summary>

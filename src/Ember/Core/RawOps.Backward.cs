@@ -44,25 +44,4 @@ internal static partial class RawOps
         }
         return r;
     }
-
-    /// <summary>
-    /// NLL backward for <c>[N, C]</c> input: <c>-grad · scale</c> at each row's target class, zero elsewhere.
-    /// <paramref name="grad"/> is 0-dim (mean/sum) or <c>[N]</c> (none).
-    /// </summary>
-    public static RawTensor NllLossBackward(RawTensor grad, RawTensor target, int[] inputShape, DType dt, double scale, long ignoreIndex)
-    {
-        var r = Full(inputShape, 0, dt);
-        var t = Cast(Contiguous(target), DType.Int64).Span<long>();
-        var g = Contiguous(Cast(grad, DType.Float64)).Span<double>();
-        int c = inputShape[1];
-        bool perRow = g.Length > 1 || grad.Rank == 1;
-        for (int i = 0; i < t.Length; i++)
-        {
-            long k = t[i];
-            if (k == ignoreIndex) continue;
-            double v = -(perRow ? g[i] : g[0]) * scale;
-            SetFlat(r, i * c + (int)k, v);
-        }
-        return r;
-    }
 }

@@ -44,6 +44,17 @@ internal static partial class RawOps
             if (bias.DType != a.DType)
                 throw new ArgumentException($"{op}: bias dtype {bias.DType.TorchName()} does not match matrix dtype {a.DType.TorchName()}.");
             Shapes.Broadcast(bias.Shape, r.Shape, op);
+            if (beta == 1 && alpha == 1 && bias.IsContiguous && bias.NumEl == n && (bias.Rank == 1 || bias.Shape[0] == 1) && n > 0 && m > 0)
+            {
+                // The Linear case: a bias row added to every row of the product, inside the GEMM kernel.
+                var (ga, gTransA, gLda) = GemmOperand(a);
+                var (gb, gTransB, gLdb) = GemmOperand(b);
+                if (a.DType == DType.Float32)
+                    Gemm.SgemmBias(gTransA, gTransB, m, n, k, ga.Data<float>().AsSpan(ga.Offset), gLda, gb.Data<float>().AsSpan(gb.Offset), gLdb, bias.Span<float>(), r.Span<float>(), n);
+                else
+                    Gemm.DgemmBias(gTransA, gTransB, m, n, k, ga.Data<double>().AsSpan(ga.Offset), gLda, gb.Data<double>().AsSpan(gb.Offset), gLdb, bias.Span<double>(), r.Span<double>(), n);
+                return r;
+            }
             CopyFrom(r, bias);
             gemmBeta = beta;
         }
@@ -65,46 +76,4 @@ internal static partial class RawOps
     }
 
     public static RawTensor Mm(RawTensor a, RawTensor b) => Addmm(null, a, b, 0, 1, "mm");
-
-    /// <summary>
-    /// Negative log-likelihood of class-index targets: <c>-input[i, target[i]]</c>, reduced.
-    /// <paramref name="input"/> is <c>[N, C]</c> log-probabilities, <paramref name="target"/> <c>[N]</c> int32/int64.
-    /// Rows whose target equals <paramref name="ignoreIndex"/> contribute nothing and are not counted by the mean.
-    /// </summary>
-    public static RawTensor NllLoss(RawTensor input, RawTensor target, Reduction reduction, long ignoreIndex)
-    {
-        if (IsHalfPrecision(input)) return Cast(NllLoss(Cast(input, DType.Float32), target, reduction, ignoreIndex), input.DType);
-        var t = Cast(Contiguous(target), DType.Int64);
-        var x = Contiguous(input);
-        int[] shape = reduction == Reduction.None ? [input.Shape[0]] : [];
-        var r = RawTensor.Empty(input.DType, shape);
-        if (input.DType == DType.Float32) NllLossCore(x.Span<float>(), t.Span<long>(), input.Shape[1], reduction, ignoreIndex, r.Span<float>());
-        else NllLossCore(x.Span<double>(), t.Span<long>(), input.Shape[1], reduction, ignoreIndex, r.Span<double>());
-        return r;
-    }
-
-    private static void NllLossCore<T>(ReadOnlySpan<T> x, ReadOnlySpan<long> target, int c, Reduction reduction, long ignoreIndex, Span<T> result)
-        where T : System.Numerics.IFloatingPointIeee754<T>
-    {
-        double total = 0;
-        int counted = 0;
-        for (int i = 0; i < target.Length; i++)
-        {
-            long k = target[i];
-            if (k == ignoreIndex)
-            {
-                if (reduction == Reduction.None) result[i] = T.Zero;
-                continue;
-            }
-            if (k < 0 || k >= c)
-                throw new ArgumentOutOfRangeException(nameof(target), $"nll_loss: target {k} at position {i} is out of bounds for {c} classes (expected 0 <= target < {c}).");
-            T v = -x[i * c + (int)k];
-            if (reduction == Reduction.None) result[i] = v;
-            total += double.CreateTruncating(v);
-            counted++;
-        }
-        if (reduction == Reduction.Sum) result[0] = T.CreateTruncating(total);
-        // The mean over zero counted rows is NaN, as in PyTorch.
-        else if (reduction == Reduction.Mean) result[0] = T.CreateTruncating(total / counted);
-    }
 }

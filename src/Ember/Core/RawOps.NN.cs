@@ -187,14 +187,24 @@ internal static partial class RawOps
     {
         var t = Contiguous(Cast(target, DType.Int64)).Span<long>();
         double[]? w = weight is null ? null : Contiguous(Cast(weight, DType.Float64)).Span<double>().ToArray();
+        if (dt is not (DType.Float32 or DType.Float64))
+            return Cast(NllCoefficients(target, weight, n, c, s, ignoreIndex, scale, DType.Float32), dt);
         var r = Full([n, c, s], 0, dt);
+        if (dt == DType.Float32) FillNllCoefficients(r.Span<float>(), t, w, n, c, s, ignoreIndex, scale);
+        else FillNllCoefficients(r.Span<double>(), t, w, n, c, s, ignoreIndex, scale);
+        return r;
+    }
+
+    private static void FillNllCoefficients<T>(Span<T> r, ReadOnlySpan<long> t, double[]? w, int n, int c, int s, long ignoreIndex, double scale)
+        where T : System.Numerics.INumberBase<T>
+    {
+        T unweighted = T.CreateTruncating(-scale);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < s; j++)
             {
                 long k = t[i * s + j];
                 if (k == ignoreIndex) continue;
-                SetFlat(r, (i * c + (int)k) * s + j, -(w is null ? 1 : w[k]) * scale);
+                r[(i * c + (int)k) * s + j] = w is null ? unweighted : T.CreateTruncating(-w[k] * scale);
             }
-        return r;
     }
 }

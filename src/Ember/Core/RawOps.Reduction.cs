@@ -138,39 +138,6 @@ internal static partial class RawOps
         return r;
     }
 
-    /// <summary>
-    /// A tensor of <paramref name="shape"/> and <paramref name="dt"/> holding one at <c>indices</c> along <paramref name="dim"/>
-    /// and zero elsewhere (<paramref name="indices"/> has <paramref name="shape"/> with <paramref name="dim"/> of size 1).
-    /// Rows whose index equals <paramref name="skipIndex"/> stay zero. Used by backward passes that route a gradient to selected entries.
-    /// </summary>
-    public static RawTensor OneHotAlong(RawTensor indices, int[] shape, int dim, DType dt, long skipIndex = long.MinValue)
-    {
-        var (outer, n, inner) = Block(shape, dim);
-        var ix = Cast(Contiguous(indices), DType.Int64);
-        var r = Full(shape, 0, dt);
-        switch (dt)
-        {
-            case DType.Float32: MarkOnes(r.Span<float>(), ix.Span<long>(), outer, n, inner, dim, skipIndex); break;
-            case DType.Float64: MarkOnes(r.Span<double>(), ix.Span<long>(), outer, n, inner, dim, skipIndex); break;
-            default: throw new NotSupportedException($"one-hot masks are built in floating point, not {dt.TorchName()}.");
-        }
-        return r;
-    }
-
-    private static void MarkOnes<T>(Span<T> dst, ReadOnlySpan<long> src, int outer, int n, int inner, int dim, long skipIndex)
-        where T : System.Numerics.INumberBase<T>
-    {
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                long k = src[o * inner + i];
-                if (k == skipIndex) continue;
-                if (k < 0 || k >= n)
-                    throw new ArgumentOutOfRangeException(nameof(src), $"index {k} is out of bounds for dimension {dim} with size {n}.");
-                dst[(o * n + (int)k) * inner + i] = T.One;
-            }
-    }
-
     /// <summary>float16/bfloat16: stored compactly, computed in float32.</summary>
     private static bool IsHalfPrecision(RawTensor a) => a.DType is DType.Float16 or DType.BFloat16;
 }

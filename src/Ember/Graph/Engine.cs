@@ -48,12 +48,49 @@ internal static class Engine
         return Execute(rootEdges, rootGrads, retainGraph, createGraph, captures);
     }
 
+    /// <summary>The engine's private bookkeeping, reused across backward passes on the same thread.</summary>
+    private sealed class Scratch
+    {
+        public readonly Dictionary<Node, int> Deps = new(32, NodeIdentity.Instance);
+        public readonly List<Node> Order = new(32);
+        public readonly Stack<Node> Stack = new();
+        public readonly Dictionary<Node, Tensor?[]> Buffers = new(32, NodeIdentity.Instance);
+        public readonly PriorityQueue<Node, long> Ready = new();
+
+        public void Clear()
+        {
+            Deps.Clear();
+            Order.Clear();
+            Stack.Clear();
+            Buffers.Clear();
+            Ready.Clear();
+        }
+    }
+
+    // One cached scratch per thread; a backward started from inside another (a hook calling Backward) gets a fresh one.
+    [ThreadStatic] private static Scratch? t_scratch;
+
     private static Tensor?[] Execute(Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph, Edge[]? captures)
     {
+        Scratch scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        try
+        {
+            return Execute(scratch, rootEdges, rootGrads, retainGraph, createGraph, captures);
+        }
+        finally
+        {
+            scratch.Clear();
+            t_scratch = scratch;
+        }
+    }
+
+    private static Tensor?[] Execute(Scratch scratch, Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph, Edge[]? captures)
+    {
         // 1. Dependency counts over the reachable graph (iterative DFS).
-        var deps = new Dictionary<Node, int>(32, NodeIdentity.Instance);
-        var order = new List<Node>(32);
-        var stack = new Stack<Node>();
+        var deps = scratch.Deps;
+        var order = scratch.Order;
+        var stack = scratch.Stack;
         foreach (var e in rootEdges)
             if (deps.TryAdd(e.Function!, 0)) { stack.Push(e.Function!); order.Add(e.Function!); }
         while (stack.Count > 0)
@@ -101,8 +138,8 @@ internal static class Engine
         }
 
         // 3. Kahn's algorithm; among ready nodes the most recently created runs first.
-        var buffers = new Dictionary<Node, Tensor?[]>(32, NodeIdentity.Instance);
-        var ready = new PriorityQueue<Node, long>();
+        var buffers = scratch.Buffers;
+        var ready = scratch.Ready;
         for (int i = 0; i < rootEdges.Length; i++)
         {
             Node r = rootEdges[i].Function!;
