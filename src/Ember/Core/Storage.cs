@@ -85,14 +85,8 @@ internal sealed class Storage<T> : Storage
 
     public Storage(T[] data) => Data = data;
 
-    /// <summary>
-    /// Allocates storage whose contents every caller overwrites. Small arrays come from the allocator's fast path
-    /// (zeroing a few KB costs less than the runtime call that skips it); large ones are left uninitialized.
-    /// </summary>
-    public static Storage<T> Uninitialized(int length) =>
-        new(length == 0 ? [] : length < UninitializedThreshold ? new T[length] : GC.AllocateUninitializedArray<T>(length));
-
-    private static readonly int UninitializedThreshold = 32 * 1024 / Math.Max(1, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+    /// <summary>Allocates storage whose contents every caller overwrites, so large arrays skip zeroing.</summary>
+    public static Storage<T> Uninitialized(int length) => new(length == 0 ? [] : GC.AllocateUninitializedArray<T>(length));
 
     public override DType DType => DTypes.Of<T>();
     public override int Length => Data.Length;
