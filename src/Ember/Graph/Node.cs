@@ -21,9 +21,16 @@ public readonly record struct Edge(Node? Function, int InputNr)
 public abstract class Node
 {
     private static long s_sequence;
-    private Edge[] _next = [];
-    private int[][] _inputShapes = [];
-    private DType[] _inputDTypes = [];
+    // Per input: its gradient edge and the shape/dtype its gradient must have (one array, one allocation).
+    private Input[] _inputs = [];
+    private Edge[]? _nextView;
+
+    private struct Input
+    {
+        public Edge Edge;
+        public int[] Shape;
+        public DType DType;
+    }
     private List<SavedTensor>? _saved;
     private bool _released;
 
@@ -69,23 +76,34 @@ public abstract class Node
     public abstract string Name { get; }
 
     /// <summary>Where the gradients of this node's inputs go, one edge per input, in the op's argument order.</summary>
-    public IReadOnlyList<Edge> NextFunctions => _next;
+    public IReadOnlyList<Edge> NextFunctions
+    {
+        get
+        {
+            if (_nextView is null || _nextView.Length != _inputs.Length)
+            {
+                var v = new Edge[_inputs.Length];
+                for (int i = 0; i < v.Length; i++) v[i] = _inputs[i].Edge;
+                _nextView = v;
+            }
+            return _nextView;
+        }
+    }
 
     /// <summary>Whether input <paramref name="i"/> needs a gradient (its edge leads somewhere).</summary>
-    protected bool NeedsInputGrad(int i) => _next[i].Function is not null;
+    protected bool NeedsInputGrad(int i) => _inputs[i].Edge.Function is not null;
 
-    internal int NumInputs => _next.Length;
-    internal Edge NextEdge(int i) => _next[i];
-    internal int[] InputShape(int i) => _inputShapes[i];
-    internal DType InputDType(int i) => _inputDTypes[i];
+    internal int NumInputs => _inputs.Length;
+    internal Edge NextEdge(int i) => _inputs[i].Edge;
+    internal int[] InputShape(int i) => _inputs[i].Shape;
+    internal DType InputDType(int i) => _inputs[i].DType;
 
     /// <summary>Records the inputs of the forward op: their gradient edges and the shape/dtype their gradients must have.</summary>
     internal void SetInputs(Tensor? a, Tensor? b = null, Tensor? c = null, int count = -1)
     {
         int n = count >= 0 ? count : c is not null ? 3 : b is not null ? 2 : 1;
-        _next = new Edge[n];
-        _inputShapes = new int[n][];
-        _inputDTypes = new DType[n];
+        _inputs = new Input[n];
+        _nextView = null;
         if (n > 0) Set(0, a);
         if (n > 1) Set(1, b);
         if (n > 2) Set(2, c);
@@ -95,18 +113,15 @@ public abstract class Node
     internal void SetInputs(Tensor[] inputs)
     {
         int n = inputs.Length;
-        _next = new Edge[n];
-        _inputShapes = new int[n][];
-        _inputDTypes = new DType[n];
+        _inputs = new Input[n];
+        _nextView = null;
         for (int i = 0; i < n; i++) Set(i, inputs[i]);
     }
 
     private void Set(int i, Tensor? t)
     {
-        if (t is null) { _inputShapes[i] = []; return; }
-        _next[i] = t.GradientEdge();
-        _inputShapes[i] = t.Raw.Shape;
-        _inputDTypes[i] = t.DType;
+        if (t is null) { _inputs[i].Shape = []; return; }
+        _inputs[i] = new Input { Edge = t.GradientEdge(), Shape = t.Raw.Shape, DType = t.DType };
     }
 
     /// <summary>Keeps a tensor for the backward pass; it is released by <c>Backward()</c> unless the graph is retained.</summary>
