@@ -1,7 +1,6 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
 // Usage: Ember.Bench --workload iris|gemm|fma [--threads N] [--quick]
 using System;
-using System.Reflection;
 using Ember.Bench;
 using Ember.Bench.Shared;
 
@@ -19,21 +18,13 @@ report.WriteJsonLine(Console.Out);
 
 namespace Ember.Bench
 {
-    /// <summary>
-    /// Ember's kernel thread count. <c>Ember.Kernels.WorkerPool.ThreadCount</c> arrives with the threaded GEMM; until
-    /// then Ember runs on the calling thread. Reflection keeps this program building on both sides of that merge.
-    /// TODO: call WorkerPool.ThreadCount directly once it exists on the main branch.
-    /// </summary>
+    /// <summary>Ember's kernel thread count: <paramref name="requested"/> sets it; the value in force is returned.</summary>
     internal static class EmberThreads
     {
         public static int Apply(int? requested)
         {
-            PropertyInfo? property = typeof(Ember.Kernels.Gemm).Assembly
-                .GetType("Ember.Kernels.WorkerPool")?
-                .GetProperty("ThreadCount", BindingFlags.Public | BindingFlags.Static);
-            if (property is null) return 1;
-            if (requested is int n && property.CanWrite) property.SetValue(null, n);
-            return (int)property.GetValue(null)!;
+            if (requested is int n) Ember.Kernels.WorkerPool.ThreadCount = n;
+            return Ember.Kernels.WorkerPool.ThreadCount;
         }
     }
 }
