@@ -27,11 +27,18 @@ public static class Reduce
             block[..inner].CopyTo(d);
             if (inner < 32)
             {
-                // Short rows: a vectorized call per row costs more than the additions themselves.
+                // Short rows (a Linear layer's bias gradient): a library call per row costs more than the additions.
+                int w = System.Runtime.Intrinsics.Vector256<T>.Count;
+                int full = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256<T>.IsSupported
+                    ? inner - inner % w : 0;
                 for (int k = 1; k < n; k++)
                 {
                     ReadOnlySpan<T> row = block.Slice(k * inner, inner);
-                    for (int i = 0; i < inner; i++) d[i] += row[i];
+                    for (int i = 0; i < full; i += w)
+                        System.Runtime.Intrinsics.Vector256.CopyTo(
+                            System.Runtime.Intrinsics.Vector256.Create<T>(d.Slice(i, w)) + System.Runtime.Intrinsics.Vector256.Create<T>(row.Slice(i, w)),
+                            d.Slice(i, w));
+                    for (int i = full; i < inner; i++) d[i] += row[i];
                 }
             }
             else
