@@ -5,9 +5,9 @@ using Ember.Core;
 namespace Ember.Graph;
 
 /// <summary>
-/// Runs the backward pass: counts, from the roots, how many edges reach each node; then runs nodes whose
-/// count has dropped to zero (Kahn's algorithm, no recursion, so graphs of any depth work), summing the
-/// gradients that arrive at the same input. The engine, not each formula, reduces a broadcast gradient to
+/// Runs the backward pass: finds the nodes reachable from the roots (no recursion, so graphs of any depth work),
+/// runs them in descending creation order — every node after all of its consumers — and sums the gradients that
+/// arrive at the same input. The engine, not each formula, reduces a broadcast gradient to
 /// its input's shape, casts it to the input's dtype, runs gradient hooks, and frees saved tensors as it goes.
 /// With capture targets (<c>Autograd.Grad</c>) it returns the gradients arriving at those edges instead
 /// of accumulating into leaves, and runs only the part of the graph that leads to them.
@@ -51,19 +51,17 @@ internal static class Engine
     /// <summary>The engine's private bookkeeping, reused across backward passes on the same thread.</summary>
     private sealed class Scratch
     {
-        public readonly Dictionary<Node, int> Deps = new(32, NodeIdentity.Instance);
+        public readonly HashSet<Node> Seen = new(32, NodeIdentity.Instance);
         public readonly List<Node> Order = new(32);
         public readonly Stack<Node> Stack = new();
         public readonly Dictionary<Node, Tensor?[]> Buffers = new(32, NodeIdentity.Instance);
-        public readonly PriorityQueue<Node, long> Ready = new();
 
         public void Clear()
         {
-            Deps.Clear();
+            Seen.Clear();
             Order.Clear();
             Stack.Clear();
             Buffers.Clear();
-            Ready.Clear();
         }
     }
 
@@ -87,25 +85,24 @@ internal static class Engine
 
     private static Tensor?[] Execute(Scratch scratch, Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph, Edge[]? captures)
     {
-        // 1. Dependency counts over the reachable graph (iterative DFS).
-        var deps = scratch.Deps;
+        // 1. The reachable graph (iterative DFS, so graphs of any depth work).
+        var seen = scratch.Seen;
         var order = scratch.Order;
         var stack = scratch.Stack;
         foreach (var e in rootEdges)
-            if (deps.TryAdd(e.Function!, 0)) { stack.Push(e.Function!); order.Add(e.Function!); }
+            if (seen.Add(e.Function!)) { stack.Push(e.Function!); order.Add(e.Function!); }
         while (stack.Count > 0)
         {
             Node n = stack.Pop();
             for (int i = 0; i < n.NumInputs; i++)
-            {
-                Node? next = n.NextEdge(i).Function;
-                if (next is null) continue;
-                if (deps.TryGetValue(next, out int c)) deps[next] = c + 1;
-                else { deps[next] = 1; stack.Push(next); order.Add(next); }
-            }
+                if (n.NextEdge(i).Function is Node next && seen.Add(next)) { stack.Push(next); order.Add(next); }
         }
 
-        // 2. With capture targets, only nodes from which a target is reachable need to run.
+        // 2. A node's number is assigned once its inputs are wired, so it is larger than the number of every node it
+        //    sends gradients to: descending numbers run each node after all of its consumers (a topological order).
+        order.Sort(static (x, y) => y.SequenceNr.CompareTo(x.SequenceNr));
+
+        // 3. With capture targets, only nodes from which a target is reachable need to run (one pass, producers first).
         HashSet<Node>? needed = null;
         Dictionary<Node, List<(int InputNr, int Slot)>>? captureAt = null;
         Tensor?[] captured = captures is null ? [] : new Tensor?[captures.Length];
@@ -119,77 +116,50 @@ internal static class Engine
                 list.Add((captures[k].InputNr, k));
             }
             needed = new HashSet<Node>(NodeIdentity.Instance);
-            // Reverse discovery order visits every node after the nodes it points to (a DAG found by DFS from the roots),
-            // except across shared subgraphs; iterate to a fixed point, which is quick for real graphs.
-            bool changed = true;
-            while (changed)
+            for (int j = order.Count - 1; j >= 0; j--)
             {
-                changed = false;
-                for (int j = order.Count - 1; j >= 0; j--)
-                {
-                    Node n = order[j];
-                    if (needed.Contains(n)) continue;
-                    bool need = captureAt.ContainsKey(n);
-                    for (int i = 0; i < n.NumInputs && !need; i++)
-                        need = n.NextEdge(i).Function is Node c && needed.Contains(c);
-                    if (need) { needed.Add(n); changed = true; }
-                }
+                Node n = order[j];
+                bool need = captureAt.ContainsKey(n);
+                for (int i = 0; i < n.NumInputs && !need; i++)
+                    need = n.NextEdge(i).Function is Node c && needed.Contains(c);
+                if (need) needed.Add(n);
             }
         }
 
-        // 3. Kahn's algorithm; among ready nodes the most recently created runs first.
+        // 4. Run in that order, summing the gradients that arrive at each node's inputs.
         var buffers = scratch.Buffers;
-        var ready = scratch.Ready;
         for (int i = 0; i < rootEdges.Length; i++)
         {
             Node r = rootEdges[i].Function!;
             buffers.TryGetValue(r, out var buf);
             buffers[r] = Accumulate(buf, rootEdges[i].InputNr, 1, rootGrads[i]);
         }
-        foreach (var e in rootEdges) EnqueueOnce(ready, e.Function!, deps);
         using var mode = Autograd.SetGradEnabled(createGraph);
         bool anomaly = Autograd.IsAnomalyEnabled;
-        while (ready.Count > 0)
+        foreach (Node node in order)
         {
-            Node node = ready.Dequeue();
-            buffers.Remove(node, out Tensor?[]? inputs);
-            if (inputs is not null) node.RunPreHooks(inputs);
-            if (captureAt is not null && inputs is not null && captureAt.TryGetValue(node, out var slots))
+            // A node that no gradient reached is skipped (its saved tensors stay, as in PyTorch).
+            if (!buffers.Remove(node, out Tensor?[]? inputs)) continue;
+            node.RunPreHooks(inputs);
+            if (captureAt is not null && captureAt.TryGetValue(node, out var slots))
                 foreach (var (nr, slot) in slots)
                     if (nr < inputs.Length) captured[slot] = inputs[nr];
-            bool run = inputs is not null && Array.Exists(inputs, t => t is not null)
-                && (needed is null ? true : needed.Contains(node) && node is not AccumulateGrad);
-            // A node that is skipped (no gradient reached it, or it leads to no capture target) still releases its dependants.
-            Tensor?[] outputs = run ? node.Apply(inputs!) : [];
-            if (run && anomaly) CheckFinite(node, outputs);
-            if (!retainGraph && run) node.ReleaseVariables();
-            for (int i = 0; i < node.NumInputs; i++)
+            bool run = Array.Exists(inputs, t => t is not null)
+                && (needed is null || (needed.Contains(node) && node is not AccumulateGrad));
+            if (!run) continue;
+            Tensor?[] outputs = node.Apply(inputs);
+            if (anomaly) CheckFinite(node, outputs);
+            if (!retainGraph) node.ReleaseVariables();
+            for (int i = 0; i < node.NumInputs && i < outputs.Length; i++)
             {
                 Edge e = node.NextEdge(i);
-                if (e.Function is null) continue;
-                Tensor? g = i < outputs.Length ? outputs[i] : null;
-                if (g is not null)
-                {
-                    g = Validate(node, i, g);
-                    buffers.TryGetValue(e.Function, out Tensor?[]? buf);
-                    buffers[e.Function] = Accumulate(buf, e.InputNr, 1, g);
-                }
-                int left = deps[e.Function] - 1;
-                deps[e.Function] = left;
-                if (left == 0) ready.Enqueue(e.Function, -e.Function.SequenceNr);
+                if (e.Function is null || outputs[i] is not Tensor g) continue;
+                g = Validate(node, i, g);
+                buffers.TryGetValue(e.Function, out Tensor?[]? buf);
+                buffers[e.Function] = Accumulate(buf, e.InputNr, 1, g);
             }
         }
         return captured;
-    }
-
-    private static void EnqueueOnce(PriorityQueue<Node, long> ready, Node n, Dictionary<Node, int> deps)
-    {
-        // Roots with no incoming edges start the walk; mark them so a root listed twice is queued once.
-        if (deps[n] == 0)
-        {
-            ready.Enqueue(n, -n.SequenceNr);
-            deps[n] = -1;
-        }
     }
 
     private static Tensor?[] Accumulate(Tensor?[]? buffer, int index, int size, Tensor g)

@@ -34,8 +34,12 @@ public abstract class Node
     private List<SavedTensor>? _saved;
     private bool _released;
 
-    /// <summary>Creation order; later nodes run first when several are ready (as in PyTorch).</summary>
-    internal readonly long SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
+    /// <summary>
+    /// Creation order, assigned once the node's inputs are wired (so nodes created while wiring them, such as a leaf's
+    /// AccumulateGrad, get smaller numbers): every node's number exceeds those of the nodes it sends gradients to,
+    /// and the engine runs nodes in descending order.
+    /// </summary>
+    internal long SequenceNr { get; private set; }
 
     /// <summary>Where the forward op ran, recorded only inside <see cref="Autograd.DetectAnomaly"/> (it is costly).</summary>
     internal readonly string? CreationTrace = Autograd.IsAnomalyEnabled ? Environment.StackTrace : null;
@@ -107,6 +111,7 @@ public abstract class Node
         if (n > 0) Set(0, a);
         if (n > 1) Set(1, b);
         if (n > 2) Set(2, c);
+        SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
     }
 
     /// <summary>Records any number of inputs (ops over a list of tensors, such as cat and stack).</summary>
@@ -116,6 +121,7 @@ public abstract class Node
         _inputs = new Input[n];
         _nextView = null;
         for (int i = 0; i < n; i++) Set(i, inputs[i]);
+        SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
     }
 
     private void Set(int i, Tensor? t)
