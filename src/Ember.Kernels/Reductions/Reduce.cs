@@ -112,35 +112,39 @@ public static class SoftmaxKernel
             // Few classes per row (Iris has 3): per-row vector calls would dominate, so shift each row by its max
             // in a scalar loop, then take every exponential (and every row's log) in one vectorized call.
             int total = outer * n;
-            for (int o = 0; o < outer; o++)
-            {
-                ReadOnlySpan<T> xr = x.Slice(o * n, n);
-                Span<T> yr = y.Slice(o * n, n);
-                T max = xr[0];
-                for (int k = 1; k < n; k++) if (xr[k] > max || T.IsNaN(xr[k])) max = xr[k];
-                for (int k = 0; k < n; k++) yr[k] = xr[k] - max;
-            }
+            x = x[..total];
+            y = y[..total];
             T[] rented = System.Buffers.ArrayPool<T>.Shared.Rent(total + outer);
             Span<T> e = rented.AsSpan(0, total), sums = rented.AsSpan(total, outer);
-            TensorPrimitives.Exp(y[..total], e);
-            for (int o = 0; o < outer; o++)
+            for (int o = 0, b = 0; o < outer; o++, b += n)
             {
-                T sum = T.Zero;
-                for (int k = 0; k < n; k++) sum += e[o * n + k];
+                T max = x[b];
+                for (int k = 1; k < n; k++) { T v = x[b + k]; if (v > max || T.IsNaN(v)) max = v; }
+                for (int k = 0; k < n; k++) y[b + k] = x[b + k] - max;
+            }
+            TensorPrimitives.Exp(y, e);
+            for (int o = 0, b = 0; o < outer; o++, b += n)
+            {
+                T sum = e[b];
+                for (int k = 1; k < n; k++) sum += e[b + k];
                 sums[o] = sum;
             }
             if (log)
             {
                 TensorPrimitives.Log(sums, sums);
-                for (int o = 0; o < outer; o++)
-                    for (int k = 0; k < n; k++) y[o * n + k] -= sums[o];
+                for (int o = 0, b = 0; o < outer; o++, b += n)
+                {
+                    T lse = sums[o];
+                    for (int k = 0; k < n; k++) y[b + k] -= lse;
+                }
             }
             else
             {
-                for (int o = 0; o < outer; o++)
+                TensorPrimitives.Reciprocal(sums, sums);
+                for (int o = 0, b = 0; o < outer; o++, b += n)
                 {
-                    T inv = T.One / sums[o];
-                    for (int k = 0; k < n; k++) y[o * n + k] = e[o * n + k] * inv;
+                    T inv = sums[o];
+                    for (int k = 0; k < n; k++) y[b + k] = e[b + k] * inv;
                 }
             }
             System.Buffers.ArrayPool<T>.Shared.Return(rented);
