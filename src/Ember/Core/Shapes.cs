@@ -24,17 +24,7 @@ internal static class Shapes
         return s;
     }
 
-    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
-    {
-        int expected = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            if (shape[d] == 1) continue;
-            if (strides[d] != expected) return false;
-            expected *= shape[d];
-        }
-        return true;
-    }
+    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => Ember.Kernels.StridedLayout.IsContiguous(shape, strides);
 
     public static string Format(ReadOnlySpan<int> shape)
     {

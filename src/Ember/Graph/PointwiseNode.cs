@@ -19,11 +19,15 @@ internal abstract class PointwiseNode<TSelf> : UnaryOutputNode where TSelf : Poi
     protected virtual bool SavesOutput => false;
 
     /// <summary>Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when grad mode and <paramref name="x"/> call for one.</summary>
-    public static Tensor Record(Tensor x, RawTensor result, Action<TSelf>? configure = null)
+    public static Tensor Record(Tensor x, RawTensor result, Action<TSelf>? configure = null) =>
+        Record(x, result, configure, static (node, configure) => configure?.Invoke(node));
+
+    /// <summary>As <see cref="Record(Tensor, RawTensor, Action{TSelf})"/>, passing <paramref name="state"/> to a static configure callback (no closure per call).</summary>
+    public static Tensor Record<TState>(Tensor x, RawTensor result, TState state, Action<TSelf, TState> configure)
     {
         if (!Autograd.ShouldRecord(x) || !result.DType.IsFloatingPoint()) return new Tensor(result);
         var node = new TSelf();
-        configure?.Invoke(node);
+        configure(node, state);
         node.SetInputs(x);
         if (node.SavesInput) node._x = node.Save(x);
         var y = new Tensor(result, node);

@@ -112,56 +112,40 @@ namespace Ember.Graph
     }
 
     /// <summary>z = softmax(a) along dim; dL/da = z * (grad - Σ(grad * z)).</summary>
-    internal sealed class SoftmaxBackward0 : UnaryOutputNode
+    internal sealed class SoftmaxBackward0 : PointwiseNode<SoftmaxBackward0>
     {
-        private SavedTensor? _z;
         private int _dim;
         public override string Name => "SoftmaxBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a, int dim)
-        {
-            var raw = RawOps.Softmax(a.Raw, dim, log: false);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new SoftmaxBackward0 { _dim = Shapes.WrapDim(dim, a.Dim, "softmax") };
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a, int dim) =>
+            Record(a, RawOps.Softmax(a.Raw, dim, log: false), Shapes.WrapDim(dim, a.Dim, "softmax"), static (n, d) => n._dim = d);
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
-            Tensor z = Unpack(_z!);
-            if (z.Dim == 0) return [grad * 0.0];
-            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: false))];
-            return [z * (grad - (grad * z).Sum(_dim, keepDim: true))];
+            if (z.Dim == 0) return grad * 0.0;
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: false));
+            return z * (grad - (grad * z).Sum(_dim, keepDim: true));
         }
     }
 
     /// <summary>z = log_softmax(a) along dim; dL/da = grad - exp(z) * Σ grad.</summary>
-    internal sealed class LogSoftmaxBackward0 : UnaryOutputNode
+    internal sealed class LogSoftmaxBackward0 : PointwiseNode<LogSoftmaxBackward0>
     {
-        private SavedTensor? _z;
         private int _dim;
         public override string Name => "LogSoftmaxBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor a, int dim)
-        {
-            var raw = RawOps.Softmax(a.Raw, dim, log: true);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new LogSoftmaxBackward0 { _dim = Shapes.WrapDim(dim, a.Dim, "log_softmax") };
-            node.SetInputs(a);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor a, int dim) =>
+            Record(a, RawOps.Softmax(a.Raw, dim, log: true), Shapes.WrapDim(dim, a.Dim, "log_softmax"), static (n, d) => n._dim = d);
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
-            Tensor z = Unpack(_z!);
-            if (z.Dim == 0) return [grad * 0.0];
-            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: true))];
-            return [grad - z.Exp() * grad.Sum(_dim, keepDim: true)];
+            if (z.Dim == 0) return grad * 0.0;
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: true));
+            return grad - z.Exp() * grad.Sum(_dim, keepDim: true);
         }
     }
 }
