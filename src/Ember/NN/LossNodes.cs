@@ -48,6 +48,12 @@ internal sealed class NllLossNode : UnaryOutputNode
     internal override Tensor?[] Backward(Tensor grad)
     {
         double scale = _reduction == Reduction.Mean ? 1.0 / _totalWeight : 1.0;
+        if (!Autograd.IsGradEnabled && _reduction != Reduction.None)
+        {
+            // A scalar upstream gradient folds into the coefficients: one pass, no multiply.
+            double g = RawOps.Contiguous(grad.Raw).Storage.GetDouble(grad.Raw.Offset);
+            return [new Tensor(RawOps.Reshape(RawOps.NllCoefficients(_target!, _weight, _n, _c, _s, _ignoreIndex, scale * g, InputDType(0)), InputShape(0)))];
+        }
         var coef = RawOps.NllCoefficients(_target!, _weight, _n, _c, _s, _ignoreIndex, scale, InputDType(0));
         int[] gShape = _reduction == Reduction.None ? [_n, 1, _s] : [];
         if (Autograd.IsGradEnabled) return [(new Tensor(coef) * grad.Reshape(gShape)).Reshape(InputShape(0))];
