@@ -78,8 +78,10 @@ internal static class Engine
         }
         finally
         {
+            // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
+            bool huge = scratch.Order.Capacity > 4096;
             scratch.Clear();
-            t_scratch = scratch;
+            t_scratch = huge ? null : scratch;
         }
     }
 
