@@ -295,3 +295,19 @@ public class AutogradSemanticsTests
         Assert.Equal(1.0, x.Grad!.Item<double>());
     }
 }
+
+public class InPlaceStridedBaseTests
+{
+    [Fact]
+    public void WritesThroughViewsOfAStridedBaseRouteGradientsToTheRightElements()
+    {
+        // A detached transposed tensor is a base with non-contiguous strides.
+        var d = Tensor.Arange(0, 6, 1, DType.Float64).View(2, 3).T.Detach();   // [3, 2], strides [1, 3]
+        Assert.False(d.IsContiguous);
+        var w = Tensor.From(new double[] { 10, 20 }, requiresGrad: true);
+        d[1] = w;                                     // writes row 1 of the transposed view
+        Assert.Equal(new double[] { 0, 3, 10, 20, 2, 5 }, d.ToArray<double>());
+        (d * Tensor.From(new double[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } })).Sum().Backward();
+        Assert.Equal(new double[] { 3, 4 }, w.Grad!.ToArray<double>());
+    }
+}

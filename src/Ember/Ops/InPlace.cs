@@ -137,6 +137,8 @@ namespace Ember
         /// <summary>For each element of <paramref name="view"/> (row-major), the flat row-major index of the element of <paramref name="b"/> it aliases.</summary>
         internal static long[] ViewToBaseIndex(Tensor b, Tensor view)
         {
+            if (b.IsContiguous) return ViewToContiguousBaseIndex(b, view);
+            // A strided base: map storage positions to its flat indices first.
             var positions = new System.Collections.Generic.Dictionary<int, int>(b.NumEl);
             int[] idx = new int[b.Dim];
             for (int f = 0; f < b.NumEl; f++)
@@ -155,6 +157,23 @@ namespace Ember
                 if (!positions.TryGetValue(p, out int bf))
                     throw new InvalidOperationException("In-place write through a view reaches memory outside its base tensor.");
                 map[f] = bf;
+                for (int d = view.Dim - 1; d >= 0; d--) { if (++vi[d] < view.Raw.Shape[d]) break; vi[d] = 0; }
+            }
+            return map;
+        }
+
+        // A contiguous base's flat index is the storage position minus its offset.
+        private static long[] ViewToContiguousBaseIndex(Tensor b, Tensor view)
+        {
+            var map = new long[view.NumEl];
+            int[] vi = new int[view.Dim];
+            for (int f = 0; f < view.NumEl; f++)
+            {
+                long p = view.Raw.Offset - b.Raw.Offset;
+                for (int d = 0; d < view.Dim; d++) p += (long)vi[d] * view.Raw.Strides[d];
+                if (p < 0 || p >= b.NumEl)
+                    throw new InvalidOperationException("In-place write through a view reaches memory outside its base tensor.");
+                map[f] = p;
                 for (int d = view.Dim - 1; d >= 0; d--) { if (++vi[d] < view.Raw.Shape[d]) break; vi[d] = 0; }
             }
             return map;
