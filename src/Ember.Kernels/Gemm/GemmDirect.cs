@@ -99,13 +99,21 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
             int j = 0;
             for (; j < full; j += w)
             {
-                Vector256<T> acc = Vector256<T>.Zero;
+                // Four independent partial sums (p mod 4) hide the add latency on long k.
+                Vector256<T> acc = Vector256<T>.Zero, acc1 = Vector256<T>.Zero;
                 T* bp = b + j;
-                for (int p = 0; p < k; p++)
+                Vector256<T> acc2 = Vector256<T>.Zero, acc3 = Vector256<T>.Zero;
+                int p = 0;
+                for (; p + 3 < k; p += 4)
                 {
                     acc += Vector256.Create(ai[p * aCol]) * Vector256.Load(bp);
-                    bp += ldb;
+                    acc1 += Vector256.Create(ai[(p + 1) * aCol]) * Vector256.Load(bp + ldb);
+                    acc2 += Vector256.Create(ai[(p + 2) * aCol]) * Vector256.Load(bp + 2 * ldb);
+                    acc3 += Vector256.Create(ai[(p + 3) * aCol]) * Vector256.Load(bp + 3 * ldb);
+                    bp += 4 * ldb;
                 }
+                for (; p < k; p++, bp += ldb) acc += Vector256.Create(ai[p * aCol]) * Vector256.Load(bp);
+                acc = (acc + acc1) + (acc2 + acc3);
                 if (hasBias)
                     Vector256.Store(acc * va + Vector256.Load(bias + j), ci + j);
                 else if (noBeta)
@@ -115,13 +123,20 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
             }
             if (masked)
             {
-                Vector256<T> acc = Vector256<T>.Zero;
+                Vector256<T> acc = Vector256<T>.Zero, acc1 = Vector256<T>.Zero;
                 T* bp = b + j;
-                for (int p = 0; p < k; p++)
+                Vector256<T> acc2 = Vector256<T>.Zero, acc3 = Vector256<T>.Zero;
+                int p = 0;
+                for (; p + 3 < k; p += 4)
                 {
                     acc += Vector256.Create(ai[p * aCol]) * LoadTail(bp, mask);
-                    bp += ldb;
+                    acc1 += Vector256.Create(ai[(p + 1) * aCol]) * LoadTail(bp + ldb, mask);
+                    acc2 += Vector256.Create(ai[(p + 2) * aCol]) * LoadTail(bp + 2 * ldb, mask);
+                    acc3 += Vector256.Create(ai[(p + 3) * aCol]) * LoadTail(bp + 3 * ldb, mask);
+                    bp += 4 * ldb;
                 }
+                for (; p < k; p++, bp += ldb) acc += Vector256.Create(ai[p * aCol]) * LoadTail(bp, mask);
+                acc = (acc + acc1) + (acc2 + acc3);
                 if (hasBias)
                     StoreTail(ci + j, mask, acc * va + LoadTail(bias + j, mask));
                 else if (noBeta)
