@@ -163,23 +163,32 @@ internal static partial class RawOps
         var t = Contiguous(Cast(target, DType.Int64)).Span<long>();
         double[]? w = weight is null ? null : Contiguous(Cast(weight, DType.Float64)).Span<double>().ToArray();
         var r = RawTensor.Empty(dt, [n, s]);
+        double total = dt == DType.Float32
+            ? NllLosses(x.Data<float>(), x.Offset, t, w, n, c, s, ignoreIndex, r.Span<float>())
+            : NllLosses(x.Data<double>(), x.Offset, t, w, n, c, s, ignoreIndex, r.Span<double>());
+        return (input.DType == dt ? r : Cast(r, input.DType), total);
+    }
+
+    private static double NllLosses<T>(T[] x, int offset, ReadOnlySpan<long> t, double[]? w, int n, int c, int s, long ignoreIndex, Span<T> losses)
+        where T : System.Numerics.IFloatingPointIeee754<T>
+    {
         double total = 0;
         for (int i = 0; i < n; i++)
             for (int j = 0; j < s; j++)
             {
                 long k = t[i * s + j];
-                double v = 0;
+                T v = T.Zero;
                 if (k != ignoreIndex)
                 {
                     if (k < 0 || k >= c)
-                        throw new ArgumentOutOfRangeException(nameof(target), $"nll_loss: target {k} at position {i * s + j} is out of bounds for {c} classes (expected 0 <= target < {c}).");
+                        throw new ArgumentOutOfRangeException(nameof(t), $"nll_loss: target {k} at position {i * s + j} is out of bounds for {c} classes (expected 0 <= target < {c}).");
                     double wk = w is null ? 1 : w[k];
-                    v = -wk * x.Storage.GetDouble(x.Offset + (i * c + (int)k) * s + j);
+                    v = T.CreateTruncating(-wk * double.CreateTruncating(x[offset + (i * c + (int)k) * s + j]));
                     total += wk;
                 }
-                if (dt == DType.Float32) r.Span<float>()[i * s + j] = (float)v; else r.Span<double>()[i * s + j] = v;
+                losses[i * s + j] = v;
             }
-        return (input.DType == dt ? r : Cast(r, input.DType), total);
+        return total;
     }
 
     /// <summary>The NLL gradient coefficients (N, C, S): <c>-w[t]·scale</c> at each counted target class, 0 elsewhere.</summary>
