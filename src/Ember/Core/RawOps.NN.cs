@@ -156,23 +156,24 @@ internal static partial class RawOps
     /// losses <c>-w[t]·x[n, t, s]</c> (0 where <c>t == ignoreIndex</c>), shape (N, S), and the total weight of the
     /// counted targets (the mean's divisor). Out-of-range targets throw.
     /// </summary>
-    public static (RawTensor Losses, double TotalWeight) NllLossNd(RawTensor input, RawTensor target, RawTensor? weight, int n, int c, int s, long ignoreIndex)
+    public static (RawTensor Losses, double TotalWeight, double LossSum) NllLossNd(RawTensor input, RawTensor target, RawTensor? weight, int n, int c, int s, long ignoreIndex)
     {
         DType dt = ComputeType(input.DType, "nll_loss");
         var x = Float(input, dt);
         var t = Contiguous(Cast(target, DType.Int64)).Span<long>();
         double[]? w = weight is null ? null : Contiguous(Cast(weight, DType.Float64)).Span<double>().ToArray();
         var r = RawTensor.Empty(dt, [n, s]);
-        double total = dt == DType.Float32
+        var (total, sum) = dt == DType.Float32
             ? NllLosses(x.Data<float>(), x.Offset, t, w, n, c, s, ignoreIndex, r.Span<float>())
             : NllLosses(x.Data<double>(), x.Offset, t, w, n, c, s, ignoreIndex, r.Span<double>());
-        return (input.DType == dt ? r : Cast(r, input.DType), total);
+        return (input.DType == dt ? r : Cast(r, input.DType), total, sum);
     }
 
-    private static double NllLosses<T>(T[] x, int offset, ReadOnlySpan<long> t, double[]? w, int n, int c, int s, long ignoreIndex, Span<T> losses)
+    /// <returns>The total weight of the counted targets and the sum of the losses.</returns>
+    private static (double Total, double Sum) NllLosses<T>(T[] x, int offset, ReadOnlySpan<long> t, double[]? w, int n, int c, int s, long ignoreIndex, Span<T> losses)
         where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        double total = 0;
+        double total = 0, sum = 0;
         for (int i = 0; i < n; i++)
             for (int j = 0; j < s; j++)
             {
@@ -183,12 +184,14 @@ internal static partial class RawOps
                     if (k < 0 || k >= c)
                         throw new ArgumentOutOfRangeException(nameof(t), $"nll_loss: target {k} at position {i * s + j} is out of bounds for {c} classes (expected 0 <= target < {c}).");
                     double wk = w is null ? 1 : w[k];
-                    v = T.CreateTruncating(-wk * double.CreateTruncating(x[offset + (i * c + (int)k) * s + j]));
+                    double loss = -wk * double.CreateTruncating(x[offset + (i * c + (int)k) * s + j]);
+                    v = T.CreateTruncating(loss);
                     total += wk;
+                    sum += loss;
                 }
                 losses[i * s + j] = v;
             }
-        return total;
+        return (total, sum);
     }
 
     /// <summary>The NLL gradient coefficients (N, C, S): <c>-w[t]·scale</c> at each counted target class, 0 elsewhere.</summary>

@@ -25,14 +25,15 @@ internal sealed class NllLossNode : UnaryOutputNode
         int n = vector ? 1 : input.Shape[0], c = input.Shape[vector ? 0 : 1];
         int s = vector ? 1 : input.NumEl / Math.Max(n * c, 1);
         if (!vector && n * c == 0) s = target.NumEl / Math.Max(n, 1);
-        var (losses, total) = RawOps.NllLossNd(input.Raw, target.Raw, weight?.Raw, n, c, s, ignoreIndex);
+        var (losses, total, lossSum) = RawOps.NllLossNd(input.Raw, target.Raw, weight?.Raw, n, c, s, ignoreIndex);
         // PyTorch views 3-D and 5-D+ inputs as 4-D for nll_loss2d and views an unreduced result back (ViewBackward0).
         bool viewBack = reduction == Reduction.None && input.Dim >= 3 && input.Dim != 4;
         RawTensor raw = reduction switch
         {
             Reduction.None => viewBack ? losses : RawOps.Reshape(losses, target.Raw.Shape),
-            Reduction.Sum => RawOps.SumAll(losses),
-            _ => RawOps.Div(RawOps.SumAll(losses), RawOps.Scalar(total, losses.DType)),
+            // The reductions come from the double-precision sum the kernel kept while writing the losses.
+            Reduction.Sum => RawOps.Scalar(lossSum, losses.DType),
+            _ => RawOps.Scalar(lossSum / total, losses.DType),
         };
         if (!Autograd.ShouldRecord(input)) return new Tensor(raw);
         var node = new NllLossNode
