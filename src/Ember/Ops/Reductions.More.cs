@@ -127,6 +127,16 @@ namespace Ember.Graph
             return grad.Expand(inputShape);
         }
 
+        /// <summary>
+        /// The weights that share an extreme value's gradient evenly among the elements of <paramref name="x"/> equal to it
+        /// (<paramref name="extreme"/> kept-dim over <paramref name="dims"/>): 1/count at each match, 0 elsewhere. A constant of the graph.
+        /// </summary>
+        public static Tensor ShareAmongMatches(Tensor x, Tensor extreme, int[] dims, DType dt)
+        {
+            var mask = RawOps.Cast(RawOps.Eq(x.Raw, extreme.Raw), dt);
+            return new Tensor(RawOps.Div(mask, RawOps.SumDims(mask, dims, keepDim: true)));
+        }
+
         /// <summary>The reduced result, reshaped so it broadcasts against the input.</summary>
         public static Tensor KeepDims(Tensor reduced, int[] dims, bool keepDim)
         {
@@ -158,8 +168,7 @@ namespace Ember.Graph
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor x = Unpack(_x!), z = Unpack(_z!);
-            var mask = RawOps.Cast(RawOps.Eq(x.Raw, z.Raw), grad.DType);
-            return [grad * new Tensor(RawOps.Div(mask, RawOps.SumAll(mask)))];
+            return [grad * ReductionGrad.ShareAmongMatches(x, z, RawOps.NormalizeDims(null, x.Dim, "max"), grad.DType)];
         }
     }
 
@@ -216,9 +225,7 @@ namespace Ember.Graph
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor x = Unpack(_x!), z = ReductionGrad.KeepDims(Unpack(_z!), _dims, _keepDim);
-            var mask = new Tensor(RawOps.Cast(RawOps.Eq(x.Raw, z.Raw), grad.DType));
-            var count = new Tensor(RawOps.SumDims(mask.Raw, _dims, keepDim: true));
-            return [ReductionGrad.KeepDims(grad, _dims, _keepDim) * mask / count];
+            return [ReductionGrad.KeepDims(grad, _dims, _keepDim) * ReductionGrad.ShareAmongMatches(x, z, _dims, grad.DType)];
         }
     }
 
@@ -421,11 +428,7 @@ namespace Ember.Graph
             if (_p == 1) return [g * x.Sign()];
             if (_p == 2) return [g * x / z.Clamp(min: double.Epsilon)];
             if (double.IsPositiveInfinity(_p))
-            {
-                var mask = new Tensor(RawOps.Cast(RawOps.Eq(RawOps.Abs(x.Raw), z.Raw), grad.DType));
-                var count = new Tensor(RawOps.SumDims(mask.Raw, _dims, keepDim: true));
-                return [g * x.Sign() * mask / count];
-            }
+                return [g * x.Sign() * ReductionGrad.ShareAmongMatches(new Tensor(RawOps.Abs(x.Raw)), z, _dims, grad.DType)];
             return [g * x.Sign() * x.Abs().Pow(_p - 1) / z.Pow(_p - 1)];
         }
     }
