@@ -311,3 +311,18 @@ public class InPlaceStridedBaseTests
         Assert.Equal(new double[] { 3, 4 }, w.Grad!.ToArray<double>());
     }
 }
+
+public class InPlaceOnBaseTests
+{
+    [Fact]
+    public void ViewsMadeBeforeAnInPlaceOpOnTheirBaseSeeTheNewHistory()
+    {
+        var a = Tensor.From(new double[] { 1, 2, 3 }, requiresGrad: true);
+        var y = a * 2.0;
+        var v = y[0..2];          // a view taken before the write
+        y.Mul_(3.0);              // in place on the base itself
+        Assert.Equal(new double[] { 6, 12 }, v.Contiguous().ToArray<double>());
+        v.Sum().Backward();
+        Assert.Equal(new double[] { 6, 6, 0 }, a.Grad!.ToArray<double>());
+    }
+}

@@ -105,7 +105,9 @@ namespace Ember
             if (result.GradFn is null) return this;
             if (viewBase is null)
             {
+                // A base's new history: views of it made earlier must regenerate theirs from it.
                 GradFn = result.GradFn;
+                HistoryVersion++;
                 return this;
             }
             // Through a view: the base's new history copies the result into the viewed slice of its old history.
