@@ -57,7 +57,14 @@ public partial class Tensor
     public bool IsContiguous => Raw.IsContiguous;
 
     /// <summary>The node that created this tensor, or null for leaves (PyTorch's <c>grad_fn</c>).</summary>
-    public Node? GradFn { get; internal set; }
+    /// <remarks>A view whose base was modified in place since the view was made reports its regenerated history.</remarks>
+    public Node? GradFn
+    {
+        get => CurrentGradFn();
+        internal set => _gradFn = value;
+    }
+
+    private Node? _gradFn;
 
     /// <summary>True for tensors not produced by a recorded op: user-created tensors and parameters.</summary>
     public bool IsLeaf => GradFn is null;

@@ -32,9 +32,9 @@ namespace Ember
             if (ViewBase is Tensor b && b.HistoryVersion != _seenBaseHistory)
             {
                 _seenBaseHistory = b.HistoryVersion;
-                if (b.RequiresGrad && Autograd.IsGradEnabled) GradFn = ViewOfBaseBackward.Create(b, this);
+                if (b.RequiresGrad && Autograd.IsGradEnabled) _gradFn = ViewOfBaseBackward.Create(b, this);
             }
-            return GradFn;
+            return _gradFn;
         }
 
         /// <summary><c>this += other</c> in place (broadcasting <paramref name="other"/>).</summary>
