@@ -200,8 +200,12 @@ public abstract partial class ModuleBase
     {
         get
         {
-            foreach (var (_, item) in Members())
-                if (item is Parameter p && p.DType.IsFloatingPoint()) return p.DType;
+            // Runs on every Call, so it walks the member arrays directly instead of the allocating enumerators.
+            foreach (var m in ModuleDiscovery.For(GetType()))
+                if (m.Kind == ModuleDiscovery.Kind.Parameter && m.Get(this) is Parameter p && p.DType.IsFloatingPoint()) return p.DType;
+            if (_registered is not null)
+                foreach (var r in _registered)
+                    if (r.Item is Parameter p && p.DType.IsFloatingPoint()) return p.DType;
             return null;
         }
     }
