@@ -4,7 +4,7 @@ using Ember.Graph;
 namespace Ember.Graph
 {
     /// <summary>y = x·Φ(x) (exact) or its tanh approximation; dL/dx = grad · dy/dx.</summary>
-    internal sealed class GeluBackward0 : PointwiseNode<GeluBackward0>
+    internal sealed class GeluBackward0 : SingleInputNode<GeluBackward0>
     {
         public bool Tanh;
         public override string Name => "GeluBackward0";
@@ -29,7 +29,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = x·σ(x); dL/dx = grad · σ(x)·(1 + x·(1 - σ(x))).</summary>
-    internal sealed class SiluBackward0 : PointwiseNode<SiluBackward0>
+    internal sealed class SiluBackward0 : SingleInputNode<SiluBackward0>
     {
         public override string Name => "SiluBackward0";
 
@@ -43,7 +43,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = ln(1 + e^(βx))/β (x where βx &gt; threshold); dL/dx = grad · σ(βx) (grad where βx &gt; threshold).</summary>
-    internal sealed class SoftplusBackward0 : PointwiseNode<SoftplusBackward0>
+    internal sealed class SoftplusBackward0 : SingleInputNode<SoftplusBackward0>
     {
         public double Beta, Threshold;
         public override string Name => "SoftplusBackward0";
@@ -60,7 +60,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = x if x &gt; 0 else slope·x; dL/dx = grad · (1 or slope).</summary>
-    internal sealed class LeakyReluBackward0 : PointwiseNode<LeakyReluBackward0>
+    internal sealed class LeakyReluBackward0 : SingleInputNode<LeakyReluBackward0>
     {
         public double Slope;
         public override string Name => "LeakyReluBackward0";
@@ -75,7 +75,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = x if x &gt; 0 else α(eˣ - 1); dL/dx = grad if x &gt; 0 else grad · (y + α).</summary>
-    internal sealed class EluBackward0 : PointwiseNode<EluBackward0>
+    internal sealed class EluBackward0 : SingleInputNode<EluBackward0>
     {
         public double Alpha;
         public override string Name => "EluBackward0";
@@ -91,7 +91,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = clamp(x, min, max); dL/dx = grad where min &lt; x &lt; max, else 0 (PyTorch's hardtanh_backward).</summary>
-    internal sealed class HardtanhBackward0 : PointwiseNode<HardtanhBackward0>
+    internal sealed class HardtanhBackward0 : SingleInputNode<HardtanhBackward0>
     {
         public double Min, Max;
         public override string Name => "HardtanhBackward0";

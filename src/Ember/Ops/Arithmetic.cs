@@ -165,7 +165,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = -a</c>; dL/da = -grad.</summary>
-    internal sealed class NegBackward0 : PointwiseNode<NegBackward0>
+    internal sealed class NegBackward0 : SingleInputNode<NegBackward0>
     {
         public override string Name => "NegBackward0";
         protected override bool SavesInput => false;
@@ -176,7 +176,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = 1 / a</c>; dL/da = -grad * z².</summary>
-    internal sealed class ReciprocalBackward0 : PointwiseNode<ReciprocalBackward0>
+    internal sealed class ReciprocalBackward0 : SingleInputNode<ReciprocalBackward0>
     {
         public override string Name => "ReciprocalBackward0";
         protected override bool SavesInput => false;

@@ -238,7 +238,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = fill(x, v); dL/dx = 0.</summary>
-    internal sealed class FillBackward : PointwiseNode<FillBackward>
+    internal sealed class FillBackward : SingleInputNode<FillBackward>
     {
         public override string Name => "FillBackward0";
         protected override bool SavesInput => false;

@@ -249,7 +249,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = a.Scatter(dim, index, value) for a number; dL/da = grad with the scattered positions zeroed.</summary>
-    internal sealed class ScatterBackward1 : PointwiseNode<ScatterBackward1>
+    internal sealed class ScatterBackward1 : SingleInputNode<ScatterBackward1>
     {
         internal int Dim;
         internal RawTensor Index = null!;
@@ -259,7 +259,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = a.MaskedSelect(mask) (1-D); dL/da = zeros of the broadcast shape with grad put at the true positions (the engine sums broadcast dims).</summary>
-    internal sealed class MaskedSelectBackward0 : PointwiseNode<MaskedSelectBackward0>
+    internal sealed class MaskedSelectBackward0 : SingleInputNode<MaskedSelectBackward0>
     {
         internal RawTensor?[] Indices = [];
         internal int[] Shape = [];
@@ -269,7 +269,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = a.MaskedFill(mask, number); dL/da = grad with zeros where the mask is true.</summary>
-    internal sealed class MaskedFillBackward0 : PointwiseNode<MaskedFillBackward0>
+    internal sealed class MaskedFillBackward0 : SingleInputNode<MaskedFillBackward0>
     {
         internal RawTensor FillMask = null!;
         public override string Name => "MaskedFillBackward0";

@@ -71,14 +71,14 @@ namespace Ember
 namespace Ember.Graph
 {
     /// <summary>y = |x|; dL/dx = grad · sign(x).</summary>
-    internal sealed class AbsBackward0 : PointwiseNode<AbsBackward0>
+    internal sealed class AbsBackward0 : SingleInputNode<AbsBackward0>
     {
         public override string Name => "AbsBackward0";
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * x.Sign();
     }
 
     /// <summary>y = sign(x); dL/dx = 0.</summary>
-    internal sealed class SignBackward0 : PointwiseNode<SignBackward0>
+    internal sealed class SignBackward0 : SingleInputNode<SignBackward0>
     {
         public override string Name => "SignBackward0";
         protected override bool SavesInput => false;
@@ -86,14 +86,14 @@ namespace Ember.Graph
     }
 
     /// <summary>y = ln(1 + x); dL/dx = grad / (1 + x).</summary>
-    internal sealed class Log1pBackward0 : PointwiseNode<Log1pBackward0>
+    internal sealed class Log1pBackward0 : SingleInputNode<Log1pBackward0>
     {
         public override string Name => "Log1pBackward0";
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad / (x + 1.0);
     }
 
     /// <summary>y = eˣ - 1; dL/dx = grad · (y + 1).</summary>
-    internal sealed class Expm1Backward0 : PointwiseNode<Expm1Backward0>
+    internal sealed class Expm1Backward0 : SingleInputNode<Expm1Backward0>
     {
         public override string Name => "Expm1Backward0";
         protected override bool SavesInput => false;
@@ -102,21 +102,21 @@ namespace Ember.Graph
     }
 
     /// <summary>y = sin x; dL/dx = grad · cos x.</summary>
-    internal sealed class SinBackward0 : PointwiseNode<SinBackward0>
+    internal sealed class SinBackward0 : SingleInputNode<SinBackward0>
     {
         public override string Name => "SinBackward0";
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * x.Cos();
     }
 
     /// <summary>y = cos x; dL/dx = -grad · sin x.</summary>
-    internal sealed class CosBackward0 : PointwiseNode<CosBackward0>
+    internal sealed class CosBackward0 : SingleInputNode<CosBackward0>
     {
         public override string Name => "CosBackward0";
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => -grad * x.Sin();
     }
 
     /// <summary>y = x^(-1/2); dL/dx = -grad · y³ / 2.</summary>
-    internal sealed class RsqrtBackward0 : PointwiseNode<RsqrtBackward0>
+    internal sealed class RsqrtBackward0 : SingleInputNode<RsqrtBackward0>
     {
         public override string Name => "RsqrtBackward0";
         protected override bool SavesInput => false;
@@ -125,14 +125,14 @@ namespace Ember.Graph
     }
 
     /// <summary>y = erf x; dL/dx = grad · 2/√π · e^(-x²).</summary>
-    internal sealed class ErfBackward0 : PointwiseNode<ErfBackward0>
+    internal sealed class ErfBackward0 : SingleInputNode<ErfBackward0>
     {
         public override string Name => "ErfBackward0";
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * (1.1283791670955126 * (-(x * x)).Exp());
     }
 
     /// <summary>y = round(x); dL/dx = 0.</summary>
-    internal sealed class RoundBackward0 : PointwiseNode<RoundBackward0>
+    internal sealed class RoundBackward0 : SingleInputNode<RoundBackward0>
     {
         public override string Name => "RoundBackward0";
         protected override bool SavesInput => false;
@@ -140,7 +140,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = ⌊x⌋; dL/dx = 0.</summary>
-    internal sealed class FloorBackward0 : PointwiseNode<FloorBackward0>
+    internal sealed class FloorBackward0 : SingleInputNode<FloorBackward0>
     {
         public override string Name => "FloorBackward0";
         protected override bool SavesInput => false;
@@ -148,7 +148,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = ⌈x⌉; dL/dx = 0.</summary>
-    internal sealed class CeilBackward0 : PointwiseNode<CeilBackward0>
+    internal sealed class CeilBackward0 : SingleInputNode<CeilBackward0>
     {
         public override string Name => "CeilBackward0";
         protected override bool SavesInput => false;
@@ -156,7 +156,7 @@ namespace Ember.Graph
     }
 
     /// <summary>y = clamp(x, min, max); dL/dx = grad where min ≤ x ≤ max, else 0.</summary>
-    internal sealed class ClampBackward1 : PointwiseNode<ClampBackward1>
+    internal sealed class ClampBackward1 : SingleInputNode<ClampBackward1>
     {
         public double Min, Max;
         public override string Name => "ClampBackward1";

@@ -147,29 +147,17 @@ namespace Ember.Graph
     }
 
     /// <summary>z = min (or max) over all elements; dL/dx = grad shared evenly among the elements equal to z.</summary>
-    internal sealed class ExtremeAllBackward : UnaryOutputNode
+    internal sealed class ExtremeAllBackward : SingleInputNode<ExtremeAllBackward>
     {
-        private SavedTensor? _x, _z;
         private bool _max;
         public override string Name => _max ? "MaxBackward1" : "MinBackward1";
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor x, bool max)
-        {
-            var raw = max ? RawOps.MaxAll(x.Raw) : RawOps.MinAll(x.Raw);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new ExtremeAllBackward { _max = max };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor x, bool max) =>
+            Record(x, max ? RawOps.MaxAll(x.Raw) : RawOps.MinAll(x.Raw), max, static (n, m) => n._max = m);
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor x = Unpack(_x!), z = Unpack(_z!);
-            return [grad * ReductionGrad.ShareAmongMatches(x, z, RawOps.NormalizeDims(null, x.Dim, "max"), grad.DType)];
-        }
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z) =>
+            grad * ReductionGrad.ShareAmongMatches(x, z, RawOps.NormalizeDims(null, x.Dim, "max"), grad.DType);
     }
 
     /// <summary>
@@ -202,40 +190,30 @@ namespace Ember.Graph
     }
 
     /// <summary>z = amax/amin over dims; dL/dx = grad shared evenly among the elements equal to the extreme of their slice.</summary>
-    internal sealed class AmaxAminBackward : UnaryOutputNode
+    internal sealed class AmaxAminBackward : SingleInputNode<AmaxAminBackward>
     {
-        private SavedTensor? _x, _z;
         private int[] _dims = [];
         private bool _keepDim, _max;
         public override string Name => _max ? "AmaxBackward0" : "AminBackward0";
+        protected override bool SavesOutput => true;
 
         public static Tensor Apply(Tensor x, int[]? dims, bool keepDim, bool max)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, max ? "amax" : "amin");
-            var raw = RawOps.AmaxAmin(x.Raw, d, keepDim, max);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new AmaxAminBackward { _dims = d, _keepDim = keepDim, _max = max };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
+            return Record(x, RawOps.AmaxAmin(x.Raw, d, keepDim, max), (d, keepDim, max), static (n, s) => (n._dims, n._keepDim, n._max) = s);
         }
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor x = Unpack(_x!), z = ReductionGrad.KeepDims(Unpack(_z!), _dims, _keepDim);
-            return [ReductionGrad.KeepDims(grad, _dims, _keepDim) * ReductionGrad.ShareAmongMatches(x, z, _dims, grad.DType)];
-        }
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z) =>
+            ReductionGrad.KeepDims(grad, _dims, _keepDim) * ReductionGrad.ShareAmongMatches(x, ReductionGrad.KeepDims(z, _dims, _keepDim), _dims, grad.DType);
     }
 
     /// <summary>z = Π x (all: ProdBackward0, along a dim: ProdBackward1); dL/dx_k = grad · Π_{i≠k} x_i (exact with zeros).</summary>
-    internal sealed class ProdBackward : UnaryOutputNode
+    internal sealed class ProdBackward : SingleInputNode<ProdBackward>
     {
-        private SavedTensor? _x, _z;
         private int? _dim;
         private bool _keepDim;
         public override string Name => _dim is null ? "ProdBackward0" : "ProdBackward1";
+        protected override bool SavesOutput => true;
 
         /// <summary>The differentiable product gradients divide by x, so a zero would silently give NaN: refuse instead.</summary>
         internal static void ThrowIfAnyZero(Tensor x, string op)
@@ -250,31 +228,23 @@ namespace Ember.Graph
         {
             int? d = dim is int dd ? Shapes.WrapDim(dd, Math.Max(x.Dim, 1), "prod") : null;
             var raw = d is int w ? RawOps.Prod(x.Raw, w, keepDim) : RawOps.Prod(RawOps.Reshape(x.Raw, [x.NumEl]), 0, false);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new ProdBackward { _dim = d, _keepDim = keepDim };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
+            return Record(x, raw, (d, keepDim), static (n, s) => (n._dim, n._keepDim) = s);
         }
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
-            Tensor x = Unpack(_x!);
             int[] shape = InputShape(0);
             if (!Autograd.IsGradEnabled)
             {
                 RawTensor xs = _dim is null ? RawOps.Reshape(x.Raw, [x.NumEl]) : x.Raw;
                 int dim = _dim ?? 0;
                 RawTensor g = _dim is null ? RawOps.Reshape(grad.Raw, [1]) : (_keepDim || x.Dim == 0 ? grad.Raw : RawOps.Unsqueeze(grad.Raw, dim));
-                return [new Tensor(RawOps.Reshape(RawOps.ProdBackward(xs, g, dim), shape))];
+                return new Tensor(RawOps.Reshape(RawOps.ProdBackward(xs, g, dim), shape));
             }
             // Recorded (createGraph) form, valid where no element is zero: grad · z / x.
             ThrowIfAnyZero(x, "prod");
-            Tensor z = Unpack(_z!);
             int[] dims = _dim is int dd ? [dd] : RawOps.NormalizeDims(null, x.Dim, "prod");
-            return [ReductionGrad.KeepDims(grad * z, dims, _dim is not null && _keepDim).Expand(shape) / x];
+            return ReductionGrad.KeepDims(grad * z, dims, _dim is not null && _keepDim).Expand(shape) / x;
         }
     }
 
@@ -298,107 +268,80 @@ namespace Ember.Graph
     }
 
     /// <summary>z = cumprod(x) along dim; dL/dx_k = Σ_{j≥k} grad_j · Π_{i≤j, i≠k} x_i (exact with zeros).</summary>
-    internal sealed class CumprodBackward0 : UnaryOutputNode
+    internal sealed class CumprodBackward0 : SingleInputNode<CumprodBackward0>
     {
-        private SavedTensor? _x, _z;
         private int _dim;
         public override string Name => "CumprodBackward0";
+        protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor x, int dim)
-        {
-            var raw = RawOps.Cumprod(x.Raw, dim);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new CumprodBackward0 { _dim = dim };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
-        }
+        public static Tensor Apply(Tensor x, int dim) => Record(x, RawOps.Cumprod(x.Raw, dim), dim, static (n, d) => n._dim = d);
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
-            Tensor x = Unpack(_x!);
-            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.CumprodBackward(x.Raw, grad.Raw, _dim))];
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.CumprodBackward(x.Raw, grad.Raw, _dim));
             // Recorded form, valid where no element is zero: reverse-cumsum(grad · z) / x.
             ProdBackward.ThrowIfAnyZero(x, "cumprod");
-            return [CumsumBackward0.Apply(grad * Unpack(_z!), _dim, reverse: true) / x];
+            return CumsumBackward0.Apply(grad * z, _dim, reverse: true) / x;
         }
     }
 
     /// <summary>z = log Σ exp(x) over dims; dL/dx = grad · exp(x - z).</summary>
-    internal sealed class LogsumexpBackward0 : UnaryOutputNode
+    internal sealed class LogsumexpBackward0 : SingleInputNode<LogsumexpBackward0>
     {
-        private SavedTensor? _x, _z;
         private int[] _dims = [];
         private bool _keepDim;
         public override string Name => "LogsumexpBackward0";
+        protected override bool SavesOutput => true;
 
         public static Tensor Apply(Tensor x, int[] dims, bool keepDim)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, "logsumexp");
-            var raw = RawOps.LogSumExp(x.Raw, d, keepDim);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new LogsumexpBackward0 { _dims = d, _keepDim = keepDim };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
+            return Record(x, RawOps.LogSumExp(x.Raw, d, keepDim), (d, keepDim), static (n, s) => (n._dims, n._keepDim) = s);
         }
 
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            Tensor x = Unpack(_x!), z = ReductionGrad.KeepDims(Unpack(_z!), _dims, _keepDim);
-            return [ReductionGrad.KeepDims(grad, _dims, _keepDim) * (x - z).Exp()];
-        }
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z) =>
+            ReductionGrad.KeepDims(grad, _dims, _keepDim) * (x - ReductionGrad.KeepDims(z, _dims, _keepDim)).Exp();
     }
 
     /// <summary>z = var(x) (or std) over dims with a correction; dL/dx = grad · 2(x - mean)/(N - c) (÷ 2·std for std).</summary>
-    internal sealed class VarStdBackward : UnaryOutputNode
+    internal sealed class VarStdBackward : SingleInputNode<VarStdBackward>
     {
-        private SavedTensor? _x, _z;
         private int[] _dims = [];
         private bool _keepDim, _std;
         private double _denominator;
         public override string Name => _std ? "StdBackward0" : "VarBackward0";
+        protected override bool SavesOutput => _std;
 
         public static Tensor Apply(Tensor x, int[]? dims, double correction, bool keepDim, bool std)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, std ? "std" : "var");
             var raw = RawOps.Var(x.Raw, d, correction, keepDim);
             if (std) raw = RawOps.Sqrt(raw);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
             int count = 1;
             foreach (int i in d) count *= x.Dim == 0 ? 1 : x.Shape[i];
-            var node = new VarStdBackward { _dims = d, _keepDim = keepDim, _std = std, _denominator = Math.Max(count - correction, 0) };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            if (std) node._z = node.Save(z);
-            return z;
+            return Record(x, raw, (d, keepDim, std, Math.Max(count - correction, 0)),
+                static (n, s) => (n._dims, n._keepDim, n._std, n._denominator) = s);
         }
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
-            Tensor x = Unpack(_x!);
             Tensor centered = x - x.Mean(_dims, keepDim: true);
             Tensor g = ReductionGrad.KeepDims(grad, _dims, _keepDim);
-            if (_std) g = g / (2.0 * ReductionGrad.KeepDims(Unpack(_z!), _dims, _keepDim));
-            return [g * centered * (2.0 / _denominator)];
+            if (_std) g = g / (2.0 * ReductionGrad.KeepDims(z, _dims, _keepDim));
+            return g * centered * (2.0 / _denominator);
         }
     }
 
     /// <summary>
     /// z = ‖x‖_p over dims; dL/dx = grad · |x|^(p-1)·sign(x) / z^(p-1) (p = 2: x/z; p = 1: sign(x); p = ∞: shared among the maxima of |x|).
     /// </summary>
-    internal sealed class NormBackward1 : UnaryOutputNode
+    internal sealed class NormBackward1 : SingleInputNode<NormBackward1>
     {
-        private SavedTensor? _x, _z;
         private int[] _dims = [];
         private bool _keepDim;
         private double _p;
         public override string Name => "NormBackward1";
+        protected override bool SavesOutput => true;
 
         public static Tensor Apply(Tensor x, double p, int[]? dims, bool keepDim)
         {
@@ -411,25 +354,19 @@ namespace Ember.Graph
                 : p == 1 ? RawOps.SumDims(abs, d, keepDim)
                 : p == 2 ? RawOps.Sqrt(RawOps.SumDims(RawOps.Mul(abs, abs), d, keepDim))
                 : RawOps.Pow(RawOps.SumDims(RawOps.Pow(abs, RawOps.Scalar(p, x.DType)), d, keepDim), RawOps.Scalar(1 / p, x.DType));
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new NormBackward1 { _dims = d, _keepDim = keepDim, _p = p };
-            node.SetInputs(x);
-            node._x = node.Save(x);
-            var z = new Tensor(raw, node);
-            node._z = node.Save(z);
-            return z;
+            return Record(x, raw, (d, keepDim, p), static (n, s) => (n._dims, n._keepDim, n._p) = s);
         }
 
-        internal override Tensor?[] Backward(Tensor grad)
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor reduced)
         {
-            Tensor x = Unpack(_x!), z = ReductionGrad.KeepDims(Unpack(_z!), _dims, _keepDim);
+            Tensor z = ReductionGrad.KeepDims(reduced, _dims, _keepDim);
             Tensor g = ReductionGrad.KeepDims(grad, _dims, _keepDim);
-            if (_p == 0) return [x * 0.0];
-            if (_p == 1) return [g * x.Sign()];
-            if (_p == 2) return [g * x / z.Clamp(min: double.Epsilon)];
+            if (_p == 0) return x * 0.0;
+            if (_p == 1) return g * x.Sign();
+            if (_p == 2) return g * x / z.Clamp(min: double.Epsilon);
             if (double.IsPositiveInfinity(_p))
-                return [g * x.Sign() * ReductionGrad.ShareAmongMatches(new Tensor(RawOps.Abs(x.Raw)), z, _dims, grad.DType)];
-            return [g * x.Sign() * x.Abs().Pow(_p - 1) / z.Pow(_p - 1)];
+                return g * x.Sign() * ReductionGrad.ShareAmongMatches(new Tensor(RawOps.Abs(x.Raw)), z, _dims, grad.DType);
+            return g * x.Sign() * x.Abs().Pow(_p - 1) / z.Pow(_p - 1);
         }
     }
 }

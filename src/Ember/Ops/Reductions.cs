@@ -112,7 +112,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = softmax(a) along dim; dL/da = z * (grad - Σ(grad * z)).</summary>
-    internal sealed class SoftmaxBackward0 : PointwiseNode<SoftmaxBackward0>
+    internal sealed class SoftmaxBackward0 : SingleInputNode<SoftmaxBackward0>
     {
         private int _dim;
         public override string Name => "SoftmaxBackward0";
@@ -131,7 +131,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = log_softmax(a) along dim; dL/da = grad - exp(z) * Σ grad.</summary>
-    internal sealed class LogSoftmaxBackward0 : PointwiseNode<LogSoftmaxBackward0>
+    internal sealed class LogSoftmaxBackward0 : SingleInputNode<LogSoftmaxBackward0>
     {
         private int _dim;
         public override string Name => "LogSoftmaxBackward0";

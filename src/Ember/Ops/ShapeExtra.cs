@@ -195,7 +195,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = a reversed along dims; dL/da = grad reversed along the same dims.</summary>
-    internal sealed class FlipBackward0 : PointwiseNode<FlipBackward0>
+    internal sealed class FlipBackward0 : SingleInputNode<FlipBackward0>
     {
         internal int[] Dims = [];
         public override string Name => "FlipBackward0";
@@ -204,7 +204,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = a rolled by shifts along dims; dL/da = grad rolled by -shifts.</summary>
-    internal sealed class RollBackward0 : PointwiseNode<RollBackward0>
+    internal sealed class RollBackward0 : SingleInputNode<RollBackward0>
     {
         internal int[] Shifts = [], Dims = [];
         public override string Name => "RollBackward0";
@@ -219,7 +219,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = tril(a, k); dL/da = tril(grad, k).</summary>
-    internal sealed class TrilBackward0 : PointwiseNode<TrilBackward0>
+    internal sealed class TrilBackward0 : SingleInputNode<TrilBackward0>
     {
         internal int Diagonal;
         public override string Name => "TrilBackward0";
@@ -228,7 +228,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = triu(a, k); dL/da = triu(grad, k).</summary>
-    internal sealed class TriuBackward0 : PointwiseNode<TriuBackward0>
+    internal sealed class TriuBackward0 : SingleInputNode<TriuBackward0>
     {
         internal int Diagonal;
         public override string Name => "TriuBackward0";

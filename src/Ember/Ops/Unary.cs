@@ -23,7 +23,7 @@ namespace Ember
 namespace Ember.Graph
 {
     /// <summary><c>z = eᵃ</c>; dL/da = grad * z.</summary>
-    internal sealed class ExpBackward0 : PointwiseNode<ExpBackward0>
+    internal sealed class ExpBackward0 : SingleInputNode<ExpBackward0>
     {
         public override string Name => "ExpBackward0";
         protected override bool SavesInput => false;
@@ -35,7 +35,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = ln a</c>; dL/da = grad / a.</summary>
-    internal sealed class LogBackward0 : PointwiseNode<LogBackward0>
+    internal sealed class LogBackward0 : SingleInputNode<LogBackward0>
     {
         public override string Name => "LogBackward0";
 
@@ -45,7 +45,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = √a</c>; dL/da = grad / (2z).</summary>
-    internal sealed class SqrtBackward0 : PointwiseNode<SqrtBackward0>
+    internal sealed class SqrtBackward0 : SingleInputNode<SqrtBackward0>
     {
         public override string Name => "SqrtBackward0";
         protected override bool SavesInput => false;
@@ -57,7 +57,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = max(a, 0)</c>; dL/da = grad where z &gt; 0, else 0 (PyTorch's <c>threshold_backward</c>).</summary>
-    internal sealed class ReluBackward0 : PointwiseNode<ReluBackward0>
+    internal sealed class ReluBackward0 : SingleInputNode<ReluBackward0>
     {
         public override string Name => "ReluBackward0";
         protected override bool SavesInput => false;
@@ -74,7 +74,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = σ(a)</c>; dL/da = grad * z * (1 - z).</summary>
-    internal sealed class SigmoidBackward0 : PointwiseNode<SigmoidBackward0>
+    internal sealed class SigmoidBackward0 : SingleInputNode<SigmoidBackward0>
     {
         public override string Name => "SigmoidBackward0";
         protected override bool SavesInput => false;
@@ -86,7 +86,7 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = tanh a</c>; dL/da = grad * (1 - z²).</summary>
-    internal sealed class TanhBackward0 : PointwiseNode<TanhBackward0>
+    internal sealed class TanhBackward0 : SingleInputNode<TanhBackward0>
     {
         public override string Name => "TanhBackward0";
         protected override bool SavesInput => false;

@@ -4,11 +4,11 @@ using Ember.Core;
 namespace Ember.Graph;
 
 /// <summary>
-/// Shared wiring for element-wise ops of one input: records the node when needed, saves the input and/or the
-/// output for backward, and hands them to the subclass's derivative. Each op is still its own sealed class
-/// with its own name and formula.
+/// Shared wiring for ops of one differentiable input (element-wise ops, reductions, scans): records the node when
+/// needed, saves the input and/or the output for backward, and hands them to the subclass's derivative. Each op is
+/// still its own sealed class with its own name and formula.
 /// </summary>
-internal abstract class PointwiseNode<TSelf> : UnaryOutputNode where TSelf : PointwiseNode<TSelf>, new()
+internal abstract class SingleInputNode<TSelf> : UnaryOutputNode where TSelf : SingleInputNode<TSelf>, new()
 {
     private SavedTensor? _x, _y;
 
