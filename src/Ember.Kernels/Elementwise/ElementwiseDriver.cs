@@ -13,6 +13,77 @@ public static class ElementwiseDriver
     /// <summary><c>dst[i] = TOp(x[i])</c> over <paramref name="shape"/>; <paramref name="dst"/> is contiguous.</summary>
     public static void Unary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
         Span<T> dst, ReadOnlySpan<int> shape) where TOp : IUnaryOperator<T>
+        => Walk<T, T, UnaryRow<T, TOp>>(x, xOffset, xStrides, dst, shape);
+
+    /// <summary><c>dst[i] = TOp(x[i], y[i])</c> over <paramref name="shape"/> with broadcast strides; <paramref name="dst"/> is contiguous.</summary>
+    public static void Binary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
+        ReadOnlySpan<T> y, int yOffset, ReadOnlySpan<int> yStrides, Span<T> dst, ReadOnlySpan<int> shape)
+        where TOp : IBinaryOperator<T>
+        => Walk2<T, T, BinaryRow<T, TOp>>(x, xOffset, xStrides, y, yOffset, yStrides, dst, shape);
+
+    /// <summary><c>dst[i] = TOp(x[i])</c> where input and output element types differ (casts, predicates).</summary>
+    public static void Map<TIn, TOut, TOp>(ReadOnlySpan<TIn> x, int xOffset, ReadOnlySpan<int> xStrides,
+        Span<TOut> dst, ReadOnlySpan<int> shape) where TOp : IMapOperator<TIn, TOut>
+        => Walk<TIn, TOut, MapRow<TIn, TOut, TOp>>(x, xOffset, xStrides, dst, shape);
+
+    /// <summary><c>dst[i] = TOp(x[i], y[i])</c> for comparisons producing booleans, with broadcast strides.</summary>
+    public static void Compare<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
+        ReadOnlySpan<T> y, int yOffset, ReadOnlySpan<int> yStrides, Span<bool> dst, ReadOnlySpan<int> shape)
+        where TOp : ICompareOperator<T>
+        => Walk2<T, bool, CompareRow<T, TOp>>(x, xOffset, xStrides, y, yOffset, yStrides, dst, shape);
+
+    // ---- the two walks: coalesce the layout, then hand each innermost run to a row kernel ----
+
+    /// <summary>One innermost run of a one-input operation: n elements of x from an offset with a stride.</summary>
+    private interface IRow<TIn, TOut>
+    {
+        static abstract void Run(ReadOnlySpan<TIn> x, int offset, int stride, int n, Span<TOut> dst);
+    }
+
+    /// <summary>One innermost run of a two-input operation (strides 0 mark a broadcast value).</summary>
+    private interface IRow2<TIn, TOut>
+    {
+        static abstract void Run(ReadOnlySpan<TIn> x, int ox, int ix, ReadOnlySpan<TIn> y, int oy, int iy, int n, Span<TOut> dst);
+    }
+
+    private readonly struct UnaryRow<T, TOp> : IRow<T, T> where TOp : IUnaryOperator<T>
+    {
+        public static void Run(ReadOnlySpan<T> x, int offset, int stride, int n, Span<T> dst)
+        {
+            if (stride == 1) TOp.Invoke(x.Slice(offset, n), dst);
+            else for (int i = 0, p = offset; i < n; i++, p += stride) dst[i] = TOp.Invoke(x[p]);
+        }
+    }
+
+    private readonly struct MapRow<TIn, TOut, TOp> : IRow<TIn, TOut> where TOp : IMapOperator<TIn, TOut>
+    {
+        public static void Run(ReadOnlySpan<TIn> x, int offset, int stride, int n, Span<TOut> dst)
+        {
+            for (int i = 0, p = offset; i < n; i++, p += stride) dst[i] = TOp.Invoke(x[p]);
+        }
+    }
+
+    private readonly struct BinaryRow<T, TOp> : IRow2<T, T> where TOp : IBinaryOperator<T>
+    {
+        public static void Run(ReadOnlySpan<T> x, int ox, int ix, ReadOnlySpan<T> y, int oy, int iy, int n, Span<T> d)
+        {
+            if (ix == 1 && iy == 1) TOp.Invoke(x.Slice(ox, n), y.Slice(oy, n), d);
+            else if (ix == 1 && iy == 0) TOp.Invoke(x.Slice(ox, n), y[oy], d);
+            else if (ix == 0 && iy == 1) TOp.Invoke(x[ox], y.Slice(oy, n), d);
+            else for (int i = 0, px = ox, py = oy; i < n; i++, px += ix, py += iy) d[i] = TOp.Invoke(x[px], y[py]);
+        }
+    }
+
+    private readonly struct CompareRow<T, TOp> : IRow2<T, bool> where TOp : ICompareOperator<T>
+    {
+        public static void Run(ReadOnlySpan<T> x, int ox, int ix, ReadOnlySpan<T> y, int oy, int iy, int n, Span<bool> d)
+        {
+            for (int i = 0, px = ox, py = oy; i < n; i++, px += ix, py += iy) d[i] = TOp.Invoke(x[px], y[py]);
+        }
+    }
+
+    private static void Walk<TIn, TOut, TRow>(ReadOnlySpan<TIn> x, int xOffset, ReadOnlySpan<int> xStrides,
+        Span<TOut> dst, ReadOnlySpan<int> shape) where TRow : IRow<TIn, TOut>
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
@@ -21,7 +92,7 @@ public static class ElementwiseDriver
         FillContiguous(shape, sh, sd);
         xStrides.CopyTo(sx);
         rank = Layout.Coalesce(sh, sx, sd, rank);
-        if (rank == 0) { dst[0] = TOp.Invoke(x[xOffset]); return; }
+        if (rank == 0) { TRow.Run(x, xOffset, 1, 1, dst); return; }
         int n = sh[rank - 1], ix = sx[rank - 1];
         int outer = (int)Layout.Product(sh[..(rank - 1)]);
         Span<int> idx = stackalloc int[rank];
@@ -29,17 +100,15 @@ public static class ElementwiseDriver
         int ox = xOffset, od = 0;
         for (int o = 0; o < outer; o++)
         {
-            if (ix == 1) TOp.Invoke(x.Slice(ox, n), dst.Slice(od, n));
-            else for (int i = 0, p = ox; i < n; i++, p += ix) dst[od + i] = TOp.Invoke(x[p]);
+            TRow.Run(x, ox, ix, n, dst.Slice(od, n));
             od += n;
             Advance(idx, sh, sx, rank - 1, ref ox);
         }
     }
 
-    /// <summary><c>dst[i] = TOp(x[i], y[i])</c> over <paramref name="shape"/> with broadcast strides; <paramref name="dst"/> is contiguous.</summary>
-    public static void Binary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
-        ReadOnlySpan<T> y, int yOffset, ReadOnlySpan<int> yStrides, Span<T> dst, ReadOnlySpan<int> shape)
-        where TOp : IBinaryOperator<T>
+    private static void Walk2<TIn, TOut, TRow>(ReadOnlySpan<TIn> x, int xOffset, ReadOnlySpan<int> xStrides,
+        ReadOnlySpan<TIn> y, int yOffset, ReadOnlySpan<int> yStrides, Span<TOut> dst, ReadOnlySpan<int> shape)
+        where TRow : IRow2<TIn, TOut>
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
@@ -50,7 +119,7 @@ public static class ElementwiseDriver
         yStrides.CopyTo(sy);
         // The destination is contiguous, so coalescing x and y alone keeps it walkable as one flat run.
         rank = Layout.Coalesce(sh, sx, sy, rank);
-        if (rank == 0) { dst[0] = TOp.Invoke(x[xOffset], y[yOffset]); return; }
+        if (rank == 0) { TRow.Run(x, xOffset, 1, y, yOffset, 1, 1, dst); return; }
         int n = sh[rank - 1], ix = sx[rank - 1], iy = sy[rank - 1];
         int outer = (int)Layout.Product(sh[..(rank - 1)]);
         Span<int> idx = stackalloc int[rank];
@@ -58,63 +127,7 @@ public static class ElementwiseDriver
         int ox = xOffset, oy = yOffset, od = 0;
         for (int o = 0; o < outer; o++)
         {
-            Span<T> d = dst.Slice(od, n);
-            if (ix == 1 && iy == 1) TOp.Invoke(x.Slice(ox, n), y.Slice(oy, n), d);
-            else if (ix == 1 && iy == 0) TOp.Invoke(x.Slice(ox, n), y[oy], d);
-            else if (ix == 0 && iy == 1) TOp.Invoke(x[ox], y.Slice(oy, n), d);
-            else for (int i = 0, px = ox, py = oy; i < n; i++, px += ix, py += iy) d[i] = TOp.Invoke(x[px], y[py]);
-            od += n;
-            Advance2(idx, sh, sx, sy, rank - 1, ref ox, ref oy);
-        }
-    }
-
-    /// <summary><c>dst[i] = TOp(x[i])</c> where input and output element types differ (casts, predicates).</summary>
-    public static void Map<TIn, TOut, TOp>(ReadOnlySpan<TIn> x, int xOffset, ReadOnlySpan<int> xStrides,
-        Span<TOut> dst, ReadOnlySpan<int> shape) where TOp : IMapOperator<TIn, TOut>
-    {
-        int rank = shape.Length;
-        Layout.CheckRank(rank);
-        if (Layout.Product(shape) == 0) return;
-        Span<int> sh = stackalloc int[rank + 1], sx = stackalloc int[rank + 1], sd = stackalloc int[rank + 1];
-        FillContiguous(shape, sh, sd);
-        xStrides.CopyTo(sx);
-        rank = Layout.Coalesce(sh, sx, sd, rank);
-        if (rank == 0) { dst[0] = TOp.Invoke(x[xOffset]); return; }
-        int n = sh[rank - 1], ix = sx[rank - 1];
-        int outer = (int)Layout.Product(sh[..(rank - 1)]);
-        Span<int> idx = stackalloc int[rank];
-        idx.Clear();
-        int ox = xOffset, od = 0;
-        for (int o = 0; o < outer; o++)
-        {
-            for (int i = 0, p = ox; i < n; i++, p += ix) dst[od + i] = TOp.Invoke(x[p]);
-            od += n;
-            Advance(idx, sh, sx, rank - 1, ref ox);
-        }
-    }
-
-    /// <summary><c>dst[i] = TOp(x[i], y[i])</c> for comparisons producing booleans, with broadcast strides.</summary>
-    public static void Compare<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
-        ReadOnlySpan<T> y, int yOffset, ReadOnlySpan<int> yStrides, Span<bool> dst, ReadOnlySpan<int> shape)
-        where TOp : ICompareOperator<T>
-    {
-        int rank = shape.Length;
-        Layout.CheckRank(rank);
-        if (Layout.Product(shape) == 0) return;
-        Span<int> sh = stackalloc int[rank + 1], sx = stackalloc int[rank + 1], sy = stackalloc int[rank + 1];
-        shape.CopyTo(sh);
-        xStrides.CopyTo(sx);
-        yStrides.CopyTo(sy);
-        rank = Layout.Coalesce(sh, sx, sy, rank);
-        if (rank == 0) { dst[0] = TOp.Invoke(x[xOffset], y[yOffset]); return; }
-        int n = sh[rank - 1], ix = sx[rank - 1], iy = sy[rank - 1];
-        int outer = (int)Layout.Product(sh[..(rank - 1)]);
-        Span<int> idx = stackalloc int[rank];
-        idx.Clear();
-        int ox = xOffset, oy = yOffset, od = 0;
-        for (int o = 0; o < outer; o++)
-        {
-            for (int i = 0, px = ox, py = oy; i < n; i++, px += ix, py += iy) dst[od + i] = TOp.Invoke(x[px], y[py]);
+            TRow.Run(x, ox, ix, y, oy, iy, n, dst.Slice(od, n));
             od += n;
             Advance2(idx, sh, sx, sy, rank - 1, ref ox, ref oy);
         }
