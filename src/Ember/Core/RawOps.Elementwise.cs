@@ -22,23 +22,6 @@ internal static partial class RawOps
         b = b.DType == dt ? b : Cast(b, dt);
         int[] shape = Shapes.Broadcast(a.Shape, b.Shape, op);
         var r = RawTensor.Empty(dt, shape);
-        if (r.NumEl < ParallelElementwise.Threshold && a.IsContiguous && b.IsContiguous && (a.NumEl == 1 || b.NumEl == 1) && r.NumEl > 1)
-        {
-            // Tensor-with-scalar: the operators' broadcast-value fast paths, without the general driver.
-            bool scalarRight = b.NumEl == 1;
-            RawTensor full = scalarRight ? a : b, one = scalarRight ? b : a;
-            if (full.NumEl == r.NumEl)
-            {
-                switch (dt)
-                {
-                    case DType.Float32: if (scalarRight) TF.Invoke(full.Span<float>(), one.Span<float>()[0], r.Span<float>()); else TF.Invoke(one.Span<float>()[0], full.Span<float>(), r.Span<float>()); break;
-                    case DType.Float64: if (scalarRight) TD.Invoke(full.Span<double>(), one.Span<double>()[0], r.Span<double>()); else TD.Invoke(one.Span<double>()[0], full.Span<double>(), r.Span<double>()); break;
-                    case DType.Int32: if (scalarRight) TI.Invoke(full.Span<int>(), one.Span<int>()[0], r.Span<int>()); else TI.Invoke(one.Span<int>()[0], full.Span<int>(), r.Span<int>()); break;
-                    case DType.Int64: if (scalarRight) TL.Invoke(full.Span<long>(), one.Span<long>()[0], r.Span<long>()); else TL.Invoke(one.Span<long>()[0], full.Span<long>(), r.Span<long>()); break;
-                }
-                return r;
-            }
-        }
         if (r.NumEl >= ParallelElementwise.Threshold)
         {
             int[] pa = new int[shape.Length], pb = new int[shape.Length];
