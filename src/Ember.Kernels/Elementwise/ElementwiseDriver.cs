@@ -205,7 +205,7 @@ public static class ParametricDriver
     {
         int n = (int)Layout.Product(shape);
         if (n == 0) return;
-        if (Layout.IsContiguous(shape, xStrides))
+        if (StridedLayout.IsContiguous(shape, xStrides))
         {
             ReadOnlySpan<T> src = x.Slice(xOffset, n);
             for (int i = 0; i < n; i++) dst[i] = TOp.Invoke(src[i], a, b);

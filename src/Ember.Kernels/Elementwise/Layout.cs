@@ -50,7 +50,6 @@ internal static class Layout
         return n;
     }
 
-    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => StridedLayout.IsContiguous(shape, strides);
 }
 
 /// <summary>Facts about strided layouts that both the kernels and the tensor core need.</summary>

@@ -81,13 +81,6 @@ public static class Reduce
             }
         }
     }
-
-    /// <summary>Index of the first maximum along the middle axis.</summary>
-    public static void Argmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<long> indices) where T : unmanaged, INumber<T>
-    {
-        T[] scratch = new T[outer * inner];
-        Max(x, outer, n, inner, scratch, indices);
-    }
 }
 
 /// <summary>

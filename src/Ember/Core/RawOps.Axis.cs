@@ -38,13 +38,6 @@ internal static partial class RawOps
         return a;
     }
 
-    /// <summary>Reinserts reduced dims as size 1 (sorted ascending), the inverse of <see cref="SqueezeDims"/>.</summary>
-    public static RawTensor UnsqueezeDims(RawTensor a, int[] dims)
-    {
-        foreach (int d in dims) a = Unsqueeze(a, d);
-        return a;
-    }
-
     private static RawTensor FloatOnly(RawTensor a, string op)
     {
         if (!a.DType.IsFloatingPoint())

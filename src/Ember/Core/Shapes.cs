@@ -66,16 +66,6 @@ internal static class Shapes
         return result;
     }
 
-    /// <summary>Strides that read a tensor of <paramref name="shape"/>/<paramref name="strides"/> as if it had <paramref name="target"/> shape.</summary>
-    public static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, ReadOnlySpan<int> target)
-    {
-        var s = new int[target.Length];
-        int lead = target.Length - shape.Length;
-        for (int i = 0; i < shape.Length; i++)
-            s[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : strides[i];
-        return s;
-    }
-
     /// <summary>Resolves one <c>-1</c> entry of a requested view shape against the element count.</summary>
     public static int[] InferSize(ReadOnlySpan<int> requested, int numel, string op)
     {
