@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using Ember.Core;
 
 namespace Ember;
 
@@ -50,6 +52,7 @@ public static class DTypes
         _ => dtype,
     };
 
+    // A name table, not a computation: the one dtype switch outside DTypeDispatch (which uses it for its errors).
     /// <summary>PyTorch's name for the type, e.g. <c>torch.float32</c>.</summary>
     public static string TorchName(this DType dtype) => dtype switch
     {
@@ -67,30 +70,20 @@ public static class DTypes
     };
 
     /// <summary>Size of one element in bytes.</summary>
-    public static int ElementSize(this DType dtype) => dtype switch
-    {
-        DType.Bool or DType.UInt8 or DType.Int8 => 1,
-        DType.Int16 or DType.Float16 or DType.BFloat16 => 2,
-        DType.Int32 or DType.Float32 => 4,
-        DType.Int64 or DType.Float64 => 8,
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+    public static int ElementSize(this DType dtype) => DTypeDispatch.Stored<ElementSizeFunc, int>(dtype, default);
 
     /// <summary>The CLR element type that stores values of this dtype.</summary>
-    public static Type ClrType(this DType dtype) => dtype switch
+    public static Type ClrType(this DType dtype) => DTypeDispatch.Stored<ClrTypeFunc, Type>(dtype, default);
+
+    private readonly struct ElementSizeFunc : IStoredFunc<int>
     {
-        DType.Bool => typeof(bool),
-        DType.UInt8 => typeof(byte),
-        DType.Int8 => typeof(sbyte),
-        DType.Int16 => typeof(short),
-        DType.Float16 => typeof(Half),
-        DType.BFloat16 => typeof(BFloat16),
-        DType.Int32 => typeof(int),
-        DType.Int64 => typeof(long),
-        DType.Float32 => typeof(float),
-        DType.Float64 => typeof(double),
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+        public int Invoke<T>() where T : unmanaged => Unsafe.SizeOf<T>();
+    }
+
+    private readonly struct ClrTypeFunc : IStoredFunc<Type>
+    {
+        public Type Invoke<T>() where T : unmanaged => typeof(T);
+    }
 
     /// <summary>The dtype stored as CLR type <typeparamref name="T"/>.</summary>
     public static DType Of<T>() =>

@@ -4,41 +4,7 @@ using System.Numerics.Tensors;
 
 namespace Ember.Kernels;
 
-/// <summary><c>-x</c>.</summary>
-public readonly struct NegateOperator<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
-{
-    /// <inheritdoc/>
-    public static T Invoke(T x) => -x;
-    /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Negate(x, y);
-}
-
-/// <summary><c>eˣ</c>.</summary>
-public readonly struct ExpOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <inheritdoc/>
-    public static T Invoke(T x) => T.Exp(x);
-    /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Exp(x, y);
-}
-
-/// <summary><c>ln x</c>.</summary>
-public readonly struct LogOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <inheritdoc/>
-    public static T Invoke(T x) => T.Log(x);
-    /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Log(x, y);
-}
-
-/// <summary><c>√x</c>.</summary>
-public readonly struct SqrtOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    /// <inheritdoc/>
-    public static T Invoke(T x) => T.Sqrt(x);
-    /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Sqrt(x, y);
-}
+// Element-wise activation operators: relu, sigmoid, tanh, gelu, silu, leaky_relu, elu, softplus.
 
 /// <summary><c>max(x, 0)</c>; NaN stays NaN as in PyTorch.</summary>
 public readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
@@ -67,61 +33,58 @@ public readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, 
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Tanh(x, y);
 }
 
-/// <summary>Identity copy (used to make strided data contiguous).</summary>
-public readonly struct CopyOperator<T> : IUnaryOperator<T>
+/// <summary>GELU, exact: x·Φ(x) = x/2 · (1 + erf(x/√2)).</summary>
+public readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => x;
-    /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => x.CopyTo(y);
-}
-
-/// <summary>Numeric conversion with C#'s truncating semantics (PyTorch's <c>.to()</c> for float → int truncates toward zero).</summary>
-public readonly struct ConvertOperator<TIn, TOut> : IMapOperator<TIn, TOut>
-    where TIn : unmanaged, INumberBase<TIn> where TOut : unmanaged, INumberBase<TOut>
-{
-    /// <inheritdoc/>
-    public static TOut Invoke(TIn x)
+    public static T Invoke(T x)
     {
-        // Floating values reach small integer types through int64, so out-of-range values wrap as in PyTorch
-        // (-1.7 → uint8 255) instead of saturating.
-        bool floatIn = typeof(TIn) == typeof(float) || typeof(TIn) == typeof(double) || typeof(TIn) == typeof(Half);
-        bool smallIntOut = typeof(TOut) == typeof(byte) || typeof(TOut) == typeof(sbyte) || typeof(TOut) == typeof(short);
-        return floatIn && smallIntOut ? TOut.CreateTruncating(long.CreateTruncating(x)) : TOut.CreateTruncating(x);
+        double v = double.CreateTruncating(x);
+        return T.CreateTruncating(0.5 * v * (1 + SpecialFunctions.Erf(v * 0.70710678118654752)));
     }
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
-/// <summary>Numeric value to boolean: non-zero is true.</summary>
-public readonly struct ToBoolOperator<TIn> : IMapOperator<TIn, bool> where TIn : unmanaged, INumberBase<TIn>
+/// <summary>GELU, tanh approximation: x/2 · (1 + tanh(√(2/π)·(x + 0.044715x³))).</summary>
+public readonly struct GeluTanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static bool Invoke(TIn x) => !TIn.IsZero(x);
+    public static T Invoke(T x)
+    {
+        T k = T.CreateTruncating(0.79788456080286536), c = T.CreateTruncating(0.044715), half = T.CreateTruncating(0.5);
+        return half * x * (T.One + T.Tanh(k * (x + c * x * x * x)));
+    }
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
-/// <summary>Boolean to numeric: true is one, false is zero.</summary>
-public readonly struct FromBoolOperator<TOut> : IMapOperator<bool, TOut> where TOut : unmanaged, INumberBase<TOut>
+/// <summary>SiLU (swish): x·σ(x).</summary>
+public readonly struct SiluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static TOut Invoke(bool x) => x ? TOut.One : TOut.Zero;
+    public static T Invoke(T x) => x / (T.One + T.Exp(-x));
+    /// <inheritdoc/>
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
-/// <summary><c>x == y</c>.</summary>
-public readonly struct EqualOperator<T> : ICompareOperator<T> where T : IEqualityOperators<T, T, bool>
+/// <summary>LeakyReLU with negative slope a: x ≥ 0 ? x : a·x.</summary>
+public readonly struct LeakyReluOperator<T> : IParametricOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>
-    public static bool Invoke(T x, T y) => x == y;
+    public static T Invoke(T x, T a, T b) => x > T.Zero ? x : a * x;
 }
 
-/// <summary><c>x &lt; y</c>.</summary>
-public readonly struct LessThanOperator<T> : ICompareOperator<T> where T : IComparisonOperators<T, T, bool>
+/// <summary>ELU with α = a: x &gt; 0 ? x : α·(eˣ - 1).</summary>
+public readonly struct EluOperator<T> : IParametricOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static bool Invoke(T x, T y) => x < y;
+    public static T Invoke(T x, T a, T b) => x > T.Zero ? x : a * T.ExpM1(x);
 }
 
-/// <summary><c>x &gt; y</c>.</summary>
-public readonly struct GreaterThanOperator<T> : ICompareOperator<T> where T : IComparisonOperators<T, T, bool>
+/// <summary>Softplus with β = a and threshold b: β·x &gt; b ? x : ln(1 + e^(βx))/β.</summary>
+public readonly struct SoftplusOperator<T> : IParametricOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static bool Invoke(T x, T y) => x > y;
+    public static T Invoke(T x, T a, T b) => a * x > b ? x : T.LogP1(T.Exp(a * x)) / a;
 }

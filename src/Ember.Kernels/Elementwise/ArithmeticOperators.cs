@@ -4,6 +4,8 @@ using System.Numerics.Tensors;
 
 namespace Ember.Kernels;
 
+// Element-wise arithmetic operators: add, subtract, multiply, divide, negate, power.
+
 /// <summary><c>x + y</c>.</summary>
 public readonly struct AddOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
@@ -56,17 +58,13 @@ public readonly struct DivideOperator<T> : IBinaryOperator<T> where T : unmanage
     public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Divide(x, y, z);
 }
 
-/// <summary><c>max(x, y)</c>, propagating NaN as PyTorch's <c>maximum</c> does.</summary>
-public readonly struct MaximumOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
+/// <summary><c>-x</c>.</summary>
+public readonly struct NegateOperator<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x, T y) => T.Max(x, y);
+    public static T Invoke(T x) => -x;
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Max(x, y, z);
-    /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z) => TensorPrimitives.Max(x, y, z);
-    /// <inheritdoc/>
-    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Max(y, x, z);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Negate(x, y);
 }
 
 /// <summary><c>x ^ y</c> for floating-point types.</summary>

@@ -52,3 +52,11 @@ public interface ICompareOperator<T>
     /// <summary>Compares one pair.</summary>
     static abstract bool Invoke(T x, T y);
 }
+
+/// <summary>An element-wise operator with two runtime parameters (slopes, bounds, thresholds).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IParametricOperator<T>
+{
+    /// <summary>Applies the operator to one element with parameters <paramref name="a"/> and <paramref name="b"/>.</summary>
+    static abstract T Invoke(T x, T a, T b);
+}

@@ -80,6 +80,38 @@ public static unsafe class Gemm
             Core(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     }
 
+    /// <summary>
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// or its double-precision twin, chosen by <typeparamref name="T"/>, for callers generic in the element type.
+    /// </summary>
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The packed kernels are generated per precision; the JIT folds this test away for each T.
+        if (typeof(T) == typeof(float))
+            Sgemm(transA, transB, m, n, k, float.CreateTruncating(alpha), MemoryMarshal.Cast<T, float>(a), lda,
+                MemoryMarshal.Cast<T, float>(b), ldb, float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc);
+        else if (typeof(T) == typeof(double))
+            Dgemm(transA, transB, m, n, k, double.CreateTruncating(alpha), MemoryMarshal.Cast<T, double>(a), lda,
+                MemoryMarshal.Cast<T, double>(b), ldb, double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc);
+        else throw new NotSupportedException($"GEMM supports float and double elements, not {typeof(T).Name}.");
+    }
+
+    /// <summary><see cref="SgemmBias"/> or <see cref="DgemmBias"/>, chosen by <typeparamref name="T"/>.</summary>
+    public static void MultiplyBias<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, ReadOnlySpan<T> bias, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            SgemmBias(transA, transB, m, n, k, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
+                MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(c), ldc);
+        else if (typeof(T) == typeof(double))
+            DgemmBias(transA, transB, m, n, k, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb,
+                MemoryMarshal.Cast<T, double>(bias), MemoryMarshal.Cast<T, double>(c), ldc);
+        else throw new NotSupportedException($"GEMM supports float and double elements, not {typeof(T).Name}.");
+    }
+
     /// <summary>Single-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and pinned).</summary>
     /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
     /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>

@@ -1,47 +1,149 @@
-using System;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Core;
 
+/// <summary>
+/// Activations: relu, sigmoid, tanh, gelu, silu, leaky_relu, elu, softplus, softmax and log_softmax, with the fused
+/// backward kernels nodes use when the backward pass is not itself recorded (no createGraph), so that one pass
+/// replaces a chain of tensor ops; the graph the user sees is unchanged.
+/// </summary>
 internal static partial class RawOps
 {
-    // Fused backward kernels. A node uses them when the backward pass is not itself recorded (no createGraph),
-    // so that one pass replaces a chain of tensor ops; the graph the user sees is unchanged.
+    public static RawTensor Relu(RawTensor a) => Unary<Op.Relu>(a, "relu");
+    public static RawTensor Sigmoid(RawTensor a) => FloatUnary<Op.Sigmoid>(a, "sigmoid");
+    public static RawTensor Tanh(RawTensor a) => FloatUnary<Op.Tanh>(a, "tanh");
+    public static RawTensor Silu(RawTensor a) => FloatUnary<Op.Silu>(a, "silu");
+
+    public static RawTensor Gelu(RawTensor a, bool tanh) =>
+        tanh ? FloatUnary<Op.GeluTanh>(a, "gelu") : FloatUnary<Op.Gelu>(a, "gelu");
+
+    public static RawTensor LeakyRelu(RawTensor a, double slope) => FloatParametric<Op.LeakyRelu>(a, slope, 0, "leaky_relu");
+    public static RawTensor Elu(RawTensor a, double alpha) => FloatParametric<Op.Elu>(a, alpha, 0, "elu");
+
+    public static RawTensor Softplus(RawTensor a, double beta, double threshold) =>
+        FloatParametric<Op.Softplus>(a, beta, threshold, "softplus");
+
+    public static RawTensor Softmax(RawTensor a, int dim, bool log)
+    {
+        string op = log ? "log_softmax" : "softmax";
+        if (IsHalfPrecision(a)) return Cast(Softmax(Cast(a, DType.Float32), dim, log), a.DType);
+        dim = Shapes.WrapDim(dim, a.Rank, op);
+        if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
+        a = Contiguous(a);
+        var r = RawTensor.Empty(a.DType, a.Shape);
+        return DTypeDispatch.Floating<SoftmaxFunc, RawTensor>(a.DType, new(a, null, r, Block(a.Shape, dim), log), op);
+    }
 
     /// <summary><c>grad</c> where <paramref name="output"/> &gt; 0, else 0.</summary>
     public static RawTensor ReluBackward(RawTensor grad, RawTensor output)
     {
-        if (IsHalfPrecision(output)) return Cast(ReluBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32)), output.DType);
-        grad = Contiguous(grad.DType == output.DType ? grad : Cast(grad, output.DType));
+        if (IsHalfPrecision(output))
+            return Cast(ReluBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32)), output.DType);
+        grad = Contiguous(Cast(grad, output.DType));
         output = Contiguous(output);
         var r = RawTensor.Empty(output.DType, output.Shape);
-        switch (output.DType)
-        {
-            case DType.Float32: ActivationBackward.Relu<float>(grad.Span<float>(), output.Span<float>(), r.Span<float>()); break;
-            case DType.Float64: ActivationBackward.Relu<double>(grad.Span<double>(), output.Span<double>(), r.Span<double>()); break;
-            default: throw new NotSupportedException($"relu backward: {output.DType.TorchName()} has no gradient.");
-        }
-        return r;
+        return DTypeDispatch.Floating<ReluBackwardFunc, RawTensor>(output.DType, new(grad, output, r), "relu backward");
     }
 
     /// <summary>Backward of (log-)softmax along <paramref name="dim"/> from its output.</summary>
     public static RawTensor SoftmaxBackward(RawTensor grad, RawTensor output, int dim, bool log)
     {
-        if (IsHalfPrecision(output)) return Cast(SoftmaxBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32), dim, log), output.DType);
-        grad = Contiguous(grad.DType == output.DType ? grad : Cast(grad, output.DType));
+        if (IsHalfPrecision(output))
+            return Cast(SoftmaxBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32), dim, log), output.DType);
+        grad = Contiguous(Cast(grad, output.DType));
         output = Contiguous(output);
-        var (outer, n, inner) = Block(output.Shape, dim);
         var r = RawTensor.Empty(output.DType, output.Shape);
-        if (output.DType == DType.Float32)
+        var f = new SoftmaxFunc(output, grad, r, Block(output.Shape, dim), log);
+        return DTypeDispatch.Floating<SoftmaxFunc, RawTensor>(output.DType, f, "softmax backward");
+    }
+
+    /// <summary>Softmax forward (<paramref name="dy"/> null) or backward from the output <paramref name="x"/>.</summary>
+    private readonly struct SoftmaxFunc(RawTensor x, RawTensor? dy, RawTensor r, (int Outer, int N, int Inner) b, bool log)
+        : IFloatFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (log) ActivationBackward.LogSoftmax<float>(grad.Span<float>(), output.Span<float>(), outer, n, inner, r.Span<float>());
-            else ActivationBackward.Softmax<float>(grad.Span<float>(), output.Span<float>(), outer, n, inner, r.Span<float>());
+            if (dy is null && log) SoftmaxKernel.LogSoftmax(x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
+            else if (dy is null) SoftmaxKernel.Softmax(x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
+            else if (log) ActivationBackward.LogSoftmax(dy.Span<T>(), x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
+            else ActivationBackward.Softmax(dy.Span<T>(), x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
+            return r;
         }
-        else
+    }
+
+    private readonly struct ReluBackwardFunc(RawTensor dy, RawTensor y, RawTensor r) : IFloatFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (log) ActivationBackward.LogSoftmax<double>(grad.Span<double>(), output.Span<double>(), outer, n, inner, r.Span<double>());
-            else ActivationBackward.Softmax<double>(grad.Span<double>(), output.Span<double>(), outer, n, inner, r.Span<double>());
+            ActivationBackward.Relu<T>(dy.Span<T>(), y.Span<T>(), r.Span<T>());
+            return r;
         }
-        return r;
+    }
+}
+
+internal static partial class Op
+{
+    /// <summary>max(a, 0).</summary>
+    internal readonly struct Relu : IUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, INumber<T> => RawOps.RunUnary<T, ReluOperator<T>>(a, r);
+    }
+
+    /// <summary>1 / (1 + e⁻ᵃ).</summary>
+    internal readonly struct Sigmoid : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, SigmoidOperator<T>>(a, r);
+    }
+
+    /// <summary>tanh a.</summary>
+    internal readonly struct Tanh : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, TanhOperator<T>>(a, r);
+    }
+
+    /// <summary>a·σ(a).</summary>
+    internal readonly struct Silu : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, SiluOperator<T>>(a, r);
+    }
+
+    /// <summary>Exact GELU.</summary>
+    internal readonly struct Gelu : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, GeluOperator<T>>(a, r);
+    }
+
+    /// <summary>GELU, tanh approximation.</summary>
+    internal readonly struct GeluTanh : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, GeluTanhOperator<T>>(a, r);
+    }
+
+    /// <summary>a ≥ 0 ? a : slope·a.</summary>
+    internal readonly struct LeakyRelu : IFloatParametricFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunParametric<T, LeakyReluOperator<T>>(a, r, p0, p1);
+    }
+
+    /// <summary>a &gt; 0 ? a : α·(eᵃ - 1).</summary>
+    internal readonly struct Elu : IFloatParametricFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunParametric<T, EluOperator<T>>(a, r, p0, p1);
+    }
+
+    /// <summary>ln(1 + e^(βa))/β below the threshold.</summary>
+    internal readonly struct Softplus : IFloatParametricFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunParametric<T, SoftplusOperator<T>>(a, r, p0, p1);
     }
 }

@@ -110,17 +110,8 @@ internal static partial class RawOps
         var ix = IndexAsInt64(index, "gather");
         var r = RawTensor.Empty(a.DType, index.Shape);
         int size = a.Rank == 0 ? 1 : a.Shape[dim];
-        ReadOnlySpan<long> iv = ix.Span<long>();
-        int bad = a.DType switch
-        {
-            DType.Float32 => IndexKernels.GatherAlong<float>(a.Data<float>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<float>()),
-            DType.Float64 => IndexKernels.GatherAlong<double>(a.Data<double>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<double>()),
-            DType.Int64 => IndexKernels.GatherAlong<long>(a.Data<long>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<long>()),
-            DType.Int32 => IndexKernels.GatherAlong<int>(a.Data<int>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<int>()),
-            DType.Bool => IndexKernels.GatherAlong<bool>(a.Data<bool>(), a.Offset, a.Strides, dim, size, iv, index.Shape, r.Span<bool>()),
-            _ => throw new NotSupportedException($"gather: not supported for {a.DType.TorchName()} tensors."),
-        };
-        if (bad >= 0) throw IndexError("gather", iv[bad], dim, size, a.Shape);
+        int bad = DTypeDispatch.Stored<GatherAlongFunc, int>(a.DType, new(a, dim, size, ix, index.Shape, r));
+        if (bad >= 0) throw IndexError("gather", ix.Span<long>()[bad], dim, size, a.Shape);
         return r;
     }
 
@@ -143,21 +134,11 @@ internal static partial class RawOps
         vals = Contiguous(vals);
         var r = Clone(a);
         int size = a.Rank == 0 ? 1 : a.Shape[dim];
-        ReadOnlySpan<long> iv = ix.Span<long>();
-        int bad = (a.DType, accumulate) switch
-        {
-            (DType.Float32, false) => IndexKernels.ScatterAlong<float, AssignAction<float>>(r.Span<float>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<float>()),
-            (DType.Float32, true) => IndexKernels.ScatterAlong<float, AddAction<float>>(r.Span<float>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<float>()),
-            (DType.Float64, false) => IndexKernels.ScatterAlong<double, AssignAction<double>>(r.Span<double>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<double>()),
-            (DType.Float64, true) => IndexKernels.ScatterAlong<double, AddAction<double>>(r.Span<double>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<double>()),
-            (DType.Int64, false) => IndexKernels.ScatterAlong<long, AssignAction<long>>(r.Span<long>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<long>()),
-            (DType.Int64, true) => IndexKernels.ScatterAlong<long, AddAction<long>>(r.Span<long>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<long>()),
-            (DType.Int32, false) => IndexKernels.ScatterAlong<int, AssignAction<int>>(r.Span<int>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<int>()),
-            (DType.Int32, true) => IndexKernels.ScatterAlong<int, AddAction<int>>(r.Span<int>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<int>()),
-            (DType.Bool, false) => IndexKernels.ScatterAlong<bool, AssignAction<bool>>(r.Span<bool>(), 0, r.Strides, dim, size, iv, index.Shape, vals.Span<bool>()),
-            _ => throw new NotSupportedException($"{op}: not supported for {a.DType.TorchName()} tensors."),
-        };
-        if (bad >= 0) throw IndexError(op, iv[bad], dim, size, a.Shape);
+        var f = new ScatterAlongFunc(r, dim, size, ix, index.Shape, vals);
+        int bad = accumulate
+            ? DTypeDispatch.Compute<ScatterAlongFunc, int>(a.DType, f, op)
+            : DTypeDispatch.Stored<ScatterAlongFunc, int>(a.DType, f);
+        if (bad >= 0) throw IndexError(op, ix.Span<long>()[bad], dim, size, a.Shape);
         return r;
     }
 
@@ -269,14 +250,7 @@ internal static partial class RawOps
         if (a.DType.ComputeType() != a.DType) return Cast(Index(Cast(a, a.DType.ComputeType()), indices, op), a.DType);
         var p = PlanIndex(a, indices, op);
         var r = RawTensor.Empty(a.DType, p.ResultShape);
-        switch (a.DType)
-        {
-            case DType.Float32: IndexKernels.GatherOffsets<float>(a.Data<float>(), a.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, r.Span<float>()); break;
-            case DType.Float64: IndexKernels.GatherOffsets<double>(a.Data<double>(), a.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, r.Span<double>()); break;
-            case DType.Int64: IndexKernels.GatherOffsets<long>(a.Data<long>(), a.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, r.Span<long>()); break;
-            case DType.Int32: IndexKernels.GatherOffsets<int>(a.Data<int>(), a.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, r.Span<int>()); break;
-            case DType.Bool: IndexKernels.GatherOffsets<bool>(a.Data<bool>(), a.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, r.Span<bool>()); break;
-        }
+        DTypeDispatch.Stored<IndexFunc, RawTensor>(a.DType, new(a, p, r));
         return r;
     }
 
@@ -305,19 +279,9 @@ internal static partial class RawOps
             }
         }
         v = Contiguous(v);
-        switch (dst.DType, accumulate)
-        {
-            case (DType.Float32, false): IndexKernels.ScatterOffsets<float, AssignAction<float>>(dst.Data<float>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<float>()); break;
-            case (DType.Float32, true): IndexKernels.ScatterOffsets<float, AddAction<float>>(dst.Data<float>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<float>()); break;
-            case (DType.Float64, false): IndexKernels.ScatterOffsets<double, AssignAction<double>>(dst.Data<double>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<double>()); break;
-            case (DType.Float64, true): IndexKernels.ScatterOffsets<double, AddAction<double>>(dst.Data<double>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<double>()); break;
-            case (DType.Int64, false): IndexKernels.ScatterOffsets<long, AssignAction<long>>(dst.Data<long>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<long>()); break;
-            case (DType.Int64, true): IndexKernels.ScatterOffsets<long, AddAction<long>>(dst.Data<long>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<long>()); break;
-            case (DType.Int32, false): IndexKernels.ScatterOffsets<int, AssignAction<int>>(dst.Data<int>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<int>()); break;
-            case (DType.Int32, true): IndexKernels.ScatterOffsets<int, AddAction<int>>(dst.Data<int>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<int>()); break;
-            case (DType.Bool, false): IndexKernels.ScatterOffsets<bool, AssignAction<bool>>(dst.Data<bool>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets, p.InnerShape, p.InnerStrides, v.Span<bool>()); break;
-            default: throw new NotSupportedException($"{op}: accumulate is not supported for {dst.DType.TorchName()} tensors.");
-        }
+        var f = new IndexPutFunc(dst, p, v);
+        if (accumulate) DTypeDispatch.Compute<IndexPutFunc, RawTensor>(dst.DType, f, op);
+        else DTypeDispatch.Stored<IndexPutFunc, RawTensor>(dst.DType, f);
         dst.Storage.Version++;
     }
 
@@ -331,20 +295,93 @@ internal static partial class RawOps
         b = Cast(b, dt);
         int[] shape = Shapes.Broadcast(Shapes.Broadcast(cond.Shape, a.Shape, "where"), b.Shape, "where");
         var r = RawTensor.Empty(dt, shape);
-        int rank = shape.Length;
-        Span<int> sc = stackalloc int[rank], sa = stackalloc int[rank], sb = stackalloc int[rank];
-        BroadcastStrides(cond, shape, sc);
-        BroadcastStrides(a, shape, sa);
-        BroadcastStrides(b, shape, sb);
-        ReadOnlySpan<bool> c = cond.Data<bool>();
-        switch (dt)
+        DTypeDispatch.Stored<WhereFunc, RawTensor>(dt, new(cond, a, b, r));
+        return r;
+    }
+
+    /// <summary>One-hot encoding of int64 class indices: shape <c>[*, numClasses]</c>, int64.</summary>
+    public static RawTensor OneHot(RawTensor indices, int numClasses)
+    {
+        if (indices.DType is not (DType.Int64 or DType.Int32))
+            throw new ArgumentException($"one_hot: expected int64 class indices, got {indices.DType.TorchName()}.");
+        var ix = Contiguous(Cast(indices, DType.Int64));
+        var span = ix.Span<long>();
+        if (numClasses < 0)
         {
-            case DType.Float32: IndexKernels.Where<float>(c, cond.Offset, sc, a.Data<float>(), a.Offset, sa, b.Data<float>(), b.Offset, sb, r.Span<float>(), shape); break;
-            case DType.Float64: IndexKernels.Where<double>(c, cond.Offset, sc, a.Data<double>(), a.Offset, sa, b.Data<double>(), b.Offset, sb, r.Span<double>(), shape); break;
-            case DType.Int64: IndexKernels.Where<long>(c, cond.Offset, sc, a.Data<long>(), a.Offset, sa, b.Data<long>(), b.Offset, sb, r.Span<long>(), shape); break;
-            case DType.Int32: IndexKernels.Where<int>(c, cond.Offset, sc, a.Data<int>(), a.Offset, sa, b.Data<int>(), b.Offset, sb, r.Span<int>(), shape); break;
-            case DType.Bool: IndexKernels.Where<bool>(c, cond.Offset, sc, a.Data<bool>(), a.Offset, sa, b.Data<bool>(), b.Offset, sb, r.Span<bool>(), shape); break;
+            long max = -1;
+            foreach (long v in span) max = Math.Max(max, v);
+            numClasses = (int)(max + 1);
+        }
+        int[] shape = [.. indices.Shape, numClasses];
+        var r = Full(shape, 0, DType.Int64);
+        var dst = r.Span<long>();
+        for (int i = 0; i < span.Length; i++)
+        {
+            long k = span[i];
+            if (k < 0 || k >= numClasses)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"one_hot: class index {k} is out of range for {numClasses} classes.");
+            dst[i * numClasses + (int)k] = 1;
         }
         return r;
+    }
+
+    // ---- the kernels by element type; assignments take any stored type, accumulation a numeric one ----
+
+    private readonly struct GatherAlongFunc(RawTensor a, int dim, int size, RawTensor ix, int[] shape, RawTensor r)
+        : IStoredFunc<int>
+    {
+        public int Invoke<T>() where T : unmanaged =>
+            IndexKernels.GatherAlong<T>(a.Data<T>(), a.Offset, a.Strides, dim, size, ix.Span<long>(), shape, r.Span<T>());
+    }
+
+    private readonly struct ScatterAlongFunc(RawTensor r, int dim, int size, RawTensor ix, int[] shape, RawTensor vals)
+        : IStoredFunc<int>, INumericFunc<int>
+    {
+        int IStoredFunc<int>.Invoke<T>() => Run<T, AssignAction<T>>();
+
+        int INumericFunc<int>.Invoke<T>() => Run<T, AddAction<T>>();
+
+        private int Run<T, TAction>() where TAction : IScatterAction<T> =>
+            IndexKernels.ScatterAlong<T, TAction>(r.Span<T>(), 0, r.Strides, dim, size, ix.Span<long>(), shape, vals.Span<T>());
+    }
+
+    private readonly struct IndexFunc(RawTensor a, IndexPlan p, RawTensor r) : IStoredFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged
+        {
+            IndexKernels.GatherOffsets<T>(a.Data<T>(), a.Offset, p.OuterShape, p.OuterStrides, p.Offsets,
+                p.InnerShape, p.InnerStrides, r.Span<T>());
+            return r;
+        }
+    }
+
+    private readonly struct IndexPutFunc(RawTensor dst, IndexPlan p, RawTensor v)
+        : IStoredFunc<RawTensor>, INumericFunc<RawTensor>
+    {
+        RawTensor IStoredFunc<RawTensor>.Invoke<T>() => Run<T, AssignAction<T>>();
+
+        RawTensor INumericFunc<RawTensor>.Invoke<T>() => Run<T, AddAction<T>>();
+
+        private RawTensor Run<T, TAction>() where TAction : IScatterAction<T>
+        {
+            IndexKernels.ScatterOffsets<T, TAction>(dst.Data<T>(), dst.Offset, p.OuterShape, p.OuterStrides, p.Offsets,
+                p.InnerShape, p.InnerStrides, v.Span<T>());
+            return dst;
+        }
+    }
+
+    private readonly struct WhereFunc(RawTensor cond, RawTensor a, RawTensor b, RawTensor r) : IStoredFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged
+        {
+            int[] shape = r.Shape;
+            Span<int> sc = stackalloc int[shape.Length], sa = stackalloc int[shape.Length], sb = stackalloc int[shape.Length];
+            BroadcastStrides(cond, shape, sc);
+            BroadcastStrides(a, shape, sa);
+            BroadcastStrides(b, shape, sb);
+            IndexKernels.Where<T>(cond.Data<bool>(), cond.Offset, sc, a.Data<T>(), a.Offset, sa, b.Data<T>(), b.Offset, sb,
+                r.Span<T>(), shape);
+            return r;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -44,36 +45,63 @@ internal static partial class RawOps
             if (bias.DType != a.DType)
                 throw new ArgumentException($"{op}: bias dtype {bias.DType.TorchName()} does not match matrix dtype {a.DType.TorchName()}.");
             Shapes.Broadcast(bias.Shape, r.Shape, op);
-            if (beta == 1 && alpha == 1 && bias.IsContiguous && bias.NumEl == n && (bias.Rank == 1 || bias.Shape[0] == 1) && n > 0 && m > 0)
+            if (beta == 1 && alpha == 1 && bias.IsContiguous && bias.NumEl == n && (bias.Rank == 1 || bias.Shape[0] == 1)
+                && n > 0 && m > 0)
             {
                 // The Linear case: a bias row added to every row of the product, inside the GEMM kernel.
-                var (ga, gTransA, gLda) = GemmOperand(a);
-                var (gb, gTransB, gLdb) = GemmOperand(b);
-                if (a.DType == DType.Float32)
-                    Gemm.SgemmBias(gTransA, gTransB, m, n, k, ga.Data<float>().AsSpan(ga.Offset), gLda, gb.Data<float>().AsSpan(gb.Offset), gLdb, bias.Span<float>(), r.Span<float>(), n);
-                else
-                    Gemm.DgemmBias(gTransA, gTransB, m, n, k, ga.Data<double>().AsSpan(ga.Offset), gLda, gb.Data<double>().AsSpan(gb.Offset), gLdb, bias.Span<double>(), r.Span<double>(), n);
-                return r;
+                return DTypeDispatch.Floating<GemmFunc, RawTensor>(a.DType,
+                    new(GemmOperand(a), GemmOperand(b), m, n, k, 1, 0, bias, r, 0), op);
             }
             CopyFrom(r, bias);
             gemmBeta = beta;
         }
-        var (ta, transA, lda) = GemmOperand(a);
-        var (tb, transB, ldb) = GemmOperand(b);
         if (m == 0 || n == 0) return r;
         if (k == 0)
         {
             if (gemmBeta == 0) Fill(r, 0); else if (gemmBeta != 1) r = Mul(r, Scalar(gemmBeta, r.DType));
             return r;
         }
-        if (a.DType == DType.Float32)
-            Gemm.Sgemm(transA, transB, m, n, k, (float)alpha, ta.Data<float>().AsSpan(ta.Offset), lda,
-                tb.Data<float>().AsSpan(tb.Offset), ldb, (float)gemmBeta, r.Span<float>(), n);
-        else
-            Gemm.Dgemm(transA, transB, m, n, k, alpha, ta.Data<double>().AsSpan(ta.Offset), lda,
-                tb.Data<double>().AsSpan(tb.Offset), ldb, gemmBeta, r.Span<double>(), n);
-        return r;
+        return DTypeDispatch.Floating<GemmFunc, RawTensor>(a.DType,
+            new(GemmOperand(a), GemmOperand(b), m, n, k, alpha, gemmBeta, null, r, 0), op);
     }
 
     public static RawTensor Mm(RawTensor a, RawTensor b) => Addmm(null, a, b, 0, 1, "mm");
+
+    /// <summary>Batched matrix product <c>[B, m, k] @ [B, k, n] = [B, m, n]</c>.</summary>
+    public static RawTensor Bmm(RawTensor a, RawTensor b)
+    {
+        if (a.Rank != 3 || b.Rank != 3)
+            throw new ArgumentException($"bmm: expected 3-D tensors, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
+        if (a.Shape[0] != b.Shape[0] || a.Shape[2] != b.Shape[1])
+            throw new ArgumentException($"bmm: batch1 and batch2 shapes cannot be multiplied ({Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}); expected [B, m, k] and [B, k, n].");
+        CheckMatmulTypes(a, b, "bmm");
+        int batch = a.Shape[0], m = a.Shape[1], k = a.Shape[2], n = b.Shape[2];
+        var r = RawTensor.Empty(a.DType, [batch, m, n]);
+        if (r.NumEl == 0) return r;
+        if (k == 0) { Fill(r, 0); return r; }
+        for (int i = 0; i < batch; i++)
+        {
+            var f = new GemmFunc(GemmOperand(Select(a, 0, i, "bmm")), GemmOperand(Select(b, 0, i, "bmm")), m, n, k, 1, 0,
+                null, r, i * m * n);
+            DTypeDispatch.Floating<GemmFunc, RawTensor>(a.DType, f, "bmm");
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// <c>r[rOffset..] = alpha·op(A)·op(B) + beta·r</c>, or <c>op(A)·op(B) + bias</c> when <paramref name="bias"/> is
+    /// given (a row added to every row).
+    /// </summary>
+    private readonly struct GemmFunc((RawTensor T, bool Trans, int Ld) a, (RawTensor T, bool Trans, int Ld) b,
+        int m, int n, int k, double alpha, double beta, RawTensor? bias, RawTensor r, int rOffset) : IFloatFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> sa = a.T.Data<T>().AsSpan(a.T.Offset), sb = b.T.Data<T>().AsSpan(b.T.Offset);
+            Span<T> c = r.Span<T>().Slice(rOffset, m * n);
+            if (bias is not null) Gemm.MultiplyBias(a.Trans, b.Trans, m, n, k, sa, a.Ld, sb, b.Ld, bias.Span<T>(), c, n);
+            else Gemm.Multiply(a.Trans, b.Trans, m, n, k, T.CreateTruncating(alpha), sa, a.Ld, sb, b.Ld, T.CreateTruncating(beta), c, n);
+            return r;
+        }
+    }
 }

@@ -1,11 +1,13 @@
 using System;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Core;
 
 /// <summary>
 /// Graph-free tensor operations. Every method takes and returns <see cref="RawTensor"/>s; the public
-/// <c>Tensor</c> wraps these with autograd nodes. This part: views and copies that change layout.
+/// <c>Tensor</c> wraps these with autograd nodes. This part: views and copies that change layout (view, reshape,
+/// transpose, permute, expand, squeeze, contiguous, flip, roll, tril/triu) and dtype conversion.
 /// </summary>
 internal static partial class RawOps
 {
@@ -180,5 +182,102 @@ internal static partial class RawOps
             strides[j++] = a.Strides[i];
         }
         return a.WithLayout(shape, strides, a.Offset);
+    }
+
+    /// <summary>A copy with the order of elements reversed along each of <paramref name="dims"/>.</summary>
+    public static RawTensor Flip(RawTensor a, ReadOnlySpan<int> dims)
+    {
+        var strides = a.Strides.AsSpan().ToArray();
+        int offset = a.Offset;
+        Span<bool> seen = stackalloc bool[Math.Max(a.Rank, 1)];
+        foreach (int d0 in dims)
+        {
+            int d = Shapes.WrapDim(d0, a.Rank, "flip");
+            if (seen[d]) throw new ArgumentException($"flip: dim {d} appears multiple times in the list of dims {Shapes.Format(dims)}.");
+            seen[d] = true;
+            if (a.Shape[d] == 0) continue;
+            offset += (a.Shape[d] - 1) * strides[d];
+            strides[d] = -strides[d];
+        }
+        // A negative-stride view read once into a fresh contiguous tensor.
+        return Clone(a.WithLayout(a.Shape, strides, offset));
+    }
+
+    /// <summary>Rolls elements by <paramref name="shift"/> along <paramref name="dim"/> (those leaving one end re-enter at the other).</summary>
+    public static RawTensor Roll(RawTensor a, int shift, int dim)
+    {
+        dim = Shapes.WrapDim(dim, a.Rank, "roll");
+        int n = a.Shape[dim];
+        if (n == 0) return Clone(a);
+        int s = ((shift % n) + n) % n;
+        if (s == 0) return Clone(a);
+        return Cat([Slice(a, dim, n - s, n, 1), Slice(a, dim, 0, n - s, 1)], dim);
+    }
+
+    /// <summary>Keeps the lower (<paramref name="lower"/>) or upper triangle of the last two dims relative to diagonal <paramref name="k"/>, zeroing the rest.</summary>
+    public static RawTensor Triangle(RawTensor a, int k, bool lower)
+    {
+        string op = lower ? "tril" : "triu";
+        if (a.Rank < 2) throw new ArgumentException($"{op}: input tensor must have at least 2 dimensions, got shape {Shapes.Format(a.Shape)}.");
+        int rows = a.Shape[^2], cols = a.Shape[^1];
+        var mask = RawTensor.Empty(DType.Bool, [rows, cols]);
+        Span<bool> m = mask.Span<bool>();
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                m[i * cols + j] = lower ? j - i <= k : j - i >= k;
+        return Where(mask, a, Scalar(0, a.DType));
+    }
+
+    /// <summary>Converts to another dtype (a copy; the same tensor when the dtype already matches).</summary>
+    public static RawTensor Cast(RawTensor a, DType dt)
+    {
+        if (a.DType == dt) return a;
+        // bfloat16 has no generic-math type: it converts through float32, which holds every bfloat16 exactly.
+        if (a.DType == DType.BFloat16) return Cast(BFloat16ToSingle(a), dt);
+        if (dt == DType.BFloat16) return SingleToBFloat16(Cast(a, DType.Float32));
+        var r = RawTensor.Empty(dt, a.Shape);
+        return a.DType == DType.Bool
+            ? DTypeDispatch.Numeric<FromBoolFunc, RawTensor>(dt, new(a, r), "to")
+            : DTypeDispatch.Numeric<CastFromFunc, RawTensor>(a.DType, new(a, r), "to");
+    }
+
+    private static RawTensor BFloat16ToSingle(RawTensor a)
+    {
+        var c = Contiguous(a);
+        var r = RawTensor.Empty(DType.Float32, a.Shape);
+        ReadOnlySpan<BFloat16> s = c.Span<BFloat16>();
+        Span<float> d = r.Span<float>();
+        for (int i = 0; i < d.Length; i++) d[i] = (float)s[i];
+        return r;
+    }
+
+    private static RawTensor SingleToBFloat16(RawTensor a)
+    {
+        var c = Contiguous(a);
+        var r = RawTensor.Empty(DType.BFloat16, a.Shape);
+        ReadOnlySpan<float> s = c.Span<float>();
+        Span<BFloat16> d = r.Span<BFloat16>();
+        for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)s[i];
+        return r;
+    }
+
+    private readonly struct FromBoolFunc(RawTensor a, RawTensor r) : INumericFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged, INumber<T> => RunMap<bool, T, FromBoolOperator<T>>(a, r);
+    }
+
+    /// <summary>Dispatches on the source type, then (nested) on the destination type.</summary>
+    private readonly struct CastFromFunc(RawTensor a, RawTensor r) : INumericFunc<RawTensor>
+    {
+        public RawTensor Invoke<TIn>() where TIn : unmanaged, INumber<TIn> => r.DType == DType.Bool
+            ? RunMap<TIn, bool, ToBoolOperator<TIn>>(a, r)
+            : DTypeDispatch.Numeric<CastToFunc<TIn>, RawTensor>(r.DType, new(a, r), "to");
+    }
+
+    private readonly struct CastToFunc<TIn>(RawTensor a, RawTensor r) : INumericFunc<RawTensor>
+        where TIn : unmanaged, INumber<TIn>
+    {
+        public RawTensor Invoke<TOut>() where TOut : unmanaged, INumber<TOut> =>
+            RunMap<TIn, TOut, ConvertOperator<TIn, TOut>>(a, r);
     }
 }

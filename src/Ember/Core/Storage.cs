@@ -61,21 +61,14 @@ internal abstract class Storage
     /// <summary>Fills [start, start+count) with <paramref name="value"/>.</summary>
     public abstract void Fill(int start, int count, double value);
 
-    /// <summary>Allocates uninitialized storage for <paramref name="dtype"/>: the one place that maps dtypes to CLR element types.</summary>
-    public static Storage Create(DType dtype, int length) => dtype switch
+    /// <summary>Allocates uninitialized storage for <paramref name="dtype"/>.</summary>
+    public static Storage Create(DType dtype, int length) =>
+        DTypeDispatch.Stored<CreateFunc, Storage>(dtype, new(length));
+
+    private readonly struct CreateFunc(int length) : IStoredFunc<Storage>
     {
-        DType.Float32 => Storage<float>.Uninitialized(length),
-        DType.Float64 => Storage<double>.Uninitialized(length),
-        DType.Int64 => Storage<long>.Uninitialized(length),
-        DType.Int32 => Storage<int>.Uninitialized(length),
-        DType.Bool => Storage<bool>.Uninitialized(length),
-        DType.UInt8 => Storage<byte>.Uninitialized(length),
-        DType.Int8 => Storage<sbyte>.Uninitialized(length),
-        DType.Int16 => Storage<short>.Uninitialized(length),
-        DType.Float16 => Storage<Half>.Uninitialized(length),
-        DType.BFloat16 => Storage<BFloat16>.Uninitialized(length),
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+        public Storage Invoke<T>() where T : unmanaged => Storage<T>.Uninitialized(length);
+    }
 }
 
 /// <summary>Storage of elements of type <typeparamref name="T"/>.</summary>

@@ -1,0 +1,67 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Ember.Kernels;
+
+/// <summary>Fused backward passes of activations: one pass over the elements instead of a chain of tensor ops.</summary>
+public static class ActivationBackward
+{
+    /// <summary><c>dx = y &gt; 0 ? dy : 0</c> (PyTorch's <c>threshold_backward</c> on the ReLU output <paramref name="y"/>).</summary>
+    public static void Relu<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+        {
+            int w = System.Runtime.Intrinsics.Vector256<T>.Count;
+            for (; i + w <= dx.Length; i += w)
+            {
+                var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
+                var mask = System.Runtime.Intrinsics.Vector256.GreaterThan(yv, System.Runtime.Intrinsics.Vector256<T>.Zero);
+                System.Runtime.Intrinsics.Vector256.CopyTo(System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w)) & mask, dx.Slice(i, w));
+            }
+        }
+        for (; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
+    }
+
+    /// <summary>Log-softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = dy - exp(y) · Σ dy</c>.</summary>
+    public static void LogSoftmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (inner == 1)
+        {
+            // exp(y) for the whole block in one vectorized call, then dx = dy - exp(y)·Σdy per row.
+            TensorPrimitives.Exp(y[..(outer * n)], dx);
+            for (int o = 0; o < outer; o++)
+            {
+                int b = o * n;
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++) sum += dy[b + k];
+                for (int k = 0; k < n; k++) dx[b + k] = dy[b + k] - dx[b + k] * sum;
+            }
+            return;
+        }
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * n * inner + i;
+                T sum = T.Zero;
+                for (int k = 0; k < n; k++) sum += dy[b + k * inner];
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dx[p] = dy[p] - T.Exp(y[p]) * sum; }
+            }
+    }
+
+    /// <summary>Softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = y · (dy - Σ dy·y)</c>.</summary>
+    public static void Softmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * n * inner + i;
+                T dot = T.Zero;
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dot += dy[p] * y[p]; }
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dx[p] = y[p] * (dy[p] - dot); }
+            }
+    }
+}
