@@ -19,9 +19,13 @@ public enum DType
     Int32,
     /// <summary>64-bit signed integer (<c>torch.int64</c>, PyTorch's default integer type).</summary>
     Int64,
-    /// <summary>16-bit IEEE floating point (<c>torch.float16</c>), stored as <see cref="Half"/>; computed in float32.</summary>
+    /// <summary>
+    /// 16-bit IEEE floating point (<c>torch.float16</c>), stored as <see cref="Half"/>; computed in float32.
+    /// </summary>
     Float16,
-    /// <summary>bfloat16 (<c>torch.bfloat16</c>), stored as <see cref="Ember.BFloat16"/>; computed in float32.</summary>
+    /// <summary>
+    /// bfloat16 (<c>torch.bfloat16</c>), stored as <see cref="Ember.BFloat16"/>; computed in float32.
+    /// </summary>
     BFloat16,
     /// <summary>32-bit floating point (<c>torch.float32</c>), the default.</summary>
     Float32,
@@ -36,10 +40,12 @@ public static class DTypes
     public const DType DefaultFloat = DType.Float32;
 
     /// <summary>Whether the type is floating point.</summary>
-    public static bool IsFloatingPoint(this DType dtype) => dtype is DType.Float16 or DType.BFloat16 or DType.Float32 or DType.Float64;
+    public static bool IsFloatingPoint(this DType dtype) =>
+        dtype is DType.Float16 or DType.BFloat16 or DType.Float32 or DType.Float64;
 
     /// <summary>Whether the type is a signed or unsigned integer type (not <see cref="DType.Bool"/>).</summary>
-    public static bool IsInteger(this DType dtype) => dtype is DType.UInt8 or DType.Int8 or DType.Int16 or DType.Int32 or DType.Int64;
+    public static bool IsInteger(this DType dtype) =>
+        dtype is DType.UInt8 or DType.Int8 or DType.Int16 or DType.Int32 or DType.Int64;
 
     /// <summary>
     /// The type the kernels compute in: float16/bfloat16 are stored compactly but computed in float32, and the

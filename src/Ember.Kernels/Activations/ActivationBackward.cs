@@ -4,10 +4,14 @@ using System.Numerics.Tensors;
 
 namespace Ember.Kernels;
 
-/// <summary>Fused backward passes of activations: one pass over the elements instead of a chain of tensor ops.</summary>
+/// <summary>
+/// Fused backward passes of activations: one pass over the elements instead of a chain of tensor ops.
+/// </summary>
 public static class ActivationBackward
 {
-    /// <summary><c>dx = y &gt; 0 ? dy : 0</c> (PyTorch's <c>threshold_backward</c> on the ReLU output <paramref name="y"/>).</summary>
+    /// <summary>
+    /// <c>dx = y &gt; 0 ? dy : 0</c> (PyTorch's <c>threshold_backward</c> on the ReLU output <paramref name="y"/>).
+    /// </summary>
     public static void Relu<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
     {
         int i = 0;
@@ -17,14 +21,17 @@ public static class ActivationBackward
             for (; i + w <= dx.Length; i += w)
             {
                 var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
-                var mask = System.Runtime.Intrinsics.Vector256.GreaterThan(yv, System.Runtime.Intrinsics.Vector256<T>.Zero);
+                var mask = System.Runtime.Intrinsics.Vector256.GreaterThan(yv,
+                    System.Runtime.Intrinsics.Vector256<T>.Zero);
                 System.Runtime.Intrinsics.Vector256.CopyTo(System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w)) & mask, dx.Slice(i, w));
             }
         }
         for (; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;
     }
 
-    /// <summary>Log-softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = dy - exp(y) · Σ dy</c>.</summary>
+    /// <summary>
+    /// Log-softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = dy - exp(y) · Σ dy</c>.
+    /// </summary>
     public static void LogSoftmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -51,7 +58,9 @@ public static class ActivationBackward
             }
     }
 
-    /// <summary>Softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = y · (dy - Σ dy·y)</c>.</summary>
+    /// <summary>
+    /// Softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = y · (dy - Σ dy·y)</c>.
+    /// </summary>
     public static void Softmax<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, int outer, int n, int inner, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

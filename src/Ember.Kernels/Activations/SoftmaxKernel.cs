@@ -11,14 +11,17 @@ namespace Ember.Kernels;
 public static class SoftmaxKernel
 {
     /// <summary><c>y = exp(x - max) / Σ exp(x - max)</c> along the middle axis.</summary>
-    public static void Softmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Softmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
         => Run(x, outer, n, inner, y, log: false);
 
     /// <summary><c>y = x - max - log Σ exp(x - max)</c> along the middle axis.</summary>
-    public static void LogSoftmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void LogSoftmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
         => Run(x, outer, n, inner, y, log: true);
 
-    private static void Run<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Run<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool log)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n == 0) return;
         if (inner == 1 && n <= 16)

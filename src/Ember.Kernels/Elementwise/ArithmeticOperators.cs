@@ -45,7 +45,9 @@ public readonly struct MultiplyOperator<T> : IBinaryOperator<T> where T : unmana
     public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Multiply(y, x, z);
 }
 
-/// <summary><c>x / y</c> (integer division truncates; the tensor layer promotes true division to floating point).</summary>
+/// <summary>
+/// <c>x / y</c> (integer division truncates; the tensor layer promotes true division to floating point).
+/// </summary>
 public readonly struct DivideOperator<T> : IBinaryOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>

@@ -14,7 +14,9 @@ public readonly struct CopyOperator<T> : IUnaryOperator<T>
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => x.CopyTo(y);
 }
 
-/// <summary>Numeric conversion with C#'s truncating semantics (PyTorch's <c>.to()</c> for float → int truncates toward zero).</summary>
+/// <summary>
+/// Numeric conversion with C#'s truncating semantics (PyTorch's <c>.to()</c> for float → int truncates toward zero).
+/// </summary>
 public readonly struct ConvertOperator<TIn, TOut> : IMapOperator<TIn, TOut>
     where TIn : unmanaged, INumberBase<TIn> where TOut : unmanaged, INumberBase<TOut>
 {

@@ -28,8 +28,11 @@ public static class ParallelReduce
         return total;
     }
 
-    /// <summary><see cref="Reduce.Sum{T}"/> over <c>[outer, n, inner]</c>, split over <c>outer</c> when large.</summary>
-    public static void SumAxis<T>(T[] x, int offset, int outer, int n, int inner, T[] dst) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// <see cref="Reduce.Sum{T}"/> over <c>[outer, n, inner]</c>, split over <c>outer</c> when large.
+    /// </summary>
+    public static void SumAxis<T>(T[] x, int offset, int outer, int n, int inner, T[] dst)
+        where T : unmanaged, INumber<T>
     {
         long total = (long)outer * n * inner;
         if (total < ParallelElementwise.Threshold || outer == 1 || WorkerPool.ThreadCount == 1)
@@ -42,7 +45,8 @@ public static class ParallelReduce
         WorkerPool.For(chunks, ref task);
     }
 
-    private readonly struct SumTask<T>(T[] x, int offset, int n, T[] partial) : IParallelTask where T : unmanaged, INumber<T>
+    private readonly struct SumTask<T>(T[] x, int offset, int n, T[] partial) : IParallelTask
+        where T : unmanaged, INumber<T>
     {
         public void Execute(int chunk)
         {
@@ -51,14 +55,16 @@ public static class ParallelReduce
         }
     }
 
-    private readonly struct AxisTask<T>(T[] x, int offset, int outer, int n, int inner, T[] dst, int chunks) : IParallelTask
+    private readonly struct AxisTask<T>(T[] x, int offset, int outer, int n, int inner, T[] dst,
+        int chunks) : IParallelTask
         where T : unmanaged, INumber<T>
     {
         public void Execute(int chunk)
         {
             int b = (int)((long)outer * chunk / chunks), e = (int)((long)outer * (chunk + 1) / chunks);
             if (e <= b) return;
-            Reduce.Sum<T>(x.AsSpan(offset + b * n * inner, (e - b) * n * inner), e - b, n, inner, dst.AsSpan(b * inner, (e - b) * inner));
+            Reduce.Sum<T>(x.AsSpan(offset + b * n * inner, (e - b) * n * inner), e - b, n, inner,
+                dst.AsSpan(b * inner, (e - b) * inner));
         }
     }
 }

@@ -12,7 +12,8 @@ namespace Ember.Kernels;
 public static class Reduce
 {
     /// <summary><c>dst[o, i] = Σ_k x[o, k, i]</c>; <paramref name="dst"/> has <c>outer * inner</c> elements.</summary>
-    public static void Sum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T>
+    public static void Sum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> dst)
+        where T : unmanaged, INumber<T>
     {
         if (inner == 1)
         {
@@ -36,7 +37,8 @@ public static class Reduce
                     ReadOnlySpan<T> row = block.Slice(k * inner, inner);
                     for (int i = 0; i < full; i += w)
                         System.Runtime.Intrinsics.Vector256.CopyTo(
-                            System.Runtime.Intrinsics.Vector256.Create<T>(d.Slice(i, w)) + System.Runtime.Intrinsics.Vector256.Create<T>(row.Slice(i, w)),
+                            System.Runtime.Intrinsics.Vector256.Create<T>(d.Slice(i,
+                                w)) + System.Runtime.Intrinsics.Vector256.Create<T>(row.Slice(i, w)),
                             d.Slice(i, w));
                     for (int i = full; i < inner; i++) d[i] += row[i];
                 }
@@ -55,12 +57,17 @@ public static class Reduce
     public static void Max<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> values, Span<long> indices)
         where T : unmanaged, INumber<T> => Extremum<T, GreaterThanOperator<T>>(x, outer, n, inner, values, indices);
 
-    /// <summary>Minimum along the middle axis and the index of its first occurrence (NaN wins, as in PyTorch).</summary>
+    /// <summary>
+    /// Minimum along the middle axis and the index of its first occurrence (NaN wins, as in PyTorch).
+    /// </summary>
     public static void Min<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> values, Span<long> indices)
         where T : unmanaged, INumber<T> => Extremum<T, LessThanOperator<T>>(x, outer, n, inner, values, indices);
 
-    /// <summary>The first element along the axis that <typeparamref name="TBetter"/> prefers to all others, or the first NaN.</summary>
-    private static void Extremum<T, TBetter>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> values, Span<long> indices)
+    /// <summary>
+    /// The first element along the axis that <typeparamref name="TBetter"/> prefers to all others, or the first NaN.
+    /// </summary>
+    private static void Extremum<T, TBetter>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> values,
+        Span<long> indices)
         where T : unmanaged, INumber<T> where TBetter : ICompareOperator<T>
     {
         bool wantIdx = !indices.IsEmpty;
@@ -91,7 +98,8 @@ public static class Reduce
     }
 
     /// <summary>Product along the axis.</summary>
-    public static void Prod<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y) where T : unmanaged, INumber<T>
+    public static void Prod<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
+        where T : unmanaged, INumber<T>
     {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
@@ -103,7 +111,8 @@ public static class Reduce
     }
 
     /// <summary>Exact product backward, zeros included: <c>dx_k = dy · Π_{i≠k} x_i</c>.</summary>
-    public static void ProdBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int outer, int n, int inner, Span<T> dx) where T : unmanaged, INumber<T>
+    public static void ProdBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int outer, int n, int inner, Span<T> dx)
+        where T : unmanaged, INumber<T>
     {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)

@@ -9,8 +9,11 @@ namespace Ember.Kernels;
 /// </summary>
 public static partial class AxisKernels
 {
-    /// <summary>Running sum along the axis; <paramref name="reverse"/> accumulates from the end (the cumsum backward).</summary>
-    public static void Cumsum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool reverse) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// Running sum along the axis; <paramref name="reverse"/> accumulates from the end (the cumsum backward).
+    /// </summary>
+    public static void Cumsum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool reverse)
+        where T : unmanaged, INumber<T>
     {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
@@ -27,7 +30,8 @@ public static partial class AxisKernels
     }
 
     /// <summary>Running product along the axis.</summary>
-    public static void Cumprod<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y) where T : unmanaged, INumber<T>
+    public static void Cumprod<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
+        where T : unmanaged, INumber<T>
     {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
@@ -41,7 +45,9 @@ public static partial class AxisKernels
     /// <summary>
     /// Exact cumprod backward, zeros included: <c>dx_k = Σ_{j≥k} dy_j · Π_{i≤j, i≠k} x_i</c> (O(n²) per slice).
     /// </summary>
-    public static void CumprodBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int outer, int n, int inner, Span<T> dx) where T : unmanaged, INumber<T>
+    public static void CumprodBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int outer, int n, int inner,
+        Span<T> dx)
+        where T : unmanaged, INumber<T>
     {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)

@@ -9,7 +9,8 @@ public static partial class AxisKernels
     /// Sorts each slice along the axis (stable; NaN sorts as the largest value, as in PyTorch) and keeps the first
     /// <paramref name="k"/> values and their original indices (<paramref name="k"/> = n for a full sort).
     /// </summary>
-    public static void Sort<T>(ReadOnlySpan<T> x, int outer, int n, int inner, int k, bool descending, Span<T> values, Span<long> indices)
+    public static void Sort<T>(ReadOnlySpan<T> x, int outer, int n, int inner, int k, bool descending,
+        Span<T> values, Span<long> indices)
         where T : unmanaged, INumber<T>
     {
         var keys = new T[n];
@@ -31,7 +32,8 @@ public static partial class AxisKernels
             }
     }
 
-    private sealed class SortComparer<T>(T[] keys, bool descending) : System.Collections.Generic.IComparer<int> where T : INumber<T>
+    private sealed class SortComparer<T>(T[] keys, bool descending) : System.Collections.Generic.IComparer<int>
+        where T : INumber<T>
     {
         public int Compare(int a, int b)
         {

@@ -18,7 +18,8 @@ internal static partial class RawOps
     public static RawTensor Gelu(RawTensor a, bool tanh) =>
         tanh ? FloatUnary<Op.GeluTanh>(a, "gelu") : FloatUnary<Op.Gelu>(a, "gelu");
 
-    public static RawTensor LeakyRelu(RawTensor a, double slope) => FloatParametric<Op.LeakyRelu>(a, slope, 0, "leaky_relu");
+    public static RawTensor LeakyRelu(RawTensor a, double slope) =>
+        FloatParametric<Op.LeakyRelu>(a, slope, 0, "leaky_relu");
     public static RawTensor Elu(RawTensor a, double alpha) => FloatParametric<Op.Elu>(a, alpha, 0, "elu");
 
     public static RawTensor Softplus(RawTensor a, double beta, double threshold) =>
@@ -50,7 +51,8 @@ internal static partial class RawOps
     public static RawTensor SoftmaxBackward(RawTensor grad, RawTensor output, int dim, bool log)
     {
         if (IsHalfPrecision(output))
-            return Cast(SoftmaxBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32), dim, log), output.DType);
+            return Cast(SoftmaxBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32), dim, log),
+                output.DType);
         grad = Contiguous(Cast(grad, output.DType));
         output = Contiguous(output);
         var r = RawTensor.Empty(output.DType, output.Shape);
@@ -58,8 +60,11 @@ internal static partial class RawOps
         return DTypeDispatch.Floating<SoftmaxFunc, RawTensor>(output.DType, f, "softmax backward");
     }
 
-    /// <summary>Softmax forward (<paramref name="dy"/> null) or backward from the output <paramref name="x"/>.</summary>
-    private readonly struct SoftmaxFunc(RawTensor x, RawTensor? dy, RawTensor r, (int Outer, int N, int Inner) b, bool log)
+    /// <summary>
+    /// Softmax forward (<paramref name="dy"/> null) or backward from the output <paramref name="x"/>.
+    /// </summary>
+    private readonly struct SoftmaxFunc(RawTensor x, RawTensor? dy, RawTensor r, (int Outer, int N,
+        int Inner) b, bool log)
         : IFloatFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
@@ -130,7 +135,8 @@ internal static partial class Op
     internal readonly struct LeakyRelu : IFloatParametricFamily
     {
         public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
-            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunParametric<T, LeakyReluOperator<T>>(a, r, p0, p1);
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+                RawOps.RunParametric<T, LeakyReluOperator<T>>(a, r, p0, p1);
     }
 
     /// <summary>a &gt; 0 ? a : α·(eᵃ - 1).</summary>

@@ -11,20 +11,26 @@ internal static partial class RawOps
     /// <summary><paramref name="a"/> in dtype <paramref name="dt"/>, contiguous.</summary>
     private static RawTensor Float(RawTensor a, DType dt) => Contiguous(a.DType == dt ? a : Cast(a, dt));
 
-    /// <summary>Convolution <c>y = conv(x, w) + bias</c> for 4-D contiguous-able <paramref name="x"/> (N, C, H, W).</summary>
+    /// <summary>
+    /// Convolution <c>y = conv(x, w) + bias</c> for 4-D contiguous-able <paramref name="x"/> (N, C, H, W).
+    /// </summary>
     public static RawTensor ConvForward(RawTensor x, RawTensor w, RawTensor? bias, ConvGeometry g)
     {
         DType dt = DTypeDispatch.FloatComputeType(x.DType, "conv");
         var y = RawTensor.Empty(dt, [g.Batch, g.OutChannels, g.OutH, g.OutW]);
         if (y.NumEl > 0)
         {
-            var f = new ConvFunc(ConvPass.Forward, Float(x, dt), Float(w, dt), bias is null ? null : Float(bias, dt), y, g);
+            var f = new ConvFunc(ConvPass.Forward, Float(x, dt), Float(w, dt),
+                bias is null ? null : Float(bias, dt), y, g);
             DTypeDispatch.Floating<ConvFunc, RawTensor>(dt, f, "conv");
         }
         return Cast(y, x.DType);
     }
 
-    /// <summary>The input gradient of a convolution (= a transposed convolution of <paramref name="dy"/>), shape (N, C, InH, InW).</summary>
+    /// <summary>
+    /// The input gradient of a convolution (= a transposed convolution of <paramref name="dy"/>), shape (N, C, InH,
+    /// InW).
+    /// </summary>
     public static RawTensor ConvBackwardInput(RawTensor dy, RawTensor w, ConvGeometry g)
     {
         DType dt = DTypeDispatch.FloatComputeType(dy.DType, "conv");
@@ -45,7 +51,10 @@ internal static partial class RawOps
         return Cast(dw, dy.DType);
     }
 
-    /// <summary>Adds <paramref name="bias"/> (C) to every plane of <paramref name="y"/> (N, C, *) in place; <paramref name="y"/> is fresh and contiguous.</summary>
+    /// <summary>
+    /// Adds <paramref name="bias"/> (C) to every plane of <paramref name="y"/> (N, C, *) in place; <paramref
+    /// name="y"/> is fresh and contiguous.
+    /// </summary>
     public static void AddChannelBias(RawTensor y, RawTensor bias) =>
         DTypeDispatch.Floating<ChannelBiasFunc, RawTensor>(y.DType, new(y, Float(bias, y.DType), null), "conv");
 
@@ -60,21 +69,29 @@ internal static partial class RawOps
 
     private enum ConvPass { Forward, Input, Weight }
 
-    /// <summary>One convolution pass; <paramref name="p"/> and <paramref name="q"/> are its two inputs in kernel order.</summary>
-    private readonly struct ConvFunc(ConvPass pass, RawTensor p, RawTensor q, RawTensor? bias, RawTensor r, ConvGeometry g)
+    /// <summary>
+    /// One convolution pass; <paramref name="p"/> and <paramref name="q"/> are its two inputs in kernel order.
+    /// </summary>
+    private readonly struct ConvFunc(ConvPass pass, RawTensor p, RawTensor q, RawTensor? bias, RawTensor r,
+        ConvGeometry g)
         : IFloatFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (pass == ConvPass.Forward)
-                Convolution.Forward(p.Data<T>(), p.Offset, q.Data<T>(), q.Offset, bias?.Data<T>(), bias?.Offset ?? 0, r.Data<T>(), 0, g);
-            else if (pass == ConvPass.Input) Convolution.BackwardInput(p.Data<T>(), p.Offset, q.Data<T>(), q.Offset, r.Data<T>(), 0, g);
+                Convolution.Forward(p.Data<T>(), p.Offset, q.Data<T>(), q.Offset, bias?.Data<T>(),
+                    bias?.Offset ?? 0, r.Data<T>(), 0, g);
+            else if (pass == ConvPass.Input) Convolution.BackwardInput(p.Data<T>(), p.Offset, q.Data<T>(),
+                q.Offset, r.Data<T>(), 0, g);
             else Convolution.BackwardWeight(p.Data<T>(), p.Offset, q.Data<T>(), q.Offset, r.Data<T>(), 0, g);
             return r;
         }
     }
 
-    /// <summary>Adds a per-channel bias to <paramref name="y"/> (when <paramref name="bias"/> is given), or sums <paramref name="y"/> per channel into <paramref name="sum"/>.</summary>
+    /// <summary>
+    /// Adds a per-channel bias to <paramref name="y"/> (when <paramref name="bias"/> is given), or sums <paramref
+    /// name="y"/> per channel into <paramref name="sum"/>.
+    /// </summary>
     private readonly struct ChannelBiasFunc(RawTensor y, RawTensor? bias, RawTensor? sum) : IFloatFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>

@@ -30,7 +30,8 @@ internal interface IBinaryFamily
 /// <summary>A binary operator defined on floating point.</summary>
 internal interface IFloatBinaryFamily
 {
-    static abstract RawTensor Run<T>(RawTensor a, RawTensor b, RawTensor r) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract RawTensor Run<T>(RawTensor a, RawTensor b, RawTensor r)
+        where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
 /// <summary>A comparison producing booleans, defined on every compute type.</summary>
@@ -48,7 +49,8 @@ internal interface IParametricFamily
 /// <summary>A unary operator with two runtime parameters, defined on floating point.</summary>
 internal interface IFloatParametricFamily
 {
-    static abstract RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1) where T : unmanaged, IFloatingPointIeee754<T>;
+    static abstract RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
+        where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
 /// <summary>A floating-point predicate producing booleans.</summary>
@@ -66,7 +68,9 @@ internal static partial class RawOps
 {
     // ---- entry points: promotion and storage-only types, then one dispatch ----
 
-    /// <summary>Runs a binary operator in dtype <paramref name="dt"/> after casting and broadcasting both operands.</summary>
+    /// <summary>
+    /// Runs a binary operator in dtype <paramref name="dt"/> after casting and broadcasting both operands.
+    /// </summary>
     public static RawTensor Binary<TFamily>(RawTensor a, RawTensor b, DType dt, string op) where TFamily : IBinaryFamily
     {
         if (dt.ComputeType() != dt) return Cast(Binary<TFamily>(a, b, dt.ComputeType(), op), dt);
@@ -74,7 +78,9 @@ internal static partial class RawOps
         return DTypeDispatch.Compute<BinaryFunc<TFamily>, RawTensor>(dt, new(a, b, r), op);
     }
 
-    /// <summary><see cref="Binary{TFamily}"/> for operators defined on floating point; <paramref name="dt"/> is floating.</summary>
+    /// <summary>
+    /// <see cref="Binary{TFamily}"/> for operators defined on floating point; <paramref name="dt"/> is floating.
+    /// </summary>
     public static RawTensor FloatBinary<TFamily>(RawTensor a, RawTensor b, DType dt, string op)
         where TFamily : IFloatBinaryFamily
     {
@@ -98,10 +104,13 @@ internal static partial class RawOps
     {
         DType ct = a.DType.ComputeType();
         if (ct != a.DType && a.DType != DType.Bool) return Cast(Unary<TFamily>(Cast(a, ct), op), a.DType);
-        return DTypeDispatch.Compute<UnaryFunc<TFamily>, RawTensor>(a.DType, new(a, RawTensor.Empty(a.DType, a.Shape)), op);
+        var r = RawTensor.Empty(a.DType, a.Shape);
+        return DTypeDispatch.Compute<UnaryFunc<TFamily>, RawTensor>(a.DType, new(a, r), op);
     }
 
-    /// <summary>A floating-point unary operator; integer and bool inputs are promoted to float32 first, as in PyTorch.</summary>
+    /// <summary>
+    /// A floating-point unary operator; integer and bool inputs are promoted to float32 first, as in PyTorch.
+    /// </summary>
     public static RawTensor FloatUnary<TFamily>(RawTensor a, string op) where TFamily : IFloatUnaryFamily
     {
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DTypes.DefaultFloat);
@@ -132,7 +141,9 @@ internal static partial class RawOps
         return DTypeDispatch.Compute<ParametricFunc<TFamily>, RawTensor>(a.DType, f, op);
     }
 
-    /// <summary>An operator with two runtime parameters on floating point; other inputs are promoted to float32.</summary>
+    /// <summary>
+    /// An operator with two runtime parameters on floating point; other inputs are promoted to float32.
+    /// </summary>
     public static RawTensor FloatParametric<TFamily>(RawTensor a, double p0, double p1, string op)
         where TFamily : IFloatParametricFamily
     {
@@ -144,7 +155,8 @@ internal static partial class RawOps
     }
 
     /// <summary>A floating-point predicate; integer and bool elements give <paramref name="integerResult"/>.</summary>
-    public static RawTensor Predicate<TFamily>(RawTensor a, bool integerResult, string op) where TFamily : IPredicateFamily
+    public static RawTensor Predicate<TFamily>(RawTensor a, bool integerResult, string op)
+        where TFamily : IPredicateFamily
     {
         var r = RawTensor.Empty(DType.Bool, a.Shape);
         if (!a.DType.IsFloatingPoint())
@@ -173,7 +185,8 @@ internal static partial class RawOps
             int[] pa = new int[shape.Length], pb = new int[shape.Length];
             BroadcastStrides(a, shape, pa);
             BroadcastStrides(b, shape, pb);
-            ParallelElementwise.Binary<T, TOp>(a.Data<T>(), a.Offset, pa, b.Data<T>(), b.Offset, pb, r.Data<T>(), 0, shape);
+            ParallelElementwise.Binary<T, TOp>(a.Data<T>(), a.Offset, pa, b.Data<T>(), b.Offset, pb,
+                r.Data<T>(), 0, shape);
             return r;
         }
         if (a.IsContiguous && b.IsContiguous && a.NumEl == r.NumEl && b.NumEl == r.NumEl)
@@ -198,7 +211,8 @@ internal static partial class RawOps
         return r;
     }
 
-    public static RawTensor RunParametric<T, TOp>(RawTensor a, RawTensor r, T p0, T p1) where TOp : IParametricOperator<T>
+    public static RawTensor RunParametric<T, TOp>(RawTensor a, RawTensor r, T p0, T p1)
+        where TOp : IParametricOperator<T>
     {
         ParametricDriver.Unary<T, TOp>(a.Data<T>(), a.Offset, a.Strides, r.Span<T>(), a.Shape, p0, p1);
         return r;
@@ -218,7 +232,8 @@ internal static partial class RawOps
             dst[lead + i] = a.Shape[i] == 1 && target[lead + i] != 1 ? 0 : a.Strides[i];
     }
 
-    public static DType ResultType(RawTensor a, RawTensor b) => DTypes.ResultType(a.DType, a.Rank == 0, b.DType, b.Rank == 0);
+    public static DType ResultType(RawTensor a, RawTensor b) =>
+        DTypes.ResultType(a.DType, a.Rank == 0, b.DType, b.Rank == 0);
 
     // ---- adapters from the dtype dispatch to a family ----
 
@@ -258,14 +273,16 @@ internal static partial class RawOps
             TF.Run(a, r, T.CreateTruncating(p0), T.CreateTruncating(p1));
     }
 
-    private readonly struct FloatParametricFunc<TF>(RawTensor a, RawTensor r, double p0, double p1) : IFloatFunc<RawTensor>
+    private readonly struct FloatParametricFunc<TF>(RawTensor a, RawTensor r, double p0,
+        double p1) : IFloatFunc<RawTensor>
         where TF : IFloatParametricFamily
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
             TF.Run(a, r, T.CreateTruncating(p0), T.CreateTruncating(p1));
     }
 
-    private readonly struct PredicateFunc<TF>(RawTensor a, RawTensor r) : IFloatFunc<RawTensor> where TF : IPredicateFamily
+    private readonly struct PredicateFunc<TF>(RawTensor a, RawTensor r) : IFloatFunc<RawTensor>
+        where TF : IPredicateFamily
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TF.Run<T>(a, r);
     }

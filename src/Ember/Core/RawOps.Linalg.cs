@@ -13,8 +13,10 @@ internal static partial class RawOps
     private static (RawTensor T, bool Trans, int Ld) GemmOperand(RawTensor a)
     {
         int rows = a.Shape[0], cols = a.Shape[1];
-        if (a.Strides[1] == 1 && (a.Strides[0] >= Math.Max(cols, 1) || rows == 1)) return (a, false, Math.Max(a.Strides[0], Math.Max(cols, 1)));
-        if (a.Strides[0] == 1 && (a.Strides[1] >= Math.Max(rows, 1) || cols == 1)) return (a, true, Math.Max(a.Strides[1], Math.Max(rows, 1)));
+        if (a.Strides[1] == 1 && (a.Strides[0] >= Math.Max(cols, 1) || rows == 1)) return (a, false,
+            Math.Max(a.Strides[0], Math.Max(cols, 1)));
+        if (a.Strides[0] == 1 && (a.Strides[1] >= Math.Max(rows, 1) || cols == 1)) return (a, true,
+            Math.Max(a.Strides[1], Math.Max(rows, 1)));
         var c = Clone(a);
         return (c, false, Math.Max(cols, 1));
     }
@@ -27,7 +29,10 @@ internal static partial class RawOps
             throw new NotSupportedException($"{op}: matrix products need floating-point tensors, got {a.DType.TorchName()}; convert with .To(DType.Float32).");
     }
 
-    /// <summary><c>out = beta * bias + alpha * (a @ b)</c> for 2-D <paramref name="a"/> <c>[m, k]</c> and <paramref name="b"/> <c>[k, n]</c>; <paramref name="bias"/> broadcasts to <c>[m, n]</c> or is null.</summary>
+    /// <summary>
+    /// <c>out = beta * bias + alpha * (a @ b)</c> for 2-D <paramref name="a"/> <c>[m, k]</c> and <paramref name="b"/>
+    /// <c>[k, n]</c>; <paramref name="bias"/> broadcasts to <c>[m, n]</c> or is null.
+    /// </summary>
     public static RawTensor Addmm(RawTensor? bias, RawTensor a, RawTensor b, double beta, double alpha, string op)
     {
         if (a.Rank != 2 || b.Rank != 2)
@@ -36,7 +41,8 @@ internal static partial class RawOps
             throw new ArgumentException($"{op}: mat1 and mat2 shapes cannot be multiplied ({a.Shape[0]}x{a.Shape[1]} and {b.Shape[0]}x{b.Shape[1]}).");
         CheckMatmulTypes(a, b, op);
         if (IsHalfPrecision(a))
-            return Cast(Addmm(bias is null ? null : Cast(bias, DType.Float32), Cast(a, DType.Float32), Cast(b, DType.Float32), beta, alpha, op), a.DType);
+            return Cast(Addmm(bias is null ? null : Cast(bias, DType.Float32), Cast(a, DType.Float32),
+                Cast(b, DType.Float32), beta, alpha, op), a.DType);
         int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
         var r = RawTensor.Empty(a.DType, [m, n]);
         double gemmBeta = 0;
@@ -93,14 +99,17 @@ internal static partial class RawOps
     /// given (a row added to every row).
     /// </summary>
     private readonly struct GemmFunc((RawTensor T, bool Trans, int Ld) a, (RawTensor T, bool Trans, int Ld) b,
-        int m, int n, int k, double alpha, double beta, RawTensor? bias, RawTensor r, int rOffset) : IFloatFunc<RawTensor>
+        int m, int n, int k, double alpha, double beta, RawTensor? bias, RawTensor r,
+            int rOffset) : IFloatFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             ReadOnlySpan<T> sa = a.T.Data<T>().AsSpan(a.T.Offset), sb = b.T.Data<T>().AsSpan(b.T.Offset);
             Span<T> c = r.Span<T>().Slice(rOffset, m * n);
-            if (bias is not null) Gemm.MultiplyBias(a.Trans, b.Trans, m, n, k, sa, a.Ld, sb, b.Ld, bias.Span<T>(), c, n);
-            else Gemm.Multiply(a.Trans, b.Trans, m, n, k, T.CreateTruncating(alpha), sa, a.Ld, sb, b.Ld, T.CreateTruncating(beta), c, n);
+            if (bias is not null) Gemm.MultiplyBias(a.Trans, b.Trans, m, n, k, sa, a.Ld, sb, b.Ld,
+                bias.Span<T>(), c, n);
+            else Gemm.Multiply(a.Trans, b.Trans, m, n, k, T.CreateTruncating(alpha), sa, a.Ld, sb, b.Ld,
+                T.CreateTruncating(beta), c, n);
             return r;
         }
     }

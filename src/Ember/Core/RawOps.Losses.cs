@@ -21,7 +21,9 @@ internal static partial class RawOps
         return (Cast(r, input.DType), total, sum);
     }
 
-    /// <summary>The NLL gradient coefficients (N, C, S): <c>-w[t]·scale</c> at each counted target class, 0 elsewhere.</summary>
+    /// <summary>
+    /// The NLL gradient coefficients (N, C, S): <c>-w[t]·scale</c> at each counted target class, 0 elsewhere.
+    /// </summary>
     public static RawTensor NllCoefficients(RawTensor target, RawTensor? weight, int n, int c, int s, long ignoreIndex,
         double scale, DType dt)
     {

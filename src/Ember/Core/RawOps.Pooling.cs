@@ -6,7 +6,10 @@ namespace Ember.Core;
 /// <summary>Max and average pooling (plain and adaptive) over (P, H, W) planes, forward and backward.</summary>
 internal static partial class RawOps
 {
-    /// <summary>Max pooling over (P, H, W) planes of <paramref name="x"/>; returns values (x's dtype) and int64 indices, both (P, OutH, OutW) in <paramref name="outShape"/>.</summary>
+    /// <summary>
+    /// Max pooling over (P, H, W) planes of <paramref name="x"/>; returns values (x's dtype) and int64 indices, both
+    /// (P, OutH, OutW) in <paramref name="outShape"/>.
+    /// </summary>
     public static (RawTensor Values, RawTensor Indices) MaxPool(RawTensor x, PoolGeometry g, int[] outShape)
     {
         DType dt = DTypeDispatch.FloatComputeType(x.DType, "max_pool");
@@ -16,7 +19,9 @@ internal static partial class RawOps
         return (Cast(y, x.DType), idx);
     }
 
-    /// <summary>Scatters <paramref name="dy"/> to <paramref name="indices"/> in zero planes of <paramref name="inShape"/>.</summary>
+    /// <summary>
+    /// Scatters <paramref name="dy"/> to <paramref name="indices"/> in zero planes of <paramref name="inShape"/>.
+    /// </summary>
     public static RawTensor MaxPoolBackward(RawTensor dy, RawTensor indices, PoolGeometry g, int[] inShape)
     {
         DType dt = DTypeDispatch.FloatComputeType(dy.DType, "max_pool");
@@ -31,7 +36,8 @@ internal static partial class RawOps
     /// input (forward) or the output gradient (backward); the result has <paramref name="outShape"/>.
     /// <paramref name="adaptive"/> selects adaptive windows.
     /// </summary>
-    public static RawTensor AvgPool(RawTensor x, PoolGeometry g, int[] outShape, bool countIncludePad, int divisorOverride,
+    public static RawTensor AvgPool(RawTensor x, PoolGeometry g, int[] outShape, bool countIncludePad,
+        int divisorOverride,
         bool adaptive, bool backward)
     {
         DType dt = DTypeDispatch.FloatComputeType(x.DType, "avg_pool");
@@ -45,19 +51,23 @@ internal static partial class RawOps
         return Cast(y, x.DType);
     }
 
-    /// <summary>Max pooling forward (<paramref name="x"/> the input) or backward (<paramref name="x"/> the output gradient).</summary>
+    /// <summary>
+    /// Max pooling forward (<paramref name="x"/> the input) or backward (<paramref name="x"/> the output gradient).
+    /// </summary>
     private readonly struct MaxPoolFunc(RawTensor x, RawTensor idx, RawTensor r, PoolGeometry g, bool backward)
         : IFloatFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (backward) Kernels.MaxPool.Backward(x.Data<T>(), x.Offset, idx.Data<long>(), idx.Offset, r.Data<T>(), 0, g);
+            if (backward) Kernels.MaxPool.Backward(x.Data<T>(), x.Offset, idx.Data<long>(), idx.Offset,
+                r.Data<T>(), 0, g);
             else Kernels.MaxPool.Forward(x.Data<T>(), x.Offset, r.Data<T>(), 0, idx.Data<long>(), 0, g);
             return r;
         }
     }
 
-    private readonly struct AvgPoolFunc(RawTensor x, RawTensor y, PoolGeometry g, bool countIncludePad, int divisorOverride,
+    private readonly struct AvgPoolFunc(RawTensor x, RawTensor y, PoolGeometry g, bool countIncludePad,
+        int divisorOverride,
         bool adaptive, bool backward) : IFloatFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>

@@ -10,7 +10,10 @@ namespace Ember.Core;
 /// </summary>
 internal static partial class RawOps
 {
-    /// <summary>Splits <paramref name="shape"/> around <paramref name="dim"/> into the <c>[outer, n, inner]</c> block the reduction kernels take.</summary>
+    /// <summary>
+    /// Splits <paramref name="shape"/> around <paramref name="dim"/> into the <c>[outer, n, inner]</c> block the
+    /// reduction kernels take.
+    /// </summary>
     private static (int Outer, int N, int Inner) Block(int[] shape, int dim)
     {
         int outer = 1, inner = 1;
@@ -40,7 +43,9 @@ internal static partial class RawOps
     public static RawTensor Prod(RawTensor a, int dim, bool keepDim) =>
         Accumulate(a, Shapes.WrapDim(dim, a.Rank, "prod"), keepDim, AxisKernel.Prod, "prod");
 
-    /// <summary>Sums a gradient of a broadcast result back to <paramref name="shape"/> (leading dims and size-1 dims).</summary>
+    /// <summary>
+    /// Sums a gradient of a broadcast result back to <paramref name="shape"/> (leading dims and size-1 dims).
+    /// </summary>
     public static RawTensor SumToShape(RawTensor g, ReadOnlySpan<int> shape)
     {
         if (g.Shape.AsSpan().SequenceEqual(shape)) return g;
@@ -103,7 +108,8 @@ internal static partial class RawOps
     }
 
     /// <summary>Maximum along a dim with the index of its first occurrence.</summary>
-    public static (RawTensor Values, RawTensor? Indices) MaxDim(RawTensor a, int dim, bool keepDim, bool wantIndices = true) =>
+    public static (RawTensor Values, RawTensor? Indices) MaxDim(RawTensor a, int dim, bool keepDim,
+        bool wantIndices = true) =>
         Extremum(a, dim, keepDim, wantIndices, max: true);
 
     /// <summary>Minimum along a dim with the index of its first occurrence.</summary>
@@ -128,7 +134,8 @@ internal static partial class RawOps
         return keepDim ? r : SqueezeDims(r, dims);
     }
 
-    private static (RawTensor Values, RawTensor? Indices) Extremum(RawTensor a, int dim, bool keepDim, bool wantIndices, bool max)
+    private static (RawTensor Values, RawTensor? Indices) Extremum(RawTensor a, int dim, bool keepDim,
+        bool wantIndices, bool max)
     {
         string op = max ? "max" : "min";
         dim = Shapes.WrapDim(dim, a.Rank, op);
@@ -148,8 +155,11 @@ internal static partial class RawOps
         return (values, idx);
     }
 
-    /// <summary>Exact product backward along <paramref name="dim"/>; <paramref name="grad"/> has the keep-dim reduced shape.</summary>
-    public static RawTensor ProdBackward(RawTensor x, RawTensor grad, int dim) => AxisBackward(x, grad, dim, cumulative: false);
+    /// <summary>
+    /// Exact product backward along <paramref name="dim"/>; <paramref name="grad"/> has the keep-dim reduced shape.
+    /// </summary>
+    public static RawTensor ProdBackward(RawTensor x, RawTensor grad, int dim) =>
+        AxisBackward(x, grad, dim, cumulative: false);
 
     /// <summary>Logical any/all over a dim (or all elements when <paramref name="dim"/> is null).</summary>
     public static RawTensor AnyAll(RawTensor a, int? dim, bool keepDim, bool all)
@@ -214,17 +224,21 @@ internal static partial class RawOps
         return DTypeDispatch.Compute<AccumulateFunc, RawTensor>(a.DType, new(a, r, dim, kernel), op);
     }
 
-    /// <summary>The exact backward of prod (<paramref name="cumulative"/> false) or cumprod along <paramref name="dim"/>.</summary>
+    /// <summary>
+    /// The exact backward of prod (<paramref name="cumulative"/> false) or cumprod along <paramref name="dim"/>.
+    /// </summary>
     private static RawTensor AxisBackward(RawTensor x, RawTensor grad, int dim, bool cumulative)
     {
         string op = cumulative ? "cumprod backward" : "prod backward";
         x = FloatOnly(x, op);
         grad = Contiguous(Cast(grad, x.DType));
         var r = RawTensor.Empty(x.DType, x.Shape);
-        return DTypeDispatch.Floating<AxisBackwardFunc, RawTensor>(x.DType, new(x, grad, r, Block(x.Shape, dim), cumulative), op);
+        return DTypeDispatch.Floating<AxisBackwardFunc, RawTensor>(x.DType, new(x, grad, r, Block(x.Shape,
+            dim), cumulative), op);
     }
 
-    private readonly struct AccumulateFunc(RawTensor a, RawTensor r, int dim, AxisKernel kernel) : INumericFunc<RawTensor>
+    private readonly struct AccumulateFunc(RawTensor a, RawTensor r, int dim,
+        AxisKernel kernel) : INumericFunc<RawTensor>
     {
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T>
         {

@@ -241,24 +241,20 @@ internal static partial class RawOps
             : DTypeDispatch.Numeric<CastFromFunc, RawTensor>(a.DType, new(a, r), "to");
     }
 
-    private static RawTensor BFloat16ToSingle(RawTensor a)
+    private static RawTensor BFloat16ToSingle(RawTensor a) =>
+        RunMap<BFloat16, float, BFloat16ToSingleOperator>(a, RawTensor.Empty(DType.Float32, a.Shape));
+
+    private static RawTensor SingleToBFloat16(RawTensor a) =>
+        RunMap<float, BFloat16, SingleToBFloat16Operator>(a, RawTensor.Empty(DType.BFloat16, a.Shape));
+
+    private readonly struct BFloat16ToSingleOperator : IMapOperator<BFloat16, float>
     {
-        var c = Contiguous(a);
-        var r = RawTensor.Empty(DType.Float32, a.Shape);
-        ReadOnlySpan<BFloat16> s = c.Span<BFloat16>();
-        Span<float> d = r.Span<float>();
-        for (int i = 0; i < d.Length; i++) d[i] = (float)s[i];
-        return r;
+        public static float Invoke(BFloat16 x) => (float)x;
     }
 
-    private static RawTensor SingleToBFloat16(RawTensor a)
+    private readonly struct SingleToBFloat16Operator : IMapOperator<float, BFloat16>
     {
-        var c = Contiguous(a);
-        var r = RawTensor.Empty(DType.BFloat16, a.Shape);
-        ReadOnlySpan<float> s = c.Span<float>();
-        Span<BFloat16> d = r.Span<BFloat16>();
-        for (int i = 0; i < d.Length; i++) d[i] = (BFloat16)s[i];
-        return r;
+        public static BFloat16 Invoke(float x) => (BFloat16)x;
     }
 
     private readonly struct FromBoolFunc(RawTensor a, RawTensor r) : INumericFunc<RawTensor>

@@ -7,7 +7,10 @@ namespace Ember.Core;
 /// <summary>Sorting along a dim: sort, argsort and topk share one stable kernel.</summary>
 internal static partial class RawOps
 {
-    /// <summary>Sorted values and their indices along <paramref name="dim"/>, keeping the first <paramref name="k"/> (all when null).</summary>
+    /// <summary>
+    /// Sorted values and their indices along <paramref name="dim"/>, keeping the first <paramref name="k"/> (all when
+    /// null).
+    /// </summary>
     public static (RawTensor Values, RawTensor Indices) Sort(RawTensor a, int dim, bool descending, int? k, string op)
     {
         dim = Shapes.WrapDim(dim, a.Rank, op);

@@ -3,7 +3,9 @@ using Ember.Kernels;
 
 namespace Ember.Core;
 
-/// <summary>Element-wise math functions: exp, log, roots, abs/sign/square, trigonometry, erf, rounding, clamp.</summary>
+/// <summary>
+/// Element-wise math functions: exp, log, roots, abs/sign/square, trigonometry, erf, rounding, clamp.
+/// </summary>
 internal static partial class RawOps
 {
     public static RawTensor Exp(RawTensor a) => FloatUnary<Op.Exp>(a, "exp");
@@ -19,11 +21,14 @@ internal static partial class RawOps
     public static RawTensor Cos(RawTensor a) => FloatUnary<Op.Cos>(a, "cos");
     public static RawTensor Erf(RawTensor a) => FloatUnary<Op.Erf>(a, "erf");
 
-    public static RawTensor Atan2(RawTensor a, RawTensor b) => FloatBinary<Op.Atan2>(a, b, FloatResultType(a, b), "atan2");
+    public static RawTensor Atan2(RawTensor a, RawTensor b) =>
+        FloatBinary<Op.Atan2>(a, b, FloatResultType(a, b), "atan2");
 
     /// <summary>Rounding: integer tensors are returned as they are (already whole).</summary>
-    public static RawTensor Round(RawTensor a) => a.DType.IsFloatingPoint() ? FloatUnary<Op.Round>(a, "round") : Clone(a);
-    public static RawTensor Floor(RawTensor a) => a.DType.IsFloatingPoint() ? FloatUnary<Op.Floor>(a, "floor") : Clone(a);
+    public static RawTensor Round(RawTensor a) =>
+        a.DType.IsFloatingPoint() ? FloatUnary<Op.Round>(a, "round") : Clone(a);
+    public static RawTensor Floor(RawTensor a) =>
+        a.DType.IsFloatingPoint() ? FloatUnary<Op.Floor>(a, "floor") : Clone(a);
     public static RawTensor Ceil(RawTensor a) => a.DType.IsFloatingPoint() ? FloatUnary<Op.Ceil>(a, "ceil") : Clone(a);
 
     public static RawTensor Clamp(RawTensor a, double min, double max) => Parametric<Op.Clamp>(a, min, max, "clamp");

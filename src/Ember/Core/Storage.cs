@@ -12,14 +12,18 @@ internal abstract class Storage
 {
     private VersionCounter _counter = new();
 
-    /// <summary>Bumped by every in-place write, so autograd can notice that a saved tensor changed. Shared with aliases.</summary>
+    /// <summary>
+    /// Bumped by every in-place write, so autograd can notice that a saved tensor changed. Shared with aliases.
+    /// </summary>
     public int Version
     {
         get => _counter.Value;
         set => _counter.Value = value;
     }
 
-    /// <summary>Another storage object over the same elements and version counter, with no owner (for detached tensors).</summary>
+    /// <summary>
+    /// Another storage object over the same elements and version counter, with no owner (for detached tensors).
+    /// </summary>
     public Storage Alias()
     {
         var alias = (Storage)MemberwiseClone();
@@ -32,7 +36,10 @@ internal abstract class Storage
         public int Value;
     }
 
-    /// <summary>Set once a tensor that requires grad (a leaf or a recorded op's output) uses this storage; in-place writes then need autograd support.</summary>
+    /// <summary>
+    /// Set once a tensor that requires grad (a leaf or a recorded op's output) uses this storage; in-place writes
+    /// then need autograd support.
+    /// </summary>
     /// <summary>
     /// An opaque token for the layer above: the first public tensor created on this storage, whose later tensors are
     /// its views. The core never reads it.
@@ -46,16 +53,24 @@ internal abstract class Storage
     /// <summary>Uninitialized storage of the same dtype.</summary>
     public abstract Storage CreateUninitialized(int length);
 
-    /// <summary>Copies the strided view (offset, strides, shape) of this storage into <paramref name="dst"/> (same dtype), contiguously from <paramref name="dstOffset"/>.</summary>
+    /// <summary>
+    /// Copies the strided view (offset, strides, shape) of this storage into <paramref name="dst"/> (same dtype),
+    /// contiguously from <paramref name="dstOffset"/>.
+    /// </summary>
     public abstract void CopyStridedTo(int offset, int[] strides, int[] shape, Storage dst, int dstOffset = 0);
 
-    /// <summary>Writes contiguous <paramref name="src"/> (same dtype) into the strided view (offset, strides, shape) of this storage.</summary>
+    /// <summary>
+    /// Writes contiguous <paramref name="src"/> (same dtype) into the strided view (offset, strides, shape) of this
+    /// storage.
+    /// </summary>
     public abstract void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape);
 
     /// <summary>Element <paramref name="index"/> as a double (bool: 0/1).</summary>
     public abstract double GetDouble(int index);
 
-    /// <summary>Stores <paramref name="value"/> at <paramref name="index"/>, converted as a C# cast would (bool: non-zero).</summary>
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="index"/>, converted as a C# cast would (bool: non-zero).
+    /// </summary>
     public abstract void SetDouble(int index, double value);
 
     /// <summary>Fills [start, start+count) with <paramref name="value"/>.</summary>
@@ -79,7 +94,8 @@ internal sealed class Storage<T> : Storage
     public Storage(T[] data) => Data = data;
 
     /// <summary>Allocates storage whose contents every caller overwrites, so large arrays skip zeroing.</summary>
-    public static Storage<T> Uninitialized(int length) => new(length == 0 ? [] : GC.AllocateUninitializedArray<T>(length));
+    public static Storage<T> Uninitialized(int length) =>
+        new(length == 0 ? [] : GC.AllocateUninitializedArray<T>(length));
 
     public override DType DType => DTypes.Of<T>();
     public override int Length => Data.Length;
@@ -97,10 +113,14 @@ internal sealed class Storage<T> : Storage
 
     public override void SetDouble(int index, double value) => Data[index] = Element<T>.FromDouble(value);
 
-    public override void Fill(int start, int count, double value) => Data.AsSpan(start, count).Fill(Element<T>.FromDouble(value));
+    public override void Fill(int start, int count, double value) =>
+        Data.AsSpan(start, count).Fill(Element<T>.FromDouble(value));
 }
 
-/// <summary>Conversions between any storage element type and double; the type tests fold away when the JIT specializes <typeparamref name="T"/>.</summary>
+/// <summary>
+/// Conversions between any storage element type and double; the type tests fold away when the JIT specializes
+/// <typeparamref name="T"/>.
+/// </summary>
 internal static class Element<T>
 {
     public static double ToDouble(T v)
