@@ -3,7 +3,7 @@ using System.Linq;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.NN;
 
 /// <summary>The layer modules around the functional ops: shapes, unbatched input, errors, printing, higher-order gradients.</summary>
 public class LayerModuleTests

@@ -6,10 +6,10 @@ using System.Linq;
 using Ember.Data;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Data;
 
 /// <summary>The IDX reader on the committed Fashion-MNIST slice and on broken files made here.</summary>
-public class DataIdxTests : IDisposable
+public class IdxTests : IDisposable
 {
     internal static readonly string SliceDir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "fashion-mnist");
     private readonly string _tmp = Directory.CreateTempSubdirectory("ember-idx-").FullName;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Ops;
 
 /// <summary>
 /// Forward and backward of every op against PyTorch 1.13 (tools/golden/ops.py), and the same ops through

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Threading;
 using Ember.Data;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Data;
 
 public class DataLoaderTests
 {
@@ -247,7 +247,7 @@ public class DataLoaderTests
     [Fact]
     public void FashionMnistSliceThroughTheLoader()
     {
-        var ds = Datasets.FashionMnist(DataIdxTests.SliceDir, train: false);
+        var ds = Datasets.FashionMnist(IdxTests.SliceDir, train: false);
         var loader = DataLoader.Create(ds, 32, Collate.Images(), dropLast: false);
         var (x, y) = loader.First();
         Assert.Equal(new[] { 32, 1, 28, 28 }, x.Shape.ToArray());

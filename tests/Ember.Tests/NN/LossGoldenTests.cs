@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.NN;
 
 /// <summary>
 /// Every loss with every option against PyTorch 1.13 (tools/golden/losses.py): value, input and target gradients and

@@ -6,7 +6,7 @@ using Ember.Graph;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Graph;
 
 /// <summary>Issue 5: in-place ops and version counters, functional Grad and higher derivatives, hooks, anomaly mode, inference mode, custom functions.</summary>
 public class AutogradSemanticsTests

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.Optim;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Optim;
 
 /// <summary>
 /// Every optimizer configuration against PyTorch 1.13 (tools/golden/optim_all.py): ten steps from fixed gradients,

@@ -2,10 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Ops.Creation;
 
 /// <summary>Creation: From overloads (jagged, span, enumerable), random creation with explicit generators, *Like helpers.</summary>
-public class CreationMoreTests
+public class CreationTests
 {
     [Fact]
     public void FromJaggedSpanAndEnumerable()

@@ -1,6 +1,6 @@
 using System;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Graph;
 
 public class AutogradTests
 {

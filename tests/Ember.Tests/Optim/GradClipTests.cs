@@ -5,10 +5,10 @@ using System.Text.Json;
 using Ember.Optim;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Optim;
 
 /// <summary>GradClip.ClipGradNorm_ / ClipGradValue_ against PyTorch 1.13 (tools/golden/clip_all.py).</summary>
-public class ClipGradTests
+public class GradClipTests
 {
     private static readonly JsonElement s_cases = Golden.Load("clip_all.json").GetProperty("cases");
 

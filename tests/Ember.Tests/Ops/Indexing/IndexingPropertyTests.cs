@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using CsCheck;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Ops.Indexing;
 
 /// <summary>
 /// Property-based checks (CsCheck) on random shapes: views, broadcasting, indexing and assignment agree with a naive

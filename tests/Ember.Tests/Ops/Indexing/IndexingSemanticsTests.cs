@@ -1,10 +1,10 @@
 using System;
 using System.Linq;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Ops.Indexing;
 
 /// <summary>Documented errors (asserted by message), in-place write rules, and autograd semantics of the indexing and join ops.</summary>
-public class IndexingErrorAndSemanticsTests
+public class IndexingSemanticsTests
 {
     private static Tensor X(params int[] shape) => Tensor.Arange(0, shape.Aggregate(1, (a, b) => a * b), 1, DType.Float64).Reshape(shape);
 

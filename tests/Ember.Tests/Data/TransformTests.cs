@@ -3,9 +3,9 @@ using System.IO;
 using System.Linq;
 using Ember.Data;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Data;
 
-public class DataTransformTests
+public class TransformTests
 {
     private static Image Ramp(int h, int w, int c) => new(Enumerable.Range(0, h * w * c).Select(i => (byte)(i + 1)).ToArray(), h, w, c);
 

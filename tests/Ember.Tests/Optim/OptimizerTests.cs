@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.Optim;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Optim;
 
 /// <summary>SGD and Adam against PyTorch 1.13 (tools/golden/optim.py): six steps from fixed gradients.</summary>
 public class OptimizerTests

@@ -2,7 +2,7 @@ using System.Linq;
 using Ember.Graph;
 using Ember.NN;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Graph;
 
 public class GraphPrinterTests
 {

@@ -5,13 +5,13 @@ using System.Text.Json;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.NN;
 
 /// <summary>
 /// BatchNorm (train and eval, running statistics included), LayerNorm, GroupNorm and Embedding against PyTorch 1.13
 /// (tools/golden/layers_norm.py); GradCheck and second derivatives of the normalizations; Dropout's semantics.
 /// </summary>
-public class LayerNormGoldenTests
+public class NormalizationGoldenTests
 {
     private static readonly JsonElement s_golden = Golden.Load("layers_norm.json");
 

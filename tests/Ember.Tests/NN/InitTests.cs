@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.NN;
 
 /// <summary>
 /// Initializers and the layers' default initializations against PyTorch 1.13 (tools/golden/init_layers.py): gains and fans

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.NN;
 
 /// <summary>
 /// State dicts, buffers and the module tree against PyTorch 1.13 (tools/golden/layers_norm.py): a CNN with BatchNorm has

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Ember.Optim;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Optim;
 
 /// <summary>State-dict validation, copying semantics, and option validation of every optimizer.</summary>
 public class OptimizerStateDictTests

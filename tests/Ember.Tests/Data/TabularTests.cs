@@ -5,10 +5,10 @@ using System.Text.Json;
 using Ember.Data;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Data;
 
 /// <summary>CSV reading, scalers, split and label encoding; scikit-learn goldens from tools/golden/sklearn_preprocessing.py.</summary>
-public class DataTabularTests : IDisposable
+public class TabularTests : IDisposable
 {
     private readonly string _tmp = Directory.CreateTempSubdirectory("ember-csv-").FullName;
 

@@ -4,9 +4,9 @@ using System.Security.Cryptography;
 using Ember.Data;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Data;
 
-public class IrisDataTests
+public class IrisTests
 {
     [Fact]
     public void EmbeddedCsvIsScikitLearnsCopyByChecksum()

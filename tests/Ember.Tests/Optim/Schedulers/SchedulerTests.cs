@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.Optim;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.Optim.Schedulers;
 
 /// <summary>
 /// Learning-rate schedulers against PyTorch 1.13 (tools/golden/sched_all.py): the rate and momentum of two parameter

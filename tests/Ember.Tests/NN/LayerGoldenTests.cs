@@ -5,7 +5,7 @@ using System.Text.Json;
 using Ember.NN;
 using Ember.Tests.Support;
 
-namespace Ember.Tests;
+namespace Ember.Tests.NN;
 
 /// <summary>
 /// Convolution and pooling against PyTorch 1.13 (tools/golden/layers.py): float64 forward, the gradients of
