@@ -49,38 +49,6 @@ public static class Golden
     }
 }
 
-/// <summary>The shared checks of an op golden case (tools/golden/ops*.py format).</summary>
-public static class GoldenCase
-{
-    /// <summary>The case's inputs, with RequiresGrad as recorded.</summary>
-    public static Tensor[] Inputs(JsonElement c)
-    {
-        var rg = c.GetProperty("requires_grad").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.True).ToArray();
-        return c.GetProperty("inputs").EnumerateArray().Select((t, i) => Golden.Tensor(t, rg[i])).ToArray();
-    }
-
-    /// <summary>The output's dtype and values equal PyTorch's.</summary>
-    public static void CheckForward(JsonElement c, Tensor y, string name)
-    {
-        Tensor expected = Golden.Tensor(c.GetProperty("output"));
-        Assert.Equal(expected.DType, y.DType);
-        Close.Equal(expected, y, 1e-10, 1e-12, name + " forward");
-    }
-
-    /// <summary>Backpropagates the case's output gradient and compares every input gradient with PyTorch's.</summary>
-    public static void CheckBackward(JsonElement c, Tensor[] x, Tensor y, bool createGraph, string name)
-    {
-        y.Backward(Golden.Tensor(c.GetProperty("grad_output")), createGraph: createGraph);
-        var grads = c.GetProperty("grads").EnumerateArray().ToArray();
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (grads[i].ValueKind == JsonValueKind.Null) continue;
-            Assert.NotNull(x[i].Grad);
-            Close.Equal(Golden.Tensor(grads[i]), x[i].Grad!, 1e-9, 1e-12, $"{name} grad of input {i}");
-        }
-    }
-}
-
 /// <summary>Tolerance comparisons: |a - e| &lt;= atol + rtol·|e|, with the worst element in the message.</summary>
 public static class Close
 {
