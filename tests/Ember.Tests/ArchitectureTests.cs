@@ -20,16 +20,18 @@ public class ArchitectureTests
     private static readonly Assembly s_kernels = typeof(Gemm).Assembly;
     private static readonly LayerChecker s_checker = new(Layers.All);
 
-    private static IEnumerable<Type> ScannedTypes() =>
-        Layers.ScannedAssemblies.Select(Assembly.Load).SelectMany(LayerChecker.WrittenTypes);
+    private static readonly Lazy<IReadOnlyList<string>> s_violations = new(() =>
+        s_checker.Violations(ScannedTypes(), ReferenceScope.SignaturesAndBodies));
+
+    private static IEnumerable<Type> ScannedTypes() => Layers.Assemblies
+        .Select(r => Assembly.Load(r.Assembly)).SelectMany(LayerChecker.WrittenTypes);
 
     private static string Lines(IEnumerable<string> items) => string.Join(Environment.NewLine, items);
 
     [Fact]
     public void EveryReferenceIsOnItsLayersAllowList()
     {
-        var found = s_checker.Violations(ScannedTypes(), ReferenceScope.SignaturesAndBodies);
-        var unexpected = found.Except(Layers.KnownViolations).ToList();
+        var unexpected = s_violations.Value.Except(Layers.KnownViolations).ToList();
         Assert.True(unexpected.Count == 0, "References outside the layer allow-lists (fix the reference, not the "
             + "list; see docs/design-notes.md, Layering):" + Environment.NewLine + Lines(unexpected));
     }
@@ -37,8 +39,7 @@ public class ArchitectureTests
     [Fact]
     public void EveryKnownViolationStillOccurs()
     {
-        var found = s_checker.Violations(ScannedTypes(), ReferenceScope.SignaturesAndBodies);
-        var fixedOnes = Layers.KnownViolations.Except(found).ToList();
+        var fixedOnes = Layers.KnownViolations.Except(s_violations.Value).ToList();
         Assert.True(fixedOnes.Count == 0, "Fixed, so delete from Layers.KnownViolations:" + Environment.NewLine
             + Lines(fixedOnes));
         Assert.Equal(Layers.KnownViolations.Length, Layers.KnownViolations.Distinct().Count());
@@ -55,8 +56,7 @@ public class ArchitectureTests
         }
         var owners = ScannedTypes().Select(s_checker.LayerOf).ToHashSet();
         Assert.All(Layers.All.Where(l => l.Members.Any(m => m.StartsWith("Ember", StringComparison.Ordinal))),
-            l => Assert.True(owners.Contains(l), $"Layer {l.Name} owns no type of {string.Join(", ",
-                Layers.ScannedAssemblies)}: remove it or fix its members."));
+            l => Assert.True(owners.Contains(l), $"Layer {l.Name} owns no type of the library: remove it or fix its members."));
         // A member that names neither a type nor a namespace of the scanned code is stale.
         var namespaces = ScannedTypes().Select(t => t.Namespace).OfType<string>().ToHashSet();
         var stale = Layers.All.SelectMany(l => l.Members)
@@ -79,9 +79,11 @@ public class ArchitectureTests
     }
 
     [Fact]
-    public void EveryScannedAssemblyHasARuleAndTheRulesSeeReferences()
+    public void EveryLibraryAssemblyHasARuleAndTheRulesSeeReferences()
     {
-        Assert.Equal(Layers.ScannedAssemblies.Order(), Layers.Assemblies.Select(r => r.Assembly).Order());
+        var library = typeof(ArchitectureTests).Assembly.GetReferencedAssemblies()
+            .Select(a => a.Name!).Where(n => n.StartsWith("Ember", StringComparison.Ordinal));
+        Assert.All(library, n => Assert.Contains(Layers.Assemblies, r => r.Assembly == n));
         // Not vacuous: the one reference between library assemblies is seen, and a rule rejects what it omits.
         Assert.Contains(s_ember.GetReferencedAssemblies(), a => a.Name == "Ember.Kernels");
         Assert.False(Layers.Assemblies.Single(r => r.Assembly == "Ember.Kernels").Allows("Ember"));
@@ -104,7 +106,8 @@ public class ArchitectureTests
         var exported = s_ember.GetExportedTypes();
         Assert.NotEmpty(exported);
         var found = PublicSurface.Violations(exported.Where(t => !IsInterop(t)), HiddenFromUsers)
-            .Concat(PublicSurface.Violations(exported.Where(IsInterop), t => HiddenFromUsers(t) && !IsNumericsTensors(t)));
+            .Concat(PublicSurface.Violations(exported.Where(IsInterop),
+                t => HiddenFromUsers(t) && !IsNumericsTensors(t)));
         Assert.Empty(found);
     }
 

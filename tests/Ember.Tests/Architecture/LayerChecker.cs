@@ -11,7 +11,7 @@ public sealed class LayerChecker
     private readonly IReadOnlyList<Layer> _layers;
     private readonly IReadOnlyDictionary<string, Layer> _byName;
 
-    /// <summary>A checker for <paramref name="layers"/>; every <c>MayUse</c> name must be a layer of the list.</summary>
+    /// <summary>A checker for <paramref name="layers"/>; each <c>MayUse</c> name must be a layer of the list.</summary>
     public LayerChecker(IReadOnlyList<Layer> layers)
     {
         _layers = layers;
@@ -21,7 +21,7 @@ public sealed class LayerChecker
                 if (!_byName.ContainsKey(used)) throw new ArgumentException($"Layer {l.Name} may use unknown {used}.");
     }
 
-    /// <summary>Readable name of a type for messages and the known-violation list (generic definition, no args).</summary>
+    /// <summary>A type's name in messages and in the known-violation list (generic definition, no args).</summary>
     public static string NameOf(Type type)
     {
         type = IlReferences.Owner(type);
@@ -53,7 +53,7 @@ public sealed class LayerChecker
         return best;
     }
 
-    /// <summary>Whether the C# compiler emitted this top-level type (e.g. <c>&lt;PrivateImplementationDetails&gt;</c>).</summary>
+    /// <summary>Whether the compiler emitted the top-level type that holds <paramref name="type"/>.</summary>
     public static bool IsCompilerPlumbing(Type type)
     {
         while (type.DeclaringType is { } outer) type = outer;

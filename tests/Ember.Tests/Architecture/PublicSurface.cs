@@ -15,7 +15,9 @@ public static class PublicSurface
     private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance
         | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
-    /// <summary>Every "Type.Member -> ForbiddenType" where a visible part of <paramref name="types"/> names a forbidden type.</summary>
+    /// <summary>
+    /// Every "Type.Member -> ForbiddenType" where a visible part of <paramref name="types"/> names a forbidden type.
+    /// </summary>
     public static IReadOnlyList<string> Violations(IEnumerable<Type> types, Func<Type, bool> forbidden)
     {
         var found = new SortedSet<string>(StringComparer.Ordinal);
@@ -96,7 +98,7 @@ public static class PublicSurface
         }
     }
 
-    /// <summary>A type with its element type and generic arguments, recursively; generic parameters are skipped.</summary>
+    /// <summary>A type with its element type and generic arguments, recursively; skips generic parameters.</summary>
     private static IEnumerable<Type> Unpack(Type? type)
     {
         if (type is null || type.IsGenericParameter) yield break;

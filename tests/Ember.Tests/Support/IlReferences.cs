@@ -16,7 +16,7 @@ public enum ReferenceScope
     /// </summary>
     Signatures,
 
-    /// <summary>Declarations plus the IL of every method body (and of the compiler's closure/state-machine types).</summary>
+    /// <summary>Declarations plus the IL of every method body (closures and state machines included).</summary>
     SignaturesAndBodies,
 }
 
@@ -41,12 +41,12 @@ public static class IlReferences
     private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance
         | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
-    /// <summary>Whether the compiler, not a person, wrote this type (closures, state machines, embedded attributes).</summary>
+    /// <summary>Whether the compiler, not a person, wrote this type (closures, state machines, ...).</summary>
     public static bool IsCompilerGenerated(Type type) =>
         type.Name.Contains('<', StringComparison.Ordinal)
         || type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
 
-    /// <summary>The type a person wrote that owns <paramref name="type"/> (itself unless it is compiler-generated).</summary>
+    /// <summary>The type a person wrote that owns <paramref name="type"/> (itself unless compiler-generated).</summary>
     public static Type Owner(Type type)
     {
         while (type.DeclaringType is { } outer && IsCompilerGenerated(type)) type = outer;
@@ -136,9 +136,8 @@ public static class IlReferences
             Add(e.EventHandlerType);
             Attributes(e.GetCustomAttributesData());
         }
-        var methods = type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All));
-        if (type.TypeInitializer is { } cctor) methods = methods.Append(cctor);
-        foreach (var m in methods)
+        // GetConstructors with BindingFlags.Static includes the static constructor (static field initializers).
+        foreach (var m in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
         {
             Signature(m);
             Attributes(m.GetCustomAttributesData());
