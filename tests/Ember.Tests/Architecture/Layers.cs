@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Ember.Tests.Architecture;
+
+/// <summary>
+/// One layer of DESIGN.md's diagram: the namespaces (or, in the root <c>Ember</c> namespace, which mixes layers,
+/// the top-level type names) it owns, and the layers its code may refer to. Anything else is a violation.
+/// </summary>
+/// <param name="Name">Short name used in <paramref name="MayUse"/> lists and messages.</param>
+/// <param name="Members">Namespaces (sub-namespaces included) or full names of top-level types.</param>
+/// <param name="MayUse">Names of the other layers this one may refer to (a layer may always use itself).</param>
+public sealed record Layer(string Name, string[] Members, string[] MayUse);
+
+/// <summary>Which assemblies an assembly may reference, by name or by prefix ending in <c>*</c>.</summary>
+public sealed record AssemblyRule(string Assembly, string[] MayReference)
+{
+    /// <summary>Whether <paramref name="referenced"/> is on this assembly's allow-list.</summary>
+    public bool Allows(string referenced) => MayReference.Any(p => p.EndsWith('*')
+        ? referenced.StartsWith(p[..^1], StringComparison.Ordinal)
+        : referenced == p);
+}
+
+/// <summary>
+/// The allow-lists the architecture test enforces (DESIGN.md, "Layers"; the table is repeated in
+/// docs/design-notes.md, "Layering"). Adding a layer or an assembly is one line here.
+/// </summary>
+public static class Layers
+{
+    /// <summary>BCL namespaces; <c>System.Numerics.Tensors</c> is its own layer (see <see cref="All"/>).</summary>
+    public const string Bcl = "BCL";
+
+    /// <summary>
+    /// Every layer, bottom first. A referenced type belongs to the layer with the most specific matching member
+    /// (a listed type beats its namespace; <c>System.Numerics.Tensors</c> beats <c>System</c>).
+    /// </summary>
+    public static readonly Layer[] All =
+    [
+        new(Bcl, ["System"], []),
+        // DESIGN.md: only Ember.Interop (not written yet) may name these types in the Ember assembly.
+        new("Numerics.Tensors", ["System.Numerics.Tensors"], [Bcl]),
+        new("Kernels", ["Ember.Kernels"], [Bcl, "Numerics.Tensors"]),
+        // Root-namespace value types that every layer may use; they know nothing of tensors.
+        new("Values", ["Ember.DType", "Ember.DTypes", "Ember.BFloat16", "Ember.Device", "Ember.DeviceType",
+            "Ember.Generator", "Ember.Reduction"], [Bcl]),
+        new("Core", ["Ember.Core"], [Bcl, "Kernels", "Values"]),
+        // The public, autograd-aware tensor and the graph under it.
+        new("Tensor", ["Ember.Tensor", "Ember.TensorIndex", "Ember.Parameter", "Ember.Autograd", "Ember.Scope",
+            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph"], [Bcl, "Kernels", "Values", "Core"]),
+        new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
+        new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
+        new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
+    ];
+
+    /// <summary>
+    /// Assembly-level allow-lists, one line per assembly of the library; the layer test scans the types of each.
+    /// </summary>
+    public static readonly AssemblyRule[] Assemblies =
+    [
+        new("Ember.Kernels", ["System", "System.*", "netstandard"]),
+        new("Ember", ["Ember.Kernels", "System", "System.*", "netstandard"]),
+        // When it lands: new("Ember.Training", ["Ember", "Ember.Kernels", "System", "System.*", "netstandard"]),
+    ];
+
+    /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>
+    public static readonly string[] OptionalAssemblies = ["Ember.Training", "Ember.Onnx", "Ember.Plots",
+        "Ember.Distributed"];
+
+    /// <summary>
+    /// References that break the layering today, as "Type -> Type", to be fixed on other branches. The test fails
+    /// on any violation not listed here AND on any listed one that no longer occurs, so fixing one means deleting
+    /// its line. Empty this list; never add to it to make a new reference pass.
+    /// </summary>
+    public static readonly string[] KnownViolations =
+    [
+        // Graph -> NN cycle (issue 11; fixed on h-ops): pooling/convolution nodes use NN's helpers and sizes.
+        "Ember.Graph.AvgPool2DBackward0 -> Ember.NN.F",
+        "Ember.Graph.ConvolutionBackward0 -> Ember.NN.Padding",
+        "Ember.Graph.ConvolutionBackward0 -> Ember.NN.Size2",
+        "Ember.Graph.MaxPool2DWithIndicesBackward0 -> Ember.NN.F",
+        "Ember.Graph.MaxPool2DWithIndicesBackward0 -> Ember.NN.Size2",
+    ];
+
+    /// <summary>The layer named <paramref name="name"/>.</summary>
+    public static Layer Named(string name) => All.Single(l => l.Name == name);
+
+    /// <summary>Layers of <paramref name="layers"/> by name, for lookups.</summary>
+    public static IReadOnlyDictionary<string, Layer> ByName(IEnumerable<Layer> layers) =>
+        layers.ToDictionary(l => l.Name);
+}
