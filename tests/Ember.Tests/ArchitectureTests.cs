@@ -171,7 +171,7 @@ public class ArchitectureTests
             "Ember.Tests.Architecture.Planted.InFieldInitializer -> Ember.Tensor",
         };
         foreach (var row in PlantedReferences())
-            expected.Add($"{LayerChecker.NameOf((Type)row[0])} -> {row[1]}");
+            expected.Add($"{LayerChecker.NameOf(row.Data.Item1)} -> {row.Data.Item2}");
         Assert.Equal(expected, s_plantedChecker.Violations(planted, ReferenceScope.SignaturesAndBodies));
     }
 

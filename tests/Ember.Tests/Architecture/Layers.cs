@@ -41,9 +41,11 @@ public static class Layers
         // DESIGN.md: only Ember.Interop (not written yet) may name these types in the Ember assembly.
         new("Numerics.Tensors", ["System.Numerics.Tensors"], [Bcl]),
         new("Kernels", ["Ember.Kernels"], [Bcl, "Numerics.Tensors"]),
-        // Root-namespace value types that every layer may use; they know nothing of tensors.
+        // Root-namespace value types that every layer may use; they know nothing of tensors. The dtype dispatch
+        // (one switch from DType to a CLR element type) belongs to the dtypes, not to the tensor core.
         new("Values", ["Ember.DType", "Ember.DTypes", "Ember.BFloat16", "Ember.Device", "Ember.DeviceType",
-            "Ember.Generator", "Ember.Reduction"], [Bcl]),
+            "Ember.Generator", "Ember.Reduction", "Ember.DTypeDispatch", "Ember.IStoredFunc`1",
+            "Ember.INumericFunc`1", "Ember.IFloatFunc`1"], [Bcl]),
         new("Core", ["Ember.Core"], [Bcl, "Kernels", "Values"]),
         // The public, autograd-aware tensor and the graph under it.
         new("Tensor", ["Ember.Tensor", "Ember.TensorIndex", "Ember.Parameter", "Ember.Autograd", "Ember.Scope",

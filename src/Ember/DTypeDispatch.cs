@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
 
-namespace Ember.Core;
+namespace Ember;
 
 /// <summary>A computation written once for every stored element type (copies, gathers, allocation).</summary>
 /// <typeparam name="TResult">What the computation returns.</typeparam>
