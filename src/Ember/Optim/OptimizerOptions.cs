@@ -13,23 +13,32 @@ public abstract class OptimizerOptions
     /// <summary>The learning rate (schedulers change it per group).</summary>
     public double Lr { get; set; }
 
-    /// <summary>A copy, so that each group can change its own values.</summary>
+    /// <summary>
+    /// A copy, so that each group can change its own values. The copy is shallow (<c>MemberwiseClone</c>), so a
+    /// derived type should hold only values (numbers, bools, tuples) or immutable objects.
+    /// </summary>
     public OptimizerOptions Clone() => (OptimizerOptions)MemberwiseClone();
+
+    // The optimizer base reaches the protected hooks through these, so that derived types in any assembly override
+    // them as plain `protected` members.
+    internal void ValidateFor(string optimizer) => Validate(optimizer);
+    internal void WriteGroup(IDictionary<string, object> group) => WriteTo(group);
+    internal void ReadGroup(IReadOnlyDictionary<string, object> group, string optimizer) => ReadFrom(group, optimizer);
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming <paramref name="optimizer"/>, the option and the bad value when
     /// an option is out of range. Derived types check their own options after calling the base.
     /// </summary>
-    protected internal virtual void Validate(string optimizer)
+    protected virtual void Validate(string optimizer)
     {
         if (!(Lr >= 0)) throw new ArgumentException($"{optimizer}: invalid learning rate (lr) {Lr}; expected lr >= 0.");
     }
 
     /// <summary>Writes the options under PyTorch's <c>param_groups</c> keys (<c>"lr"</c>, <c>"weight_decay"</c>, ...).</summary>
-    protected internal virtual void WriteTo(IDictionary<string, object> group) => group["lr"] = Lr;
+    protected virtual void WriteTo(IDictionary<string, object> group) => group["lr"] = Lr;
 
     /// <summary>Reads the options written by <see cref="WriteTo"/>; a missing key keeps the current value.</summary>
-    protected internal virtual void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer) =>
+    protected virtual void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer) =>
         Lr = ReadDouble(group, "lr", Lr, optimizer);
 
     /// <summary>Reads a number (any numeric CLR type) stored under <paramref name="key"/>.</summary>
@@ -100,7 +109,7 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     double IMomentumOptions.MomentumTerm { get => Betas.Beta1; set => Betas = (value, Betas.Beta2); }
 
     /// <inheritdoc/>
-    protected internal override void Validate(string optimizer)
+    protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
         if (!(Eps >= 0)) throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
@@ -112,7 +121,7 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     }
 
     /// <inheritdoc/>
-    protected internal override void WriteTo(IDictionary<string, object> group)
+    protected override void WriteTo(IDictionary<string, object> group)
     {
         base.WriteTo(group);
         group["betas"] = new[] { Betas.Beta1, Betas.Beta2 };
@@ -121,7 +130,7 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     }
 
     /// <inheritdoc/>
-    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    protected override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
     {
         base.ReadFrom(group, optimizer);
         Betas = ReadPair(group, "betas", Betas, optimizer);
