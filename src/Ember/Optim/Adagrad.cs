@@ -4,7 +4,10 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="Adagrad"/> (PyTorch keys: lr, lr_decay, eps, weight_decay, initial_accumulator_value, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="Adagrad"/> (PyTorch keys: lr, lr_decay, eps, weight_decay, initial_accumulator_value,
+/// maximize).
+/// </summary>
 public sealed class AdagradOptions : OptimizerOptions
 {
     /// <summary>Learning-rate decay: the step size is <c>lr / (1 + (step-1)·lrDecay)</c>.</summary>
@@ -22,11 +25,16 @@ public sealed class AdagradOptions : OptimizerOptions
     protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(LrDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid lrDecay value {LrDecay}; expected lrDecay >= 0.");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+        if (!(LrDecay >= 0))
+            throw new ArgumentException($"{optimizer}: invalid lrDecay value {LrDecay}; expected lrDecay >= 0.");
+        if (!(WeightDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
         if (!(InitialAccumulatorValue >= 0))
-            throw new ArgumentException($"{optimizer}: invalid initialAccumulatorValue {InitialAccumulatorValue}; expected initialAccumulatorValue >= 0.");
-        if (!(Eps >= 0)) throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
+            throw new ArgumentException($"{optimizer}: invalid initialAccumulatorValue {InitialAccumulatorValue}; " +
+                "expected initialAccumulatorValue >= 0.");
+        if (!(Eps >= 0))
+            throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
     }
 
     /// <inheritdoc/>

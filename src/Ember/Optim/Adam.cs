@@ -4,7 +4,9 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="Adam"/> (PyTorch keys: lr, betas, eps, weight_decay, amsgrad, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="Adam"/> (PyTorch keys: lr, betas, eps, weight_decay, amsgrad, maximize).
+/// </summary>
 public sealed class AdamOptions : AdamFamilyOptions
 {
     /// <summary>Use the AMSGrad variant (the maximum of past squared averages).</summary>

@@ -22,14 +22,18 @@ public static class GradClip
     /// <param name="parameters">The tensors (usually parameters) whose gradients are clipped.</param>
     /// <param name="maxNorm">The largest allowed total norm.</param>
     /// <param name="normType">The p of the p-norm: any real p (0 counts non-zero elements), or
-    /// <see cref="double.PositiveInfinity"/> (largest magnitude) / <see cref="double.NegativeInfinity"/> (smallest).</param>
-    /// <param name="errorIfNonfinite">Throw <see cref="InvalidOperationException"/> (leaving the gradients unchanged) when the
-    /// total norm is NaN or infinite, instead of scaling by it.</param>
-    /// <returns>The total norm before clipping, a 0-dim tensor of the gradients' dtype (float32 0 when there are no gradients).</returns>
-    public static Tensor ClipGradNorm_(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2.0, bool errorIfNonfinite = false)
+    /// <see cref="double.PositiveInfinity"/> (largest magnitude) / <see cref="double.NegativeInfinity"/> (smallest).
+    /// </param>
+    /// <param name="errorIfNonfinite">Throw <see cref="InvalidOperationException"/> (leaving the gradients unchanged)
+    /// when the total norm is NaN or infinite, instead of scaling by it.</param>
+    /// <returns>The total norm before clipping, a 0-dim tensor of the gradients' dtype (float32 0 when there are no
+    /// gradients).</returns>
+    public static Tensor ClipGradNorm_(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2.0,
+        bool errorIfNonfinite = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (double.IsNaN(normType)) throw new ArgumentException("ClipGradNorm_: normType is NaN; expected a number or ±infinity.");
+        if (double.IsNaN(normType))
+            throw new ArgumentException("ClipGradNorm_: normType is NaN; expected a number or ±infinity.");
         if (double.IsNaN(maxNorm)) throw new ArgumentException("ClipGradNorm_: maxNorm is NaN.");
         var grads = Grads(parameters, "ClipGradNorm_");
         if (grads.Length == 0) return Tensor.From(0f);
@@ -40,8 +44,8 @@ public static class GradClip
         double total = Round(Norm<double>(norms, normType), dtype);
         if (errorIfNonfinite && !double.IsFinite(total))
             throw new InvalidOperationException(
-                $"ClipGradNorm_: the total norm of order {normType} of the gradients is non-finite ({total}), so it cannot be clipped; " +
-                "pass errorIfNonfinite: false to scale the gradients by it anyway.");
+                $"ClipGradNorm_: the total norm of order {normType} of the gradients is non-finite ({total}), " +
+                "so it cannot be clipped; pass errorIfNonfinite: false to scale the gradients by it anyway.");
 
         double coef = dtype == DType.Float32
             ? Math.Min((float)maxNorm / ((float)total + 1e-6f), 1.0f)
@@ -51,15 +55,18 @@ public static class GradClip
     }
 
     /// <summary><see cref="ClipGradNorm_(IEnumerable{Tensor}, double, double, bool)"/> for one tensor.</summary>
-    public static Tensor ClipGradNorm_(Tensor parameter, double maxNorm, double normType = 2.0, bool errorIfNonfinite = false) =>
-        ClipGradNorm_([parameter ?? throw new ArgumentNullException(nameof(parameter))], maxNorm, normType, errorIfNonfinite);
+    public static Tensor ClipGradNorm_(Tensor parameter, double maxNorm, double normType = 2.0,
+        bool errorIfNonfinite = false) =>
+        ClipGradNorm_([parameter ?? throw new ArgumentNullException(nameof(parameter))], maxNorm, normType,
+            errorIfNonfinite);
 
     /// <summary>Clamps every gradient element into <c>[-clipValue, clipValue]</c> (NaN stays NaN).</summary>
     /// <exception cref="ArgumentException"><paramref name="clipValue"/> is negative or NaN.</exception>
     public static void ClipGradValue_(IEnumerable<Tensor> parameters, double clipValue)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!(clipValue >= 0)) throw new ArgumentException($"ClipGradValue_: invalid clipValue {clipValue}; expected clipValue >= 0.");
+        if (!(clipValue >= 0))
+            throw new ArgumentException($"ClipGradValue_: invalid clipValue {clipValue}; expected clipValue >= 0.");
         foreach (var g in Grads(parameters, "ClipGradValue_"))
             Clamp(g, clipValue);
     }
@@ -76,7 +83,8 @@ public static class GradClip
             if (p is null) throw new ArgumentException($"{who}: the parameter list contains null.");
             if (p.Grad is null) continue;
             if (!p.Grad.DType.IsFloatingPoint())
-                throw new ArgumentException($"{who}: gradients must be floating point, got {p.Grad.DType.TorchName()}.");
+                throw new ArgumentException(
+                    $"{who}: gradients must be floating point, got {p.Grad.DType.TorchName()}.");
             list.Add(p.Grad.Raw);
         }
         return list.ToArray();

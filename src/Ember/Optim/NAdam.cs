@@ -4,7 +4,9 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="NAdam"/> (PyTorch keys: lr, betas, eps, weight_decay, momentum_decay).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="NAdam"/> (PyTorch keys: lr, betas, eps, weight_decay, momentum_decay).
+/// </summary>
 public sealed class NAdamOptions : AdamFamilyOptions
 {
     /// <summary>Momentum decay ψ of the momentum schedule <c>μₜ = β1·(1 - ½·0.96^(t·ψ))</c>.</summary>
@@ -14,7 +16,9 @@ public sealed class NAdamOptions : AdamFamilyOptions
     protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(MomentumDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid momentumDecay value {MomentumDecay}; expected momentumDecay >= 0.");
+        if (!(MomentumDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid momentumDecay value {MomentumDecay}; expected momentumDecay >= 0.");
     }
 
     /// <inheritdoc/>
@@ -34,12 +38,14 @@ public sealed class NAdamOptions : AdamFamilyOptions
 
 /// <summary>
 /// NAdam: Adam with Nesterov momentum and Dozat's momentum schedule, as PyTorch 1.13 computes it
-/// (<c>torch.optim.NAdam</c>; default lr 2e-3). State per parameter: <c>"step"</c>, <c>"mu_product"</c> (a number: the
-/// product of the μₜ so far, kept in float32 as PyTorch does), <c>"exp_avg"</c> and <c>"exp_avg_sq"</c> (parameter's shape).
+/// (<c>torch.optim.NAdam</c>; default lr 2e-3). State per parameter: <c>"step"</c>, <c>"mu_product"</c> (a number:
+/// the product of the μₜ so far, kept in float32 as PyTorch does), <c>"exp_avg"</c> and <c>"exp_avg_sq"</c>
+/// (parameter's shape).
 /// </summary>
 /// <remarks>
-/// PyTorch 1.13 computes the next product as <c>Πμ·μₜ·μₜ₊₁</c> after <c>Πμ</c> already includes μₜ (PyTorch 2.0 changed it
-/// to <c>Πμ·μₜ₊₁</c>). Ember follows 1.13, its numerical oracle, so results match PyTorch 1.13 step for step.
+/// PyTorch 1.13 computes the next product as <c>Πμ·μₜ·μₜ₊₁</c> after <c>Πμ</c> already includes μₜ (PyTorch 2.0
+/// changed it to <c>Πμ·μₜ₊₁</c>). Ember follows 1.13, its numerical oracle, so results match PyTorch 1.13 step for
+/// step.
 /// </remarks>
 public sealed class NAdam : Optimizer<NAdamOptions>
 {

@@ -54,7 +54,8 @@ public abstract partial class Optimizer
         string who = $"{Name}.LoadStateDict";
         if (stateDict.ParamGroups.Count != _groups.Count)
             throw new ArgumentException(
-                $"{who}: the state dict has {stateDict.ParamGroups.Count} parameter groups, this optimizer has {_groups.Count}.");
+                $"{who}: the state dict has {stateDict.ParamGroups.Count} parameter groups, this optimizer has " +
+                $"{_groups.Count}.");
         var options = new OptimizerOptions[_groups.Count];
         var initialLrs = new double?[_groups.Count];
         var byIndex = new Dictionary<int, (Parameter P, int Group)>();
@@ -65,7 +66,8 @@ public abstract partial class Optimizer
             if (!gd.TryGetValue("params", out var idsObj) || ToIndices(idsObj) is not int[] ids)
                 throw new ArgumentException($"{who}: parameter group {gi} has no 'params' list of parameter indices.");
             if (ids.Length != group.Parameters.Count)
-                throw new ArgumentException($"{who}: parameter group {gi} has {ids.Length} parameters in the state dict, " +
+                throw new ArgumentException(
+                    $"{who}: parameter group {gi} has {ids.Length} parameters in the state dict, " +
                     $"{group.Parameters.Count} in this optimizer.");
             for (int j = 0; j < ids.Length; j++)
                 if (!byIndex.TryAdd(ids[j], (group.Parameters[j], gi)))
@@ -107,7 +109,8 @@ public abstract partial class Optimizer
             {
                 double? step = OptimizerOptions.ToDouble(value);
                 if (step is not double d || d < 0 || d != Math.Floor(d))
-                    throw new ArgumentException($"{who}: 'step' of parameter {index} must be a non-negative whole number, " +
+                    throw new ArgumentException(
+                        $"{who}: 'step' of parameter {index} must be a non-negative whole number, " +
                         $"got {OptimizerOptions.Describe(value)}.");
                 s.Step = (long)d;
                 hasStep = true;
@@ -116,16 +119,19 @@ public abstract partial class Optimizer
             {
                 s.Numbers[name] = OptimizerOptions.ToDouble(value)
                     ?? throw new ArgumentException(
-                        $"{who}: '{name}' of parameter {index} must be a number, got {OptimizerOptions.Describe(value)}.");
+                        $"{who}: '{name}' of parameter {index} must be a number, got " +
+                        $"{OptimizerOptions.Describe(value)}.");
             }
             else if (StateBufferNames.Contains(name))
             {
                 if (value is null) continue; // PyTorch's SGD stores momentum_buffer = None before momentum is used
                 if (value is not Tensor t)
                     throw new ArgumentException(
-                        $"{who}: '{name}' of parameter {index} must be a tensor, got {OptimizerOptions.Describe(value)}.");
+                        $"{who}: '{name}' of parameter {index} must be a tensor, got " +
+                        $"{OptimizerOptions.Describe(value)}.");
                 if (!t.Shape.SequenceEqual(p.Shape))
-                    throw new ArgumentException($"{who}: '{name}' of parameter {index} has shape {Shapes.Format(t.Shape)}, " +
+                    throw new ArgumentException(
+                        $"{who}: '{name}' of parameter {index} has shape {Shapes.Format(t.Shape)}, " +
                         $"but the parameter has shape {Shapes.Format(p.Shape)}.");
                 if (!t.DType.IsFloatingPoint())
                     throw new ArgumentException(
@@ -139,7 +145,8 @@ public abstract partial class Optimizer
                     $"{who}: unknown state '{name}' for parameter {index}; {Name} keeps {string.Join(", ", known)}.");
             }
         }
-        if (CountsSteps && !hasStep) throw new ArgumentException($"{who}: the state of parameter {index} lacks 'step'.");
+        if (CountsSteps && !hasStep)
+            throw new ArgumentException($"{who}: the state of parameter {index} lacks 'step'.");
         foreach (var name in StateNumberNames)
             if (!s.Numbers.ContainsKey(name))
                 throw new ArgumentException($"{who}: the state of parameter {index} lacks '{name}'.");

@@ -107,7 +107,8 @@ public abstract partial class Optimizer
 
     /// <summary>
     /// Performs one update of every parameter that has a gradient (parameters whose <see cref="Tensor.Grad"/> is null
-    /// are skipped and keep their state unchanged), group by group, in order.
+    /// are skipped and keep their state unchanged). Parameters are independent: each update reads and writes only
+    /// that parameter, its gradient and its state.
     /// </summary>
     /// <exception cref="InvalidOperationException">A gradient's shape differs from its parameter's, or a parameter is
     /// not contiguous.</exception>

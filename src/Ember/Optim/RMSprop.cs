@@ -5,7 +5,10 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="RMSprop"/> (PyTorch keys: lr, momentum, alpha, eps, centered, weight_decay, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="RMSprop"/> (PyTorch keys: lr, momentum, alpha, eps, centered, weight_decay,
+/// maximize).
+/// </summary>
 public sealed class RMSpropOptions : OptimizerOptions, IMomentumOptions
 {
     /// <summary>Smoothing constant α of the running average of the squared gradient.</summary>
@@ -16,7 +19,9 @@ public sealed class RMSpropOptions : OptimizerOptions, IMomentumOptions
     public double WeightDecay { get; set; }
     /// <summary>Momentum factor μ (0 disables momentum).</summary>
     public double Momentum { get; set; }
-    /// <summary>Normalize by an estimate of the gradient's variance (running square minus squared running mean).</summary>
+    /// <summary>
+    /// Normalize by an estimate of the gradient's variance (running square minus squared running mean).
+    /// </summary>
     public bool Centered { get; set; }
     /// <summary>Maximize the objective instead of minimizing it.</summary>
     public bool Maximize { get; set; }
@@ -27,10 +32,15 @@ public sealed class RMSpropOptions : OptimizerOptions, IMomentumOptions
     protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(Eps >= 0)) throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
-        if (!(Momentum >= 0)) throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
-        if (!(Alpha >= 0)) throw new ArgumentException($"{optimizer}: invalid alpha value {Alpha}; expected alpha >= 0.");
+        if (!(Eps >= 0))
+            throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
+        if (!(Momentum >= 0))
+            throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
+        if (!(WeightDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+        if (!(Alpha >= 0))
+            throw new ArgumentException($"{optimizer}: invalid alpha value {Alpha}; expected alpha >= 0.");
     }
 
     /// <inheritdoc/>

@@ -4,7 +4,9 @@ using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="SGD"/> (PyTorch keys: lr, momentum, dampening, weight_decay, nesterov, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="SGD"/> (PyTorch keys: lr, momentum, dampening, weight_decay, nesterov, maximize).
+/// </summary>
 public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
 {
     /// <summary>Momentum factor μ (0 disables momentum).</summary>
@@ -24,10 +26,14 @@ public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
     protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(Momentum >= 0)) throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+        if (!(Momentum >= 0))
+            throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
+        if (!(WeightDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
         if (Nesterov && (Momentum <= 0 || Dampening != 0))
-            throw new ArgumentException($"{optimizer}: Nesterov momentum requires a momentum and zero dampening (got momentum {Momentum}, dampening {Dampening}).");
+            throw new ArgumentException($"{optimizer}: Nesterov momentum requires a momentum and zero dampening " +
+                $"(got momentum {Momentum}, dampening {Dampening}).");
     }
 
     /// <inheritdoc/>
@@ -55,8 +61,8 @@ public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
 
 /// <summary>
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (PyTorch's
-/// <c>torch.optim.SGD</c>). State per parameter: <c>"momentum_buffer"</c> (parameter's shape), only when momentum is used;
-/// the state has no <c>"step"</c>.
+/// <c>torch.optim.SGD</c>). State per parameter: <c>"momentum_buffer"</c> (parameter's shape), only when momentum is
+/// used; the state has no <c>"step"</c>.
 /// </summary>
 public sealed class SGD : Optimizer<SGDOptions>
 {
