@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
-using Ember.Core;
 using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="Adagrad"/> (PyTorch keys: lr, lr_decay, eps, weight_decay, initial_accumulator_value, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="Adagrad"/> (PyTorch keys: lr, lr_decay, eps, weight_decay, initial_accumulator_value,
+/// maximize).
+/// </summary>
 public sealed class AdagradOptions : OptimizerOptions
 {
     /// <summary>Learning-rate decay: the step size is <c>lr / (1 + (step-1)·lrDecay)</c>.</summary>
@@ -20,18 +22,23 @@ public sealed class AdagradOptions : OptimizerOptions
     public bool Maximize { get; set; }
 
     /// <inheritdoc/>
-    protected internal override void Validate(string optimizer)
+    protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(LrDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid lrDecay value {LrDecay}; expected lrDecay >= 0.");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+        if (!(LrDecay >= 0))
+            throw new ArgumentException($"{optimizer}: invalid lrDecay value {LrDecay}; expected lrDecay >= 0.");
+        if (!(WeightDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
         if (!(InitialAccumulatorValue >= 0))
-            throw new ArgumentException($"{optimizer}: invalid initialAccumulatorValue {InitialAccumulatorValue}; expected initialAccumulatorValue >= 0.");
-        if (!(Eps >= 0)) throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
+            throw new ArgumentException($"{optimizer}: invalid initialAccumulatorValue {InitialAccumulatorValue}; " +
+                "expected initialAccumulatorValue >= 0.");
+        if (!(Eps >= 0))
+            throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
     }
 
     /// <inheritdoc/>
-    protected internal override void WriteTo(IDictionary<string, object> group)
+    protected override void WriteTo(IDictionary<string, object> group)
     {
         base.WriteTo(group);
         group["lr_decay"] = LrDecay;
@@ -42,7 +49,7 @@ public sealed class AdagradOptions : OptimizerOptions
     }
 
     /// <inheritdoc/>
-    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    protected override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
     {
         base.ReadFrom(group, optimizer);
         LrDecay = ReadDouble(group, "lr_decay", LrDecay, optimizer);
@@ -58,51 +65,36 @@ public sealed class AdagradOptions : OptimizerOptions
 /// parameter's group is added (as PyTorch does in its constructor): <c>"step"</c> and <c>"sum"</c> (parameter's shape,
 /// filled with <c>initialAccumulatorValue</c>).
 /// </summary>
-public sealed class Adagrad : Optimizer
+public sealed class Adagrad : Optimizer<AdagradOptions>
 {
     private static readonly string[] s_stateNames = ["sum"];
-    private readonly AdagradOptions _defaults;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
     public Adagrad(IEnumerable<Parameter> parameters, double lr = 1e-2, double lrDecay = 0, double weightDecay = 0,
         double initialAccumulatorValue = 0, double eps = 1e-10, bool maximize = false)
+        : base(parameters, new AdagradOptions
+        {
+            Lr = lr, LrDecay = lrDecay, WeightDecay = weightDecay, InitialAccumulatorValue = initialAccumulatorValue,
+            Eps = eps, Maximize = maximize,
+        })
     {
-        _defaults = new AdagradOptions { Lr = lr, LrDecay = lrDecay, WeightDecay = weightDecay, InitialAccumulatorValue = initialAccumulatorValue, Eps = eps, Maximize = maximize };
-        AddGroup(parameters, _defaults, null);
-    }
-
-    /// <summary>Adds a parameter group; <paramref name="configure"/> overrides the defaults for it.</summary>
-    public void AddParamGroup(IEnumerable<Parameter> parameters, Action<AdagradOptions>? configure = null) =>
-        AddGroup(parameters, _defaults, configure is null ? null : o => configure((AdagradOptions)o));
-
-    private protected override IReadOnlyList<string> StateTensorNames => s_stateNames;
-
-    private protected override void OnGroupAdded(ParamGroup group)
-    {
-        var o = (AdagradOptions)group.Options;
-        foreach (var p in group.Parameters) Buffer(StateOf(p), "sum", p, o.InitialAccumulatorValue);
     }
 
     /// <inheritdoc/>
-    public override void Step()
+    protected override IReadOnlyList<string> StateBufferNames => s_stateNames;
+
+    /// <inheritdoc/>
+    protected override bool CreatesStateWhenGroupIsAdded => true;
+
+    /// <inheritdoc/>
+    protected override void InitializeState<T>(ParamState<T> state, AdagradOptions options) =>
+        state.Buffer("sum", options.InitialAccumulatorValue);
+
+    /// <inheritdoc/>
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdagradOptions o)
     {
-        foreach (var group in ParamGroups)
-        {
-            var o = (AdagradOptions)group.Options;
-            foreach (var p in group.Parameters)
-            {
-                if (p.Grad is null) continue;
-                var g = GradOf(p);
-                var data = DataOf(p);
-                var s = StateOf(p);
-                RawTensor sum = Buffer(s, "sum", p, o.InitialAccumulatorValue);
-                s.Step++;
-                double clr = o.Lr / (1 + (s.Step - 1) * o.LrDecay);
-                if (p.DType == DType.Float32)
-                    OptimizerKernels.Adagrad(data.Span<float>(), g.Span<float>(), sum.Span<float>(), clr, o.Eps, o.WeightDecay, o.Maximize);
-                else
-                    OptimizerKernels.Adagrad(data.Span<double>(), g.Span<double>(), sum.Span<double>(), clr, o.Eps, o.WeightDecay, o.Maximize);
-            }
-        }
+        double clr = o.Lr / (1 + (state.Step - 1) * o.LrDecay);
+        OptimizerKernels.Adagrad(param, grad, state.Buffer("sum", o.InitialAccumulatorValue), clr, o.Eps,
+            o.WeightDecay, o.Maximize);
     }
 }

@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
-using Ember.Core;
 using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="Adam"/> (PyTorch keys: lr, betas, eps, weight_decay, amsgrad, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="Adam"/> (PyTorch keys: lr, betas, eps, weight_decay, amsgrad, maximize).
+/// </summary>
 public sealed class AdamOptions : AdamFamilyOptions
 {
     /// <summary>Use the AMSGrad variant (the maximum of past squared averages).</summary>
@@ -14,7 +15,7 @@ public sealed class AdamOptions : AdamFamilyOptions
     public bool Maximize { get; set; }
 
     /// <inheritdoc/>
-    protected internal override void WriteTo(IDictionary<string, object> group)
+    protected override void WriteTo(IDictionary<string, object> group)
     {
         base.WriteTo(group);
         group["amsgrad"] = Amsgrad;
@@ -22,7 +23,7 @@ public sealed class AdamOptions : AdamFamilyOptions
     }
 
     /// <inheritdoc/>
-    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    protected override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
     {
         base.ReadFrom(group, optimizer);
         Amsgrad = ReadBool(group, "amsgrad", Amsgrad, optimizer);
@@ -35,10 +36,9 @@ public sealed class AdamOptions : AdamFamilyOptions
 /// decoupled weight decay it is <see cref="AdamW"/>. State per parameter: <c>"step"</c>, <c>"exp_avg"</c>,
 /// <c>"exp_avg_sq"</c> and, with amsgrad, <c>"max_exp_avg_sq"</c> (all of the parameter's shape).
 /// </summary>
-public class Adam : Optimizer
+public class Adam : Optimizer<AdamOptions>
 {
     private static readonly string[] s_stateNames = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
-    private readonly AdamOptions _defaults;
     private readonly bool _decoupled;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
@@ -48,45 +48,26 @@ public class Adam : Optimizer
 
     private protected Adam(IEnumerable<Parameter> parameters, double lr, (double Beta1, double Beta2)? betas,
         double eps, double weightDecay, bool amsgrad, bool maximize, bool decoupled)
-    {
-        _decoupled = decoupled;
-        _defaults = new AdamOptions { Lr = lr, Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad, Maximize = maximize };
-        AddGroup(parameters, _defaults, null);
-    }
-
-    /// <summary>Adds a parameter group; <paramref name="configure"/> overrides the defaults for it.</summary>
-    public void AddParamGroup(IEnumerable<Parameter> parameters, Action<AdamOptions>? configure = null) =>
-        AddGroup(parameters, _defaults, configure is null ? null : o => configure((AdamOptions)o));
-
-    private protected override IReadOnlyList<string> StateTensorNames => s_stateNames;
-    private protected override IEnumerable<string> RequiredStateTensors(OptimizerOptions options) =>
-        ((AdamOptions)options).Amsgrad ? s_stateNames : s_stateNames[..2];
+        : base(parameters, new AdamOptions
+        {
+            Lr = lr, Betas = betas ?? (0.9, 0.999), Eps = eps, WeightDecay = weightDecay, Amsgrad = amsgrad,
+            Maximize = maximize,
+        }) => _decoupled = decoupled;
 
     /// <inheritdoc/>
-    public override void Step()
+    protected override IReadOnlyList<string> StateBufferNames => s_stateNames;
+
+    /// <inheritdoc/>
+    protected override IEnumerable<string> RequiredStateBuffers(AdamOptions options) =>
+        options.Amsgrad ? s_stateNames : s_stateNames[..2];
+
+    /// <inheritdoc/>
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamOptions o)
     {
-        foreach (var group in ParamGroups)
-        {
-            var o = (AdamOptions)group.Options;
-            foreach (var p in group.Parameters)
-            {
-                if (p.Grad is null) continue;
-                var g = GradOf(p);
-                var data = DataOf(p);
-                var s = StateOf(p);
-                RawTensor m = Buffer(s, "exp_avg", p), v = Buffer(s, "exp_avg_sq", p);
-                RawTensor? vMax = o.Amsgrad ? Buffer(s, "max_exp_avg_sq", p) : null;
-                s.Step++;
-                if (p.DType == DType.Float32)
-                    OptimizerKernels.Adam(data.Span<float>(), g.Span<float>(), m.Span<float>(), v.Span<float>(),
-                        vMax is null ? default : vMax.Span<float>(), s.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2,
-                        o.Eps, o.WeightDecay, o.Amsgrad, o.Maximize, _decoupled);
-                else
-                    OptimizerKernels.Adam(data.Span<double>(), g.Span<double>(), m.Span<double>(), v.Span<double>(),
-                        vMax is null ? default : vMax.Span<double>(), s.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2,
-                        o.Eps, o.WeightDecay, o.Amsgrad, o.Maximize, _decoupled);
-            }
-        }
+        Span<T> m = state.Buffer("exp_avg"), v = state.Buffer("exp_avg_sq");
+        Span<T> vMax = o.Amsgrad ? state.Buffer("max_exp_avg_sq") : default;
+        OptimizerKernels.Adam(param, grad, m, v, vMax, state.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2, o.Eps,
+            o.WeightDecay, o.Amsgrad, o.Maximize, _decoupled);
     }
 }
 

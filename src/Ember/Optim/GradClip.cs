@@ -22,14 +22,18 @@ public static class GradClip
     /// <param name="parameters">The tensors (usually parameters) whose gradients are clipped.</param>
     /// <param name="maxNorm">The largest allowed total norm.</param>
     /// <param name="normType">The p of the p-norm: any real p (0 counts non-zero elements), or
-    /// <see cref="double.PositiveInfinity"/> (largest magnitude) / <see cref="double.NegativeInfinity"/> (smallest).</param>
-    /// <param name="errorIfNonfinite">Throw <see cref="InvalidOperationException"/> (leaving the gradients unchanged) when the
-    /// total norm is NaN or infinite, instead of scaling by it.</param>
-    /// <returns>The total norm before clipping, a 0-dim tensor of the gradients' dtype (float32 0 when there are no gradients).</returns>
-    public static Tensor ClipGradNorm_(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2.0, bool errorIfNonfinite = false)
+    /// <see cref="double.PositiveInfinity"/> (largest magnitude) / <see cref="double.NegativeInfinity"/> (smallest).
+    /// </param>
+    /// <param name="errorIfNonfinite">Throw <see cref="InvalidOperationException"/> (leaving the gradients unchanged)
+    /// when the total norm is NaN or infinite, instead of scaling by it.</param>
+    /// <returns>The total norm before clipping, a 0-dim tensor of the gradients' dtype (float32 0 when there are no
+    /// gradients).</returns>
+    public static Tensor ClipGradNorm_(IEnumerable<Tensor> parameters, double maxNorm, double normType = 2.0,
+        bool errorIfNonfinite = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (double.IsNaN(normType)) throw new ArgumentException("ClipGradNorm_: normType is NaN; expected a number or ±infinity.");
+        if (double.IsNaN(normType))
+            throw new ArgumentException("ClipGradNorm_: normType is NaN; expected a number or ±infinity.");
         if (double.IsNaN(maxNorm)) throw new ArgumentException("ClipGradNorm_: maxNorm is NaN.");
         var grads = Grads(parameters, "ClipGradNorm_");
         if (grads.Length == 0) return Tensor.From(0f);
@@ -40,8 +44,8 @@ public static class GradClip
         double total = Round(Norm<double>(norms, normType), dtype);
         if (errorIfNonfinite && !double.IsFinite(total))
             throw new InvalidOperationException(
-                $"ClipGradNorm_: the total norm of order {normType} of the gradients is non-finite ({total}), so it cannot be clipped; " +
-                "pass errorIfNonfinite: false to scale the gradients by it anyway.");
+                $"ClipGradNorm_: the total norm of order {normType} of the gradients is non-finite ({total}), " +
+                "so it cannot be clipped; pass errorIfNonfinite: false to scale the gradients by it anyway.");
 
         double coef = dtype == DType.Float32
             ? Math.Min((float)maxNorm / ((float)total + 1e-6f), 1.0f)
@@ -51,15 +55,18 @@ public static class GradClip
     }
 
     /// <summary><see cref="ClipGradNorm_(IEnumerable{Tensor}, double, double, bool)"/> for one tensor.</summary>
-    public static Tensor ClipGradNorm_(Tensor parameter, double maxNorm, double normType = 2.0, bool errorIfNonfinite = false) =>
-        ClipGradNorm_([parameter ?? throw new ArgumentNullException(nameof(parameter))], maxNorm, normType, errorIfNonfinite);
+    public static Tensor ClipGradNorm_(Tensor parameter, double maxNorm, double normType = 2.0,
+        bool errorIfNonfinite = false) =>
+        ClipGradNorm_([parameter ?? throw new ArgumentNullException(nameof(parameter))], maxNorm, normType,
+            errorIfNonfinite);
 
     /// <summary>Clamps every gradient element into <c>[-clipValue, clipValue]</c> (NaN stays NaN).</summary>
     /// <exception cref="ArgumentException"><paramref name="clipValue"/> is negative or NaN.</exception>
     public static void ClipGradValue_(IEnumerable<Tensor> parameters, double clipValue)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!(clipValue >= 0)) throw new ArgumentException($"ClipGradValue_: invalid clipValue {clipValue}; expected clipValue >= 0.");
+        if (!(clipValue >= 0))
+            throw new ArgumentException($"ClipGradValue_: invalid clipValue {clipValue}; expected clipValue >= 0.");
         foreach (var g in Grads(parameters, "ClipGradValue_"))
             Clamp(g, clipValue);
     }
@@ -76,7 +83,8 @@ public static class GradClip
             if (p is null) throw new ArgumentException($"{who}: the parameter list contains null.");
             if (p.Grad is null) continue;
             if (!p.Grad.DType.IsFloatingPoint())
-                throw new ArgumentException($"{who}: gradients must be floating point, got {p.Grad.DType.TorchName()}.");
+                throw new ArgumentException(
+                    $"{who}: gradients must be floating point, got {p.Grad.DType.TorchName()}.");
             list.Add(p.Grad.Raw);
         }
         return list.ToArray();
@@ -84,11 +92,7 @@ public static class GradClip
 
     private static double Round(double v, DType dtype) => dtype == DType.Float32 ? (float)v : v;
 
-    private static double GradNorm(RawTensor g, double p)
-    {
-        var c = RawOps.Contiguous(g);
-        return g.DType == DType.Float32 ? Norm<float>(c.Span<float>(), p) : Norm<double>(c.Span<double>(), p);
-    }
+    private static double GradNorm(RawTensor g, double p) => OnElements<NormOf>(RawOps.Contiguous(g), p);
 
     /// <summary>The p-norm of <paramref name="x"/> as <c>torch.norm</c> defines it, accumulated in double.</summary>
     private static double Norm<T>(ReadOnlySpan<T> x, double p) where T : unmanaged, IFloatingPointIeee754<T>
@@ -108,26 +112,59 @@ public static class GradClip
         return p == 2 ? Math.Sqrt(acc) : Math.Pow(acc, 1 / p);
     }
 
-    private static void Scale(RawTensor g, double coef) => Update(g, coef, static (v, c) => v * c);
+    private static void Scale(RawTensor g, double coef) => Update<ScaleBy>(g, coef);
 
-    private static void Clamp(RawTensor g, double limit) => Update(g, limit, static (v, c) => Math.Clamp(v, -c, c)); // NaN stays NaN
+    private static void Clamp(RawTensor g, double limit) => Update<ClampTo>(g, limit);
 
-    /// <summary>Applies <c>x = f(x, arg)</c> to every element in place, through a contiguous copy when the gradient is strided.</summary>
-    private static void Update(RawTensor g, double arg, Func<double, double, double> f)
+    /// <summary>Applies <typeparamref name="TOp"/> to every element in place, through a contiguous copy when the
+    /// gradient is strided.</summary>
+    private static void Update<TOp>(RawTensor g, double arg) where TOp : IElementsOp
     {
         var c = g.IsContiguous ? g : RawOps.Clone(g);
-        if (g.DType == DType.Float32)
-        {
-            var s = c.Span<float>();
-            float a = (float)arg;
-            for (int i = 0; i < s.Length; i++) s[i] = (float)f(s[i], a);
-        }
-        else
-        {
-            var s = c.Span<double>();
-            for (int i = 0; i < s.Length; i++) s[i] = f(s[i], arg);
-        }
+        OnElements<TOp>(c, arg);
         if (!ReferenceEquals(c, g)) RawOps.CopyFrom(g, c);
         else g.Storage.Version++;
+    }
+
+    /// <summary>The one float32/float64 dispatch of gradient clipping: runs <typeparamref name="TOp"/> over the
+    /// elements of the contiguous tensor <paramref name="t"/>.</summary>
+    private static double OnElements<TOp>(RawTensor t, double arg) where TOp : IElementsOp =>
+        t.DType == DType.Float32 ? TOp.Apply(t.Span<float>(), arg) : TOp.Apply(t.Span<double>(), arg);
+
+    /// <summary>An operation over a gradient's elements, generic over the element type.</summary>
+    private interface IElementsOp
+    {
+        static abstract double Apply<T>(Span<T> x, double arg) where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    private readonly struct NormOf : IElementsOp
+    {
+        public static double Apply<T>(Span<T> x, double p) where T : unmanaged, IFloatingPointIeee754<T> =>
+            Norm<T>(x, p);
+    }
+
+    private readonly struct ScaleBy : IElementsOp
+    {
+        public static double Apply<T>(Span<T> x, double coef) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            // One rounding of the exact product, as the former double-then-narrow arithmetic gave.
+            T c = T.CreateTruncating(coef);
+            for (int i = 0; i < x.Length; i++) x[i] *= c;
+            return 0;
+        }
+    }
+
+    private readonly struct ClampTo : IElementsOp
+    {
+        public static double Apply<T>(Span<T> x, double limit) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T hi = T.CreateTruncating(limit), lo = -hi;
+            for (int i = 0; i < x.Length; i++)
+            {
+                T v = x[i];
+                x[i] = v < lo ? lo : v > hi ? hi : v; // NaN compares false both ways and stays NaN
+            }
+            return 0;
+        }
     }
 }

@@ -5,7 +5,7 @@ using Ember.Core;
 
 namespace Ember.Optim;
 
-/// <summary>A set of parameters optimized with the same hyper-parameters (PyTorch's <c>param_groups</c> entry).</summary>
+/// <summary>Parameters optimized with the same hyper-parameters (a PyTorch <c>param_groups</c> entry).</summary>
 public sealed class ParamGroup
 {
     internal ParamGroup(IReadOnlyList<Parameter> parameters, OptimizerOptions options)
@@ -31,30 +31,33 @@ public sealed class ParamGroup
 }
 
 /// <summary>
-/// Base of the optimizers: parameter groups, per-parameter state, <see cref="ZeroGrad"/>, <see cref="Step"/> and
+/// Base of the optimizers: parameter groups, per-parameter state, <see cref="ZeroGrad"/>, <see cref="Step()"/> and
 /// <see cref="StateDict"/>/<see cref="LoadStateDict"/>. Optimizers update parameters in place, outside the graph, with
 /// fused per-parameter kernels (one pass over the elements, no temporaries).
 /// </summary>
-public abstract class Optimizer
+/// <remarks>
+/// The base owns the iteration: <see cref="Step()"/> visits every parameter of every group that has a gradient,
+/// checks and prepares the gradient, and hands one parameter at a time to the update rule of the derived
+/// <see cref="Optimizer{TOptions}"/>. Write an optimizer by deriving from <see cref="Optimizer{TOptions}"/>
+/// (docs/custom-optimizer.md); this non-generic type is what schedulers and training loops hold.
+/// </remarks>
+public abstract partial class Optimizer
 {
-    /// <summary>Per-parameter state: PyTorch's <c>"step"</c>, named buffers of the parameter's shape and dtype, and named numbers.</summary>
-    private protected sealed class ParamState
-    {
-        public long Step;
-        public readonly Dictionary<string, RawTensor> Tensors = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, double> Numbers = new(StringComparer.Ordinal);
-    }
-
     private readonly List<ParamGroup> _groups = [];
-    private Dictionary<Parameter, ParamState> _state = new(ReferenceEqualityComparer.Instance);
+    private Dictionary<Parameter, StateEntry> _state = new(ReferenceEqualityComparer.Instance);
+
+    // Only Optimizer<TOptions> derives from this type: it supplies the typed, per-dtype update rule.
+    private protected Optimizer() { }
 
     /// <summary>The parameter groups, in the order they were added.</summary>
     public IReadOnlyList<ParamGroup> ParamGroups => _groups;
 
     private string Name => GetType().Name;
 
-    /// <summary>Adds a group; its options start as a copy of the defaults, then <paramref name="configure"/> may change them.</summary>
-    protected void AddGroup(IEnumerable<Parameter> parameters, OptimizerOptions defaults, Action<OptimizerOptions>? configure)
+    /// <summary>Adds a group; its options start as a copy of the defaults, then <paramref name="configure"/> may change
+    /// them.</summary>
+    private protected void AddGroup(IEnumerable<Parameter> parameters, OptimizerOptions defaults,
+        Action<OptimizerOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(defaults);
@@ -65,24 +68,33 @@ public abstract class Optimizer
         {
             if (p is null) throw new ArgumentException($"{Name}: the parameter list contains null.");
             if (!p.DType.IsFloatingPoint())
-                throw new ArgumentException($"{Name}: can only optimize floating-point parameters, got {p.DType.TorchName()} {Shapes.Format(p.Shape)}.");
-            if (!seen.Add(p)) throw new ArgumentException($"{Name}: a parameter appears twice in the same parameter group.");
+                throw new ArgumentException($"{Name}: can only optimize floating-point parameters, got " +
+                    $"{p.DType.TorchName()} {Shapes.Format(p.Shape)}.");
+            if (!seen.Add(p))
+                throw new ArgumentException($"{Name}: a parameter appears twice in the same parameter group.");
             foreach (var g in _groups)
                 if (g.Parameters.Contains(p))
                     throw new ArgumentException($"{Name}: some parameters appear in more than one parameter group.");
         }
         var options = defaults.Clone();
         configure?.Invoke(options);
-        options.Validate(Name);
+        options.ValidateFor(Name);
         var group = new ParamGroup(list, options);
         _groups.Add(group);
-        OnGroupAdded(group);
+        if (CreatesStateWhenGroupIsAdded)
+            foreach (var p in list)
+            {
+                if (p.DType is not (DType.Float32 or DType.Float64)) continue; // Step rejects it with a clear error
+                var s = new StateEntry();
+                CreateState(p.Raw, s, options);
+                _state[p] = s;
+            }
     }
 
-    /// <summary>Called after a group is added (Adagrad creates its state eagerly here, as PyTorch does in its constructor).</summary>
-    private protected virtual void OnGroupAdded(ParamGroup group) { }
-
-    /// <summary>Clears the gradients of every parameter: to null by default (PyTorch 2's behaviour), to zeros when <paramref name="setToNone"/> is false.</summary>
+    /// <summary>
+    /// Clears the gradients of every parameter: to null by default (PyTorch 2's behaviour), to zeros when
+    /// <paramref name="setToNone"/> is false.
+    /// </summary>
     public void ZeroGrad(bool setToNone = true)
     {
         foreach (var g in _groups)
@@ -93,189 +105,125 @@ public abstract class Optimizer
             }
     }
 
-    /// <summary>Performs one update of every parameter that has a gradient.</summary>
-    public abstract void Step();
-
-    // ---- per-parameter state -------------------------------------------------------------------------------
-
-    /// <summary>Whether the state has PyTorch's <c>"step"</c> counter (every optimizer but SGD).</summary>
-    private protected virtual bool CountsSteps => true;
-
-    /// <summary>Names of the state tensors this optimizer may keep (all of the parameter's shape and dtype).</summary>
-    private protected abstract IReadOnlyList<string> StateTensorNames { get; }
-
-    /// <summary>Names of the scalar state numbers (NAdam's <c>"mu_product"</c>).</summary>
-    private protected virtual IReadOnlyList<string> StateNumberNames => [];
-
-    /// <summary>The state tensors a loaded state must contain for a group with <paramref name="options"/>.</summary>
-    private protected virtual IEnumerable<string> RequiredStateTensors(OptimizerOptions options) => StateTensorNames;
-
-    /// <summary>The state of <paramref name="p"/>, created empty on first use.</summary>
-    private protected ParamState StateOf(Parameter p)
+    /// <summary>
+    /// Performs one update of every parameter that has a gradient (parameters whose <see cref="Tensor.Grad"/> is null
+    /// are skipped and keep their state unchanged). Parameters are independent: each update reads and writes only
+    /// that parameter, its gradient and its state.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A gradient's shape differs from its parameter's, or a parameter is
+    /// not contiguous.</exception>
+    /// <exception cref="NotSupportedException">A parameter is float16 or bfloat16.</exception>
+    public void Step()
     {
-        if (!_state.TryGetValue(p, out var s)) _state[p] = s = new ParamState();
-        return s;
+        // The one loop over all parameters: threading and fusing across parameters belong here, behind this API.
+        foreach (var group in _groups)
+            foreach (var p in group.Parameters)
+                if (p.Grad is not null) StepParameter(p, group.Options);
     }
 
-    /// <summary>The buffer <paramref name="name"/> of <paramref name="p"/>'s state, created filled with <paramref name="fill"/>.</summary>
-    private protected static RawTensor Buffer(ParamState s, string name, Parameter p, double fill = 0)
+    /// <summary>
+    /// PyTorch's <c>optimizer.step(closure)</c>: evaluates <paramref name="closure"/> with gradient recording enabled
+    /// (it should zero the gradients, compute the loss, call <c>Backward</c> and return the loss), then performs
+    /// <see cref="Step()"/>. Every optimizer here calls the closure once.
+    /// </summary>
+    /// <returns>The loss the closure returned.</returns>
+    public double Step(Func<double> closure)
     {
-        if (!s.Tensors.TryGetValue(name, out var t)) s.Tensors[name] = t = RawOps.Full(p.Raw.Shape, fill, p.DType);
-        return t;
+        ArgumentNullException.ThrowIfNull(closure);
+        double loss;
+        using (Autograd.EnableGrad()) loss = closure();
+        Step();
+        return loss;
     }
 
-    /// <summary>The gradient of <paramref name="p"/> as a contiguous tensor of <paramref name="p"/>'s dtype and shape.</summary>
-    private protected static RawTensor GradOf(Parameter p)
+    private void StepParameter(Parameter p, OptimizerOptions options)
     {
+        var grad = GradOf(p);
+        var data = DataOf(p);
+        bool existed = _state.TryGetValue(p, out var s);
+        if (s is null)
+        {
+            s = new StateEntry();
+            CreateState(data, s, options);
+        }
+        if (CountsSteps) s.Step++;
+        UpdateParameter(data, grad, s, options);
+        // PyTorch keeps no entry for a parameter whose rule stored nothing (SGD without momentum).
+        if (!existed && (CountsSteps || s.Tensors.Count > 0 || s.Numbers.Count > 0)) _state[p] = s;
+    }
+
+    /// <summary>Runs the update rule on one parameter: the one place that maps a dtype to an element type.</summary>
+    private protected abstract void UpdateParameter(RawTensor param, RawTensor grad, StateEntry state,
+        OptimizerOptions options);
+
+    /// <summary>Runs the state initializer on a new entry (at group creation or before its first update).</summary>
+    private protected abstract void CreateState(RawTensor param, StateEntry state, OptimizerOptions options);
+
+    /// <summary>The state buffers a loaded state must contain for a group with <paramref name="options"/>.</summary>
+    private protected abstract IEnumerable<string> RequiredBuffers(OptimizerOptions options);
+
+    // ---- the contract with derived optimizers -------------------------------------------------------------
+
+    /// <summary>
+    /// Whether the state has PyTorch's <c>"step"</c> counter, incremented before each update of the parameter
+    /// (true by default; PyTorch's SGD has none).
+    /// </summary>
+    protected virtual bool CountsSteps => true;
+
+    /// <summary>
+    /// The names of every buffer <see cref="ParamState{T}.Buffer"/> may create (PyTorch's state keys, e.g.
+    /// <c>"exp_avg"</c>). <see cref="LoadStateDict"/> rejects any other tensor in a parameter's state.
+    /// </summary>
+    protected abstract IReadOnlyList<string> StateBufferNames { get; }
+
+    /// <summary>The names of the scalar state numbers (NAdam's <c>"mu_product"</c>); none by default.</summary>
+    protected virtual IReadOnlyList<string> StateNumberNames => [];
+
+    /// <summary>
+    /// Whether every parameter's state is created (through the initializer) when its group is added, as PyTorch's
+    /// Adagrad does in its constructor, rather than before the parameter's first update (the default).
+    /// </summary>
+    protected virtual bool CreatesStateWhenGroupIsAdded => false;
+
+    internal void CheckBufferName(string name)
+    {
+        if (!StateBufferNames.Contains(name))
+            throw new InvalidOperationException(
+                $"{Name}: '{name}' is not one of its state buffers ({string.Join(", ", StateBufferNames)}); " +
+                $"declare it in {nameof(StateBufferNames)}.");
+    }
+
+    internal void CheckNumberName(string name)
+    {
+        if (!StateNumberNames.Contains(name))
+            throw new InvalidOperationException(
+                $"{Name}: '{name}' is not one of its state numbers ({string.Join(", ", StateNumberNames)}); " +
+                $"declare it in {nameof(StateNumberNames)}.");
+    }
+
+    /// <summary>The gradient of <paramref name="p"/> as a contiguous tensor of its dtype and shape.</summary>
+    private static RawTensor GradOf(Parameter p)
+    {
+        if (p.DType is not (DType.Float32 or DType.Float64))
+            throw new NotSupportedException(
+                $"{nameof(Optimizer)}: {p.DType.TorchName()} parameters are not supported; use float32 or float64.");
         var g = p.Grad!.Raw;
         if (g.DType != p.DType) g = RawOps.Cast(g, p.DType);
         if (!g.Shape.AsSpan().SequenceEqual(p.Raw.Shape))
-            throw new InvalidOperationException($"{nameof(Optimizer)}: gradient of shape {Shapes.Format(g.Shape)} does not match parameter of shape {Shapes.Format(p.Raw.Shape)}.");
+            throw new InvalidOperationException(
+                $"{nameof(Optimizer)}: gradient of shape {Shapes.Format(g.Shape)} does not match parameter of shape " +
+                $"{Shapes.Format(p.Raw.Shape)}.");
         return RawOps.Contiguous(g);
     }
 
     /// <summary>The parameter's storage as a contiguous tensor that updates write through to.</summary>
-    private protected static RawTensor DataOf(Parameter p)
+    private static RawTensor DataOf(Parameter p)
     {
         if (!p.Raw.IsContiguous)
-            throw new InvalidOperationException($"{nameof(Optimizer)}: parameters must be contiguous, got strides {Shapes.Format(p.Raw.Strides)} for shape {Shapes.Format(p.Raw.Shape)}.");
+            throw new InvalidOperationException(
+                $"{nameof(Optimizer)}: parameters must be contiguous, got strides {Shapes.Format(p.Raw.Strides)} for " +
+                $"shape {Shapes.Format(p.Raw.Shape)}.");
         p.Raw.Storage.Version++;
         return p.Raw;
     }
-
-    // ---- state dict -----------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// A snapshot of the optimizer's state with PyTorch's structure (see <see cref="OptimizerStateDict"/>): per-parameter
-    /// state by index, and each group's options with its parameter indices. Tensors are copies.
-    /// </summary>
-    public OptimizerStateDict StateDict()
-    {
-        var state = new Dictionary<int, IReadOnlyDictionary<string, object>>();
-        var groups = new List<IReadOnlyDictionary<string, object>>();
-        int index = 0;
-        foreach (var g in _groups)
-        {
-            var d = new Dictionary<string, object>(StringComparer.Ordinal);
-            g.Options.WriteTo(d);
-            if (g.InitialLr is double initial) d["initial_lr"] = initial;
-            var ids = new int[g.Parameters.Count];
-            for (int i = 0; i < ids.Length; i++, index++)
-            {
-                ids[i] = index;
-                if (!_state.TryGetValue(g.Parameters[i], out var s)) continue;
-                var entry = new Dictionary<string, object>(StringComparer.Ordinal);
-                if (CountsSteps) entry["step"] = s.Step;
-                foreach (var (k, v) in s.Numbers) entry[k] = v;
-                foreach (var (k, v) in s.Tensors) entry[k] = new Tensor(RawOps.Clone(v));
-                state[index] = entry;
-            }
-            d["params"] = ids;
-            groups.Add(d);
-        }
-        return new OptimizerStateDict(state, groups);
-    }
-
-    /// <summary>
-    /// Restores a state produced by <see cref="StateDict"/> (of an optimizer of the same type over parameters of the same
-    /// shapes, grouped the same way). Group options (learning rates included) and per-parameter state are replaced;
-    /// tensors are copied (cast to the parameter's dtype), never aliased. Throws <see cref="ArgumentException"/>, leaving
-    /// the optimizer unchanged, when the group or parameter counts, the shapes or the state names do not match.
-    /// </summary>
-    public void LoadStateDict(OptimizerStateDict stateDict)
-    {
-        ArgumentNullException.ThrowIfNull(stateDict);
-        string who = $"{Name}.LoadStateDict";
-        if (stateDict.ParamGroups.Count != _groups.Count)
-            throw new ArgumentException($"{who}: the state dict has {stateDict.ParamGroups.Count} parameter groups, this optimizer has {_groups.Count}.");
-        var options = new OptimizerOptions[_groups.Count];
-        var initialLrs = new double?[_groups.Count];
-        var byIndex = new Dictionary<int, (Parameter P, int Group)>();
-        for (int gi = 0; gi < _groups.Count; gi++)
-        {
-            var gd = stateDict.ParamGroups[gi] ?? throw new ArgumentException($"{who}: parameter group {gi} is null.");
-            var group = _groups[gi];
-            if (!gd.TryGetValue("params", out var idsObj) || ToIndices(idsObj) is not int[] ids)
-                throw new ArgumentException($"{who}: parameter group {gi} has no 'params' list of parameter indices.");
-            if (ids.Length != group.Parameters.Count)
-                throw new ArgumentException($"{who}: parameter group {gi} has {ids.Length} parameters in the state dict, {group.Parameters.Count} in this optimizer.");
-            for (int j = 0; j < ids.Length; j++)
-                if (!byIndex.TryAdd(ids[j], (group.Parameters[j], gi)))
-                    throw new ArgumentException($"{who}: parameter index {ids[j]} appears more than once in 'params'.");
-            var o = group.Options.Clone();
-            o.ReadFrom(gd, Name);
-            o.Validate(Name);
-            options[gi] = o;
-            if (gd.TryGetValue("initial_lr", out var il) && il is not null)
-                initialLrs[gi] = OptimizerOptions.ToDouble(il) ?? throw new ArgumentException($"{who}: 'initial_lr' of group {gi} must be a number, got {OptimizerOptions.Describe(il)}.");
-        }
-
-        var state = new Dictionary<Parameter, ParamState>(ReferenceEqualityComparer.Instance);
-        foreach (var (index, entries) in stateDict.State)
-        {
-            if (!byIndex.TryGetValue(index, out var owner))
-                throw new ArgumentException($"{who}: the state dict has state for parameter index {index}, which no parameter group lists.");
-            state[owner.P] = ReadState(who, index, owner.P, entries, options[owner.Group]);
-        }
-
-        for (int gi = 0; gi < _groups.Count; gi++)
-        {
-            _groups[gi].Options = options[gi];
-            _groups[gi].InitialLr = initialLrs[gi];
-        }
-        _state = state;
-    }
-
-    private ParamState ReadState(string who, int index, Parameter p, IReadOnlyDictionary<string, object> entries, OptimizerOptions options)
-    {
-        var s = new ParamState();
-        bool hasStep = false;
-        foreach (var (name, value) in entries)
-        {
-            if (CountsSteps && name == "step")
-            {
-                double? step = OptimizerOptions.ToDouble(value);
-                if (step is not double d || d < 0 || d != Math.Floor(d))
-                    throw new ArgumentException($"{who}: 'step' of parameter {index} must be a non-negative whole number, got {OptimizerOptions.Describe(value)}.");
-                s.Step = (long)d;
-                hasStep = true;
-            }
-            else if (StateNumberNames.Contains(name))
-            {
-                s.Numbers[name] = OptimizerOptions.ToDouble(value)
-                    ?? throw new ArgumentException($"{who}: '{name}' of parameter {index} must be a number, got {OptimizerOptions.Describe(value)}.");
-            }
-            else if (StateTensorNames.Contains(name))
-            {
-                if (value is null) continue; // PyTorch's SGD stores momentum_buffer = None before momentum is used
-                if (value is not Tensor t)
-                    throw new ArgumentException($"{who}: '{name}' of parameter {index} must be a tensor, got {OptimizerOptions.Describe(value)}.");
-                if (!t.Shape.SequenceEqual(p.Shape))
-                    throw new ArgumentException($"{who}: '{name}' of parameter {index} has shape {Shapes.Format(t.Shape)}, but the parameter has shape {Shapes.Format(p.Shape)}.");
-                if (!t.DType.IsFloatingPoint())
-                    throw new ArgumentException($"{who}: '{name}' of parameter {index} must be floating point, got {t.DType.TorchName()}.");
-                s.Tensors[name] = RawOps.Clone(t.DType == p.DType ? t.Raw : RawOps.Cast(t.Raw, p.DType));
-            }
-            else
-            {
-                var known = (CountsSteps ? new[] { "step" } : []).Concat(StateNumberNames).Concat(StateTensorNames);
-                throw new ArgumentException($"{who}: unknown state '{name}' for parameter {index}; {Name} keeps {string.Join(", ", known)}.");
-            }
-        }
-        if (CountsSteps && !hasStep) throw new ArgumentException($"{who}: the state of parameter {index} lacks 'step'.");
-        foreach (var name in StateNumberNames)
-            if (!s.Numbers.ContainsKey(name)) throw new ArgumentException($"{who}: the state of parameter {index} lacks '{name}'.");
-        foreach (var name in RequiredStateTensors(options))
-            if (!s.Tensors.ContainsKey(name)) throw new ArgumentException($"{who}: the state of parameter {index} lacks '{name}'.");
-        return s;
-    }
-
-    private static int[]? ToIndices(object? v) => v switch
-    {
-        int[] a => a,
-        long[] l => l.Select(x => (int)x).ToArray(),
-        IEnumerable<int> e => e.ToArray(),
-        IEnumerable<long> e => e.Select(x => (int)x).ToArray(),
-        _ => null,
-    };
 }

@@ -13,50 +13,70 @@ public abstract class OptimizerOptions
     /// <summary>The learning rate (schedulers change it per group).</summary>
     public double Lr { get; set; }
 
-    /// <summary>A copy, so that each group can change its own values.</summary>
+    /// <summary>
+    /// A copy, so that each group can change its own values. The copy is shallow (<c>MemberwiseClone</c>), so a
+    /// derived type should hold only values (numbers, bools, tuples) or immutable objects.
+    /// </summary>
     public OptimizerOptions Clone() => (OptimizerOptions)MemberwiseClone();
+
+    // The optimizer base reaches the protected hooks through these, so that derived types in any assembly override
+    // them as plain `protected` members.
+    internal void ValidateFor(string optimizer) => Validate(optimizer);
+    internal void WriteGroup(IDictionary<string, object> group) => WriteTo(group);
+    internal void ReadGroup(IReadOnlyDictionary<string, object> group, string optimizer) => ReadFrom(group, optimizer);
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming <paramref name="optimizer"/>, the option and the bad value when
     /// an option is out of range. Derived types check their own options after calling the base.
     /// </summary>
-    protected internal virtual void Validate(string optimizer)
+    protected virtual void Validate(string optimizer)
     {
         if (!(Lr >= 0)) throw new ArgumentException($"{optimizer}: invalid learning rate (lr) {Lr}; expected lr >= 0.");
     }
 
-    /// <summary>Writes the options under PyTorch's <c>param_groups</c> keys (<c>"lr"</c>, <c>"weight_decay"</c>, ...).</summary>
-    protected internal virtual void WriteTo(IDictionary<string, object> group) => group["lr"] = Lr;
+    /// <summary>
+    /// Writes the options under PyTorch's <c>param_groups</c> keys (<c>"lr"</c>, <c>"weight_decay"</c>, ...).
+    /// </summary>
+    protected virtual void WriteTo(IDictionary<string, object> group) => group["lr"] = Lr;
 
     /// <summary>Reads the options written by <see cref="WriteTo"/>; a missing key keeps the current value.</summary>
-    protected internal virtual void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer) =>
+    protected virtual void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer) =>
         Lr = ReadDouble(group, "lr", Lr, optimizer);
 
     /// <summary>Reads a number (any numeric CLR type) stored under <paramref name="key"/>.</summary>
-    protected static double ReadDouble(IReadOnlyDictionary<string, object> group, string key, double current, string optimizer)
+    protected static double ReadDouble(IReadOnlyDictionary<string, object> group, string key, double current,
+        string optimizer)
     {
         if (!group.TryGetValue(key, out var v)) return current;
-        return ToDouble(v) ?? throw new ArgumentException($"{optimizer}.LoadStateDict: param group option '{key}' must be a number, got {Describe(v)}.");
+        return ToDouble(v) ?? throw new ArgumentException(
+            $"{optimizer}.LoadStateDict: param group option '{key}' must be a number, got {Describe(v)}.");
     }
 
     /// <summary>Reads a bool stored under <paramref name="key"/>.</summary>
-    protected static bool ReadBool(IReadOnlyDictionary<string, object> group, string key, bool current, string optimizer)
+    protected static bool ReadBool(IReadOnlyDictionary<string, object> group, string key, bool current,
+        string optimizer)
     {
         if (!group.TryGetValue(key, out var v)) return current;
-        return v is bool b ? b : throw new ArgumentException($"{optimizer}.LoadStateDict: param group option '{key}' must be a bool, got {Describe(v)}.");
+        return v is bool b ? b : throw new ArgumentException(
+            $"{optimizer}.LoadStateDict: param group option '{key}' must be a bool, got {Describe(v)}.");
     }
 
-    /// <summary>Reads a pair of numbers (PyTorch's <c>betas</c> tuple) stored as a two-element array or value tuple.</summary>
-    protected static (double, double) ReadPair(IReadOnlyDictionary<string, object> group, string key, (double, double) current, string optimizer)
+    /// <summary>
+    /// Reads a pair of numbers (PyTorch's <c>betas</c> tuple) stored as a two-element array or value tuple.
+    /// </summary>
+    protected static (double, double) ReadPair(IReadOnlyDictionary<string, object> group, string key,
+        (double, double) current, string optimizer)
     {
         if (!group.TryGetValue(key, out var v)) return current;
         switch (v)
         {
             case (double a, double b): return (a, b);
             case double[] { Length: 2 } d: return (d[0], d[1]);
-            case System.Collections.IList { Count: 2 } l when ToDouble(l[0]) is double a && ToDouble(l[1]) is double b: return (a, b);
+            case System.Collections.IList { Count: 2 } l when ToDouble(l[0]) is double a && ToDouble(l[1]) is double b:
+                return (a, b);
         }
-        throw new ArgumentException($"{optimizer}.LoadStateDict: param group option '{key}' must be two numbers, got {Describe(v)}.");
+        throw new ArgumentException(
+            $"{optimizer}.LoadStateDict: param group option '{key}' must be two numbers, got {Describe(v)}.");
     }
 
     internal static double? ToDouble(object? v) => v switch
@@ -65,7 +85,8 @@ public abstract class OptimizerOptions
         float f => f,
         long l => l,
         int i => i,
-        Tensor { NumEl: 1 } t when t.DType.IsFloatingPoint() || t.DType is DType.Int64 or DType.Int32 => t.Item<double>(),
+        Tensor { NumEl: 1 } t when t.DType.IsFloatingPoint() || t.DType is DType.Int64 or DType.Int32 =>
+            t.Item<double>(),
         _ => null,
     };
 
@@ -87,10 +108,14 @@ public interface IMomentumOptions
     double MomentumTerm { get; set; }
 }
 
-/// <summary>Options shared by the Adam family (Adam, AdamW, Adamax, NAdam, RAdam): betas, epsilon and weight decay.</summary>
+/// <summary>
+/// Options shared by the Adam family (Adam, AdamW, Adamax, NAdam, RAdam): betas, epsilon and weight decay.
+/// </summary>
 public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
 {
-    /// <summary>Coefficients (β1, β2) of the running averages of the gradient and of its square (or infinity norm).</summary>
+    /// <summary>
+    /// Coefficients (β1, β2) of the running averages of the gradient and of its square (or infinity norm).
+    /// </summary>
     public (double Beta1, double Beta2) Betas { get; set; } = (0.9, 0.999);
     /// <summary>Added to the denominator for numerical stability.</summary>
     public double Eps { get; set; } = 1e-8;
@@ -100,19 +125,24 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     double IMomentumOptions.MomentumTerm { get => Betas.Beta1; set => Betas = (value, Betas.Beta2); }
 
     /// <inheritdoc/>
-    protected internal override void Validate(string optimizer)
+    protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(Eps >= 0)) throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
+        if (!(Eps >= 0))
+            throw new ArgumentException($"{optimizer}: invalid epsilon value (eps) {Eps}; expected eps >= 0.");
         if (Betas.Beta1 is < 0 or >= 1 || double.IsNaN(Betas.Beta1))
-            throw new ArgumentException($"{optimizer}: invalid beta parameter at index 0 (betas.Beta1): {Betas.Beta1}; expected 0 <= beta1 < 1.");
+            throw new ArgumentException($"{optimizer}: invalid beta parameter at index 0 (betas.Beta1): " +
+                $"{Betas.Beta1}; expected 0 <= beta1 < 1.");
         if (Betas.Beta2 is < 0 or >= 1 || double.IsNaN(Betas.Beta2))
-            throw new ArgumentException($"{optimizer}: invalid beta parameter at index 1 (betas.Beta2): {Betas.Beta2}; expected 0 <= beta2 < 1.");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+            throw new ArgumentException($"{optimizer}: invalid beta parameter at index 1 (betas.Beta2): " +
+                $"{Betas.Beta2}; expected 0 <= beta2 < 1.");
+        if (!(WeightDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
     }
 
     /// <inheritdoc/>
-    protected internal override void WriteTo(IDictionary<string, object> group)
+    protected override void WriteTo(IDictionary<string, object> group)
     {
         base.WriteTo(group);
         group["betas"] = new[] { Betas.Beta1, Betas.Beta2 };
@@ -121,7 +151,7 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     }
 
     /// <inheritdoc/>
-    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    protected override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
     {
         base.ReadFrom(group, optimizer);
         Betas = ReadPair(group, "betas", Betas, optimizer);

@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
-using Ember.Core;
 using Ember.Kernels;
 
 namespace Ember.Optim;
 
-/// <summary>Hyper-parameters of <see cref="SGD"/> (PyTorch keys: lr, momentum, dampening, weight_decay, nesterov, maximize).</summary>
+/// <summary>
+/// Hyper-parameters of <see cref="SGD"/> (PyTorch keys: lr, momentum, dampening, weight_decay, nesterov, maximize).
+/// </summary>
 public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
 {
     /// <summary>Momentum factor μ (0 disables momentum).</summary>
@@ -22,17 +23,21 @@ public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
     double IMomentumOptions.MomentumTerm { get => Momentum; set => Momentum = value; }
 
     /// <inheritdoc/>
-    protected internal override void Validate(string optimizer)
+    protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);
-        if (!(Momentum >= 0)) throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
+        if (!(Momentum >= 0))
+            throw new ArgumentException($"{optimizer}: invalid momentum value {Momentum}; expected momentum >= 0.");
+        if (!(WeightDecay >= 0))
+            throw new ArgumentException(
+                $"{optimizer}: invalid weightDecay value {WeightDecay}; expected weightDecay >= 0.");
         if (Nesterov && (Momentum <= 0 || Dampening != 0))
-            throw new ArgumentException($"{optimizer}: Nesterov momentum requires a momentum and zero dampening (got momentum {Momentum}, dampening {Dampening}).");
+            throw new ArgumentException($"{optimizer}: Nesterov momentum requires a momentum and zero dampening " +
+                $"(got momentum {Momentum}, dampening {Dampening}).");
     }
 
     /// <inheritdoc/>
-    protected internal override void WriteTo(IDictionary<string, object> group)
+    protected override void WriteTo(IDictionary<string, object> group)
     {
         base.WriteTo(group);
         group["momentum"] = Momentum;
@@ -43,7 +48,7 @@ public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
     }
 
     /// <inheritdoc/>
-    protected internal override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
+    protected override void ReadFrom(IReadOnlyDictionary<string, object> group, string optimizer)
     {
         base.ReadFrom(group, optimizer);
         Momentum = ReadDouble(group, "momentum", Momentum, optimizer);
@@ -56,60 +61,45 @@ public sealed class SGDOptions : OptimizerOptions, IMomentumOptions
 
 /// <summary>
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (PyTorch's
-/// <c>torch.optim.SGD</c>). State per parameter: <c>"momentum_buffer"</c> (parameter's shape), only when momentum is used;
-/// the state has no <c>"step"</c>.
+/// <c>torch.optim.SGD</c>). State per parameter: <c>"momentum_buffer"</c> (parameter's shape), only when momentum is
+/// used; the state has no <c>"step"</c>.
 /// </summary>
-public sealed class SGD : Optimizer
+public sealed class SGD : Optimizer<SGDOptions>
 {
     private static readonly string[] s_stateNames = ["momentum_buffer"];
-    private readonly SGDOptions _defaults;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/>.</summary>
     public SGD(IEnumerable<Parameter> parameters, double lr, double momentum = 0, double dampening = 0,
         double weightDecay = 0, bool nesterov = false, bool maximize = false)
+        : base(parameters, new SGDOptions
+        {
+            Lr = lr, Momentum = momentum, Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov,
+            Maximize = maximize,
+        })
     {
-        _defaults = new SGDOptions { Lr = lr, Momentum = momentum, Dampening = dampening, WeightDecay = weightDecay, Nesterov = nesterov, Maximize = maximize };
-        AddGroup(parameters, _defaults, null);
     }
 
-    /// <summary>Adds a parameter group; <paramref name="configure"/> overrides the defaults for it.</summary>
-    public void AddParamGroup(IEnumerable<Parameter> parameters, Action<SGDOptions>? configure = null) =>
-        AddGroup(parameters, _defaults, configure is null ? null : o => configure((SGDOptions)o));
-
-    private protected override bool CountsSteps => false;
-    private protected override IReadOnlyList<string> StateTensorNames => s_stateNames;
-    // A missing buffer means momentum has not been applied yet (PyTorch stores None): the next step starts it.
-    private protected override IEnumerable<string> RequiredStateTensors(OptimizerOptions options) => [];
+    /// <inheritdoc/>
+    protected override bool CountsSteps => false;
 
     /// <inheritdoc/>
-    public override void Step()
+    protected override IReadOnlyList<string> StateBufferNames => s_stateNames;
+
+    // A missing buffer means momentum has not been applied yet (PyTorch stores None): the next step starts it.
+    /// <inheritdoc/>
+    protected override IEnumerable<string> RequiredStateBuffers(SGDOptions options) => [];
+
+    /// <inheritdoc/>
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, SGDOptions o)
     {
-        foreach (var group in ParamGroups)
+        Span<T> buf = default;
+        bool first = false;
+        if (o.Momentum != 0 && !state.TryGetBuffer("momentum_buffer", out buf))
         {
-            var o = (SGDOptions)group.Options;
-            foreach (var p in group.Parameters)
-            {
-                if (p.Grad is null) continue;
-                var g = GradOf(p);
-                var data = DataOf(p);
-                bool first = false;
-                RawTensor? buf = null;
-                if (o.Momentum != 0)
-                {
-                    var s = StateOf(p);
-                    if (!s.Tensors.TryGetValue("momentum_buffer", out buf))
-                    {
-                        s.Tensors["momentum_buffer"] = buf = RawTensor.Empty(p.DType, p.Raw.Shape);
-                        first = true;
-                    }
-                }
-                if (p.DType == DType.Float32)
-                    OptimizerKernels.Sgd(data.Span<float>(), g.Span<float>(), buf is null ? default : buf.Span<float>(), first,
-                        o.Lr, o.Momentum, o.Dampening, o.WeightDecay, o.Nesterov, o.Maximize);
-                else
-                    OptimizerKernels.Sgd(data.Span<double>(), g.Span<double>(), buf is null ? default : buf.Span<double>(), first,
-                        o.Lr, o.Momentum, o.Dampening, o.WeightDecay, o.Nesterov, o.Maximize);
-            }
+            buf = state.Buffer("momentum_buffer"); // the first step overwrites it with the gradient
+            first = true;
         }
+        OptimizerKernels.Sgd(param, grad, buf, first, o.Lr, o.Momentum, o.Dampening, o.WeightDecay, o.Nesterov,
+            o.Maximize);
     }
 }
