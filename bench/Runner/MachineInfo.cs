@@ -13,9 +13,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Runtime, DateTi
         new(CpuModel(), Environment.ProcessorCount, RuntimeInformation.FrameworkDescription, DateTime.UtcNow, LoadAverageNow());
 
     /// <summary>1-, 5- and 15-minute load averages (Linux); other processes' load skews multi-threaded numbers.</summary>
-    public string LoadAverage() => LoadAverageNow();
-
-    private static string LoadAverageNow() =>
+    public static string LoadAverageNow() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     /// <summary><c>lscpu</c>'s "Model name", else /proc/cpuinfo's, else the architecture.</summary>

@@ -21,7 +21,7 @@ if (!emberBench.Build()) return 1;
 bool torchBuilt = torchBench.Build();
 
 var machine = MachineInfo.Capture();
-Console.Error.WriteLine($"{machine.Cpu}, {machine.Cores} cores; load average {machine.LoadAverage()}");
+Console.Error.WriteLine($"{machine.Cpu}, {machine.Cores} cores; load average {MachineInfo.LoadAverageNow()}");
 
 var workloads = new List<Workload>
 {

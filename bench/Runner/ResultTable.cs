@@ -62,7 +62,8 @@ internal sealed class ResultTable
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Machine: {machine.Cpu}, {machine.Cores} cores; {machine.Runtime}; {machine.StartedUtc:yyyy-MM-dd HH:mm} UTC; " +
-            $"{options.Reps} rep(s){(options.Quick ? ", --quick" : "")}; load average at start {machine.LoadAtStart}, at end {machine.LoadAverage()}.");
+            $"{options.Reps} rep(s){(options.Quick ? ", --quick" : "")}; " +
+            $"load average at start {machine.LoadAtStart}, at end {MachineInfo.LoadAverageNow()}.");
         text.AppendLine("Cells: median [min–max] over the reps (each rep a fresh process). Ratio: Ember ÷ TorchSharp of the medians;");
         text.AppendLine("for ms (↓) a ratio below 1 means Ember is faster, for GFLOP/s (↑) a ratio above 1 means Ember is faster.");
         text.AppendLine();

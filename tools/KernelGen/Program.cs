@@ -1,0 +1,48 @@
+// Generates src/Ember.Kernels/Gemm/GemmKernels.Generated.cs: the register-blocked GEMM micro-kernels (a C# port of
+// the former bench/GemmProbe/gen_kernels.py, byte for byte the same output, so CI needs no Python).
+// Usage: dotnet run --project tools/KernelGen [-- [--check] [--root DIR] [--prefetch-c]]
+using System;
+using System.IO;
+using Ember.Tools.KernelGen;
+
+string? root = null;
+bool check = false, prefetchC = false;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--check": check = true; break;
+        case "--prefetch-c": prefetchC = true; break;
+        case "--root" when i + 1 < args.Length: root = args[++i]; break;
+        default:
+            Console.Error.WriteLine($"unknown argument '{args[i]}'");
+            Console.Error.WriteLine("usage: KernelGen [--check] [--root DIR] [--prefetch-c]");
+            return 2;
+    }
+}
+root ??= RepoRoot.Find(Directory.GetCurrentDirectory()) ?? RepoRoot.Find(AppContext.BaseDirectory);
+if (root is null)
+{
+    Console.Error.WriteLine("cannot find the repository root (a folder with Ember.sln); pass --root DIR");
+    return 2;
+}
+
+string path = Path.Combine(root, GemmKernelWriter.RelativePath);
+string text = GemmKernelWriter.Generate(prefetchC);
+if (!check)
+{
+    File.WriteAllText(path, text);
+    Console.WriteLine($"wrote {GemmKernelWriter.RelativePath} ({text.Length} chars)");
+    return 0;
+}
+string? committed = File.Exists(path) ? File.ReadAllText(path) : null;
+string? stale = StaleCheck.Describe(committed, text);
+if (stale is null)
+{
+    Console.WriteLine($"{GemmKernelWriter.RelativePath} is current");
+    return 0;
+}
+Console.Error.WriteLine($"{GemmKernelWriter.RelativePath} is stale: {stale}");
+Console.Error.WriteLine("Regenerate it with tools/regenerate.sh (or dotnet run --project tools/KernelGen) " +
+    "and commit it; edit tools/KernelGen, not the generated file.");
+return 1;
