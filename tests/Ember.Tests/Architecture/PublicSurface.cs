@@ -49,7 +49,7 @@ public static class PublicSurface
         _ => false,
     };
 
-    private static IEnumerable<Type> MemberTypes(MemberInfo member)
+    private static List<Type> MemberTypes(MemberInfo member)
     {
         var types = new List<Type>(Attributes(member.GetCustomAttributesData()));
         switch (member)
