@@ -59,7 +59,7 @@ namespace Ember.NN
 namespace Ember.Graph
 {
     /// <summary>y[i, :] = w[idx[i], :]; dL/dw = zeros.index_add(0, idx, grad) with the padding row left at zero.</summary>
-    internal sealed class EmbeddingBackward0 : UnaryOutputNode
+    internal sealed class EmbeddingBackward0 : SingleOutputNode
     {
         private RawTensor? _indices;
         private int? _pad;

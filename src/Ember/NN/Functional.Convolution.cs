@@ -77,7 +77,7 @@ namespace Ember.Graph
     /// With createGraph the input gradient is recorded as the opposite convolution (so it is differentiable again);
     /// a recorded weight gradient is not supported yet and says so.
     /// </summary>
-    internal sealed class ConvolutionBackward0 : UnaryOutputNode
+    internal sealed class ConvolutionBackward0 : SingleOutputNode
     {
         private SavedTensor? _x, _w;
         private ConvGeometry _g;

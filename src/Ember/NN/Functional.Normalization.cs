@@ -126,7 +126,7 @@ namespace Ember.Graph
     /// dL/dx = σ⁻¹·(g - mean(g) - x̂·mean(g·x̂)) for batch statistics, g·σ⁻¹ for fixed (running) statistics.
     /// With createGraph μ and σ are recomputed from x as recorded ops, so the formula is differentiable again.
     /// </summary>
-    internal sealed class NativeNormNode : UnaryOutputNode
+    internal sealed class NativeNormNode : SingleOutputNode
     {
         private string _name = "";
         private NormLayout _layout = null!;

@@ -134,7 +134,7 @@ namespace Ember.NN
 namespace Ember.Graph
 {
     /// <summary>y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad).</summary>
-    internal sealed class MaxPool2DWithIndicesBackward0 : UnaryOutputNode
+    internal sealed class MaxPool2DWithIndicesBackward0 : SingleOutputNode
     {
         private RawTensor? _indices;
         private PoolGeometry _g;
@@ -169,7 +169,7 @@ namespace Ember.Graph
     /// recorded as the adjoint node (<c>AvgPool2DBackwardBackward0</c>) whose own backward is A again, so gradients of
     /// any order work.
     /// </summary>
-    internal sealed class AvgPool2DBackward0 : UnaryOutputNode
+    internal sealed class AvgPool2DBackward0 : SingleOutputNode
     {
         private PoolGeometry _g;
         private bool _countIncludePad, _adaptive, _adjoint;

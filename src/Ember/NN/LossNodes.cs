@@ -9,7 +9,7 @@ namespace Ember.Graph;
 /// dL/dx = -w[t]·grad·scale at each target class, 0 elsewhere. Named <c>NllLossBackward0</c>, or
 /// <c>NllLoss2DBackward0</c> for inputs with extra dims (as PyTorch 1.13 names them).
 /// </summary>
-internal sealed class NllLossNode : UnaryOutputNode
+internal sealed class NllLossNode : SingleOutputNode
 {
     private RawTensor? _target, _weight;
     private Reduction _reduction;
@@ -73,7 +73,7 @@ internal enum PointwiseLoss { Mse, SmoothL1, Huber, Bce, BceWithLogits }
 /// BCE with logits ℓ = w((1-t)x + (1 + (p-1)t)·softplus(-x)), dℓ/dx = w((pt + 1 - t)σ(x) - pt),
 /// dℓ/dt = w(log σ(-x) - p·log σ(x)). The formulas are tensor ops, so they differentiate again.
 /// </summary>
-internal sealed class PointwiseLossNode : UnaryOutputNode
+internal sealed class PointwiseLossNode : SingleOutputNode
 {
     private PointwiseLoss _kind;
     private Reduction _reduction;

@@ -49,133 +49,27 @@ namespace Ember
             ArgumentNullException.ThrowIfNull(index);
             int d = Shapes.WrapDim(dim, Dim, "scatter");
             var raw = RawOps.ScatterAlong(Raw, d, index.Raw, RawOps.Scalar(value, DType), accumulate: false);
-            return ScatterBackward1.Record(this, raw, n => (n.Dim, n.Index) = (d, index.Raw));
+            return ScatterBackward1.Record(this, raw, (d, index.Raw), static (n, s) => (n.Dim, n.Index) = s);
         }
 
         /// <summary>A copy with <c>out[i][index[i][j][k]][k] += src[i][j][k]</c> (dim 1); repeated indices add up.</summary>
         public Tensor ScatterAdd(int dim, Tensor index, Tensor src) => ScatterBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "scatter_add"), index, src, accumulate: true);
 
-        /// <summary>The elements where <paramref name="mask"/> (bool, broadcastable with this tensor) is true, as a 1-D tensor in row-major order.</summary>
-        public Tensor MaskedSelect(Tensor mask)
-        {
-            ArgumentNullException.ThrowIfNull(mask);
-            if (mask.DType != DType.Bool)
-                throw new ArgumentException($"masked_select: expected a bool mask, got {mask.DType.TorchName()} of shape {Shapes.Format(mask.Raw.Shape)}.");
-            int[] shape = Shapes.Broadcast(Raw.Shape, mask.Raw.Shape, "masked_select");
-            RawTensor?[] indices = RawOps.NonzeroPerDim(RawOps.Expand(mask.Raw, shape, "masked_select"));
-            var raw = RawOps.Index(RawOps.Expand(Raw, shape, "masked_select"), indices, "masked_select");
-            return MaskedSelectBackward0.Record(this, raw, n => (n.Indices, n.Shape) = (indices, shape));
-        }
-
-        /// <summary>A copy with <paramref name="value"/> where <paramref name="mask"/> (bool, broadcastable to this tensor's shape) is true.</summary>
-        public Tensor MaskedFill(Tensor mask, double value)
-        {
-            CheckFillMask(mask, "masked_fill");
-            var raw = RawOps.Where(mask.Raw, RawOps.Scalar(value, DType), Raw);
-            return MaskedFillBackward0.Record(this, raw, n => n.FillMask = mask.Raw);
-        }
-
-        /// <summary>A copy with the 0-dim <paramref name="value"/> where <paramref name="mask"/> is true; gradients flow to both.</summary>
-        public Tensor MaskedFill(Tensor mask, Tensor value)
-        {
-            CheckFillMask(mask, "masked_fill");
-            ArgumentNullException.ThrowIfNull(value);
-            if (value.Dim != 0)
-                throw new ArgumentException($"masked_fill: only supports a 0-dimensional value tensor, but got one of shape {Shapes.Format(value.Raw.Shape)}.");
-            return MaskedFillBackward1.Apply(this, mask, value);
-        }
-
-        private void CheckFillMask(Tensor mask, string op)
-        {
-            ArgumentNullException.ThrowIfNull(mask);
-            if (mask.DType != DType.Bool)
-                throw new ArgumentException($"{op}: expected a bool mask, got {mask.DType.TorchName()} of shape {Shapes.Format(mask.Raw.Shape)}.");
-            if (!Shapes.Broadcast(Raw.Shape, mask.Raw.Shape, op).AsSpan().SequenceEqual(Raw.Shape))
-                throw new ArgumentException($"{op}: mask of shape {Shapes.Format(mask.Raw.Shape)} cannot be broadcast to the input's shape {Shapes.Format(Raw.Shape)}.");
-        }
-
-        /// <summary>
-        /// <c>condition ? x : y</c> element-wise; the three broadcast together and the result has the promoted dtype of
-        /// <paramref name="x"/> and <paramref name="y"/>. Gradients flow to x where the condition holds and to y elsewhere.
-        /// </summary>
-        public static Tensor Where(Tensor condition, Tensor x, Tensor y) => WhereBackward0.Apply(condition, x, y);
-
-        /// <summary><c>condition ? x : y</c> with a number for <paramref name="y"/> (it does not promote x's dtype).</summary>
-        public static Tensor Where(Tensor condition, Tensor x, double y) => WhereBackward0.Apply(condition, x, x.WrapScalar(y));
-
-        /// <summary><c>condition ? x : y</c> with a number for <paramref name="x"/>.</summary>
-        public static Tensor Where(Tensor condition, double x, Tensor y) => WhereBackward0.Apply(condition, y.WrapScalar(x), y);
-
-        /// <summary><c>condition ? this : other</c> (PyTorch's <c>x.where(condition, y)</c>).</summary>
-        public Tensor Where(Tensor condition, Tensor other) => WhereBackward0.Apply(condition, this, other);
-
-        /// <summary>The indices of the non-zero elements as an int64 tensor of shape <c>[count, Dim]</c>, in row-major order.</summary>
-        public Tensor Nonzero()
-        {
-            RawTensor[] perDim = RawOps.NonzeroPerDim(RawOps.Ne(Raw, RawOps.Scalar(0, DType)));
-            if (perDim.Length == 0) return new(RawOps.Full([RawOps.Ne(Raw, RawOps.Scalar(0, DType)).GetAsDouble(0) != 0 ? 1 : 0, 0], 0, DType.Int64));
-            var cols = new RawTensor[perDim.Length];
-            for (int i = 0; i < cols.Length; i++) cols[i] = RawOps.Unsqueeze(perDim[i], 1);
-            return new(RawOps.Cat(cols, 1));
-        }
-
-        /// <summary>zeros(shape) with <paramref name="values"/> added at <paramref name="indices"/> (the gradient of indexing; differentiable in <paramref name="values"/>).</summary>
-        internal static Tensor IndexPutIntoZeros(int[] shape, RawTensor?[] indices, Tensor values) => IndexPutBackward0.Apply(shape, indices, values);
+        /// <summary>One-hot encoding of int64 class indices: <c>[*] → [*, numClasses]</c> int64 (-1 infers the class count).</summary>
+        public Tensor OneHot(int numClasses = -1) => new(RawOps.OneHot(Raw, numClasses));
     }
 }
 
 namespace Ember.Graph
 {
-    /// <summary>z = a[indices] (advanced indexing, a copy); dL/da = zeros with grad accumulated at the indices.</summary>
-    internal sealed class IndexBackward0 : UnaryOutputNode
-    {
-        private RawTensor?[] _indices = [];
-        public override string Name => "IndexBackward0";
-
-        public static Tensor Apply(Tensor a, RawTensor?[] indices)
-        {
-            var raw = RawOps.Index(a.Raw, indices);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new IndexBackward0 { _indices = indices };
-            node.SetInputs(a);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [Tensor.IndexPutIntoZeros(InputShape(0), _indices, grad)];
-    }
-
-    /// <summary>z = zeros(shape) with v accumulated at fixed indices; dL/dv = grad[indices].</summary>
-    internal sealed class IndexPutBackward0 : UnaryOutputNode
-    {
-        private RawTensor?[] _indices = [];
-        public override string Name => "IndexPutBackward0";
-
-        public static Tensor Apply(int[] shape, RawTensor?[] indices, Tensor v)
-        {
-            var raw = RawOps.Full(shape, 0, v.DType);
-            RawOps.IndexPut(raw, indices, v.Raw, accumulate: true);
-            if (!Autograd.ShouldRecord(v)) return new Tensor(raw);
-            var node = new IndexPutBackward0 { _indices = indices };
-            node.SetInputs(v);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [IndexBackward0.Apply(grad, _indices)];
-    }
-
     /// <summary>z = a.IndexSelect(dim, idx); dL/da = zeros with grad accumulated at idx along dim.</summary>
-    internal sealed class IndexSelectBackward0 : UnaryOutputNode
+    internal sealed class IndexSelectBackward0 : SingleOutputNode
     {
         private RawTensor?[] _indices = [];
         public override string Name => "IndexSelectBackward0";
 
-        public static Tensor Record(Tensor a, RawTensor raw, RawTensor?[] indices)
-        {
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new IndexSelectBackward0 { _indices = indices };
-            node.SetInputs(a);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Record(Tensor a, RawTensor raw, RawTensor?[] indices) =>
+            Record(a, raw, indices, static (IndexSelectBackward0 n, Tensor _, RawTensor?[] i) => n._indices = i);
 
         internal override Tensor?[] Backward(Tensor grad)
         {
@@ -186,31 +80,27 @@ namespace Ember.Graph
     }
 
     /// <summary>z = a.Gather(dim, index); dL/da = zeros.ScatterAdd(dim, index, grad).</summary>
-    internal sealed class GatherBackward0 : UnaryOutputNode
+    internal sealed class GatherBackward0 : SingleOutputNode
     {
         private int _dim;
         private Tensor _index = null!;
         public override string Name => "GatherBackward0";
 
-        public static Tensor Apply(Tensor a, int dim, Tensor index)
-        {
-            var raw = RawOps.GatherAlong(a.Raw, dim, index.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new GatherBackward0 { _dim = dim, _index = index.Detach() };
-            node.SetInputs(a);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, int dim, Tensor index) =>
+            Record(a, RawOps.GatherAlong(a.Raw, dim, index.Raw),
+            (dim, index), static (GatherBackward0 n, Tensor _, (int Dim, Tensor Index) s) =>
+                (n._dim, n._index) = (s.Dim, s.Index.Detach()));
 
         internal override Tensor?[] Backward(Tensor grad) =>
             [new Tensor(RawOps.Full(InputShape(0), 0, grad.DType)).ScatterAdd(_dim, _index, grad)];
     }
 
     /// <summary>
-    /// z = a.Scatter(dim, index, src) (ScatterBackward0) or a.ScatterAdd(dim, index, src) (ScatterAddBackward0);
-    /// dL/da = grad with the scattered positions zeroed (scatter) or grad itself (scatter_add); dL/dsrc = grad.Gather(dim, index)
-    /// (zero where src was not read).
+    /// <c>ScatterBackward0</c> / <c>ScatterAddBackward0</c>: z = a.Scatter(dim, index, src) or a.ScatterAdd(dim, index,
+    /// src); dL/da = grad with the scattered positions zeroed (scatter) or grad itself (scatter_add); dL/dsrc =
+    /// grad.Gather(dim, index) (zero where src was not read).
     /// </summary>
-    internal sealed class ScatterBackward0 : UnaryOutputNode
+    internal sealed class ScatterBackward0 : SingleOutputNode
     {
         private int _dim;
         private bool _accumulate;
@@ -223,11 +113,10 @@ namespace Ember.Graph
             ArgumentNullException.ThrowIfNull(src);
             if (src.DType != a.DType)
                 throw new ArgumentException($"{(accumulate ? "scatter_add" : "scatter")}: expected self and src to have the same dtype, got {a.DType.TorchName()} and {src.DType.TorchName()}.");
-            var raw = RawOps.ScatterAlong(a.Raw, dim, index.Raw, src.Raw, accumulate);
-            if (!Autograd.ShouldRecord(a, src)) return new Tensor(raw);
-            var node = new ScatterBackward0 { _dim = dim, _index = index.Detach(), _accumulate = accumulate };
-            node.SetInputs(a, src);
-            return new Tensor(raw, node);
+            return Record(a, src, RawOps.ScatterAlong(a.Raw, dim, index.Raw, src.Raw, accumulate),
+                (dim, index, accumulate),
+                static (ScatterBackward0 n, Tensor _, Tensor _, (int Dim, Tensor Index, bool Accumulate) s) =>
+                    (n._dim, n._index, n._accumulate) = (s.Dim, s.Index.Detach(), s.Accumulate));
         }
 
         internal override Tensor?[] Backward(Tensor grad)
@@ -241,7 +130,8 @@ namespace Ember.Graph
                 if (!gs.Shape.SequenceEqual(srcShape))
                 {
                     var window = RawOps.SliceToShape(RawOps.Probe(srcShape), gs.Raw.Shape);
-                    gs = ViewScatterBackward.Apply(gs, srcShape, window.Shape, window.Strides, window.Offset, "ScatterSrcBackward");
+                    gs = ViewScatterBackward.Apply(gs, srcShape, window.Shape, window.Strides, window.Offset,
+                        ViewScatterBackward.Of.ScatterSrc);
                 }
             }
             return [ga, gs];
@@ -256,71 +146,5 @@ namespace Ember.Graph
         public override string Name => "ScatterBackward1";
         protected override bool SavesInput => false;
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad.Scatter(Dim, new Tensor(Index), 0.0);
-    }
-
-    /// <summary>z = a.MaskedSelect(mask) (1-D); dL/da = zeros of the broadcast shape with grad put at the true positions (the engine sums broadcast dims).</summary>
-    internal sealed class MaskedSelectBackward0 : SingleInputNode<MaskedSelectBackward0>
-    {
-        internal RawTensor?[] Indices = [];
-        internal int[] Shape = [];
-        public override string Name => "MaskedSelectBackward0";
-        protected override bool SavesInput => false;
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => Tensor.IndexPutIntoZeros(Shape, Indices, grad);
-    }
-
-    /// <summary>z = a.MaskedFill(mask, number); dL/da = grad with zeros where the mask is true.</summary>
-    internal sealed class MaskedFillBackward0 : SingleInputNode<MaskedFillBackward0>
-    {
-        internal RawTensor FillMask = null!;
-        public override string Name => "MaskedFillBackward0";
-        protected override bool SavesInput => false;
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad.MaskedFill(new Tensor(FillMask), 0.0);
-    }
-
-    /// <summary>z = a.MaskedFill(mask, v) for a 0-dim tensor v; dL/da = grad zeroed where mask, dL/dv = Σ grad where mask.</summary>
-    internal sealed class MaskedFillBackward1 : UnaryOutputNode
-    {
-        private Tensor _mask = null!;
-        public override string Name => "MaskedFillBackward1";
-
-        public static Tensor Apply(Tensor a, Tensor mask, Tensor value)
-        {
-            var raw = RawOps.Where(mask.Raw, RawOps.Cast(value.Raw, a.DType), a.Raw);
-            if (!Autograd.ShouldRecord(a, value) || !a.DType.IsFloatingPoint()) return new Tensor(raw);
-            var node = new MaskedFillBackward1 { _mask = mask.Detach() };
-            node.SetInputs(a, value);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) =>
-        [
-            NeedsInputGrad(0) ? grad.MaskedFill(_mask, 0.0) : null,
-            NeedsInputGrad(1) ? Tensor.Where(_mask, grad, 0.0).Sum() : null,
-        ];
-    }
-
-    /// <summary>z = cond ? x : y; dL/dx = cond ? grad : 0, dL/dy = cond ? 0 : grad (the engine sums broadcast dims).</summary>
-    internal sealed class WhereBackward0 : UnaryOutputNode
-    {
-        private Tensor _cond = null!;
-        public override string Name => "WhereBackward0";
-
-        public static Tensor Apply(Tensor cond, Tensor x, Tensor y)
-        {
-            ArgumentNullException.ThrowIfNull(cond);
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(y);
-            var raw = RawOps.Where(cond.Raw, x.Raw, y.Raw);
-            if (!Autograd.ShouldRecord(x, y) || !raw.DType.IsFloatingPoint()) return new Tensor(raw);
-            var node = new WhereBackward0 { _cond = cond.Detach() };
-            node.SetInputs(x, y);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) =>
-        [
-            NeedsInputGrad(0) ? Tensor.Where(_cond, grad, 0.0) : null,
-            NeedsInputGrad(1) ? Tensor.Where(_cond, 0.0, grad) : null,
-        ];
     }
 }

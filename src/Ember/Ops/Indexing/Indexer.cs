@@ -17,7 +17,11 @@ namespace Ember
         /// <c>x[.., 0] = Tensor.From(0.0)</c>.
         /// </summary>
         /// <exception cref="IndexOutOfRangeException">An integer or index-tensor entry is out of range, or there are too many indices.</exception>
-        /// <exception cref="InvalidOperationException">Setting, with grad mode on, into a tensor that requires grad or shares storage with one recorded in an autograd graph (not supported yet).</exception>
+        /// <exception cref="InvalidOperationException">
+        /// Setting, with grad mode on, into a leaf that requires grad (or a view of one). Assignment into other
+        /// tensors is recorded: through a view of a tensor in a graph, the base's history becomes a
+        /// <c>CopySlices</c> node.
+        /// </exception>
         [System.Runtime.CompilerServices.IndexerName("Items")] // "Item" is taken by Item<T>()
         public Tensor this[params TensorIndex[] indices]
         {
@@ -33,7 +37,7 @@ namespace Ember
                 Tensor view = BasicIndex(indices, out RawTensor?[]? advanced);
                 if (advanced is not null)
                 {
-                    view.InPlace("index_put_", t => IndexPutInPlaceBackward.Apply(t, advanced, value));
+                    view.InPlace("index_put_", t => IndexPutBackward0.Apply(t, advanced, value));
                     return;
                 }
                 int[] broadcast;
@@ -43,6 +47,13 @@ namespace Ember
                 view.Copy_(value);
             }
         }
+
+        /// <summary>
+        /// zeros(shape) with <paramref name="values"/> added at <paramref name="indices"/> (the gradient of indexing;
+        /// differentiable in <paramref name="values"/>).
+        /// </summary>
+        internal static Tensor IndexPutIntoZeros(int[] shape, RawTensor?[] indices, Tensor values) =>
+            IndexPutBackward0.IntoZeros(shape, indices, values);
 
         private static ArgumentException ValueShapeError(Tensor value, Tensor view) =>
             new($"index assignment: a value of shape {Shapes.Format(value.Raw.Shape)} cannot be broadcast to the indexed shape {Shapes.Format(view.Raw.Shape)}.");
@@ -119,153 +130,59 @@ namespace Ember
             if (ReferenceEquals(r, this) && advanced is null) r = AliasBackward0.Apply(this);
             return r;
         }
-
-        /// <summary>The view of <paramref name="length"/> elements of dim <paramref name="dim"/> from <paramref name="start"/> (negative counts from the end); recorded as <c>SliceBackward0</c>.</summary>
-        public Tensor Narrow(int dim, int start, int length)
-        {
-            if (Dim == 0) throw new ArgumentException("narrow: cannot be applied to a 0-dim tensor (shape []).");
-            int d = Shapes.WrapDim(dim, Dim, "narrow"), size = Raw.Shape[d];
-            if (start < -size || start > size)
-                throw new IndexOutOfRangeException($"narrow: start {start} is out of range for dimension {d} of size {size} (shape {Shapes.Format(Raw.Shape)}).");
-            if (start < 0) start += size;
-            if (length < 0 || start + length > size)
-                throw new ArgumentOutOfRangeException(nameof(length), $"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) of dimension {d} (shape {Shapes.Format(Raw.Shape)}).");
-            return SliceBackward0.Apply(this, d, start, start + length, 1);
-        }
-
-        /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/>, that dim removed (a view; <c>SelectBackward0</c>).</summary>
-        public Tensor Select(int dim, int index) => SelectBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "select"), index, "select");
-
-        /// <summary>
-        /// The diagonal of the 2-D sub-matrices on dims <paramref name="dim1"/>, <paramref name="dim2"/> as a view; the
-        /// diagonal becomes the last dim. <paramref name="offset"/> &gt; 0 is above the main diagonal.
-        /// </summary>
-        public Tensor Diagonal(int offset = 0, int dim1 = 0, int dim2 = 1) =>
-            StridedViewNode<DiagonalBackward0>.Record(this, a => RawOps.Diagonal(a, offset, dim1, dim2));
     }
 }
 
 namespace Ember.Graph
 {
-    /// <summary>
-    /// Shared wiring of views that pick a strided subset of their input (slice, select, diagonal, split pieces):
-    /// the node keeps the view's layout in the input's logical index space, and backward writes the gradient into
-    /// zeros of the input's shape at that layout. Each op is still its own sealed class with its own name.
-    /// </summary>
-    internal abstract class StridedViewNode<TSelf> : UnaryOutputNode where TSelf : StridedViewNode<TSelf>, new()
+    /// <summary>z = a[indices] (advanced indexing, a copy); dL/da = zeros with grad accumulated at the indices.</summary>
+    internal sealed class IndexBackward0 : SingleOutputNode
     {
-        private int[] _shape = [], _strides = [];
-        private int _offset;
+        private RawTensor?[] _indices = [];
+        public override string Name => "IndexBackward0";
 
-        /// <summary>Applies <paramref name="view"/> to <paramref name="x"/>, recording a node when needed.</summary>
-        public static Tensor Record(Tensor x, Func<RawTensor, RawTensor> view)
-        {
-            RawTensor raw = view(x.Raw);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            RawTensor logical = view(RawOps.Probe(x.Raw.Shape));
-            var node = new TSelf { _shape = logical.Shape, _strides = logical.Strides, _offset = logical.Offset };
-            node.SetInputs(x);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, RawTensor?[] indices) => Record(a, RawOps.Index(a.Raw, indices), indices,
+            static (IndexBackward0 n, Tensor _, RawTensor?[] i) => n._indices = i);
 
-        internal sealed override Tensor?[] Backward(Tensor grad) =>
-            [ViewScatterBackward.Apply(grad, InputShape(0), _shape, _strides, _offset, Name.Replace("Backward0", "BackwardBackward0"))];
-    }
-
-    /// <summary>z = a[.., start:stop:step, ..] (a view); dL/da = zeros with grad written at that slice.</summary>
-    internal sealed class SliceBackward0 : StridedViewNode<SliceBackward0>
-    {
-        public override string Name => "SliceBackward0";
-
-        public static Tensor Apply(Tensor a, int dim, int start, int stop, int step) =>
-            Record(a, r => RawOps.Slice(r, dim, start, stop, step));
-    }
-
-    /// <summary>z = a[.., i, ..] (a view, dim removed); dL/da = zeros with grad written at index i.</summary>
-    internal sealed class SelectBackward0 : StridedViewNode<SelectBackward0>
-    {
-        public override string Name => "SelectBackward0";
-
-        public static Tensor Apply(Tensor a, int dim, int index, string op) => Record(a, r => RawOps.Select(r, dim, index, op));
-    }
-
-    /// <summary>z = the diagonal of a over two dims (a view); dL/da = zeros with grad written on that diagonal.</summary>
-    internal sealed class DiagonalBackward0 : StridedViewNode<DiagonalBackward0>
-    {
-        public override string Name => "DiagonalBackward0";
-    }
-
-    /// <summary>One piece of <c>Split(size)</c> or <c>Chunk</c> (a view); dL/da = zeros with grad written at the piece.</summary>
-    internal sealed class SplitBackward0 : StridedViewNode<SplitBackward0>
-    {
-        public override string Name => "SplitBackward0";
-    }
-
-    /// <summary>One piece of <c>Split(sizes)</c> (a view); dL/da = zeros with grad written at the piece.</summary>
-    internal sealed class SplitWithSizesBackward0 : StridedViewNode<SplitWithSizesBackward0>
-    {
-        public override string Name => "SplitWithSizesBackward0";
-    }
-
-    /// <summary>One slice of <c>Unbind</c> (a view, dim removed); dL/da = zeros with grad written at that index.</summary>
-    internal sealed class UnbindBackward0 : StridedViewNode<UnbindBackward0>
-    {
-        public override string Name => "UnbindBackward0";
-    }
-
-    /// <summary>z = a strided window of contiguous a (the backward of a scatter into zeros); dL/da = zeros with grad written at the window.</summary>
-    internal sealed class AsStridedBackward0 : StridedViewNode<AsStridedBackward0>
-    {
-        public override string Name => "AsStridedBackward0";
-    }
-
-    /// <summary>z = a (<c>x[...]</c>: a view of the whole tensor); dL/da = grad.</summary>
-    internal sealed class AliasBackward0 : UnaryOutputNode
-    {
-        public override string Name => "AliasBackward0";
-
-        public static Tensor Apply(Tensor a)
-        {
-            var raw = a.Raw.WithLayout(a.Raw.Shape, a.Raw.Strides, a.Raw.Offset);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new AliasBackward0();
-            node.SetInputs(a);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [grad];
+        internal override Tensor?[] Backward(Tensor grad) => [Tensor.IndexPutIntoZeros(InputShape(0), _indices, grad)];
     }
 
     /// <summary>
-    /// z = zeros of a fixed shape with g written at a strided window (the gradient of a strided view);
-    /// dL/dg = grad read at that window.
+    /// z = x with <c>z[indices] = v</c> (index_put: the indexer's assignment computes it out of place on a snapshot),
+    /// or zeros with v accumulated at the indices (the gradient of indexing: the zeros are a constant, v the only
+    /// input); dL/dx = grad with the indexed positions zeroed, dL/dv = grad[indices] (summed to v's shape by the
+    /// engine).
     /// </summary>
-    internal sealed class ViewScatterBackward : UnaryOutputNode
+    internal sealed class IndexPutBackward0 : SingleOutputNode
     {
-        private string _name = "";
-        private int[] _shape = [], _strides = [];
-        private int _offset;
-        public override string Name => _name;
+        private RawTensor?[] _indices = [];
+        private Tensor? _keep;
+        public override string Name => "IndexPutBackward0";
 
-        public static Tensor Apply(Tensor g, int[] baseShape, int[] shape, int[] strides, int offset, string name)
+        public static Tensor Apply(Tensor x, RawTensor?[] indices, Tensor values)
         {
-            var raw = RawOps.Full(baseShape, 0, g.DType);
-            RawOps.CopyFrom(raw.WithLayout(shape, strides, offset), g.Raw);
-            if (!Autograd.ShouldRecord(g)) return new Tensor(raw);
-            var node = new ViewScatterBackward { _name = name, _shape = shape, _strides = strides, _offset = offset };
-            node.SetInputs(g);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            int[] shape = _shape, strides = _strides;
-            int offset = _offset;
-            return [StridedViewNode<AsStridedBackward0>.Record(grad, r =>
+            var raw = RawOps.Clone(x.Raw);
+            RawOps.IndexPut(raw, indices, values.Raw, accumulate: false, "index_put_");
+            return Record(x, values, raw, indices, static (IndexPutBackward0 n, Tensor x, Tensor _,
+                RawTensor?[] indices) =>
             {
-                var c = RawOps.Contiguous(r);
-                return c.WithLayout(shape, strides, c.Offset + offset);
-            })];
+                DType dt = x.DType.IsFloatingPoint() ? x.DType : DType.Float32;
+                var keep = RawOps.Full(x.Raw.Shape, 1, dt);
+                RawOps.IndexPut(keep, indices, RawOps.Scalar(0, dt), accumulate: false, "index_put_");
+                (n._indices, n._keep) = (indices, new Tensor(keep));
+            });
         }
+
+        public static Tensor IntoZeros(int[] shape, RawTensor?[] indices, Tensor v)
+        {
+            var raw = RawOps.Full(shape, 0, v.DType);
+            RawOps.IndexPut(raw, indices, v.Raw, accumulate: true);
+            return Record(v, raw, indices, static (IndexPutBackward0 n, Tensor _, RawTensor?[] i) => n._indices = i);
+        }
+
+        internal override Tensor?[] Backward(Tensor grad) => _keep is null
+            ? [IndexBackward0.Apply(grad, _indices)]
+            : [NeedsInputGrad(0) ? grad * _keep : null,
+                NeedsInputGrad(1) ? IndexBackward0.Apply(grad, _indices) : null];
     }
 }
