@@ -25,7 +25,7 @@ public abstract class Function
         using (Autograd.NoGrad()) output = Forward(ctx, inputs);
         ArgumentNullException.ThrowIfNull(output, "Forward's result");
         if (!record) return output.GradFn is null ? output : output.Detach();
-        var node = new CustomFunctionNode(this, ctx, GetType().Name + "Backward");
+        var node = new CustomFunctionBackward(this, ctx, GetType().Name + "Backward");
         node.SetInputs(inputs);
         var result = new Tensor(output.Raw, node);
         ctx.Bind(node, output, result);
@@ -85,8 +85,11 @@ public sealed class FunctionContext
     }
 }
 
-/// <summary>The graph node of a <see cref="Function"/>: its backward is the user's.</summary>
-internal sealed class CustomFunctionNode(Function function, FunctionContext ctx, string name) : UnaryOutputNode
+/// <summary>
+/// The graph node of a user's <see cref="Function"/>, named <c>MyOpBackward</c> after the function's type (as PyTorch
+/// names a custom Function's node): z = Forward(inputs); dL/dinputs = the user's Backward(grad).
+/// </summary>
+internal sealed class CustomFunctionBackward(Function function, FunctionContext ctx, string name) : SingleOutputNode
 {
     public override string Name => name;
 
@@ -100,7 +103,7 @@ internal sealed class CustomFunctionNode(Function function, FunctionContext ctx,
 }
 
 /// <summary>z = x (identity); marks where module backward hooks observe gradients. dL/dx = grad.</summary>
-internal sealed class BackwardHookFunctionBackward : UnaryOutputNode
+internal sealed class BackwardHookFunctionBackward : SingleOutputNode
 {
     public override string Name => "BackwardHookFunctionBackward";
 

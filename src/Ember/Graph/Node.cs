@@ -173,15 +173,6 @@ public abstract class Node
     public override string ToString() => Name;
 }
 
-/// <summary>A node of an op with one differentiable output.</summary>
-public abstract class UnaryOutputNode : Node
-{
-    internal sealed override Tensor?[] Apply(Tensor?[] gradOutputs) => Backward(gradOutputs[0]!);
-
-    /// <summary>The backward formula: input gradients from the output gradient <paramref name="grad"/>.</summary>
-    internal abstract Tensor?[] Backward(Tensor grad);
-}
-
 /// <summary>A tensor saved by a node for its backward pass, with the storage version it had when saved.</summary>
 internal sealed class SavedTensor
 {

@@ -8,7 +8,7 @@ namespace Ember.Graph;
 /// needed, saves the input and/or the output for backward, and hands them to the subclass's derivative. Each op is
 /// still its own sealed class with its own name and formula.
 /// </summary>
-internal abstract class SingleInputNode<TSelf> : UnaryOutputNode where TSelf : SingleInputNode<TSelf>, new()
+internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : SingleInputNode<TSelf>, new()
 {
     private SavedTensor? _x, _y;
 
@@ -19,10 +19,12 @@ internal abstract class SingleInputNode<TSelf> : UnaryOutputNode where TSelf : S
     protected virtual bool SavesOutput => false;
 
     /// <summary>Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when grad mode and <paramref name="x"/> call for one.</summary>
-    public static Tensor Record(Tensor x, RawTensor result, Action<TSelf>? configure = null) =>
-        Record(x, result, configure, static (node, configure) => configure?.Invoke(node));
+    public static Tensor Record(Tensor x, RawTensor result) => Record(x, result, 0, static (_, _) => { });
 
-    /// <summary>As <see cref="Record(Tensor, RawTensor, Action{TSelf})"/>, passing <paramref name="state"/> to a static configure callback (no closure per call).</summary>
+    /// <summary>
+    /// As <see cref="Record(Tensor, RawTensor)"/>, passing <paramref name="state"/> to a static configure callback (no
+    /// closure per call).
+    /// </summary>
     public static Tensor Record<TState>(Tensor x, RawTensor result, TState state, Action<TSelf, TState> configure)
     {
         if (!Autograd.ShouldRecord(x) || !result.DType.IsFloatingPoint()) return new Tensor(result);

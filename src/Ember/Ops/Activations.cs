@@ -1,15 +1,74 @@
 using Ember.Core;
 using Ember.Graph;
 
+namespace Ember
+{
+    public partial class Tensor
+    {
+        /// <summary><c>max(x, 0)</c> element-wise.</summary>
+        public Tensor ReLU() => ReluBackward0.Apply(this);
+        /// <summary>Logistic sigmoid element-wise.</summary>
+        public Tensor Sigmoid() => SigmoidBackward0.Apply(this);
+        /// <summary>Hyperbolic tangent element-wise.</summary>
+        public Tensor Tanh() => TanhBackward0.Apply(this);
+        /// <summary>Softmax along <paramref name="dim"/>: <c>exp(x) / Σ exp(x)</c>, computed stably.</summary>
+        public Tensor Softmax(int dim) => SoftmaxBackward0.Apply(this, dim);
+        /// <summary>Log-softmax along <paramref name="dim"/>: <c>x - log Σ exp(x)</c>, computed stably.</summary>
+        public Tensor LogSoftmax(int dim) => LogSoftmaxBackward0.Apply(this, dim);
+    }
+}
+
 namespace Ember.Graph
 {
+    /// <summary><c>z = max(a, 0)</c>; dL/da = grad where z &gt; 0, else 0 (PyTorch's <c>threshold_backward</c>).</summary>
+    internal sealed class ReluBackward0 : SingleInputNode<ReluBackward0>
+    {
+        public override string Name => "ReluBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Relu(a.Raw));
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
+        {
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.ReluBackward(grad.Raw, y.Raw));
+            // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost everywhere).
+            return grad * Mask(RawOps.Gt(y.Raw, RawOps.Scalar(0, y.DType)), grad.DType);
+        }
+    }
+
+    /// <summary><c>z = σ(a)</c>; dL/da = grad * z * (1 - z).</summary>
+    internal sealed class SigmoidBackward0 : SingleInputNode<SigmoidBackward0>
+    {
+        public override string Name => "SigmoidBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Sigmoid(a.Raw));
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * y * (1.0 - y);
+    }
+
+    /// <summary><c>z = tanh a</c>; dL/da = grad * (1 - z²).</summary>
+    internal sealed class TanhBackward0 : SingleInputNode<TanhBackward0>
+    {
+        public override string Name => "TanhBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Tanh(a.Raw));
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * (1.0 - y * y);
+    }
+
     /// <summary>y = x·Φ(x) (exact) or its tanh approximation; dL/dx = grad · dy/dx.</summary>
     internal sealed class GeluBackward0 : SingleInputNode<GeluBackward0>
     {
         public bool Tanh;
         public override string Name => "GeluBackward0";
 
-        public static Tensor Apply(Tensor x, bool tanh) => Record(x, RawOps.Gelu(x.Raw, tanh), n => n.Tanh = tanh);
+        public static Tensor Apply(Tensor x, bool tanh) => 
+            Record(x, RawOps.Gelu(x.Raw, tanh), tanh, static (n, t) => n.Tanh = t);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
@@ -49,7 +108,8 @@ namespace Ember.Graph
         public override string Name => "SoftplusBackward0";
 
         public static Tensor Apply(Tensor x, double beta, double threshold) =>
-            Record(x, RawOps.Softplus(x.Raw, beta, threshold), n => (n.Beta, n.Threshold) = (beta, threshold));
+            Record(x, RawOps.Softplus(x.Raw, beta, threshold), (beta, threshold),
+                static (n, s) => (n.Beta, n.Threshold) = s);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
@@ -65,7 +125,8 @@ namespace Ember.Graph
         public double Slope;
         public override string Name => "LeakyReluBackward0";
 
-        public static Tensor Apply(Tensor x, double slope) => Record(x, RawOps.LeakyRelu(x.Raw, slope), n => n.Slope = slope);
+        public static Tensor Apply(Tensor x, double slope) => Record(x, RawOps.LeakyRelu(x.Raw, slope), slope,
+            static (n, s) => n.Slope = s);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
@@ -81,7 +142,8 @@ namespace Ember.Graph
         public override string Name => "EluBackward0";
         protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor x, double alpha) => Record(x, RawOps.Elu(x.Raw, alpha), n => n.Alpha = alpha);
+        public static Tensor Apply(Tensor x, double alpha) => 
+            Record(x, RawOps.Elu(x.Raw, alpha), alpha, static (n, a) => n.Alpha = a);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
@@ -96,13 +158,52 @@ namespace Ember.Graph
         public double Min, Max;
         public override string Name => "HardtanhBackward0";
 
-        public static Tensor Apply(Tensor x, double min, double max) => Record(x, RawOps.Clamp(x.Raw, min, max), n => (n.Min, n.Max) = (min, max));
+        public static Tensor Apply(Tensor x, double min, double max) => 
+            Record(x, RawOps.Clamp(x.Raw, min, max), (min, max), static (n, s) => (n.Min, n.Max) = s);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             var inside = RawOps.Mul(RawOps.Cast(RawOps.Gt(x.Raw, RawOps.Scalar(Min, x.DType)), grad.DType),
                 RawOps.Cast(RawOps.Lt(x.Raw, RawOps.Scalar(Max, x.DType)), grad.DType));
             return grad * new Tensor(inside);
+        }
+    }
+
+    /// <summary>z = softmax(a) along dim; dL/da = z * (grad - Σ(grad * z)).</summary>
+    internal sealed class SoftmaxBackward0 : SingleInputNode<SoftmaxBackward0>
+    {
+        private int _dim;
+        public override string Name => "SoftmaxBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a, int dim) =>
+            Record(a, RawOps.Softmax(a.Raw, dim, log: false), Shapes.WrapDim(dim, a.Dim, "softmax"), static (n, d) => n._dim = d);
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
+        {
+            if (z.Dim == 0) return grad * 0.0;
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: false));
+            return z * (grad - (grad * z).Sum(_dim, keepDim: true));
+        }
+    }
+
+    /// <summary>z = log_softmax(a) along dim; dL/da = grad - exp(z) * Σ grad.</summary>
+    internal sealed class LogSoftmaxBackward0 : SingleInputNode<LogSoftmaxBackward0>
+    {
+        private int _dim;
+        public override string Name => "LogSoftmaxBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a, int dim) =>
+            Record(a, RawOps.Softmax(a.Raw, dim, log: true), Shapes.WrapDim(dim, a.Dim, "log_softmax"), static (n, d) => n._dim = d);
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
+        {
+            if (z.Dim == 0) return grad * 0.0;
+            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.SoftmaxBackward(grad.Raw, z.Raw, _dim, log: true));
+            return grad - z.Exp() * grad.Sum(_dim, keepDim: true);
         }
     }
 }

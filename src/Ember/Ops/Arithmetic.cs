@@ -69,93 +69,63 @@ namespace Ember
 namespace Ember.Graph
 {
     /// <summary><c>z = a + b</c>; dL/da = grad, dL/db = grad (the engine sums broadcast dims away).</summary>
-    internal sealed class AddBackward0 : UnaryOutputNode
+    internal sealed class AddBackward0 : SingleOutputNode
     {
         public override string Name => "AddBackward0";
 
-        public static Tensor Apply(Tensor a, Tensor b)
-        {
-            var raw = RawOps.Add(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new AddBackward0();
-            node.SetInputs(a, b);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, Tensor b) => Record<AddBackward0>(a, b, RawOps.Add(a.Raw, b.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad) => [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? grad : null];
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? grad : null];
     }
 
     /// <summary><c>z = a - b</c>; dL/da = grad, dL/db = -grad.</summary>
-    internal sealed class SubBackward0 : UnaryOutputNode
+    internal sealed class SubBackward0 : SingleOutputNode
     {
         public override string Name => "SubBackward0";
 
-        public static Tensor Apply(Tensor a, Tensor b)
-        {
-            var raw = RawOps.Sub(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new SubBackward0();
-            node.SetInputs(a, b);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, Tensor b) => Record<SubBackward0>(a, b, RawOps.Sub(a.Raw, b.Raw));
 
-        internal override Tensor?[] Backward(Tensor grad) => [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? -grad : null];
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? -grad : null];
     }
 
     /// <summary><c>z = s - a</c> for a number s; dL/da = -grad.</summary>
-    internal sealed class RsubBackward1 : UnaryOutputNode
+    internal sealed class RsubBackward1 : SingleOutputNode
     {
         public override string Name => "RsubBackward1";
 
-        public static Tensor Apply(Tensor a, double s)
-        {
-            var raw = RawOps.Sub(a.WrapScalar(s).Raw, a.Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new RsubBackward1();
-            node.SetInputs(a);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, double s) => 
+            Record<RsubBackward1>(a, RawOps.Sub(a.WrapScalar(s).Raw, a.Raw));
 
         internal override Tensor?[] Backward(Tensor grad) => [-grad];
     }
 
     /// <summary><c>z = a * b</c>; dL/da = grad * b, dL/db = grad * a.</summary>
-    internal sealed class MulBackward0 : UnaryOutputNode
+    internal sealed class MulBackward0 : SingleOutputNode
     {
         private SavedTensor? _a, _b;
         public override string Name => "MulBackward0";
 
-        public static Tensor Apply(Tensor a, Tensor b)
-        {
-            var raw = RawOps.Mul(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new MulBackward0();
-            node.SetInputs(a, b);
-            if (b.RequiresGrad) node._a = node.Save(a);
-            if (a.RequiresGrad) node._b = node.Save(b);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Mul(a.Raw, b.Raw),
+            static (MulBackward0 n, Tensor a, Tensor b) => n.SaveForProduct(a, b, ref n._a, ref n._b));
 
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad * Unpack(_b!) : null, NeedsInputGrad(1) ? grad * Unpack(_a!) : null];
     }
 
     /// <summary><c>z = a / b</c>; dL/da = grad / b, dL/db = -grad * a / b².</summary>
-    internal sealed class DivBackward0 : UnaryOutputNode
+    internal sealed class DivBackward0 : SingleOutputNode
     {
         private SavedTensor? _a, _b;
         public override string Name => "DivBackward0";
 
-        public static Tensor Apply(Tensor a, Tensor b)
-        {
-            var raw = RawOps.Div(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new DivBackward0();
-            node.SetInputs(a, b);
-            if (b.RequiresGrad) node._a = node.Save(a);
-            node._b = node.Save(b);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Div(a.Raw, b.Raw),
+            static (DivBackward0 n, Tensor a, Tensor b) =>
+            {
+                if (b.RequiresGrad) n._a = n.Save(a);
+                n._b = n.Save(b);
+            });
 
         internal override Tensor?[] Backward(Tensor grad)
         {
@@ -188,22 +158,15 @@ namespace Ember.Graph
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => -grad * (y * y);
     }
 
-    /// <summary><c>z = a ** p</c> for a number p; dL/da = grad * p * a^(p-1).</summary>
-    internal sealed class PowBackward0 : UnaryOutputNode
+    /// <summary><c>z = a ** p</c> for a number p (also <c>Square</c>, p = 2); dL/da = grad * p * a^(p-1).</summary>
+    internal sealed class PowBackward0 : SingleOutputNode
     {
         private SavedTensor? _a;
         private double _p;
         public override string Name => "PowBackward0";
 
-        public static Tensor Apply(Tensor a, double p)
-        {
-            var raw = RawOps.Pow(a.Raw, a.WrapScalar(p).Raw);
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new PowBackward0 { _p = p };
-            node.SetInputs(a);
-            node._a = node.Save(a);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, double p) => Record(a, RawOps.Pow(a.Raw, a.WrapScalar(p).Raw), p,
+            static (PowBackward0 n, Tensor a, double p) => (n._p, n._a) = (p, n.Save(a)));
 
         internal override Tensor?[] Backward(Tensor grad)
         {
@@ -214,21 +177,16 @@ namespace Ember.Graph
     }
 
     /// <summary><c>z = a ** b</c>; dL/da = grad * b * a^(b-1), dL/db = grad * z * ln a.</summary>
-    internal sealed class PowBackward1 : UnaryOutputNode
+    internal sealed class PowBackward1 : SingleOutputNode
     {
         private SavedTensor? _a, _b, _z;
         public override string Name => "PowBackward1";
 
         public static Tensor Apply(Tensor a, Tensor b)
         {
-            var raw = RawOps.Pow(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new PowBackward1();
-            node.SetInputs(a, b);
-            node._a = node.Save(a);
-            node._b = node.Save(b);
-            var z = new Tensor(raw, node);
-            if (b.RequiresGrad) node._z = node.Save(z);
+            Tensor z = Record(a, b, RawOps.Pow(a.Raw, b.Raw),
+                static (PowBackward1 n, Tensor a, Tensor b) => (n._a, n._b) = (n.Save(a), n.Save(b)));
+            if (z.GradFn is PowBackward1 node && b.RequiresGrad) node._z = node.Save(z);
             return z;
         }
 

@@ -58,12 +58,12 @@ namespace Ember
         /// <summary>Fills with zeros in place.</summary>
         public Tensor Zero_() => Fill_(0);
         /// <summary>Fills with <paramref name="value"/> in place (its gradient with respect to the old values is zero).</summary>
-        public Tensor Fill_(double value) => InPlace("fill_", t => FillBackward.Apply(t, value));
+        public Tensor Fill_(double value) => InPlace("fill_", t => FillBackward0.Apply(t, value));
         /// <summary>Copies <paramref name="src"/> (broadcast, cast to this dtype) into this tensor in place; gradients flow to <paramref name="src"/>.</summary>
         public Tensor Copy_(Tensor src)
         {
             ArgumentNullException.ThrowIfNull(src);
-            return InPlace("copy_", t => CopyBackward.Apply(t, src));
+            return InPlace("copy_", t => CopyBackwards.Apply(t, src));
         }
         /// <summary>Writes <paramref name="value"/> where <paramref name="mask"/> is true, in place.</summary>
         public Tensor MaskedFill_(Tensor mask, double value) => InPlace("masked_fill_", t => t.MaskedFill(mask, value));
@@ -189,7 +189,7 @@ namespace Ember.Graph
     /// The history of a base tensor after an in-place write through one of its views: y = base with the viewed slice
     /// replaced by r. dL/dbase = grad with the slice zeroed; dL/dr = grad at the slice.
     /// </summary>
-    internal sealed class CopySlices : UnaryOutputNode
+    internal sealed class CopySlices : SingleOutputNode
     {
         private Tensor _map = null!;
         private Tensor _keep = null!;
@@ -216,8 +216,12 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>z = the elements of base b that a view aliases (the regenerated history of a view); dL/db = grad scattered back to them.</summary>
-    internal sealed class ViewOfBaseBackward : UnaryOutputNode
+    /// <summary>
+    /// <c>AsStridedBackward0</c> of a view's regenerated history: z = the elements of base b that the view aliases
+    /// (located by a flat index map, which also covers bases that are not contiguous); dL/db = grad scattered back to
+    /// them.
+    /// </summary>
+    internal sealed class ViewOfBaseBackward : SingleOutputNode
     {
         private Tensor _map = null!;
         public override string Name => "AsStridedBackward0";
@@ -238,7 +242,7 @@ namespace Ember.Graph
     }
 
     /// <summary>z = fill(x, v); dL/dx = 0.</summary>
-    internal sealed class FillBackward : SingleInputNode<FillBackward>
+    internal sealed class FillBackward0 : SingleInputNode<FillBackward0>
     {
         public override string Name => "FillBackward0";
         protected override bool SavesInput => false;
@@ -248,50 +252,19 @@ namespace Ember.Graph
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * 0.0;
     }
 
-    /// <summary>z = src broadcast into x's shape and dtype (x's values are discarded); dL/dx = 0, dL/dsrc = grad (the engine sums broadcast dims).</summary>
-    internal sealed class CopyBackward : UnaryOutputNode
+    /// <summary>
+    /// z = src broadcast into x's shape and dtype (x's values are discarded); dL/dx = 0, dL/dsrc = grad (the engine
+    /// sums broadcast dims). PyTorch 1.13 spells this node's name with an s.
+    /// </summary>
+    internal sealed class CopyBackwards : SingleOutputNode
     {
         public override string Name => "CopyBackwards";
 
-        public static Tensor Apply(Tensor x, Tensor src)
-        {
-            var raw = RawOps.Clone(RawOps.Expand(RawOps.Cast(src.Raw, x.DType), x.Raw.Shape, "copy_"));
-            if (!Autograd.ShouldRecord(x, src)) return new Tensor(raw);
-            var node = new CopyBackward();
-            node.SetInputs(x, src);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [NeedsInputGrad(0) ? grad * 0.0 : null, NeedsInputGrad(1) ? grad : null];
-    }
-
-    /// <summary>
-    /// z = x with <c>z[indices] = v</c> (index_put, out of place: the in-place assignment computes it on a snapshot);
-    /// dL/dx = grad with the indexed positions zeroed, dL/dv = grad[indices] (summed to v's shape by the engine).
-    /// </summary>
-    internal sealed class IndexPutInPlaceBackward : UnaryOutputNode
-    {
-        private RawTensor?[] _indices = [];
-        private Tensor _keep = null!;
-        public override string Name => "IndexPutBackward0";
-
-        public static Tensor Apply(Tensor x, RawTensor?[] indices, Tensor values)
-        {
-            var raw = RawOps.Clone(x.Raw);
-            RawOps.IndexPut(raw, indices, values.Raw, accumulate: false, "index_put_");
-            if (!Autograd.ShouldRecord(x, values)) return new Tensor(raw);
-            DType dt = x.DType.IsFloatingPoint() ? x.DType : DType.Float32;
-            var keep = RawOps.Full(x.Raw.Shape, 1, dt);
-            RawOps.IndexPut(keep, indices, RawOps.Scalar(0, dt), accumulate: false, "index_put_");
-            var node = new IndexPutInPlaceBackward { _indices = indices, _keep = new Tensor(keep) };
-            node.SetInputs(x, values);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor x, Tensor src) =>
+            Record<CopyBackwards>(x, src,
+                RawOps.Clone(RawOps.Expand(RawOps.Cast(src.Raw, x.DType), x.Raw.Shape, "copy_")));
 
         internal override Tensor?[] Backward(Tensor grad) =>
-        [
-            NeedsInputGrad(0) ? grad * _keep : null,
-            NeedsInputGrad(1) ? IndexBackward0.Apply(grad, _indices) : null,
-        ];
+            [NeedsInputGrad(0) ? grad * 0.0 : null, NeedsInputGrad(1) ? grad : null];
     }
 }

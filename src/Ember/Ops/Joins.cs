@@ -55,7 +55,7 @@ namespace Ember
             for (int i = 0; i < count; i++)
             {
                 int start = i * splitSize, stop = Math.Min(n, start + splitSize);
-                result[i] = StridedViewNode<SplitBackward0>.Record(this, r => RawOps.Slice(r, d, start, stop, 1));
+                result[i] = StridedViewNode<SplitBackward0>.Record(this, (d, start, stop), SliceView);
             }
             return result;
         }
@@ -77,7 +77,7 @@ namespace Ember
             for (int i = 0, start = 0; i < splitSizes.Length; start += splitSizes[i], i++)
             {
                 int s0 = start, s1 = start + splitSizes[i];
-                result[i] = StridedViewNode<SplitWithSizesBackward0>.Record(this, r => RawOps.Slice(r, d, s0, s1, 1));
+                result[i] = StridedViewNode<SplitWithSizesBackward0>.Record(this, (d, s0, s1), SliceView);
             }
             return result;
         }
@@ -98,32 +98,26 @@ namespace Ember
             int d = Shapes.WrapDim(dim, Dim, "unbind");
             var result = new Tensor[Raw.Shape[d]];
             for (int i = 0; i < result.Length; i++)
-            {
-                int k = i;
-                result[i] = StridedViewNode<UnbindBackward0>.Record(this, r => RawOps.Select(r, d, k, "unbind"));
-            }
+                result[i] = StridedViewNode<UnbindBackward0>.Record(this, (d, i),
+                    static (r, s) => RawOps.Select(r, s.Item1, s.Item2, "unbind"));
             return result;
         }
+
+        private static readonly Func<RawTensor, (int Dim, int Start, int Stop), RawTensor> SliceView =
+            static (r, s) => RawOps.Slice(r, s.Dim, s.Start, s.Stop, 1);
     }
 }
 
 namespace Ember.Graph
 {
     /// <summary>z = cat(a₀, a₁, ...) along dim; dL/daᵢ = grad.Narrow(dim, offsetᵢ, sizeᵢ).</summary>
-    internal sealed class CatBackward0 : UnaryOutputNode
+    internal sealed class CatBackward0 : SingleOutputNode
     {
         private int _dim;
         public override string Name => "CatBackward0";
 
-        public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim)
-        {
-            bool record = false;
-            foreach (var t in inputs) record |= Autograd.ShouldRecord(t);
-            if (!record || !raw.DType.IsFloatingPoint()) return new Tensor(raw);
-            var node = new CatBackward0 { _dim = dim };
-            node.SetInputs(inputs);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim) =>
+            Record(inputs, raw, dim, static (CatBackward0 n, int d) => n._dim = d);
 
         internal override Tensor?[] Backward(Tensor grad)
         {
@@ -142,20 +136,13 @@ namespace Ember.Graph
     }
 
     /// <summary>z = stack(a₀, a₁, ...) along a new dim; dL/daᵢ = grad.Select(dim, i).</summary>
-    internal sealed class StackBackward0 : UnaryOutputNode
+    internal sealed class StackBackward0 : SingleOutputNode
     {
         private int _dim;
         public override string Name => "StackBackward0";
 
-        public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim)
-        {
-            bool record = false;
-            foreach (var t in inputs) record |= Autograd.ShouldRecord(t);
-            if (!record || !raw.DType.IsFloatingPoint()) return new Tensor(raw);
-            var node = new StackBackward0 { _dim = dim };
-            node.SetInputs(inputs);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim) =>
+            Record(inputs, raw, dim, static (StackBackward0 n, int d) => n._dim = d);
 
         internal override Tensor?[] Backward(Tensor grad)
         {

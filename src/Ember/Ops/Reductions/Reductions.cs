@@ -6,19 +6,41 @@ namespace Ember
 {
     public partial class Tensor
     {
+        /// <summary>Sum of all elements (0-dim). Integers sum to int64.</summary>
+        public Tensor Sum() => SumBackward.Apply(this);
+        /// <summary>Sum along <paramref name="dim"/>.</summary>
+        public Tensor Sum(int dim, bool keepDim = false) => SumBackward.Apply(this, dim, keepDim);
         /// <summary>Sum over several dims (SumBackward1).</summary>
-        public Tensor Sum(int[] dims, bool keepDim = false) => MultiDimReductionBackward.Apply(this, dims, keepDim, mean: false);
+        public Tensor Sum(int[] dims, bool keepDim = false) => SumBackward.Apply(this, dims, keepDim);
+        /// <summary>Mean of all elements (0-dim); floating-point tensors only.</summary>
+        public Tensor Mean() => MeanBackward.Apply(this);
+        /// <summary>Mean along <paramref name="dim"/>.</summary>
+        public Tensor Mean(int dim, bool keepDim = false) => MeanBackward.Apply(this, dim, keepDim);
         /// <summary>Mean over several dims (MeanBackward1).</summary>
-        public Tensor Mean(int[] dims, bool keepDim = false) => MultiDimReductionBackward.Apply(this, dims, keepDim, mean: true);
+        public Tensor Mean(int[] dims, bool keepDim = false) => MeanBackward.Apply(this, dims, keepDim);
 
+        /// <summary>Maximum of all elements (0-dim).</summary>
+        public Tensor Max() => MaxMinAllBackward.Apply(this, max: true);
+        /// <summary>Maximum along <paramref name="dim"/> and the index of its first occurrence.</summary>
+        public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false)
+        {
+            var (values, indices) = RawOps.MaxDim(Raw, dim, keepDim);
+            return (IndexedValuesBackward.Apply(this, values, indices!, Shapes.WrapDim(dim, Dim, "max"), keepDim,
+                IndexedValuesBackward.Kind.Max), new Tensor(indices!));
+        }
         /// <summary>Minimum of all elements (0-dim).</summary>
-        public Tensor Min() => ExtremeAllBackward.Apply(this, max: false);
+        public Tensor Min() => MaxMinAllBackward.Apply(this, max: false);
         /// <summary>Minimum along <paramref name="dim"/> and the index of its first occurrence.</summary>
         public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false)
         {
             var (values, indices) = RawOps.MinDim(Raw, dim, keepDim);
-            return (IndexedReductionBackward.Record(this, values, indices, Shapes.WrapDim(dim, Dim, "min"), keepDim, "MinBackward0"), new Tensor(indices));
+            return (IndexedValuesBackward.Apply(this, values, indices, Shapes.WrapDim(dim, Dim, "min"), keepDim,
+                IndexedValuesBackward.Kind.Min), new Tensor(indices));
         }
+        /// <summary>Index of the maximum over the flattened tensor (0-dim int64).</summary>
+        public Tensor Argmax() => new(RawOps.Argmax(Raw, null, false));
+        /// <summary>Indices of the maxima along <paramref name="dim"/> (int64).</summary>
+        public Tensor Argmax(int dim, bool keepDim = false) => new(RawOps.Argmax(Raw, dim, keepDim));
         /// <summary>Indices of the minima along <paramref name="dim"/> (int64), or of the flattened tensor.</summary>
         public Tensor Argmin(int? dim = null, bool keepDim = false) =>
             new(dim is int d ? RawOps.MinDim(Raw, d, keepDim).Indices : RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices);
@@ -32,11 +54,6 @@ namespace Ember
         public Tensor Prod() => ProdBackward.Apply(this, null, false);
         /// <summary>Product along <paramref name="dim"/>.</summary>
         public Tensor Prod(int dim, bool keepDim = false) => ProdBackward.Apply(this, dim, keepDim);
-
-        /// <summary>Running sum along <paramref name="dim"/>.</summary>
-        public Tensor Cumsum(int dim) => CumsumBackward0.Apply(this, Shapes.WrapDim(dim, Math.Max(Dim, 1), "cumsum"), reverse: false);
-        /// <summary>Running product along <paramref name="dim"/>.</summary>
-        public Tensor Cumprod(int dim) => CumprodBackward0.Apply(this, Shapes.WrapDim(dim, Math.Max(Dim, 1), "cumprod"));
 
         /// <summary><c>log Σ exp(x)</c> over <paramref name="dims"/>, computed stably.</summary>
         public Tensor LogSumExp(int[] dims, bool keepDim = false) => LogsumexpBackward0.Apply(this, dims, keepDim);
@@ -58,72 +75,109 @@ namespace Ember
         /// </summary>
         public Tensor Norm(double p = 2, int[]? dims = null, bool keepDim = false) => NormBackward1.Apply(this, p, dims, keepDim);
 
-        /// <summary>Sorted values and the indices they came from, along <paramref name="dim"/> (stable; NaN sorts last).</summary>
-        public (Tensor Values, Tensor Indices) Sort(int dim = -1, bool descending = false)
-        {
-            var (values, indices) = RawOps.Sort(Raw, dim, descending, null, "sort");
-            return (IndexedReductionBackward.Record(this, values, indices, Shapes.WrapDim(dim, Math.Max(Dim, 1), "sort"), true, "SortBackward0"), new Tensor(indices));
-        }
-
-        /// <summary>The indices that sort the tensor along <paramref name="dim"/>.</summary>
-        public Tensor Argsort(int dim = -1, bool descending = false) => new(RawOps.Sort(Raw, dim, descending, null, "argsort").Indices);
-
-        /// <summary>The <paramref name="k"/> largest (or smallest) values along <paramref name="dim"/>, sorted, with their indices.</summary>
-        public (Tensor Values, Tensor Indices) TopK(int k, int dim = -1, bool largest = true)
-        {
-            var (values, indices) = RawOps.Sort(Raw, dim, largest, k, "topk");
-            return (IndexedReductionBackward.Record(this, values, indices, Shapes.WrapDim(dim, Math.Max(Dim, 1), "topk"), true, "TopkBackward0"), new Tensor(indices));
-        }
-
         /// <summary>Whether any element is true (non-zero), over all elements or along <paramref name="dim"/>.</summary>
         public Tensor Any(int? dim = null, bool keepDim = false) => new(RawOps.AnyAll(Raw, dim, keepDim, all: false));
         /// <summary>Whether all elements are true (non-zero), over all elements or along <paramref name="dim"/>.</summary>
         public Tensor All(int? dim = null, bool keepDim = false) => new(RawOps.AnyAll(Raw, dim, keepDim, all: true));
-
-        /// <summary>One-hot encoding of int64 class indices: <c>[*] → [*, numClasses]</c> int64 (-1 infers the class count).</summary>
-        public Tensor OneHot(int numClasses = -1) => new(RawOps.OneHot(Raw, numClasses));
     }
 }
 
 namespace Ember.Graph
 {
-    /// <summary>z = Σ (or mean) over several dims; dL/dx = grad (÷ count) broadcast back.</summary>
-    internal sealed class MultiDimReductionBackward : UnaryOutputNode
+    /// <summary>
+    /// <c>SumBackward0</c> (all elements) / <c>SumBackward1</c> (over dims): z = Σ a; dL/da = grad broadcast back to
+    /// a's shape (unsqueezed at the reduced dims first when they were not kept).
+    /// </summary>
+    internal sealed class SumBackward : SingleOutputNode
     {
-        private int[] _dims = [];
-        private bool _keepDim, _mean;
-        private int _count;
-        public override string Name => _mean ? "MeanBackward1" : "SumBackward1";
+        private int[]? _dims;
+        private bool _keepDim;
+        public override string Name => _dims is null ? "SumBackward0" : "SumBackward1";
 
-        public static Tensor Apply(Tensor a, int[] dims, bool keepDim, bool mean)
+        public static Tensor Apply(Tensor a) => Record<SumBackward>(a, RawOps.SumAll(a.Raw));
+
+        public static Tensor Apply(Tensor a, int dim, bool keepDim) =>
+            Record(a, RawOps.Sum(a.Raw, dim, keepDim), (dim, keepDim),
+                static (SumBackward n, Tensor a, (int Dim, bool KeepDim) s) =>
+                (n._dims, n._keepDim) = ([Shapes.WrapDim(s.Dim, a.Dim, "sum")], s.KeepDim));
+
+        public static Tensor Apply(Tensor a, int[] dims, bool keepDim)
         {
-            int[] d = RawOps.NormalizeDims(dims, a.Dim, mean ? "mean" : "sum");
-            if (mean && !a.DType.IsFloatingPoint())
+            int[] d = RawOps.NormalizeDims(dims, a.Dim, "sum");
+            var raw = RawOps.SumDims(a.DType.IsFloatingPoint() ? a.Raw : RawOps.Cast(a.Raw, DType.Int64), d, keepDim);
+            return Record(a, raw, (d, keepDim), static (SumBackward n, Tensor _, (int[] Dims, bool KeepDim) s) =>
+                (n._dims, n._keepDim) = s);
+        }
+
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [ReductionGrad.ExpandBack(grad, InputShape(0), _dims, _keepDim)];
+    }
+
+    /// <summary>
+    /// <c>MeanBackward0</c> (all elements) / <c>MeanBackward1</c> (over dims): z = Σ a / n; dL/da = grad / n broadcast
+    /// back to a's shape.
+    /// </summary>
+    internal sealed class MeanBackward : SingleOutputNode
+    {
+        private int[]? _dims;
+        private bool _keepDim;
+        private int _count;
+        public override string Name => _dims is null ? "MeanBackward0" : "MeanBackward1";
+
+        public static Tensor Apply(Tensor a)
+        {
+            ThrowIfNotFloating(a);
+            var sum = RawOps.SumAll(a.Raw);
+            return Record(a, RawOps.Div(sum, RawOps.Scalar(a.NumEl, sum.DType)), a.NumEl,
+                static (MeanBackward n, Tensor _, int count) => n._count = count);
+        }
+
+        public static Tensor Apply(Tensor a, int dim, bool keepDim)
+        {
+            ThrowIfNotFloating(a);
+            int w = Shapes.WrapDim(dim, a.Dim, "mean");
+            int count = a.Dim == 0 ? 1 : a.Raw.Shape[w];
+            var sum = RawOps.Sum(a.Raw, w, keepDim);
+            return Record(a, RawOps.Div(sum, RawOps.Scalar(count, sum.DType)), (w, keepDim, count),
+                static (MeanBackward n, Tensor _, (int Dim, bool KeepDim, int Count) s) =>
+                    (n._dims, n._keepDim, n._count) = ([s.Dim], s.KeepDim, s.Count));
+        }
+
+        public static Tensor Apply(Tensor a, int[] dims, bool keepDim)
+        {
+            int[] d = RawOps.NormalizeDims(dims, a.Dim, "mean");
+            if (!a.DType.IsFloatingPoint())
                 throw new ArgumentException($"mean: input dtype must be floating point, got {a.DType.TorchName()}.");
             int count = 1;
             foreach (int i in d) count *= a.Shape[i];
-            var raw = RawOps.SumDims(a.DType.IsFloatingPoint() ? a.Raw : RawOps.Cast(a.Raw, DType.Int64), d, keepDim);
-            if (mean) raw = RawOps.Div(raw, RawOps.Scalar(count, raw.DType));
-            if (!Autograd.ShouldRecord(a)) return new Tensor(raw);
-            var node = new MultiDimReductionBackward { _dims = d, _keepDim = keepDim, _mean = mean, _count = count };
-            node.SetInputs(a);
-            return new Tensor(raw, node);
+            var sum = RawOps.SumDims(a.Raw, d, keepDim);
+            return Record(a, RawOps.Div(sum, RawOps.Scalar(count, sum.DType)), (d, keepDim, count),
+                static (MeanBackward n, Tensor _, (int[] Dims, bool KeepDim, int Count) s) =>
+                    (n._dims, n._keepDim, n._count) = s);
         }
 
-        internal override Tensor?[] Backward(Tensor grad)
+        private static void ThrowIfNotFloating(Tensor a)
         {
-            Tensor g = _mean ? grad / (double)_count : grad;
-            return [ReductionGrad.ExpandBack(g, InputShape(0), _dims, _keepDim)];
+            if (!a.DType.IsFloatingPoint())
+                throw new ArgumentException(
+                    "mean: could not infer output dtype; input dtype must be floating point, " +
+                    $"got {a.DType.TorchName()}. Convert with .To(DType.Float32).");
         }
+
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [ReductionGrad.ExpandBack(grad / (double)_count, InputShape(0), _dims, _keepDim)];
     }
 
     /// <summary>Broadcasting a reduced gradient back to the input's shape.</summary>
     internal static class ReductionGrad
     {
-        public static Tensor ExpandBack(Tensor grad, int[] inputShape, int[] dims, bool keepDim)
+        /// <summary>
+        /// The gradient of a reduction over <paramref name="dims"/> (all when null) in the input's shape.
+        /// </summary>
+        public static Tensor ExpandBack(Tensor grad, int[] inputShape, int[]? dims, bool keepDim)
         {
             if (inputShape.Length == 0) return grad;
-            if (!keepDim) foreach (int d in dims) grad = grad.Unsqueeze(d);
+            if (dims is not null && !keepDim) foreach (int d in dims) grad = grad.Unsqueeze(d);
             return grad.Expand(inputShape);
         }
 
@@ -146,8 +200,11 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>z = min (or max) over all elements; dL/dx = grad shared evenly among the elements equal to z.</summary>
-    internal sealed class ExtremeAllBackward : SingleInputNode<ExtremeAllBackward>
+    /// <summary>
+    /// <c>MaxBackward1</c> / <c>MinBackward1</c>: z = max (or min) over all elements; dL/dx = grad shared evenly among
+    /// the elements equal to z.
+    /// </summary>
+    internal sealed class MaxMinAllBackward : SingleInputNode<MaxMinAllBackward>
     {
         private bool _max;
         public override string Name => _max ? "MaxBackward1" : "MinBackward1";
@@ -161,24 +218,35 @@ namespace Ember.Graph
     }
 
     /// <summary>
-    /// Values selected from x along a dim by an index tensor (min/max with dim, sort, topk); dL/dx = grad scattered
-    /// back to the selected positions (<c>zeros.scatter_add(dim, indices, grad)</c>).
+    /// <c>MaxBackward0</c> / <c>MinBackward0</c> (with a dim) / <c>SortBackward0</c> / <c>TopkBackward0</c>: z = the
+    /// values selected from x along a dim by an index tensor; dL/dx = grad scattered back to the selected positions
+    /// (<c>zeros.scatter_add(dim, indices, grad)</c>).
     /// </summary>
-    internal sealed class IndexedReductionBackward : UnaryOutputNode
+    internal sealed class IndexedValuesBackward : SingleOutputNode
     {
+        /// <summary>Which op selected the values (it names the node).</summary>
+        internal enum Kind { Max, Min, Sort, Topk }
+
         private RawTensor? _indices;
         private int _dim;
         private bool _keepDim;
-        private string _name = "";
-        public override string Name => _name;
+        private Kind _kind;
 
-        public static Tensor Record(Tensor x, RawTensor values, RawTensor indices, int dim, bool keepDim, string name)
+        public override string Name => _kind switch
         {
-            if (!Autograd.ShouldRecord(x) || !values.DType.IsFloatingPoint()) return new Tensor(values);
-            var node = new IndexedReductionBackward { _indices = keepDim || x.Dim == 0 ? indices : RawOps.Unsqueeze(indices, dim), _dim = dim, _keepDim = keepDim, _name = name };
-            node.SetInputs(x);
-            return new Tensor(values, node);
-        }
+            Kind.Max => "MaxBackward0",
+            Kind.Min => "MinBackward0",
+            Kind.Sort => "SortBackward0",
+            _ => "TopkBackward0",
+        };
+
+        public static Tensor Apply(Tensor x, RawTensor values, RawTensor indices, int dim, bool keepDim, Kind kind) =>
+            !values.DType.IsFloatingPoint() ? new Tensor(values) : Record(x, values, (indices, dim, keepDim, kind),
+                static (IndexedValuesBackward n, Tensor x, (RawTensor Indices, int Dim, bool KeepDim, Kind Kind) s) =>
+                {
+                    n._indices = s.KeepDim || x.Dim == 0 ? s.Indices : RawOps.Unsqueeze(s.Indices, s.Dim);
+                    (n._dim, n._keepDim, n._kind) = (s.Dim, s.KeepDim, s.Kind);
+                });
 
         internal override Tensor?[] Backward(Tensor grad)
         {
@@ -189,7 +257,10 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>z = amax/amin over dims; dL/dx = grad shared evenly among the elements equal to the extreme of their slice.</summary>
+    /// <summary>
+    /// <c>AmaxBackward0</c> / <c>AminBackward0</c>: z = amax/amin over dims; dL/dx = grad shared evenly among the
+    /// elements equal to the extreme of their slice.
+    /// </summary>
     internal sealed class AmaxAminBackward : SingleInputNode<AmaxAminBackward>
     {
         private int[] _dims = [];
@@ -207,7 +278,10 @@ namespace Ember.Graph
             ReductionGrad.KeepDims(grad, _dims, _keepDim) * ReductionGrad.ShareAmongMatches(x, ReductionGrad.KeepDims(z, _dims, _keepDim), _dims, grad.DType);
     }
 
-    /// <summary>z = Π x (all: ProdBackward0, along a dim: ProdBackward1); dL/dx_k = grad · Π_{i≠k} x_i (exact with zeros).</summary>
+    /// <summary>
+    /// <c>ProdBackward0</c> (all) / <c>ProdBackward1</c> (along a dim): z = Π x; dL/dx_k = grad · Π_{i≠k} x_i (exact
+    /// with zeros).
+    /// </summary>
     internal sealed class ProdBackward : SingleInputNode<ProdBackward>
     {
         private int? _dim;
@@ -248,43 +322,6 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>z = cumsum(x) along dim; dL/dx = reverse cumsum of grad (and the reverse's derivative is a forward cumsum).</summary>
-    internal sealed class CumsumBackward0 : UnaryOutputNode
-    {
-        private int _dim;
-        private bool _reverse;
-        public override string Name => "CumsumBackward0";
-
-        public static Tensor Apply(Tensor x, int dim, bool reverse)
-        {
-            var raw = RawOps.Cumsum(x.Raw, dim, reverse);
-            if (!Autograd.ShouldRecord(x)) return new Tensor(raw);
-            var node = new CumsumBackward0 { _dim = dim, _reverse = reverse };
-            node.SetInputs(x);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad) => [Apply(grad, _dim, !_reverse)];
-    }
-
-    /// <summary>z = cumprod(x) along dim; dL/dx_k = Σ_{j≥k} grad_j · Π_{i≤j, i≠k} x_i (exact with zeros).</summary>
-    internal sealed class CumprodBackward0 : SingleInputNode<CumprodBackward0>
-    {
-        private int _dim;
-        public override string Name => "CumprodBackward0";
-        protected override bool SavesOutput => true;
-
-        public static Tensor Apply(Tensor x, int dim) => Record(x, RawOps.Cumprod(x.Raw, dim), dim, static (n, d) => n._dim = d);
-
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
-        {
-            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.CumprodBackward(x.Raw, grad.Raw, _dim));
-            // Recorded form, valid where no element is zero: reverse-cumsum(grad · z) / x.
-            ProdBackward.ThrowIfAnyZero(x, "cumprod");
-            return CumsumBackward0.Apply(grad * z, _dim, reverse: true) / x;
-        }
-    }
-
     /// <summary>z = log Σ exp(x) over dims; dL/dx = grad · exp(x - z).</summary>
     internal sealed class LogsumexpBackward0 : SingleInputNode<LogsumexpBackward0>
     {
@@ -303,7 +340,10 @@ namespace Ember.Graph
             ReductionGrad.KeepDims(grad, _dims, _keepDim) * (x - ReductionGrad.KeepDims(z, _dims, _keepDim)).Exp();
     }
 
-    /// <summary>z = var(x) (or std) over dims with a correction; dL/dx = grad · 2(x - mean)/(N - c) (÷ 2·std for std).</summary>
+    /// <summary>
+    /// <c>VarBackward0</c> / <c>StdBackward0</c>: z = var(x) (or std) over dims with a correction; dL/dx = grad · 2(x -
+    /// mean)/(N - c) (÷ 2·std for std).
+    /// </summary>
     internal sealed class VarStdBackward : SingleInputNode<VarStdBackward>
     {
         private int[] _dims = [];

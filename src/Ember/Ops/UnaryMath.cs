@@ -6,6 +6,12 @@ namespace Ember
 {
     public partial class Tensor
     {
+        /// <summary><c>eˣ</c> element-wise.</summary>
+        public Tensor Exp() => ExpBackward0.Apply(this);
+        /// <summary>Natural logarithm element-wise.</summary>
+        public Tensor Log() => LogBackward0.Apply(this);
+        /// <summary>Square root element-wise.</summary>
+        public Tensor Sqrt() => SqrtBackward0.Apply(this);
         /// <summary>|x| element-wise.</summary>
         public Tensor Abs() => AbsBackward0.Record(this, RawOps.Abs(Raw));
         /// <summary>sign(x): -1, 0 or 1 element-wise (its gradient is zero).</summary>
@@ -37,39 +43,51 @@ namespace Ember
             if (min is null && max is null) throw new ArgumentException("clamp: at least one of min and max must be given.");
             double lo = min ?? double.NegativeInfinity, hi = max ?? double.PositiveInfinity;
             if (!DType.IsFloatingPoint()) { lo = Math.Max(lo, long.MinValue); hi = Math.Min(hi, long.MaxValue); }
-            return ClampBackward1.Record(this, RawOps.Clamp(Raw, lo, hi), n => (n.Min, n.Max) = (lo, hi));
+            return ClampBackward1.Record(this, RawOps.Clamp(Raw, lo, hi), (lo, hi),
+                static (n, s) => (n.Min, n.Max) = s);
         }
 
-        /// <summary>Element-wise maximum with broadcasting (ties share the gradient equally).</summary>
-        public Tensor Maximum(Tensor other) => MinMaxBackward.Apply(this, other, max: true);
-        /// <summary>Element-wise minimum with broadcasting (ties share the gradient equally).</summary>
-        public Tensor Minimum(Tensor other) => MinMaxBackward.Apply(this, other, max: false);
         /// <summary>atan2(this, other): the angle of the point (other, this).</summary>
         public Tensor Atan2(Tensor other) => Atan2Backward0.Apply(this, other);
-
-        /// <summary>Whether each element is NaN.</summary>
-        public Tensor IsNaN() => new(RawOps.IsNaN(Raw));
-        /// <summary>Whether each element is ±∞.</summary>
-        public Tensor IsInf() => new(RawOps.IsInf(Raw));
-        /// <summary>Element-wise <c>!=</c> (bool).</summary>
-        public Tensor Ne(Tensor other) => new(RawOps.Ne(Raw, other.Raw));
-        /// <summary>Element-wise <c>&lt;=</c> (bool).</summary>
-        public Tensor Le(Tensor other) => new(RawOps.Le(Raw, other.Raw));
-        /// <summary>Element-wise <c>&gt;=</c> (bool).</summary>
-        public Tensor Ge(Tensor other) => new(RawOps.Ge(Raw, other.Raw));
-        /// <summary>Element-wise <c>&lt;=</c> (bool tensor).</summary>
-        public static Tensor operator <=(Tensor a, Tensor b) => a.Le(b);
-        /// <summary>Element-wise <c>&gt;=</c> (bool tensor).</summary>
-        public static Tensor operator >=(Tensor a, Tensor b) => a.Ge(b);
-        /// <summary>Element-wise <c>&lt;= value</c> (bool tensor).</summary>
-        public static Tensor operator <=(Tensor a, double b) => a.Le(a.WrapScalar(b, b != Math.Floor(b)));
-        /// <summary>Element-wise <c>&gt;= value</c> (bool tensor).</summary>
-        public static Tensor operator >=(Tensor a, double b) => a.Ge(a.WrapScalar(b, b != Math.Floor(b)));
     }
 }
 
 namespace Ember.Graph
 {
+    /// <summary><c>z = eᵃ</c>; dL/da = grad * z.</summary>
+    internal sealed class ExpBackward0 : SingleInputNode<ExpBackward0>
+    {
+        public override string Name => "ExpBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Exp(a.Raw));
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * y;
+    }
+
+    /// <summary><c>z = ln a</c>; dL/da = grad / a.</summary>
+    internal sealed class LogBackward0 : SingleInputNode<LogBackward0>
+    {
+        public override string Name => "LogBackward0";
+
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Log(a.Raw));
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad / x;
+    }
+
+    /// <summary><c>z = √a</c>; dL/da = grad / (2z).</summary>
+    internal sealed class SqrtBackward0 : SingleInputNode<SqrtBackward0>
+    {
+        public override string Name => "SqrtBackward0";
+        protected override bool SavesInput => false;
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(Tensor a) => Record(a, RawOps.Sqrt(a.Raw));
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad / (2.0 * y);
+    }
+
     /// <summary>y = |x|; dL/dx = grad · sign(x).</summary>
     internal sealed class AbsBackward0 : SingleInputNode<AbsBackward0>
     {
@@ -168,54 +186,14 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>
-    /// z = maximum(a, b) (or minimum); dL/da = grad where a wins, dL/db = grad where b wins, half each on ties.
-    /// </summary>
-    internal sealed class MinMaxBackward : UnaryOutputNode
-    {
-        private SavedTensor? _a, _b;
-        private bool _max;
-        public override string Name => _max ? "MaximumBackward0" : "MinimumBackward0";
-
-        public static Tensor Apply(Tensor a, Tensor b, bool max)
-        {
-            var raw = max ? RawOps.Maximum(a.Raw, b.Raw) : RawOps.Minimum(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new MinMaxBackward { _max = max };
-            node.SetInputs(a, b);
-            node._a = node.Save(a);
-            node._b = node.Save(b);
-            return new Tensor(raw, node);
-        }
-
-        internal override Tensor?[] Backward(Tensor grad)
-        {
-            RawTensor a = Unpack(_a!).Raw, b = Unpack(_b!).Raw;
-            DType dt = grad.DType;
-            RawTensor aWins = RawOps.Cast(_max ? RawOps.Gt(a, b) : RawOps.Lt(a, b), dt);
-            RawTensor tie = RawOps.Mul(RawOps.Cast(RawOps.Eq(a, b), dt), RawOps.Scalar(0.5, dt));
-            var wa = new Tensor(RawOps.Add(aWins, tie));
-            var wb = new Tensor(RawOps.Add(RawOps.Cast(_max ? RawOps.Lt(a, b) : RawOps.Gt(a, b), dt), tie));
-            return [NeedsInputGrad(0) ? grad * wa : null, NeedsInputGrad(1) ? grad * wb : null];
-        }
-    }
-
     /// <summary>z = atan2(a, b); dL/da = grad · b / (a² + b²), dL/db = -grad · a / (a² + b²).</summary>
-    internal sealed class Atan2Backward0 : UnaryOutputNode
+    internal sealed class Atan2Backward0 : SingleOutputNode
     {
         private SavedTensor? _a, _b;
         public override string Name => "Atan2Backward0";
 
-        public static Tensor Apply(Tensor a, Tensor b)
-        {
-            var raw = RawOps.Atan2(a.Raw, b.Raw);
-            if (!Autograd.ShouldRecord(a, b)) return new Tensor(raw);
-            var node = new Atan2Backward0();
-            node.SetInputs(a, b);
-            node._a = node.Save(a);
-            node._b = node.Save(b);
-            return new Tensor(raw, node);
-        }
+        public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Atan2(a.Raw, b.Raw),
+            static (Atan2Backward0 n, Tensor a, Tensor b) => (n._a, n._b) = (n.Save(a), n.Save(b)));
 
         internal override Tensor?[] Backward(Tensor grad)
         {

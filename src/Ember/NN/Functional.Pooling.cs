@@ -2,8 +2,6 @@ using System;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Kernels;
-using Ember.NN;
-
 namespace Ember.NN
 {
     public static partial class F
@@ -29,7 +27,8 @@ namespace Ember.NN
         public static (Tensor Output, Tensor Indices) MaxPool2dWithIndices(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null, bool ceilMode = false)
         {
             ArgumentNullException.ThrowIfNull(input);
-            return MaxPool2DWithIndicesBackward0.Apply(input, kernelSize, stride ?? kernelSize, padding ?? 0, dilation ?? 1, ceilMode, "max_pool2d");
+            return MaxPool(input, kernelSize, stride ?? kernelSize, padding ?? 0, dilation ?? 1, ceilMode,
+                "max_pool2d");
         }
 
         /// <summary>1-D max pooling (a 2-D pooling of height 1; the graph shows <c>SqueezeBackward1</c> → <c>MaxPool2DWithIndicesBackward0</c>, as in PyTorch).</summary>
@@ -54,7 +53,9 @@ namespace Ember.NN
         {
             ArgumentNullException.ThrowIfNull(input);
             if (input.Dim is not (2 or 3)) throw new ArgumentException($"max_pool1d: expected 2-D or 3-D input, got {Shapes.Format(input.Shape)}.");
-            var (y, idx) = MaxPool2DWithIndicesBackward0.Apply(input.Unsqueeze(-2), (1, kernelSize), (1, stride ?? kernelSize), (0, padding), (1, dilation), ceilMode, "max_pool1d");
+            var (y, idx) = MaxPool(input.Unsqueeze(-2), (1, kernelSize), (1, stride ?? kernelSize), (0, padding),
+                (1, dilation),
+                ceilMode, "max_pool1d");
             return (y.Squeeze(-2), idx.Squeeze(-2));
         }
 
@@ -96,6 +97,19 @@ namespace Ember.NN
             return AvgPool2DBackward0.Apply(input, g, false, 0, adaptive: true, adjoint: false);
         }
 
+        private static (Tensor Output, Tensor Indices) MaxPool(Tensor input, Size2 kernel, Size2 stride, Size2 padding,
+            Size2 dilation, bool ceilMode, string op)
+        {
+            var (_, planes, h, w) = Planes(input, op);
+            CheckWindow(kernel, stride, padding, dilation, op);
+            int oh = PoolGeometry.OutputSize(h, kernel.H, stride.H, padding.H, dilation.H, ceilMode);
+            int ow = PoolGeometry.OutputSize(w, kernel.W, stride.W, padding.W, dilation.W, ceilMode);
+            CheckOutput(oh, ow, input, op);
+            var g = new PoolGeometry(planes, h, w, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W,
+                dilation.H, dilation.W, oh, ow);
+            return MaxPool2DWithIndicesBackward0.Apply(input, g);
+        }
+
         internal static (RawTensor X, int Planes, int H, int W) Planes(Tensor input, string op)
         {
             if (input.Dim is not (3 or 4))
@@ -121,38 +135,25 @@ namespace Ember.NN
             if (oh <= 0 || ow <= 0)
                 throw new ArgumentException($"{op}: given input size {Shapes.Format(input.Shape)}, the calculated output size ({oh}x{ow}) is too small.");
         }
-
-        internal static int[] OutShape(Tensor input, int oh, int ow)
-        {
-            int[] s = input.Shape.ToArray();
-            s[^2] = oh; s[^1] = ow;
-            return s;
-        }
     }
 }
 
 namespace Ember.Graph
 {
     /// <summary>y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad).</summary>
-    internal sealed class MaxPool2DWithIndicesBackward0 : UnaryOutputNode
+    internal sealed class MaxPool2DWithIndicesBackward0 : SingleOutputNode
     {
         private RawTensor? _indices;
         private PoolGeometry _g;
         public override string Name => "MaxPool2DWithIndicesBackward0";
 
-        public static (Tensor Output, Tensor Indices) Apply(Tensor input, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, bool ceilMode, string op)
+        /// <summary>Pools <paramref name="input"/> (checked by the caller against <paramref name="g"/>).</summary>
+        public static (Tensor Output, Tensor Indices) Apply(Tensor input, PoolGeometry g)
         {
-            var (x, planes, h, w) = F.Planes(input, op);
-            F.CheckWindow(kernel, stride, padding, dilation, op);
-            int oh = PoolGeometry.OutputSize(h, kernel.H, stride.H, padding.H, dilation.H, ceilMode);
-            int ow = PoolGeometry.OutputSize(w, kernel.W, stride.W, padding.W, dilation.W, ceilMode);
-            F.CheckOutput(oh, ow, input, op);
-            var g = new PoolGeometry(planes, h, w, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
-            var (y, idx) = RawOps.MaxPool(x, g, F.OutShape(input, oh, ow));
-            if (!Autograd.ShouldRecord(input)) return (new Tensor(y), new Tensor(idx));
-            var node = new MaxPool2DWithIndicesBackward0 { _indices = idx, _g = g };
-            node.SetInputs(input);
-            return (new Tensor(y, node), new Tensor(idx));
+            var (y, idx) = RawOps.MaxPool(input.Raw, g, PoolShape.Output(input, g.OutH, g.OutW));
+            Tensor output = Record(input, y, (idx, g), static (MaxPool2DWithIndicesBackward0 n, Tensor _,
+                (RawTensor Indices, PoolGeometry G) s) => (n._indices, n._g) = s);
+            return (output, new Tensor(idx));
         }
 
         internal override Tensor?[] Backward(Tensor grad)
@@ -160,34 +161,60 @@ namespace Ember.Graph
             int[] shape = InputShape(0);
             if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.MaxPoolBackward(grad.Raw, _indices!, _g, shape))];
             var index = new Tensor(RawOps.Reshape(_indices!, [_g.Planes, _g.OutPlane]));
-            return [Tensor.Zeros([_g.Planes, _g.InPlane], grad.DType).ScatterAdd(1, index, grad.Reshape(_g.Planes, _g.OutPlane)).Reshape(shape)];
+            Tensor zeros = Tensor.Zeros([_g.Planes, _g.InPlane], grad.DType);
+            return [zeros.ScatterAdd(1, index, grad.Reshape(_g.Planes, _g.OutPlane)).Reshape(shape)];
         }
     }
 
     /// <summary>
-    /// Average pooling (fixed or adaptive windows) and its adjoint, two linear maps A and Aᵀ: y = A·x with dL/dx = Aᵀ·grad,
-    /// recorded as the adjoint node (<c>AvgPool2DBackwardBackward0</c>) whose own backward is A again, so gradients of
-    /// any order work.
+    /// <c>AvgPool2DBackward0</c> / <c>AdaptiveAvgPool2DBackward0</c> and their adjoints
+    /// <c>AvgPool2DBackwardBackward0</c> / <c>AdaptiveAvgPool2DBackwardBackward0</c>: average pooling (fixed or
+    /// adaptive windows) is a linear map A, y = A·x with dL/dx = Aᵀ·grad, recorded as the adjoint node whose own
+    /// backward is A again, so gradients of any order work.
     /// </summary>
-    internal sealed class AvgPool2DBackward0 : UnaryOutputNode
+    internal sealed class AvgPool2DBackward0 : SingleOutputNode
     {
         private PoolGeometry _g;
         private bool _countIncludePad, _adaptive, _adjoint;
         private int _divisor;
         private int[] _otherShape = [];
 
-        public override string Name => (_adaptive ? "AdaptiveAvgPool2D" : "AvgPool2D") + (_adjoint ? "BackwardBackward0" : "Backward0");
-
-        public static Tensor Apply(Tensor input, PoolGeometry g, bool countIncludePad, int divisor, bool adaptive, bool adjoint, int[]? adjointShape = null)
+        public override string Name => (_adaptive, _adjoint) switch
         {
-            int[] outShape = adjoint ? adjointShape! : F.OutShape(input, g.OutH, g.OutW);
+            (false, false) => "AvgPool2DBackward0",
+            (false, true) => "AvgPool2DBackwardBackward0",
+            (true, false) => "AdaptiveAvgPool2DBackward0",
+            _ => "AdaptiveAvgPool2DBackwardBackward0",
+        };
+
+        public static Tensor Apply(Tensor input, PoolGeometry g, bool countIncludePad, int divisor, bool adaptive,
+            bool adjoint, int[]? adjointShape = null)
+        {
+            int[] outShape = adjoint ? adjointShape! : PoolShape.Output(input, g.OutH, g.OutW);
             var y = RawOps.AvgPool(input.Raw, g, outShape, countIncludePad, divisor, adaptive, adjoint);
-            if (!Autograd.ShouldRecord(input)) return new Tensor(y);
-            var node = new AvgPool2DBackward0 { _g = g, _countIncludePad = countIncludePad, _adaptive = adaptive, _adjoint = adjoint, _divisor = divisor, _otherShape = input.Shape.ToArray() };
-            node.SetInputs(input);
-            return new Tensor(y, node);
+            return Record(input, y, (g, countIncludePad, adaptive, adjoint, divisor),
+                static (AvgPool2DBackward0 n, Tensor input,
+                    (PoolGeometry G, bool Pad, bool Adaptive, bool Adjoint, int Div) s) =>
+                    (n._g, n._countIncludePad, n._adaptive, n._adjoint, n._divisor, n._otherShape) =
+                        (s.G, s.Pad, s.Adaptive, s.Adjoint, s.Div, input.Shape.ToArray()));
         }
 
-        internal override Tensor?[] Backward(Tensor grad) => [Apply(grad, _g, _countIncludePad, _divisor, _adaptive, !_adjoint, _otherShape)];
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [Apply(grad, _g, _countIncludePad, _divisor, _adaptive, !_adjoint, _otherShape)];
+    }
+
+    /// <summary>Pooling output shapes.</summary>
+    internal static class PoolShape
+    {
+        /// <summary>
+        /// <paramref name="input"/>'s shape with the last two dims replaced by <paramref name="oh"/>,
+        /// <paramref name="ow"/>.
+        /// </summary>
+        public static int[] Output(Tensor input, int oh, int ow)
+        {
+            int[] s = input.Shape.ToArray();
+            s[^2] = oh; s[^1] = ow;
+            return s;
+        }
     }
 }

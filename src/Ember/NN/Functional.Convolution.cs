@@ -2,8 +2,6 @@ using System;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Kernels;
-using Ember.NN;
-
 namespace Ember.NN
 {
     public static partial class F
@@ -24,7 +22,8 @@ namespace Ember.NN
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(weight);
             if (weight.Dim != 4) throw new ArgumentException($"conv2d: expected a 4-D weight (C_out, C_in/groups, kH, kW), got {Shapes.Format(weight.Shape)}.");
-            return ConvolutionBackward0.Convolve(input, weight, bias, stride ?? 1, padding ?? 0, dilation ?? 1, groups, oneD: false, "conv2d");
+            return Convolve(input, weight, bias, stride ?? 1, padding ?? 0, dilation ?? 1, groups, oneD: false,
+                "conv2d");
         }
 
         /// <summary>1-D convolution. The graph shows one <c>ConvolutionBackward0</c> node.</summary>
@@ -43,7 +42,8 @@ namespace Ember.NN
             if (weight.Dim != 3) throw new ArgumentException($"conv1d: expected a 3-D weight (C_out, C_in/groups, k), got {Shapes.Format(weight.Shape)}.");
             Padding p = padding ?? 0;
             if (p.Mode is null && p.H != p.W) throw new ArgumentException($"conv1d: padding must be one int, got {p}.");
-            return ConvolutionBackward0.Convolve(input, weight, bias, (1, stride), p.Mode is null ? (0, p.W) : p, (1, dilation), groups, oneD: true, "conv1d");
+            return Convolve(input, weight, bias, (1, stride), p.Mode is null ? (0, p.W) : p, (1, dilation), groups,
+                oneD: true, "conv1d");
         }
 
         /// <summary>
@@ -64,33 +64,18 @@ namespace Ember.NN
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(weight);
             if (weight.Dim != 4) throw new ArgumentException($"conv_transpose2d: expected a 4-D weight (C_in, C_out/groups, kH, kW), got {Shapes.Format(weight.Shape)}.");
-            return ConvolutionBackward0.ConvolveTransposed(input, weight, bias, stride ?? 1, padding ?? 0, outputPadding ?? 0, dilation ?? 1, groups);
+            return ConvolveTransposed(input, weight, bias, stride ?? 1, padding ?? 0, outputPadding ?? 0,
+                dilation ?? 1, groups);
         }
-    }
-}
 
-namespace Ember.Graph
-{
-    /// <summary>
-    /// y = conv(x, w) + b (or its transpose, y = convᵀ(x, w) + b); dL/dx = convᵀ(grad, w) (conv(grad, w) for the transpose),
-    /// dL/dw = Σₙ grad ⊗ im2col(x) (roles of grad and x swapped for the transpose), dL/db = Σ grad over all dims but 1.
-    /// With createGraph the input gradient is recorded as the opposite convolution (so it is differentiable again);
-    /// a recorded weight gradient is not supported yet and says so.
-    /// </summary>
-    internal sealed class ConvolutionBackward0 : UnaryOutputNode
-    {
-        private SavedTensor? _x, _w;
-        private ConvGeometry _g;
-        private bool _transposed, _oneD;
-        public override string Name => "ConvolutionBackward0";
-
-        internal static Tensor Convolve(Tensor input, Tensor weight, Tensor? bias, Size2 stride, Padding padding, Size2 dilation, int groups, bool oneD, string op)
+        private static Tensor Convolve(Tensor input, Tensor weight, Tensor? bias, Size2 stride, Padding padding,
+            Size2 dilation, int groups, bool oneD, string op)
         {
             bool unbatched = input.Dim == weight.Dim - 1;
             if (unbatched) input = input.Unsqueeze(0);
             if (input.Dim != weight.Dim)
                 throw new ArgumentException($"{op}: expected {weight.Dim - 1}-D (unbatched) or {weight.Dim}-D (batched) input, got {Shapes.Format(input.Shape)}.");
-            CheckTypes(input, weight, bias, op);
+            CheckConvTypes(input, weight, bias, op);
             if (groups <= 0) throw new ArgumentException($"{op}: groups must be positive, got {groups}.");
             if (stride.H <= 0 || stride.W <= 0 || dilation.H <= 0 || dilation.W <= 0)
                 throw new ArgumentException($"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}.");
@@ -120,17 +105,18 @@ namespace Ember.Graph
                     $"{op}: kernel size {(oneD ? kw.ToString() : $"({kh}, {kw})")} (dilated) can't be greater than the padded input size per channel " +
                     $"{(oneD ? (w + padW).ToString() : $"({h + padH} x {w + padW})")}; calculated output size per channel would be {(oneD ? ow.ToString() : $"({oh} x {ow})")}.");
             var g = new ConvGeometry(n, c, h, w, o, kh, kw, stride.H, stride.W, padTop, padLeft, dilation.H, dilation.W, groups, oh, ow);
-            Tensor y = Apply(input, weight, bias, g, transposed: false, oneD);
+            Tensor y = ConvolutionBackward0.Apply(input, weight, bias, g, transposed: false, oneD);
             return unbatched ? y.Squeeze(0) : y;
         }
 
-        internal static Tensor ConvolveTransposed(Tensor input, Tensor weight, Tensor? bias, Size2 stride, Size2 padding, Size2 outputPadding, Size2 dilation, int groups)
+        private static Tensor ConvolveTransposed(Tensor input, Tensor weight, Tensor? bias, Size2 stride,
+            Size2 padding, Size2 outputPadding, Size2 dilation, int groups)
         {
             const string op = "conv_transpose2d";
             bool unbatched = input.Dim == 3;
             if (unbatched) input = input.Unsqueeze(0);
             if (input.Dim != 4) throw new ArgumentException($"{op}: expected 3-D (unbatched) or 4-D (batched) input, got {Shapes.Format(input.Shape)}.");
-            CheckTypes(input, weight, bias, op);
+            CheckConvTypes(input, weight, bias, op);
             if (groups <= 0 || stride.H <= 0 || stride.W <= 0 || dilation.H <= 0 || dilation.W <= 0 || padding.H < 0 || padding.W < 0)
                 throw new ArgumentException($"{op}: groups, stride and dilation must be positive and padding non-negative.");
             if (outputPadding.H < 0 || outputPadding.W < 0 || (outputPadding.H >= stride.H && outputPadding.H >= dilation.H) || (outputPadding.W >= stride.W && outputPadding.W >= dilation.W))
@@ -147,20 +133,37 @@ namespace Ember.Graph
             if (oh <= 0 || ow <= 0) throw new ArgumentException($"{op}: calculated output size ({oh} x {ow}) is too small for input {Shapes.Format(input.Shape)}.");
             // The geometry of the convolution whose input gradient this is: it maps (N, C_out, oh, ow) to (N, C_in, h, w).
             var g = new ConvGeometry(n, cout, oh, ow, cin, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups, h, w);
-            Tensor y = Apply(input, weight, bias, g, transposed: true, oneD: false);
+            Tensor y = ConvolutionBackward0.Apply(input, weight, bias, g, transposed: true, oneD: false);
             return unbatched ? y.Squeeze(0) : y;
         }
 
-        private static void CheckTypes(Tensor input, Tensor weight, Tensor? bias, string op)
+        private static void CheckConvTypes(Tensor input, Tensor weight, Tensor? bias, string op)
         {
             if (!input.DType.IsFloatingPoint())
                 throw new ArgumentException($"{op}: expected floating-point input, got {input.DType.TorchName()} {Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
             if (input.DType != weight.DType || (bias is not null && bias.DType != weight.DType))
                 throw new ArgumentException($"{op}: input type ({input.DType.TorchName()}) and weight type ({weight.DType.TorchName()}) should be the same; convert the input with .To(DType.{weight.DType}).");
         }
+    }
+}
+
+namespace Ember.Graph
+{
+    /// <summary>
+    /// y = conv(x, w) + b (or its transpose, y = convᵀ(x, w) + b); dL/dx = convᵀ(grad, w) (conv(grad, w) for the transpose),
+    /// dL/dw = Σₙ grad ⊗ im2col(x) (roles of grad and x swapped for the transpose), dL/db = Σ grad over all dims but 1.
+    /// With createGraph the input gradient is recorded as the opposite convolution (so it is differentiable again);
+    /// a recorded weight gradient is not supported yet and says so.
+    /// </summary>
+    internal sealed class ConvolutionBackward0 : SingleOutputNode
+    {
+        private SavedTensor? _x, _w;
+        private ConvGeometry _g;
+        private bool _transposed, _oneD;
+        public override string Name => "ConvolutionBackward0";
 
         /// <summary>The op on checked shapes. <paramref name="transposed"/>: x is (N, O, OutH, OutW) of <paramref name="g"/> and y is (N, C, InH, InW).</summary>
-        private static Tensor Apply(Tensor x, Tensor w, Tensor? b, ConvGeometry g, bool transposed, bool oneD)
+        internal static Tensor Apply(Tensor x, Tensor w, Tensor? b, ConvGeometry g, bool transposed, bool oneD)
         {
             RawTensor x4 = To4D(x.Raw, oneD), w4 = To4D(w.Raw, oneD);
             RawTensor y;
@@ -171,12 +174,14 @@ namespace Ember.Graph
                 if (b is not null) RawOps.AddChannelBias(y, b.Raw);
             }
             if (oneD) y = RawOps.Reshape(y, [y.Shape[0], y.Shape[1], y.Shape[3]]);
-            if (!Autograd.ShouldRecord(x, w, b ?? x)) return new Tensor(y);
-            var node = new ConvolutionBackward0 { _g = g, _transposed = transposed, _oneD = oneD };
-            node.SetInputs(x, w, b, count: 3);
-            if (w.RequiresGrad) node._x = node.Save(x);
-            node._w = node.Save(w);
-            return new Tensor(y, node);
+            return Record(x, w, b, y, (g, transposed, oneD),
+                static (ConvolutionBackward0 n, Tensor x, Tensor? w, Tensor? _,
+                    (ConvGeometry G, bool Transposed, bool OneD) s) =>
+                {
+                    (n._g, n._transposed, n._oneD) = s;
+                    if (w!.RequiresGrad) n._x = n.Save(x);
+                    n._w = n.Save(w);
+                });
         }
 
         private static RawTensor To4D(RawTensor t, bool oneD) => oneD ? RawOps.Reshape(t, [t.Shape[0], t.Shape[1], 1, t.Shape[2]]) : t;

@@ -1,8 +1,6 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
-using Ember.NN;
-
 namespace Ember.NN
 {
     public static partial class F
@@ -36,7 +34,7 @@ namespace Ember.NN
             if (useBatch && n * s <= 1)
                 throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input size {Shapes.Format(input.Shape)}.");
             var layout = new NormLayout([n, c, s], [0, 2], [n, c, s], [1, c, 1], [0, 2]);
-            Tensor y = NativeNormNode.Apply("NativeBatchNormBackward0", input, weight, bias, layout, eps,
+            Tensor y = NativeNormBackward.Apply(NativeNormBackward.Kind.Batch, input, weight, bias, layout, eps,
                 useBatch ? null : runningMean, useBatch ? null : runningVar, out RawTensor? mean, out RawTensor? var);
             if (training && runningMean is not null && runningVar is not null)
             {
@@ -83,7 +81,8 @@ namespace Ember.NN
                     throw new ArgumentException($"layer_norm: expected {what} of shape [{string.Join(", ", normalizedShape)}], got {Shapes.Format(t.Shape)}.");
             int inner = Shapes.NumEl(normalizedShape), outer = input.NumEl / Math.Max(inner, 1);
             var layout = new NormLayout([outer, inner], [1], [outer, inner], [1, inner], [0]);
-            return NativeNormNode.Apply("NativeLayerNormBackward0", input, weight, bias, layout, eps, null, null, out _, out _);
+            return NativeNormBackward.Apply(NativeNormBackward.Kind.Layer, input, weight, bias, layout, eps, null,
+                null, out _, out _);
         }
 
         /// <summary>
@@ -106,7 +105,8 @@ namespace Ember.NN
                 if (t is not null && (t.Dim != 1 || t.Shape[0] != c))
                     throw new ArgumentException($"group_norm: expected {what} of shape [{c}], got {Shapes.Format(t.Shape)}.");
             var layout = new NormLayout([n, numGroups, c / numGroups * s], [2], [n, c, s], [1, c, 1], [0, 2]);
-            return NativeNormNode.Apply("NativeGroupNormBackward0", input, weight, bias, layout, eps, null, null, out _, out _);
+            return NativeNormBackward.Apply(NativeNormBackward.Kind.Group, input, weight, bias, layout, eps, null,
+                null, out _, out _);
         }
     }
 }
@@ -121,26 +121,37 @@ namespace Ember.Graph
     internal sealed record NormLayout(int[] StatsShape, int[] StatsDims, int[] AffineShape, int[] GammaView, int[] AffineDims);
 
     /// <summary>
-    /// y = x̂·γ + β with x̂ = (x - μ)·σ⁻¹ over the layout's groups (batch, layer and group norm share it; the node is
-    /// named per op). dL/dβ = Σ grad, dL/dγ = Σ grad·x̂, and with g = grad·γ:
+    /// <c>NativeBatchNormBackward0</c> / <c>NativeLayerNormBackward0</c> / <c>NativeGroupNormBackward0</c> (batch,
+    /// layer and group norm share it): y = x̂·γ + β with x̂ = (x - μ)·σ⁻¹ over the layout's groups.
+    /// dL/dβ = Σ grad, dL/dγ = Σ grad·x̂, and with g = grad·γ:
     /// dL/dx = σ⁻¹·(g - mean(g) - x̂·mean(g·x̂)) for batch statistics, g·σ⁻¹ for fixed (running) statistics.
     /// With createGraph μ and σ are recomputed from x as recorded ops, so the formula is differentiable again.
     /// </summary>
-    internal sealed class NativeNormNode : UnaryOutputNode
+    internal sealed class NativeNormBackward : SingleOutputNode
     {
-        private string _name = "";
+        /// <summary>Which normalization this is (it names the node).</summary>
+        internal enum Kind { Batch, Layer, Group }
+
+        private Kind _kind;
         private NormLayout _layout = null!;
         private double _eps;
         private SavedTensor? _x, _gamma;
         private RawTensor? _mean, _invstd;
         private bool _fixedStats;
-        public override string Name => _name;
+        public override string Name => _kind switch
+        {
+            Kind.Batch => "NativeBatchNormBackward0",
+            Kind.Layer => "NativeLayerNormBackward0",
+            _ => "NativeGroupNormBackward0",
+        };
 
-        public static Tensor Apply(string name, Tensor input, Tensor? weight, Tensor? bias, NormLayout layout, double eps,
+        public static Tensor Apply(Kind kind, Tensor input, Tensor? weight, Tensor? bias, NormLayout layout, double eps,
             Tensor? fixedMean, Tensor? fixedVar, out RawTensor? batchMean, out RawTensor? batchVar)
         {
             if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"{name[..^"Backward0".Length]}: expected floating-point input, got {input.DType.TorchName()}; convert with .To(DType.Float32).");
+                throw new ArgumentException(
+                    $"{OpName(kind)}: expected floating-point input, got {input.DType.TorchName()}; " +
+                    "convert with .To(DType.Float32).");
             DType dt = input.DType;
             RawTensor x = RawOps.Reshape(input.Raw, layout.StatsShape);
             RawTensor mean, invstd, xhat;
@@ -168,13 +179,22 @@ namespace Ember.Graph
             if (weight is not null) y = RawOps.Mul(y, RawOps.Reshape(Same(weight, dt), layout.GammaView));
             if (bias is not null) y = RawOps.Add(y, RawOps.Reshape(Same(bias, dt), layout.GammaView));
             y = RawOps.Reshape(RawOps.Contiguous(y), input.Raw.Shape);
-            if (!Autograd.ShouldRecord(weight, input, bias ?? input)) return new Tensor(y);
-            var node = new NativeNormNode { _name = name, _layout = layout, _eps = eps, _mean = mean, _invstd = invstd, _fixedStats = fixedMean is not null };
-            node.SetInputs(input, weight, bias, count: 3);
-            node._x = node.Save(input);
-            if (weight is not null) node._gamma = node.Save(weight);
-            return new Tensor(y, node);
+            return Record(input, weight, bias, y, (kind, layout, eps, mean, invstd, fixedMean is not null),
+                static (NativeNormBackward n, Tensor input, Tensor? weight, Tensor? _,
+                    (Kind Kind, NormLayout Layout, double Eps, RawTensor Mean, RawTensor Invstd, bool Fixed) s) =>
+                {
+                    (n._kind, n._layout, n._eps, n._mean, n._invstd, n._fixedStats) = s;
+                    n._x = n.Save(input);
+                    if (weight is not null) n._gamma = n.Save(weight);
+                });
         }
+
+        private static string OpName(Kind kind) => kind switch
+        {
+            Kind.Batch => "NativeBatchNorm",
+            Kind.Layer => "NativeLayerNorm",
+            _ => "NativeGroupNorm",
+        };
 
         private static RawTensor Same(Tensor t, DType dt) => t.DType == dt ? t.Raw : RawOps.Cast(t.Raw, dt);
 

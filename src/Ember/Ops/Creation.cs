@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Ember.Core;
 
 namespace Ember;
@@ -104,48 +105,88 @@ public partial class Tensor
     /// <summary><c>0, 1, ..., end-1</c> as int64.</summary>
     public static Tensor Arange(int end) => Arange(0, end);
 
-    /// <summary>Uniform samples in [0, 1).</summary>
-    public static Tensor Rand(ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
-        => Uniform(shape, 0, 1, generator, dtype, requiresGrad);
+    /// <summary><paramref name="value"/> with the shape of <paramref name="t"/> and its dtype (or <paramref name="dtype"/>).</summary>
+    public static Tensor FullLike(Tensor t, double value, DType? dtype = null) => Full(t.Shape, value, dtype ?? t.DType);
 
-    /// <summary>Uniform samples in [0, 1) (float32, default generator).</summary>
-    public static Tensor Rand(params int[] shape) => Rand(shape.AsSpan());
-
-    /// <summary>Uniform samples in [<paramref name="low"/>, <paramref name="high"/>).</summary>
-    public static Tensor Uniform(ReadOnlySpan<int> shape, double low, double high, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    /// <summary>A 1-D tensor over a copy of <paramref name="data"/> (float, double, long, int or bool elements).</summary>
+    public static Tensor From<T>(ReadOnlySpan<T> data, bool requiresGrad = false) where T : unmanaged
     {
-        CheckFloat(dtype, "uniform");
-        CheckShape(shape, "uniform");
-        generator ??= Generator.Default;
-        var r = RawTensor.Empty(dtype, shape.ToArray());
-        for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, low + (high - low) * generator.NextDouble());
+        DTypes.Of<T>();
+        return Leaf(RawTensor.FromArray(data.ToArray(), [data.Length]), requiresGrad);
+    }
+
+    /// <summary>A 1-D tensor of the enumerated values (float, double, long, int or bool elements).</summary>
+    public static Tensor From<T>(IEnumerable<T> data, bool requiresGrad = false) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        DTypes.Of<T>();
+        var list = new List<T>(data);
+        return Leaf(RawTensor.FromArray(list.ToArray(), [list.Count]), requiresGrad);
+    }
+
+    /// <summary>A 2-D float32 tensor <c>[rows, cols]</c> from a jagged array whose rows all have the same length.</summary>
+    public static Tensor From(float[][] rows, bool requiresGrad = false) => FromJagged(rows, requiresGrad);
+    /// <summary>A 2-D float64 tensor <c>[rows, cols]</c> from a jagged array whose rows all have the same length.</summary>
+    public static Tensor From(double[][] rows, bool requiresGrad = false) => FromJagged(rows, requiresGrad);
+    /// <summary>A 2-D int64 tensor from a jagged array whose rows all have the same length.</summary>
+    public static Tensor From(long[][] rows) => FromJagged(rows, false);
+    /// <summary>A 2-D int32 tensor from a jagged array whose rows all have the same length.</summary>
+    public static Tensor From(int[][] rows) => FromJagged(rows, false);
+    /// <summary>A 2-D bool tensor from a jagged array whose rows all have the same length.</summary>
+    public static Tensor From(bool[][] rows) => FromJagged(rows, false);
+
+    private static Tensor FromJagged<T>(T[][] rows, bool requiresGrad) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int cols = rows.Length == 0 ? 0 : (rows[0] ?? throw new ArgumentNullException(nameof(rows), "Tensor.From: row 0 is null.")).Length;
+        var flat = new T[rows.Length * cols];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            T[] row = rows[i] ?? throw new ArgumentNullException(nameof(rows), $"Tensor.From: row {i} is null.");
+            if (row.Length != cols)
+                throw new ArgumentException($"Tensor.From: the jagged array is ragged: row {i} has length {row.Length}, expected {cols} (the length of row 0); a tensor needs shape [{rows.Length}, {cols}].");
+            row.CopyTo(flat, i * cols);
+        }
+        return Leaf(RawTensor.FromArray(flat, [rows.Length, cols]), requiresGrad);
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> evenly spaced values from <paramref name="start"/> to <paramref name="end"/> inclusive,
+    /// computed as PyTorch does (the first half forward from start, the second half back from end).
+    /// </summary>
+    public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32, bool requiresGrad = false)
+    {
+        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), $"linspace: number of steps must be non-negative, got {steps}.");
+        var r = RawTensor.Empty(dtype, [steps]);
+        if (dtype == DType.Float32) LinspaceInto(r.Span<float>(), (float)start, (float)end, steps);
+        else if (dtype == DType.Float64) LinspaceInto(r.Span<double>(), start, end, steps);
+        else
+        {
+            var d = new double[steps];
+            LinspaceInto<double>(d, start, end, steps);
+            for (int i = 0; i < steps; i++) RawOps.SetFlat(r, i, Math.Truncate(d[i]));
+        }
         return Leaf(r, requiresGrad);
     }
 
-    /// <summary>Standard normal samples.</summary>
-    public static Tensor Randn(ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
-        => Normal(shape, 0, 1, generator, dtype, requiresGrad);
-
-    /// <summary>Standard normal samples (float32, default generator).</summary>
-    public static Tensor Randn(params int[] shape) => Randn(shape.AsSpan());
-
-    /// <summary>Normal samples with the given mean and standard deviation.</summary>
-    public static Tensor Normal(ReadOnlySpan<int> shape, double mean, double std, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    private static void LinspaceInto<T>(Span<T> dst, T start, T end, int steps) where T : System.Numerics.IFloatingPointIeee754<T>
     {
-        CheckFloat(dtype, "normal");
-        CheckShape(shape, "normal");
-        generator ??= Generator.Default;
-        var r = RawTensor.Empty(dtype, shape.ToArray());
-        for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, mean + std * generator.NextNormal());
-        return Leaf(r, requiresGrad);
+        if (steps == 0) return;
+        if (steps == 1) { dst[0] = start; return; }
+        T step = (end - start) / T.CreateTruncating(steps - 1);
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++)
+            dst[i] = i < half ? start + step * T.CreateTruncating(i) : end - step * T.CreateTruncating(steps - i - 1);
     }
 
-    /// <summary>Seeds the default generator (PyTorch's <c>torch.manual_seed</c>).</summary>
-    public static void ManualSeed(long seed) => Generator.SetGlobalSeed(seed);
-
-    private static void CheckFloat(DType dtype, string op)
+    /// <summary>An <c>[n, m]</c> matrix with ones on the main diagonal (<paramref name="m"/> defaults to <paramref name="n"/>).</summary>
+    public static Tensor Eye(int n, int? m = null, DType dtype = DType.Float32, bool requiresGrad = false)
     {
-        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"{op}: expected a floating-point dtype, got {dtype.TorchName()}.");
+        int cols = m ?? n;
+        if (n < 0 || cols < 0) throw new ArgumentException($"eye: sizes must be non-negative, got n = {n}, m = {cols}.");
+        var r = RawOps.Full([n, cols], 0, dtype);
+        for (int i = 0; i < Math.Min(n, cols); i++) RawOps.SetFlat(r, i * cols + i, 1);
+        return Leaf(r, requiresGrad);
     }
 
     private static void CheckShape(ReadOnlySpan<int> shape, string op)
