@@ -161,29 +161,39 @@ internal static partial class OpsIndex
 
     /// <summary>
     /// Members outside the node class that mention it: public members (methods, operators, properties) of the
-    /// user-facing types, found by taking the nearest member declaration above each mention.
+    /// user-facing types, found by taking the nearest member declaration above each mention. A mention inside a
+    /// private helper counts for the public members of the same file that call the helper (two levels deep).
     /// </summary>
     private static string[] ApiMentioning((string Path, string Text)[] files, string cls)
     {
-        var mention = new Regex(@"\b" + Regex.Escape(cls) + @"\b");
         var result = new List<string>();
         foreach (var (_, text) in files)
         {
             var decl = new Regex(@"\bclass\s+" + Regex.Escape(cls) + @"\b").Match(text);
-            var (ownStart, ownEnd) = decl.Success ? BodyRange(text, decl.Index) : (-1, -1);
-            foreach (Match hit in mention.Matches(text))
+            int ownEnd = decl.Success ? BodyRange(text, decl.Index).End : -1;
+            var names = new Queue<(string Name, int Depth)>();
+            names.Enqueue((cls, 0));
+            var seen = new HashSet<string>(StringComparer.Ordinal) { cls };
+            while (names.Count > 0)
             {
-                if (decl.Success && hit.Index >= decl.Index && hit.Index < ownEnd) continue;
-                int lineStart = text.LastIndexOf('\n', Math.Max(0, hit.Index - 1)) + 1;
-                if (text.AsSpan(lineStart, hit.Index - lineStart).TrimStart().StartsWith("///")) continue;
-                string? member = EnclosingPublicMember(text, hit.Index);
-                if (member is not null && !result.Contains(member)) result.Add(member);
+                var (name, depth) = names.Dequeue();
+                var mention = new Regex(@"\b" + Regex.Escape(name) + (depth == 0 ? @"\b" : @"\s*[\(<]"));
+                foreach (Match hit in mention.Matches(text))
+                {
+                    if (decl.Success && hit.Index >= decl.Index && hit.Index < ownEnd) continue;
+                    int lineStart = text.LastIndexOf('\n', Math.Max(0, hit.Index - 1)) + 1;
+                    if (text.AsSpan(lineStart, hit.Index - lineStart).TrimStart().StartsWith("///")) continue;
+                    var member = EnclosingMember(text, hit.Index);
+                    if (member is not { } m || m.Name == name) continue;
+                    if (m.IsPublic) { if (!result.Contains(m.Display)) result.Add(m.Display); }
+                    else if (depth < 2 && seen.Add(m.Name)) names.Enqueue((m.Name, depth + 1));
+                }
             }
         }
         return result.ToArray();
     }
 
-    private static string? EnclosingPublicMember(string text, int index)
+    private static (string Name, string Display, bool IsPublic)? EnclosingMember(string text, int index)
     {
         Match? last = null;
         foreach (Match m in MemberRegex().Matches(text[..index])) last = m;
@@ -200,12 +210,13 @@ internal static partial class OpsIndex
         if (index > end) return null;
         string owner = OwnerType(text, last.Index);
         string name = last.Groups["name"].Value.Trim();
-        return owner switch
+        string display = owner switch
         {
             "Tensor" => name.StartsWith("operator", StringComparison.Ordinal) ? "Tensor " + name : "Tensor." + name,
             "" => name,
             _ => owner + "." + name,
         };
+        return (name, display, last.Groups["mods"].Value.Contains("public", StringComparison.Ordinal));
     }
 
     /// <summary>The name of the innermost type declared above <paramref name="index"/> (approximate: the last one).</summary>
@@ -232,8 +243,8 @@ internal static partial class OpsIndex
     private static partial Regex LiteralRegex();
     [GeneratedRegex(@"\b[A-Z][A-Za-z0-9]*Backward[0-9]*\b|\bCopySlices\b")]
     private static partial Regex TorchNameInTextRegex();
-    [GeneratedRegex(@"^[ \t]*public\s+(?:static\s+|override\s+|virtual\s+|new\s+|implicit\s+|explicit\s+)*[\w<>\[\]\(\),\.\? ]+?\s+(?<name>operator\s*\S+?|this|[A-Z]\w*)\s*(?:<[^>\n]*>)?\s*[\(\[\{=]", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^[ \t]*(?<mods>(?:(?:public|internal|private|protected|static|override|virtual|new|sealed|implicit|explicit|unsafe)\s+)+)[\w<>\[\]\(\),\.\? ]+?\s+(?<name>operator\s*\S+?|this|[A-Z]\w*)\s*(?:<[^>\n]*>)?\s*[\(\[\{=]", RegexOptions.Multiline)]
     private static partial Regex MemberRegex();
-    [GeneratedRegex(@"\b(?:class|struct|record|interface)\s+(\w+)")]
+    [GeneratedRegex(@"^[ \t]*(?:(?:public|internal|private|protected|static|sealed|abstract|partial|readonly|file)\s+)*(?:class|struct|record|interface)\s+(\w+)", RegexOptions.Multiline)]
     private static partial Regex TypeDeclRegex();
 }
