@@ -53,7 +53,8 @@ internal static class FmaProbe
                 ready.SignalAndWait();
                 float result = ChainWide(iterations);
                 lock (workers) sink += result;
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             workers[t].Start();
         }
         ready.SignalAndWait();
@@ -93,7 +94,8 @@ internal static class FmaProbe
                 ready.SignalAndWait();
                 float result = Chain(iterations);
                 lock (workers) sink += result;
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             workers[t].Start();
         }
         ready.SignalAndWait(); // all threads started; the clock starts as they are released

@@ -12,9 +12,17 @@ public class DTypeTests
 
     private static DType Parse(string name) => name switch
     {
-        "bool" => DType.Bool, "uint8" => DType.UInt8, "int8" => DType.Int8, "int16" => DType.Int16, "int32" => DType.Int32,
-        "int64" => DType.Int64, "float16" => DType.Float16, "bfloat16" => DType.BFloat16, "float32" => DType.Float32,
-        "float64" => DType.Float64, _ => throw new ArgumentException(name),
+        "bool" => DType.Bool,
+        "uint8" => DType.UInt8,
+        "int8" => DType.Int8,
+        "int16" => DType.Int16,
+        "int32" => DType.Int32,
+        "int64" => DType.Int64,
+        "float16" => DType.Float16,
+        "bfloat16" => DType.BFloat16,
+        "float32" => DType.Float32,
+        "float64" => DType.Float64,
+        _ => throw new ArgumentException(name),
     };
 
     [Fact]

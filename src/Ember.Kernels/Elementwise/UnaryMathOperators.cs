@@ -39,8 +39,10 @@ public readonly struct RsqrtOperator<T> : IUnaryOperator<T> where T : unmanaged,
     /// <inheritdoc/>
     public static T Invoke(T x) => T.One / T.Sqrt(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x,
-        Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = T.One / T.Sqrt(x[i]); }
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = T.One / T.Sqrt(x[i]);
+    }
 }
 
 /// <summary>|x|.</summary>

@@ -67,7 +67,7 @@ namespace Ember.Graph
         public bool Tanh;
         public override string Name => "GeluBackward0";
 
-        public static Tensor Apply(Tensor x, bool tanh) => 
+        public static Tensor Apply(Tensor x, bool tanh) =>
             Record(x, RawOps.Gelu(x.Raw, tanh), tanh, static (n, t) => n.Tanh = t);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
@@ -142,7 +142,7 @@ namespace Ember.Graph
         public override string Name => "EluBackward0";
         protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor x, double alpha) => 
+        public static Tensor Apply(Tensor x, double alpha) =>
             Record(x, RawOps.Elu(x.Raw, alpha), alpha, static (n, a) => n.Alpha = a);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
@@ -158,7 +158,7 @@ namespace Ember.Graph
         public double Min, Max;
         public override string Name => "HardtanhBackward0";
 
-        public static Tensor Apply(Tensor x, double min, double max) => 
+        public static Tensor Apply(Tensor x, double min, double max) =>
             Record(x, RawOps.Clamp(x.Raw, min, max), (min, max), static (n, s) => (n.Min, n.Max) = s);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)

@@ -95,7 +95,7 @@ namespace Ember.Graph
     {
         public override string Name => "RsubBackward1";
 
-        public static Tensor Apply(Tensor a, double s) => 
+        public static Tensor Apply(Tensor a, double s) =>
             Record<RsubBackward1>(a, RawOps.Sub(a.WrapScalar(s).Raw, a.Raw));
 
         internal override Tensor?[] Backward(Tensor grad) => [-grad];

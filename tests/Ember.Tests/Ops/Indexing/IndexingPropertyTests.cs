@@ -59,29 +59,29 @@ public class IndexingPropertyTests
             switch (e)
             {
                 case 0:
-                {
-                    int size = shape[dim], i = rng.Next(-size, size);
-                    index.Add(rng.Next(2) == 0 ? (TensorIndex)i : i < 0 ? (TensorIndex)(^(-i)) : (TensorIndex)new Index(i));
-                    fix[dim++] = i < 0 ? i + size : i;
-                    break;
-                }
+                    {
+                        int size = shape[dim], i = rng.Next(-size, size);
+                        index.Add(rng.Next(2) == 0 ? (TensorIndex)i : i < 0 ? (TensorIndex)(^(-i)) : (TensorIndex)new Index(i));
+                        fix[dim++] = i < 0 ? i + size : i;
+                        break;
+                    }
                 case 1:
-                {
-                    int size = shape[dim];
-                    int? start = rng.Next(3) == 0 ? null : rng.Next(-size - 1, size + 2);
-                    int? stop = rng.Next(3) == 0 ? null : rng.Next(-size - 1, size + 2);
-                    int step = rng.Next(1, 4);
-                    index.Add(TensorIndex.Slice(start, stop, step));
-                    int s = start ?? 0, t = stop ?? size;
-                    if (s < 0) s += size;
-                    if (t < 0) t += size;
-                    s = Math.Clamp(s, 0, size);
-                    t = Math.Clamp(t, 0, size);
-                    var pos = new List<int>();
-                    for (int p = s; p < t; p += step) pos.Add(p);
-                    axes.Add(new Axis(dim++, pos.ToArray()));
-                    break;
-                }
+                    {
+                        int size = shape[dim];
+                        int? start = rng.Next(3) == 0 ? null : rng.Next(-size - 1, size + 2);
+                        int? stop = rng.Next(3) == 0 ? null : rng.Next(-size - 1, size + 2);
+                        int step = rng.Next(1, 4);
+                        index.Add(TensorIndex.Slice(start, stop, step));
+                        int s = start ?? 0, t = stop ?? size;
+                        if (s < 0) s += size;
+                        if (t < 0) t += size;
+                        s = Math.Clamp(s, 0, size);
+                        t = Math.Clamp(t, 0, size);
+                        var pos = new List<int>();
+                        for (int p = s; p < t; p += step) pos.Add(p);
+                        axes.Add(new Axis(dim++, pos.ToArray()));
+                        break;
+                    }
                 case 2:
                     index.Add(TensorIndex.NewAxis);
                     axes.Add(new Axis(null, [0]));
