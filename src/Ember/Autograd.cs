@@ -21,9 +21,9 @@ public static partial class Autograd
     public static bool IsInferenceMode => t_inferenceDepth > 0;
 
     /// <summary>
-    /// Anomaly detection until the scope is disposed (PyTorch's <c>torch.autograd.detect_anomaly()</c>): each op records
-    /// the C# stack trace of its forward call, and the first backward formula that produces NaN or infinity throws an
-    /// <see cref="Graph.AnomalyException"/> naming that op and the forward call. Slow; for debugging.
+    /// Anomaly detection until the scope is disposed (PyTorch's <c>torch.autograd.detect_anomaly()</c>): each op
+    /// records the C# stack trace of its forward call, and the first backward formula that produces NaN or infinity
+    /// throws an <see cref="Graph.AnomalyException"/> naming that op and the forward call. Slow; for debugging.
     /// </summary>
     public static Scope DetectAnomaly()
     {
@@ -45,10 +45,14 @@ public static partial class Autograd
     /// <summary>Whether ops on this thread record the graph.</summary>
     public static bool IsGradEnabled => !t_gradDisabled;
 
-    /// <summary>Disables graph recording until the returned scope is disposed (PyTorch's <c>torch.no_grad()</c>).</summary>
+    /// <summary>
+    /// Disables graph recording until the returned scope is disposed (PyTorch's <c>torch.no_grad()</c>).
+    /// </summary>
     public static GradModeScope NoGrad() => SetGradEnabled(false);
 
-    /// <summary>Enables graph recording inside a no-grad region until the scope is disposed (<c>torch.enable_grad()</c>).</summary>
+    /// <summary>
+    /// Enables graph recording inside a no-grad region until the scope is disposed (<c>torch.enable_grad()</c>).
+    /// </summary>
     public static GradModeScope EnableGrad() => SetGradEnabled(true);
 
     /// <summary>Sets grad mode until the returned scope is disposed, then restores the previous mode.</summary>
@@ -61,10 +65,13 @@ public static partial class Autograd
 
     internal static void Restore(bool enabled) => t_gradDisabled = !enabled;
 
-    /// <summary>Whether an op on these inputs must record a node: grad mode is on and some input requires grad.</summary>
+    /// <summary>
+    /// Whether an op on these inputs must record a node: grad mode is on and some input requires grad.
+    /// </summary>
     internal static bool ShouldRecord(Tensor a) => !t_gradDisabled && a.RequiresGrad;
     internal static bool ShouldRecord(Tensor a, Tensor b) => !t_gradDisabled && (a.RequiresGrad || b.RequiresGrad);
-    internal static bool ShouldRecord(Tensor? a, Tensor b, Tensor c) => !t_gradDisabled && ((a?.RequiresGrad ?? false) || b.RequiresGrad || c.RequiresGrad);
+    internal static bool ShouldRecord(Tensor? a, Tensor b, Tensor c) =>
+        !t_gradDisabled && ((a?.RequiresGrad ?? false) || b.RequiresGrad || c.RequiresGrad);
 }
 
 /// <summary>Ends a mode (anomaly detection, inference mode) when disposed.</summary>
@@ -81,7 +88,9 @@ public sealed class Scope : IDisposable
     }
 }
 
-/// <summary>Restores the previous grad mode when disposed. Returned by <see cref="Autograd.NoGrad"/> and friends.</summary>
+/// <summary>
+/// Restores the previous grad mode when disposed. Returned by <see cref="Autograd.NoGrad"/> and friends.
+/// </summary>
 public readonly struct GradModeScope : IDisposable
 {
     private readonly bool _previous;

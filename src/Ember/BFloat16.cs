@@ -54,5 +54,6 @@ public readonly struct BFloat16 : IEquatable<BFloat16>, IFormattable
     public override string ToString() => ((float)this).ToString(CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
-    public string ToString(string? format, IFormatProvider? formatProvider) => ((float)this).ToString(format, formatProvider);
+    public string ToString(string? format, IFormatProvider? formatProvider) =>
+        ((float)this).ToString(format, formatProvider);
 }

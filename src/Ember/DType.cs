@@ -108,9 +108,9 @@ public static class DTypes
     private static int Category(DType d) => d == DType.Bool ? 0 : d.IsInteger() ? 1 : 2;
 
     /// <summary>
-    /// The smallest type both convert to (<c>torch.promote_types</c>): bool &lt; uint8, int8 &lt; int16 &lt; int32 &lt; int64
-    /// &lt; float16, bfloat16 &lt; float32 &lt; float64, with PyTorch's two special cases: uint8 with int8 gives int16, and
-    /// float16 with bfloat16 gives float32.
+    /// The smallest type both convert to (<c>torch.promote_types</c>): bool &lt; uint8, int8 &lt; int16 &lt; int32 &lt;
+    /// int64 &lt; float16, bfloat16 &lt; float32 &lt; float64, with PyTorch's two special cases: uint8 with int8 gives
+    /// int16, and float16 with bfloat16 gives float32.
     /// </summary>
     public static DType Promote(DType a, DType b)
     {

@@ -29,5 +29,6 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
     }
 
     /// <inheritdoc/>
-    public override string ToString() => Type == DeviceType.Cpu ? "cpu" : $"{Type.ToString().ToLowerInvariant()}:{Index}";
+    public override string ToString() =>
+        Type == DeviceType.Cpu ? "cpu" : $"{Type.ToString().ToLowerInvariant()}:{Index}";
 }

@@ -12,15 +12,18 @@ public static partial class Autograd
     /// <c>RequiresGrad</c> are checked. Every output element is back-propagated separately, so keep inputs small.
     /// </summary>
     /// <returns>True when every Jacobian entry agrees within <c>|a - n| &lt;= atol + rtol·|n|</c>.</returns>
-    /// <exception cref="GradCheckException">An entry disagrees and <paramref name="raiseException"/> is true; the message lists the worst entries.</exception>
-    public static bool GradCheck(Func<Tensor[], Tensor> function, Tensor[] inputs, double eps = 1e-6, double atol = 1e-5,
-        double rtol = 1e-3, bool raiseException = true)
+    /// <exception cref="GradCheckException">An entry disagrees and <paramref name="raiseException"/> is true; the
+    /// message lists the worst entries.</exception>
+    public static bool GradCheck(Func<Tensor[], Tensor> function, Tensor[] inputs, double eps = 1e-6,
+        double atol = 1e-5, double rtol = 1e-3, bool raiseException = true)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(inputs);
         foreach (var x in inputs)
             if (x.RequiresGrad && x.DType != DType.Float64)
-                throw new ArgumentException($"GradCheck: inputs that require grad must be float64 (finite differences in float32 are too coarse), got {x.DType.TorchName()}.");
+                throw new ArgumentException(
+                    "GradCheck: inputs that require grad must be float64 (finite differences in float32 are too " +
+                    $"coarse), got {x.DType.TorchName()}.");
 
         Tensor reference = function(inputs);
         int nOut = reference.NumEl;
@@ -30,7 +33,10 @@ public static partial class Autograd
         {
             Tensor x = inputs[i];
             if (!x.RequiresGrad) continue;
-            if (!x.IsContiguous) throw new ArgumentException("GradCheck: inputs that require grad must be contiguous (pass views through the function instead).");
+            if (!x.IsContiguous)
+                throw new ArgumentException(
+                    "GradCheck: inputs that require grad must be contiguous (pass views through the function " +
+                    "instead).");
             int nIn = x.NumEl;
             double[] data = x.Raw.Data<double>();
             int off = x.Raw.Offset;
@@ -68,7 +74,9 @@ public static partial class Autograd
                     double a = g[k], n = numeric[k, j];
                     if (!(Math.Abs(a - n) <= atol + rtol * Math.Abs(n)))
                     {
-                        if (failures < 8) report.AppendLine($"input {i} element {k}, output element {j}: analytical {a:G10}, numerical {n:G10}");
+                        if (failures < 8)
+                            report.AppendLine(
+                                $"input {i} element {k}, output element {j}: analytical {a:G10}, numerical {n:G10}");
                         failures++;
                     }
                 }
@@ -77,7 +85,9 @@ public static partial class Autograd
         foreach (var t in inputs) t.Grad = null;
         if (failures == 0) return true;
         if (raiseException)
-            throw new GradCheckException($"GradCheck: {failures} Jacobian entries disagree (output {reference.GradFn?.Name ?? "<no grad_fn>"}):\n{report}");
+            throw new GradCheckException(
+                $"GradCheck: {failures} Jacobian entries disagree (output " +
+                $"{reference.GradFn?.Name ?? "<no grad_fn>"}):\n{report}");
         return false;
     }
 

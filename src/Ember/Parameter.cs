@@ -14,7 +14,9 @@ public sealed class Parameter : Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         if (requiresGrad && !data.DType.IsFloatingPoint())
-            throw new ArgumentException($"Parameter: only floating-point tensors can require gradients, got {data.DType.TorchName()}; pass requiresGrad: false or convert with .To(DType.Float32).");
+            throw new ArgumentException(
+                $"Parameter: only floating-point tensors can require gradients, got {data.DType.TorchName()}; pass " +
+                "requiresGrad: false or convert with .To(DType.Float32).");
         ClaimStorage();
         RequiresGrad = requiresGrad;
     }
@@ -25,12 +27,17 @@ public sealed class Parameter : Tensor
         RequiresGrad = requiresGrad;
     }
 
-    /// <summary>Replaces the parameter's values with <paramref name="values"/> (cast and broadcast), without recording a graph node.</summary>
+    /// <summary>
+    /// Replaces the parameter's values with <paramref name="values"/> (cast and broadcast), without recording a graph
+    /// node.
+    /// </summary>
     public void CopyFrom(Tensor values)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (!values.Shape.SequenceEqual(Shape))
-            throw new ArgumentException($"Parameter.CopyFrom: expected values of shape {Shapes.Format(Shape)}, got {Shapes.Format(values.Shape)}.");
+            throw new ArgumentException(
+                $"Parameter.CopyFrom: expected values of shape {Shapes.Format(Shape)}, got " +
+                $"{Shapes.Format(values.Shape)}.");
         CopyRaw(values);
     }
 }

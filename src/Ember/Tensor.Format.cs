@@ -31,7 +31,8 @@ public partial class Tensor
         return sb.Append(')').ToString();
     }
 
-    private static void AppendBlock(StringBuilder sb, RawTensor c, ElementFormatter fmt, int dim, int offset, int indent, bool summarize)
+    private static void AppendBlock(StringBuilder sb, RawTensor c, ElementFormatter fmt, int dim, int offset,
+        int indent, bool summarize)
     {
         if (c.Rank == 0) { sb.Append(fmt.Format(c, 0)); return; }
         int n = c.Shape[dim];
@@ -114,7 +115,8 @@ public partial class Tensor
             {
                 int i = flat % c.Shape[d];
                 flat /= c.Shape[d];
-                if (c.Shape[d] > 2 * PrintEdgeItems && i >= PrintEdgeItems && i < c.Shape[d] - PrintEdgeItems) return false;
+                if (c.Shape[d] > 2 * PrintEdgeItems && i >= PrintEdgeItems && i < c.Shape[d] - PrintEdgeItems)
+                    return false;
             }
             return true;
         }

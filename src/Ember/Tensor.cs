@@ -15,7 +15,10 @@ public partial class Tensor
     private AccumulateGrad? _gradAccumulator;
     private bool _retainsGrad;
 
-    /// <summary>Whether this tensor was created inside <see cref="Autograd.InferenceMode"/>; such tensors cannot take part in autograd.</summary>
+    /// <summary>
+    /// Whether this tensor was created inside <see cref="Autograd.InferenceMode"/>; such tensors cannot take part in
+    /// autograd.
+    /// </summary>
     public bool IsInference { get; } = Autograd.IsInferenceMode;
 
     internal Tensor(RawTensor raw)
@@ -57,7 +60,9 @@ public partial class Tensor
     public bool IsContiguous => Raw.IsContiguous;
 
     /// <summary>The node that created this tensor, or null for leaves (PyTorch's <c>grad_fn</c>).</summary>
-    /// <remarks>A view whose base was modified in place since the view was made reports its regenerated history.</remarks>
+    /// <remarks>
+    /// A view whose base was modified in place since the view was made reports its regenerated history.
+    /// </remarks>
     public Node? GradFn
     {
         get => CurrentGradFn();
@@ -69,7 +74,10 @@ public partial class Tensor
     /// <summary>True for tensors not produced by a recorded op: user-created tensors and parameters.</summary>
     public bool IsLeaf => GradFn is null;
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(bool, bool)"/>; null until then or after <c>ZeroGrad()</c>.</summary>
+    /// <summary>
+    /// The accumulated gradient of a leaf after <see cref="Backward(bool, bool)"/>; null until then or after
+    /// <c>ZeroGrad()</c>.
+    /// </summary>
     public Tensor? Grad { get; set; }
 
     /// <summary>
@@ -87,10 +95,12 @@ public partial class Tensor
                     "To use a computed tensor as a new leaf, call Detach() and set RequiresGrad on the result.");
             if (value && IsInference && !Autograd.IsInferenceMode)
                 throw new InvalidOperationException(
-                    "Setting RequiresGrad = true on an inference tensor outside InferenceMode is not allowed; make a copy with Clone() outside inference mode first.");
+                    "Setting RequiresGrad = true on an inference tensor outside InferenceMode is not allowed; make a " +
+                    "copy with Clone() outside inference mode first.");
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException(
-                    $"Only tensors of floating-point dtype can require gradients, but this tensor is {DType.TorchName()}; convert with .To(DType.Float32) first.");
+                    "Only tensors of floating-point dtype can require gradients, but this tensor is " +
+                    $"{DType.TorchName()}; convert with .To(DType.Float32) first.");
             _requiresGrad = value;
         }
     }
@@ -103,23 +113,28 @@ public partial class Tensor
     }
 
     /// <summary>
-    /// Registers a hook called with this tensor's gradient during backward; it may return a replacement gradient (or null to
-    /// keep it). For a leaf it runs before the gradient is accumulated into <see cref="Grad"/>.
+    /// Registers a hook called with this tensor's gradient during backward; it may return a replacement gradient (or
+    /// null to keep it). For a leaf it runs before the gradient is accumulated into <see cref="Grad"/>.
     /// </summary>
     /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
     public RemovableHandle RegisterHook(Func<Tensor, Tensor?> hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
         if (!RequiresGrad)
-            throw new InvalidOperationException("RegisterHook: cannot register a hook on a tensor that doesn't require gradient.");
+            throw new InvalidOperationException(
+                "RegisterHook: cannot register a hook on a tensor that doesn't require gradient.");
         Node node = GradFn ?? (_gradAccumulator ??= new AccumulateGrad(this));
         return node.AddPreHook(0, hook);
     }
 
-    /// <summary>Makes this non-leaf tensor keep its gradient in <see cref="Grad"/> after backward (leaves always do).</summary>
+    /// <summary>
+    /// Makes this non-leaf tensor keep its gradient in <see cref="Grad"/> after backward (leaves always do).
+    /// </summary>
     public void RetainGrad()
     {
-        if (!RequiresGrad) throw new InvalidOperationException("RetainGrad: can't retain the gradient of a tensor that doesn't require grad.");
+        if (!RequiresGrad)
+            throw new InvalidOperationException(
+                "RetainGrad: can't retain the gradient of a tensor that doesn't require grad.");
         if (IsLeaf || _retainsGrad) return;
         _retainsGrad = true;
         GradFn!.AddPreHook(0, g =>
@@ -140,28 +155,39 @@ public partial class Tensor
         return default;
     }
 
-    /// <summary>Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into their <see cref="Grad"/>.</summary>
+    /// <summary>
+    /// Computes the gradient of this scalar with respect to every leaf that requires grad, accumulating into their
+    /// <see cref="Grad"/>.
+    /// </summary>
     /// <param name="retainGraph">Keep the saved tensors so the graph can be backpropagated through again.</param>
     /// <param name="createGraph">Record the backward pass itself, for higher-order derivatives.</param>
-    public void Backward(bool retainGraph = false, bool createGraph = false) => Engine.Backward(this, null, retainGraph || createGraph, createGraph);
+    public void Backward(bool retainGraph = false, bool createGraph = false) =>
+        Engine.Backward(this, null, retainGraph || createGraph, createGraph);
 
     /// <summary>Backpropagates <paramref name="gradient"/> (same shape as this tensor) through the graph.</summary>
-    public void Backward(Tensor gradient, bool retainGraph = false, bool createGraph = false) => Engine.Backward(this, gradient, retainGraph || createGraph, createGraph);
+    public void Backward(Tensor gradient, bool retainGraph = false, bool createGraph = false) =>
+        Engine.Backward(this, gradient, retainGraph || createGraph, createGraph);
 
-    /// <summary>A tensor sharing this one's storage but cut from the graph (a leaf with <c>RequiresGrad = false</c>).</summary>
+    /// <summary>
+    /// A tensor sharing this one's storage but cut from the graph (a leaf with <c>RequiresGrad = false</c>).
+    /// </summary>
     public Tensor Detach() => new(new RawTensor(Raw.Storage.Alias(), Raw.Shape, Raw.Strides, Raw.Offset));
 
     /// <summary>A contiguous copy with no graph history.</summary>
     internal Tensor DetachedCopy() => new(RawOps.Clone(Raw));
 
-    /// <summary>Adds <paramref name="g"/> into this tensor's storage without recording anything (gradient accumulation).</summary>
+    /// <summary>
+    /// Adds <paramref name="g"/> into this tensor's storage without recording anything (gradient accumulation).
+    /// </summary>
     internal void AddInPlaceRaw(Tensor g)
     {
         var sum = RawOps.Add(Raw, g.Raw.DType == DType ? g.Raw : RawOps.Cast(g.Raw, DType));
         RawOps.CopyFrom(Raw, sum);
     }
 
-    /// <summary>Replaces the contents with <paramref name="src"/>'s (broadcast and cast as needed), without recording a node.</summary>
+    /// <summary>
+    /// Replaces the contents with <paramref name="src"/>'s (broadcast and cast as needed), without recording a node.
+    /// </summary>
     internal void CopyRaw(Tensor src) => RawOps.CopyFrom(Raw, src.Raw);
 
     /// <summary>Version counter of the storage: bumped by every in-place write.</summary>
@@ -171,7 +197,9 @@ public partial class Tensor
     public T Item<T>() where T : unmanaged
     {
         if (Raw.NumEl != 1)
-            throw new InvalidOperationException($"Item: a tensor with {Raw.NumEl} elements (shape {Shapes.Format(Raw.Shape)}) cannot be converted to a scalar; only one-element tensors can.");
+            throw new InvalidOperationException(
+                $"Item: a tensor with {Raw.NumEl} elements (shape {Shapes.Format(Raw.Shape)}) cannot be converted to " +
+                "a scalar; only one-element tensors can.");
         var c = RawOps.Contiguous(RawOps.Cast(Raw, DTypes.Of<T>()));
         return c.Span<T>()[0];
     }
@@ -186,7 +214,9 @@ public partial class Tensor
     /// <summary>The elements of a 2-D tensor as a rectangular array.</summary>
     public T[,] ToArray2D<T>() where T : unmanaged
     {
-        if (Dim != 2) throw new InvalidOperationException($"ToArray2D: expected a 2-D tensor, got shape {Shapes.Format(Raw.Shape)}.");
+        if (Dim != 2)
+            throw new InvalidOperationException(
+                $"ToArray2D: expected a 2-D tensor, got shape {Shapes.Format(Raw.Shape)}.");
         T[] flat = ToArray<T>();
         var r = new T[Raw.Shape[0], Raw.Shape[1]];
         Buffer.BlockCopy(flat, 0, r, 0, flat.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());

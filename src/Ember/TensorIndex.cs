@@ -18,7 +18,8 @@ public readonly struct TensorIndex
     internal readonly int Step;
     internal readonly Tensor? Tensor;
 
-    private TensorIndex(IndexKind kind, int integer = 0, int? start = null, int? stop = null, int step = 1, Tensor? tensor = null)
+    private TensorIndex(IndexKind kind, int integer = 0, int? start = null, int? stop = null, int step = 1,
+        Tensor? tensor = null)
     {
         Kind = kind;
         Integer = integer;
@@ -40,7 +41,9 @@ public readonly struct TensorIndex
     /// </summary>
     public static TensorIndex Slice(int? start = null, int? stop = null, int step = 1)
     {
-        if (step <= 0) throw new ArgumentOutOfRangeException(nameof(step), $"TensorIndex.Slice: step must be greater than zero, got {step}.");
+        if (step <= 0)
+            throw new ArgumentOutOfRangeException(nameof(step),
+                $"TensorIndex.Slice: step must be greater than zero, got {step}.");
         return new(IndexKind.Slice, start: start, stop: stop, step: step);
     }
 
@@ -48,10 +51,12 @@ public readonly struct TensorIndex
     public static implicit operator TensorIndex(int index) => new(IndexKind.Integer, integer: index);
 
     /// <summary>A single position; <c>^1</c> is the last.</summary>
-    public static implicit operator TensorIndex(Index index) => new(IndexKind.Integer, integer: index.IsFromEnd ? -index.Value : index.Value);
+    public static implicit operator TensorIndex(Index index) =>
+        new(IndexKind.Integer, integer: index.IsFromEnd ? -index.Value : index.Value);
 
     /// <summary>A slice with step one; <c>..</c> is the whole dimension.</summary>
-    public static implicit operator TensorIndex(Range range) => new(IndexKind.Slice, start: Bound(range.Start, true), stop: Bound(range.End, false), step: 1);
+    public static implicit operator TensorIndex(Range range) =>
+        new(IndexKind.Slice, start: Bound(range.Start, true), stop: Bound(range.End, false), step: 1);
 
     /// <summary>An int64/int32 index tensor (advanced indexing) or a bool mask.</summary>
     public static implicit operator TensorIndex(Tensor tensor)
@@ -61,7 +66,8 @@ public readonly struct TensorIndex
     }
 
     // ^0 as a start is the end (size); as a stop it is the open end.
-    private static int? Bound(Index i, bool isStart) => i.IsFromEnd ? (i.Value == 0 ? (isStart ? int.MaxValue : null) : -i.Value) : i.Value;
+    private static int? Bound(Index i, bool isStart) =>
+        i.IsFromEnd ? (i.Value == 0 ? (isStart ? int.MaxValue : null) : -i.Value) : i.Value;
 
     /// <inheritdoc/>
     public override string ToString() => Kind switch

@@ -17,8 +17,12 @@ internal static class Engine
     public static void Backward(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph) =>
         Run([root], [gradient], retainGraph, createGraph, captures: null, "Backward");
 
-    /// <summary>Backpropagates from several roots; with <paramref name="captures"/> returns the gradient reaching each captured edge (null if none does).</summary>
-    public static Tensor?[] Run(Tensor[] roots, Tensor?[] gradients, bool retainGraph, bool createGraph, Edge[]? captures, string op)
+    /// <summary>
+    /// Backpropagates from several roots; with <paramref name="captures"/> returns the gradient reaching each captured
+    /// edge (null if none does).
+    /// </summary>
+    public static Tensor?[] Run(Tensor[] roots, Tensor?[] gradients, bool retainGraph, bool createGraph,
+        Edge[]? captures, string op)
     {
         var rootEdges = new Edge[roots.Length];
         var rootGrads = new Tensor[roots.Length];
@@ -29,19 +33,22 @@ internal static class Engine
             if (edge.Function is null)
                 throw new InvalidOperationException(
                     $"{op}: element {i} of tensors does not require grad and does not have a GradFn. " +
-                    "Set RequiresGrad = true on the parameters or inputs you want gradients for (and do not compute the loss under Autograd.NoGrad()).");
+                    "Set RequiresGrad = true on the parameters or inputs you want gradients for (and do not compute " +
+                    "the loss under Autograd.NoGrad()).");
             Tensor? g = gradients[i];
             if (g is null)
             {
                 if (root.NumEl != 1)
                     throw new InvalidOperationException(
-                        $"{op}: grad can be implicitly created only for scalar outputs, but output {i} has shape {Shapes.Format(root.Raw.Shape)}. " +
-                        "Reduce it first (e.g. loss.Sum() or loss.Mean()) or pass the gradient explicitly: Backward(gradient).");
+                        $"{op}: grad can be implicitly created only for scalar outputs, but output {i} has shape " +
+                        $"{Shapes.Format(root.Raw.Shape)}. Reduce it first (e.g. loss.Sum() or loss.Mean()) or pass " +
+                        "the gradient explicitly: Backward(gradient).");
                 g = Tensor.OnesLike(root);
             }
             else if (!g.Raw.Shape.AsSpan().SequenceEqual(root.Raw.Shape))
                 throw new ArgumentException(
-                    $"{op}: mismatch in shape: gradient {i} has shape {Shapes.Format(g.Raw.Shape)} but the output has shape {Shapes.Format(root.Raw.Shape)}.");
+                    $"{op}: mismatch in shape: gradient {i} has shape {Shapes.Format(g.Raw.Shape)} but the output " +
+                    $"has shape {Shapes.Format(root.Raw.Shape)}.");
             rootEdges[i] = edge;
             rootGrads[i] = g;
         }
@@ -68,7 +75,8 @@ internal static class Engine
     // One cached scratch per thread; a backward started from inside another (a hook calling Backward) gets a fresh one.
     [ThreadStatic] private static Scratch? t_scratch;
 
-    private static Tensor?[] Execute(Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph, Edge[]? captures)
+    private static Tensor?[] Execute(Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph,
+        Edge[]? captures)
     {
         Scratch scratch = t_scratch ?? new Scratch();
         t_scratch = null;
@@ -85,7 +93,8 @@ internal static class Engine
         }
     }
 
-    private static Tensor?[] Execute(Scratch scratch, Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph, Edge[]? captures)
+    private static Tensor?[] Execute(Scratch scratch, Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph,
+        bool createGraph, Edge[]? captures)
     {
         // 1. The reachable graph (iterative DFS, so graphs of any depth work).
         var seen = scratch.Seen;
@@ -172,14 +181,18 @@ internal static class Engine
         return buffer;
     }
 
-    /// <summary>Brings a gradient to the shape and dtype of the input it belongs to (sums broadcast dims, casts).</summary>
+    /// <summary>
+    /// Brings a gradient to the shape and dtype of the input it belongs to (sums broadcast dims, casts).
+    /// </summary>
     private static Tensor Validate(Node node, int i, Tensor g)
     {
         int[] shape = node.InputShape(i);
         if (!g.Raw.Shape.AsSpan().SequenceEqual(shape))
         {
             if (g.Raw.NumEl == Shapes.NumEl(shape) && g.Raw.Rank == shape.Length)
-                throw new InvalidOperationException($"Function {node.Name} returned an invalid gradient at index {i}: got shape {Shapes.Format(g.Raw.Shape)} but expected {Shapes.Format(shape)}.");
+                throw new InvalidOperationException(
+                    $"Function {node.Name} returned an invalid gradient at index {i}: got shape " +
+                    $"{Shapes.Format(g.Raw.Shape)} but expected {Shapes.Format(shape)}.");
             g = g.SumToShape(shape);
         }
         DType dt = node.InputDType(i);
@@ -187,22 +200,31 @@ internal static class Engine
         return g;
     }
 
-    /// <summary>Anomaly mode: the first NaN or infinity produced by a backward formula names the forward op and where it ran.</summary>
+    /// <summary>
+    /// Anomaly mode: the first NaN or infinity produced by a backward formula names the forward op and where it ran.
+    /// </summary>
     private static void CheckFinite(Node node, Tensor?[] outputs)
     {
         for (int i = 0; i < outputs.Length; i++)
         {
             Tensor? g = outputs[i];
             if (g is null || !g.DType.IsFloatingPoint()) continue;
-            bool bad = new Tensor(RawOps.AnyAll(RawOps.Add(RawOps.Cast(RawOps.IsNaN(g.Raw), DType.Int32), RawOps.Cast(RawOps.IsInf(g.Raw), DType.Int32)), null, false, all: false)).Item<bool>();
+            bool bad = new Tensor(RawOps.AnyAll(
+                RawOps.Add(RawOps.Cast(RawOps.IsNaN(g.Raw), DType.Int32),
+                    RawOps.Cast(RawOps.IsInf(g.Raw), DType.Int32)),
+                null, false, all: false)).Item<bool>();
             if (bad)
                 throw new AnomalyException(
                     $"Function '{node.Name}' returned nan or inf values in its {i}th output.\n" +
-                    $"The forward call that created it ran at:\n{node.CreationTrace ?? "(not recorded: the node was created outside Autograd.DetectAnomaly())"}");
+                    "The forward call that created it ran at:\n" +
+                    (node.CreationTrace ?? "(not recorded: the node was created outside Autograd.DetectAnomaly())"));
         }
     }
 
-    /// <summary>Reference identity hashed by creation number: nodes are new every step, and the runtime's identity hash is slow on first use.</summary>
+    /// <summary>
+    /// Reference identity hashed by creation number: nodes are new every step, and the runtime's identity hash is slow
+    /// on first use.
+    /// </summary>
     private sealed class NodeIdentity : IEqualityComparer<Node>
     {
         public static readonly NodeIdentity Instance = new();

@@ -32,7 +32,10 @@ public abstract class Function
         return result;
     }
 
-    /// <summary>The forward computation on the inputs (runs under no-grad). Save what backward needs with <see cref="FunctionContext.SaveForBackward"/>.</summary>
+    /// <summary>
+    /// The forward computation on the inputs (runs under no-grad). Save what backward needs with
+    /// <see cref="FunctionContext.SaveForBackward"/>.
+    /// </summary>
     public abstract Tensor Forward(FunctionContext ctx, Tensor[] inputs);
 
     /// <summary>One gradient per input (null where none is needed), from the gradient of the output.</summary>
@@ -59,7 +62,9 @@ public sealed class FunctionContext
         _pending = tensors;
     }
 
-    /// <summary>The tensors saved in forward, in order (throws once the graph was released, or if one was modified in place).</summary>
+    /// <summary>
+    /// The tensors saved in forward, in order (throws once the graph was released, or if one was modified in place).
+    /// </summary>
     public IReadOnlyList<Tensor> SavedTensors
     {
         get
@@ -71,7 +76,9 @@ public sealed class FunctionContext
         }
     }
 
-    /// <summary>Free-form values for backward (shapes, flags); tensors belong in <see cref="SaveForBackward"/>.</summary>
+    /// <summary>
+    /// Free-form values for backward (shapes, flags); tensors belong in <see cref="SaveForBackward"/>.
+    /// </summary>
     public Dictionary<string, object> Items { get; } = [];
 
     internal void Bind(Node node, Tensor forwardOutput, Tensor recordedOutput)
@@ -97,7 +104,8 @@ internal sealed class CustomFunctionBackward(Function function, FunctionContext 
     {
         Tensor?[] grads = function.Backward(ctx, grad);
         if (grads is null || grads.Length != NumInputs)
-            throw new InvalidOperationException($"{name}: Backward returned {grads?.Length ?? 0} gradients, but Forward took {NumInputs} inputs.");
+            throw new InvalidOperationException(
+                $"{name}: Backward returned {grads?.Length ?? 0} gradients, but Forward took {NumInputs} inputs.");
         return grads;
     }
 }

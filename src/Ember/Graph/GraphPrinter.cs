@@ -8,8 +8,8 @@ namespace Ember.Graph;
 
 /// <summary>
 /// Shows the backward graph that lives in a tensor: as an indented tree (<see cref="Format"/>) or as Graphviz DOT
-/// (<see cref="ToDot"/>). Leaves print as <c>AccumulateGrad</c> with the parameter's name and shape when names are given
-/// (pass <c>model.NamedParameters()</c>); an input that needs no gradient prints as <c>None</c>, as in PyTorch's
+/// (<see cref="ToDot"/>). Leaves print as <c>AccumulateGrad</c> with the parameter's name and shape when names are
+/// given (pass <c>model.NamedParameters()</c>); an input that needs no gradient prints as <c>None</c>, as in PyTorch's
 /// <c>next_functions</c>.
 /// </summary>
 public static class GraphPrinter
@@ -24,7 +24,9 @@ public static class GraphPrinter
     {
         ArgumentNullException.ThrowIfNull(root);
         if (root.GradFn is not Node top)
-            return root.RequiresGrad ? "AccumulateGrad (a leaf: the graph starts at it)" : "(no graph: the tensor does not require grad)";
+            return root.RequiresGrad
+                ? "AccumulateGrad (a leaf: the graph starts at it)"
+                : "(no graph: the tensor does not require grad)";
         var labels = Labels(names);
         var shared = SharedNodes(top);
         var sb = new StringBuilder();
@@ -43,7 +45,8 @@ public static class GraphPrinter
             }
             if (seen.TryGetValue(node, out int id))
             {
-                sb.Append(branch).Append(node.Name).Append(" (#").Append(id.ToString(CultureInfo.InvariantCulture)).AppendLine(", shown above)");
+                sb.Append(branch).Append(node.Name).Append(" (#").Append(id.ToString(CultureInfo.InvariantCulture))
+                    .AppendLine(", shown above)");
                 continue;
             }
             id = seen.Count + 1;
@@ -59,7 +62,10 @@ public static class GraphPrinter
         return sb.ToString().TrimEnd('\n', '\r');
     }
 
-    /// <summary>The graph in Graphviz's DOT language (render with <c>dot -Tpng</c>); edges point from each node to where its gradients go.</summary>
+    /// <summary>
+    /// The graph in Graphviz's DOT language (render with <c>dot -Tpng</c>); edges point from each node to where its
+    /// gradients go.
+    /// </summary>
     public static string ToDot(Tensor root, IEnumerable<(string Name, Parameter Parameter)>? names = null)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -76,7 +82,8 @@ public static class GraphPrinter
                 Node n = queue.Dequeue();
                 int id = ids[n];
                 string fill = n is AccumulateGrad ? ", style=filled, fillcolor=lightblue" : "";
-                sb.Append("  n").Append(id.ToString(CultureInfo.InvariantCulture)).Append(" [label=\"").Append(Escape(Describe(n, labels))).Append('"').Append(fill).AppendLine("];");
+                sb.Append("  n").Append(id.ToString(CultureInfo.InvariantCulture))
+                    .Append(" [label=\"").Append(Escape(Describe(n, labels))).Append('"').Append(fill).AppendLine("];");
                 for (int i = 0; i < n.NumInputs; i++)
                 {
                     Node? next = n.NextEdge(i).Function;
@@ -84,7 +91,8 @@ public static class GraphPrinter
                     {
                         string none = "none" + (noneCount++).ToString(CultureInfo.InvariantCulture);
                         sb.Append("  ").Append(none).AppendLine(" [label=\"None\", shape=plaintext];");
-                        sb.Append("  n").Append(id.ToString(CultureInfo.InvariantCulture)).Append(" -> ").Append(none).AppendLine(";");
+                        sb.Append("  n").Append(id.ToString(CultureInfo.InvariantCulture))
+                            .Append(" -> ").Append(none).AppendLine(";");
                         continue;
                     }
                     if (!ids.TryGetValue(next, out int nid))
@@ -93,7 +101,8 @@ public static class GraphPrinter
                         ids[next] = nid;
                         queue.Enqueue(next);
                     }
-                    sb.Append("  n").Append(id.ToString(CultureInfo.InvariantCulture)).Append(" -> n").Append(nid.ToString(CultureInfo.InvariantCulture)).AppendLine(";");
+                    sb.Append("  n").Append(id.ToString(CultureInfo.InvariantCulture))
+                        .Append(" -> n").Append(nid.ToString(CultureInfo.InvariantCulture)).AppendLine(";");
                 }
             }
         }
@@ -112,7 +121,9 @@ public static class GraphPrinter
     {
         if (node is not AccumulateGrad acc) return node.Name;
         string shape = Shapes.Format(acc.Variable.Shape);
-        return labels.TryGetValue(acc.Variable, out string? name) ? $"AccumulateGrad ({name} {shape})" : $"AccumulateGrad ({shape})";
+        return labels.TryGetValue(acc.Variable, out string? name)
+            ? $"AccumulateGrad ({name} {shape})"
+            : $"AccumulateGrad ({shape})";
     }
 
     /// <summary>Nodes that more than one edge leads to (they print once, then by reference).</summary>
@@ -136,5 +147,6 @@ public static class GraphPrinter
         return shared;
     }
 
-    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+    private static string Escape(string s) =>
+        s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }

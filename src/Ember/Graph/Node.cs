@@ -5,7 +5,8 @@ using Ember.Core;
 namespace Ember.Graph;
 
 /// <summary>An edge of the backward graph: the gradient function to call and which of its inputs this is.</summary>
-/// <param name="Function">The next node, or null when that input needs no gradient (PyTorch's <c>(None, 0)</c>).</param>
+/// <param name="Function">The next node, or null when that input needs no gradient (PyTorch's
+/// <c>(None, 0)</c>).</param>
 /// <param name="InputNr">Which input of <paramref name="Function"/> receives the gradient.</param>
 public readonly record struct Edge(Node? Function, int InputNr)
 {
@@ -41,12 +42,17 @@ public abstract class Node
     /// </summary>
     internal long SequenceNr { get; private set; }
 
-    /// <summary>Where the forward op ran, recorded only inside <see cref="Autograd.DetectAnomaly"/> (it is costly).</summary>
+    /// <summary>
+    /// Where the forward op ran, recorded only inside <see cref="Autograd.DetectAnomaly"/> (it is costly).
+    /// </summary>
     internal readonly string? CreationTrace = Autograd.IsAnomalyEnabled ? Environment.StackTrace : null;
 
     private List<Func<Tensor, Tensor?>>?[]? _preHooks;
 
-    /// <summary>Adds a hook that sees (and may replace) the gradient arriving at input <paramref name="inputNr"/> before this node runs.</summary>
+    /// <summary>
+    /// Adds a hook that sees (and may replace) the gradient arriving at input <paramref name="inputNr"/> before this
+    /// node runs.
+    /// </summary>
     internal RemovableHandle AddPreHook(int inputNr, Func<Tensor, Tensor?> hook)
     {
         _preHooks ??= new List<Func<Tensor, Tensor?>>?[Math.Max(inputNr + 1, 1)];
@@ -56,7 +62,9 @@ public abstract class Node
         return new RemovableHandle(() => list.Remove(hook));
     }
 
-    /// <summary>Runs the gradient hooks in registration order; a hook returning a tensor replaces the gradient.</summary>
+    /// <summary>
+    /// Runs the gradient hooks in registration order; a hook returning a tensor replaces the gradient.
+    /// </summary>
     internal void RunPreHooks(Tensor?[] grads)
     {
         if (_preHooks is null) return;
@@ -69,7 +77,9 @@ public abstract class Node
                 if (replaced is not null)
                 {
                     if (!replaced.Shape.SequenceEqual(grads[i]!.Shape))
-                        throw new InvalidOperationException($"A gradient hook on {Name} returned shape {Shapes.Format(replaced.Shape)}; expected {Shapes.Format(grads[i]!.Shape)}.");
+                        throw new InvalidOperationException(
+                            $"A gradient hook on {Name} returned shape {Shapes.Format(replaced.Shape)}; expected " +
+                            $"{Shapes.Format(grads[i]!.Shape)}.");
                     grads[i] = replaced;
                 }
             }
@@ -102,7 +112,9 @@ public abstract class Node
     internal int[] InputShape(int i) => _inputs[i].Shape;
     internal DType InputDType(int i) => _inputs[i].DType;
 
-    /// <summary>Records the inputs of the forward op: their gradient edges and the shape/dtype their gradients must have.</summary>
+    /// <summary>
+    /// Records the inputs of the forward op: their gradient edges and the shape/dtype their gradients must have.
+    /// </summary>
     internal void SetInputs(Tensor? a, Tensor? b = null, Tensor? c = null, int count = -1)
     {
         int n = count >= 0 ? count : c is not null ? 3 : b is not null ? 2 : 1;
@@ -130,34 +142,43 @@ public abstract class Node
         _inputs[i] = new Input { Edge = t.GradientEdge(), Shape = t.Raw.Shape, DType = t.DType };
     }
 
-    /// <summary>Keeps a tensor for the backward pass; it is released by <c>Backward()</c> unless the graph is retained.</summary>
+    /// <summary>
+    /// Keeps a tensor for the backward pass; it is released by <c>Backward()</c> unless the graph is retained.
+    /// </summary>
     internal SavedTensor Save(Tensor t)
     {
         if (t.IsInference)
             throw new InvalidOperationException(
-                $"Inference tensors cannot be saved for backward ({Name} needs one). Make a normal tensor with Clone() outside Autograd.InferenceMode() and use that in autograd.");
+                $"Inference tensors cannot be saved for backward ({Name} needs one). Make a normal tensor with " +
+                "Clone() outside Autograd.InferenceMode() and use that in autograd.");
         var s = new SavedTensor(t);
         (_saved ??= []).Add(s);
         return s;
     }
 
-    /// <summary>Reads a saved tensor, checking that it was neither released nor modified in place since it was saved.</summary>
+    /// <summary>
+    /// Reads a saved tensor, checking that it was neither released nor modified in place since it was saved.
+    /// </summary>
     internal Tensor Unpack(SavedTensor s)
     {
         if (_released || s.Tensor is null)
             throw new InvalidOperationException(
-                $"Trying to backward through the graph a second time (or to access saved tensors after they have been freed) at {Name}. " +
-                "Saved intermediate values are freed when you call Backward() or Autograd.Grad(). Recompute the forward pass, " +
-                "or pass retainGraph: true to the first Backward() if you need to backward through the same graph again.");
+                "Trying to backward through the graph a second time (or to access saved tensors after they have " +
+                $"been freed) at {Name}. Saved intermediate values are freed when you call Backward() or " +
+                "Autograd.Grad(). Recompute the forward pass, or pass retainGraph: true to the first Backward() if " +
+                "you need to backward through the same graph again.");
         if (s.Tensor.Raw.Storage.Version != s.Version)
             throw new InvalidOperationException(
                 $"One of the variables needed for gradient computation has been modified by an in-place operation: " +
-                $"[{s.Tensor.DType.TorchName()} {Shapes.Format(s.Tensor.Raw.Shape)}], the input or output of {Name}, is at version " +
-                $"{s.Tensor.Raw.Storage.Version}; expected version {s.Version} instead. Avoid modifying it in place before Backward(), or clone it first.");
+                $"[{s.Tensor.DType.TorchName()} {Shapes.Format(s.Tensor.Raw.Shape)}], the input or output of {Name}, " +
+                $"is at version {s.Tensor.Raw.Storage.Version}; expected version {s.Version} instead. Avoid " +
+                "modifying it in place before Backward(), or clone it first.");
         return s.Tensor;
     }
 
-    /// <summary>Frees the saved tensors (called by the engine after this node ran, unless the graph is retained).</summary>
+    /// <summary>
+    /// Frees the saved tensors (called by the engine after this node ran, unless the graph is retained).
+    /// </summary>
     internal void ReleaseVariables()
     {
         if (_saved is null) return;
@@ -165,7 +186,10 @@ public abstract class Node
         foreach (var s in _saved) s.Tensor = null;
     }
 
-    /// <summary>Computes the gradients of the inputs from the gradients of the outputs (one per output; this node's outputs are single unless stated).</summary>
+    /// <summary>
+    /// Computes the gradients of the inputs from the gradients of the outputs (one per output; this node's outputs are
+    /// single unless stated).
+    /// </summary>
     /// <returns>One gradient per input edge; null where none is needed.</returns>
     internal abstract Tensor?[] Apply(Tensor?[] gradOutputs);
 

@@ -18,7 +18,10 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
     /// <summary>Whether backward needs the output.</summary>
     protected virtual bool SavesOutput => false;
 
-    /// <summary>Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when grad mode and <paramref name="x"/> call for one.</summary>
+    /// <summary>
+    /// Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when
+    /// grad mode and <paramref name="x"/> call for one.
+    /// </summary>
     public static Tensor Record(Tensor x, RawTensor result) => Record(x, result, 0, static (_, _) => { });
 
     /// <summary>
@@ -40,9 +43,14 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
     internal sealed override Tensor?[] Backward(Tensor grad) =>
         [Derivative(grad, _x is null ? null! : Unpack(_x), _y is null ? null! : Unpack(_y))];
 
-    /// <summary>dL/dx from dL/dy = <paramref name="grad"/>, the input <paramref name="x"/> and the output <paramref name="y"/> (null when not saved).</summary>
+    /// <summary>
+    /// dL/dx from dL/dy = <paramref name="grad"/>, the input <paramref name="x"/> and the output <paramref name="y"/>
+    /// (null when not saved).
+    /// </summary>
     protected abstract Tensor Derivative(Tensor grad, Tensor x, Tensor y);
 
-    /// <summary>A 0/1 tensor of <paramref name="dtype"/>: a constant of the graph (used where a derivative is piecewise).</summary>
+    /// <summary>
+    /// A 0/1 tensor of <paramref name="dtype"/>: a constant of the graph (used where a derivative is piecewise).
+    /// </summary>
     protected static Tensor Mask(RawTensor boolMask, DType dtype) => new(RawOps.Cast(boolMask, dtype));
 }

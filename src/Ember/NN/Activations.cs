@@ -53,7 +53,8 @@ public sealed class GELU(string approximate = "none") : Module
 {
     /// <summary>"none" or "tanh".</summary>
     public string Approximate { get; } = approximate is "none" or "tanh" ? approximate
-        : throw new System.ArgumentException($"GELU: approximate must be 'none' or 'tanh', got '{approximate}'.", nameof(approximate));
+        : throw new System.ArgumentException(
+            $"GELU: approximate must be 'none' or 'tanh', got '{approximate}'.", nameof(approximate));
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => F.GELU(input, Approximate);

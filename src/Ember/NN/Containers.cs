@@ -110,7 +110,9 @@ public class ModuleList<TModule> : ModuleBase, IList<TModule>, IReadOnlyList<TMo
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
-/// <summary>A <see cref="ModuleList{TModule}"/> of tensor→tensor modules: <c>new ModuleList(new Linear(4, 4), new ReLU())</c>.</summary>
+/// <summary>
+/// A <see cref="ModuleList{TModule}"/> of tensor→tensor modules: <c>new ModuleList(new Linear(4, 4), new ReLU())</c>.
+/// </summary>
 public sealed class ModuleList : ModuleList<Module>
 {
     /// <summary>Creates the list from <paramref name="modules"/>.</summary>
@@ -148,10 +150,14 @@ public class ModuleDict<TModule> : ModuleBase, IEnumerable<KeyValuePair<string, 
     /// <summary>The modules in insertion order.</summary>
     public IEnumerable<TModule> Values => _items.Values;
 
-    /// <summary>Gets or sets (adds or replaces, keeping the position) the module under <paramref name="key"/>.</summary>
+    /// <summary>
+    /// Gets or sets (adds or replaces, keeping the position) the module under <paramref name="key"/>.
+    /// </summary>
     public TModule this[string key]
     {
-        get => _items.TryGetValue(key, out var m) ? m : throw new KeyNotFoundException($"ModuleDict: no module named '{key}'.");
+        get => _items.TryGetValue(key, out var m)
+            ? m
+            : throw new KeyNotFoundException($"ModuleDict: no module named '{key}'.");
         set
         {
             ArgumentException.ThrowIfNullOrEmpty(key);

@@ -9,13 +9,18 @@ namespace Ember.NN;
 /// </summary>
 public abstract class ConvNd : Module
 {
-    private protected ConvNd(int inChannels, int outChannels, int[] weightShape, int groups, bool bias, DType dtype, Generator? generator, string name)
+    private protected ConvNd(int inChannels, int outChannels, int[] weightShape, int groups, bool bias, DType dtype,
+        Generator? generator, string name)
     {
         if (inChannels <= 0 || outChannels <= 0)
-            throw new ArgumentException($"{name}: in_channels and out_channels must be positive, got {inChannels} and {outChannels}.");
+            throw new ArgumentException(
+                $"{name}: in_channels and out_channels must be positive, got {inChannels} and {outChannels}.");
         if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"{name}: in_channels ({inChannels}) and out_channels ({outChannels}) must both be divisible by groups ({groups}).");
-        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"{name}: parameters must be floating point, got {dtype.TorchName()}.");
+            throw new ArgumentException(
+                $"{name}: in_channels ({inChannels}) and out_channels ({outChannels}) must both be divisible by " +
+                $"groups ({groups}).");
+        if (!dtype.IsFloatingPoint())
+            throw new ArgumentException($"{name}: parameters must be floating point, got {dtype.TorchName()}.");
         InChannels = inChannels;
         OutChannels = outChannels;
         Groups = groups;
@@ -57,10 +62,14 @@ public abstract class ConvNd : Module
         ArgumentNullException.ThrowIfNull(input);
         bool batched = input.Dim == spatialDims + 2, unbatched = input.Dim == spatialDims + 1;
         if (!batched && !unbatched)
-            throw new ArgumentException($"{this}: expected {spatialDims + 1}-D (unbatched) or {spatialDims + 2}-D (batched) input, got {Shapes.Format(input.Shape)}.");
+            throw new ArgumentException(
+                $"{this}: expected {spatialDims + 1}-D (unbatched) or {spatialDims + 2}-D (batched) input, got " +
+                $"{Shapes.Format(input.Shape)}.");
         int c = input.Shape[batched ? 1 : 0];
         if (c != channels)
-            throw new ArgumentException($"{this}: expected input with {channels} channels (dim {(batched ? 1 : 0)}), got {Shapes.Format(input.Shape)}.");
+            throw new ArgumentException(
+                $"{this}: expected input with {channels} channels (dim {(batched ? 1 : 0)}), got " +
+                $"{Shapes.Format(input.Shape)}.");
     }
 
     private protected string Common() => $"{InChannels}, {OutChannels}";
@@ -85,12 +94,14 @@ public sealed class Conv1d : ConvNd
     /// <param name="bias">Whether to learn a bias.</param>
     /// <param name="dtype">Parameter dtype.</param>
     /// <param name="generator">Random source for the initialization.</param>
-    public Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, Padding? padding = null, int dilation = 1, int groups = 1,
-        bool bias = true, DType dtype = DType.Float32, Generator? generator = null)
-        : base(inChannels, outChannels, [outChannels, groups > 0 ? inChannels / groups : 0, kernelSize], groups, bias, dtype, generator, "Conv1d")
+    public Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, Padding? padding = null,
+        int dilation = 1, int groups = 1, bool bias = true, DType dtype = DType.Float32, Generator? generator = null)
+        : base(inChannels, outChannels, [outChannels, groups > 0 ? inChannels / groups : 0, kernelSize], groups, bias,
+            dtype, generator, "Conv1d")
     {
         (KernelSize, Stride, Padding, Dilation) = (kernelSize, stride, padding ?? 0, dilation);
-        if (Padding.Mode is null && Padding.H != Padding.W) throw new ArgumentException($"Conv1d: padding must be one int, got {Padding}.");
+        if (Padding.Mode is null && Padding.H != Padding.W)
+            throw new ArgumentException($"Conv1d: padding must be one int, got {Padding}.");
     }
 
     /// <summary>Kernel length.</summary>
@@ -114,14 +125,15 @@ public sealed class Conv1d : ConvNd
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"{Common()}, kernel_size=({KernelSize},), stride=({Stride},)" + (Padding.Mode is not null ? $", padding={Padding}" : Padding.W != 0 ? $", padding=({Padding.W},)" : "") +
+        $"{Common()}, kernel_size=({KernelSize},), stride=({Stride},)" +
+        (Padding.Mode is not null ? $", padding={Padding}" : Padding.W != 0 ? $", padding=({Padding.W},)" : "") +
         (Dilation != 1 ? $", dilation=({Dilation},)" : "") + Tail();
 }
 
 /// <summary>
-/// 2-D convolution over <c>(N, C_in, H, W)</c> (or unbatched <c>(C_in, H, W)</c>) giving <c>(N, C_out, H_out, W_out)</c>,
-/// <c>H_out = ⌊(H + 2·padding - dilation·(kH-1) - 1)/stride⌋ + 1</c>. Weight <c>(C_out, C_in/groups, kH, kW)</c>.
-/// Computed by im2col and GEMM.
+/// 2-D convolution over <c>(N, C_in, H, W)</c> (or unbatched <c>(C_in, H, W)</c>) giving
+/// <c>(N, C_out, H_out, W_out)</c>, <c>H_out = ⌊(H + 2·padding - dilation·(kH-1) - 1)/stride⌋ + 1</c>. Weight
+/// <c>(C_out, C_in/groups, kH, kW)</c>. Computed by im2col and GEMM.
 /// </summary>
 public sealed class Conv2d : ConvNd
 {
@@ -136,9 +148,11 @@ public sealed class Conv2d : ConvNd
     /// <param name="bias">Whether to learn a bias.</param>
     /// <param name="dtype">Parameter dtype.</param>
     /// <param name="generator">Random source for the initialization.</param>
-    public Conv2d(int inChannels, int outChannels, Size2 kernelSize, Size2? stride = null, Padding? padding = null, Size2? dilation = null, int groups = 1,
-        bool bias = true, DType dtype = DType.Float32, Generator? generator = null)
-        : base(inChannels, outChannels, [outChannels, groups > 0 ? inChannels / groups : 0, kernelSize.H, kernelSize.W], groups, bias, dtype, generator, "Conv2d")
+    public Conv2d(int inChannels, int outChannels, Size2 kernelSize, Size2? stride = null, Padding? padding = null,
+        Size2? dilation = null, int groups = 1, bool bias = true, DType dtype = DType.Float32,
+        Generator? generator = null)
+        : base(inChannels, outChannels, [outChannels, groups > 0 ? inChannels / groups : 0, kernelSize.H, kernelSize.W],
+            groups, bias, dtype, generator, "Conv2d")
     {
         (KernelSize, Stride, Padding, Dilation) = (kernelSize, stride ?? 1, padding ?? 0, dilation ?? 1);
     }
@@ -164,13 +178,15 @@ public sealed class Conv2d : ConvNd
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"{Common()}, kernel_size={KernelSize}, stride={Stride}" + (Padding.Mode is not null || Padding.H != 0 || Padding.W != 0 ? $", padding={Padding}" : "") +
+        $"{Common()}, kernel_size={KernelSize}, stride={Stride}" +
+        (Padding.Mode is not null || Padding.H != 0 || Padding.W != 0 ? $", padding={Padding}" : "") +
         (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") + Tail();
 }
 
 /// <summary>
 /// 2-D transposed convolution ("deconvolution") over <c>(N, C_in, H, W)</c> giving <c>(N, C_out, H_out, W_out)</c>,
-/// <c>H_out = (H-1)·stride - 2·padding + dilation·(kH-1) + outputPadding + 1</c>. Weight <c>(C_in, C_out/groups, kH, kW)</c>.
+/// <c>H_out = (H-1)·stride - 2·padding + dilation·(kH-1) + outputPadding + 1</c>. Weight
+/// <c>(C_in, C_out/groups, kH, kW)</c>.
 /// </summary>
 public sealed class ConvTranspose2d : ConvNd
 {
@@ -186,11 +202,14 @@ public sealed class ConvTranspose2d : ConvNd
     /// <param name="dilation">Spacing between kernel taps.</param>
     /// <param name="dtype">Parameter dtype.</param>
     /// <param name="generator">Random source for the initialization.</param>
-    public ConvTranspose2d(int inChannels, int outChannels, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? outputPadding = null,
-        int groups = 1, bool bias = true, Size2? dilation = null, DType dtype = DType.Float32, Generator? generator = null)
-        : base(inChannels, outChannels, [inChannels, groups > 0 ? outChannels / groups : 0, kernelSize.H, kernelSize.W], groups, bias, dtype, generator, "ConvTranspose2d")
+    public ConvTranspose2d(int inChannels, int outChannels, Size2 kernelSize, Size2? stride = null,
+        Size2? padding = null, Size2? outputPadding = null, int groups = 1, bool bias = true, Size2? dilation = null,
+        DType dtype = DType.Float32, Generator? generator = null)
+        : base(inChannels, outChannels, [inChannels, groups > 0 ? outChannels / groups : 0, kernelSize.H, kernelSize.W],
+            groups, bias, dtype, generator, "ConvTranspose2d")
     {
-        (KernelSize, Stride, Padding, OutputPadding, Dilation) = (kernelSize, stride ?? 1, padding ?? 0, outputPadding ?? 0, dilation ?? 1);
+        (KernelSize, Stride, Padding, OutputPadding, Dilation) = (kernelSize, stride ?? 1, padding ?? 0,
+            outputPadding ?? 0, dilation ?? 1);
     }
 
     /// <summary>Kernel size.</summary>
@@ -217,6 +236,8 @@ public sealed class ConvTranspose2d : ConvNd
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"{Common()}, kernel_size={KernelSize}, stride={Stride}" + (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") +
-        (OutputPadding != new Size2(0, 0) ? $", output_padding={OutputPadding}" : "") + (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") + Tail();
+        $"{Common()}, kernel_size={KernelSize}, stride={Stride}" +
+        (Padding != new Size2(0, 0) ? $", padding={Padding}" : "") +
+        (OutputPadding != new Size2(0, 0) ? $", output_padding={OutputPadding}" : "") +
+        (Dilation != new Size2(1, 1) ? $", dilation={Dilation}" : "") + Tail();
 }

@@ -7,7 +7,8 @@ namespace Ember.NN
     public static partial class F
     {
         /// <summary>Cross entropy with a reduction only (see the full overload).</summary>
-        public static Tensor CrossEntropy(Tensor input, Tensor target, Reduction reduction) => CrossEntropy(input, target, null, -100, reduction);
+        public static Tensor CrossEntropy(Tensor input, Tensor target, Reduction reduction) =>
+            CrossEntropy(input, target, null, -100, reduction);
 
         /// <summary>
         /// Cross entropy of logits and class indices or class probabilities; see <see cref="CrossEntropyLoss"/>. Class
@@ -16,20 +17,25 @@ namespace Ember.NN
         /// <c>-Σ_c w_c·target_c·log_softmax(input)_c</c> per element, the mean dividing by N·d1·... (not by weights).
         /// </summary>
         /// <param name="input">Logits <c>(N, C, d...)</c> or <c>(C)</c>.</param>
-        /// <param name="target">Class indices <c>(N, d...)</c>/<c>()</c> (int64 or int32), or probabilities of the input's shape (float).</param>
+        /// <param name="target">Class indices <c>(N, d...)</c>/<c>()</c> (int64 or int32), or probabilities of the
+        /// input's shape (float).</param>
         /// <param name="weight">Per-class weight <c>(C)</c>, or null.</param>
         /// <param name="ignoreIndex">Ignored class index.</param>
         /// <param name="reduction">Mean, sum or none.</param>
         /// <param name="labelSmoothing">ε in [0, 1].</param>
-        public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
+        public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100,
+            Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
         {
             const string op = "CrossEntropyLoss";
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(target);
             CheckReduction(reduction, op);
-            if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"{op}: labelSmoothing must be between 0.0 and 1.0, got {labelSmoothing}.");
+            if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+                throw new ArgumentException($"{op}: labelSmoothing must be between 0.0 and 1.0, got {labelSmoothing}.");
             if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"{op}: expected floating-point scores, got {input.DType.TorchName()} {Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
+                throw new ArgumentException(
+                    $"{op}: expected floating-point scores, got {input.DType.TorchName()} " +
+                    $"{Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
             int classDim = input.Dim == 1 ? 0 : 1;
             int c = input.Dim == 0 ? 0 : input.Shape[classDim];
             weight = ClassWeight(weight, c, input.DType, op);
@@ -52,7 +58,9 @@ namespace Ember.NN
             Tensor nll = NllLossBackward.Apply(logp, target, weight, ignoreIndex, reduction);
             if (labelSmoothing <= 0) return nll;
             // PyTorch's cross_entropy_loss_label_smoothing: the uniform-target part, masked where ignored.
-            Tensor smooth = weight is null ? -logp.Sum(classDim) : -(logp * WeightView(weight, input.Dim, classDim)).Sum(classDim);
+            Tensor smooth = weight is null
+                ? -logp.Sum(classDim)
+                : -(logp * WeightView(weight, input.Dim, classDim)).Sum(classDim);
             var keepRaw = RawOps.Ne(target.Raw, RawOps.Scalar(ignoreIndex, target.DType));
             smooth = smooth * new Tensor(RawOps.Cast(keepRaw, input.DType));
             Tensor ret = reduction switch
@@ -65,26 +73,30 @@ namespace Ember.NN
         }
 
         /// <summary>NLL with a reduction only (see the full overload).</summary>
-        public static Tensor NllLoss(Tensor input, Tensor target, Reduction reduction) => NllLoss(input, target, null, -100, reduction);
+        public static Tensor NllLoss(Tensor input, Tensor target, Reduction reduction) =>
+            NllLoss(input, target, null, -100, reduction);
 
         /// <summary>
-        /// Negative log-likelihood: <c>-w[t]·input[n, t, d...]</c> per element; the mean divides by the total weight of the
-        /// counted targets. See <see cref="NLLLoss"/>. The graph shows <c>NllLossBackward0</c> (<c>NllLoss2DBackward0</c>
-        /// for inputs with extra dims, as in PyTorch).
+        /// Negative log-likelihood: <c>-w[t]·input[n, t, d...]</c> per element; the mean divides by the total weight of
+        /// the counted targets. See <see cref="NLLLoss"/>. The graph shows <c>NllLossBackward0</c>
+        /// (<c>NllLoss2DBackward0</c> for inputs with extra dims, as in PyTorch).
         /// </summary>
         /// <param name="input">Log-probabilities <c>(N, C, d...)</c> or <c>(C)</c>.</param>
         /// <param name="target">Class indices <c>(N, d...)</c> or <c>()</c>, int64 or int32.</param>
         /// <param name="weight">Per-class weight <c>(C)</c>, or null.</param>
         /// <param name="ignoreIndex">Ignored class index.</param>
         /// <param name="reduction">Mean, sum or none.</param>
-        public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+        public static Tensor NllLoss(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100,
+            Reduction reduction = Reduction.Mean)
         {
             const string op = "NLLLoss";
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(target);
             CheckReduction(reduction, op);
             if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"{op}: expected floating-point log-probabilities, got {input.DType.TorchName()} {Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
+                throw new ArgumentException(
+                    $"{op}: expected floating-point log-probabilities, got {input.DType.TorchName()} " +
+                    $"{Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
             CheckClassTarget(op, input, target);
             weight = ClassWeight(weight, input.Shape[input.Dim == 1 ? 0 : 1], input.DType, op);
             return NllLossBackward.Apply(input, target, weight, ignoreIndex, reduction);
@@ -94,7 +106,9 @@ namespace Ember.NN
         {
             if (weight is null) return null;
             if (weight.Dim != 1 || weight.Shape[0] != c)
-                throw new ArgumentException($"{op}: expected a weight with one value per class ({c}), got shape {Shapes.Format(weight.Shape)}.");
+                throw new ArgumentException(
+                    $"{op}: expected a weight with one value per class ({c}), got shape " +
+                    $"{Shapes.Format(weight.Shape)}.");
             return weight.Detach().To(dt);
         }
 
@@ -118,40 +132,52 @@ namespace Ember.NN
         internal static void CheckReduction(Reduction reduction, string op)
         {
             if (reduction == Reduction.BatchMean)
-                throw new ArgumentException($"{op}: reduction BatchMean is only valid for KLDivLoss; use Mean, Sum or None.");
+                throw new ArgumentException(
+                    $"{op}: reduction BatchMean is only valid for KLDivLoss; use Mean, Sum or None.");
         }
 
         private static void CheckClassTarget(string loss, Tensor input, Tensor target)
         {
             if (target.DType is not (DType.Int64 or DType.Int32))
                 throw new ArgumentException(
-                    $"{loss}: expected class-index targets of dtype int64 or int32, got {target.DType.TorchName()} {Shapes.Format(target.Shape)}. " +
-                    "Pass the labels as long[] or int[] (e.g. Tensor.From(labels)); for float labels use target.To(DType.Int64)" +
-                    (loss == "CrossEntropyLoss" ? $"; class probabilities must have the input's shape {Shapes.Format(input.Shape)}." : "."));
+                    $"{loss}: expected class-index targets of dtype int64 or int32, got {target.DType.TorchName()} " +
+                    $"{Shapes.Format(target.Shape)}. Pass the labels as long[] or int[] (e.g. Tensor.From(labels)); " +
+                    "for float labels use target.To(DType.Int64)" +
+                    (loss == "CrossEntropyLoss"
+                        ? $"; class probabilities must have the input's shape {Shapes.Format(input.Shape)}."
+                        : "."));
             bool ok = input.Dim switch
             {
                 0 => false,
                 1 => target.Dim == 0,
-                _ => target.Dim == input.Dim - 1 && target.Shape[0] == input.Shape[0] && target.Shape[1..].SequenceEqual(input.Shape[2..]),
+                _ => target.Dim == input.Dim - 1 && target.Shape[0] == input.Shape[0]
+                    && target.Shape[1..].SequenceEqual(input.Shape[2..]),
             };
             if (!ok)
                 throw new ArgumentException(
-                    $"{loss}: expected input [N, C] with target [N] (one class index per row), input [N, C, d1, ...] with target [N, d1, ...], or input [C] with a 0-dim target; " +
-                    $"got input {Shapes.Format(input.Shape)} and target {Shapes.Format(target.Shape)}.");
+                    $"{loss}: expected input [N, C] with target [N] (one class index per row), input [N, C, d1, ...] " +
+                    "with target [N, d1, ...], or input [C] with a 0-dim target; got input " +
+                    $"{Shapes.Format(input.Shape)} and target {Shapes.Format(target.Shape)}.");
         }
 
-        /// <summary>Checks a regression-style target: same shape as the floating-point input; returns it cast to the input's dtype.</summary>
+        /// <summary>
+        /// Checks a regression-style target: same shape as the floating-point input; returns it cast to the input's
+        /// dtype.
+        /// </summary>
         private static Tensor SameShapeTarget(Tensor input, Tensor target, Reduction reduction, string op)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(target);
             CheckReduction(reduction, op);
             if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"{op}: expected a floating-point prediction, got {input.DType.TorchName()} {Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
+                throw new ArgumentException(
+                    $"{op}: expected a floating-point prediction, got {input.DType.TorchName()} " +
+                    $"{Shapes.Format(input.Shape)}; convert with .To(DType.Float32).");
             if (!input.Shape.SequenceEqual(target.Shape))
                 throw new ArgumentException(
-                    $"{op}: expected target of the same shape as the input {Shapes.Format(input.Shape)}, got {Shapes.Format(target.Shape)}. " +
-                    "PyTorch would broadcast here, which is almost always a bug; reshape the target (e.g. target.View(-1, 1)) to match.");
+                    $"{op}: expected target of the same shape as the input {Shapes.Format(input.Shape)}, got " +
+                    $"{Shapes.Format(target.Shape)}. PyTorch would broadcast here, which is almost always a bug; " +
+                    "reshape the target (e.g. target.View(-1, 1)) to match.");
             return target.To(input.DType);
         }
 
@@ -160,15 +186,22 @@ namespace Ember.NN
             PointwiseLossBackward.Apply(PointwiseLoss.Mse, input, SameShapeTarget(input, target, reduction,
                 "MSELoss"), reduction, 0, null, null);
 
-        /// <summary>Mean absolute error; see <see cref="L1Loss"/>. Composite as in PyTorch (<c>MeanBackward0</c> → <c>AbsBackward0</c>).</summary>
+        /// <summary>
+        /// Mean absolute error; see <see cref="L1Loss"/>. Composite as in PyTorch (<c>MeanBackward0</c> →
+        /// <c>AbsBackward0</c>).
+        /// </summary>
         public static Tensor L1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
         {
             Tensor d = (input - SameShapeTarget(input, target, reduction, "L1Loss")).Abs();
             return reduction switch { Reduction.None => d, Reduction.Sum => d.Sum(), _ => d.Mean() };
         }
 
-        /// <summary>Smooth L1 loss; see <see cref="SmoothL1Loss"/>. The graph shows <c>SmoothL1LossBackward0</c> (β = 0 gives the L1 values).</summary>
-        public static Tensor SmoothL1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, double beta = 1.0)
+        /// <summary>
+        /// Smooth L1 loss; see <see cref="SmoothL1Loss"/>. The graph shows <c>SmoothL1LossBackward0</c> (β = 0 gives
+        /// the L1 values).
+        /// </summary>
+        public static Tensor SmoothL1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean,
+            double beta = 1.0)
         {
             if (!(beta >= 0)) throw new ArgumentException($"SmoothL1Loss: beta must be non-negative, got {beta}.");
             return PointwiseLossBackward.Apply(PointwiseLoss.SmoothL1, input, SameShapeTarget(input, target,
@@ -176,39 +209,51 @@ namespace Ember.NN
         }
 
         /// <summary>Huber loss; see <see cref="HuberLoss"/>. The graph shows <c>HuberLossBackward0</c>.</summary>
-        public static Tensor HuberLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, double delta = 1.0)
+        public static Tensor HuberLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean,
+            double delta = 1.0)
         {
             if (!(delta > 0)) throw new ArgumentException($"HuberLoss: delta must be positive, got {delta}.");
             return PointwiseLossBackward.Apply(PointwiseLoss.Huber, input, SameShapeTarget(input, target, reduction,
                 "HuberLoss"), reduction, delta, null, null);
         }
 
-        /// <summary>Binary cross entropy of probabilities; see <see cref="BCELoss"/>. The graph shows <c>BinaryCrossEntropyBackward0</c>.</summary>
+        /// <summary>
+        /// Binary cross entropy of probabilities; see <see cref="BCELoss"/>. The graph shows
+        /// <c>BinaryCrossEntropyBackward0</c>.
+        /// </summary>
         /// <param name="input">Probabilities in [0, 1], any shape.</param>
         /// <param name="target">Targets in [0, 1] of the input's shape.</param>
         /// <param name="weight">Element weight broadcast to the input's shape, or null.</param>
         /// <param name="reduction">Mean, sum or none.</param>
-        public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean)
+        public static Tensor BinaryCrossEntropy(Tensor input, Tensor target, Tensor? weight = null,
+            Reduction reduction = Reduction.Mean)
         {
             Tensor t = SameShapeTarget(input, target, reduction, "BCELoss");
             var outside = RawOps.AnyAll(RawOps.Ne(RawOps.Clamp(input.Raw, 0, 1), input.Raw), null, false, all: false);
             if (outside.GetAsDouble(0) != 0)
-                throw new ArgumentException("BCELoss: all elements of input should be between 0 and 1 (apply Sigmoid first, or use BCEWithLogitsLoss on logits).");
+                throw new ArgumentException(
+                    "BCELoss: all elements of input should be between 0 and 1 (apply Sigmoid first, or use " +
+                    "BCEWithLogitsLoss on logits).");
             return PointwiseLossBackward.Apply(PointwiseLoss.Bce, input, t, reduction, 0, Broadcast(weight, input,
                 "BCELoss", "weight"), null);
         }
 
-        /// <summary>Binary cross entropy on logits; see <see cref="BCEWithLogitsLoss"/>. The graph shows <c>BinaryCrossEntropyWithLogitsBackward0</c>.</summary>
+        /// <summary>
+        /// Binary cross entropy on logits; see <see cref="BCEWithLogitsLoss"/>. The graph shows
+        /// <c>BinaryCrossEntropyWithLogitsBackward0</c>.
+        /// </summary>
         /// <param name="input">Logits, any shape.</param>
         /// <param name="target">Targets in [0, 1] of the input's shape.</param>
         /// <param name="weight">Element weight broadcast to the input's shape, or null.</param>
         /// <param name="reduction">Mean, sum or none.</param>
         /// <param name="posWeight">Positive-class weight broadcast along the last dim, or null.</param>
-        public static Tensor BinaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor? weight = null, Reduction reduction = Reduction.Mean, Tensor? posWeight = null)
+        public static Tensor BinaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor? weight = null,
+            Reduction reduction = Reduction.Mean, Tensor? posWeight = null)
         {
             Tensor t = SameShapeTarget(input, target, reduction, "BCEWithLogitsLoss");
             return PointwiseLossBackward.Apply(PointwiseLoss.BceWithLogits, input, t, reduction, 0,
-                Broadcast(weight, input, "BCEWithLogitsLoss", "weight"), Broadcast(posWeight, input, "BCEWithLogitsLoss", "posWeight"));
+                Broadcast(weight, input, "BCEWithLogitsLoss", "weight"),
+                Broadcast(posWeight, input, "BCEWithLogitsLoss", "posWeight"));
         }
 
         private static Tensor? Broadcast(Tensor? w, Tensor input, string op, string what)
@@ -220,7 +265,9 @@ namespace Ember.NN
             }
             catch (ArgumentException)
             {
-                throw new ArgumentException($"{op}: {what} of shape {Shapes.Format(w.Shape)} can't be broadcast to the input's shape {Shapes.Format(input.Shape)}.");
+                throw new ArgumentException(
+                    $"{op}: {what} of shape {Shapes.Format(w.Shape)} can't be broadcast to the input's shape " +
+                    $"{Shapes.Format(input.Shape)}.");
             }
             return new Tensor(RawOps.Contiguous(RawOps.Expand(RawOps.Cast(w.Raw, input.DType), input.Shape.ToArray())));
         }
@@ -230,14 +277,17 @@ namespace Ember.NN
         /// <c>exp(t)·(t - input)</c> for log targets), then the reduction.
         /// </summary>
         /// <param name="input">Log-probabilities.</param>
-        /// <param name="target">Probabilities (log-probabilities when <paramref name="logTarget"/>) of the input's shape.</param>
+        /// <param name="target">Probabilities (log-probabilities when <paramref name="logTarget"/>) of the input's
+        /// shape.</param>
         /// <param name="reduction">Mean (over all elements), sum, none, or batch mean (sum / N).</param>
         /// <param name="logTarget">Whether the target holds log-probabilities.</param>
-        public static Tensor KLDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, bool logTarget = false)
+        public static Tensor KLDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean,
+            bool logTarget = false)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(target);
-            Tensor t = SameShapeTarget(input, target, reduction == Reduction.BatchMean ? Reduction.Sum : reduction, "KLDivLoss");
+            Tensor t = SameShapeTarget(input, target, reduction == Reduction.BatchMean ? Reduction.Sum : reduction,
+                "KLDivLoss");
             Tensor loss;
             if (logTarget) loss = t.Exp() * (t - input);
             else
@@ -282,7 +332,8 @@ namespace Ember.Graph
             int s = vector ? 1 : input.NumEl / Math.Max(n * c, 1);
             if (!vector && n * c == 0) s = target.NumEl / Math.Max(n, 1);
             var (losses, total, lossSum) = RawOps.NllLossNd(input.Raw, target.Raw, weight?.Raw, n, c, s, ignoreIndex);
-            // PyTorch views 3-D and 5-D+ inputs as 4-D for nll_loss2d and views an unreduced result back (ViewBackward0).
+            // PyTorch views 3-D and 5-D+ inputs as 4-D for nll_loss2d and views an unreduced result back
+            // (ViewBackward0).
             bool viewBack = reduction == Reduction.None && input.Dim >= 3 && input.Dim != 4;
             RawTensor raw = reduction switch
             {
@@ -309,7 +360,8 @@ namespace Ember.Graph
             {
                 // A scalar upstream gradient folds into the coefficients: one pass, no multiply.
                 double g = RawOps.Contiguous(grad.Raw).Storage.GetDouble(grad.Raw.Offset);
-                return [new Tensor(RawOps.Reshape(RawOps.NllCoefficients(_target!, _weight, _n, _c, _s, _ignoreIndex, scale * g, InputDType(0)), InputShape(0)))];
+                return [new Tensor(RawOps.Reshape(RawOps.NllCoefficients(_target!, _weight, _n, _c, _s, _ignoreIndex,
+                    scale * g, InputDType(0)), InputShape(0)))];
             }
             var coef = RawOps.NllCoefficients(_target!, _weight, _n, _c, _s, _ignoreIndex, scale, InputDType(0));
             int[] gShape = _reduction == Reduction.None ? [_n, 1, _s] : [];
@@ -348,7 +400,8 @@ namespace Ember.Graph
             _ => "BinaryCrossEntropyWithLogitsBackward0",
         };
 
-        public static Tensor Apply(PointwiseLoss kind, Tensor input, Tensor target, Reduction reduction, double param, Tensor? weight, Tensor? posWeight)
+        public static Tensor Apply(PointwiseLoss kind, Tensor input, Tensor target, Reduction reduction, double param,
+            Tensor? weight, Tensor? posWeight)
         {
             Tensor loss;
             using (Autograd.NoGrad())
@@ -418,9 +471,13 @@ namespace Ember.Graph
                         if (_kind == PointwiseLoss.Mse) deriv = 2.0 * d;
                         else
                         {
-                            var inside = _kind == PointwiseLoss.SmoothL1 ? RawOps.Lt(z.Raw, RawOps.Scalar(p, z.DType)) : RawOps.Le(z.Raw, RawOps.Scalar(p, z.DType));
+                            var inside = _kind == PointwiseLoss.SmoothL1
+                                ? RawOps.Lt(z.Raw, RawOps.Scalar(p, z.DType))
+                                : RawOps.Le(z.Raw, RawOps.Scalar(p, z.DType));
                             Tensor m = Mask(inside, z.DType);
-                            deriv = _kind == PointwiseLoss.SmoothL1 ? (p == 0 ? d.Sign() : m * (d / p) + (1.0 - m) * d.Sign()) : m * d + (1.0 - m) * (p * d.Sign());
+                            deriv = _kind == PointwiseLoss.SmoothL1
+                                ? (p == 0 ? d.Sign() : m * (d / p) + (1.0 - m) * d.Sign())
+                                : m * d + (1.0 - m) * (p * d.Sign());
                         }
                         Tensor gi = deriv * g;
                         dx = gi;

@@ -9,8 +9,8 @@ namespace Ember.NN
         /// Batch normalization over dim 1: <c>y = (x - mean) / √(var + eps) · weight + bias</c>. In training the batch
         /// statistics (biased variance) normalize and the running statistics are updated in place:
         /// <c>running = (1 - momentum)·running + momentum·batch</c> with the unbiased variance (a cumulative average
-        /// when <paramref name="momentum"/> is null and <paramref name="numBatchesTracked"/> is given). In evaluation the
-        /// running statistics normalize. The graph shows <c>NativeBatchNormBackward0</c>.
+        /// when <paramref name="momentum"/> is null and <paramref name="numBatchesTracked"/> is given). In evaluation
+        /// the running statistics normalize. The graph shows <c>NativeBatchNormBackward0</c>.
         /// </summary>
         /// <param name="input"><c>(N, C)</c> or <c>(N, C, *)</c>.</param>
         /// <param name="runningMean"><c>(C)</c> or null.</param>
@@ -20,19 +20,28 @@ namespace Ember.NN
         /// <param name="training">Use (and update) batch statistics.</param>
         /// <param name="momentum">Running-average factor, or null for a cumulative average.</param>
         /// <param name="eps">Added to the variance.</param>
-        /// <param name="numBatchesTracked">int64 scalar counter incremented in training (BatchNorm's buffer), or null.</param>
-        public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
+        /// <param name="numBatchesTracked">int64 scalar counter incremented in training (BatchNorm's buffer), or
+        /// null.</param>
+        public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null,
+            Tensor? bias = null,
             bool training = false, double? momentum = 0.1, double eps = 1e-5, Tensor? numBatchesTracked = null)
         {
             ArgumentNullException.ThrowIfNull(input);
-            if (input.Dim < 2) throw new ArgumentException($"batch_norm: expected input (N, C) or (N, C, *), got {Shapes.Format(input.Shape)}.");
+            if (input.Dim < 2)
+                throw new ArgumentException(
+                    $"batch_norm: expected input (N, C) or (N, C, *), got {Shapes.Format(input.Shape)}.");
             int n = input.Shape[0], c = input.Shape[1], s = input.NumEl / Math.Max(n * c, 1);
-            foreach (var (t, what) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
+            foreach (var (t, what) in new[]
+                { (runningMean, "running_mean"), (runningVar, "running_var"), (weight, "weight"), (bias, "bias") })
                 if (t is not null && (t.Dim != 1 || t.Shape[0] != c))
-                    throw new ArgumentException($"batch_norm: expected {what} of shape [{c}] for input {Shapes.Format(input.Shape)}, got {Shapes.Format(t.Shape)}.");
+                    throw new ArgumentException(
+                        $"batch_norm: expected {what} of shape [{c}] for input {Shapes.Format(input.Shape)}, got " +
+                        $"{Shapes.Format(t.Shape)}.");
             bool useBatch = training || runningMean is null || runningVar is null;
             if (useBatch && n * s <= 1)
-                throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input size {Shapes.Format(input.Shape)}.");
+                throw new ArgumentException(
+                    "batch_norm: expected more than 1 value per channel when training, got input size " +
+                    $"{Shapes.Format(input.Shape)}.");
             var layout = new NormLayout([n, c, s], [0, 2], [n, c, s], [1, c, 1], [0, 2]);
             Tensor y = NativeNormBackward.Apply(NativeNormBackward.Kind.Batch, input, weight, bias, layout, eps,
                 useBatch ? null : runningMean, useBatch ? null : runningVar, out RawTensor? mean, out RawTensor? var);
@@ -41,11 +50,13 @@ namespace Ember.NN
                 double factor = momentum ?? 0;
                 if (numBatchesTracked is not null)
                 {
-                    numBatchesTracked.CopyRaw(new Tensor(RawOps.Add(numBatchesTracked.Raw, RawOps.Scalar(1, numBatchesTracked.DType))));
+                    numBatchesTracked.CopyRaw(new Tensor(RawOps.Add(numBatchesTracked.Raw,
+                        RawOps.Scalar(1, numBatchesTracked.DType))));
                     if (momentum is null) factor = 1.0 / numBatchesTracked.Item<long>();
                 }
                 int count = n * s;
-                var unbiased = RawOps.Mul(RawOps.Reshape(var!, [c]), RawOps.Scalar(count / Math.Max(count - 1.0, 1), var!.DType));
+                var unbiased = RawOps.Mul(RawOps.Reshape(var!, [c]),
+                    RawOps.Scalar(count / Math.Max(count - 1.0, 1), var!.DType));
                 Blend(runningMean, RawOps.Reshape(mean!, [c]), factor);
                 Blend(runningVar, unbiased, factor);
             }
@@ -55,19 +66,22 @@ namespace Ember.NN
         private static void Blend(Tensor running, RawTensor batch, double factor)
         {
             var b = RawOps.Cast(batch, running.DType);
-            running.CopyRaw(new Tensor(RawOps.Add(RawOps.Mul(running.Raw, RawOps.Scalar(1 - factor, running.DType)), RawOps.Mul(b, RawOps.Scalar(factor, running.DType)))));
+            running.CopyRaw(new Tensor(RawOps.Add(RawOps.Mul(running.Raw, RawOps.Scalar(1 - factor, running.DType)),
+                RawOps.Mul(b, RawOps.Scalar(factor, running.DType)))));
         }
 
         /// <summary>
-        /// Layer normalization over the last <c>normalizedShape.Length</c> dims: each sample's trailing block is normalized
-        /// by its own mean and (biased) variance, then scaled and shifted element-wise. The graph shows <c>NativeLayerNormBackward0</c>.
+        /// Layer normalization over the last <c>normalizedShape.Length</c> dims: each sample's trailing block is
+        /// normalized by its own mean and (biased) variance, then scaled and shifted element-wise. The graph shows
+        /// <c>NativeLayerNormBackward0</c>.
         /// </summary>
         /// <param name="input"><c>(*, normalizedShape...)</c>.</param>
         /// <param name="normalizedShape">The trailing shape to normalize over.</param>
         /// <param name="weight"><c>normalizedShape</c> or null.</param>
         /// <param name="bias"><c>normalizedShape</c> or null.</param>
         /// <param name="eps">Added to the variance.</param>
-        public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+        public static Tensor LayerNorm(Tensor input, int[] normalizedShape, Tensor? weight = null, Tensor? bias = null,
+            double eps = 1e-5)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(normalizedShape);
@@ -75,10 +89,15 @@ namespace Ember.NN
             bool ok = k > 0 && input.Dim >= k;
             for (int i = 0; ok && i < k; i++) ok = input.Shape[input.Dim - k + i] == normalizedShape[i];
             if (!ok)
-                throw new ArgumentException($"layer_norm: given normalized_shape=[{string.Join(", ", normalizedShape)}], expected input with shape [*, {string.Join(", ", normalizedShape)}], but got input of size {Shapes.Format(input.Shape)}.");
+                throw new ArgumentException(
+                    $"layer_norm: given normalized_shape=[{string.Join(", ", normalizedShape)}], expected input with " +
+                    $"shape [*, {string.Join(", ", normalizedShape)}], but got input of size " +
+                    $"{Shapes.Format(input.Shape)}.");
             foreach (var (t, what) in new[] { (weight, "weight"), (bias, "bias") })
                 if (t is not null && !t.Shape.SequenceEqual(normalizedShape))
-                    throw new ArgumentException($"layer_norm: expected {what} of shape [{string.Join(", ", normalizedShape)}], got {Shapes.Format(t.Shape)}.");
+                    throw new ArgumentException(
+                        $"layer_norm: expected {what} of shape [{string.Join(", ", normalizedShape)}], got " +
+                        $"{Shapes.Format(t.Shape)}.");
             int inner = Shapes.NumEl(normalizedShape), outer = input.NumEl / Math.Max(inner, 1);
             var layout = new NormLayout([outer, inner], [1], [outer, inner], [1, inner], [0]);
             return NativeNormBackward.Apply(NativeNormBackward.Kind.Layer, input, weight, bias, layout, eps, null,
@@ -87,23 +106,29 @@ namespace Ember.NN
 
         /// <summary>
         /// Group normalization: the channels of each sample are split into <paramref name="numGroups"/> groups, each
-        /// normalized by its own statistics, then scaled and shifted per channel. The graph shows <c>NativeGroupNormBackward0</c>.
+        /// normalized by its own statistics, then scaled and shifted per channel. The graph shows
+        /// <c>NativeGroupNormBackward0</c>.
         /// </summary>
         /// <param name="input"><c>(N, C, *)</c> with C divisible by <paramref name="numGroups"/>.</param>
         /// <param name="numGroups">Number of groups.</param>
         /// <param name="weight"><c>(C)</c> or null.</param>
         /// <param name="bias"><c>(C)</c> or null.</param>
         /// <param name="eps">Added to the variance.</param>
-        public static Tensor GroupNorm(Tensor input, int numGroups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+        public static Tensor GroupNorm(Tensor input, int numGroups, Tensor? weight = null, Tensor? bias = null,
+            double eps = 1e-5)
         {
             ArgumentNullException.ThrowIfNull(input);
-            if (input.Dim < 2) throw new ArgumentException($"group_norm: expected input (N, C, *), got {Shapes.Format(input.Shape)}.");
+            if (input.Dim < 2)
+                throw new ArgumentException($"group_norm: expected input (N, C, *), got {Shapes.Format(input.Shape)}.");
             int n = input.Shape[0], c = input.Shape[1], s = input.NumEl / Math.Max(n * c, 1);
             if (numGroups <= 0 || c % numGroups != 0)
-                throw new ArgumentException($"group_norm: expected number of channels in input ({c}) to be divisible by num_groups ({numGroups}), input {Shapes.Format(input.Shape)}.");
+                throw new ArgumentException(
+                    $"group_norm: expected number of channels in input ({c}) to be divisible by num_groups " +
+                    $"({numGroups}), input {Shapes.Format(input.Shape)}.");
             foreach (var (t, what) in new[] { (weight, "weight"), (bias, "bias") })
                 if (t is not null && (t.Dim != 1 || t.Shape[0] != c))
-                    throw new ArgumentException($"group_norm: expected {what} of shape [{c}], got {Shapes.Format(t.Shape)}.");
+                    throw new ArgumentException(
+                        $"group_norm: expected {what} of shape [{c}], got {Shapes.Format(t.Shape)}.");
             var layout = new NormLayout([n, numGroups, c / numGroups * s], [2], [n, c, s], [1, c, 1], [0, 2]);
             return NativeNormBackward.Apply(NativeNormBackward.Kind.Group, input, weight, bias, layout, eps, null,
                 null, out _, out _);
@@ -118,7 +143,8 @@ namespace Ember.Graph
     /// <paramref name="StatsDims"/>; reshaped to <paramref name="AffineShape"/> the weight (viewed as
     /// <paramref name="GammaView"/>) multiplies and its gradient sums over <paramref name="AffineDims"/>.
     /// </summary>
-    internal sealed record NormLayout(int[] StatsShape, int[] StatsDims, int[] AffineShape, int[] GammaView, int[] AffineDims);
+    internal sealed record NormLayout(int[] StatsShape, int[] StatsDims, int[] AffineShape, int[] GammaView,
+        int[] AffineDims);
 
     /// <summary>
     /// <c>NativeBatchNormBackward0</c> / <c>NativeLayerNormBackward0</c> / <c>NativeGroupNormBackward0</c> (batch,
@@ -160,7 +186,8 @@ namespace Ember.Graph
             {
                 int[] view = [1, fixedMean.NumEl, 1];
                 mean = RawOps.Reshape(RawOps.Clone(RawOps.Cast(fixedMean.Raw, dt)), view);
-                invstd = RawOps.Rsqrt(RawOps.Add(RawOps.Reshape(RawOps.Cast(fixedVar.Raw, dt), view), RawOps.Scalar(eps, dt)));
+                invstd = RawOps.Rsqrt(RawOps.Add(RawOps.Reshape(RawOps.Cast(fixedVar.Raw, dt), view),
+                    RawOps.Scalar(eps, dt)));
                 xhat = RawOps.Mul(RawOps.Sub(x, mean), invstd);
             }
             else
@@ -212,14 +239,16 @@ namespace Ember.Graph
             Tensor xhat = (x - mean) * invstd;
             Tensor dyAffine = grad.Reshape(l.AffineShape);
             Tensor? dGamma = null, dBeta = null, dx = null;
-            if (NeedsInputGrad(1)) dGamma = (dyAffine * xhat.Reshape(l.AffineShape)).Sum(l.AffineDims).Reshape(InputShape(1));
+            if (NeedsInputGrad(1))
+                dGamma = (dyAffine * xhat.Reshape(l.AffineShape)).Sum(l.AffineDims).Reshape(InputShape(1));
             if (NeedsInputGrad(2)) dBeta = dyAffine.Sum(l.AffineDims).Reshape(InputShape(2));
             if (NeedsInputGrad(0))
             {
                 Tensor g = _gamma is null ? dyAffine : dyAffine * Unpack(_gamma).Reshape(l.GammaView);
                 g = g.Reshape(l.StatsShape);
                 dx = _fixedStats ? g * invstd
-                    : invstd * (g - g.Mean(l.StatsDims, keepDim: true) - xhat * (g * xhat).Mean(l.StatsDims, keepDim: true));
+                    : invstd * (g - g.Mean(l.StatsDims, keepDim: true)
+                        - xhat * (g * xhat).Mean(l.StatsDims, keepDim: true));
                 dx = dx.Reshape(InputShape(0));
             }
             return [dx, dGamma, dBeta];

@@ -14,24 +14,32 @@ namespace Ember.NN
         /// <param name="dilation">Spacing between window elements.</param>
         /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
         /// <returns><c>(N, C, H_out, W_out)</c>.</returns>
-        public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null, bool ceilMode = false) =>
+        public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null,
+            Size2? dilation = null, bool ceilMode = false) =>
             MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).Output;
 
-        /// <summary>2-D max pooling that also returns, for each output, the flat index <c>h·W + w</c> of the maximum in its input plane (int64), for <c>MaxUnpool2d</c>-style uses.</summary>
+        /// <summary>
+        /// 2-D max pooling that also returns, for each output, the flat index <c>h·W + w</c> of the maximum in its
+        /// input plane (int64), for <c>MaxUnpool2d</c>-style uses.
+        /// </summary>
         /// <param name="input"><c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
         /// <param name="kernelSize">Window size.</param>
         /// <param name="stride">Window step (the kernel size by default).</param>
         /// <param name="padding">Implicit -∞ padding on both sides.</param>
         /// <param name="dilation">Spacing between window elements.</param>
         /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
-        public static (Tensor Output, Tensor Indices) MaxPool2dWithIndices(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null, bool ceilMode = false)
+        public static (Tensor Output, Tensor Indices) MaxPool2dWithIndices(Tensor input, Size2 kernelSize,
+            Size2? stride = null, Size2? padding = null, Size2? dilation = null, bool ceilMode = false)
         {
             ArgumentNullException.ThrowIfNull(input);
             return MaxPool(input, kernelSize, stride ?? kernelSize, padding ?? 0, dilation ?? 1, ceilMode,
                 "max_pool2d");
         }
 
-        /// <summary>1-D max pooling (a 2-D pooling of height 1; the graph shows <c>SqueezeBackward1</c> → <c>MaxPool2DWithIndicesBackward0</c>, as in PyTorch).</summary>
+        /// <summary>
+        /// 1-D max pooling (a 2-D pooling of height 1; the graph shows <c>SqueezeBackward1</c> →
+        /// <c>MaxPool2DWithIndicesBackward0</c>, as in PyTorch).
+        /// </summary>
         /// <param name="input"><c>(N, C, L)</c> or <c>(C, L)</c>.</param>
         /// <param name="kernelSize">Window size.</param>
         /// <param name="stride">Window step (the kernel size by default).</param>
@@ -39,7 +47,8 @@ namespace Ember.NN
         /// <param name="dilation">Spacing between window elements.</param>
         /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
         /// <returns><c>(N, C, L_out)</c>.</returns>
-        public static Tensor MaxPool1d(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
+        public static Tensor MaxPool1d(Tensor input, int kernelSize, int? stride = null, int padding = 0,
+            int dilation = 1, bool ceilMode = false) =>
             MaxPool1dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).Output;
 
         /// <summary>1-D max pooling with the index of each maximum along the length (int64).</summary>
@@ -49,10 +58,13 @@ namespace Ember.NN
         /// <param name="padding">Implicit -∞ padding on both sides.</param>
         /// <param name="dilation">Spacing between window elements.</param>
         /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
-        public static (Tensor Output, Tensor Indices) MaxPool1dWithIndices(Tensor input, int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)
+        public static (Tensor Output, Tensor Indices) MaxPool1dWithIndices(Tensor input, int kernelSize,
+            int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)
         {
             ArgumentNullException.ThrowIfNull(input);
-            if (input.Dim is not (2 or 3)) throw new ArgumentException($"max_pool1d: expected 2-D or 3-D input, got {Shapes.Format(input.Shape)}.");
+            if (input.Dim is not (2 or 3))
+                throw new ArgumentException(
+                    $"max_pool1d: expected 2-D or 3-D input, got {Shapes.Format(input.Shape)}.");
             var (y, idx) = MaxPool(input.Unsqueeze(-2), (1, kernelSize), (1, stride ?? kernelSize), (0, padding),
                 (1, dilation),
                 ceilMode, "max_pool1d");
@@ -65,32 +77,39 @@ namespace Ember.NN
         /// <param name="stride">Window step (the kernel size by default).</param>
         /// <param name="padding">Implicit zero padding on both sides.</param>
         /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
-        /// <param name="countIncludePad">Whether the padding zeros count in the divisor (PyTorch's default: true).</param>
+        /// <param name="countIncludePad">Whether the padding zeros count in the divisor (PyTorch's default:
+        /// true).</param>
         /// <param name="divisorOverride">Divide every window sum by this instead (0: no override).</param>
-        public static Tensor AvgPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool ceilMode = false,
-            bool countIncludePad = true, int divisorOverride = 0)
+        public static Tensor AvgPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null,
+            bool ceilMode = false, bool countIncludePad = true, int divisorOverride = 0)
         {
             ArgumentNullException.ThrowIfNull(input);
-            if (divisorOverride < 0) throw new ArgumentException($"avg_pool2d: divisorOverride must be positive (or 0 for none), got {divisorOverride}.");
+            if (divisorOverride < 0)
+                throw new ArgumentException(
+                    $"avg_pool2d: divisorOverride must be positive (or 0 for none), got {divisorOverride}.");
             Size2 s = stride ?? kernelSize, p = padding ?? 0;
             var (x4, planes, h, w) = Planes(input, "avg_pool2d");
             CheckWindow(kernelSize, s, p, 1, "avg_pool2d");
-            int oh = PoolGeometry.OutputSize(h, kernelSize.H, s.H, p.H, 1, ceilMode), ow = PoolGeometry.OutputSize(w, kernelSize.W, s.W, p.W, 1, ceilMode);
+            int oh = PoolGeometry.OutputSize(h, kernelSize.H, s.H, p.H, 1, ceilMode),
+                ow = PoolGeometry.OutputSize(w, kernelSize.W, s.W, p.W, 1, ceilMode);
             CheckOutput(oh, ow, input, "avg_pool2d");
             var g = new PoolGeometry(planes, h, w, kernelSize.H, kernelSize.W, s.H, s.W, p.H, p.W, 1, 1, oh, ow);
-            return AvgPool2DBackward0.Apply(input, g, countIncludePad, divisorOverride, adaptive: false, adjoint: false);
+            return AvgPool2DBackward0.Apply(input, g, countIncludePad, divisorOverride, adaptive: false,
+                adjoint: false);
         }
 
         /// <summary>
         /// 2-D adaptive average pooling to a fixed output size: output cell <c>i</c> averages input rows
-        /// <c>[⌊i·H/H_out⌋, ⌈(i+1)·H/H_out⌉)</c>. An output of 1×1 is a mean over H and W (<c>MeanBackward1</c>, as in PyTorch).
+        /// <c>[⌊i·H/H_out⌋, ⌈(i+1)·H/H_out⌉)</c>. An output of 1×1 is a mean over H and W (<c>MeanBackward1</c>, as in
+        /// PyTorch).
         /// </summary>
         /// <param name="input"><c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
         /// <param name="outputSize"><c>(H_out, W_out)</c> or one int for both.</param>
         public static Tensor AdaptiveAvgPool2d(Tensor input, Size2 outputSize)
         {
             ArgumentNullException.ThrowIfNull(input);
-            if (outputSize.H <= 0 || outputSize.W <= 0) throw new ArgumentException($"adaptive_avg_pool2d: output size must be positive, got {outputSize}.");
+            if (outputSize.H <= 0 || outputSize.W <= 0)
+                throw new ArgumentException($"adaptive_avg_pool2d: output size must be positive, got {outputSize}.");
             var (_, planes, h, w) = Planes(input, "adaptive_avg_pool2d");
             if (outputSize.H == 1 && outputSize.W == 1 && h > 0 && w > 0) return input.Mean([-2, -1], keepDim: true);
             var g = new PoolGeometry(planes, h, w, 1, 1, 1, 1, 0, 0, 1, 1, outputSize.H, outputSize.W);
@@ -113,9 +132,12 @@ namespace Ember.NN
         internal static (RawTensor X, int Planes, int H, int W) Planes(Tensor input, string op)
         {
             if (input.Dim is not (3 or 4))
-                throw new ArgumentException($"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got {Shapes.Format(input.Shape)}.");
+                throw new ArgumentException(
+                    $"{op}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got {Shapes.Format(input.Shape)}.");
             if (!input.DType.IsFloatingPoint())
-                throw new ArgumentException($"{op}: expected floating-point input, got {input.DType.TorchName()}; convert with .To(DType.Float32).");
+                throw new ArgumentException(
+                    $"{op}: expected floating-point input, got {input.DType.TorchName()}; convert with " +
+                    ".To(DType.Float32).");
             int h = input.Shape[^2], w = input.Shape[^1];
             int planes = h * w == 0 ? 0 : input.NumEl / (h * w);
             if (h * w == 0) { planes = 1; for (int i = 0; i < input.Dim - 2; i++) planes *= input.Shape[i]; }
@@ -125,22 +147,30 @@ namespace Ember.NN
         internal static void CheckWindow(Size2 kernel, Size2 stride, Size2 padding, Size2 dilation, string op)
         {
             if (kernel.H <= 0 || kernel.W <= 0 || stride.H <= 0 || stride.W <= 0 || dilation.H <= 0 || dilation.W <= 0)
-                throw new ArgumentException($"{op}: kernel size, stride and dilation must be positive, got kernel={kernel}, stride={stride}, dilation={dilation}.");
+                throw new ArgumentException(
+                    $"{op}: kernel size, stride and dilation must be positive, got kernel={kernel}, stride={stride}, " +
+                    $"dilation={dilation}.");
             if (padding.H < 0 || padding.W < 0 || padding.H * 2 > kernel.H || padding.W * 2 > kernel.W)
-                throw new ArgumentException($"{op}: pad should be at most half of the kernel size, but got pad={padding} and kernel_size={kernel}.");
+                throw new ArgumentException(
+                    $"{op}: pad should be at most half of the kernel size, but got pad={padding} and " +
+                    $"kernel_size={kernel}.");
         }
 
         internal static void CheckOutput(int oh, int ow, Tensor input, string op)
         {
             if (oh <= 0 || ow <= 0)
-                throw new ArgumentException($"{op}: given input size {Shapes.Format(input.Shape)}, the calculated output size ({oh}x{ow}) is too small.");
+                throw new ArgumentException(
+                    $"{op}: given input size {Shapes.Format(input.Shape)}, the calculated output size ({oh}x{ow}) is " +
+                    "too small.");
         }
     }
 }
 
 namespace Ember.Graph
 {
-    /// <summary>y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad).</summary>
+    /// <summary>
+    /// y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad).
+    /// </summary>
     internal sealed class MaxPool2DWithIndicesBackward0 : SingleOutputNode
     {
         private RawTensor? _indices;

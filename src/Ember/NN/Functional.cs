@@ -21,23 +21,27 @@ public static partial class F
     {
         "none" => GeluBackward0.Apply(input, tanh: false),
         "tanh" => GeluBackward0.Apply(input, tanh: true),
-        _ => throw new ArgumentException($"GELU: approximate must be 'none' or 'tanh', got '{approximate}'.", nameof(approximate)),
+        _ => throw new ArgumentException(
+            $"GELU: approximate must be 'none' or 'tanh', got '{approximate}'.", nameof(approximate)),
     };
 
     /// <summary>SiLU (swish): <c>x·σ(x)</c>.</summary>
     public static Tensor SiLU(Tensor input) => SiluBackward0.Apply(input);
 
     /// <summary>Softplus: <c>ln(1 + e^(βx))/β</c>, linear above <paramref name="threshold"/> for stability.</summary>
-    public static Tensor Softplus(Tensor input, double beta = 1, double threshold = 20) => SoftplusBackward0.Apply(input, beta, threshold);
+    public static Tensor Softplus(Tensor input, double beta = 1, double threshold = 20) =>
+        SoftplusBackward0.Apply(input, beta, threshold);
 
     /// <summary>LeakyReLU: <c>x</c> for positive x, <c>negativeSlope·x</c> otherwise.</summary>
-    public static Tensor LeakyReLU(Tensor input, double negativeSlope = 0.01) => LeakyReluBackward0.Apply(input, negativeSlope);
+    public static Tensor LeakyReLU(Tensor input, double negativeSlope = 0.01) =>
+        LeakyReluBackward0.Apply(input, negativeSlope);
 
     /// <summary>ELU: <c>x</c> for positive x, <c>α(eˣ - 1)</c> otherwise.</summary>
     public static Tensor ELU(Tensor input, double alpha = 1) => EluBackward0.Apply(input, alpha);
 
     /// <summary>Hardtanh: clamps to [<paramref name="minVal"/>, <paramref name="maxVal"/>].</summary>
-    public static Tensor Hardtanh(Tensor input, double minVal = -1, double maxVal = 1) => HardtanhBackward0.Apply(input, minVal, maxVal);
+    public static Tensor Hardtanh(Tensor input, double minVal = -1, double maxVal = 1) =>
+        HardtanhBackward0.Apply(input, minVal, maxVal);
 
     /// <summary>Softmax along <paramref name="dim"/>.</summary>
     public static Tensor Softmax(Tensor input, int dim) => input.Softmax(dim);

@@ -44,12 +44,14 @@ public static class Init
     /// <param name="param">The negative slope for leaky_relu (default 0.01).</param>
     public static double CalculateGain(string nonlinearity, double? param = null) => nonlinearity switch
     {
-        "linear" or "conv1d" or "conv2d" or "conv3d" or "conv_transpose1d" or "conv_transpose2d" or "conv_transpose3d" or "sigmoid" => 1.0,
+        "linear" or "conv1d" or "conv2d" or "conv3d" or "conv_transpose1d" or "conv_transpose2d" or "conv_transpose3d"
+            or "sigmoid" => 1.0,
         "tanh" => 5.0 / 3,
         "relu" => Math.Sqrt(2.0),
         "leaky_relu" => Math.Sqrt(2.0 / (1 + Math.Pow(param ?? 0.01, 2))),
         "selu" => 3.0 / 4,
-        _ => throw new ArgumentException($"CalculateGain: unsupported nonlinearity '{nonlinearity}'.", nameof(nonlinearity)),
+        _ => throw new ArgumentException(
+            $"CalculateGain: unsupported nonlinearity '{nonlinearity}'.", nameof(nonlinearity)),
     };
 
     /// <summary>(fan_in, fan_out) of a weight: dims 1 and 0 times the receptive field size.</summary>
@@ -57,7 +59,9 @@ public static class Init
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Dim < 2)
-            throw new ArgumentException($"Fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape {Shapes.Format(tensor.Shape)}).");
+            throw new ArgumentException(
+                "Fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (shape " +
+                $"{Shapes.Format(tensor.Shape)}).");
         int receptive = 1;
         for (int i = 2; i < tensor.Dim; i++) receptive *= tensor.Shape[i];
         return (tensor.Shape[1] * receptive, tensor.Shape[0] * receptive);
@@ -76,15 +80,18 @@ public static class Init
     }
 
     /// <summary>
-    /// He/Kaiming uniform: U(-b, b) with <c>b = gain · √(3 / fan)</c>, <c>gain = CalculateGain(nonlinearity, a)</c>. With
-    /// <paramref name="a"/> = √5 and leaky_relu this is PyTorch's default <c>Linear</c>/<c>Conv</c> weight init (b = 1/√fan_in).
+    /// He/Kaiming uniform: U(-b, b) with <c>b = gain · √(3 / fan)</c>, <c>gain = CalculateGain(nonlinearity, a)</c>.
+    /// With <paramref name="a"/> = √5 and leaky_relu this is PyTorch's default <c>Linear</c>/<c>Conv</c> weight init
+    /// (b = 1/√fan_in).
     /// </summary>
     /// <param name="tensor">At least 2-D.</param>
     /// <param name="a">Negative slope of the rectifier after this layer (leaky_relu only).</param>
     /// <param name="mode">"fan_in" (preserves forward variance) or "fan_out" (backward).</param>
-    /// <param name="nonlinearity">"relu" or "leaky_relu" (as PyTorch recommends), or any <see cref="CalculateGain"/> name.</param>
+    /// <param name="nonlinearity">"relu" or "leaky_relu" (as PyTorch recommends), or any <see cref="CalculateGain"/>
+    /// name.</param>
     /// <param name="generator">Random source.</param>
-    public static Tensor KaimingUniform_(Tensor tensor, double a = 0, string mode = "fan_in", string nonlinearity = "leaky_relu", Generator? generator = null)
+    public static Tensor KaimingUniform_(Tensor tensor, double a = 0, string mode = "fan_in",
+        string nonlinearity = "leaky_relu", Generator? generator = null)
     {
         int fan = Fan(tensor, mode, "KaimingUniform_");
         if (fan == 0) return tensor;
@@ -98,7 +105,8 @@ public static class Init
     /// <param name="mode">"fan_in" or "fan_out".</param>
     /// <param name="nonlinearity">"relu", "leaky_relu", or any <see cref="CalculateGain"/> name.</param>
     /// <param name="generator">Random source.</param>
-    public static Tensor KaimingNormal_(Tensor tensor, double a = 0, string mode = "fan_in", string nonlinearity = "leaky_relu", Generator? generator = null)
+    public static Tensor KaimingNormal_(Tensor tensor, double a = 0, string mode = "fan_in",
+        string nonlinearity = "leaky_relu", Generator? generator = null)
     {
         int fan = Fan(tensor, mode, "KaimingNormal_");
         if (fan == 0) return tensor;
@@ -127,8 +135,8 @@ public static class Init
     }
 
     /// <summary>
-    /// Fills with samples of N(mean, std²) conditioned on [<paramref name="a"/>, <paramref name="b"/>] (absolute bounds, as in
-    /// PyTorch), by inverting the normal CDF of a uniform sample between the bounds' CDF values.
+    /// Fills with samples of N(mean, std²) conditioned on [<paramref name="a"/>, <paramref name="b"/>] (absolute
+    /// bounds, as in PyTorch), by inverting the normal CDF of a uniform sample between the bounds' CDF values.
     /// </summary>
     /// <param name="tensor">Any shape.</param>
     /// <param name="mean">Mean of the underlying normal.</param>
@@ -136,10 +144,12 @@ public static class Init
     /// <param name="a">Lower bound.</param>
     /// <param name="b">Upper bound.</param>
     /// <param name="generator">Random source.</param>
-    public static Tensor TruncNormal_(Tensor tensor, double mean = 0, double std = 1, double a = -2, double b = 2, Generator? generator = null)
+    public static Tensor TruncNormal_(Tensor tensor, double mean = 0, double std = 1, double a = -2, double b = 2,
+        Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        if (!(a < b) || !(std > 0)) throw new ArgumentException($"TruncNormal_: expected a < b and std > 0, got a={a}, b={b}, std={std}.");
+        if (!(a < b) || !(std > 0))
+            throw new ArgumentException($"TruncNormal_: expected a < b and std > 0, got a={a}, b={b}, std={std}.");
         generator ??= Generator.Default;
         double lo = NormalCdf((a - mean) / std), hi = NormalCdf((b - mean) / std);
         var values = new double[tensor.NumEl];
@@ -153,8 +163,9 @@ public static class Init
     }
 
     /// <summary>
-    /// Fills with a (semi-)orthogonal matrix scaled by <paramref name="gain"/> (Saxe et al.): the Q of the QR decomposition
-    /// of a standard normal matrix, with R's diagonal made positive, as PyTorch does. Dims after the first are flattened.
+    /// Fills with a (semi-)orthogonal matrix scaled by <paramref name="gain"/> (Saxe et al.): the Q of the QR
+    /// decomposition of a standard normal matrix, with R's diagonal made positive, as PyTorch does. Dims after the
+    /// first are flattened.
     /// </summary>
     /// <param name="tensor">At least 2-D.</param>
     /// <param name="gain">Scaling factor.</param>
@@ -162,7 +173,10 @@ public static class Init
     public static Tensor Orthogonal_(Tensor tensor, double gain = 1, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        if (tensor.Dim < 2) throw new ArgumentException($"Orthogonal_: only tensors with 2 or more dimensions are supported, got {Shapes.Format(tensor.Shape)}.");
+        if (tensor.Dim < 2)
+            throw new ArgumentException(
+                "Orthogonal_: only tensors with 2 or more dimensions are supported, got " +
+                $"{Shapes.Format(tensor.Shape)}.");
         if (tensor.NumEl == 0) return tensor;
         int rows = tensor.Shape[0], cols = tensor.NumEl / rows;
         double[] flat = Tensor.Randn([rows, cols], generator, DType.Float64).ToArray<double>();
@@ -200,25 +214,31 @@ public static class Init
     /// <summary>The standard normal quantile (Acklam's algorithm, refined by one Halley step).</summary>
     private static double InverseNormalCdf(double p)
     {
-        double[] a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00];
-        double[] b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
-        double[] c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
+        double[] a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00];
+        double[] b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01];
+        double[] c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00];
         double[] d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
         double x;
         if (p < 0.02425)
         {
             double q = Math.Sqrt(-2 * Math.Log(p));
-            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+            x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
         }
         else if (p > 1 - 0.02425)
         {
             double q = Math.Sqrt(-2 * Math.Log(1 - p));
-            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+            x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
         }
         else
         {
             double q = p - 0.5, r = q * q;
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
         }
         double e = NormalCdf(x) - p, u = e * Math.Sqrt(2 * Math.PI) * Math.Exp(x * x / 2);
         return x - u / (1 + x * u / 2);

@@ -4,8 +4,9 @@ using Ember.Core;
 namespace Ember.NN;
 
 /// <summary>
-/// Applies <c>y = x Wᵀ + b</c>. Input <c>(*, InFeatures)</c>, output <c>(*, OutFeatures)</c>; weight <c>[OutFeatures, InFeatures]</c>
-/// (PyTorch's layout), bias <c>[OutFeatures]</c>. Initialized as PyTorch does: weight and bias from U(-1/√in, 1/√in).
+/// Applies <c>y = x Wᵀ + b</c>. Input <c>(*, InFeatures)</c>, output <c>(*, OutFeatures)</c>; weight
+/// <c>[OutFeatures, InFeatures]</c> (PyTorch's layout), bias <c>[OutFeatures]</c>. Initialized as PyTorch does: weight
+/// and bias from U(-1/√in, 1/√in).
 /// </summary>
 public class Linear : Module
 {
@@ -15,10 +16,13 @@ public class Linear : Module
     /// <param name="bias">Whether to learn an additive bias.</param>
     /// <param name="dtype">Parameter dtype (float32 by default).</param>
     /// <param name="generator">Random source for the initialization (the default generator otherwise).</param>
-    public Linear(int inFeatures, int outFeatures, bool bias = true, DType dtype = DType.Float32, Generator? generator = null)
+    public Linear(int inFeatures, int outFeatures, bool bias = true, DType dtype = DType.Float32,
+        Generator? generator = null)
     {
         if (inFeatures < 0 || outFeatures < 0)
-            throw new ArgumentException($"Linear: feature counts must be non-negative, got inFeatures={inFeatures}, outFeatures={outFeatures}.");
+            throw new ArgumentException(
+                $"Linear: feature counts must be non-negative, got inFeatures={inFeatures}, " +
+                $"outFeatures={outFeatures}.");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Weight = new Parameter(Tensor.Zeros([outFeatures, inFeatures], dtype));
@@ -58,10 +62,12 @@ public class Linear : Module
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dim == 0 || input.Shape[^1] != InFeatures)
             throw new ArgumentException(
-                $"Linear(in_features={InFeatures}, out_features={OutFeatures}) expected input of shape (*, {InFeatures}) but got {Shapes.Format(input.Shape)}.");
+                $"Linear(in_features={InFeatures}, out_features={OutFeatures}) expected input of shape (*, " +
+                $"{InFeatures}) but got {Shapes.Format(input.Shape)}.");
         return F.Linear(input, Weight, Bias);
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is not null ? "True" : "False")}";
+    protected override string ExtraRepr() =>
+        $"in_features={InFeatures}, out_features={OutFeatures}, bias={(Bias is not null ? "True" : "False")}";
 }

@@ -13,7 +13,8 @@ public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
     protected Loss(Reduction reduction)
     {
         if (reduction == Reduction.BatchMean && this is not KLDivLoss)
-            throw new ArgumentException($"{GetType().Name}: reduction BatchMean is only valid for KLDivLoss; use Mean, Sum or None.");
+            throw new ArgumentException(
+                $"{GetType().Name}: reduction BatchMean is only valid for KLDivLoss; use Mean, Sum or None.");
         Reduction = reduction;
     }
 
@@ -30,7 +31,12 @@ public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
     public abstract Tensor Forward(Tensor input, Tensor target);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => Reduction == Reduction.Mean ? "" : $"reduction='{(Reduction == Reduction.BatchMean ? "batchmean" : Reduction.ToString().ToLowerInvariant())}'";
+    protected override string ExtraRepr() =>
+        Reduction == Reduction.Mean
+            ? ""
+            : $"reduction='{(Reduction == Reduction.BatchMean
+                ? "batchmean"
+                : Reduction.ToString().ToLowerInvariant())}'";
 }
 
 /// <summary>
@@ -39,10 +45,12 @@ public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
 /// <c>NllLoss(LogSoftmax(input, 1), target)</c>. The graph shows <c>NllLossBackward0</c> → <c>LogSoftmaxBackward0</c>.
 /// </summary>
 /// <param name="weight">Per-class weight <c>(C)</c>, or null.</param>
-/// <param name="ignoreIndex">Target value that contributes nothing (and is not counted by the mean); class indices only.</param>
+/// <param name="ignoreIndex">Target value that contributes nothing (and is not counted by the mean); class indices
+/// only.</param>
 /// <param name="reduction">Mean (weighted by the targets' class weights), sum or none.</param>
 /// <param name="labelSmoothing">Mixes the target with the uniform distribution: <c>(1-ε)·target + ε/C</c>.</param>
-public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0) : Loss(reduction)
+public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100,
+    Reduction reduction = Reduction.Mean, double labelSmoothing = 0) : Loss(reduction)
 {
     /// <summary>Creates the loss with a reduction (the seed program's form).</summary>
     public CrossEntropyLoss(Reduction reduction) : this(null, -100, reduction) { }
@@ -57,14 +65,19 @@ public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -
     public double LabelSmoothing { get; } = labelSmoothing;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input, Tensor target) => F.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
+    public override Tensor Forward(Tensor input, Tensor target) =>
+        F.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }
 
-/// <summary>Negative log-likelihood of log-probabilities <c>(N, C)</c> or <c>(N, C, d...)</c> and class indices <c>(N)</c> or <c>(N, d...)</c>.</summary>
+/// <summary>
+/// Negative log-likelihood of log-probabilities <c>(N, C)</c> or <c>(N, C, d...)</c> and class indices <c>(N)</c> or
+/// <c>(N, d...)</c>.
+/// </summary>
 /// <param name="weight">Per-class weight <c>(C)</c>, or null.</param>
 /// <param name="ignoreIndex">Target value that contributes nothing.</param>
 /// <param name="reduction">Mean (weighted), sum or none.</param>
-public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean) : Loss(reduction)
+public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100,
+    Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
     /// <summary>Creates the loss with a reduction.</summary>
     public NLLLoss(Reduction reduction) : this(null, -100, reduction) { }
@@ -76,10 +89,13 @@ public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100, Redu
     public long IgnoreIndex { get; } = ignoreIndex;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input, Tensor target) => F.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) =>
+        F.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
 }
 
-/// <summary>Mean squared error <c>(input - target)²</c>; the target must have the input's shape and is cast to its dtype.</summary>
+/// <summary>
+/// Mean squared error <c>(input - target)²</c>; the target must have the input's shape and is cast to its dtype.
+/// </summary>
 /// <param name="reduction">Mean, sum or none.</param>
 public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
@@ -95,7 +111,10 @@ public sealed class L1Loss(Reduction reduction = Reduction.Mean) : Loss(reductio
     public override Tensor Forward(Tensor input, Tensor target) => F.L1Loss(input, target, Reduction);
 }
 
-/// <summary>Smooth L1: <c>0.5·d²/β</c> where <c>|d| &lt; β</c>, <c>|d| - 0.5·β</c> elsewhere (<c>d = input - target</c>); β = 0 is L1.</summary>
+/// <summary>
+/// Smooth L1: <c>0.5·d²/β</c> where <c>|d| &lt; β</c>, <c>|d| - 0.5·β</c> elsewhere (<c>d = input - target</c>); β = 0
+/// is L1.
+/// </summary>
 /// <param name="reduction">Mean, sum or none.</param>
 /// <param name="beta">Where the loss turns from quadratic to linear (≥ 0).</param>
 public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double beta = 1.0) : Loss(reduction)
@@ -107,7 +126,9 @@ public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double be
     public override Tensor Forward(Tensor input, Tensor target) => F.SmoothL1Loss(input, target, Reduction, Beta);
 }
 
-/// <summary>Huber: <c>0.5·d²</c> where <c>|d| ≤ δ</c>, <c>δ·(|d| - 0.5·δ)</c> elsewhere (<c>d = input - target</c>).</summary>
+/// <summary>
+/// Huber: <c>0.5·d²</c> where <c>|d| ≤ δ</c>, <c>δ·(|d| - 0.5·δ)</c> elsewhere (<c>d = input - target</c>).
+/// </summary>
 /// <param name="reduction">Mean, sum or none.</param>
 /// <param name="delta">Where the loss turns from quadratic to linear (&gt; 0).</param>
 public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta = 1.0) : Loss(reduction)
@@ -119,7 +140,10 @@ public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta
     public override Tensor Forward(Tensor input, Tensor target) => F.HuberLoss(input, target, Reduction, Delta);
 }
 
-/// <summary>Binary cross entropy of probabilities in [0, 1] against targets of the same shape (logs clamped at -100, as in PyTorch).</summary>
+/// <summary>
+/// Binary cross entropy of probabilities in [0, 1] against targets of the same shape (logs clamped at -100, as in
+/// PyTorch).
+/// </summary>
 /// <param name="weight">Rescales each element's loss; broadcast to the input's shape. Null for none.</param>
 /// <param name="reduction">Mean, sum or none.</param>
 public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reduction.Mean) : Loss(reduction)
@@ -131,7 +155,8 @@ public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reducti
     public Tensor? Weight { get; } = weight;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input, Tensor target) => F.BinaryCrossEntropy(input, target, Weight, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) =>
+        F.BinaryCrossEntropy(input, target, Weight, Reduction);
 }
 
 /// <summary>
@@ -141,7 +166,8 @@ public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reducti
 /// <param name="weight">Rescales each element's loss; broadcast to the input's shape. Null for none.</param>
 /// <param name="reduction">Mean, sum or none.</param>
 /// <param name="posWeight">Weight of positive examples per class, or null.</param>
-public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction = Reduction.Mean, Tensor? posWeight = null) : Loss(reduction)
+public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction = Reduction.Mean,
+    Tensor? posWeight = null) : Loss(reduction)
 {
     /// <summary>Creates the loss with a reduction.</summary>
     public BCEWithLogitsLoss(Reduction reduction) : this(null, reduction) { }
@@ -153,7 +179,8 @@ public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction
     public Tensor? PosWeight { get; } = posWeight;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input, Tensor target) => F.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
+    public override Tensor Forward(Tensor input, Tensor target) =>
+        F.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
 }
 
 /// <summary>

@@ -37,7 +37,9 @@ public abstract class Module<TIn, TOut> : ModuleBase
         return output;
     }
 
-    /// <summary>Registers a hook run before <see cref="Forward"/>; it returns the input to use (return it unchanged to keep it).</summary>
+    /// <summary>
+    /// Registers a hook run before <see cref="Forward"/>; it returns the input to use (return it unchanged to keep it).
+    /// </summary>
     /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
     public RemovableHandle RegisterForwardPreHook(Func<Module<TIn, TOut>, TIn, TIn> hook)
     {
@@ -47,7 +49,9 @@ public abstract class Module<TIn, TOut> : ModuleBase
         return new RemovableHandle(() => list.Remove(hook));
     }
 
-    /// <summary>Registers a hook run after <see cref="Forward"/> with the input and output; it returns the output to use.</summary>
+    /// <summary>
+    /// Registers a hook run after <see cref="Forward"/> with the input and output; it returns the output to use.
+    /// </summary>
     /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
     public RemovableHandle RegisterForwardHook(Func<Module<TIn, TOut>, TIn, TOut, TOut> hook)
     {
@@ -57,29 +61,38 @@ public abstract class Module<TIn, TOut> : ModuleBase
         return new RemovableHandle(() => list.Remove(hook));
     }
 
-    /// <summary>Post-processes the output of <see cref="Forward"/> inside <see cref="Call"/> (backward hooks attach here).</summary>
+    /// <summary>
+    /// Post-processes the output of <see cref="Forward"/> inside <see cref="Call"/> (backward hooks attach here).
+    /// </summary>
     private protected virtual TOut FinishOutput(TIn input, TOut output) => output;
 
     /// <summary>The computation. Override this; call <see cref="Call"/>.</summary>
     public abstract TOut Forward(TIn input);
 
-    /// <summary>Creates parameters whose size depends on the first input (Keras-style lazy layers). Runs once, before the first <see cref="Forward"/>.</summary>
+    /// <summary>
+    /// Creates parameters whose size depends on the first input (Keras-style lazy layers). Runs once, before the first
+    /// <see cref="Forward"/>.
+    /// </summary>
     protected virtual void Build(TIn input) { }
 
-    /// <summary>Adjusts the input before <see cref="Forward"/> (e.g. casting); the default returns it unchanged.</summary>
+    /// <summary>
+    /// Adjusts the input before <see cref="Forward"/> (e.g. casting); the default returns it unchanged.
+    /// </summary>
     protected virtual TIn PrepareInput(TIn input) => input;
 }
 
 /// <summary>
-/// A module from one tensor to one tensor, the common case (<c>Linear</c>, <c>ReLU</c>, <c>Sequential</c>, your models).
-/// Floating-point input is cast to the module's parameter dtype (float64 data into a float32 model just works);
-/// integer or bool input into a module with floating-point parameters is an error that says how to convert.
+/// A module from one tensor to one tensor, the common case (<c>Linear</c>, <c>ReLU</c>, <c>Sequential</c>, your
+/// models). Floating-point input is cast to the module's parameter dtype (float64 data into a float32 model just
+/// works); integer or bool input into a module with floating-point parameters is an error that says how to convert.
 /// </summary>
 public abstract class Module : Module<Tensor, Tensor>
 {
     private List<Func<Module, Tensor?, Tensor, Tensor?>>? _backwardHooks;
 
-    /// <summary>Whether integer input is meaningful (e.g. embedding indices); such modules get their input uncast.</summary>
+    /// <summary>
+    /// Whether integer input is meaningful (e.g. embedding indices); such modules get their input uncast.
+    /// </summary>
     protected virtual bool AcceptsIntegerInput => false;
 
     /// <summary>
@@ -100,7 +113,9 @@ public abstract class Module : Module<Tensor, Tensor>
     {
         input = CastInput(input);
         // With backward hooks, an identity node marks where the input's gradient arrives.
-        return _backwardHooks is { Count: > 0 } && Autograd.IsGradEnabled && input.RequiresGrad ? BackwardHookFunctionBackward.Apply(input) : input;
+        return _backwardHooks is { Count: > 0 } && Autograd.IsGradEnabled && input.RequiresGrad
+            ? BackwardHookFunctionBackward.Apply(input)
+            : input;
     }
 
     private protected override Tensor FinishOutput(Tensor input, Tensor output)
@@ -139,8 +154,9 @@ public abstract class Module : Module<Tensor, Tensor>
         if (dt is not DType target) return input;
         if (!input.DType.IsFloatingPoint())
             throw new ArgumentException(
-                $"{GetType().Name} expected floating-point input ({target.TorchName()}) but got a {input.DType.TorchName()} tensor of shape {Shapes.Format(input.Shape)}. " +
-                $"Convert it with x.To(DType.{target}) (integer class labels belong in the loss's target, not the model's input).");
+                $"{GetType().Name} expected floating-point input ({target.TorchName()}) but got a " +
+                $"{input.DType.TorchName()} tensor of shape {Shapes.Format(input.Shape)}. Convert it with " +
+                $"x.To(DType.{target}) (integer class labels belong in the loss's target, not the model's input).");
         return input.DType == target ? input : input.To(target);
     }
 }

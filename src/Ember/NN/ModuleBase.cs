@@ -31,10 +31,13 @@ public abstract partial class ModuleBase
     public bool Training { get; private set; } = true;
 
     /// <summary>Registers a child module under <paramref name="name"/> (PyTorch's <c>add_module</c>).</summary>
-    protected void RegisterModule(string name, ModuleBase module) => Register(name, module ?? throw new ArgumentNullException(nameof(module)), ModuleDiscovery.Kind.Module, true);
+    protected void RegisterModule(string name, ModuleBase module) =>
+        Register(name, module ?? throw new ArgumentNullException(nameof(module)), ModuleDiscovery.Kind.Module, true);
 
     /// <summary>Registers a parameter under <paramref name="name"/> (PyTorch's <c>register_parameter</c>).</summary>
-    protected void RegisterParameter(string name, Parameter parameter) => Register(name, parameter ?? throw new ArgumentNullException(nameof(parameter)), ModuleDiscovery.Kind.Parameter, true);
+    protected void RegisterParameter(string name, Parameter parameter) =>
+        Register(name, parameter ?? throw new ArgumentNullException(nameof(parameter)),
+            ModuleDiscovery.Kind.Parameter, true);
 
     /// <summary>
     /// Registers a buffer: state that is not a parameter (no gradient, not seen by optimizers) but moves and casts with
@@ -43,7 +46,9 @@ public abstract partial class ModuleBase
     /// </summary>
     protected void RegisterBuffer(string name, Tensor? tensor, bool persistent = true)
     {
-        if (tensor is Parameter) throw new ArgumentException($"{GetType().Name}.RegisterBuffer: '{name}' is a Parameter; use RegisterParameter.");
+        if (tensor is Parameter)
+            throw new ArgumentException(
+                $"{GetType().Name}.RegisterBuffer: '{name}' is a Parameter; use RegisterParameter.");
         Register(name, tensor, ModuleDiscovery.Kind.Buffer, persistent);
     }
 
@@ -55,7 +60,8 @@ public abstract partial class ModuleBase
     private void Register(string name, object? item, ModuleDiscovery.Kind kind, bool persistent)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (name.Contains('.')) throw new ArgumentException($"{GetType().Name}: member name can't contain \".\", got '{name}'.");
+        if (name.Contains('.'))
+            throw new ArgumentException($"{GetType().Name}: member name can't contain \".\", got '{name}'.");
         _registered ??= [];
         if (_registered.Exists(r => r.Name == name) || ModuleDiscovery.For(GetType()).Any(m => m.Name == name))
             throw new ArgumentException($"{GetType().Name}: a member named '{name}' is already registered.");
@@ -63,10 +69,12 @@ public abstract partial class ModuleBase
     }
 
     /// <summary>Removes every registered child module (for containers that rebuild their numbering).</summary>
-    private protected void ClearRegisteredModules() => _registered?.RemoveAll(r => r.Kind == ModuleDiscovery.Kind.Module);
+    private protected void ClearRegisteredModules() =>
+        _registered?.RemoveAll(r => r.Kind == ModuleDiscovery.Kind.Module);
 
     /// <summary>One direct member: its name, kind and current value, and how to replace it.</summary>
-    private readonly record struct Slot(string Name, ModuleDiscovery.Kind Kind, bool Persistent, object? Value, ModuleDiscovery.Member? Field, Registered? Entry)
+    private readonly record struct Slot(string Name, ModuleDiscovery.Kind Kind, bool Persistent, object? Value,
+        ModuleDiscovery.Member? Field, Registered? Entry)
     {
         public void Set(ModuleBase owner, object? value)
         {
@@ -81,7 +89,8 @@ public abstract partial class ModuleBase
         foreach (var m in ModuleDiscovery.For(GetType()))
             yield return new Slot(m.Name, m.Kind, m.Persistent, m.Get(this), m, null);
         if (_registered is not null)
-            foreach (var r in _registered.ToArray()) yield return new Slot(r.Name, r.Kind, r.Persistent, r.Item, null, r);
+            foreach (var r in _registered.ToArray())
+                yield return new Slot(r.Name, r.Kind, r.Persistent, r.Item, null, r);
     }
 
     /// <summary>Direct non-null members (parameters, buffers and child modules).</summary>
@@ -101,7 +110,9 @@ public abstract partial class ModuleBase
     /// <summary>The direct children.</summary>
     public IEnumerable<ModuleBase> Children() => NamedChildren().Select(c => c.Module);
 
-    /// <summary>This module and all descendants with dotted names (this module's name is empty), each once, preorder.</summary>
+    /// <summary>
+    /// This module and all descendants with dotted names (this module's name is empty), each once, preorder.
+    /// </summary>
     public IEnumerable<(string Name, ModuleBase Module)> NamedModules(string prefix = "")
     {
         var seen = new HashSet<ModuleBase>(ReferenceEqualityComparer.Instance);
@@ -120,7 +131,9 @@ public abstract partial class ModuleBase
     /// <summary>This module and all descendants, preorder (PyTorch's <c>modules()</c>).</summary>
     public IEnumerable<ModuleBase> Modules() => NamedModules().Select(m => m.Module);
 
-    /// <summary>Parameters with dotted names (<c>fc1.weight</c>, <c>0.bias</c>), each once, in registration order.</summary>
+    /// <summary>
+    /// Parameters with dotted names (<c>fc1.weight</c>, <c>0.bias</c>), each once, in registration order.
+    /// </summary>
     public IEnumerable<(string Name, Parameter Parameter)> NamedParameters(bool recurse = true)
     {
         var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
@@ -166,14 +179,20 @@ public abstract partial class ModuleBase
     /// <summary>Sets evaluation mode (<c>Train(false)</c>).</summary>
     public ModuleBase Eval() => Train(false);
 
-    /// <summary>Freezes (<c>false</c>) or unfreezes every parameter: optimizers skip parameters without gradients (PyTorch's <c>requires_grad_()</c>).</summary>
+    /// <summary>
+    /// Freezes (<c>false</c>) or unfreezes every parameter: optimizers skip parameters without gradients (PyTorch's
+    /// <c>requires_grad_()</c>).
+    /// </summary>
     public ModuleBase RequiresGrad_(bool requiresGrad = true)
     {
         foreach (var p in Parameters()) p.RequiresGrad = requiresGrad;
         return this;
     }
 
-    /// <summary>Calls <paramref name="fn"/> on every descendant (children first) and then on this module, e.g. a custom initialization (PyTorch's <c>apply</c>).</summary>
+    /// <summary>
+    /// Calls <paramref name="fn"/> on every descendant (children first) and then on this module, e.g. a custom
+    /// initialization (PyTorch's <c>apply</c>).
+    /// </summary>
     public ModuleBase Apply(Action<ModuleBase> fn)
     {
         ArgumentNullException.ThrowIfNull(fn);
@@ -182,7 +201,10 @@ public abstract partial class ModuleBase
         return this;
     }
 
-    /// <summary>Clears the gradients of all parameters (to null by default, as PyTorch 2 does; zeros when <paramref name="setToNone"/> is false).</summary>
+    /// <summary>
+    /// Clears the gradients of all parameters (to null by default, as PyTorch 2 does; zeros when
+    /// <paramref name="setToNone"/> is false).
+    /// </summary>
     public void ZeroGrad(bool setToNone = true)
     {
         foreach (var p in Parameters())
@@ -202,7 +224,8 @@ public abstract partial class ModuleBase
         {
             // Runs on every Call, so it walks the member arrays directly instead of the allocating enumerators.
             foreach (var m in ModuleDiscovery.For(GetType()))
-                if (m.Kind == ModuleDiscovery.Kind.Parameter && m.Get(this) is Parameter p && p.DType.IsFloatingPoint()) return p.DType;
+                if (m.Kind == ModuleDiscovery.Kind.Parameter && m.Get(this) is Parameter p && p.DType.IsFloatingPoint())
+                    return p.DType;
             if (_registered is not null)
                 foreach (var r in _registered)
                     if (r.Item is Parameter p && p.DType.IsFloatingPoint()) return p.DType;
@@ -210,7 +233,9 @@ public abstract partial class ModuleBase
         }
     }
 
-    /// <summary>Extra text inside the parentheses of this module's line in <see cref="ToString"/> (PyTorch's <c>extra_repr</c>).</summary>
+    /// <summary>
+    /// Extra text inside the parentheses of this module's line in <see cref="ToString"/> (PyTorch's <c>extra_repr</c>).
+    /// </summary>
     protected virtual string ExtraRepr() => "";
 
     /// <summary>PyTorch-style summary of the module tree.</summary>
@@ -239,7 +264,8 @@ public sealed class StateNameAttribute(string name) : Attribute
 /// <summary>
 /// Marks a <see cref="Tensor"/> field or auto-property of a module as a buffer: state that is saved in the state dict
 /// (unless <see cref="Persistent"/> is false), moved and cast by <c>To</c>, but is not a parameter (PyTorch's
-/// <c>register_buffer</c>). Example: <c>[Buffer, StateName("running_mean")] public Tensor RunningMean { get; private set; }</c>.
+/// <c>register_buffer</c>). Example:
+/// <c>[Buffer, StateName("running_mean")] public Tensor RunningMean { get; private set; }</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property)]
 public sealed class BufferAttribute(bool persistent = true) : Attribute

@@ -8,9 +8,10 @@ namespace Ember.NN;
 
 /// <summary>
 /// Finds the parameter, buffer and child-module members of a module type: instance fields (auto-property backing
-/// fields included) of type <see cref="Parameter"/> or <see cref="ModuleBase"/>, and fields of type <see cref="Tensor"/>
-/// marked <see cref="BufferAttribute"/> (on the field or its auto-property), base class first, each class in declaration
-/// order (metadata-token order, which the C# compiler emits in source order). Cached per type.
+/// fields included) of type <see cref="Parameter"/> or <see cref="ModuleBase"/>, and fields of type
+/// <see cref="Tensor"/> marked <see cref="BufferAttribute"/> (on the field or its auto-property), base class first,
+/// each class in declaration order (metadata-token order, which the C# compiler emits in source order). Cached per
+/// type.
 /// </summary>
 internal static class ModuleDiscovery
 {
@@ -24,7 +25,9 @@ internal static class ModuleDiscovery
     {
         public object? Get(object owner) => Field.GetValue(owner);
 
-        /// <summary>Replaces the value (used by <c>To(dtype)</c>); readonly instance fields can be set by reflection.</summary>
+        /// <summary>
+        /// Replaces the value (used by <c>To(dtype)</c>); readonly instance fields can be set by reflection.
+        /// </summary>
         public void Set(object owner, object? value) => Field.SetValue(owner, value);
     }
 
@@ -32,19 +35,24 @@ internal static class ModuleDiscovery
 
     public static Member[] For([DynamicallyAccessedMembers(Members)] Type type) => s_cache.GetOrAdd(type, Discover);
 
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "ModuleBase carries DynamicallyAccessedMembers, so every module type keeps its fields.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Base types of a module are modules too and are annotated the same way.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Base types of a module are modules too and are annotated the same way.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070",
+        Justification = "ModuleBase carries DynamicallyAccessedMembers, so every module type keeps its fields.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075",
+        Justification = "Base types of a module are modules too and are annotated the same way.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072",
+        Justification = "Base types of a module are modules too and are annotated the same way.")]
     private static Member[] Discover(Type type)
     {
         var chain = new List<Type>();
-        for (Type? t = type; t is not null && t != typeof(ModuleBase) && t != typeof(object); t = t.BaseType) chain.Add(t);
+        for (Type? t = type; t is not null && t != typeof(ModuleBase) && t != typeof(object); t = t.BaseType)
+            chain.Add(t);
         chain.Reverse();
         var result = new List<Member>();
         var names = new HashSet<string>();
         foreach (Type t in chain)
         {
-            FieldInfo[] fields = t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
+            FieldInfo[] fields = t.GetFields(
+                BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
             Array.Sort(fields, (a, b) => a.MetadataToken.CompareTo(b.MetadataToken));
             foreach (FieldInfo f in fields)
             {
@@ -52,11 +60,14 @@ internal static class ModuleDiscovery
                 BufferAttribute? buffer = null;
                 if (typeof(Parameter).IsAssignableFrom(f.FieldType)) kind = Kind.Parameter;
                 else if (typeof(ModuleBase).IsAssignableFrom(f.FieldType)) kind = Kind.Module;
-                else if (f.FieldType == typeof(Tensor) && (buffer = Attribute<BufferAttribute>(t, f)) is not null) kind = Kind.Buffer;
+                else if (f.FieldType == typeof(Tensor) && (buffer = Attribute<BufferAttribute>(t, f)) is not null)
+                    kind = Kind.Buffer;
                 else continue;
                 string name = NameOf(t, f);
                 if (!names.Add(name))
-                    throw new InvalidOperationException($"{type.Name}: two members map to the parameter/buffer/module name '{name}'; rename one or use [StateName].");
+                    throw new InvalidOperationException(
+                        $"{type.Name}: two members map to the parameter/buffer/module name '{name}'; rename one or " +
+                        "use [StateName].");
                 result.Add(new Member(name, f, kind, buffer?.Persistent ?? true));
             }
         }
@@ -71,11 +82,13 @@ internal static class ModuleDiscovery
     }
 
     /// <summary>An attribute on the field, or on the auto-property it backs.</summary>
-    private static TAttr? Attribute<TAttr>([DynamicallyAccessedMembers(Members)] Type declaring, FieldInfo f) where TAttr : Attribute
+    private static TAttr? Attribute<TAttr>([DynamicallyAccessedMembers(Members)] Type declaring, FieldInfo f)
+        where TAttr : Attribute
     {
         var attr = f.GetCustomAttribute<TAttr>();
         if (attr is null && f.Name.StartsWith('<') && f.Name.IndexOf('>') is int end and > 1)
-            attr = declaring.GetProperty(f.Name[1..end], BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+            attr = declaring.GetProperty(f.Name[1..end],
+                BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
                 ?.GetCustomAttribute<TAttr>();
         return attr;
     }

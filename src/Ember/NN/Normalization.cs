@@ -6,16 +6,19 @@ namespace Ember.NN;
 
 /// <summary>
 /// Batch normalization over channel dim 1 with learnable <c>weight</c> (ones) and <c>bias</c> (zeros) and the buffers
-/// <c>running_mean</c> (zeros), <c>running_var</c> (ones) and <c>num_batches_tracked</c> (int64 0), named as in PyTorch.
-/// Training mode normalizes with batch statistics and updates the running ones; <see cref="ModuleBase.Eval"/> uses the
-/// running statistics. See <see cref="F.BatchNorm"/>.
+/// <c>running_mean</c> (zeros), <c>running_var</c> (ones) and <c>num_batches_tracked</c> (int64 0), named as in
+/// PyTorch. Training mode normalizes with batch statistics and updates the running ones; <see cref="ModuleBase.Eval"/>
+/// uses the running statistics. See <see cref="F.BatchNorm"/>.
 /// </summary>
 public abstract class BatchNormBase : Module
 {
-    private protected BatchNormBase(int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats, DType dtype)
+    private protected BatchNormBase(int numFeatures, double eps, double? momentum, bool affine, bool trackRunningStats,
+        DType dtype)
     {
-        if (numFeatures <= 0) throw new ArgumentException($"{GetType().Name}: numFeatures must be positive, got {numFeatures}.");
-        (NumFeatures, Eps, Momentum, Affine, TrackRunningStats) = (numFeatures, eps, momentum, affine, trackRunningStats);
+        if (numFeatures <= 0)
+            throw new ArgumentException($"{GetType().Name}: numFeatures must be positive, got {numFeatures}.");
+        (NumFeatures, Eps, Momentum, Affine, TrackRunningStats) = (numFeatures, eps, momentum, affine,
+            trackRunningStats);
         if (affine)
         {
             Weight = new Parameter(Tensor.Ones([numFeatures], dtype));
@@ -77,20 +80,25 @@ public abstract class BatchNormBase : Module
         ArgumentNullException.ThrowIfNull(input);
         CheckInput(input);
         if (input.Shape[1] != NumFeatures)
-            throw new ArgumentException($"{GetType().Name}({NumFeatures}): expected input with {NumFeatures} channels in dim 1, got {Shapes.Format(input.Shape)}.");
+            throw new ArgumentException(
+                $"{GetType().Name}({NumFeatures}): expected input with {NumFeatures} channels in dim 1, got " +
+                $"{Shapes.Format(input.Shape)}.");
         bool useBatchStats = Training || RunningMean is null;
-        return F.BatchNorm(input, Training || !useBatchStats ? RunningMean : null, Training || !useBatchStats ? RunningVar : null, Weight, Bias,
+        return F.BatchNorm(input, Training || !useBatchStats ? RunningMean : null,
+            Training || !useBatchStats ? RunningVar : null, Weight, Bias,
             useBatchStats, Momentum, Eps, Training ? NumBatchesTracked : null);
     }
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"{NumFeatures}, eps={Py(Eps)}, momentum={(Momentum is double m ? Py(m) : "None")}, affine={Py(Affine)}, track_running_stats={Py(TrackRunningStats)}";
+        $"{NumFeatures}, eps={Py(Eps)}, momentum={(Momentum is double m ? Py(m) : "None")}, affine={Py(Affine)}, " +
+        $"track_running_stats={Py(TrackRunningStats)}";
 
     internal static string Py(bool b) => b ? "True" : "False";
 
     /// <summary>A float as Python's repr prints it (<c>1e-05</c>, <c>0.1</c>).</summary>
-    internal static string Py(double d) => d.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+    internal static string Py(double d) =>
+        d.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
 
 /// <summary>Batch normalization of <c>(N, C)</c> or <c>(N, C, L)</c> input; see <see cref="BatchNormBase"/>.</summary>
@@ -100,12 +108,15 @@ public abstract class BatchNormBase : Module
 /// <param name="affine">Learn weight and bias.</param>
 /// <param name="trackRunningStats">Keep running statistics.</param>
 /// <param name="dtype">Parameter and buffer dtype.</param>
-public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true, bool trackRunningStats = true, DType dtype = DType.Float32)
+public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true,
+    bool trackRunningStats = true, DType dtype = DType.Float32)
     : BatchNormBase(numFeatures, eps, momentum, affine, trackRunningStats, dtype)
 {
     private protected override void CheckInput(Tensor input)
     {
-        if (input.Dim is not (2 or 3)) throw new ArgumentException($"BatchNorm1d: expected 2D or 3D input (got {input.Dim}D input {Shapes.Format(input.Shape)}).");
+        if (input.Dim is not (2 or 3))
+            throw new ArgumentException(
+                $"BatchNorm1d: expected 2D or 3D input (got {input.Dim}D input {Shapes.Format(input.Shape)}).");
     }
 }
 
@@ -116,12 +127,15 @@ public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double? mome
 /// <param name="affine">Learn weight and bias.</param>
 /// <param name="trackRunningStats">Keep running statistics.</param>
 /// <param name="dtype">Parameter and buffer dtype.</param>
-public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true, bool trackRunningStats = true, DType dtype = DType.Float32)
+public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true,
+    bool trackRunningStats = true, DType dtype = DType.Float32)
     : BatchNormBase(numFeatures, eps, momentum, affine, trackRunningStats, dtype)
 {
     private protected override void CheckInput(Tensor input)
     {
-        if (input.Dim != 4) throw new ArgumentException($"BatchNorm2d: expected 4D input (got {input.Dim}D input {Shapes.Format(input.Shape)}).");
+        if (input.Dim != 4)
+            throw new ArgumentException(
+                $"BatchNorm2d: expected 4D input (got {input.Dim}D input {Shapes.Format(input.Shape)}).");
     }
 }
 
@@ -136,7 +150,8 @@ public sealed class LayerNorm : Module
     /// <param name="eps">Added to the variance.</param>
     /// <param name="elementwiseAffine">Learn weight and bias.</param>
     /// <param name="dtype">Parameter dtype.</param>
-    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true, DType dtype = DType.Float32)
+    public LayerNorm(int[] normalizedShape, double eps = 1e-5, bool elementwiseAffine = true,
+        DType dtype = DType.Float32)
     {
         ArgumentNullException.ThrowIfNull(normalizedShape);
         NormalizedShape = (int[])normalizedShape.Clone();
@@ -173,7 +188,8 @@ public sealed class LayerNorm : Module
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"({string.Join(", ", NormalizedShape)},), eps={BatchNormBase.Py(Eps)}, elementwise_affine={BatchNormBase.Py(Weight is not null)}";
+        $"({string.Join(", ", NormalizedShape)},), eps={BatchNormBase.Py(Eps)}, " +
+        $"elementwise_affine={BatchNormBase.Py(Weight is not null)}";
 }
 
 /// <summary>
@@ -191,7 +207,8 @@ public sealed class GroupNorm : Module
     public GroupNorm(int numGroups, int numChannels, double eps = 1e-5, bool affine = true, DType dtype = DType.Float32)
     {
         if (numGroups <= 0 || numChannels % numGroups != 0)
-            throw new ArgumentException($"GroupNorm: num_channels ({numChannels}) must be divisible by num_groups ({numGroups}).");
+            throw new ArgumentException(
+                $"GroupNorm: num_channels ({numChannels}) must be divisible by num_groups ({numGroups}).");
         (NumGroups, NumChannels, Eps) = (numGroups, numChannels, eps);
         if (affine)
         {
@@ -220,10 +237,13 @@ public sealed class GroupNorm : Module
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dim < 2 || input.Shape[1] != NumChannels)
-            throw new ArgumentException($"GroupNorm({NumGroups}, {NumChannels}): expected input (N, {NumChannels}, *), got {Shapes.Format(input.Shape)}.");
+            throw new ArgumentException(
+                $"GroupNorm({NumGroups}, {NumChannels}): expected input (N, {NumChannels}, *), got " +
+                $"{Shapes.Format(input.Shape)}.");
         return F.GroupNorm(input, NumGroups, Weight, Bias, Eps);
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"{NumGroups}, {NumChannels}, eps={BatchNormBase.Py(Eps)}, affine={BatchNormBase.Py(Weight is not null)}";
+    protected override string ExtraRepr() =>
+        $"{NumGroups}, {NumChannels}, eps={BatchNormBase.Py(Eps)}, affine={BatchNormBase.Py(Weight is not null)}";
 }

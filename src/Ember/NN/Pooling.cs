@@ -9,7 +9,8 @@ namespace Ember.NN;
 /// <param name="padding">Implicit -∞ padding on both sides.</param>
 /// <param name="dilation">Spacing between window elements.</param>
 /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
-public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null, bool ceilMode = false) : Module
+public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Size2? padding = null, Size2? dilation = null,
+    bool ceilMode = false) : Module
 {
     /// <summary>Window size.</summary>
     public Size2 KernelSize { get; } = kernelSize;
@@ -29,13 +30,19 @@ public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Size2? pad
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => F.MaxPool2d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
-    /// <summary>The output and the flat index of each maximum in its input plane (PyTorch's <c>return_indices=True</c>).</summary>
-    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input) => F.MaxPool2dWithIndices(input, KernelSize, Stride, Padding, Dilation, CeilMode);
+    /// <summary>
+    /// The output and the flat index of each maximum in its input plane (PyTorch's <c>return_indices=True</c>).
+    /// </summary>
+    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input) =>
+        F.MaxPool2dWithIndices(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"kernel_size={Scalar(KernelSize)}, stride={Scalar(Stride)}, padding={Scalar(Padding)}, dilation={Scalar(Dilation)}, ceil_mode={(CeilMode ? "True" : "False")}";
+    protected override string ExtraRepr() =>
+        $"kernel_size={Scalar(KernelSize)}, stride={Scalar(Stride)}, padding={Scalar(Padding)}, " +
+        $"dilation={Scalar(Dilation)}, ceil_mode={(CeilMode ? "True" : "False")}";
 
-    internal static string Scalar(Size2 s) => s.H == s.W ? s.H.ToString(System.Globalization.CultureInfo.InvariantCulture) : s.ToString();
+    internal static string Scalar(Size2 s) =>
+        s.H == s.W ? s.H.ToString(System.Globalization.CultureInfo.InvariantCulture) : s.ToString();
 }
 
 /// <summary>1-D max pooling over <c>(N, C, L)</c> or <c>(C, L)</c>; see <see cref="F.MaxPool1d"/>.</summary>
@@ -44,7 +51,8 @@ public sealed class MaxPool2d(Size2 kernelSize, Size2? stride = null, Size2? pad
 /// <param name="padding">Implicit -∞ padding on both sides.</param>
 /// <param name="dilation">Spacing between window elements.</param>
 /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
-public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) : Module
+public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 0, int dilation = 1,
+    bool ceilMode = false) : Module
 {
     /// <summary>Window size.</summary>
     public int KernelSize { get; } = kernelSize;
@@ -65,10 +73,13 @@ public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 
     public override Tensor Forward(Tensor input) => F.MaxPool1d(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
     /// <summary>The output and the index of each maximum along the length.</summary>
-    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input) => F.MaxPool1dWithIndices(input, KernelSize, Stride, Padding, Dilation, CeilMode);
+    public (Tensor Output, Tensor Indices) ForwardWithIndices(Tensor input) =>
+        F.MaxPool1dWithIndices(input, KernelSize, Stride, Padding, Dilation, CeilMode);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, ceil_mode={(CeilMode ? "True" : "False")}";
+    protected override string ExtraRepr() =>
+        $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, " +
+        $"ceil_mode={(CeilMode ? "True" : "False")}";
 }
 
 /// <summary>2-D average pooling over <c>(N, C, H, W)</c> or <c>(C, H, W)</c>; see <see cref="F.AvgPool2d"/>.</summary>
@@ -78,7 +89,8 @@ public sealed class MaxPool1d(int kernelSize, int? stride = null, int padding = 
 /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
 /// <param name="countIncludePad">Whether padding zeros count in the divisor.</param>
 /// <param name="divisorOverride">Divide by this instead (0: none).</param>
-public sealed class AvgPool2d(Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool ceilMode = false, bool countIncludePad = true, int divisorOverride = 0) : Module
+public sealed class AvgPool2d(Size2 kernelSize, Size2? stride = null, Size2? padding = null, bool ceilMode = false,
+    bool countIncludePad = true, int divisorOverride = 0) : Module
 {
     /// <summary>Window size.</summary>
     public Size2 KernelSize { get; } = kernelSize;
@@ -99,13 +111,18 @@ public sealed class AvgPool2d(Size2 kernelSize, Size2? stride = null, Size2? pad
     public int DivisorOverride { get; } = divisorOverride;
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => F.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, DivisorOverride);
+    public override Tensor Forward(Tensor input) =>
+        F.AvgPool2d(input, KernelSize, Stride, Padding, CeilMode, CountIncludePad, DivisorOverride);
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"kernel_size={MaxPool2d.Scalar(KernelSize)}, stride={MaxPool2d.Scalar(Stride)}, padding={MaxPool2d.Scalar(Padding)}";
+    protected override string ExtraRepr() =>
+        $"kernel_size={MaxPool2d.Scalar(KernelSize)}, stride={MaxPool2d.Scalar(Stride)}, " +
+        $"padding={MaxPool2d.Scalar(Padding)}";
 }
 
-/// <summary>2-D adaptive average pooling to a fixed <c>(H_out, W_out)</c>; see <see cref="F.AdaptiveAvgPool2d"/>.</summary>
+/// <summary>
+/// 2-D adaptive average pooling to a fixed <c>(H_out, W_out)</c>; see <see cref="F.AdaptiveAvgPool2d"/>.
+/// </summary>
 /// <param name="outputSize">Output size: one int or <c>(H_out, W_out)</c>.</param>
 public sealed class AdaptiveAvgPool2d(Size2 outputSize) : Module
 {
@@ -119,7 +136,9 @@ public sealed class AdaptiveAvgPool2d(Size2 outputSize) : Module
     protected override string ExtraRepr() => $"output_size={MaxPool2d.Scalar(OutputSize)}";
 }
 
-/// <summary>Flattens dims <c>startDim..endDim</c> into one: <c>(N, C, H, W)</c> → <c>(N, C·H·W)</c> by default.</summary>
+/// <summary>
+/// Flattens dims <c>startDim..endDim</c> into one: <c>(N, C, H, W)</c> → <c>(N, C·H·W)</c> by default.
+/// </summary>
 /// <param name="startDim">First dim to flatten (1: keep the batch dim).</param>
 /// <param name="endDim">Last dim to flatten.</param>
 public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
@@ -137,7 +156,10 @@ public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
     protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }
 
-/// <summary>Splits dim <c>Dim</c> into <c>Sizes</c>: <c>(N, 784)</c> → <c>(N, 1, 28, 28)</c> with <c>new Unflatten(1, [1, 28, 28])</c>.</summary>
+/// <summary>
+/// Splits dim <c>Dim</c> into <c>Sizes</c>: <c>(N, 784)</c> → <c>(N, 1, 28, 28)</c> with
+/// <c>new Unflatten(1, [1, 28, 28])</c>.
+/// </summary>
 public sealed class Unflatten : Module
 {
     /// <summary>Creates the layer.</summary>
@@ -170,7 +192,9 @@ public sealed class Unflatten : Module
         }
         int size = input.Shape[d];
         if (infer < 0 ? known != size : known == 0 || size % known != 0)
-            throw new ArgumentException($"unflatten: provided sizes [{string.Join(", ", Sizes)}] don't multiply up to the size of dim {Dim} ({size}) in the input tensor {Shapes.Format(input.Shape)}.");
+            throw new ArgumentException(
+                $"unflatten: provided sizes [{string.Join(", ", Sizes)}] don't multiply up to the size of dim {Dim} " +
+                $"({size}) in the input tensor {Shapes.Format(input.Shape)}.");
         var shape = new int[input.Dim - 1 + Sizes.Length];
         int k = 0;
         for (int i = 0; i < d; i++) shape[k++] = input.Shape[i];
@@ -180,7 +204,8 @@ public sealed class Unflatten : Module
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"dim={Dim}, unflattened_size=({string.Join(", ", Sizes)}{(Sizes.Length == 1 ? "," : "")})";
+    protected override string ExtraRepr() =>
+        $"dim={Dim}, unflattened_size=({string.Join(", ", Sizes)}{(Sizes.Length == 1 ? "," : "")})";
 }
 
 /// <summary>Returns its input unchanged (a placeholder, e.g. to replace a layer).</summary>

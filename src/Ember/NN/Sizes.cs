@@ -4,7 +4,8 @@ namespace Ember.NN;
 
 /// <summary>
 /// A 2-D size (kernel, stride, dilation, output size) written as one int for both dims or as a
-/// <c>(height, width)</c> tuple, as PyTorch accepts <c>3</c> or <c>(3, 5)</c>: <c>kernelSize: 3</c>, <c>stride: (2, 1)</c>.
+/// <c>(height, width)</c> tuple, as PyTorch accepts <c>3</c> or <c>(3, 5)</c>: <c>kernelSize: 3</c>,
+/// <c>stride: (2, 1)</c>.
 /// </summary>
 /// <param name="H">The size along the height (the second-to-last dim).</param>
 /// <param name="W">The size along the width (the last dim).</param>
@@ -45,18 +46,22 @@ public readonly record struct Padding
     public static Padding Valid => new(0, 0, "valid");
 
     /// <summary>The same padding along every dim.</summary>
-    public static implicit operator Padding(int size) => size < 0 ? throw new ArgumentException($"padding must be non-negative, got {size}.") : new(size, size, null);
+    public static implicit operator Padding(int size) =>
+        size < 0 ? throw new ArgumentException($"padding must be non-negative, got {size}.") : new(size, size, null);
 
     /// <summary>A <c>(height, width)</c> padding.</summary>
     public static implicit operator Padding((int H, int W) size) =>
-        size.H < 0 || size.W < 0 ? throw new ArgumentException($"padding must be non-negative, got {size}.") : new(size.H, size.W, null);
+        size.H < 0 || size.W < 0
+            ? throw new ArgumentException($"padding must be non-negative, got {size}.")
+            : new(size.H, size.W, null);
 
     /// <summary><c>"same"</c> or <c>"valid"</c>.</summary>
     public static implicit operator Padding(string mode) => mode switch
     {
         "same" => Same,
         "valid" => Valid,
-        _ => throw new ArgumentException($"padding must be \"same\", \"valid\", an int or a tuple of ints, got \"{mode}\"."),
+        _ => throw new ArgumentException(
+            $"padding must be \"same\", \"valid\", an int or a tuple of ints, got \"{mode}\"."),
     };
 
     /// <inheritdoc/>

@@ -6,7 +6,9 @@ using Ember.Core;
 
 namespace Ember.NN;
 
-/// <summary>The keys <see cref="ModuleBase.LoadStateDict"/> could not match (PyTorch's <c>_IncompatibleKeys</c>).</summary>
+/// <summary>
+/// The keys <see cref="ModuleBase.LoadStateDict"/> could not match (PyTorch's <c>_IncompatibleKeys</c>).
+/// </summary>
 /// <param name="MissingKeys">Entries the module has but the state dict lacks.</param>
 /// <param name="UnexpectedKeys">Entries of the state dict the module does not have.</param>
 public sealed record IncompatibleKeys(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
@@ -31,9 +33,11 @@ public abstract partial class ModuleBase
             foreach (var s in slots)
                 if (s.Kind == ModuleDiscovery.Kind.Parameter && s.Value is Tensor p) dict[prefix + s.Name] = p.Detach();
             foreach (var s in slots)
-                if (s.Kind == ModuleDiscovery.Kind.Buffer && s.Persistent && s.Value is Tensor b) dict[prefix + s.Name] = b.Detach();
+                if (s.Kind == ModuleDiscovery.Kind.Buffer && s.Persistent && s.Value is Tensor b)
+                    dict[prefix + s.Name] = b.Detach();
             foreach (var s in slots)
-                if (s.Kind == ModuleDiscovery.Kind.Module && s.Value is ModuleBase c) Collect(c, prefix + s.Name + ".", dict);
+                if (s.Kind == ModuleDiscovery.Kind.Module && s.Value is ModuleBase c)
+                    Collect(c, prefix + s.Name + ".", dict);
         }
     }
 
@@ -60,7 +64,9 @@ public abstract partial class ModuleBase
             if (!stateDict.TryGetValue(key, out var value)) continue;
             if (value is null) { errors.Add($"While copying the parameter named \"{key}\", got null."); continue; }
             if (!value.Shape.SequenceEqual(target.Shape))
-                errors.Add($"size mismatch for {key}: copying a param with shape {TorchSize(value.Shape)} from checkpoint, the shape in current model is {TorchSize(target.Shape)}.");
+                errors.Add(
+                    $"size mismatch for {key}: copying a param with shape {TorchSize(value.Shape)} from checkpoint, " +
+                    $"the shape in current model is {TorchSize(target.Shape)}.");
         }
         if (errors.Count > 0)
         {
@@ -77,13 +83,15 @@ public abstract partial class ModuleBase
 
     /// <summary>
     /// Casts every floating-point parameter and buffer (and existing gradient) to <paramref name="dtype"/>; integer
-    /// buffers such as <c>num_batches_tracked</c> are left alone. Parameters are replaced by new <see cref="Parameter"/>
-    /// objects, so build the optimizer after converting the model (PyTorch gives the same advice for <c>.cuda()</c>).
+    /// buffers such as <c>num_batches_tracked</c> are left alone. Parameters are replaced by new
+    /// <see cref="Parameter"/> objects, so build the optimizer after converting the model (PyTorch gives the same
+    /// advice for <c>.cuda()</c>).
     /// </summary>
     internal void CastTo(DType dtype)
     {
         if (!dtype.IsFloatingPoint())
-            throw new ArgumentException($"Module.To: only floating-point dtypes are accepted, got {dtype.TorchName()}.");
+            throw new ArgumentException(
+                $"Module.To: only floating-point dtypes are accepted, got {dtype.TorchName()}.");
         foreach (var m in Modules())
             foreach (var s in m.Slots())
             {
@@ -99,10 +107,15 @@ public abstract partial class ModuleBase
     }
 }
 
-/// <summary>Fluent module conversions that keep the module's static type: <c>var net = new Net().To(DType.Float64);</c>.</summary>
+/// <summary>
+/// Fluent module conversions that keep the module's static type: <c>var net = new Net().To(DType.Float64);</c>.
+/// </summary>
 public static class ModuleExtensions
 {
-    /// <summary>Casts the floating-point parameters and buffers to <paramref name="dtype"/> (see <see cref="ModuleBase"/>'s notes on parameter identity); returns the module.</summary>
+    /// <summary>
+    /// Casts the floating-point parameters and buffers to <paramref name="dtype"/> (see <see cref="ModuleBase"/>'s
+    /// notes on parameter identity); returns the module.
+    /// </summary>
     public static TModule To<TModule>(this TModule module, DType dtype) where TModule : ModuleBase
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -110,7 +123,10 @@ public static class ModuleExtensions
         return module;
     }
 
-    /// <summary>Moves parameters and buffers to <paramref name="device"/> (only the CPU exists today, so this checks and returns the module).</summary>
+    /// <summary>
+    /// Moves parameters and buffers to <paramref name="device"/> (only the CPU exists today, so this checks and returns
+    /// the module).
+    /// </summary>
     public static TModule To<TModule>(this TModule module, Device device) where TModule : ModuleBase
     {
         ArgumentNullException.ThrowIfNull(module);
