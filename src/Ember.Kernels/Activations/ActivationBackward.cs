@@ -15,7 +15,8 @@ public static class ActivationBackward
     public static void Relu<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
     {
         int i = 0;
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
+            && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
         {
             int w = System.Runtime.Intrinsics.Vector256<T>.Count;
             for (; i + w <= dx.Length; i += w)
@@ -23,7 +24,8 @@ public static class ActivationBackward
                 var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
                 var mask = System.Runtime.Intrinsics.Vector256.GreaterThan(yv,
                     System.Runtime.Intrinsics.Vector256<T>.Zero);
-                System.Runtime.Intrinsics.Vector256.CopyTo(System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w)) & mask, dx.Slice(i, w));
+                System.Runtime.Intrinsics.Vector256.CopyTo(
+                    System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w)) & mask, dx.Slice(i, w));
             }
         }
         for (; i < dx.Length; i++) dx[i] = y[i] > T.Zero ? dy[i] : T.Zero;

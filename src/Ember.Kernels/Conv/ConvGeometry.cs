@@ -29,17 +29,20 @@ public readonly record struct ConvGeometry(
     public int InPlane => InH * InW;
 
     /// <summary>Whether the column matrix is the input itself (1×1 kernel, stride 1, no padding).</summary>
-    public bool IsPointwise => KH == 1 && KW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0 && OutH == InH && OutW == InW;
+    public bool IsPointwise =>
+        KH == 1 && KW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0 && OutH == InH && OutW == InW;
 
-    /// <summary>Output length of a convolution or pooling window along one dim: <c>⌊(in + padTotal - d·(k-1) - 1) / s⌋ + 1</c>.</summary>
+    /// <summary>Output length of a convolution or pooling window along one dim:
+    /// <c>⌊(in + padTotal - d·(k-1) - 1) / s⌋ + 1</c>.</summary>
     public static int OutputSize(int input, int kernel, int stride, int padTotal, int dilation) =>
         (input + padTotal - dilation * (kernel - 1) - 1) / stride + 1;
 
     /// <summary>Throws when the geometry is inconsistent (a bug in the caller, not a user error).</summary>
     public void Validate()
     {
-        if (Batch < 0 || InChannels <= 0 || OutChannels <= 0 || Groups <= 0 || InChannels % Groups != 0 || OutChannels % Groups != 0 ||
-            KH <= 0 || KW <= 0 || StrideH <= 0 || StrideW <= 0 || DilH <= 0 || DilW <= 0 || OutH < 0 || OutW < 0 || PadH < 0 || PadW < 0)
+        if (Batch < 0 || InChannels <= 0 || OutChannels <= 0 || Groups <= 0 || InChannels % Groups != 0
+            || OutChannels % Groups != 0 || KH <= 0 || KW <= 0 || StrideH <= 0 || StrideW <= 0 || DilH <= 0
+            || DilW <= 0 || OutH < 0 || OutW < 0 || PadH < 0 || PadW < 0)
             throw new ArgumentException($"Invalid convolution geometry {this}.");
     }
 }

@@ -21,8 +21,10 @@ public static class Convolution
     /// <summary>At most this many batch chunks (and weight-gradient partial sums).</summary>
     public const int MaxChunks = 16;
 
-    /// <summary>Chunks for a batch of <paramref name="batch"/> items with <paramref name="macs"/> multiply-adds in all.</summary>
-    private static int ChunkCount(int batch, long macs) => macs < ParallelMacs || batch <= 1 ? 1 : Math.Min(batch, MaxChunks);
+    /// <summary>Chunks for a batch of <paramref name="batch"/> items with <paramref name="macs"/> multiply-adds in
+    /// all.</summary>
+    private static int ChunkCount(int batch, long macs) =>
+        macs < ParallelMacs || batch <= 1 ? 1 : Math.Min(batch, MaxChunks);
 
     private static long Macs(in ConvGeometry g) => (long)g.Batch * g.OutChannels * g.ColRows * g.OutPlane;
 
@@ -31,11 +33,13 @@ public static class Convolution
     /// <paramref name="w"/> <c>(O, C/groups, KH, KW)</c>, <paramref name="bias"/> <c>(O)</c> or null,
     /// <paramref name="y"/> <c>(N, O, OutH, OutW)</c> (fully written).
     /// </summary>
-    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, int yOffset, ConvGeometry g)
+    public static void Forward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, int yOffset,
+        ConvGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         g.Validate();
-        var task = new ForwardTask<T>(x, xOffset, w, wOffset, bias, biasOffset, y, yOffset, g, ChunkCount(g.Batch, Macs(g)));
+        var task = new ForwardTask<T>(x, xOffset, w, wOffset, bias, biasOffset, y, yOffset, g,
+            ChunkCount(g.Batch, Macs(g)));
         WorkerPool.For(task.Chunks, ref task);
     }
 
@@ -53,9 +57,9 @@ public static class Convolution
     }
 
     /// <summary>
-    /// The weight gradient <c>dw = Σₙ dy[n] · im2col(x[n])ᵀ</c> (overwritten): <paramref name="dy"/> <c>(N, O, OutH, OutW)</c>,
-    /// <paramref name="x"/> <c>(N, C, InH, InW)</c>, <paramref name="dw"/> <c>(O, C/groups, KH, KW)</c>.
-    /// Chunks of the batch sum into private partials that are added in chunk order.
+    /// The weight gradient <c>dw = Σₙ dy[n] · im2col(x[n])ᵀ</c> (overwritten): <paramref name="dy"/>
+    /// <c>(N, O, OutH, OutW)</c>, <paramref name="x"/> <c>(N, C, InH, InW)</c>, <paramref name="dw"/>
+    /// <c>(O, C/groups, KH, KW)</c>. Chunks of the batch sum into private partials that are added in chunk order.
     /// </summary>
     public static void BackwardWeight<T>(T[] dy, int dyOffset, T[] x, int xOffset, T[] dw, int dwOffset, ConvGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -71,7 +75,8 @@ public static class Convolution
         T[]? partials = chunks == 1 ? null : ArrayPool<T>.Shared.Rent(chunks * wSize);
         try
         {
-            var task = new WeightGradTask<T>(dy, dyOffset, x, xOffset, partials ?? dw, partials is null ? dwOffset : 0, g, chunks);
+            var task = new WeightGradTask<T>(dy, dyOffset, x, xOffset, partials ?? dw, partials is null ? dwOffset : 0,
+                g, chunks);
             WorkerPool.For(chunks, ref task);
             if (partials is null) return;
             Span<T> dst = dw.AsSpan(dwOffset, wSize);
@@ -88,8 +93,10 @@ public static class Convolution
         }
     }
 
-    /// <summary>The bias gradient <c>db[o] = Σ dy[n, o, :]</c> (overwritten), <paramref name="plane"/> elements per (n, o).</summary>
-    public static void BackwardBias<T>(ReadOnlySpan<T> dy, int batch, int channels, int plane, Span<T> db) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The bias gradient <c>db[o] = Σ dy[n, o, :]</c> (overwritten), <paramref name="plane"/> elements per (n,
+    /// o).</summary>
+    public static void BackwardBias<T>(ReadOnlySpan<T> dy, int batch, int channels, int plane, Span<T> db)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         db[..channels].Clear();
         for (int n = 0; n < batch; n++)
@@ -99,30 +106,35 @@ public static class Convolution
 
     private static T Sum<T>(ReadOnlySpan<T> s) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) return (T)(object)System.Numerics.Tensors.TensorPrimitives.Sum(MemoryMarshal.Cast<T, float>(s));
-        if (typeof(T) == typeof(double)) return (T)(object)System.Numerics.Tensors.TensorPrimitives.Sum(MemoryMarshal.Cast<T, double>(s));
+        if (typeof(T) == typeof(float))
+            return (T)(object)System.Numerics.Tensors.TensorPrimitives.Sum(MemoryMarshal.Cast<T, float>(s));
+        if (typeof(T) == typeof(double))
+            return (T)(object)System.Numerics.Tensors.TensorPrimitives.Sum(MemoryMarshal.Cast<T, double>(s));
         T acc = T.Zero;
         foreach (T v in s) acc += v;
         return acc;
     }
 
-    /// <summary><c>C = op(A)·op(B)</c> (or <c>+=</c> when <paramref name="accumulate"/>) for float or double spans.</summary>
-    private static void Mm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, bool accumulate, Span<T> c, int ldc)
+    /// <summary><c>C = op(A)·op(B)</c> (or <c>+=</c> when <paramref name="accumulate"/>) for float or double
+    /// spans.</summary>
+    private static void Mm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
+        ReadOnlySpan<T> b, int ldb, bool accumulate, Span<T> c, int ldc)
         where T : unmanaged
     {
         if (typeof(T) == typeof(float))
-            Gemm.Sgemm(transA, transB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
-                accumulate ? 1f : 0f, MemoryMarshal.Cast<T, float>(c), ldc);
+            Gemm.Sgemm(transA, transB, m, n, k, 1f, MemoryMarshal.Cast<T, float>(a), lda,
+                MemoryMarshal.Cast<T, float>(b), ldb, accumulate ? 1f : 0f, MemoryMarshal.Cast<T, float>(c), ldc);
         else if (typeof(T) == typeof(double))
-            Gemm.Dgemm(transA, transB, m, n, k, 1.0, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb,
-                accumulate ? 1.0 : 0.0, MemoryMarshal.Cast<T, double>(c), ldc);
+            Gemm.Dgemm(transA, transB, m, n, k, 1.0, MemoryMarshal.Cast<T, double>(a), lda,
+                MemoryMarshal.Cast<T, double>(b), ldb, accumulate ? 1.0 : 0.0, MemoryMarshal.Cast<T, double>(c), ldc);
         else throw new NotSupportedException($"Convolution supports float and double, not {typeof(T).Name}.");
     }
 
     private static (int Begin, int End) Items(int batch, int chunk, int chunks) =>
         ((int)((long)batch * chunk / chunks), (int)((long)batch * (chunk + 1) / chunks));
 
-    private readonly struct ForwardTask<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y, int yOffset, ConvGeometry g, int chunks)
+    private readonly struct ForwardTask<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y,
+        int yOffset, ConvGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public int Chunks => chunks;
@@ -131,7 +143,8 @@ public static class Convolution
         {
             var (begin, end) = Items(g.Batch, chunk, chunks);
             if (end <= begin) return;
-            int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane, inPlane = g.InPlane;
+            int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
+                inPlane = g.InPlane;
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
@@ -139,7 +152,8 @@ public static class Convolution
                 {
                     for (int gr = 0; gr < g.Groups; gr++)
                     {
-                        ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane, cg * inPlane);
+                        ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
+                            cg * inPlane);
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
@@ -147,7 +161,8 @@ public static class Convolution
                             cols = col.AsSpan(0, rows * plane);
                         }
                         Span<T> outG = y.AsSpan(yOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
-                        Mm(false, false, og, plane, rows, w.AsSpan(wOffset + gr * og * rows, og * rows), rows, cols, plane, false, outG, plane);
+                        Mm(false, false, og, plane, rows, w.AsSpan(wOffset + gr * og * rows, og * rows), rows, cols,
+                            plane, false, outG, plane);
                         if (bias is not null)
                             for (int o = 0; o < og; o++)
                             {
@@ -165,7 +180,8 @@ public static class Convolution
         }
     }
 
-    private readonly struct InputGradTask<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, int dxOffset, ConvGeometry g, int chunks)
+    private readonly struct InputGradTask<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, int dxOffset,
+        ConvGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public int Chunks => chunks;
@@ -174,7 +190,8 @@ public static class Convolution
         {
             var (begin, end) = Items(g.Batch, chunk, chunks);
             if (end <= begin) return;
-            int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane, inPlane = g.InPlane;
+            int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
+                inPlane = g.InPlane;
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
@@ -204,13 +221,15 @@ public static class Convolution
         }
     }
 
-    private readonly struct WeightGradTask<T>(T[] dy, int dyOffset, T[] x, int xOffset, T[] dw, int dwOffset, ConvGeometry g, int chunks)
+    private readonly struct WeightGradTask<T>(T[] dy, int dyOffset, T[] x, int xOffset, T[] dw, int dwOffset,
+        ConvGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(int chunk)
         {
             var (begin, end) = Items(g.Batch, chunk, chunks);
-            int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane, inPlane = g.InPlane;
+            int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
+                inPlane = g.InPlane;
             int wSize = g.OutChannels * rows;
             Span<T> dst = dw.AsSpan(dwOffset + (chunks == 1 ? 0 : chunk * wSize), wSize);
             if (end <= begin)
@@ -225,7 +244,8 @@ public static class Convolution
                 {
                     for (int gr = 0; gr < g.Groups; gr++)
                     {
-                        ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane, cg * inPlane);
+                        ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
+                            cg * inPlane);
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
@@ -233,7 +253,8 @@ public static class Convolution
                             cols = col.AsSpan(0, rows * plane);
                         }
                         ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
-                        Mm(false, true, og, rows, plane, dyG, plane, cols, plane, n > begin, dst.Slice(gr * og * rows, og * rows), rows);
+                        Mm(false, true, og, rows, plane, dyG, plane, cols, plane, n > begin,
+                            dst.Slice(gr * og * rows, og * rows), rows);
                     }
                 }
             }

@@ -11,8 +11,10 @@ namespace Ember.Kernels;
 /// </summary>
 public static class Im2Col
 {
-    /// <summary>Writes the column matrix of <paramref name="image"/> <c>(channels, InH, InW)</c> into <paramref name="col"/>.</summary>
-    public static void Image2Col<T>(ReadOnlySpan<T> image, int channels, in ConvGeometry g, Span<T> col) where T : unmanaged, INumberBase<T>
+    /// <summary>Writes the column matrix of <paramref name="image"/> <c>(channels, InH, InW)</c> into
+    /// <paramref name="col"/>.</summary>
+    public static void Image2Col<T>(ReadOnlySpan<T> image, int channels, in ConvGeometry g, Span<T> col)
+        where T : unmanaged, INumberBase<T>
     {
         int oh = g.OutH, ow = g.OutW, ih = g.InH, iw = g.InW, plane = oh * ow;
         int row = 0;
@@ -51,7 +53,8 @@ public static class Im2Col
     /// <paramref name="image"/> <c>(channels, InH, InW)</c> (which the caller zeroes first): the adjoint of
     /// <see cref="Image2Col{T}"/>.
     /// </summary>
-    public static void Col2Im<T>(ReadOnlySpan<T> col, int channels, in ConvGeometry g, Span<T> image) where T : unmanaged, INumberBase<T>
+    public static void Col2Im<T>(ReadOnlySpan<T> col, int channels, in ConvGeometry g, Span<T> image)
+        where T : unmanaged, INumberBase<T>
     {
         int oh = g.OutH, ow = g.OutW, ih = g.InH, iw = g.InW, plane = oh * ow;
         int row = 0;
@@ -80,7 +83,8 @@ public static class Im2Col
         }
     }
 
-    /// <summary>The output columns <c>[lo, hi)</c> whose input column <c>x·stride + offset</c> lies inside <c>[0, width)</c>.</summary>
+    /// <summary>The output columns <c>[lo, hi)</c> whose input column <c>x·stride + offset</c> lies inside
+    /// <c>[0, width)</c>.</summary>
     private static (int Lo, int Hi) ValidRange(int outW, int stride, int offset, int width)
     {
         int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
@@ -94,12 +98,14 @@ public static class Im2Col
         if (typeof(T) == typeof(float))
         {
             var d = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(dst);
-            System.Numerics.Tensors.TensorPrimitives.Add(d, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(src), d);
+            System.Numerics.Tensors.TensorPrimitives.Add(d,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(src), d);
         }
         else if (typeof(T) == typeof(double))
         {
             var d = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(dst);
-            System.Numerics.Tensors.TensorPrimitives.Add(d, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(src), d);
+            System.Numerics.Tensors.TensorPrimitives.Add(d,
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(src), d);
         }
         else for (int i = 0; i < src.Length; i++) dst[i] += src[i];
     }

@@ -26,7 +26,8 @@ public readonly struct ConvertOperator<TIn, TOut> : IMapOperator<TIn, TOut>
         // Floating values reach small integer types through int64, so out-of-range values wrap as in PyTorch
         // (-1.7 → uint8 255) instead of saturating.
         bool floatIn = typeof(TIn) == typeof(float) || typeof(TIn) == typeof(double) || typeof(TIn) == typeof(Half);
-        bool smallIntOut = typeof(TOut) == typeof(byte) || typeof(TOut) == typeof(sbyte) || typeof(TOut) == typeof(short);
+        bool smallIntOut = typeof(TOut) == typeof(byte) || typeof(TOut) == typeof(sbyte)
+            || typeof(TOut) == typeof(short);
         return floatIn && smallIntOut ? TOut.CreateTruncating(long.CreateTruncating(x)) : TOut.CreateTruncating(x);
     }
 }

@@ -10,12 +10,14 @@ namespace Ember.Kernels;
 /// </summary>
 public static class ElementwiseDriver
 {
-    /// <summary><c>dst[i] = TOp(x[i])</c> over <paramref name="shape"/>; <paramref name="dst"/> is contiguous.</summary>
+    /// <summary><c>dst[i] = TOp(x[i])</c> over <paramref name="shape"/>; <paramref name="dst"/> is
+    /// contiguous.</summary>
     public static void Unary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
         Span<T> dst, ReadOnlySpan<int> shape) where TOp : IUnaryOperator<T>
         => Walk<T, T, UnaryRow<T, TOp>>(x, xOffset, xStrides, dst, shape);
 
-    /// <summary><c>dst[i] = TOp(x[i], y[i])</c> over <paramref name="shape"/> with broadcast strides; <paramref name="dst"/> is contiguous.</summary>
+    /// <summary><c>dst[i] = TOp(x[i], y[i])</c> over <paramref name="shape"/> with broadcast strides;
+    /// <paramref name="dst"/> is contiguous.</summary>
     public static void Binary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides,
         ReadOnlySpan<T> y, int yOffset, ReadOnlySpan<int> yStrides, Span<T> dst, ReadOnlySpan<int> shape)
         where TOp : IBinaryOperator<T>
@@ -43,7 +45,8 @@ public static class ElementwiseDriver
     /// <summary>One innermost run of a two-input operation (strides 0 mark a broadcast value).</summary>
     private interface IRow2<TIn, TOut>
     {
-        static abstract void Run(ReadOnlySpan<TIn> x, int ox, int ix, ReadOnlySpan<TIn> y, int oy, int iy, int n, Span<TOut> dst);
+        static abstract void Run(ReadOnlySpan<TIn> x, int ox, int ix, ReadOnlySpan<TIn> y, int oy, int iy, int n,
+            Span<TOut> dst);
     }
 
     private readonly struct UnaryRow<T, TOp> : IRow<T, T> where TOp : IUnaryOperator<T>
@@ -76,7 +79,8 @@ public static class ElementwiseDriver
 
     private readonly struct CompareRow<T, TOp> : IRow2<T, bool> where TOp : ICompareOperator<T>
     {
-        public static void Run(ReadOnlySpan<T> x, int ox, int ix, ReadOnlySpan<T> y, int oy, int iy, int n, Span<bool> d)
+        public static void Run(ReadOnlySpan<T> x, int ox, int ix, ReadOnlySpan<T> y, int oy, int iy, int n,
+            Span<bool> d)
         {
             for (int i = 0, px = ox, py = oy; i < n; i++, px += ix, py += iy) d[i] = TOp.Invoke(x[px], y[py]);
         }
@@ -134,11 +138,14 @@ public static class ElementwiseDriver
     }
 
     /// <summary>Copies a strided view into a contiguous destination.</summary>
-    public static void Copy<T>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides, Span<T> dst, ReadOnlySpan<int> shape)
+    public static void Copy<T>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides, Span<T> dst,
+        ReadOnlySpan<int> shape)
         => Unary<T, CopyOperator<T>>(x, xOffset, xStrides, dst, shape);
 
-    /// <summary>Writes contiguous <paramref name="src"/> into a strided destination view (the reverse of <see cref="Copy{T}"/>).</summary>
-    public static void Scatter<T>(ReadOnlySpan<T> src, Span<T> dst, int dstOffset, ReadOnlySpan<int> dstStrides, ReadOnlySpan<int> shape)
+    /// <summary>Writes contiguous <paramref name="src"/> into a strided destination view (the reverse of
+    /// <see cref="Copy{T}"/>).</summary>
+    public static void Scatter<T>(ReadOnlySpan<T> src, Span<T> dst, int dstOffset, ReadOnlySpan<int> dstStrides,
+        ReadOnlySpan<int> shape)
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
@@ -200,7 +207,8 @@ public static class ElementwiseDriver
 public static class ParametricDriver
 {
     /// <summary><c>dst[i] = TOp(x[i], a, b)</c> over a strided input; <paramref name="dst"/> is contiguous.</summary>
-    public static void Unary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides, Span<T> dst, ReadOnlySpan<int> shape, T a, T b)
+    public static void Unary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides, Span<T> dst,
+        ReadOnlySpan<int> shape, T a, T b)
         where TOp : IParametricOperator<T>
     {
         int n = (int)Layout.Product(shape);

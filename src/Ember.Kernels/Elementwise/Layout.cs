@@ -55,7 +55,8 @@ internal static class Layout
 /// <summary>Facts about strided layouts that both the kernels and the tensor core need.</summary>
 public static class StridedLayout
 {
-    /// <summary>Whether elements of <paramref name="shape"/> with <paramref name="strides"/> lie densely in row-major order (size-1 dims ignored).</summary>
+    /// <summary>Whether elements of <paramref name="shape"/> with <paramref name="strides"/> lie densely in row-major
+    /// order (size-1 dims ignored).</summary>
     public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
     {
         int expected = 1;

@@ -25,7 +25,8 @@ public static class ParallelElementwise
     }
 
     /// <summary><see cref="ElementwiseDriver.Unary{T, TOp}"/> over arrays, split across threads when large.</summary>
-    public static void Unary<T, TOp>(T[] x, int xOffset, int[] xStrides, T[] dst, int dstOffset, int[] shape) where TOp : IUnaryOperator<T>
+    public static void Unary<T, TOp>(T[] x, int xOffset, int[] xStrides, T[] dst, int dstOffset, int[] shape)
+        where TOp : IUnaryOperator<T>
     {
         long total = Layout.Product(shape);
         int chunks = Chunks(shape, total);
@@ -39,14 +40,16 @@ public static class ParallelElementwise
     }
 
     /// <summary><see cref="ElementwiseDriver.Binary{T, TOp}"/> over arrays, split across threads when large.</summary>
-    public static void Binary<T, TOp>(T[] x, int xOffset, int[] xStrides, T[] y, int yOffset, int[] yStrides, T[] dst, int dstOffset, int[] shape)
+    public static void Binary<T, TOp>(T[] x, int xOffset, int[] xStrides, T[] y, int yOffset, int[] yStrides, T[] dst,
+        int dstOffset, int[] shape)
         where TOp : IBinaryOperator<T>
     {
         long total = Layout.Product(shape);
         int chunks = Chunks(shape, total);
         if (chunks == 1)
         {
-            ElementwiseDriver.Binary<T, TOp>(x, xOffset, xStrides, y, yOffset, yStrides, dst.AsSpan(dstOffset, (int)total), shape);
+            ElementwiseDriver.Binary<T, TOp>(x, xOffset, xStrides, y, yOffset, yStrides,
+                dst.AsSpan(dstOffset, (int)total), shape);
             return;
         }
         var task = new BinaryTask<T, TOp>(x, xOffset, xStrides, y, yOffset, yStrides, dst, dstOffset, shape, chunks);
@@ -64,7 +67,8 @@ public static class ParallelElementwise
         return s;
     }
 
-    private readonly struct UnaryTask<T, TOp>(T[] x, int xOffset, int[] xStrides, T[] dst, int dstOffset, int[] shape, int chunks)
+    private readonly struct UnaryTask<T, TOp>(T[] x, int xOffset, int[] xStrides, T[] dst, int dstOffset, int[] shape,
+        int chunks)
         : IParallelTask where TOp : IUnaryOperator<T>
     {
         public void Execute(int chunk)
@@ -85,8 +89,8 @@ public static class ParallelElementwise
             var (b, e) = Rows(shape[0], chunk, chunks);
             if (e <= b) return;
             int inner = (int)(Layout.Product(shape) / shape[0]);
-            ElementwiseDriver.Binary<T, TOp>(x, xOffset + b * xStrides[0], xStrides, y, yOffset + b * yStrides[0], yStrides,
-                dst.AsSpan(dstOffset + b * inner, (e - b) * inner), Tail(shape, e - b));
+            ElementwiseDriver.Binary<T, TOp>(x, xOffset + b * xStrides[0], xStrides, y, yOffset + b * yStrides[0],
+                yStrides, dst.AsSpan(dstOffset + b * inner, (e - b) * inner), Tail(shape, e - b));
         }
     }
 }

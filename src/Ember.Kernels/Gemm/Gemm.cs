@@ -7,9 +7,9 @@ namespace Ember.Kernels;
 
 /// <summary>
 /// General matrix multiply on row-major spans: <c>C = alpha * op(A) * op(B) + beta * C</c>,
-/// where <c>op(X)</c> is <c>X</c> or <c>Xᵀ</c>. <c>op(A)</c> is <c>[m, k]</c>, <c>op(B)</c> is <c>[k, n]</c>, <c>C</c> is <c>[m, n]</c>.
-/// Leading dimensions are the row strides of the stored (untransposed) matrices. When <c>beta</c> is zero,
-/// <c>C</c> is not read, so it may hold garbage (NaN included).
+/// where <c>op(X)</c> is <c>X</c> or <c>Xᵀ</c>. <c>op(A)</c> is <c>[m, k]</c>, <c>op(B)</c> is <c>[k, n]</c>, <c>C</c>
+/// is <c>[m, n]</c>. Leading dimensions are the row strides of the stored (untransposed) matrices. When <c>beta</c> is
+/// zero, <c>C</c> is not read, so it may hold garbage (NaN included).
 /// </summary>
 /// <remarks>
 /// Large products use packed panels, a register-blocked FMA micro-kernel (AVX-512, AVX2+FMA, or a portable
@@ -81,7 +81,8 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float,
+    /// Span{float}, int)"/>
     /// or its double-precision twin, chosen by <typeparamref name="T"/>, for callers generic in the element type.
     /// </summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha,
@@ -91,10 +92,12 @@ public static unsafe class Gemm
         // The packed kernels are generated per precision; the JIT folds this test away for each T.
         if (typeof(T) == typeof(float))
             Sgemm(transA, transB, m, n, k, float.CreateTruncating(alpha), MemoryMarshal.Cast<T, float>(a), lda,
-                MemoryMarshal.Cast<T, float>(b), ldb, float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c), ldc);
+                MemoryMarshal.Cast<T, float>(b), ldb, float.CreateTruncating(beta), MemoryMarshal.Cast<T, float>(c),
+                ldc);
         else if (typeof(T) == typeof(double))
             Dgemm(transA, transB, m, n, k, double.CreateTruncating(alpha), MemoryMarshal.Cast<T, double>(a), lda,
-                MemoryMarshal.Cast<T, double>(b), ldb, double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c), ldc);
+                MemoryMarshal.Cast<T, double>(b), ldb, double.CreateTruncating(beta), MemoryMarshal.Cast<T, double>(c),
+                ldc);
         else throw new NotSupportedException($"GEMM supports float and double elements, not {typeof(T).Name}.");
     }
 
@@ -104,15 +107,16 @@ public static unsafe class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
-            SgemmBias(transA, transB, m, n, k, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb,
-                MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(c), ldc);
+            SgemmBias(transA, transB, m, n, k, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b),
+                ldb, MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(c), ldc);
         else if (typeof(T) == typeof(double))
-            DgemmBias(transA, transB, m, n, k, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb,
-                MemoryMarshal.Cast<T, double>(bias), MemoryMarshal.Cast<T, double>(c), ldc);
+            DgemmBias(transA, transB, m, n, k, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b),
+                ldb, MemoryMarshal.Cast<T, double>(bias), MemoryMarshal.Cast<T, double>(c), ldc);
         else throw new NotSupportedException($"GEMM supports float and double elements, not {typeof(T).Name}.");
     }
 
-    /// <summary>Single-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and pinned).</summary>
+    /// <summary>Single-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and
+    /// pinned).</summary>
     /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
     /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>
     /// <param name="m">Rows of op(A) and C.</param>
@@ -133,7 +137,8 @@ public static unsafe class Gemm
         Core(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
-    /// <summary>Double-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and pinned).</summary>
+    /// <summary>Double-precision GEMM on raw pointers (no bounds checks; the memory must stay valid and
+    /// pinned).</summary>
     /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c> instead of <c>[m, k]</c>.</param>
     /// <param name="transB">Use Bᵀ: B is stored as <c>[n, k]</c> instead of <c>[k, n]</c>.</param>
     /// <param name="m">Rows of op(A) and C.</param>
@@ -156,12 +161,15 @@ public static unsafe class Gemm
 
     /// <summary>
     /// <c>C = op(A)·op(B) + bias</c> with the row vector <paramref name="bias"/> (length n) added to every row — a
-    /// Linear layer's forward. C is not read. Tiny products add the bias inside the kernel; others copy it into C first.
+    /// Linear layer's forward. C is not read. Tiny products add the bias inside the kernel; others copy it into C
+    /// first.
     /// </summary>
     public static void SgemmBias(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c,
+        int ldc)
     {
-        if (bias.Length < n) throw new ArgumentException($"SgemmBias: bias has {bias.Length} elements, expected {n}.", nameof(bias));
+        if (bias.Length < n)
+            throw new ArgumentException($"SgemmBias: bias has {bias.Length} elements, expected {n}.", nameof(bias));
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
             CoreBias(transA, transB, m, n, k, pa, lda, pb, ldb, pbias, pc, ldc);
@@ -169,9 +177,11 @@ public static unsafe class Gemm
 
     /// <summary>Double-precision <see cref="SgemmBias"/>.</summary>
     public static void DgemmBias(bool transA, bool transB, int m, int n, int k,
-        ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, ReadOnlySpan<double> bias, Span<double> c, int ldc)
+        ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, ReadOnlySpan<double> bias, Span<double> c,
+        int ldc)
     {
-        if (bias.Length < n) throw new ArgumentException($"DgemmBias: bias has {bias.Length} elements, expected {n}.", nameof(bias));
+        if (bias.Length < n)
+            throw new ArgumentException($"DgemmBias: bias has {bias.Length} elements, expected {n}.", nameof(bias));
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         fixed (double* pa = a, pb = b, pc = c, pbias = bias)
             CoreBias(transA, transB, m, n, k, pa, lda, pb, ldb, pbias, pc, ldc);
@@ -246,8 +256,10 @@ public static unsafe class Gemm
         if (cLength < Need(m, n, ldc)) throw new ArgumentException("C is too short for m, n and ldc.", "c");
         if (k == 0)
             return;
-        if (aLength < (transA ? Need(k, m, lda) : Need(m, k, lda))) throw new ArgumentException("A is too short for its shape and lda.", "a");
-        if (bLength < (transB ? Need(n, k, ldb) : Need(k, n, ldb))) throw new ArgumentException("B is too short for its shape and ldb.", "b");
+        if (aLength < (transA ? Need(k, m, lda) : Need(m, k, lda)))
+            throw new ArgumentException("A is too short for its shape and lda.", "a");
+        if (bLength < (transB ? Need(n, k, ldb) : Need(k, n, ldb)))
+            throw new ArgumentException("B is too short for its shape and ldb.", "b");
 
         static long Need(int rows, int cols, int ld) => (long)(rows - 1) * ld + cols;
     }

@@ -79,7 +79,8 @@ internal static unsafe class GemmSetup
                 GemmIsa.Avx2 => new GemmConfig<T>(GemmKernels.F256MR, GemmKernels.F256NR, 256, 40, 256,
                     (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.F256),
                 _ => new GemmConfig<T>(GemmKernels.FPortableMR, GemmKernels.FPortableNR, 256, 32, 256,
-                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.FPortable),
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)
+                        &GemmKernels.FPortable),
             };
         }
         if (typeof(T) == typeof(double))
@@ -87,11 +88,14 @@ internal static unsafe class GemmSetup
             return isa switch
             {
                 GemmIsa.Avx512 => new GemmConfig<T>(GemmKernels.D512MR, GemmKernels.D512NR, 256, 8, 128,
-                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)&GemmKernels.D512),
+                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)
+                        &GemmKernels.D512),
                 GemmIsa.Avx2 => new GemmConfig<T>(GemmKernels.D256MR, GemmKernels.D256NR, 256, 20, 256,
-                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)&GemmKernels.D256),
+                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)
+                        &GemmKernels.D256),
                 _ => new GemmConfig<T>(GemmKernels.DPortableMR, GemmKernels.DPortableNR, 256, 32, 256,
-                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)&GemmKernels.DPortable),
+                    (void*)(delegate*<nint, double*, double*, nint, double*, nint, double, double, void>)
+                        &GemmKernels.DPortable),
             };
         }
         throw new NotSupportedException();

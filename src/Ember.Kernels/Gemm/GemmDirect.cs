@@ -30,7 +30,8 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
         {
             // op(B)[p, j] = b[j*ldb + p] -> contiguous [k, n] copy.
             int len = k * n;
-            T[] buf = t_scratch is { } s && s.Length >= len ? s : (t_scratch = GC.AllocateUninitializedArray<T>(Math.Max(len, 256), pinned: true));
+            T[] buf = t_scratch is { } s && s.Length >= len ? s
+                : (t_scratch = GC.AllocateUninitializedArray<T>(Math.Max(len, 256), pinned: true));
             T* bt = (T*)Unsafe.AsPointer(ref buf[0]);
             for (int j = 0; j < n; j++)
             {

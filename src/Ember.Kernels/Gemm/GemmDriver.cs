@@ -11,7 +11,8 @@ namespace Ember.Kernels;
 /// <para>
 /// Loop nest: jc (NC columns) -> pc (KC depth; pack the B block, KC x NC, once, shared by all threads)
 /// -> [parallel over output chunks] ic (MC rows; pack the A block into thread-private scratch) -> jr (NR)
-/// -> ir (MR) -> micro-kernel. In parallel runs each (jc, pc) step is two <see cref="WorkerPool.For{TTask}(int, ref TTask)"/>
+/// -> ir (MR) -> micro-kernel. In parallel runs each (jc, pc) step is two
+/// <see cref="WorkerPool.For{TTask}(int, ref TTask)"/>
 /// calls: B packing split over panels, then the output split into chunks of whole micro-tiles (row ranges
 /// that are multiples of MR, column ranges that are multiples of NR, anchored at (0, 0)).
 /// </para>
@@ -101,7 +102,10 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             // row part when it is packed at all).
             int nTilesAll = (n + nr - 1) / nr;
             ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np);
-            var ind = new IndependentTask { X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np };
+            var ind = new IndependentTask
+            {
+                X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np
+            };
             WorkerPool.For(mp * np, ref ind);
             return;
         }
@@ -118,7 +122,10 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 T betaEff = pc == 0 ? beta : T.One;
 
                 // Phase 1: pack the shared B block, split over panels.
-                var pack = new PackBTask { X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads) };
+                var pack = new PackBTask
+                {
+                    X = t, Bp = bp, Pc = pc, Kc = kc, Jc = jc, Nc = nc, Parts = Math.Min(nTiles, threads)
+                };
                 WorkerPool.For(pack.Parts, ref pack);
 
                 // Phase 2: output tiles (each chunk packs only its own rows of A).
@@ -315,7 +322,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
-    /// <summary>C = alpha*tile + beta*C with the kernels' rounding: beta == 0 ? alpha*x : fma(x, alpha, beta*c).</summary>
+    /// <summary>C = alpha*tile + beta*C with the kernels' rounding: beta == 0 ? alpha*x : fma(x, alpha,
+    /// beta*c).</summary>
     private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T alpha, T beta)
     {
         for (int r = 0; r < rows; r++)

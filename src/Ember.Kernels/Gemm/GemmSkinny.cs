@@ -29,7 +29,10 @@ internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIe
     {
         int threads = WorkerPool.ThreadCount;
         double flops = 2.0 * m * n * k;
-        var task = new Task { M = m, N = n, K = k, Alpha = alpha, Beta = beta, B = b, Ldb = ldb, C = c, Csr = csr, Csc = csc };
+        var task = new Task
+        {
+            M = m, N = n, K = k, Alpha = alpha, Beta = beta, B = b, Ldb = ldb, C = c, Csr = csr, Csc = csc
+        };
         int parts = threads > 1 && flops >= ParallelFlops ? threads : 1;
 
         if (!transB)
@@ -60,7 +63,8 @@ internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIe
             if (transA)
             {
                 int len = m * k;
-                T[] buf = t_aRows is { } s && s.Length >= len ? s : (t_aRows = GC.AllocateUninitializedArray<T>(len, pinned: true));
+                T[] buf = t_aRows is { } s && s.Length >= len ? s
+                    : (t_aRows = GC.AllocateUninitializedArray<T>(len, pinned: true));
                 rows = (T*)Unsafe.AsPointer(ref buf[0]);
                 rowStride = k;
                 for (int p = 0; p < k; p++)
@@ -145,7 +149,8 @@ internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIe
             {
                 T* ap = t.A + i * t.AStrideRow + p * t.AStrideDepth;
                 T s0 = ap[0], s1 = ap[t.AStrideDepth], s2 = ap[2 * t.AStrideDepth], s3 = ap[3 * t.AStrideDepth];
-                Vector256<T> v0 = Vector256.Create(s0), v1 = Vector256.Create(s1), v2 = Vector256.Create(s2), v3 = Vector256.Create(s3);
+                Vector256<T> v0 = Vector256.Create(s0), v1 = Vector256.Create(s1), v2 = Vector256.Create(s2),
+                    v3 = Vector256.Create(s3);
                 T* ar = acc + i * MaxColBlock;
                 int j = 0;
                 for (; j < vecEnd; j += w)

@@ -37,8 +37,8 @@ public static class IndexKernels
     /// are contiguous over that shape. Indices must lie in <c>[0, dimSize)</c>.
     /// </summary>
     /// <returns>-1, or the flat position of the first index out of range (nothing after it is written).</returns>
-    public static int GatherAlong<T>(ReadOnlySpan<T> src, int srcOffset, ReadOnlySpan<int> srcStrides, int dim, int dimSize,
-        ReadOnlySpan<long> index, ReadOnlySpan<int> shape, Span<T> dst)
+    public static int GatherAlong<T>(ReadOnlySpan<T> src, int srcOffset, ReadOnlySpan<int> srcStrides, int dim,
+        int dimSize, ReadOnlySpan<long> index, ReadOnlySpan<int> shape, Span<T> dst)
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
@@ -67,8 +67,8 @@ public static class IndexKernels
     /// assignment wins.
     /// </summary>
     /// <returns>-1, or the flat position of the first index out of range.</returns>
-    public static int ScatterAlong<T, TAction>(Span<T> dst, int dstOffset, ReadOnlySpan<int> dstStrides, int dim, int dimSize,
-        ReadOnlySpan<long> index, ReadOnlySpan<int> shape, ReadOnlySpan<T> values)
+    public static int ScatterAlong<T, TAction>(Span<T> dst, int dstOffset, ReadOnlySpan<int> dstStrides, int dim,
+        int dimSize, ReadOnlySpan<long> index, ReadOnlySpan<int> shape, ReadOnlySpan<T> values)
         where TAction : IScatterAction<T>
     {
         int rank = shape.Length;
@@ -93,10 +93,12 @@ public static class IndexKernels
 
     /// <summary>
     /// Advanced-indexing gather. The destination is contiguous over <c>[outerShape..., offsets.Length,
-    /// innerShape...]</c>; element <c>(o, b, i)</c> reads <c>src[srcOffset + o·outerStrides + offsets[b] + i·innerStrides]</c>.
+    /// innerShape...]</c>; element <c>(o, b, i)</c> reads
+    /// <c>src[srcOffset + o·outerStrides + offsets[b] + i·innerStrides]</c>.
     /// </summary>
-    public static void GatherOffsets<T>(ReadOnlySpan<T> src, int srcOffset, ReadOnlySpan<int> outerShape, ReadOnlySpan<int> outerStrides,
-        ReadOnlySpan<int> offsets, ReadOnlySpan<int> innerShape, ReadOnlySpan<int> innerStrides, Span<T> dst)
+    public static void GatherOffsets<T>(ReadOnlySpan<T> src, int srcOffset, ReadOnlySpan<int> outerShape,
+        ReadOnlySpan<int> outerStrides, ReadOnlySpan<int> offsets, ReadOnlySpan<int> innerShape,
+        ReadOnlySpan<int> innerStrides, Span<T> dst)
     {
         long outerN = Layout.Product(outerShape), innerN = Layout.Product(innerShape);
         if (outerN == 0 || innerN == 0 || offsets.Length == 0) return;
@@ -116,8 +118,9 @@ public static class IndexKernels
     /// The reverse of <see cref="GatherOffsets{T}"/>: element <c>(o, b, i)</c> of contiguous <paramref name="values"/>
     /// is combined into <c>dst[dstOffset + o·outerStrides + offsets[b] + i·innerStrides]</c>.
     /// </summary>
-    public static void ScatterOffsets<T, TAction>(Span<T> dst, int dstOffset, ReadOnlySpan<int> outerShape, ReadOnlySpan<int> outerStrides,
-        ReadOnlySpan<int> offsets, ReadOnlySpan<int> innerShape, ReadOnlySpan<int> innerStrides, ReadOnlySpan<T> values)
+    public static void ScatterOffsets<T, TAction>(Span<T> dst, int dstOffset, ReadOnlySpan<int> outerShape,
+        ReadOnlySpan<int> outerStrides, ReadOnlySpan<int> offsets, ReadOnlySpan<int> innerShape,
+        ReadOnlySpan<int> innerStrides, ReadOnlySpan<T> values)
         where TAction : IScatterAction<T>
     {
         long outerN = Layout.Product(outerShape), innerN = Layout.Product(innerShape);
@@ -148,8 +151,8 @@ public static class IndexKernels
     /// (broadcast) strides; <paramref name="dst"/> is contiguous.
     /// </summary>
     public static void Where<T>(ReadOnlySpan<bool> cond, int cOffset, ReadOnlySpan<int> cStrides,
-        ReadOnlySpan<T> a, int aOffset, ReadOnlySpan<int> aStrides, ReadOnlySpan<T> b, int bOffset, ReadOnlySpan<int> bStrides,
-        Span<T> dst, ReadOnlySpan<int> shape)
+        ReadOnlySpan<T> a, int aOffset, ReadOnlySpan<int> aStrides, ReadOnlySpan<T> b, int bOffset,
+        ReadOnlySpan<int> bStrides, Span<T> dst, ReadOnlySpan<int> shape)
     {
         int rank = shape.Length;
         Layout.CheckRank(rank);
@@ -171,7 +174,8 @@ public static class IndexKernels
         }
     }
 
-    /// <summary>Row-major odometer: moves to the next position of <paramref name="shape"/> and updates the offset by the strides.</summary>
+    /// <summary>Row-major odometer: moves to the next position of <paramref name="shape"/> and updates the offset by
+    /// the strides.</summary>
     private static void Advance(Span<int> idx, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, ref int offset)
     {
         for (int d = shape.Length - 1; d >= 0; d--)

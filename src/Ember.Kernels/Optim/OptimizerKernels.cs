@@ -19,7 +19,8 @@ public static class OptimizerKernels
         double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T wd = T.CreateTruncating(weightDecay), mu = T.CreateTruncating(momentum), damp = T.CreateTruncating(1 - dampening);
+        T wd = T.CreateTruncating(weightDecay), mu = T.CreateTruncating(momentum),
+            damp = T.CreateTruncating(1 - dampening);
         T alpha = T.CreateTruncating(-lr);
         bool useMomentum = momentum != 0;
         for (int i = 0; i < param.Length; i++)
@@ -37,21 +38,23 @@ public static class OptimizerKernels
     }
 
     /// <summary>
-    /// Adam: <c>g = ±g (+ wd·p)</c>, <c>m = β1·m + (1-β1)·g</c>, <c>v = β2·v + (1-β2)·g²</c>, <c>v̂ = max(v̂, v)</c> with
-    /// amsgrad, <c>p -= (lr / bc1) · m / (√v / √bc2 + ε)</c>, where <c>bcᵢ = 1 - βᵢ^step</c>. With
+    /// Adam: <c>g = ±g (+ wd·p)</c>, <c>m = β1·m + (1-β1)·g</c>, <c>v = β2·v + (1-β2)·g²</c>, <c>v̂ = max(v̂, v)</c>
+    /// with amsgrad, <c>p -= (lr / bc1) · m / (√v / √bc2 + ε)</c>, where <c>bcᵢ = 1 - βᵢ^step</c>. With
     /// <paramref name="decoupledWeightDecay"/> (AdamW) the decay is <c>p *= 1 - lr·wd</c> instead of the L2 term.
     /// </summary>
-    public static void Adam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, Span<T> maxExpAvgSq,
-        long step, double lr, double beta1, double beta2, double eps, double weightDecay, bool amsgrad, bool maximize,
-        bool decoupledWeightDecay = false)
+    public static void Adam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
+        Span<T> maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay,
+        bool amsgrad, bool maximize, bool decoupledWeightDecay = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double bc1 = 1 - Math.Pow(beta1, step);
         double bc2 = 1 - Math.Pow(beta2, step);
         T stepSize = T.CreateTruncating(lr / bc1);
         T bc2Sqrt = T.CreateTruncating(Math.Sqrt(bc2));
-        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
-        T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay), decay = T.CreateTruncating(1 - lr * weightDecay);
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2),
+            w2 = T.CreateTruncating(1 - beta2);
+        T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay),
+            decay = T.CreateTruncating(1 - lr * weightDecay);
         for (int i = 0; i < param.Length; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
@@ -74,12 +77,14 @@ public static class OptimizerKernels
 
     /// <summary>
     /// RMSprop: <c>g = ±g (+ wd·p)</c>, <c>s = α·s + (1-α)·g²</c>; centered: <c>ḡ = α·ḡ + (1-α)·g</c>,
-    /// <c>avg = √(s - ḡ²) + ε</c>, else <c>avg = √s + ε</c>; with momentum <c>buf = μ·buf + g/avg</c>, <c>p -= lr·buf</c>,
-    /// else <c>p -= lr·g/avg</c>. <paramref name="gradAvg"/> is empty unless centered, <paramref name="momentumBuffer"/>
+    /// <c>avg = √(s - ḡ²) + ε</c>, else <c>avg = √s + ε</c>; with momentum <c>buf = μ·buf + g/avg</c>,
+    /// <c>p -= lr·buf</c>, else <c>p -= lr·g/avg</c>. <paramref name="gradAvg"/> is empty unless centered,
+    /// <paramref name="momentumBuffer"/>
     /// empty unless <paramref name="momentum"/> &gt; 0.
     /// </summary>
-    public static void RmsProp<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> squareAvg, Span<T> gradAvg, Span<T> momentumBuffer,
-        double lr, double alpha, double eps, double weightDecay, double momentum, bool centered, bool maximize)
+    public static void RmsProp<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> squareAvg, Span<T> gradAvg,
+        Span<T> momentumBuffer, double lr, double alpha, double eps, double weightDecay, double momentum, bool centered,
+        bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T a = T.CreateTruncating(alpha), wa = T.CreateTruncating(1 - alpha), epsT = T.CreateTruncating(eps);
@@ -114,7 +119,8 @@ public static class OptimizerKernels
     /// Adagrad: <c>g = ±g (+ wd·p)</c>, <c>sum += g²</c>, <c>p -= clr · g / (√sum + ε)</c>, where the caller passes
     /// <c>clr = lr / (1 + (step-1)·lrDecay)</c>.
     /// </summary>
-    public static void Adagrad<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> sum, double clr, double eps, double weightDecay, bool maximize)
+    public static void Adagrad<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> sum, double clr, double eps,
+        double weightDecay, bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T negClr = T.CreateTruncating(-clr), epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
@@ -159,11 +165,14 @@ public static class OptimizerKernels
     /// from the momentum cache (<c>-lr(1-μₜ)/(1-Πμ)</c> and <c>-lr·μₜ₊₁/(1-Πμ·μₜ₊₁)</c>).
     /// </summary>
     public static void NAdam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
-        double biasCorrection2, double gradCoef, double avgCoef, double beta1, double beta2, double eps, double weightDecay)
+        double biasCorrection2, double gradCoef, double avgCoef, double beta1, double beta2, double eps,
+        double weightDecay)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T bc2 = T.CreateTruncating(biasCorrection2), cg = T.CreateTruncating(gradCoef), cm = T.CreateTruncating(avgCoef);
-        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
+        T bc2 = T.CreateTruncating(biasCorrection2), cg = T.CreateTruncating(gradCoef),
+            cm = T.CreateTruncating(avgCoef);
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2),
+            w2 = T.CreateTruncating(1 - beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
         for (int i = 0; i < param.Length; i++)
         {
@@ -182,16 +191,19 @@ public static class OptimizerKernels
 
     /// <summary>
     /// RAdam: <c>g += wd·p</c>, <c>m = β1·m + (1-β1)·g</c>, <c>v = β2·v + (1-β2)·g²</c>, <c>m̂ = m / bc1</c>; when the
-    /// variance is tractable (<paramref name="rectification"/> ≥ 0, i.e. ρₜ &gt; 5) <c>p -= m̂·lr·(√bc2 / (√v + ε))·r</c>,
-    /// else <c>p -= m̂·lr</c>.
+    /// variance is tractable (<paramref name="rectification"/> ≥ 0, i.e. ρₜ &gt; 5)
+    /// <c>p -= m̂·lr·(√bc2 / (√v + ε))·r</c>, else <c>p -= m̂·lr</c>.
     /// </summary>
     public static void RAdam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
-        double biasCorrection1, double biasCorrection2Sqrt, double rectification, double lr, double beta1, double beta2, double eps, double weightDecay)
+        double biasCorrection1, double biasCorrection2Sqrt, double rectification, double lr, double beta1, double beta2,
+        double eps, double weightDecay)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T bc1 = T.CreateTruncating(biasCorrection1), bc2Sqrt = T.CreateTruncating(biasCorrection2Sqrt), rect = T.CreateTruncating(rectification);
+        T bc1 = T.CreateTruncating(biasCorrection1), bc2Sqrt = T.CreateTruncating(biasCorrection2Sqrt),
+            rect = T.CreateTruncating(rectification);
         T lrT = T.CreateTruncating(lr);
-        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2), w2 = T.CreateTruncating(1 - beta2);
+        T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2),
+            w2 = T.CreateTruncating(1 - beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
         bool rectified = rectification >= 0;
         for (int i = 0; i < param.Length; i++)

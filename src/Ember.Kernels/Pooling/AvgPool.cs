@@ -11,8 +11,10 @@ namespace Ember.Kernels;
 /// </summary>
 public static class AvgPool
 {
-    /// <summary><paramref name="y"/> <c>(Planes, OutH, OutW)</c> from <paramref name="x"/> <c>(Planes, InH, InW)</c>.</summary>
-    public static void Forward<T>(T[] x, int xOffset, T[] y, int yOffset, PoolGeometry g, bool countIncludePad, int divisorOverride)
+    /// <summary><paramref name="y"/> <c>(Planes, OutH, OutW)</c> from <paramref name="x"/>
+    /// <c>(Planes, InH, InW)</c>.</summary>
+    public static void Forward<T>(T[] x, int xOffset, T[] y, int yOffset, PoolGeometry g, bool countIncludePad,
+        int divisorOverride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var task = new Task<T>(x, xOffset, y, yOffset, g, countIncludePad, divisorOverride, false, false,
@@ -20,8 +22,10 @@ public static class AvgPool
         WorkerPool.For(task.Chunks, ref task);
     }
 
-    /// <summary><paramref name="dx"/> <c>(Planes, InH, InW)</c> (overwritten) from <paramref name="dy"/> <c>(Planes, OutH, OutW)</c>.</summary>
-    public static void Backward<T>(T[] dy, int dyOffset, T[] dx, int dxOffset, PoolGeometry g, bool countIncludePad, int divisorOverride)
+    /// <summary><paramref name="dx"/> <c>(Planes, InH, InW)</c> (overwritten) from <paramref name="dy"/>
+    /// <c>(Planes, OutH, OutW)</c>.</summary>
+    public static void Backward<T>(T[] dy, int dyOffset, T[] dx, int dxOffset, PoolGeometry g, bool countIncludePad,
+        int divisorOverride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var task = new Task<T>(dy, dyOffset, dx, dxOffset, g, countIncludePad, divisorOverride, true, false,
@@ -29,21 +33,27 @@ public static class AvgPool
         WorkerPool.For(task.Chunks, ref task);
     }
 
-    /// <summary>Adaptive average pooling: <paramref name="y"/> <c>(Planes, OutH, OutW)</c> from <paramref name="x"/> <c>(Planes, InH, InW)</c>; kernel/stride fields of <paramref name="g"/> are ignored.</summary>
-    public static void AdaptiveForward<T>(T[] x, int xOffset, T[] y, int yOffset, PoolGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Adaptive average pooling: <paramref name="y"/> <c>(Planes, OutH, OutW)</c> from <paramref name="x"/>
+    /// <c>(Planes, InH, InW)</c>; kernel/stride fields of <paramref name="g"/> are ignored.</summary>
+    public static void AdaptiveForward<T>(T[] x, int xOffset, T[] y, int yOffset, PoolGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var task = new Task<T>(x, xOffset, y, yOffset, g, false, 0, false, true, PlaneParallel.Chunks(g.Planes, (long)g.Planes * g.InPlane));
+        var task = new Task<T>(x, xOffset, y, yOffset, g, false, 0, false, true,
+            PlaneParallel.Chunks(g.Planes, (long)g.Planes * g.InPlane));
         WorkerPool.For(task.Chunks, ref task);
     }
 
     /// <summary>Backward of <see cref="AdaptiveForward{T}"/>: <paramref name="dx"/> overwritten.</summary>
-    public static void AdaptiveBackward<T>(T[] dy, int dyOffset, T[] dx, int dxOffset, PoolGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AdaptiveBackward<T>(T[] dy, int dyOffset, T[] dx, int dxOffset, PoolGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var task = new Task<T>(dy, dyOffset, dx, dxOffset, g, false, 0, true, true, PlaneParallel.Chunks(g.Planes, (long)g.Planes * g.InPlane));
+        var task = new Task<T>(dy, dyOffset, dx, dxOffset, g, false, 0, true, true,
+            PlaneParallel.Chunks(g.Planes, (long)g.Planes * g.InPlane));
         WorkerPool.For(task.Chunks, ref task);
     }
 
-    /// <summary>The window of output <paramref name="o"/> along one dim: its start, end (exclusive, clipped to the input) and divisor.</summary>
+    /// <summary>The window of output <paramref name="o"/> along one dim: its start, end (exclusive, clipped to the
+    /// input) and divisor.</summary>
     private static (int Start, int End, int PaddedSize) Window(int o, int stride, int pad, int kernel, int input)
     {
         int start = o * stride - pad;
@@ -52,8 +62,9 @@ public static class AvgPool
         return (Math.Max(start, 0), Math.Min(end, input), padded);
     }
 
-    private readonly struct Task<T>(T[] src, int srcOffset, T[] dst, int dstOffset, PoolGeometry g, bool countIncludePad, int divisorOverride,
-        bool backward, bool adaptive, int chunks) : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct Task<T>(T[] src, int srcOffset, T[] dst, int dstOffset, PoolGeometry g,
+        bool countIncludePad, int divisorOverride, bool backward, bool adaptive, int chunks)
+        : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public int Chunks => chunks;
 
@@ -63,8 +74,10 @@ public static class AvgPool
             int inPlane = g.InPlane, outPlane = g.OutPlane;
             for (int p = begin; p < end; p++)
             {
-                // Forward: src is x (InPlane), dst is y (OutPlane). Backward: src is dy (OutPlane), dst is dx (InPlane).
-                ReadOnlySpan<T> s = src.AsSpan(srcOffset + p * (backward ? outPlane : inPlane), backward ? outPlane : inPlane);
+                // Forward: src is x (InPlane), dst is y (OutPlane). Backward: src is dy (OutPlane), dst is dx
+                // (InPlane).
+                ReadOnlySpan<T> s = src.AsSpan(srcOffset + p * (backward ? outPlane : inPlane),
+                    backward ? outPlane : inPlane);
                 Span<T> d = dst.AsSpan(dstOffset + p * (backward ? inPlane : outPlane), backward ? inPlane : outPlane);
                 if (backward) d.Clear();
                 for (int oh = 0; oh < g.OutH; oh++)

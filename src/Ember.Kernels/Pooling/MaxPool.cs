@@ -11,10 +11,12 @@ namespace Ember.Kernels;
 public static class MaxPool
 {
     /// <summary>
-    /// <paramref name="y"/> and <paramref name="indices"/> <c>(Planes, OutH, OutW)</c> from <paramref name="x"/> <c>(Planes, InH, InW)</c>
+    /// <paramref name="y"/> and <paramref name="indices"/> <c>(Planes, OutH, OutW)</c> from <paramref name="x"/>
+    /// <c>(Planes, InH, InW)</c>
     /// (contiguous, at the given offsets).
     /// </summary>
-    public static void Forward<T>(T[] x, int xOffset, T[] y, int yOffset, long[] indices, int indicesOffset, PoolGeometry g)
+    public static void Forward<T>(T[] x, int xOffset, T[] y, int yOffset, long[] indices, int indicesOffset,
+        PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var task = new ForwardTask<T>(x, xOffset, y, yOffset, indices, indicesOffset, g,
@@ -26,7 +28,8 @@ public static class MaxPool
     /// <paramref name="dx"/> <c>(Planes, InH, InW)</c> (overwritten) receives each element of <paramref name="dy"/> at
     /// its plane's <paramref name="indices"/> entry, summed where windows overlap.
     /// </summary>
-    public static void Backward<T>(T[] dy, int dyOffset, long[] indices, int indicesOffset, T[] dx, int dxOffset, PoolGeometry g)
+    public static void Backward<T>(T[] dy, int dyOffset, long[] indices, int indicesOffset, T[] dx, int dxOffset,
+        PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var task = new BackwardTask<T>(dy, dyOffset, indices, indicesOffset, dx, dxOffset, g,
@@ -34,7 +37,8 @@ public static class MaxPool
         WorkerPool.For(task.Chunks, ref task);
     }
 
-    private readonly struct ForwardTask<T>(T[] x, int xOffset, T[] y, int yOffset, long[] indices, int indicesOffset, PoolGeometry g, int chunks)
+    private readonly struct ForwardTask<T>(T[] x, int xOffset, T[] y, int yOffset, long[] indices, int indicesOffset,
+        PoolGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public int Chunks => chunks;
@@ -81,7 +85,8 @@ public static class MaxPool
         }
     }
 
-    private readonly struct BackwardTask<T>(T[] dy, int dyOffset, long[] indices, int indicesOffset, T[] dx, int dxOffset, PoolGeometry g, int chunks)
+    private readonly struct BackwardTask<T>(T[] dy, int dyOffset, long[] indices, int indicesOffset, T[] dx,
+        int dxOffset, PoolGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public int Chunks => chunks;

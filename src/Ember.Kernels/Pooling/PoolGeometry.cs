@@ -7,7 +7,8 @@ namespace Ember.Kernels;
 /// producing <c>(OutH, OutW)</c> per plane. 1-D pooling uses <c>InH = KH = 1</c>.
 /// </summary>
 public readonly record struct PoolGeometry(
-    int Planes, int InH, int InW, int KH, int KW, int StrideH, int StrideW, int PadH, int PadW, int DilH, int DilW, int OutH, int OutW)
+    int Planes, int InH, int InW, int KH, int KW, int StrideH, int StrideW, int PadH, int PadW, int DilH, int DilW,
+    int OutH, int OutW)
 {
     /// <summary>Input elements per plane.</summary>
     public int InPlane => InH * InW;
@@ -16,8 +17,8 @@ public readonly record struct PoolGeometry(
     public int OutPlane => OutH * OutW;
 
     /// <summary>
-    /// PyTorch's <c>pooling_output_shape</c>: <c>⌊(in + 2p - d(k-1) - 1 + (ceil ? s-1 : 0)) / s⌋ + 1</c>, minus one when
-    /// ceil mode would start the last window inside the right padding.
+    /// PyTorch's <c>pooling_output_shape</c>: <c>⌊(in + 2p - d(k-1) - 1 + (ceil ? s-1 : 0)) / s⌋ + 1</c>, minus one
+    /// when ceil mode would start the last window inside the right padding.
     /// </summary>
     public static int OutputSize(int input, int kernel, int stride, int pad, int dilation, bool ceilMode)
     {
@@ -33,7 +34,8 @@ internal static class PlaneParallel
 {
     public const long Threshold = 1 << 16;
 
-    public static int Chunks(int planes, long work) => work < Threshold || planes <= 1 ? 1 : Math.Min(planes, 4 * WorkerPool.ThreadCount);
+    public static int Chunks(int planes, long work) =>
+        work < Threshold || planes <= 1 ? 1 : Math.Min(planes, 4 * WorkerPool.ThreadCount);
 
     public static (int Begin, int End) Range(int planes, int chunk, int chunks) =>
         ((int)((long)planes * chunk / chunks), (int)((long)planes * (chunk + 1) / chunks));

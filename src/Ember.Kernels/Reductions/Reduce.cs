@@ -6,8 +6,8 @@ namespace Ember.Kernels;
 
 /// <summary>
 /// Reductions (sum, max, min, prod and its backward, any/all) over the middle axis of a contiguous
-/// <c>[outer, n, inner]</c> block, the shape every reduction along one dimension takes once its input is contiguous. Each output element is accumulated
-/// in a fixed order, so results do not depend on the thread count.
+/// <c>[outer, n, inner]</c> block, the shape every reduction along one dimension takes once its input is contiguous.
+/// Each output element is accumulated in a fixed order, so results do not depend on the thread count.
 /// </summary>
 public static class Reduce
 {
@@ -30,7 +30,8 @@ public static class Reduce
             {
                 // Short rows (a Linear layer's bias gradient): a library call per row costs more than the additions.
                 int w = System.Runtime.Intrinsics.Vector256<T>.Count;
-                int full = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.Vector256<T>.IsSupported
+                int full = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
+                    && System.Runtime.Intrinsics.Vector256<T>.IsSupported
                     ? inner - inner % w : 0;
                 for (int k = 1; k < n; k++)
                 {

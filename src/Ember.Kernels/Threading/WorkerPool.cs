@@ -81,7 +81,8 @@ public static class WorkerPool
     /// </summary>
     /// <typeparam name="TTask">The task type; see <see cref="IParallelTask"/> for the rules it must follow.</typeparam>
     /// <param name="chunkCount">Number of chunks; 0 or less does nothing.</param>
-    /// <param name="task">The task. It is copied once for the workers (see the remarks on <see cref="WorkerPool"/>).</param>
+    /// <param name="task">The task. It is copied once for the workers (see the remarks on
+    /// <see cref="WorkerPool"/>).</param>
     public static void For<TTask>(int chunkCount, ref TTask task) where TTask : struct, IParallelTask
     {
         if (chunkCount <= 0)

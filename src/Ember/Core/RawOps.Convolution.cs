@@ -37,7 +37,8 @@ internal static partial class RawOps
         var dx = RawTensor.Empty(dt, [g.Batch, g.InChannels, g.InH, g.InW]);
         if (g.OutPlane == 0) Fill(dx, 0);
         else if (dx.NumEl > 0)
-            DTypeDispatch.Floating<ConvFunc, RawTensor>(dt, new(ConvPass.Input, Float(dy, dt), Float(w, dt), null, dx, g), "conv");
+            DTypeDispatch.Floating<ConvFunc, RawTensor>(dt,
+                new(ConvPass.Input, Float(dy, dt), Float(w, dt), null, dx, g), "conv");
         return Cast(dx, dy.DType);
     }
 
@@ -47,7 +48,8 @@ internal static partial class RawOps
         DType dt = DTypeDispatch.FloatComputeType(dy.DType, "conv");
         var dw = RawTensor.Empty(dt, [g.OutChannels, g.GroupInChannels, g.KH, g.KW]);
         if (g.OutPlane == 0 || g.Batch == 0) Fill(dw, 0);
-        else DTypeDispatch.Floating<ConvFunc, RawTensor>(dt, new(ConvPass.Weight, Float(dy, dt), Float(x, dt), null, dw, g), "conv");
+        else DTypeDispatch.Floating<ConvFunc, RawTensor>(dt,
+            new(ConvPass.Weight, Float(dy, dt), Float(x, dt), null, dw, g), "conv");
         return Cast(dw, dy.DType);
     }
 

@@ -31,7 +31,9 @@ internal static partial class RawOps
     public static RawTensor Arange(double start, double end, double step, DType dt)
     {
         if (step == 0) throw new ArgumentException("arange: step must be nonzero.");
-        if ((end - start) / step < 0) throw new ArgumentException($"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}.");
+        if ((end - start) / step < 0)
+            throw new ArgumentException(
+                $"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}.");
         int n = (int)Math.Ceiling((end - start) / step);
         var r = RawTensor.Empty(dt, [n]);
         for (int i = 0; i < n; i++) SetFlat(r, i, start + i * step);

@@ -3,7 +3,8 @@ using Ember.Kernels;
 
 namespace Ember.Core;
 
-/// <summary>Indexing: basic views (slice, select, diagonal), gather/scatter along a dim, advanced indexing, where.</summary>
+/// <summary>Indexing: basic views (slice, select, diagonal), gather/scatter along a dim, advanced indexing,
+/// where.</summary>
 internal static partial class RawOps
 {
     private static readonly Storage s_probeStorage = new Storage<bool>([]);
@@ -14,17 +15,20 @@ internal static partial class RawOps
     /// </summary>
     public static RawTensor Probe(int[] shape) => new(s_probeStorage, shape, Shapes.ContiguousStrides(shape), 0);
 
-    /// <summary>Elements <c>start, start+step, ...</c> (below <paramref name="stop"/>) of dim <paramref name="dim"/>, as a view; bounds already clamped.</summary>
+    /// <summary>Elements <c>start, start+step, ...</c> (below <paramref name="stop"/>) of dim <paramref name="dim"/>,
+    /// as a view; bounds already clamped.</summary>
     public static RawTensor Slice(RawTensor a, int dim, int start, int stop, int step)
     {
         var shape = a.Shape.AsSpan().ToArray();
         var strides = a.Strides.AsSpan().ToArray();
         shape[dim] = stop <= start ? 0 : (stop - start + step - 1) / step;
         strides[dim] = a.Strides[dim] * step;
-        return a.WithLayout(shape, strides, a.Offset + (shape[dim] == 0 && a.Shape[dim] == 0 ? 0 : start * a.Strides[dim]));
+        return a.WithLayout(shape, strides,
+            a.Offset + (shape[dim] == 0 && a.Shape[dim] == 0 ? 0 : start * a.Strides[dim]));
     }
 
-    /// <summary>Clamps Python-style slice bounds (null = open, negative = from the end) into <c>[0, size]</c>.</summary>
+    /// <summary>Clamps Python-style slice bounds (null = open, negative = from the end) into
+    /// <c>[0, size]</c>.</summary>
     public static (int Start, int Stop) ClampSlice(int size, int? start, int? stop)
     {
         int s = start ?? 0, e = stop ?? size;
@@ -35,14 +39,17 @@ internal static partial class RawOps
         return (s, e);
     }
 
-    /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/> (that dim removed), as a view.</summary>
+    /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/> (that dim removed), as a
+    /// view.</summary>
     public static RawTensor Select(RawTensor a, int dim, int index, string op = "select")
     {
         if (a.Rank == 0) throw new IndexOutOfRangeException($"{op}: cannot index a 0-dim tensor (shape []).");
         dim = Shapes.WrapDim(dim, a.Rank, op);
         int size = a.Shape[dim];
         if (index < -size || index >= size)
-            throw new IndexOutOfRangeException($"{op}: index {index} is out of bounds for dimension {dim} with size {size} (shape {Shapes.Format(a.Shape)}).");
+            throw new IndexOutOfRangeException(
+                $"{op}: index {index} is out of bounds for dimension {dim} with size {size} " +
+                $"(shape {Shapes.Format(a.Shape)}).");
         if (index < 0) index += size;
         var shape = new int[a.Rank - 1];
         var strides = new int[a.Rank - 1];
@@ -55,14 +62,25 @@ internal static partial class RawOps
         return a.WithLayout(shape, strides, a.Offset + index * a.Strides[dim]);
     }
 
-    /// <summary>The diagonal of dims <paramref name="dim1"/>, <paramref name="dim2"/> (moved to the end), as a view.</summary>
+    /// <summary>The diagonal of dims <paramref name="dim1"/>, <paramref name="dim2"/> (moved to the end), as a
+    /// view.</summary>
     public static RawTensor Diagonal(RawTensor a, int offset, int dim1, int dim2)
     {
         int d1 = Shapes.WrapDim(dim1, a.Rank, "diagonal"), d2 = Shapes.WrapDim(dim2, a.Rank, "diagonal");
-        if (d1 == d2) throw new ArgumentException($"diagonal: dimensions cannot be identical ({dim1}, {dim2}); shape {Shapes.Format(a.Shape)}.");
+        if (d1 == d2)
+            throw new ArgumentException(
+                $"diagonal: dimensions cannot be identical ({dim1}, {dim2}); shape {Shapes.Format(a.Shape)}.");
         int start = a.Offset, len;
-        if (offset >= 0) { len = Math.Max(0, Math.Min(a.Shape[d1], a.Shape[d2] - offset)); if (len > 0) start += offset * a.Strides[d2]; }
-        else { len = Math.Max(0, Math.Min(a.Shape[d1] + offset, a.Shape[d2])); if (len > 0) start -= offset * a.Strides[d1]; }
+        if (offset >= 0)
+        {
+            len = Math.Max(0, Math.Min(a.Shape[d1], a.Shape[d2] - offset));
+            if (len > 0) start += offset * a.Strides[d2];
+        }
+        else
+        {
+            len = Math.Max(0, Math.Min(a.Shape[d1] + offset, a.Shape[d2]));
+            if (len > 0) start -= offset * a.Strides[d1];
+        }
         var shape = new int[a.Rank - 1];
         var strides = new int[a.Rank - 1];
         for (int i = 0, j = 0; i < a.Rank; i++)
@@ -79,33 +97,46 @@ internal static partial class RawOps
     private static RawTensor IndexAsInt64(RawTensor index, string op)
     {
         if (!index.DType.IsInteger())
-            throw new ArgumentException($"{op}: expected an int64 (or int32) index tensor, got {index.DType.TorchName()} of shape {Shapes.Format(index.Shape)}.");
+            throw new ArgumentException(
+                $"{op}: expected an int64 (or int32) index tensor, got {index.DType.TorchName()} of " +
+                $"shape {Shapes.Format(index.Shape)}.");
         return Contiguous(Cast(index, DType.Int64));
     }
 
     private static void CheckGatherShapes(RawTensor self, int dim, RawTensor index, RawTensor? src, string op)
     {
         if (index.Rank != Math.Max(self.Rank, 1) && !(self.Rank == 0 && index.Rank == 0))
-            throw new ArgumentException($"{op}: index tensor must have the same number of dimensions as the input; got input {Shapes.Format(self.Shape)} and index {Shapes.Format(index.Shape)}.");
+            throw new ArgumentException(
+                $"{op}: index tensor must have the same number of dimensions as the input; got " +
+                $"input {Shapes.Format(self.Shape)} and index {Shapes.Format(index.Shape)}.");
         for (int d = 0; d < index.Rank && self.Rank > 0; d++)
         {
             if (d != dim && index.Shape[d] > self.Shape[d])
-                throw new ArgumentException($"{op}: size of index {Shapes.Format(index.Shape)} does not match input {Shapes.Format(self.Shape)} at dimension {d} (index size must not exceed the input's except at dimension {dim}).");
+                throw new ArgumentException(
+                    $"{op}: size of index {Shapes.Format(index.Shape)} does not match " +
+                    $"input {Shapes.Format(self.Shape)} at dimension {d} (index size must not exceed the input's " +
+                    $"except at dimension {dim}).");
             if (src is not null && index.Shape[d] > src.Shape[d])
-                throw new ArgumentException($"{op}: size of index {Shapes.Format(index.Shape)} exceeds src {Shapes.Format(src.Shape)} at dimension {d}.");
+                throw new ArgumentException(
+                    $"{op}: size of index {Shapes.Format(index.Shape)} exceeds src {Shapes.Format(src.Shape)} at " +
+                    $"dimension {d}.");
         }
         if (src is not null && src.Rank != index.Rank)
-            throw new ArgumentException($"{op}: src must have the same number of dimensions as index; got src {Shapes.Format(src.Shape)} and index {Shapes.Format(index.Shape)}.");
+            throw new ArgumentException(
+                $"{op}: src must have the same number of dimensions as index; got src {Shapes.Format(src.Shape)} and " +
+                $"index {Shapes.Format(index.Shape)}.");
     }
 
     private static IndexOutOfRangeException IndexError(string op, long value, int dim, int size, int[] shape) =>
-        new($"{op}: index {value} is out of bounds for dimension {dim} with size {size} (input shape {Shapes.Format(shape)}).");
+        new($"{op}: index {value} is out of bounds for dimension {dim} with size {size} (input " +
+            $"shape {Shapes.Format(shape)}).");
 
     /// <summary><c>out[i][j][k] = a[i][index[i][j][k]][k]</c> (for dim 1): the output has the index's shape.</summary>
     public static RawTensor GatherAlong(RawTensor a, int dim, RawTensor index)
     {
         dim = Shapes.WrapDim(dim, a.Rank, "gather");
-        if (a.DType.ComputeType() != a.DType) return Cast(GatherAlong(Cast(a, a.DType.ComputeType()), dim, index), a.DType);
+        if (a.DType.ComputeType() != a.DType)
+            return Cast(GatherAlong(Cast(a, a.DType.ComputeType()), dim, index), a.DType);
         CheckGatherShapes(a, dim, index, null, "gather");
         var ix = IndexAsInt64(index, "gather");
         var r = RawTensor.Empty(a.DType, index.Shape);
@@ -124,7 +155,9 @@ internal static partial class RawOps
         string op = accumulate ? "scatter_add" : "scatter";
         dim = Shapes.WrapDim(dim, a.Rank, op);
         if (a.DType.ComputeType() != a.DType)
-            return Cast(ScatterAlong(Cast(a, a.DType.ComputeType()), dim, index, Cast(src, a.DType.ComputeType()), accumulate), a.DType);
+            return Cast(
+                ScatterAlong(Cast(a, a.DType.ComputeType()), dim, index, Cast(src, a.DType.ComputeType()), accumulate),
+                a.DType);
         bool scalarSrc = src.Rank == 0 && index.Rank > 0;
         CheckGatherShapes(a, dim, index, scalarSrc ? null : src, op);
         var ix = IndexAsInt64(index, op);
@@ -197,7 +230,8 @@ internal static partial class RawOps
     public static IndexPlan PlanIndex(RawTensor a, RawTensor?[] indices, string op)
     {
         if (indices.Length > a.Rank)
-            throw new IndexOutOfRangeException($"{op}: too many indices for tensor of dimension {a.Rank} (shape {Shapes.Format(a.Shape)}).");
+            throw new IndexOutOfRangeException(
+                $"{op}: too many indices for tensor of dimension {a.Rank} (shape {Shapes.Format(a.Shape)}).");
         int first = -1, last = -1, count = 0;
         int[] b = [];
         bool any = false;
@@ -205,7 +239,9 @@ internal static partial class RawOps
         {
             if (indices[d] is not RawTensor t) continue;
             if (!t.DType.IsInteger())
-                throw new ArgumentException($"{op}: tensors used as indices must be int64, int32 or bool, got {t.DType.TorchName()} of shape {Shapes.Format(t.Shape)}.");
+                throw new ArgumentException(
+                    $"{op}: tensors used as indices must be int64, int32 or bool, got {t.DType.TorchName()} of " +
+                    $"shape {Shapes.Format(t.Shape)}.");
             b = any ? Shapes.Broadcast(b, t.Shape, op + " (index tensors)") : t.Shape;
             any = true;
             if (first < 0) first = d;
@@ -256,9 +292,11 @@ internal static partial class RawOps
 
     /// <summary>
     /// Writes <paramref name="values"/> (broadcast to the indexed result's shape) into <paramref name="dst"/> at
-    /// <paramref name="indices"/>, in place; <c>+=</c> when <paramref name="accumulate"/> (repeated indices then add up).
+    /// <paramref name="indices"/>, in place; <c>+=</c> when <paramref name="accumulate"/> (repeated indices then add
+    /// up).
     /// </summary>
-    public static void IndexPut(RawTensor dst, RawTensor?[] indices, RawTensor values, bool accumulate, string op = "index_put_")
+    public static void IndexPut(RawTensor dst, RawTensor?[] indices, RawTensor values, bool accumulate,
+        string op = "index_put_")
     {
         if (dst.DType.ComputeType() != dst.DType)
         {
@@ -275,7 +313,9 @@ internal static partial class RawOps
             try { v = Expand(v, p.ResultShape, op); }
             catch (ArgumentException)
             {
-                throw new ArgumentException($"{op}: shape mismatch: value tensor of shape {Shapes.Format(values.Shape)} cannot be broadcast to indexing result of shape {Shapes.Format(p.ResultShape)}.");
+                throw new ArgumentException(
+                    $"{op}: shape mismatch: value tensor of shape {Shapes.Format(values.Shape)} cannot be broadcast " +
+                    $"to indexing result of shape {Shapes.Format(p.ResultShape)}.");
             }
         }
         v = Contiguous(v);
@@ -285,11 +325,14 @@ internal static partial class RawOps
         dst.Storage.Version++;
     }
 
-    /// <summary><c>cond ? a : b</c> element-wise with broadcasting; the result has the promoted dtype of a and b.</summary>
+    /// <summary><c>cond ? a : b</c> element-wise with broadcasting; the result has the promoted dtype of a and
+    /// b.</summary>
     public static RawTensor Where(RawTensor cond, RawTensor a, RawTensor b)
     {
         if (cond.DType != DType.Bool)
-            throw new ArgumentException($"where: expected a bool condition, got {cond.DType.TorchName()} of shape {Shapes.Format(cond.Shape)}.");
+            throw new ArgumentException(
+                $"where: expected a bool condition, got {cond.DType.TorchName()} of " +
+                $"shape {Shapes.Format(cond.Shape)}.");
         DType dt = ResultType(a, b);
         a = Cast(a, dt);
         b = Cast(b, dt);
@@ -319,7 +362,8 @@ internal static partial class RawOps
         {
             long k = span[i];
             if (k < 0 || k >= numClasses)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"one_hot: class index {k} is out of range for {numClasses} classes.");
+                throw new ArgumentOutOfRangeException(nameof(indices),
+                    $"one_hot: class index {k} is out of range for {numClasses} classes.");
             dst[i * numClasses + (int)k] = 1;
         }
         return r;
@@ -331,7 +375,8 @@ internal static partial class RawOps
         : IStoredFunc<int>
     {
         public int Invoke<T>() where T : unmanaged =>
-            IndexKernels.GatherAlong<T>(a.Data<T>(), a.Offset, a.Strides, dim, size, ix.Span<long>(), shape, r.Span<T>());
+            IndexKernels.GatherAlong<T>(a.Data<T>(), a.Offset, a.Strides, dim, size, ix.Span<long>(), shape,
+                r.Span<T>());
     }
 
     private readonly struct ScatterAlongFunc(RawTensor r, int dim, int size, RawTensor ix, int[] shape, RawTensor vals)
@@ -342,7 +387,8 @@ internal static partial class RawOps
         int INumericFunc<int>.Invoke<T>() => Run<T, AddAction<T>>();
 
         private int Run<T, TAction>() where TAction : IScatterAction<T> =>
-            IndexKernels.ScatterAlong<T, TAction>(r.Span<T>(), 0, r.Strides, dim, size, ix.Span<long>(), shape, vals.Span<T>());
+            IndexKernels.ScatterAlong<T, TAction>(r.Span<T>(), 0, r.Strides, dim, size, ix.Span<long>(), shape,
+                vals.Span<T>());
     }
 
     private readonly struct IndexFunc(RawTensor a, IndexPlan p, RawTensor r) : IStoredFunc<RawTensor>
@@ -375,12 +421,13 @@ internal static partial class RawOps
         public RawTensor Invoke<T>() where T : unmanaged
         {
             int[] shape = r.Shape;
-            Span<int> sc = stackalloc int[shape.Length], sa = stackalloc int[shape.Length], sb = stackalloc int[shape.Length];
+            Span<int> sc = stackalloc int[shape.Length], sa = stackalloc int[shape.Length],
+                sb = stackalloc int[shape.Length];
             BroadcastStrides(cond, shape, sc);
             BroadcastStrides(a, shape, sa);
             BroadcastStrides(b, shape, sb);
-            IndexKernels.Where<T>(cond.Data<bool>(), cond.Offset, sc, a.Data<T>(), a.Offset, sa, b.Data<T>(), b.Offset, sb,
-                r.Span<T>(), shape);
+            IndexKernels.Where<T>(cond.Data<bool>(), cond.Offset, sc, a.Data<T>(), a.Offset, sa, b.Data<T>(), b.Offset,
+                sb, r.Span<T>(), shape);
             return r;
         }
     }

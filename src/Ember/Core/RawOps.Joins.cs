@@ -21,7 +21,9 @@ internal static partial class RawOps
             if (reference is null && !(t.Rank == 1 && t.NumEl == 0)) reference = t;
         }
         reference ??= tensors[0];
-        if (reference.Rank == 0) throw new ArgumentException("cat: zero-dimensional tensor (shape []) cannot be concatenated; Unsqueeze it or use Stack.");
+        if (reference.Rank == 0)
+            throw new ArgumentException(
+                "cat: zero-dimensional tensor (shape []) cannot be concatenated; Unsqueeze it or use Stack.");
         dim = Shapes.WrapDim(dim, reference.Rank, "cat");
         var shape = reference.Shape.AsSpan().ToArray();
         shape[dim] = 0;
@@ -30,10 +32,16 @@ internal static partial class RawOps
             var t = tensors[i];
             if (t.Rank == 1 && t.NumEl == 0) continue;
             if (t.Rank != reference.Rank)
-                throw new ArgumentException($"cat: tensors must have the same number of dimensions: got {reference.Rank} ({Shapes.Format(reference.Shape)}) and {t.Rank} ({Shapes.Format(t.Shape)}) for tensor number {i} in the list.");
+                throw new ArgumentException(
+                    $"cat: tensors must have the same number of dimensions: got {reference.Rank} " +
+                    $"({Shapes.Format(reference.Shape)}) and {t.Rank} ({Shapes.Format(t.Shape)}) for tensor " +
+                    $"number {i} in the list.");
             for (int d = 0; d < t.Rank; d++)
                 if (d != dim && t.Shape[d] != reference.Shape[d])
-                    throw new ArgumentException($"cat: sizes of tensors must match except in dimension {dim}. Expected size {reference.Shape[d]} but got size {t.Shape[d]} for tensor number {i} in the list (shapes {Shapes.Format(reference.Shape)} and {Shapes.Format(t.Shape)}).");
+                    throw new ArgumentException(
+                        $"cat: sizes of tensors must match except in dimension {dim}. Expected " +
+                        $"size {reference.Shape[d]} but got size {t.Shape[d]} for tensor number {i} in the list " +
+                        $"(shapes {Shapes.Format(reference.Shape)} and {Shapes.Format(t.Shape)}).");
             shape[dim] += t.Shape[dim];
         }
         var r = RawTensor.Empty(dt, shape);

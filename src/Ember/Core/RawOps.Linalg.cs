@@ -24,9 +24,14 @@ internal static partial class RawOps
     private static void CheckMatmulTypes(RawTensor a, RawTensor b, string op)
     {
         if (a.DType != b.DType)
-            throw new ArgumentException($"{op}: expected both operands to have the same dtype, but got {a.DType.TorchName()} {Shapes.Format(a.Shape)} and {b.DType.TorchName()} {Shapes.Format(b.Shape)}; convert one with .To(...).");
+            throw new ArgumentException(
+                $"{op}: expected both operands to have the same dtype, but " +
+                $"got {a.DType.TorchName()} {Shapes.Format(a.Shape)} " +
+                $"and {b.DType.TorchName()} {Shapes.Format(b.Shape)}; convert one with .To(...).");
         if (!a.DType.IsFloatingPoint())
-            throw new NotSupportedException($"{op}: matrix products need floating-point tensors, got {a.DType.TorchName()}; convert with .To(DType.Float32).");
+            throw new NotSupportedException(
+                $"{op}: matrix products need floating-point tensors, got {a.DType.TorchName()}; convert with " +
+                ".To(DType.Float32).");
     }
 
     /// <summary>
@@ -36,9 +41,12 @@ internal static partial class RawOps
     public static RawTensor Addmm(RawTensor? bias, RawTensor a, RawTensor b, double beta, double alpha, string op)
     {
         if (a.Rank != 2 || b.Rank != 2)
-            throw new ArgumentException($"{op}: expected 2-D matrices, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
+            throw new ArgumentException(
+                $"{op}: expected 2-D matrices, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
         if (a.Shape[1] != b.Shape[0])
-            throw new ArgumentException($"{op}: mat1 and mat2 shapes cannot be multiplied ({a.Shape[0]}x{a.Shape[1]} and {b.Shape[0]}x{b.Shape[1]}).");
+            throw new ArgumentException(
+                $"{op}: mat1 and mat2 shapes cannot be multiplied ({a.Shape[0]}x{a.Shape[1]} " +
+                $"and {b.Shape[0]}x{b.Shape[1]}).");
         CheckMatmulTypes(a, b, op);
         if (IsHalfPrecision(a))
             return Cast(Addmm(bias is null ? null : Cast(bias, DType.Float32), Cast(a, DType.Float32),
@@ -49,9 +57,11 @@ internal static partial class RawOps
         if (bias is not null && beta != 0)
         {
             if (bias.DType != a.DType)
-                throw new ArgumentException($"{op}: bias dtype {bias.DType.TorchName()} does not match matrix dtype {a.DType.TorchName()}.");
+                throw new ArgumentException(
+                    $"{op}: bias dtype {bias.DType.TorchName()} does not match matrix dtype {a.DType.TorchName()}.");
             Shapes.Broadcast(bias.Shape, r.Shape, op);
-            if (beta == 1 && alpha == 1 && bias.IsContiguous && bias.NumEl == n && (bias.Rank == 1 || bias.Shape[0] == 1)
+            if (beta == 1 && alpha == 1 && bias.IsContiguous && bias.NumEl == n
+                && (bias.Rank == 1 || bias.Shape[0] == 1)
                 && n > 0 && m > 0)
             {
                 // The Linear case: a bias row added to every row of the product, inside the GEMM kernel.
@@ -77,9 +87,12 @@ internal static partial class RawOps
     public static RawTensor Bmm(RawTensor a, RawTensor b)
     {
         if (a.Rank != 3 || b.Rank != 3)
-            throw new ArgumentException($"bmm: expected 3-D tensors, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
+            throw new ArgumentException(
+                $"bmm: expected 3-D tensors, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}.");
         if (a.Shape[0] != b.Shape[0] || a.Shape[2] != b.Shape[1])
-            throw new ArgumentException($"bmm: batch1 and batch2 shapes cannot be multiplied ({Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}); expected [B, m, k] and [B, k, n].");
+            throw new ArgumentException(
+                $"bmm: batch1 and batch2 shapes cannot be multiplied ({Shapes.Format(a.Shape)} " +
+                $"and {Shapes.Format(b.Shape)}); expected [B, m, k] and [B, k, n].");
         CheckMatmulTypes(a, b, "bmm");
         int batch = a.Shape[0], m = a.Shape[1], k = a.Shape[2], n = b.Shape[2];
         var r = RawTensor.Empty(a.DType, [batch, m, n]);
@@ -87,8 +100,8 @@ internal static partial class RawOps
         if (k == 0) { Fill(r, 0); return r; }
         for (int i = 0; i < batch; i++)
         {
-            var f = new GemmFunc(GemmOperand(Select(a, 0, i, "bmm")), GemmOperand(Select(b, 0, i, "bmm")), m, n, k, 1, 0,
-                null, r, i * m * n);
+            var f = new GemmFunc(GemmOperand(Select(a, 0, i, "bmm")), GemmOperand(Select(b, 0, i, "bmm")), m, n, k, 1,
+                0, null, r, i * m * n);
             DTypeDispatch.Floating<GemmFunc, RawTensor>(a.DType, f, "bmm");
         }
         return r;

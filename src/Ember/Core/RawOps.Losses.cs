@@ -7,9 +7,9 @@ namespace Ember.Core;
 internal static partial class RawOps
 {
     /// <summary>
-    /// Weighted NLL on <paramref name="input"/> viewed as (N, C, S) and <paramref name="target"/> as (N, S): per-element
-    /// losses <c>-w[t]·x[n, t, s]</c> (0 where <c>t == ignoreIndex</c>), shape (N, S), and the total weight of the
-    /// counted targets (the mean's divisor). Out-of-range targets throw.
+    /// Weighted NLL on <paramref name="input"/> viewed as (N, C, S) and <paramref name="target"/> as (N, S):
+    /// per-element losses <c>-w[t]·x[n, t, s]</c> (0 where <c>t == ignoreIndex</c>), shape (N, S), and the total weight
+    /// of the counted targets (the mean's divisor). Out-of-range targets throw.
     /// </summary>
     public static (RawTensor Losses, double TotalWeight, double LossSum) NllLossNd(RawTensor input, RawTensor target,
         RawTensor? weight, int n, int c, int s, long ignoreIndex)
@@ -58,7 +58,8 @@ internal static partial class RawOps
                 {
                     long k = t[i];
                     if (k != ignoreIndex)
-                        dst[(i / s * c + (int)k) * s + i % s] = w is null ? unweighted : T.CreateTruncating(-w[k] * scale);
+                        dst[(i / s * c + (int)k) * s + i % s] = w is null ? unweighted
+                            : T.CreateTruncating(-w[k] * scale);
                 }
                 return (0, 0);
             }
@@ -72,7 +73,9 @@ internal static partial class RawOps
                     if (k != ignoreIndex)
                     {
                         if (k < 0 || k >= c)
-                            throw new ArgumentOutOfRangeException("target", $"nll_loss: target {k} at position {i * s + j} is out of bounds for {c} classes (expected 0 <= target < {c}).");
+                            throw new ArgumentOutOfRangeException("target",
+                                $"nll_loss: target {k} at position {i * s + j} is out of bounds for {c} classes " +
+                                $"(expected 0 <= target < {c}).");
                         double wk = w is null ? 1 : w[k];
                         double loss = -wk * double.CreateTruncating(xs[x.Offset + (i * c + (int)k) * s + j]);
                         v = T.CreateTruncating(loss);

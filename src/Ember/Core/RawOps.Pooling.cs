@@ -15,7 +15,9 @@ internal static partial class RawOps
         DType dt = DTypeDispatch.FloatComputeType(x.DType, "max_pool");
         var y = RawTensor.Empty(dt, outShape);
         var idx = RawTensor.Empty(DType.Int64, outShape);
-        if (y.NumEl > 0) DTypeDispatch.Floating<MaxPoolFunc, RawTensor>(dt, new(Float(x, dt), idx, y, g, backward: false), "max_pool");
+        if (y.NumEl > 0)
+            DTypeDispatch.Floating<MaxPoolFunc, RawTensor>(dt, new(Float(x, dt), idx, y, g, backward: false),
+                "max_pool");
         return (Cast(y, x.DType), idx);
     }
 
@@ -27,7 +29,8 @@ internal static partial class RawOps
         DType dt = DTypeDispatch.FloatComputeType(dy.DType, "max_pool");
         var dx = RawTensor.Empty(dt, inShape);
         if (dy.NumEl == 0) Fill(dx, 0);
-        else DTypeDispatch.Floating<MaxPoolFunc, RawTensor>(dt, new(Float(dy, dt), Contiguous(indices), dx, g, backward: true), "max_pool");
+        else DTypeDispatch.Floating<MaxPoolFunc, RawTensor>(dt,
+            new(Float(dy, dt), Contiguous(indices), dx, g, backward: true), "max_pool");
         return Cast(dx, dy.DType);
     }
 

@@ -51,13 +51,17 @@ internal static partial class RawOps
         if (g.Shape.AsSpan().SequenceEqual(shape)) return g;
         int lead = g.Rank - shape.Length;
         if (lead < 0)
-            throw new InvalidOperationException($"sum_to_size: gradient of shape {Shapes.Format(g.Shape)} cannot be reduced to {Shapes.Format(shape)}.");
+            throw new InvalidOperationException(
+                $"sum_to_size: gradient of shape {Shapes.Format(g.Shape)} cannot be reduced " +
+                $"to {Shapes.Format(shape)}.");
         RawTensor r = g;
         for (int i = g.Rank - 1; i >= lead; i--)
             if (shape[i - lead] == 1 && g.Shape[i] != 1) r = Sum(r, i, keepDim: true);
         for (int i = 0; i < lead; i++) r = Sum(r, 0, keepDim: false);
         if (!r.Shape.AsSpan().SequenceEqual(shape))
-            throw new InvalidOperationException($"sum_to_size: gradient of shape {Shapes.Format(g.Shape)} cannot be reduced to {Shapes.Format(shape)}.");
+            throw new InvalidOperationException(
+                $"sum_to_size: gradient of shape {Shapes.Format(g.Shape)} cannot be reduced " +
+                $"to {Shapes.Format(shape)}.");
         return r;
     }
 
@@ -74,7 +78,8 @@ internal static partial class RawOps
         for (int i = 0; i < dims.Length; i++) r[i] = Shapes.WrapDim(dims[i], rank, op);
         Array.Sort(r);
         for (int i = 1; i < r.Length; i++)
-            if (r[i] == r[i - 1]) throw new ArgumentException($"{op}: dim {r[i]} appears multiple times in the list of dims.");
+            if (r[i] == r[i - 1])
+                throw new ArgumentException($"{op}: dim {r[i]} appears multiple times in the list of dims.");
         return r;
     }
 
@@ -97,7 +102,10 @@ internal static partial class RawOps
     /// <summary>Maximum over all elements (NaN propagates).</summary>
     public static RawTensor MaxAll(RawTensor a)
     {
-        if (a.NumEl == 0) throw new ArgumentException("max(): expected a non-empty tensor; max of an empty tensor is undefined (use Max(dim) on a non-empty dim).");
+        if (a.NumEl == 0)
+            throw new ArgumentException(
+                "max(): expected a non-empty tensor; max of an empty tensor is undefined (use Max(dim) on a " +
+                "non-empty dim).");
         return Extremum(Reshape(a, [a.NumEl]), 0, keepDim: false, wantIndices: false, max: true).Values;
     }
 
@@ -140,7 +148,8 @@ internal static partial class RawOps
         string op = max ? "max" : "min";
         dim = Shapes.WrapDim(dim, a.Rank, op);
         if (a.Rank > 0 && a.Shape[dim] == 0)
-            throw new ArgumentException($"{op}(): cannot reduce over dimension {dim} of size 0 (input shape {Shapes.Format(a.Shape)}).");
+            throw new ArgumentException(
+                $"{op}(): cannot reduce over dimension {dim} of size 0 (input shape {Shapes.Format(a.Shape)}).");
         if (a.DType.ComputeType() != a.DType)
         {
             var (v, vi) = Extremum(Cast(a, a.DType.ComputeType()), dim, keepDim, wantIndices, max);
@@ -199,7 +208,8 @@ internal static partial class RawOps
     private static RawTensor FloatOnly(RawTensor a, string op)
     {
         if (!a.DType.IsFloatingPoint())
-            throw new ArgumentException($"{op}: expected a floating-point tensor, got {a.DType.TorchName()}; convert with .To(DType.Float32).");
+            throw new ArgumentException(
+                $"{op}: expected a floating-point tensor, got {a.DType.TorchName()}; convert with .To(DType.Float32).");
         return Contiguous(IsHalfPrecision(a) ? Cast(a, DType.Float32) : a);
     }
 
@@ -219,7 +229,8 @@ internal static partial class RawOps
         if (IsHalfPrecision(a)) return Cast(Accumulate(Cast(a, DType.Float32), dim, keepDim, kernel, op), a.DType);
         if (!a.DType.IsFloatingPoint()) a = Cast(a, DType.Int64);
         a = Contiguous(a);
-        int[] shape = dim == AllDims ? [] : kernel is AxisKernel.Sum or AxisKernel.Prod ? ReducedShape(a.Shape, dim, keepDim) : a.Shape;
+        int[] shape = dim == AllDims ? [] : kernel is AxisKernel.Sum or AxisKernel.Prod
+            ? ReducedShape(a.Shape, dim, keepDim) : a.Shape;
         var r = RawTensor.Empty(a.DType, shape);
         return DTypeDispatch.Compute<AccumulateFunc, RawTensor>(a.DType, new(a, r, dim, kernel), op);
     }

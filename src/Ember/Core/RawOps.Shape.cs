@@ -21,15 +21,19 @@ internal static partial class RawOps
         return r;
     }
 
-    /// <summary>Copies the elements of <paramref name="src"/> (any layout) into contiguous <paramref name="dst"/> of the same dtype and element count.</summary>
-    private static void CopyInto(RawTensor src, RawTensor dst) => src.Storage.CopyStridedTo(src.Offset, src.Strides, src.Shape, dst.Storage);
+    /// <summary>Copies the elements of <paramref name="src"/> (any layout) into contiguous <paramref name="dst"/> of
+    /// the same dtype and element count.</summary>
+    private static void CopyInto(RawTensor src, RawTensor dst) =>
+        src.Storage.CopyStridedTo(src.Offset, src.Strides, src.Shape, dst.Storage);
 
-    /// <summary>Writes <paramref name="src"/> (broadcast to <paramref name="dst"/>'s shape, same dtype) into <paramref name="dst"/>, which may be strided.</summary>
+    /// <summary>Writes <paramref name="src"/> (broadcast to <paramref name="dst"/>'s shape, same dtype) into
+    /// <paramref name="dst"/>, which may be strided.</summary>
     public static void CopyFrom(RawTensor dst, RawTensor src)
     {
         if (src.DType != dst.DType) src = Cast(src, dst.DType);
         if (!src.Shape.AsSpan().SequenceEqual(dst.Shape)) src = Expand(src, dst.Shape, "copy_");
-        if (ReferenceEquals(src.Storage.Array, dst.Storage.Array)) src = Clone(src);   // overlapping source and destination
+        if (ReferenceEquals(src.Storage.Array, dst.Storage.Array))
+            src = Clone(src);   // overlapping source and destination
         if (dst.IsContiguous)
         {
             // Read the (possibly broadcast) source straight into the destination, without materializing it first.
@@ -43,7 +47,8 @@ internal static partial class RawOps
         dst.Storage.Version++;
     }
 
-    /// <summary>A view with a new shape, or null when the strides cannot express it without a copy (ATen's <c>computeStride</c>).</summary>
+    /// <summary>A view with a new shape, or null when the strides cannot express it without a copy (ATen's
+    /// <c>computeStride</c>).</summary>
     public static RawTensor? TryView(RawTensor a, int[] shape)
     {
         if (a.IsContiguous) return a.WithLayout(shape, Shapes.ContiguousStrides(shape), a.Offset);
@@ -55,8 +60,9 @@ internal static partial class RawOps
     {
         int[] shape = Shapes.InferSize(requested, a.NumEl, "view");
         return TryView(a, shape) ?? throw new InvalidOperationException(
-            $"view: shape {Shapes.Format(shape)} is not compatible with input of shape {Shapes.Format(a.Shape)} and strides " +
-            $"{Shapes.Format(a.Strides)} (at least one dimension spans across two contiguous subspaces). Use Reshape(...) instead.");
+            $"view: shape {Shapes.Format(shape)} is not compatible with input of shape {Shapes.Format(a.Shape)} and " +
+            $"strides {Shapes.Format(a.Strides)} (at least one dimension spans across two contiguous subspaces). " +
+            "Use Reshape(...) instead.");
     }
 
     public static RawTensor Reshape(RawTensor a, ReadOnlySpan<int> requested)
@@ -76,7 +82,8 @@ internal static partial class RawOps
         for (int tensorD = oldShape.Length - 1; tensorD >= 0; tensorD--)
         {
             tensorNumel *= oldShape[tensorD];
-            if (tensorD == 0 || (oldShape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBaseStride))
+            if (tensorD == 0
+                || (oldShape[tensorD - 1] != 1 && oldStrides[tensorD - 1] != tensorNumel * chunkBaseStride))
             {
                 while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1))
                 {
@@ -111,7 +118,9 @@ internal static partial class RawOps
     public static RawTensor Permute(RawTensor a, ReadOnlySpan<int> dims)
     {
         if (dims.Length != a.Rank)
-            throw new ArgumentException($"permute: number of dims don't match: input has {a.Rank} dims, got {dims.Length} ({Shapes.Format(dims)}).");
+            throw new ArgumentException(
+                $"permute: number of dims don't match: input has {a.Rank} dims, got {dims.Length} " +
+                $"({Shapes.Format(dims)}).");
         var shape = new int[a.Rank];
         var strides = new int[a.Rank];
         Span<bool> seen = stackalloc bool[a.Rank];
@@ -129,7 +138,9 @@ internal static partial class RawOps
     public static RawTensor Expand(RawTensor a, ReadOnlySpan<int> size, string op = "expand")
     {
         if (size.Length < a.Rank)
-            throw new ArgumentException($"{op}: the number of sizes provided ({size.Length}) must be greater or equal to the number of dimensions in the tensor ({a.Rank}); shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
+            throw new ArgumentException(
+                $"{op}: the number of sizes provided ({size.Length}) must be greater or equal to the number of " +
+                $"dimensions in the tensor ({a.Rank}); shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
         int lead = size.Length - a.Rank;
         var shape = new int[size.Length];
         var strides = new int[size.Length];
@@ -138,9 +149,13 @@ internal static partial class RawOps
             int have = i < lead ? 1 : a.Shape[i - lead];
             int want = size[i] == -1 ? have : size[i];
             if (i < lead && size[i] == -1)
-                throw new ArgumentException($"{op}: -1 is not allowed in a leading, non-existing dimension; shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
+                throw new ArgumentException(
+                    $"{op}: -1 is not allowed in a leading, non-existing dimension; shape {Shapes.Format(a.Shape)} " +
+                    $"to {Shapes.Format(size)}.");
             if (have != want && have != 1)
-                throw new ArgumentException($"{op}: the expanded size of the tensor ({want}) must match the existing size ({have}) at non-singleton dimension {i}; shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
+                throw new ArgumentException(
+                    $"{op}: the expanded size of the tensor ({want}) must match the existing size ({have}) at " +
+                    $"non-singleton dimension {i}; shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
             shape[i] = want;
             strides[i] = i < lead || (have == 1 && want != 1) ? 0 : a.Strides[i - lead];
         }
@@ -166,7 +181,8 @@ internal static partial class RawOps
         return a.WithLayout(shape, strides, a.Offset);
     }
 
-    /// <summary>Removes dimension <paramref name="dim"/> if it has size 1, or every size-1 dimension when <paramref name="dim"/> is null.</summary>
+    /// <summary>Removes dimension <paramref name="dim"/> if it has size 1, or every size-1 dimension when
+    /// <paramref name="dim"/> is null.</summary>
     public static RawTensor Squeeze(RawTensor a, int? dim)
     {
         int d0 = dim is int d ? Shapes.WrapDim(d, a.Rank, "squeeze") : -1;
@@ -193,7 +209,9 @@ internal static partial class RawOps
         foreach (int d0 in dims)
         {
             int d = Shapes.WrapDim(d0, a.Rank, "flip");
-            if (seen[d]) throw new ArgumentException($"flip: dim {d} appears multiple times in the list of dims {Shapes.Format(dims)}.");
+            if (seen[d])
+                throw new ArgumentException(
+                    $"flip: dim {d} appears multiple times in the list of dims {Shapes.Format(dims)}.");
             seen[d] = true;
             if (a.Shape[d] == 0) continue;
             offset += (a.Shape[d] - 1) * strides[d];
@@ -203,7 +221,8 @@ internal static partial class RawOps
         return Clone(a.WithLayout(a.Shape, strides, offset));
     }
 
-    /// <summary>Rolls elements by <paramref name="shift"/> along <paramref name="dim"/> (those leaving one end re-enter at the other).</summary>
+    /// <summary>Rolls elements by <paramref name="shift"/> along <paramref name="dim"/> (those leaving one end re-enter
+    /// at the other).</summary>
     public static RawTensor Roll(RawTensor a, int shift, int dim)
     {
         dim = Shapes.WrapDim(dim, a.Rank, "roll");
@@ -214,11 +233,14 @@ internal static partial class RawOps
         return Cat([Slice(a, dim, n - s, n, 1), Slice(a, dim, 0, n - s, 1)], dim);
     }
 
-    /// <summary>Keeps the lower (<paramref name="lower"/>) or upper triangle of the last two dims relative to diagonal <paramref name="k"/>, zeroing the rest.</summary>
+    /// <summary>Keeps the lower (<paramref name="lower"/>) or upper triangle of the last two dims relative to diagonal
+    /// <paramref name="k"/>, zeroing the rest.</summary>
     public static RawTensor Triangle(RawTensor a, int k, bool lower)
     {
         string op = lower ? "tril" : "triu";
-        if (a.Rank < 2) throw new ArgumentException($"{op}: input tensor must have at least 2 dimensions, got shape {Shapes.Format(a.Shape)}.");
+        if (a.Rank < 2)
+            throw new ArgumentException(
+                $"{op}: input tensor must have at least 2 dimensions, got shape {Shapes.Format(a.Shape)}.");
         int rows = a.Shape[^2], cols = a.Shape[^1];
         var mask = RawTensor.Empty(DType.Bool, [rows, cols]);
         Span<bool> m = mask.Span<bool>();

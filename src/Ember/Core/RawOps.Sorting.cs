@@ -24,7 +24,9 @@ internal static partial class RawOps
         int n = a.Rank == 0 ? 1 : a.Shape[dim];
         int keep = k ?? n;
         if (keep < 0 || keep > n)
-            throw new ArgumentOutOfRangeException(nameof(k), $"{op}: k ({keep}) is out of range for dimension {dim} of size {n} (input shape {Shapes.Format(a.Shape)}).");
+            throw new ArgumentOutOfRangeException(nameof(k),
+                $"{op}: k ({keep}) is out of range for dimension {dim} of size {n} (input " +
+                $"shape {Shapes.Format(a.Shape)}).");
         int[] shape = a.Shape.AsSpan().ToArray();
         if (shape.Length > 0) shape[dim] = keep;
         var values = RawTensor.Empty(a.DType, shape);

@@ -42,7 +42,8 @@ internal sealed class RawTensor
 
     public RawTensor WithLayout(int[] shape, int[] strides, int offset) => new(Storage, shape, strides, offset);
 
-    /// <summary>Reads element <paramref name="flat"/> (row-major logical index) as a double; for printing and tests.</summary>
+    /// <summary>Reads element <paramref name="flat"/> (row-major logical index) as a double; for printing and
+    /// tests.</summary>
     public double GetAsDouble(int flat)
     {
         int p = Offset;

@@ -3,7 +3,8 @@ using System.Text;
 
 namespace Ember.Core;
 
-/// <summary>Shape arithmetic shared by the core: element counts, contiguous strides, broadcasting, dim wrapping.</summary>
+/// <summary>Shape arithmetic shared by the core: element counts, contiguous strides, broadcasting, dim
+/// wrapping.</summary>
 internal static class Shapes
 {
     public static readonly int[] Scalar = [];
@@ -12,7 +13,8 @@ internal static class Shapes
     {
         long n = 1;
         foreach (int d in shape) n *= d;
-        if (n > int.MaxValue) throw new ArgumentException($"A tensor of shape {Format(shape)} has more than {int.MaxValue} elements.");
+        if (n > int.MaxValue)
+            throw new ArgumentException($"A tensor of shape {Format(shape)} has more than {int.MaxValue} elements.");
         return (int)n;
     }
 
@@ -24,7 +26,8 @@ internal static class Shapes
         return s;
     }
 
-    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) => Ember.Kernels.StridedLayout.IsContiguous(shape, strides);
+    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) =>
+        Ember.Kernels.StridedLayout.IsContiguous(shape, strides);
 
     public static string Format(ReadOnlySpan<int> shape)
     {
@@ -43,8 +46,10 @@ internal static class Shapes
         return dim < 0 ? dim + r : dim;
     }
 
-    /// <summary>The broadcast shape of two shapes, or an error in PyTorch's words naming the op and both shapes.</summary>
-    /// <summary>Same as the span overload; when the shapes are equal the first array is returned (shape arrays are immutable).</summary>
+    /// <summary>The broadcast shape of two shapes, or an error in PyTorch's words naming the op and both
+    /// shapes.</summary>
+    /// <summary>Same as the span overload; when the shapes are equal the first array is returned (shape arrays are
+    /// immutable).</summary>
     public static int[] Broadcast(int[] a, int[] b, string op) =>
         ReferenceEquals(a, b) || a.AsSpan().SequenceEqual(b) ? a : Broadcast(a.AsSpan(), b.AsSpan(), op);
 
@@ -59,8 +64,8 @@ internal static class Shapes
             int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
             if (da != db && da != 1 && db != 1)
                 throw new ArgumentException(
-                    $"{op}: the size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {i}; " +
-                    $"shapes {Format(a)} and {Format(b)} cannot be broadcast together.");
+                    $"{op}: the size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton " +
+                    $"dimension {i}; shapes {Format(a)} and {Format(b)} cannot be broadcast together.");
             result[i] = da == 1 ? db : da;
         }
         return result;
@@ -76,10 +81,13 @@ internal static class Shapes
         {
             if (shape[i] == -1)
             {
-                if (infer >= 0) throw new ArgumentException($"{op}: only one dimension can be inferred, got shape {Format(requested)}.");
+                if (infer >= 0)
+                    throw new ArgumentException(
+                        $"{op}: only one dimension can be inferred, got shape {Format(requested)}.");
                 infer = i;
             }
-            else if (shape[i] < 0) throw new ArgumentException($"{op}: invalid shape dimension {shape[i]} in {Format(requested)}.");
+            else if (shape[i] < 0)
+                throw new ArgumentException($"{op}: invalid shape dimension {shape[i]} in {Format(requested)}.");
             else known *= shape[i];
         }
         if (infer >= 0)

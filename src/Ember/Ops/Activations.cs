@@ -20,7 +20,8 @@ namespace Ember
 
 namespace Ember.Graph
 {
-    /// <summary><c>z = max(a, 0)</c>; dL/da = grad where z &gt; 0, else 0 (PyTorch's <c>threshold_backward</c>).</summary>
+    /// <summary><c>z = max(a, 0)</c>; dL/da = grad where z &gt; 0, else 0 (PyTorch's
+    /// <c>threshold_backward</c>).</summary>
     internal sealed class ReluBackward0 : SingleInputNode<ReluBackward0>
     {
         public override string Name => "ReluBackward0";
@@ -32,7 +33,8 @@ namespace Ember.Graph
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             if (!Autograd.IsGradEnabled) return new Tensor(RawOps.ReluBackward(grad.Raw, y.Raw));
-            // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost everywhere).
+            // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost
+            // everywhere).
             return grad * Mask(RawOps.Gt(y.Raw, RawOps.Scalar(0, y.DType)), grad.DType);
         }
     }
@@ -101,7 +103,8 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>y = ln(1 + e^(βx))/β (x where βx &gt; threshold); dL/dx = grad · σ(βx) (grad where βx &gt; threshold).</summary>
+    /// <summary>y = ln(1 + e^(βx))/β (x where βx &gt; threshold); dL/dx = grad · σ(βx) (grad where βx &gt;
+    /// threshold).</summary>
     internal sealed class SoftplusBackward0 : SingleInputNode<SoftplusBackward0>
     {
         public double Beta, Threshold;
@@ -113,7 +116,9 @@ namespace Ember.Graph
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
-            var linear = Mask(RawOps.Gt(RawOps.Mul(x.Raw, RawOps.Scalar(Beta, x.DType)), RawOps.Scalar(Threshold, x.DType)), grad.DType);
+            var linear =
+                Mask(RawOps.Gt(RawOps.Mul(x.Raw, RawOps.Scalar(Beta, x.DType)), RawOps.Scalar(Threshold, x.DType)),
+                grad.DType);
             Tensor s = (x * Beta).Sigmoid();
             return grad * (linear + (1.0 - linear) * s);
         }
@@ -152,7 +157,8 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>y = clamp(x, min, max); dL/dx = grad where min &lt; x &lt; max, else 0 (PyTorch's hardtanh_backward).</summary>
+    /// <summary>y = clamp(x, min, max); dL/dx = grad where min &lt; x &lt; max, else 0 (PyTorch's
+    /// hardtanh_backward).</summary>
     internal sealed class HardtanhBackward0 : SingleInputNode<HardtanhBackward0>
     {
         public double Min, Max;
@@ -178,7 +184,8 @@ namespace Ember.Graph
         protected override bool SavesOutput => true;
 
         public static Tensor Apply(Tensor a, int dim) =>
-            Record(a, RawOps.Softmax(a.Raw, dim, log: false), Shapes.WrapDim(dim, a.Dim, "softmax"), static (n, d) => n._dim = d);
+            Record(a, RawOps.Softmax(a.Raw, dim, log: false), Shapes.WrapDim(dim, a.Dim, "softmax"),
+                static (n, d) => n._dim = d);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
@@ -197,7 +204,8 @@ namespace Ember.Graph
         protected override bool SavesOutput => true;
 
         public static Tensor Apply(Tensor a, int dim) =>
-            Record(a, RawOps.Softmax(a.Raw, dim, log: true), Shapes.WrapDim(dim, a.Dim, "log_softmax"), static (n, d) => n._dim = d);
+            Record(a, RawOps.Softmax(a.Raw, dim, log: true), Shapes.WrapDim(dim, a.Dim, "log_softmax"),
+                static (n, d) => n._dim = d);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {

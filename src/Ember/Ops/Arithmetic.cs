@@ -27,8 +27,10 @@ namespace Ember
         public static Tensor operator /(Tensor a, Tensor b) => DivBackward0.Apply(a, b);
         /// <summary>Divides by a number.</summary>
         public static Tensor operator /(Tensor a, double b) => DivBackward0.Apply(a, a.WrapScalar(b));
-        /// <summary><c>a / b</c> for a number <paramref name="a"/>: <c>a * b.Reciprocal()</c>, as PyTorch records it.</summary>
-        public static Tensor operator /(double a, Tensor b) => MulBackward0.Apply(ReciprocalBackward0.Apply(b), b.WrapScalar(a));
+        /// <summary><c>a / b</c> for a number <paramref name="a"/>: <c>a * b.Reciprocal()</c>, as PyTorch records
+        /// it.</summary>
+        public static Tensor operator /(double a, Tensor b) =>
+            MulBackward0.Apply(ReciprocalBackward0.Apply(b), b.WrapScalar(a));
         /// <summary>Adds an integer (keeps integer tensors integral).</summary>
         public static Tensor operator +(Tensor a, long b) => AddBackward0.Apply(a, a.WrapScalar(b, false));
         /// <summary>Subtracts an integer.</summary>

@@ -6,7 +6,8 @@ namespace Ember
 {
     public partial class Tensor
     {
-        /// <summary>Element-wise <c>==</c> (bool result). Tensors have no <c>==</c> operator: it would break <c>x == null</c>.</summary>
+        /// <summary>Element-wise <c>==</c> (bool result). Tensors have no <c>==</c> operator: it would break
+        /// <c>x == null</c>.</summary>
         public Tensor Eq(Tensor other) => new(RawOps.Eq(Raw, other.Raw));
         /// <summary>Element-wise <c>== value</c>.</summary>
         public Tensor Eq(double value) => new(RawOps.Eq(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));

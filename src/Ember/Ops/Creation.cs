@@ -20,7 +20,8 @@ public partial class Tensor
     {
         int rows = data.GetLength(0), cols = data.GetLength(1);
         var flat = new T[rows * cols];
-        if (flat.Length > 0) Buffer.BlockCopy(data, 0, flat, 0, flat.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        if (flat.Length > 0)
+            Buffer.BlockCopy(data, 0, flat, 0, flat.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         return Leaf(RawTensor.FromArray(flat, [rows, cols]), requiresGrad);
     }
 
@@ -52,7 +53,8 @@ public partial class Tensor
     /// <summary>A 1-D float16 tensor (the data is copied).</summary>
     public static Tensor From(Half[] data, bool requiresGrad = false) => FromCopy(data, [data.Length], requiresGrad);
     /// <summary>A 1-D bfloat16 tensor (the data is copied).</summary>
-    public static Tensor From(BFloat16[] data, bool requiresGrad = false) => FromCopy(data, [data.Length], requiresGrad);
+    public static Tensor From(BFloat16[] data, bool requiresGrad = false) =>
+        FromCopy(data, [data.Length], requiresGrad);
     /// <summary>A 1-D bool tensor (the data is copied).</summary>
     public static Tensor From(bool[] data) => FromCopy(data, [data.Length], false);
 
@@ -75,23 +77,27 @@ public partial class Tensor
         DTypes.Of<T>();
         int n = Shapes.NumEl(shape);
         if (n != data.Length)
-            throw new ArgumentException($"Tensor.From: {data.Length} values cannot fill shape {Shapes.Format(shape)} ({n} elements).");
+            throw new ArgumentException(
+                $"Tensor.From: {data.Length} values cannot fill shape {Shapes.Format(shape)} ({n} elements).");
         return FromCopy(data, shape.ToArray(), requiresGrad);
     }
 
     /// <summary>A tensor of <paramref name="shape"/> filled with <paramref name="value"/>.</summary>
-    public static Tensor Full(ReadOnlySpan<int> shape, double value, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Full(ReadOnlySpan<int> shape, double value, DType dtype = DType.Float32,
+        bool requiresGrad = false)
     {
         CheckShape(shape, "full");
         return Leaf(RawOps.Full(shape.ToArray(), value, dtype), requiresGrad);
     }
 
     /// <summary>Zeros of the given shape and dtype.</summary>
-    public static Tensor Zeros(ReadOnlySpan<int> shape, DType dtype = DType.Float32, bool requiresGrad = false) => Full(shape, 0, dtype, requiresGrad);
+    public static Tensor Zeros(ReadOnlySpan<int> shape, DType dtype = DType.Float32, bool requiresGrad = false) =>
+        Full(shape, 0, dtype, requiresGrad);
     /// <summary>Zeros of the given shape (float32).</summary>
     public static Tensor Zeros(params int[] shape) => Full(shape, 0);
     /// <summary>Ones of the given shape and dtype.</summary>
-    public static Tensor Ones(ReadOnlySpan<int> shape, DType dtype = DType.Float32, bool requiresGrad = false) => Full(shape, 1, dtype, requiresGrad);
+    public static Tensor Ones(ReadOnlySpan<int> shape, DType dtype = DType.Float32, bool requiresGrad = false) =>
+        Full(shape, 1, dtype, requiresGrad);
     /// <summary>Ones of the given shape (float32).</summary>
     public static Tensor Ones(params int[] shape) => Full(shape, 1);
 
@@ -100,15 +106,20 @@ public partial class Tensor
     /// <summary>Ones with the shape and dtype of <paramref name="t"/>.</summary>
     public static Tensor OnesLike(Tensor t) => Full(t.Shape, 1, t.DType);
 
-    /// <summary>Values <c>start, start+step, ...</c> below <paramref name="end"/>; int64 unless <paramref name="dtype"/> says otherwise.</summary>
-    public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Int64) => Leaf(RawOps.Arange(start, end, step, dtype), false);
+    /// <summary>Values <c>start, start+step, ...</c> below <paramref name="end"/>; int64 unless
+    /// <paramref name="dtype"/> says otherwise.</summary>
+    public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Int64) =>
+        Leaf(RawOps.Arange(start, end, step, dtype), false);
     /// <summary><c>0, 1, ..., end-1</c> as int64.</summary>
     public static Tensor Arange(int end) => Arange(0, end);
 
-    /// <summary><paramref name="value"/> with the shape of <paramref name="t"/> and its dtype (or <paramref name="dtype"/>).</summary>
-    public static Tensor FullLike(Tensor t, double value, DType? dtype = null) => Full(t.Shape, value, dtype ?? t.DType);
+    /// <summary><paramref name="value"/> with the shape of <paramref name="t"/> and its dtype (or
+    /// <paramref name="dtype"/>).</summary>
+    public static Tensor FullLike(Tensor t, double value, DType? dtype = null) =>
+        Full(t.Shape, value, dtype ?? t.DType);
 
-    /// <summary>A 1-D tensor over a copy of <paramref name="data"/> (float, double, long, int or bool elements).</summary>
+    /// <summary>A 1-D tensor over a copy of <paramref name="data"/> (float, double, long, int or bool
+    /// elements).</summary>
     public static Tensor From<T>(ReadOnlySpan<T> data, bool requiresGrad = false) where T : unmanaged
     {
         DTypes.Of<T>();
@@ -124,9 +135,11 @@ public partial class Tensor
         return Leaf(RawTensor.FromArray(list.ToArray(), [list.Count]), requiresGrad);
     }
 
-    /// <summary>A 2-D float32 tensor <c>[rows, cols]</c> from a jagged array whose rows all have the same length.</summary>
+    /// <summary>A 2-D float32 tensor <c>[rows, cols]</c> from a jagged array whose rows all have the same
+    /// length.</summary>
     public static Tensor From(float[][] rows, bool requiresGrad = false) => FromJagged(rows, requiresGrad);
-    /// <summary>A 2-D float64 tensor <c>[rows, cols]</c> from a jagged array whose rows all have the same length.</summary>
+    /// <summary>A 2-D float64 tensor <c>[rows, cols]</c> from a jagged array whose rows all have the same
+    /// length.</summary>
     public static Tensor From(double[][] rows, bool requiresGrad = false) => FromJagged(rows, requiresGrad);
     /// <summary>A 2-D int64 tensor from a jagged array whose rows all have the same length.</summary>
     public static Tensor From(long[][] rows) => FromJagged(rows, false);
@@ -138,13 +151,16 @@ public partial class Tensor
     private static Tensor FromJagged<T>(T[][] rows, bool requiresGrad) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(rows);
-        int cols = rows.Length == 0 ? 0 : (rows[0] ?? throw new ArgumentNullException(nameof(rows), "Tensor.From: row 0 is null.")).Length;
+        int cols = rows.Length == 0 ? 0
+            : (rows[0] ?? throw new ArgumentNullException(nameof(rows), "Tensor.From: row 0 is null.")).Length;
         var flat = new T[rows.Length * cols];
         for (int i = 0; i < rows.Length; i++)
         {
             T[] row = rows[i] ?? throw new ArgumentNullException(nameof(rows), $"Tensor.From: row {i} is null.");
             if (row.Length != cols)
-                throw new ArgumentException($"Tensor.From: the jagged array is ragged: row {i} has length {row.Length}, expected {cols} (the length of row 0); a tensor needs shape [{rows.Length}, {cols}].");
+                throw new ArgumentException(
+                    $"Tensor.From: the jagged array is ragged: row {i} has length {row.Length}, expected {cols} (the " +
+                    $"length of row 0); a tensor needs shape [{rows.Length}, {cols}].");
             row.CopyTo(flat, i * cols);
         }
         return Leaf(RawTensor.FromArray(flat, [rows.Length, cols]), requiresGrad);
@@ -154,9 +170,12 @@ public partial class Tensor
     /// <paramref name="steps"/> evenly spaced values from <paramref name="start"/> to <paramref name="end"/> inclusive,
     /// computed as PyTorch does (the first half forward from start, the second half back from end).
     /// </summary>
-    public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Linspace(double start, double end, int steps, DType dtype = DType.Float32,
+        bool requiresGrad = false)
     {
-        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), $"linspace: number of steps must be non-negative, got {steps}.");
+        if (steps < 0)
+            throw new ArgumentOutOfRangeException(nameof(steps),
+                $"linspace: number of steps must be non-negative, got {steps}.");
         var r = RawTensor.Empty(dtype, [steps]);
         if (dtype == DType.Float32) LinspaceInto(r.Span<float>(), (float)start, (float)end, steps);
         else if (dtype == DType.Float64) LinspaceInto(r.Span<double>(), start, end, steps);
@@ -169,7 +188,8 @@ public partial class Tensor
         return Leaf(r, requiresGrad);
     }
 
-    private static void LinspaceInto<T>(Span<T> dst, T start, T end, int steps) where T : System.Numerics.IFloatingPointIeee754<T>
+    private static void LinspaceInto<T>(Span<T> dst, T start, T end, int steps)
+        where T : System.Numerics.IFloatingPointIeee754<T>
     {
         if (steps == 0) return;
         if (steps == 1) { dst[0] = start; return; }
@@ -179,11 +199,13 @@ public partial class Tensor
             dst[i] = i < half ? start + step * T.CreateTruncating(i) : end - step * T.CreateTruncating(steps - i - 1);
     }
 
-    /// <summary>An <c>[n, m]</c> matrix with ones on the main diagonal (<paramref name="m"/> defaults to <paramref name="n"/>).</summary>
+    /// <summary>An <c>[n, m]</c> matrix with ones on the main diagonal (<paramref name="m"/> defaults to
+    /// <paramref name="n"/>).</summary>
     public static Tensor Eye(int n, int? m = null, DType dtype = DType.Float32, bool requiresGrad = false)
     {
         int cols = m ?? n;
-        if (n < 0 || cols < 0) throw new ArgumentException($"eye: sizes must be non-negative, got n = {n}, m = {cols}.");
+        if (n < 0 || cols < 0)
+            throw new ArgumentException($"eye: sizes must be non-negative, got n = {n}, m = {cols}.");
         var r = RawOps.Full([n, cols], 0, dtype);
         for (int i = 0; i < Math.Min(n, cols); i++) RawOps.SetFlat(r, i * cols + i, 1);
         return Leaf(r, requiresGrad);

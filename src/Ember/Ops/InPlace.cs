@@ -8,8 +8,9 @@ namespace Ember
     {
         // View bookkeeping: the base tensor whose storage this tensor views (null for a base), and the base's history
         // version when this view's GradFn was last valid. Detach() gives a new storage object over the same elements
-        // and version counter, so a detached tensor is a base of its own. An in-place write through a view rebases the base's history
-        // (CopySlices); views created before it notice the new version and regenerate their GradFn from the base.
+        // and version counter, so a detached tensor is a base of its own. An in-place write through a view rebases the
+        // base's history (CopySlices); views created before it notice the new version and regenerate their GradFn from
+        // the base.
         private Tensor? _viewBase;
         private int _seenBaseHistory;
 
@@ -19,14 +20,16 @@ namespace Ember
         /// <summary>The base this tensor is an autograd view of, or null.</summary>
         internal Tensor? ViewBase => _viewBase is null || ReferenceEquals(_viewBase, this) ? null : _viewBase;
 
-        /// <summary>Makes this tensor the base of its storage (a parameter made from a tensor owns that storage).</summary>
+        /// <summary>Makes this tensor the base of its storage (a parameter made from a tensor owns that
+        /// storage).</summary>
         private protected void ClaimStorage()
         {
             Raw.Storage.Base = this;
             _viewBase = null;
         }
 
-        /// <summary>The GradFn to use now: a view whose base was modified in place since the view was made is regenerated from the base.</summary>
+        /// <summary>The GradFn to use now: a view whose base was modified in place since the view was made is
+        /// regenerated from the base.</summary>
         private Node? CurrentGradFn()
         {
             if (ViewBase is Tensor b && b.HistoryVersion != _seenBaseHistory)
@@ -57,9 +60,11 @@ namespace Ember
         public Tensor ReLU_() => InPlace("relu_", t => t.ReLU());
         /// <summary>Fills with zeros in place.</summary>
         public Tensor Zero_() => Fill_(0);
-        /// <summary>Fills with <paramref name="value"/> in place (its gradient with respect to the old values is zero).</summary>
+        /// <summary>Fills with <paramref name="value"/> in place (its gradient with respect to the old values is
+        /// zero).</summary>
         public Tensor Fill_(double value) => InPlace("fill_", t => FillBackward0.Apply(t, value));
-        /// <summary>Copies <paramref name="src"/> (broadcast, cast to this dtype) into this tensor in place; gradients flow to <paramref name="src"/>.</summary>
+        /// <summary>Copies <paramref name="src"/> (broadcast, cast to this dtype) into this tensor in place; gradients
+        /// flow to <paramref name="src"/>.</summary>
         public Tensor Copy_(Tensor src)
         {
             ArgumentNullException.ThrowIfNull(src);
@@ -69,10 +74,10 @@ namespace Ember
         public Tensor MaskedFill_(Tensor mask, double value) => InPlace("masked_fill_", t => t.MaskedFill(mask, value));
 
         /// <summary>
-        /// Runs an op in place: computes <paramref name="compute"/> on this tensor's current value and history, writes the
-        /// result into this tensor's storage (bumping the version counter that every view shares), and, under autograd,
-        /// makes this tensor's history the op's node. Through a view of a base in a graph, the base's history becomes a
-        /// <c>CopySlices</c> node and the view's an <c>AsStridedBackward0</c> of the base (PyTorch's design).
+        /// Runs an op in place: computes <paramref name="compute"/> on this tensor's current value and history, writes
+        /// the result into this tensor's storage (bumping the version counter that every view shares), and, under
+        /// autograd, makes this tensor's history the op's node. Through a view of a base in a graph, the base's history
+        /// becomes a <c>CopySlices</c> node and the view's an <c>AsStridedBackward0</c> of the base (PyTorch's design).
         /// </summary>
         internal Tensor InPlace(string op, Func<Tensor, Tensor> compute)
         {
@@ -80,14 +85,17 @@ namespace Ember
             Tensor? viewBase = ViewBase;
             if (recording && IsLeaf && _requiresGrad)
                 throw new InvalidOperationException(
-                    $"{op}: a leaf tensor that requires grad is being used in an in-place operation. Modify it under Autograd.NoGrad() " +
-                    "(as optimizers and initializers do), or work on a copy (x.Clone()).");
+                    $"{op}: a leaf tensor that requires grad is being used in an in-place operation. Modify it under " +
+                    "Autograd.NoGrad() (as optimizers and initializers do), or work on a copy (x.Clone()).");
             if (recording && viewBase is { IsLeaf: true, _requiresGrad: true })
                 throw new InvalidOperationException(
-                    $"{op}: a view of a leaf tensor that requires grad is being used in an in-place operation. Modify the leaf under Autograd.NoGrad(), or clone it first.");
+                    $"{op}: a view of a leaf tensor that requires grad is being used in an in-place operation. " +
+                    "Modify the leaf under Autograd.NoGrad(), or clone it first.");
             if (HasOverlappingMemory())
                 throw new InvalidOperationException(
-                    $"{op}: unsupported operation: more than one element of the written-to tensor (shape {Shapes.Format(Raw.Shape)}, strides {Shapes.Format(Raw.Strides)}) refers to a single memory location. Clone() the tensor first.");
+                    $"{op}: unsupported operation: more than one element of the written-to tensor " +
+                    $"(shape {Shapes.Format(Raw.Shape)}, strides {Shapes.Format(Raw.Strides)}) refers to a single " +
+                    "memory location. Clone() the tensor first.");
 
             Tensor result;
             if (!recording)
@@ -122,10 +130,12 @@ namespace Ember
         {
             if (!result.Raw.Shape.AsSpan().SequenceEqual(Raw.Shape))
                 throw new ArgumentException(
-                    $"{op}: output with shape {Shapes.Format(Raw.Shape)} doesn't match the broadcast shape {Shapes.Format(result.Raw.Shape)}.");
+                    $"{op}: output with shape {Shapes.Format(Raw.Shape)} doesn't match the broadcast " +
+                    $"shape {Shapes.Format(result.Raw.Shape)}.");
             if (result.DType.IsFloatingPoint() && !DType.IsFloatingPoint())
                 throw new InvalidOperationException(
-                    $"{op}: result type {result.DType.TorchName()} can't be cast to the desired output type {DType.TorchName()}; convert this tensor first (x = x.To(...)).");
+                    $"{op}: result type {result.DType.TorchName()} can't be cast to the desired output " +
+                    $"type {DType.TorchName()}; convert this tensor first (x = x.To(...)).");
             RawOps.CopyFrom(Raw, result.Raw);
         }
 
@@ -136,7 +146,8 @@ namespace Ember
             return false;
         }
 
-        /// <summary>For each element of <paramref name="view"/> (row-major), the flat row-major index of the element of <paramref name="b"/> it aliases.</summary>
+        /// <summary>For each element of <paramref name="view"/> (row-major), the flat row-major index of the element of
+        /// <paramref name="b"/> it aliases.</summary>
         internal static long[] ViewToBaseIndex(Tensor b, Tensor view)
         {
             if (b.IsContiguous) return ViewToContiguousBaseIndex(b, view);
@@ -157,7 +168,8 @@ namespace Ember
                 int p = view.Raw.Offset;
                 for (int d = 0; d < view.Dim; d++) p += vi[d] * view.Raw.Strides[d];
                 if (!positions.TryGetValue(p, out int bf))
-                    throw new InvalidOperationException("In-place write through a view reaches memory outside its base tensor.");
+                    throw new InvalidOperationException(
+                        "In-place write through a view reaches memory outside its base tensor.");
                 map[f] = bf;
                 for (int d = view.Dim - 1; d >= 0; d--) { if (++vi[d] < view.Raw.Shape[d]) break; vi[d] = 0; }
             }
@@ -174,7 +186,8 @@ namespace Ember
                 long p = view.Raw.Offset - b.Raw.Offset;
                 for (int d = 0; d < view.Dim; d++) p += (long)vi[d] * view.Raw.Strides[d];
                 if (p < 0 || p >= b.NumEl)
-                    throw new InvalidOperationException("In-place write through a view reaches memory outside its base tensor.");
+                    throw new InvalidOperationException(
+                        "In-place write through a view reaches memory outside its base tensor.");
                 map[f] = p;
                 for (int d = view.Dim - 1; d >= 0; d--) { if (++vi[d] < view.Raw.Shape[d]) break; vi[d] = 0; }
             }
@@ -201,7 +214,10 @@ namespace Ember.Graph
             long[] map = Tensor.ViewToBaseIndex(b, view);
             var keep = RawOps.Full([b.NumEl], 1, b.DType.IsFloatingPoint() ? b.DType : DType.Float32);
             foreach (long k in map) RawOps.SetFlat(keep, (int)k, 0);
-            var node = new CopySlices { _map = Tensor.From(map), _keep = new Tensor(keep), _viewShape = view.Raw.Shape };
+            var node = new CopySlices
+            {
+                _map = Tensor.From(map), _keep = new Tensor(keep), _viewShape = view.Raw.Shape
+            };
             // Inputs: the base's previous history (a null edge if it had none) and the written result.
             node.SetInputs(b.GradFn is Node previous ? new Tensor(b.Raw, previous) : new Tensor(b.Raw), result);
             return node;

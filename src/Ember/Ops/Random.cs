@@ -6,14 +6,16 @@ namespace Ember;
 public partial class Tensor
 {
     /// <summary>Uniform samples in [0, 1).</summary>
-    public static Tensor Rand(ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Rand(ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Float32,
+        bool requiresGrad = false)
         => Uniform(shape, 0, 1, generator, dtype, requiresGrad);
 
     /// <summary>Uniform samples in [0, 1) (float32, default generator).</summary>
     public static Tensor Rand(params int[] shape) => Rand(shape.AsSpan());
 
     /// <summary>Uniform samples in [<paramref name="low"/>, <paramref name="high"/>).</summary>
-    public static Tensor Uniform(ReadOnlySpan<int> shape, double low, double high, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Uniform(ReadOnlySpan<int> shape, double low, double high, Generator? generator = null,
+        DType dtype = DType.Float32, bool requiresGrad = false)
     {
         CheckFloat(dtype, "uniform");
         CheckShape(shape, "uniform");
@@ -24,14 +26,16 @@ public partial class Tensor
     }
 
     /// <summary>Standard normal samples.</summary>
-    public static Tensor Randn(ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Randn(ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Float32,
+        bool requiresGrad = false)
         => Normal(shape, 0, 1, generator, dtype, requiresGrad);
 
     /// <summary>Standard normal samples (float32, default generator).</summary>
     public static Tensor Randn(params int[] shape) => Randn(shape.AsSpan());
 
     /// <summary>Normal samples with the given mean and standard deviation.</summary>
-    public static Tensor Normal(ReadOnlySpan<int> shape, double mean, double std, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
+    public static Tensor Normal(ReadOnlySpan<int> shape, double mean, double std, Generator? generator = null,
+        DType dtype = DType.Float32, bool requiresGrad = false)
     {
         CheckFloat(dtype, "normal");
         CheckShape(shape, "normal");
@@ -44,10 +48,13 @@ public partial class Tensor
     /// <summary>Seeds the default generator (PyTorch's <c>torch.manual_seed</c>).</summary>
     public static void ManualSeed(long seed) => Generator.SetGlobalSeed(seed);
 
-    /// <summary>Uniform random integers in [<paramref name="low"/>, <paramref name="high"/>) (int64 unless <paramref name="dtype"/> says otherwise).</summary>
-    public static Tensor RandInt(long low, long high, ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Int64)
+    /// <summary>Uniform random integers in [<paramref name="low"/>, <paramref name="high"/>) (int64 unless
+    /// <paramref name="dtype"/> says otherwise).</summary>
+    public static Tensor RandInt(long low, long high, ReadOnlySpan<int> shape, Generator? generator = null,
+        DType dtype = DType.Int64)
     {
-        if (high <= low) throw new ArgumentException($"randint: expected low < high, but got low = {low}, high = {high}.");
+        if (high <= low)
+            throw new ArgumentException($"randint: expected low < high, but got low = {low}, high = {high}.");
         CheckShape(shape, "randint");
         generator ??= Generator.Default;
         var r = RawTensor.Empty(dtype, shape.ToArray());
@@ -56,7 +63,8 @@ public partial class Tensor
     }
 
     /// <summary>Uniform random integers in [0, <paramref name="high"/>).</summary>
-    public static Tensor RandInt(long high, ReadOnlySpan<int> shape, Generator? generator = null, DType dtype = DType.Int64) =>
+    public static Tensor RandInt(long high, ReadOnlySpan<int> shape, Generator? generator = null,
+        DType dtype = DType.Int64) =>
         RandInt(0, high, shape, generator, dtype);
 
     /// <summary>A random permutation of <c>0 .. n-1</c> (int64; Fisher–Yates).</summary>
@@ -80,21 +88,26 @@ public partial class Tensor
     /// </summary>
     public Tensor Bernoulli(Generator? generator = null)
     {
-        if (!DType.IsFloatingPoint()) throw new ArgumentException($"bernoulli: expected a floating-point tensor of probabilities, got {DType.TorchName()}.");
+        if (!DType.IsFloatingPoint())
+            throw new ArgumentException(
+                $"bernoulli: expected a floating-point tensor of probabilities, got {DType.TorchName()}.");
         generator ??= Generator.Default;
         var p = RawOps.Contiguous(Raw);
         var r = RawTensor.Empty(DType, Raw.Shape);
         for (int i = 0; i < r.NumEl; i++)
         {
             double pi = p.GetAsDouble(i);
-            if (!(pi >= 0 && pi <= 1)) throw new ArgumentException($"bernoulli: all elements of the input should be between 0 and 1, got {pi} at flat position {i}.");
+            if (!(pi >= 0 && pi <= 1))
+                throw new ArgumentException(
+                    $"bernoulli: all elements of the input should be between 0 and 1, got {pi} at flat position {i}.");
             RawOps.SetFlat(r, i, generator.NextDouble() < pi ? 1 : 0);
         }
         return new Tensor(r);
     }
 
     /// <summary>0/1 samples of <paramref name="shape"/>, each 1 with probability <paramref name="p"/>.</summary>
-    public static Tensor Bernoulli(ReadOnlySpan<int> shape, double p, Generator? generator = null, DType dtype = DType.Float32) =>
+    public static Tensor Bernoulli(ReadOnlySpan<int> shape, double p, Generator? generator = null,
+        DType dtype = DType.Float32) =>
         Full(shape, p, dtype).Bernoulli(generator);
 
     /// <summary>
@@ -104,12 +117,18 @@ public partial class Tensor
     /// </summary>
     public Tensor Multinomial(int numSamples, bool replacement = false, Generator? generator = null)
     {
-        if (Dim is < 1 or > 2) throw new ArgumentException($"multinomial: prob_dist must be 1 or 2 dim, got shape {Shapes.Format(Raw.Shape)}.");
-        if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), $"multinomial: cannot sample {numSamples} <= 0 samples.");
+        if (Dim is < 1 or > 2)
+            throw new ArgumentException(
+                $"multinomial: prob_dist must be 1 or 2 dim, got shape {Shapes.Format(Raw.Shape)}.");
+        if (numSamples <= 0)
+            throw new ArgumentOutOfRangeException(nameof(numSamples),
+                $"multinomial: cannot sample {numSamples} <= 0 samples.");
         generator ??= Generator.Default;
         int rows = Dim == 1 ? 1 : Raw.Shape[0], c = Raw.Shape[^1];
         if (!replacement && numSamples > c)
-            throw new ArgumentException($"multinomial: cannot sample n_sample ({numSamples}) > prob_dist.size(-1) ({c}) samples without replacement (shape {Shapes.Format(Raw.Shape)}).");
+            throw new ArgumentException(
+                $"multinomial: cannot sample n_sample ({numSamples}) > prob_dist.size(-1) ({c}) samples without " +
+                $"replacement (shape {Shapes.Format(Raw.Shape)}).");
         double[] w = ToArray<double>();
         var result = new long[rows * numSamples];
         var weights = new double[c];
@@ -120,14 +139,22 @@ public partial class Tensor
             for (int j = 0; j < c; j++)
             {
                 double v = w[r * c + j];
-                if (!(v >= 0) || double.IsInfinity(v)) throw new ArgumentException($"multinomial: probability tensor contains either inf, nan or an element < 0 (row {r}, category {j}: {v}).");
+                if (!(v >= 0) || double.IsInfinity(v))
+                    throw new ArgumentException(
+                        $"multinomial: probability tensor contains either inf, nan or an element < 0 (row {r}, " +
+                        $"category {j}: {v}).");
                 weights[j] = v;
                 total += v;
                 if (v > 0) positive++;
             }
-            if (total <= 0) throw new ArgumentException($"multinomial: invalid distribution (sum of probabilities <= 0) in row {r}.");
+            if (total <= 0)
+                throw new ArgumentException(
+                    $"multinomial: invalid distribution (sum of probabilities <= 0) in row {r}.");
             if (!replacement && positive < numSamples)
-                throw new ArgumentException($"multinomial: invalid distribution (with replacement=False, not enough non-negative categories to sample): row {r} has {positive} categories with positive weight, {numSamples} samples requested.");
+                throw new ArgumentException(
+                    "multinomial: invalid distribution (with replacement=False, not enough non-negative categories " +
+                    $"to sample): row {r} has {positive} categories with positive weight, {numSamples} samples " +
+                    "requested.");
             for (int s = 0; s < numSamples; s++)
             {
                 double u = generator.NextDouble() * total, acc = 0;
@@ -154,6 +181,7 @@ public partial class Tensor
 
     private static void CheckFloat(DType dtype, string op)
     {
-        if (!dtype.IsFloatingPoint()) throw new ArgumentException($"{op}: expected a floating-point dtype, got {dtype.TorchName()}.");
+        if (!dtype.IsFloatingPoint())
+            throw new ArgumentException($"{op}: expected a floating-point dtype, got {dtype.TorchName()}.");
     }
 }

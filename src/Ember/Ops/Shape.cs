@@ -6,7 +6,8 @@ namespace Ember
 {
     public partial class Tensor
     {
-        /// <summary>A view with a new shape over the same storage (one entry may be -1). Fails when the strides cannot express it; use <see cref="Reshape"/> then.</summary>
+        /// <summary>A view with a new shape over the same storage (one entry may be -1). Fails when the strides cannot
+        /// express it; use <see cref="Reshape"/> then.</summary>
         public Tensor View(params int[] shape) => ViewBackward.Apply(this, RawOps.View(Raw, shape),
             ViewBackward.Kind.View);
 
@@ -26,7 +27,8 @@ namespace Ember
         {
             if (Dim == 0) return Reshape(1);
             int s = Shapes.WrapDim(startDim, Dim, "flatten"), e = Shapes.WrapDim(endDim, Dim, "flatten");
-            if (s > e) throw new ArgumentException($"flatten: startDim ({startDim}) cannot come after endDim ({endDim}).");
+            if (s > e)
+                throw new ArgumentException($"flatten: startDim ({startDim}) cannot come after endDim ({endDim}).");
             var shape = new int[Dim - (e - s)];
             int k = 0, prod = 1;
             for (int i = 0; i < Dim; i++)
@@ -46,7 +48,9 @@ namespace Ember
             get
             {
                 if (Dim > 2)
-                    throw new InvalidOperationException($"T: expects a tensor with <= 2 dimensions, but this one has shape {Shapes.Format(Raw.Shape)}; use Transpose(dim0, dim1) or Permute(...).");
+                    throw new InvalidOperationException(
+                        "T: expects a tensor with <= 2 dimensions, but this one has " +
+                        $"shape {Shapes.Format(Raw.Shape)}; use Transpose(dim0, dim1) or Permute(...).");
                 return TBackward0.Apply(this);
             }
         }
@@ -63,7 +67,8 @@ namespace Ember
         /// <summary>Removes dimension <paramref name="dim"/> if its size is one (a view).</summary>
         public Tensor Squeeze(int dim) => SqueezeBackward.Apply(this, dim);
 
-        /// <summary>Broadcasts size-one dimensions to <paramref name="shape"/> without copying (-1 keeps a size).</summary>
+        /// <summary>Broadcasts size-one dimensions to <paramref name="shape"/> without copying (-1 keeps a
+        /// size).</summary>
         public Tensor Expand(params int[] shape) => ExpandBackward0.Apply(this, shape);
 
         /// <summary>This tensor if it is contiguous, else a contiguous copy.</summary>
@@ -81,38 +86,47 @@ namespace Ember
         public Tensor To(Device device) => device == Device ? this :
             throw new ArgumentException($"To: device {device} is not available in this build; only 'cpu' is.");
 
-        /// <summary>Splits dim <paramref name="dim"/> into <paramref name="sizes"/> (whose product is its size; one entry may be -1); a view (<c>ViewBackward0</c>).</summary>
+        /// <summary>Splits dim <paramref name="dim"/> into <paramref name="sizes"/> (whose product is its size; one
+        /// entry may be -1); a view (<c>ViewBackward0</c>).</summary>
         public Tensor Unflatten(int dim, params int[] sizes)
         {
             ArgumentNullException.ThrowIfNull(sizes);
             if (Dim == 0) throw new ArgumentException("unflatten: cannot unflatten a 0-dim tensor (shape []).");
             int d = Shapes.WrapDim(dim, Dim, "unflatten");
-            if (sizes.Length == 0) throw new ArgumentException($"unflatten: sizes must be non-empty (input shape {Shapes.Format(Raw.Shape)}).");
+            if (sizes.Length == 0)
+                throw new ArgumentException(
+                    $"unflatten: sizes must be non-empty (input shape {Shapes.Format(Raw.Shape)}).");
             int[] inner;
             try { inner = Shapes.InferSize(sizes, Raw.Shape[d], "unflatten"); }
             catch (ArgumentException)
             {
-                throw new ArgumentException($"unflatten: provided sizes {Shapes.Format(sizes)} don't multiply up to the size of dim {d} ({Raw.Shape[d]}) in the input tensor of shape {Shapes.Format(Raw.Shape)}.");
+                throw new ArgumentException(
+                    $"unflatten: provided sizes {Shapes.Format(sizes)} don't multiply up to the size of dim {d} " +
+                    $"({Raw.Shape[d]}) in the input tensor of shape {Shapes.Format(Raw.Shape)}.");
             }
             int[] shape = [.. Raw.Shape.AsSpan(0, d), .. inner, .. Raw.Shape.AsSpan(d + 1)];
             return View(shape);
         }
 
         /// <summary>
-        /// Tiles the tensor <paramref name="repeats"/>[i] times along each dim (a copy). <paramref name="repeats"/> needs at
-        /// least <see cref="Dim"/> entries; extra leading entries add dims.
+        /// Tiles the tensor <paramref name="repeats"/>[i] times along each dim (a copy). <paramref name="repeats"/>
+        /// needs at least <see cref="Dim"/> entries; extra leading entries add dims.
         /// </summary>
         public Tensor Repeat(params int[] repeats)
         {
             ArgumentNullException.ThrowIfNull(repeats);
             if (repeats.Length < Dim)
-                throw new ArgumentException($"repeat: number of repeat dims ({repeats.Length}, {Shapes.Format(repeats)}) can not be smaller than number of dimensions of tensor ({Dim}, shape {Shapes.Format(Raw.Shape)}).");
+                throw new ArgumentException(
+                    $"repeat: number of repeat dims ({repeats.Length}, {Shapes.Format(repeats)}) can not be smaller " +
+                    $"than number of dimensions of tensor ({Dim}, shape {Shapes.Format(Raw.Shape)}).");
             foreach (int r in repeats)
-                if (r < 0) throw new ArgumentException($"repeat: repeats must be non-negative, got {Shapes.Format(repeats)}.");
+                if (r < 0)
+                    throw new ArgumentException($"repeat: repeats must be non-negative, got {Shapes.Format(repeats)}.");
             return RepeatBackward0.Apply(this, repeats);
         }
 
-        /// <summary>Like <see cref="Repeat"/>, but fewer entries than dims are padded with leading ones (NumPy's <c>tile</c>).</summary>
+        /// <summary>Like <see cref="Repeat"/>, but fewer entries than dims are padded with leading ones (NumPy's
+        /// <c>tile</c>).</summary>
         public Tensor Tile(params int[] reps)
         {
             ArgumentNullException.ThrowIfNull(reps);
@@ -132,17 +146,19 @@ namespace Ember
         }
 
         /// <summary>
-        /// Rolls elements by <paramref name="shifts"/>[i] along <paramref name="dims"/>[i]; with no dims the tensor is rolled
-        /// flattened and reshaped back. Elements that leave one end re-enter at the other.
+        /// Rolls elements by <paramref name="shifts"/>[i] along <paramref name="dims"/>[i]; with no dims the tensor is
+        /// rolled flattened and reshaped back. Elements that leave one end re-enter at the other.
         /// </summary>
         public Tensor Roll(int[] shifts, int[]? dims = null)
         {
             ArgumentNullException.ThrowIfNull(shifts);
             dims ??= [];
             if (dims.Length == 0 && shifts.Length != 1)
-                throw new ArgumentException($"roll: without dims, exactly one shift is expected, got shifts {Shapes.Format(shifts)}.");
+                throw new ArgumentException(
+                    $"roll: without dims, exactly one shift is expected, got shifts {Shapes.Format(shifts)}.");
             if (dims.Length != 0 && dims.Length != shifts.Length)
-                throw new ArgumentException($"roll: shifts and dims must align: shifts {Shapes.Format(shifts)}, dims {Shapes.Format(dims)}.");
+                throw new ArgumentException(
+                    $"roll: shifts and dims must align: shifts {Shapes.Format(shifts)}, dims {Shapes.Format(dims)}.");
             RawTensor raw;
             if (dims.Length == 0)
                 raw = RawOps.Reshape(RawOps.Roll(RawOps.Reshape(Raw, [NumEl]), shifts[0], 0), Raw.Shape);
@@ -158,17 +174,20 @@ namespace Ember
         /// <summary>Rolls by <paramref name="shift"/> along <paramref name="dim"/>.</summary>
         public Tensor Roll(int shift, int dim) => Roll([shift], [dim]);
 
-        /// <summary>The lower triangle of the last two dims (on and below diagonal <paramref name="diagonal"/>), zeros elsewhere.</summary>
+        /// <summary>The lower triangle of the last two dims (on and below diagonal <paramref name="diagonal"/>), zeros
+        /// elsewhere.</summary>
         public Tensor Tril(int diagonal = 0) =>
             TrilBackward0.Record(this, RawOps.Triangle(Raw, diagonal, lower: true), diagonal,
                 static (n, d) => n.Diagonal = d);
 
-        /// <summary>The upper triangle of the last two dims (on and above diagonal <paramref name="diagonal"/>), zeros elsewhere.</summary>
+        /// <summary>The upper triangle of the last two dims (on and above diagonal <paramref name="diagonal"/>), zeros
+        /// elsewhere.</summary>
         public Tensor Triu(int diagonal = 0) =>
             TriuBackward0.Record(this, RawOps.Triangle(Raw, diagonal, lower: false), diagonal,
                 static (n, d) => n.Diagonal = d);
 
-        /// <summary>Sums a broadcast result back to <paramref name="shape"/>, in the graph (used by the engine).</summary>
+        /// <summary>Sums a broadcast result back to <paramref name="shape"/>, in the graph (used by the
+        /// engine).</summary>
         internal Tensor SumToShape(ReadOnlySpan<int> shape)
         {
             int lead = Dim - shape.Length;
@@ -321,7 +340,8 @@ namespace Ember.Graph
         internal override Tensor?[] Backward(Tensor grad) => [grad];
     }
 
-    /// <summary>z = a tiled r times per dim; dL/da = grad viewed as [r₀, s₀, r₁, s₁, ...] summed over the r dims.</summary>
+    /// <summary>z = a tiled r times per dim; dL/da = grad viewed as [r₀, s₀, r₁, s₁, ...] summed over the r
+    /// dims.</summary>
     internal sealed class RepeatBackward0 : SingleOutputNode
     {
         private int[] _repeats = [];

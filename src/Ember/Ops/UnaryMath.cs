@@ -40,7 +40,8 @@ namespace Ember
         /// <summary>Clamps into [<paramref name="min"/>, <paramref name="max"/>]; either bound may be null.</summary>
         public Tensor Clamp(double? min = null, double? max = null)
         {
-            if (min is null && max is null) throw new ArgumentException("clamp: at least one of min and max must be given.");
+            if (min is null && max is null)
+                throw new ArgumentException("clamp: at least one of min and max must be given.");
             double lo = min ?? double.NegativeInfinity, hi = max ?? double.PositiveInfinity;
             if (!DType.IsFloatingPoint()) { lo = Math.Max(lo, long.MinValue); hi = Math.Min(hi, long.MaxValue); }
             return ClampBackward1.Record(this, RawOps.Clamp(Raw, lo, hi), (lo, hi),
@@ -146,7 +147,8 @@ namespace Ember.Graph
     internal sealed class ErfBackward0 : SingleInputNode<ErfBackward0>
     {
         public override string Name => "ErfBackward0";
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * (1.1283791670955126 * (-(x * x)).Exp());
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
+            grad * (1.1283791670955126 * (-(x * x)).Exp());
     }
 
     /// <summary>y = round(x); dL/dx = 0.</summary>

@@ -8,15 +8,19 @@ namespace Ember
     {
         /// <summary>
         /// The entries of <paramref name="index"/> (1-D int64/int32, values in <c>[-size, size)</c>) along
-        /// <paramref name="dim"/>: the output has this tensor's shape with dim <paramref name="dim"/> of the index's length.
+        /// <paramref name="dim"/>: the output has this tensor's shape with dim <paramref name="dim"/> of the index's
+        /// length.
         /// </summary>
         public Tensor IndexSelect(int dim, Tensor index)
         {
             ArgumentNullException.ThrowIfNull(index);
             if (index.Dim > 1)
-                throw new ArgumentException($"index_select: index should have 1 dimension, got shape {Shapes.Format(index.Raw.Shape)} (input shape {Shapes.Format(Raw.Shape)}).");
+                throw new ArgumentException(
+                    $"index_select: index should have 1 dimension, got shape {Shapes.Format(index.Raw.Shape)} (input " +
+                    $"shape {Shapes.Format(Raw.Shape)}).");
             if (!index.DType.IsInteger())
-                throw new ArgumentException($"index_select: expected an int64 or int32 index, got {index.DType.TorchName()}.");
+                throw new ArgumentException(
+                    $"index_select: expected an int64 or int32 index, got {index.DType.TorchName()}.");
             int d = Shapes.WrapDim(dim, Dim, "index_select");
             var indices = new RawTensor?[Math.Max(Dim, 1)];
             indices[d] = index.Dim == 0 ? RawOps.Reshape(index.Raw, [1]) : index.Raw;
@@ -27,8 +31,9 @@ namespace Ember
         }
 
         /// <summary>
-        /// <c>out[i][j][k] = this[i][index[i][j][k]][k]</c> for <paramref name="dim"/> = 1 (likewise for other dims). The
-        /// index (int64/int32) has this tensor's rank and no larger sizes except along <paramref name="dim"/>; the output has its shape.
+        /// <c>out[i][j][k] = this[i][index[i][j][k]][k]</c> for <paramref name="dim"/> = 1 (likewise for other dims).
+        /// The index (int64/int32) has this tensor's rank and no larger sizes except along <paramref name="dim"/>; the
+        /// output has its shape.
         /// </summary>
         public Tensor Gather(int dim, Tensor index)
         {
@@ -38,10 +43,11 @@ namespace Ember
         }
 
         /// <summary>
-        /// A copy with <c>out[i][index[i][j][k]][k] = src[i][j][k]</c> (dim 1). <paramref name="src"/> is read over the index's
-        /// shape; with repeated indices the last write wins (PyTorch leaves the order unspecified).
+        /// A copy with <c>out[i][index[i][j][k]][k] = src[i][j][k]</c> (dim 1). <paramref name="src"/> is read over the
+        /// index's shape; with repeated indices the last write wins (PyTorch leaves the order unspecified).
         /// </summary>
-        public Tensor Scatter(int dim, Tensor index, Tensor src) => ScatterBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "scatter"), index, src, accumulate: false);
+        public Tensor Scatter(int dim, Tensor index, Tensor src) =>
+            ScatterBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "scatter"), index, src, accumulate: false);
 
         /// <summary>A copy with <paramref name="value"/> written at <c>out[i][index[i][j][k]][k]</c> (dim 1).</summary>
         public Tensor Scatter(int dim, Tensor index, double value)
@@ -52,10 +58,13 @@ namespace Ember
             return ScatterBackward1.Record(this, raw, (d, index.Raw), static (n, s) => (n.Dim, n.Index) = s);
         }
 
-        /// <summary>A copy with <c>out[i][index[i][j][k]][k] += src[i][j][k]</c> (dim 1); repeated indices add up.</summary>
-        public Tensor ScatterAdd(int dim, Tensor index, Tensor src) => ScatterBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "scatter_add"), index, src, accumulate: true);
+        /// <summary>A copy with <c>out[i][index[i][j][k]][k] += src[i][j][k]</c> (dim 1); repeated indices add
+        /// up.</summary>
+        public Tensor ScatterAdd(int dim, Tensor index, Tensor src) =>
+            ScatterBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "scatter_add"), index, src, accumulate: true);
 
-        /// <summary>One-hot encoding of int64 class indices: <c>[*] → [*, numClasses]</c> int64 (-1 infers the class count).</summary>
+        /// <summary>One-hot encoding of int64 class indices: <c>[*] → [*, numClasses]</c> int64 (-1 infers the class
+        /// count).</summary>
         public Tensor OneHot(int numClasses = -1) => new(RawOps.OneHot(Raw, numClasses));
     }
 }
@@ -112,7 +121,9 @@ namespace Ember.Graph
             ArgumentNullException.ThrowIfNull(index);
             ArgumentNullException.ThrowIfNull(src);
             if (src.DType != a.DType)
-                throw new ArgumentException($"{(accumulate ? "scatter_add" : "scatter")}: expected self and src to have the same dtype, got {a.DType.TorchName()} and {src.DType.TorchName()}.");
+                throw new ArgumentException(
+                    $"{(accumulate ? "scatter_add" : "scatter")}: expected self and src to have the same dtype, " +
+                    $"got {a.DType.TorchName()} and {src.DType.TorchName()}.");
             return Record(a, src, RawOps.ScatterAlong(a.Raw, dim, index.Raw, src.Raw, accumulate),
                 (dim, index, accumulate),
                 static (ScatterBackward0 n, Tensor _, Tensor _, (int Dim, Tensor Index, bool Accumulate) s) =>
@@ -138,13 +149,15 @@ namespace Ember.Graph
         }
     }
 
-    /// <summary>z = a.Scatter(dim, index, value) for a number; dL/da = grad with the scattered positions zeroed.</summary>
+    /// <summary>z = a.Scatter(dim, index, value) for a number; dL/da = grad with the scattered positions
+    /// zeroed.</summary>
     internal sealed class ScatterBackward1 : SingleInputNode<ScatterBackward1>
     {
         internal int Dim;
         internal RawTensor Index = null!;
         public override string Name => "ScatterBackward1";
         protected override bool SavesInput => false;
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad.Scatter(Dim, new Tensor(Index), 0.0);
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
+            grad.Scatter(Dim, new Tensor(Index), 0.0);
     }
 }

@@ -8,15 +8,16 @@ namespace Ember
     public partial class Tensor
     {
         /// <summary>
-        /// PyTorch's subscript: <c>x[1..3, ^1]</c>, <c>x[.., 0]</c>, <c>x[TensorIndex.Ellipsis, TensorIndex.NewAxis]</c>,
-        /// <c>x[TensorIndex.Slice(0, null, 2)]</c>, <c>x[indexTensor]</c>, <c>x[boolMask]</c>. Integers, ranges, new axes and
-        /// ellipses give views (recorded as <c>SelectBackward0</c>, <c>SliceBackward0</c>, <c>UnsqueezeBackward0</c>,
-        /// <c>AliasBackward0</c>); int64/int32 index tensors and bool masks give copies (<c>IndexBackward0</c>), with
-        /// index tensors broadcast together as in NumPy.
-        /// Setting writes <c>value</c> (broadcast, cast to this dtype) into the indexed elements of this tensor:
-        /// <c>x[.., 0] = Tensor.From(0.0)</c>.
+        /// PyTorch's subscript: <c>x[1..3, ^1]</c>, <c>x[.., 0]</c>,
+        /// <c>x[TensorIndex.Ellipsis, TensorIndex.NewAxis]</c>, <c>x[TensorIndex.Slice(0, null, 2)]</c>,
+        /// <c>x[indexTensor]</c>, <c>x[boolMask]</c>. Integers, ranges, new axes and ellipses give views (recorded as
+        /// <c>SelectBackward0</c>, <c>SliceBackward0</c>, <c>UnsqueezeBackward0</c>, <c>AliasBackward0</c>);
+        /// int64/int32 index tensors and bool masks give copies (<c>IndexBackward0</c>), with index tensors broadcast
+        /// together as in NumPy. Setting writes <c>value</c> (broadcast, cast to this dtype) into the indexed elements
+        /// of this tensor: <c>x[.., 0] = Tensor.From(0.0)</c>.
         /// </summary>
-        /// <exception cref="IndexOutOfRangeException">An integer or index-tensor entry is out of range, or there are too many indices.</exception>
+        /// <exception cref="IndexOutOfRangeException">An integer or index-tensor entry is out of range, or there are
+        /// too many indices.</exception>
         /// <exception cref="InvalidOperationException">
         /// Setting, with grad mode on, into a leaf that requires grad (or a view of one). Assignment into other
         /// tensors is recorded: through a view of a tensor in a graph, the base's history becomes a
@@ -33,7 +34,8 @@ namespace Ember
             set
             {
                 ArgumentNullException.ThrowIfNull(value);
-                // x[idx] = v is an in-place write into the view x[idx]: recorded through the view's base when autograd needs it.
+                // x[idx] = v is an in-place write into the view x[idx]: recorded through the view's base when autograd
+                // needs it.
                 Tensor view = BasicIndex(indices, out RawTensor?[]? advanced);
                 if (advanced is not null)
                 {
@@ -56,9 +58,11 @@ namespace Ember
             IndexPutBackward0.IntoZeros(shape, indices, values);
 
         private static ArgumentException ValueShapeError(Tensor value, Tensor view) =>
-            new($"index assignment: a value of shape {Shapes.Format(value.Raw.Shape)} cannot be broadcast to the indexed shape {Shapes.Format(view.Raw.Shape)}.");
+            new($"index assignment: a value of shape {Shapes.Format(value.Raw.Shape)} cannot be broadcast to the " +
+                $"indexed shape {Shapes.Format(view.Raw.Shape)}.");
 
-        /// <summary>Applies the integer/slice/new-axis/ellipsis entries as chained views and collects tensor entries as advanced indices.</summary>
+        /// <summary>Applies the integer/slice/new-axis/ellipsis entries as chained views and collects tensor entries as
+        /// advanced indices.</summary>
         private Tensor BasicIndex(TensorIndex[] indices, out RawTensor?[]? advanced)
         {
             ArgumentNullException.ThrowIfNull(indices);
@@ -70,15 +74,19 @@ namespace Ember
                 {
                     case TensorIndex.IndexKind.Integer:
                     case TensorIndex.IndexKind.Slice: consumed++; break;
-                    case TensorIndex.IndexKind.Tensor: consumed += ix.Tensor!.DType == DType.Bool ? ix.Tensor.Dim : 1; break;
+                    case TensorIndex.IndexKind.Tensor:
+                        consumed += ix.Tensor!.DType == DType.Bool ? ix.Tensor.Dim : 1; break;
                     case TensorIndex.IndexKind.Ellipsis:
-                        if (ellipsis) throw new ArgumentException("index: an index can only have a single ellipsis ('...').");
+                        if (ellipsis)
+                            throw new ArgumentException("index: an index can only have a single ellipsis ('...').");
                         ellipsis = true;
                         break;
                 }
             }
             if (consumed > Dim)
-                throw new IndexOutOfRangeException($"index: too many indices for tensor of dimension {Dim} (shape {Shapes.Format(Raw.Shape)}): [{string.Join(", ", indices)}].");
+                throw new IndexOutOfRangeException(
+                    $"index: too many indices for tensor of dimension {Dim} (shape {Shapes.Format(Raw.Shape)}): " +
+                    $"[{string.Join(", ", indices)}].");
 
             Tensor r = this;
             int dim = 0;
@@ -108,18 +116,25 @@ namespace Ember
                         while (adv.Count < dim) adv.Add(null);
                         if (t.DType == DType.Bool)
                         {
-                            if (t.Dim == 0) throw new NotSupportedException("index: a 0-dim bool index is not supported; use a mask with the indexed dims' shape.");
+                            if (t.Dim == 0)
+                                throw new NotSupportedException(
+                                    "index: a 0-dim bool index is not supported; use a mask with the indexed dims' " +
+                                    "shape.");
                             for (int k = 0; k < t.Dim; k++)
                                 if (t.Raw.Shape[k] != r.Raw.Shape[dim + k])
                                     throw new IndexOutOfRangeException(
-                                        $"index: the shape of the mask {Shapes.Format(t.Raw.Shape)} at index {k} does not match the shape of the indexed tensor {Shapes.Format(r.Raw.Shape)} at index {dim + k}.");
+                                        $"index: the shape of the mask {Shapes.Format(t.Raw.Shape)} at index {k} " +
+                                        "does not match the shape of the indexed " +
+                                        $"tensor {Shapes.Format(r.Raw.Shape)} at index {dim + k}.");
                             foreach (var perDim in RawOps.NonzeroPerDim(t.Raw)) adv.Add(perDim);
                             dim += t.Dim;
                         }
                         else
                         {
                             if (!t.DType.IsInteger())
-                                throw new ArgumentException($"index: tensors used as indices must be int64, int32 or bool, got {t.DType.TorchName()} of shape {Shapes.Format(t.Raw.Shape)}.");
+                                throw new ArgumentException(
+                                    "index: tensors used as indices must be int64, int32 or bool, " +
+                                    $"got {t.DType.TorchName()} of shape {Shapes.Format(t.Raw.Shape)}.");
                             adv.Add(t.Raw);
                             dim++;
                         }
@@ -135,7 +150,8 @@ namespace Ember
 
 namespace Ember.Graph
 {
-    /// <summary>z = a[indices] (advanced indexing, a copy); dL/da = zeros with grad accumulated at the indices.</summary>
+    /// <summary>z = a[indices] (advanced indexing, a copy); dL/da = zeros with grad accumulated at the
+    /// indices.</summary>
     internal sealed class IndexBackward0 : SingleOutputNode
     {
         private RawTensor?[] _indices = [];

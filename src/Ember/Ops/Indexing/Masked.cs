@@ -6,19 +6,23 @@ namespace Ember
 {
     public partial class Tensor
     {
-        /// <summary>The elements where <paramref name="mask"/> (bool, broadcastable with this tensor) is true, as a 1-D tensor in row-major order.</summary>
+        /// <summary>The elements where <paramref name="mask"/> (bool, broadcastable with this tensor) is true, as a 1-D
+        /// tensor in row-major order.</summary>
         public Tensor MaskedSelect(Tensor mask)
         {
             ArgumentNullException.ThrowIfNull(mask);
             if (mask.DType != DType.Bool)
-                throw new ArgumentException($"masked_select: expected a bool mask, got {mask.DType.TorchName()} of shape {Shapes.Format(mask.Raw.Shape)}.");
+                throw new ArgumentException(
+                    $"masked_select: expected a bool mask, got {mask.DType.TorchName()} of " +
+                    $"shape {Shapes.Format(mask.Raw.Shape)}.");
             int[] shape = Shapes.Broadcast(Raw.Shape, mask.Raw.Shape, "masked_select");
             RawTensor?[] indices = RawOps.NonzeroPerDim(RawOps.Expand(mask.Raw, shape, "masked_select"));
             var raw = RawOps.Index(RawOps.Expand(Raw, shape, "masked_select"), indices, "masked_select");
             return MaskedSelectBackward0.Record(this, raw, (indices, shape), static (n, s) => (n.Indices, n.Shape) = s);
         }
 
-        /// <summary>A copy with <paramref name="value"/> where <paramref name="mask"/> (bool, broadcastable to this tensor's shape) is true.</summary>
+        /// <summary>A copy with <paramref name="value"/> where <paramref name="mask"/> (bool, broadcastable to this
+        /// tensor's shape) is true.</summary>
         public Tensor MaskedFill(Tensor mask, double value)
         {
             CheckFillMask(mask, "masked_fill");
@@ -26,13 +30,16 @@ namespace Ember
             return MaskedFillBackward0.Record(this, raw, mask.Raw, static (n, m) => n.FillMask = m);
         }
 
-        /// <summary>A copy with the 0-dim <paramref name="value"/> where <paramref name="mask"/> is true; gradients flow to both.</summary>
+        /// <summary>A copy with the 0-dim <paramref name="value"/> where <paramref name="mask"/> is true; gradients
+        /// flow to both.</summary>
         public Tensor MaskedFill(Tensor mask, Tensor value)
         {
             CheckFillMask(mask, "masked_fill");
             ArgumentNullException.ThrowIfNull(value);
             if (value.Dim != 0)
-                throw new ArgumentException($"masked_fill: only supports a 0-dimensional value tensor, but got one of shape {Shapes.Format(value.Raw.Shape)}.");
+                throw new ArgumentException(
+                    "masked_fill: only supports a 0-dimensional value tensor, but got one of " +
+                    $"shape {Shapes.Format(value.Raw.Shape)}.");
             return MaskedFillBackward1.Apply(this, mask, value);
         }
 
@@ -40,31 +47,42 @@ namespace Ember
         {
             ArgumentNullException.ThrowIfNull(mask);
             if (mask.DType != DType.Bool)
-                throw new ArgumentException($"{op}: expected a bool mask, got {mask.DType.TorchName()} of shape {Shapes.Format(mask.Raw.Shape)}.");
+                throw new ArgumentException(
+                    $"{op}: expected a bool mask, got {mask.DType.TorchName()} of " +
+                    $"shape {Shapes.Format(mask.Raw.Shape)}.");
             if (!Shapes.Broadcast(Raw.Shape, mask.Raw.Shape, op).AsSpan().SequenceEqual(Raw.Shape))
-                throw new ArgumentException($"{op}: mask of shape {Shapes.Format(mask.Raw.Shape)} cannot be broadcast to the input's shape {Shapes.Format(Raw.Shape)}.");
+                throw new ArgumentException(
+                    $"{op}: mask of shape {Shapes.Format(mask.Raw.Shape)} cannot be broadcast to the input's " +
+                    $"shape {Shapes.Format(Raw.Shape)}.");
         }
 
         /// <summary>
         /// <c>condition ? x : y</c> element-wise; the three broadcast together and the result has the promoted dtype of
-        /// <paramref name="x"/> and <paramref name="y"/>. Gradients flow to x where the condition holds and to y elsewhere.
+        /// <paramref name="x"/> and <paramref name="y"/>. Gradients flow to x where the condition holds and to y
+        /// elsewhere.
         /// </summary>
         public static Tensor Where(Tensor condition, Tensor x, Tensor y) => WhereBackward0.Apply(condition, x, y);
 
-        /// <summary><c>condition ? x : y</c> with a number for <paramref name="y"/> (it does not promote x's dtype).</summary>
-        public static Tensor Where(Tensor condition, Tensor x, double y) => WhereBackward0.Apply(condition, x, x.WrapScalar(y));
+        /// <summary><c>condition ? x : y</c> with a number for <paramref name="y"/> (it does not promote x's
+        /// dtype).</summary>
+        public static Tensor Where(Tensor condition, Tensor x, double y) =>
+            WhereBackward0.Apply(condition, x, x.WrapScalar(y));
 
         /// <summary><c>condition ? x : y</c> with a number for <paramref name="x"/>.</summary>
-        public static Tensor Where(Tensor condition, double x, Tensor y) => WhereBackward0.Apply(condition, y.WrapScalar(x), y);
+        public static Tensor Where(Tensor condition, double x, Tensor y) =>
+            WhereBackward0.Apply(condition, y.WrapScalar(x), y);
 
         /// <summary><c>condition ? this : other</c> (PyTorch's <c>x.where(condition, y)</c>).</summary>
         public Tensor Where(Tensor condition, Tensor other) => WhereBackward0.Apply(condition, this, other);
 
-        /// <summary>The indices of the non-zero elements as an int64 tensor of shape <c>[count, Dim]</c>, in row-major order.</summary>
+        /// <summary>The indices of the non-zero elements as an int64 tensor of shape <c>[count, Dim]</c>, in row-major
+        /// order.</summary>
         public Tensor Nonzero()
         {
             RawTensor[] perDim = RawOps.NonzeroPerDim(RawOps.Ne(Raw, RawOps.Scalar(0, DType)));
-            if (perDim.Length == 0) return new(RawOps.Full([RawOps.Ne(Raw, RawOps.Scalar(0, DType)).GetAsDouble(0) != 0 ? 1 : 0, 0], 0, DType.Int64));
+            if (perDim.Length == 0)
+                return new(RawOps.Full([RawOps.Ne(Raw, RawOps.Scalar(0, DType)).GetAsDouble(0) != 0 ? 1 : 0, 0], 0,
+                    DType.Int64));
             var cols = new RawTensor[perDim.Length];
             for (int i = 0; i < cols.Length; i++) cols[i] = RawOps.Unsqueeze(perDim[i], 1);
             return new(RawOps.Cat(cols, 1));
@@ -74,14 +92,16 @@ namespace Ember
 
 namespace Ember.Graph
 {
-    /// <summary>z = a.MaskedSelect(mask) (1-D); dL/da = zeros of the broadcast shape with grad put at the true positions (the engine sums broadcast dims).</summary>
+    /// <summary>z = a.MaskedSelect(mask) (1-D); dL/da = zeros of the broadcast shape with grad put at the true
+    /// positions (the engine sums broadcast dims).</summary>
     internal sealed class MaskedSelectBackward0 : SingleInputNode<MaskedSelectBackward0>
     {
         internal RawTensor?[] Indices = [];
         internal int[] Shape = [];
         public override string Name => "MaskedSelectBackward0";
         protected override bool SavesInput => false;
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => Tensor.IndexPutIntoZeros(Shape, Indices, grad);
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
+            Tensor.IndexPutIntoZeros(Shape, Indices, grad);
     }
 
     /// <summary>z = a.MaskedFill(mask, number); dL/da = grad with zeros where the mask is true.</summary>
@@ -90,10 +110,12 @@ namespace Ember.Graph
         internal RawTensor FillMask = null!;
         public override string Name => "MaskedFillBackward0";
         protected override bool SavesInput => false;
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad.MaskedFill(new Tensor(FillMask), 0.0);
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
+            grad.MaskedFill(new Tensor(FillMask), 0.0);
     }
 
-    /// <summary>z = a.MaskedFill(mask, v) for a 0-dim tensor v; dL/da = grad zeroed where mask, dL/dv = Σ grad where mask.</summary>
+    /// <summary>z = a.MaskedFill(mask, v) for a 0-dim tensor v; dL/da = grad zeroed where mask, dL/dv = Σ grad where
+    /// mask.</summary>
     internal sealed class MaskedFillBackward1 : SingleOutputNode
     {
         private Tensor _mask = null!;
@@ -114,7 +136,8 @@ namespace Ember.Graph
         ];
     }
 
-    /// <summary>z = cond ? x : y; dL/dx = cond ? grad : 0, dL/dy = cond ? 0 : grad (the engine sums broadcast dims).</summary>
+    /// <summary>z = cond ? x : y; dL/dx = cond ? grad : 0, dL/dy = cond ? 0 : grad (the engine sums broadcast
+    /// dims).</summary>
     internal sealed class WhereBackward0 : SingleOutputNode
     {
         private Tensor _cond = null!;

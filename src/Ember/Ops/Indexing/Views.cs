@@ -6,21 +6,28 @@ namespace Ember
 {
     public partial class Tensor
     {
-        /// <summary>The view of <paramref name="length"/> elements of dim <paramref name="dim"/> from <paramref name="start"/> (negative counts from the end); recorded as <c>SliceBackward0</c>.</summary>
+        /// <summary>The view of <paramref name="length"/> elements of dim <paramref name="dim"/> from
+        /// <paramref name="start"/> (negative counts from the end); recorded as <c>SliceBackward0</c>.</summary>
         public Tensor Narrow(int dim, int start, int length)
         {
             if (Dim == 0) throw new ArgumentException("narrow: cannot be applied to a 0-dim tensor (shape []).");
             int d = Shapes.WrapDim(dim, Dim, "narrow"), size = Raw.Shape[d];
             if (start < -size || start > size)
-                throw new IndexOutOfRangeException($"narrow: start {start} is out of range for dimension {d} of size {size} (shape {Shapes.Format(Raw.Shape)}).");
+                throw new IndexOutOfRangeException(
+                    $"narrow: start {start} is out of range for dimension {d} of size {size} " +
+                    $"(shape {Shapes.Format(Raw.Shape)}).");
             if (start < 0) start += size;
             if (length < 0 || start + length > size)
-                throw new ArgumentOutOfRangeException(nameof(length), $"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) of dimension {d} (shape {Shapes.Format(Raw.Shape)}).");
+                throw new ArgumentOutOfRangeException(nameof(length),
+                    $"narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) of dimension {d} " +
+                    $"(shape {Shapes.Format(Raw.Shape)}).");
             return SliceBackward0.Apply(this, d, start, start + length, 1);
         }
 
-        /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/>, that dim removed (a view; <c>SelectBackward0</c>).</summary>
-        public Tensor Select(int dim, int index) => SelectBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "select"), index, "select");
+        /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/>, that dim removed (a view;
+        /// <c>SelectBackward0</c>).</summary>
+        public Tensor Select(int dim, int index) =>
+            SelectBackward0.Apply(this, Shapes.WrapDim(dim, Dim, "select"), index, "select");
 
         /// <summary>
         /// The diagonal of the 2-D sub-matrices on dims <paramref name="dim1"/>, <paramref name="dim2"/> as a view; the
@@ -83,14 +90,16 @@ namespace Ember.Graph
             Record(a, (dim, index, op), static (r, s) => RawOps.Select(r, s.Item1, s.Item2, s.Item3));
     }
 
-    /// <summary>z = the diagonal of a over two dims (a view); dL/da = zeros with grad written on that diagonal.</summary>
+    /// <summary>z = the diagonal of a over two dims (a view); dL/da = zeros with grad written on that
+    /// diagonal.</summary>
     internal sealed class DiagonalBackward0 : StridedViewNode<DiagonalBackward0>
     {
         public override string Name => "DiagonalBackward0";
         private protected override ViewScatterBackward.Of ScatterOf => ViewScatterBackward.Of.Diagonal;
     }
 
-    /// <summary>One piece of <c>Split(size)</c> or <c>Chunk</c> (a view); dL/da = zeros with grad written at the piece.</summary>
+    /// <summary>One piece of <c>Split(size)</c> or <c>Chunk</c> (a view); dL/da = zeros with grad written at the
+    /// piece.</summary>
     internal sealed class SplitBackward0 : StridedViewNode<SplitBackward0>
     {
         public override string Name => "SplitBackward0";
@@ -104,14 +113,16 @@ namespace Ember.Graph
         private protected override ViewScatterBackward.Of ScatterOf => ViewScatterBackward.Of.SplitWithSizes;
     }
 
-    /// <summary>One slice of <c>Unbind</c> (a view, dim removed); dL/da = zeros with grad written at that index.</summary>
+    /// <summary>One slice of <c>Unbind</c> (a view, dim removed); dL/da = zeros with grad written at that
+    /// index.</summary>
     internal sealed class UnbindBackward0 : StridedViewNode<UnbindBackward0>
     {
         public override string Name => "UnbindBackward0";
         private protected override ViewScatterBackward.Of ScatterOf => ViewScatterBackward.Of.Unbind;
     }
 
-    /// <summary>z = a strided window of contiguous a (the backward of a scatter into zeros); dL/da = zeros with grad written at the window.</summary>
+    /// <summary>z = a strided window of contiguous a (the backward of a scatter into zeros); dL/da = zeros with grad
+    /// written at the window.</summary>
     internal sealed class AsStridedBackward0 : StridedViewNode<AsStridedBackward0>
     {
         public override string Name => "AsStridedBackward0";

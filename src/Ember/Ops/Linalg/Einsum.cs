@@ -8,12 +8,13 @@ public partial class Tensor
 {
     /// <summary>
     /// Einstein summation, e.g. <c>"ij,jk->ik"</c> (matrix product), <c>"bij,bjk->bik"</c> (batched), <c>"ij->ji"</c>,
-    /// <c>"ii->"</c> (trace), <c>"ii->i"</c> (diagonal), <c>"i,j->ij"</c> (outer), <c>"ij,ij->i"</c>, <c>"ij->"</c>, with
-    /// <c>...</c> for broadcast leading dims and implicit output (labels seen once, sorted) when <c>-&gt;</c> is absent.
-    /// Built from Diagonal, Sum, Permute, Reshape and Bmm, so it is differentiable to any order; operands are
+    /// <c>"ii->"</c> (trace), <c>"ii->i"</c> (diagonal), <c>"i,j->ij"</c> (outer), <c>"ij,ij->i"</c>, <c>"ij->"</c>,
+    /// with <c>...</c> for broadcast leading dims and implicit output (labels seen once, sorted) when <c>-&gt;</c> is
+    /// absent. Built from Diagonal, Sum, Permute, Reshape and Bmm, so it is differentiable to any order; operands are
     /// contracted left to right. Size-1 dims broadcast.
     /// </summary>
-    /// <exception cref="ArgumentException">The equation does not fit the operands (the message names the subscript and shapes).</exception>
+    /// <exception cref="ArgumentException">The equation does not fit the operands (the message names the subscript and
+    /// shapes).</exception>
     public static Tensor Einsum(string equation, params Tensor[] operands)
     {
         ArgumentNullException.ThrowIfNull(equation);
@@ -23,7 +24,9 @@ public partial class Tensor
         string lhs = arrow >= 0 ? eq[..arrow] : eq;
         string[] terms = lhs.Split(',');
         if (terms.Length != operands.Length)
-            throw new ArgumentException($"einsum: the equation '{equation}' has {terms.Length} operand subscripts but {operands.Length} operands were given.");
+            throw new ArgumentException(
+                $"einsum: the equation '{equation}' has {terms.Length} operand subscripts but {operands.Length} " +
+                "operands were given.");
 
         int maxEllipsis = 0;
         for (int i = 0; i < terms.Length; i++)
@@ -51,9 +54,11 @@ public partial class Tensor
         for (int i = 0; i < output.Count; i++)
         {
             if (!counts.ContainsKey(output[i]))
-                throw new ArgumentException($"einsum: output subscript '{output[i]}' in '{equation}' does not appear in the input subscripts.");
+                throw new ArgumentException(
+                    $"einsum: output subscript '{output[i]}' in '{equation}' does not appear in the input subscripts.");
             if (output.IndexOf(output[i]) != i)
-                throw new ArgumentException($"einsum: output subscript '{output[i]}' appears more than once in '{equation}'.");
+                throw new ArgumentException(
+                    $"einsum: output subscript '{output[i]}' appears more than once in '{equation}'.");
         }
 
         Tensor result = operands[0];
@@ -75,17 +80,22 @@ public partial class Tensor
 
     private static char EllipsisLabel(int i) => (char)('\u0100' + i);
 
-    private static List<char> ParseSubscripts(string term, int rank, int maxEllipsis, string equation, int operand, Tensor? t)
+    private static List<char> ParseSubscripts(string term, int rank, int maxEllipsis, string equation, int operand,
+        Tensor? t)
     {
         var result = new List<char>();
         int ell = term.IndexOf("...", StringComparison.Ordinal);
         string before = ell >= 0 ? term[..ell] : term, after = ell >= 0 ? term[(ell + 3)..] : "";
         foreach (char c in before + after)
             if (!char.IsAsciiLetter(c))
-                throw new ArgumentException($"einsum: invalid subscript '{c}' in '{equation}'; subscripts must be letters a-z or A-Z (and '...').");
+                throw new ArgumentException(
+                    $"einsum: invalid subscript '{c}' in '{equation}'; subscripts must be letters a-z or A-Z (and " +
+                    "'...').");
         int nEll = ell < 0 ? 0 : rank < 0 ? maxEllipsis : rank - before.Length - after.Length;
         if (rank >= 0 && (nEll < 0 || (ell < 0 && term.Length != rank)))
-            throw new ArgumentException($"einsum: the subscripts '{term}' of operand {operand} in '{equation}' do not match its {rank} dimensions (shape {Shapes.Format(t!.Raw.Shape)}).");
+            throw new ArgumentException(
+                $"einsum: the subscripts '{term}' of operand {operand} in '{equation}' do not match its {rank} " +
+                $"dimensions (shape {Shapes.Format(t!.Raw.Shape)}).");
         result.AddRange(before);
         for (int e = maxEllipsis - nEll; e < maxEllipsis; e++) result.Add(EllipsisLabel(e));
         result.AddRange(after);
@@ -117,7 +127,8 @@ public partial class Tensor
     }
 
     /// <summary>Contracts two operands into one with labels batch + left + right, via permute/reshape/bmm.</summary>
-    private static (Tensor, List<char>) Contract(Tensor a, List<char> la, Tensor b, List<char> lb, HashSet<char> keep, string equation)
+    private static (Tensor, List<char>) Contract(Tensor a, List<char> la, Tensor b, List<char> lb, HashSet<char> keep,
+        string equation)
     {
         (a, la) = ReduceOperand(a, la, [.. keep, .. lb]);
         (b, lb) = ReduceOperand(b, lb, [.. keep, .. la]);
@@ -137,14 +148,19 @@ public partial class Tensor
             int ia = la.IndexOf(c), ib = lb.IndexOf(c), sa = expandA[ia], sb = expandB[ib];
             if (sa == sb) continue;
             if (sa != 1 && sb != 1)
-                throw new ArgumentException($"einsum: subscript '{c}' has size {sa} in one operand and {sb} in another, which do not broadcast (shapes {Shapes.Format(a.Raw.Shape)} and {Shapes.Format(b.Raw.Shape)}) in '{equation}'.");
+                throw new ArgumentException(
+                    $"einsum: subscript '{c}' has size {sa} in one operand and {sb} in another, which do not " +
+                    $"broadcast (shapes {Shapes.Format(a.Raw.Shape)} and {Shapes.Format(b.Raw.Shape)}) in " +
+                    $"'{equation}'.");
             if (sa == 1) expandA[ia] = sb; else expandB[ib] = sa;
         }
         if (!a.Raw.Shape.AsSpan().SequenceEqual(expandA)) a = a.Expand(expandA);
         if (!b.Raw.Shape.AsSpan().SequenceEqual(expandB)) b = b.Expand(expandB);
 
-        Tensor a3 = PermuteTo(a, la, [.. batch, .. left, .. contracted]).Reshape(Prod(a, la, batch), Prod(a, la, left), Prod(a, la, contracted));
-        Tensor b3 = PermuteTo(b, lb, [.. batch, .. contracted, .. right]).Reshape(Prod(b, lb, batch), Prod(b, lb, contracted), Prod(b, lb, right));
+        Tensor a3 = PermuteTo(a, la, [.. batch, .. left, .. contracted]).Reshape(Prod(a, la, batch), Prod(a, la, left),
+            Prod(a, la, contracted));
+        Tensor b3 = PermuteTo(b, lb, [.. batch, .. contracted, .. right]).Reshape(Prod(b, lb, batch),
+            Prod(b, lb, contracted), Prod(b, lb, right));
         var shape = new List<int>();
         foreach (char c in batch) shape.Add(a.Raw.Shape[la.IndexOf(c)]);
         foreach (char c in left) shape.Add(a.Raw.Shape[la.IndexOf(c)]);

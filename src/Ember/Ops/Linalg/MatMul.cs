@@ -14,11 +14,14 @@ namespace Ember
         {
             int da = Dim, db = other.Dim;
             if (da == 0 || db == 0)
-                throw new ArgumentException($"matmul: both arguments need at least 1 dimension, got shapes {Shapes.Format(Raw.Shape)} and {Shapes.Format(other.Raw.Shape)}.");
+                throw new ArgumentException(
+                    $"matmul: both arguments need at least 1 dimension, got shapes {Shapes.Format(Raw.Shape)} " +
+                    $"and {Shapes.Format(other.Raw.Shape)}.");
             if (da == 1 && db == 1)
             {
                 if (Raw.Shape[0] != other.Raw.Shape[0])
-                    throw new ArgumentException($"dot: 1-D tensors must have the same size, got {Raw.Shape[0]} and {other.Raw.Shape[0]}.");
+                    throw new ArgumentException(
+                        $"dot: 1-D tensors must have the same size, got {Raw.Shape[0]} and {other.Raw.Shape[0]}.");
                 return DotBackward0.Apply(this, other);
             }
             if (da == 2 && db == 1) return MvBackward0.Apply(this, other);
@@ -31,26 +34,31 @@ namespace Ember
         /// <summary>Product of two matrices <c>[m, k] @ [k, n]</c>.</summary>
         public Tensor Mm(Tensor other) => MmBackward0.Apply(this, other);
 
-        /// <summary><c>beta * input + alpha * (mat1 @ mat2)</c>; <paramref name="input"/> broadcasts to <c>[m, n]</c>.</summary>
+        /// <summary><c>beta * input + alpha * (mat1 @ mat2)</c>; <paramref name="input"/> broadcasts to
+        /// <c>[m, n]</c>.</summary>
         public static Tensor Addmm(Tensor input, Tensor mat1, Tensor mat2, double beta = 1, double alpha = 1) =>
             AddmmBackward0.Apply(input, mat1, mat2, beta, alpha);
 
-        /// <summary>Batched matrix product <c>[B, m, k] @ [B, k, n] → [B, m, n]</c> (no broadcasting; see <see cref="MatMul"/>).</summary>
+        /// <summary>Batched matrix product <c>[B, m, k] @ [B, k, n] → [B, m, n]</c> (no broadcasting; see
+        /// <see cref="MatMul"/>).</summary>
         public Tensor Bmm(Tensor other) => BmmBackward0.Apply(this, other);
 
-        /// <summary>The outer product of two 1-D tensors: <c>[n] ⊗ [m] → [n, m]</c> (recorded as PyTorch does: a reshape and a multiply).</summary>
+        /// <summary>The outer product of two 1-D tensors: <c>[n] ⊗ [m] → [n, m]</c> (recorded as PyTorch does: a
+        /// reshape and a multiply).</summary>
         public Tensor Outer(Tensor other)
         {
             ArgumentNullException.ThrowIfNull(other);
             if (Dim != 1 || other.Dim != 1)
-                throw new ArgumentException($"outer: expected two 1-D tensors, got shapes {Shapes.Format(Raw.Shape)} and {Shapes.Format(other.Raw.Shape)}.");
+                throw new ArgumentException(
+                    $"outer: expected two 1-D tensors, got shapes {Shapes.Format(Raw.Shape)} " +
+                    $"and {Shapes.Format(other.Raw.Shape)}.");
             return Reshape(Raw.Shape[0], 1) * other;
         }
 
         /// <summary>
-        /// <see cref="MatMul"/> when an operand has more than two dims: batch dims broadcast, a 1-D operand is treated as a
-        /// vector (its dim removed from the result). Recorded as PyTorch 1.13 records it (folding into mm/mv where it can,
-        /// otherwise bmm, under <c>UnsafeViewBackward0</c>).
+        /// <see cref="MatMul"/> when an operand has more than two dims: batch dims broadcast, a 1-D operand is treated
+        /// as a vector (its dim removed from the result). Recorded as PyTorch 1.13 records it (folding into mm/mv where
+        /// it can, otherwise bmm, under <c>UnsafeViewBackward0</c>).
         /// </summary>
         private Tensor MatMulBatched(Tensor other)
         {
@@ -59,7 +67,9 @@ namespace Ember
             int k = sa[^1];
             int kb = db == 1 ? sb[0] : sb[^2];
             if (k != kb)
-                throw new ArgumentException($"matmul: shapes {Shapes.Format(sa)} and {Shapes.Format(sb)} cannot be multiplied ({k} != {kb} in the contracted dimension).");
+                throw new ArgumentException(
+                    $"matmul: shapes {Shapes.Format(sa)} and {Shapes.Format(sb)} cannot be multiplied ({k} != {kb} " +
+                    "in the contracted dimension).");
             if (da >= 3 && db <= 2)
             {
                 // Fold the batch into the rows: [..., m, k] -> [(...m), k].
@@ -87,7 +97,8 @@ namespace Ember
             return UnsafeView(a3.Bmm(b3), [.. batch, m, n]);
         }
 
-        private static Tensor ExpandTo(Tensor t, int[] shape) => t.Raw.Shape.AsSpan().SequenceEqual(shape) ? t : t.Expand(shape);
+        private static Tensor ExpandTo(Tensor t, int[] shape) =>
+            t.Raw.Shape.AsSpan().SequenceEqual(shape) ? t : t.Expand(shape);
 
         private static Tensor UnsafeView(Tensor t, int[] shape) =>
             ViewBackward.Apply(t, RawOps.Reshape(t.Raw, shape), ViewBackward.Kind.UnsafeView);
@@ -96,7 +107,8 @@ namespace Ember
 
 namespace Ember.Graph
 {
-    /// <summary>z = a @ b (2-D); dL/da = grad @ bᵀ, dL/db = aᵀ @ grad (transposes are views: GEMM reads them in place).</summary>
+    /// <summary>z = a @ b (2-D); dL/da = grad @ bᵀ, dL/db = aᵀ @ grad (transposes are views: GEMM reads them in
+    /// place).</summary>
     internal sealed class MmBackward0 : SingleOutputNode
     {
         private SavedTensor? _a, _b;

@@ -43,12 +43,15 @@ namespace Ember
         public Tensor Argmax(int dim, bool keepDim = false) => new(RawOps.Argmax(Raw, dim, keepDim));
         /// <summary>Indices of the minima along <paramref name="dim"/> (int64), or of the flattened tensor.</summary>
         public Tensor Argmin(int? dim = null, bool keepDim = false) =>
-            new(dim is int d ? RawOps.MinDim(Raw, d, keepDim).Indices : RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices);
+            new(dim is int d ? RawOps.MinDim(Raw, d, keepDim).Indices
+                : RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices);
 
         /// <summary>Maximum over dims (all when none are given); ties share the gradient equally.</summary>
-        public Tensor Amax(int[]? dims = null, bool keepDim = false) => AmaxAminBackward.Apply(this, dims, keepDim, max: true);
+        public Tensor Amax(int[]? dims = null, bool keepDim = false) =>
+            AmaxAminBackward.Apply(this, dims, keepDim, max: true);
         /// <summary>Minimum over dims (all when none are given); ties share the gradient equally.</summary>
-        public Tensor Amin(int[]? dims = null, bool keepDim = false) => AmaxAminBackward.Apply(this, dims, keepDim, max: false);
+        public Tensor Amin(int[]? dims = null, bool keepDim = false) =>
+            AmaxAminBackward.Apply(this, dims, keepDim, max: false);
 
         /// <summary>Product of all elements (0-dim).</summary>
         public Tensor Prod() => ProdBackward.Apply(this, null, false);
@@ -60,12 +63,15 @@ namespace Ember
         /// <summary><c>log Σ exp(x)</c> over <paramref name="dim"/>, computed stably.</summary>
         public Tensor LogSumExp(int dim, bool keepDim = false) => LogSumExp([dim], keepDim);
 
-        /// <summary>Variance over dims (all when none are given); <paramref name="unbiased"/> divides by N - 1.</summary>
-        public Tensor Var(int[]? dims = null, bool unbiased = true, bool keepDim = false) => VarStdBackward.Apply(this, dims, unbiased ? 1 : 0, keepDim, std: false);
+        /// <summary>Variance over dims (all when none are given); <paramref name="unbiased"/> divides by N -
+        /// 1.</summary>
+        public Tensor Var(int[]? dims = null, bool unbiased = true, bool keepDim = false) =>
+            VarStdBackward.Apply(this, dims, unbiased ? 1 : 0, keepDim, std: false);
         /// <summary>Variance along <paramref name="dim"/>.</summary>
         public Tensor Var(int dim, bool unbiased = true, bool keepDim = false) => Var([dim], unbiased, keepDim);
         /// <summary>Standard deviation over dims (all when none are given).</summary>
-        public Tensor Std(int[]? dims = null, bool unbiased = true, bool keepDim = false) => VarStdBackward.Apply(this, dims, unbiased ? 1 : 0, keepDim, std: true);
+        public Tensor Std(int[]? dims = null, bool unbiased = true, bool keepDim = false) =>
+            VarStdBackward.Apply(this, dims, unbiased ? 1 : 0, keepDim, std: true);
         /// <summary>Standard deviation along <paramref name="dim"/>.</summary>
         public Tensor Std(int dim, bool unbiased = true, bool keepDim = false) => Std([dim], unbiased, keepDim);
 
@@ -73,11 +79,14 @@ namespace Ember
         /// The p-norm over dims (all when none are given): <c>(Σ|x|^p)^(1/p)</c>; p = ∞ is the largest |x|.
         /// Recorded as one <c>NormBackward1</c> node, as in PyTorch 1.13.
         /// </summary>
-        public Tensor Norm(double p = 2, int[]? dims = null, bool keepDim = false) => NormBackward1.Apply(this, p, dims, keepDim);
+        public Tensor Norm(double p = 2, int[]? dims = null, bool keepDim = false) =>
+            NormBackward1.Apply(this, p, dims, keepDim);
 
-        /// <summary>Whether any element is true (non-zero), over all elements or along <paramref name="dim"/>.</summary>
+        /// <summary>Whether any element is true (non-zero), over all elements or along
+        /// <paramref name="dim"/>.</summary>
         public Tensor Any(int? dim = null, bool keepDim = false) => new(RawOps.AnyAll(Raw, dim, keepDim, all: false));
-        /// <summary>Whether all elements are true (non-zero), over all elements or along <paramref name="dim"/>.</summary>
+        /// <summary>Whether all elements are true (non-zero), over all elements or along
+        /// <paramref name="dim"/>.</summary>
         public Tensor All(int? dim = null, bool keepDim = false) => new(RawOps.AnyAll(Raw, dim, keepDim, all: true));
     }
 }
@@ -182,8 +191,9 @@ namespace Ember.Graph
         }
 
         /// <summary>
-        /// The weights that share an extreme value's gradient evenly among the elements of <paramref name="x"/> equal to it
-        /// (<paramref name="extreme"/> kept-dim over <paramref name="dims"/>): 1/count at each match, 0 elsewhere. A constant of the graph.
+        /// The weights that share an extreme value's gradient evenly among the elements of <paramref name="x"/> equal
+        /// to it (<paramref name="extreme"/> kept-dim over <paramref name="dims"/>): 1/count at each match, 0
+        /// elsewhere. A constant of the graph.
         /// </summary>
         public static Tensor ShareAmongMatches(Tensor x, Tensor extreme, int[] dims, DType dt)
         {
@@ -271,11 +281,13 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor x, int[]? dims, bool keepDim, bool max)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, max ? "amax" : "amin");
-            return Record(x, RawOps.AmaxAmin(x.Raw, d, keepDim, max), (d, keepDim, max), static (n, s) => (n._dims, n._keepDim, n._max) = s);
+            return Record(x, RawOps.AmaxAmin(x.Raw, d, keepDim, max), (d, keepDim, max),
+                static (n, s) => (n._dims, n._keepDim, n._max) = s);
         }
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z) =>
-            ReductionGrad.KeepDims(grad, _dims, _keepDim) * ReductionGrad.ShareAmongMatches(x, ReductionGrad.KeepDims(z, _dims, _keepDim), _dims, grad.DType);
+            ReductionGrad.KeepDims(grad, _dims, _keepDim)
+                * ReductionGrad.ShareAmongMatches(x, ReductionGrad.KeepDims(z, _dims, _keepDim), _dims, grad.DType);
     }
 
     /// <summary>
@@ -289,19 +301,22 @@ namespace Ember.Graph
         public override string Name => _dim is null ? "ProdBackward0" : "ProdBackward1";
         protected override bool SavesOutput => true;
 
-        /// <summary>The differentiable product gradients divide by x, so a zero would silently give NaN: refuse instead.</summary>
+        /// <summary>The differentiable product gradients divide by x, so a zero would silently give NaN: refuse
+        /// instead.</summary>
         internal static void ThrowIfAnyZero(Tensor x, string op)
         {
-            if (new Tensor(RawOps.AnyAll(RawOps.Eq(x.Raw, RawOps.Scalar(0, x.DType)), null, false, all: false)).Item<bool>())
+            if (new Tensor(RawOps.AnyAll(RawOps.Eq(x.Raw, RawOps.Scalar(0, x.DType)), null, false, all: false))
+                    .Item<bool>())
                 throw new NotSupportedException(
-                    $"{op}: backward with createGraph: true through a product that contains zeros is not supported yet " +
-                    "(the first-order gradient is exact without createGraph).");
+                    $"{op}: backward with createGraph: true through a product that contains zeros is not supported " +
+                    "yet (the first-order gradient is exact without createGraph).");
         }
 
         public static Tensor Apply(Tensor x, int? dim, bool keepDim)
         {
             int? d = dim is int dd ? Shapes.WrapDim(dd, Math.Max(x.Dim, 1), "prod") : null;
-            var raw = d is int w ? RawOps.Prod(x.Raw, w, keepDim) : RawOps.Prod(RawOps.Reshape(x.Raw, [x.NumEl]), 0, false);
+            var raw = d is int w ? RawOps.Prod(x.Raw, w, keepDim)
+                : RawOps.Prod(RawOps.Reshape(x.Raw, [x.NumEl]), 0, false);
             return Record(x, raw, (d, keepDim), static (n, s) => (n._dim, n._keepDim) = s);
         }
 
@@ -312,7 +327,8 @@ namespace Ember.Graph
             {
                 RawTensor xs = _dim is null ? RawOps.Reshape(x.Raw, [x.NumEl]) : x.Raw;
                 int dim = _dim ?? 0;
-                RawTensor g = _dim is null ? RawOps.Reshape(grad.Raw, [1]) : (_keepDim || x.Dim == 0 ? grad.Raw : RawOps.Unsqueeze(grad.Raw, dim));
+                RawTensor g = _dim is null ? RawOps.Reshape(grad.Raw, [1])
+                    : (_keepDim || x.Dim == 0 ? grad.Raw : RawOps.Unsqueeze(grad.Raw, dim));
                 return new Tensor(RawOps.Reshape(RawOps.ProdBackward(xs, g, dim), shape));
             }
             // Recorded (createGraph) form, valid where no element is zero: grad · z / x.
@@ -333,7 +349,8 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor x, int[] dims, bool keepDim)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, "logsumexp");
-            return Record(x, RawOps.LogSumExp(x.Raw, d, keepDim), (d, keepDim), static (n, s) => (n._dims, n._keepDim) = s);
+            return Record(x, RawOps.LogSumExp(x.Raw, d, keepDim), (d, keepDim),
+                static (n, s) => (n._dims, n._keepDim) = s);
         }
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z) =>
@@ -373,7 +390,8 @@ namespace Ember.Graph
     }
 
     /// <summary>
-    /// z = ‖x‖_p over dims; dL/dx = grad · |x|^(p-1)·sign(x) / z^(p-1) (p = 2: x/z; p = 1: sign(x); p = ∞: shared among the maxima of |x|).
+    /// z = ‖x‖_p over dims; dL/dx = grad · |x|^(p-1)·sign(x) / z^(p-1) (p = 2: x/z; p = 1: sign(x); p = ∞: shared among
+    /// the maxima of |x|).
     /// </summary>
     internal sealed class NormBackward1 : SingleInputNode<NormBackward1>
     {
@@ -393,7 +411,8 @@ namespace Ember.Graph
                 : p == 0 ? RawOps.SumDims(RawOps.Cast(RawOps.Ne(abs, RawOps.Scalar(0, x.DType)), x.DType), d, keepDim)
                 : p == 1 ? RawOps.SumDims(abs, d, keepDim)
                 : p == 2 ? RawOps.Sqrt(RawOps.SumDims(RawOps.Mul(abs, abs), d, keepDim))
-                : RawOps.Pow(RawOps.SumDims(RawOps.Pow(abs, RawOps.Scalar(p, x.DType)), d, keepDim), RawOps.Scalar(1 / p, x.DType));
+                : RawOps.Pow(RawOps.SumDims(RawOps.Pow(abs, RawOps.Scalar(p, x.DType)), d, keepDim),
+                    RawOps.Scalar(1 / p, x.DType));
             return Record(x, raw, (d, keepDim, p), static (n, s) => (n._dims, n._keepDim, n._p) = s);
         }
 
@@ -405,7 +424,8 @@ namespace Ember.Graph
             if (_p == 1) return g * x.Sign();
             if (_p == 2) return g * x / z.Clamp(min: double.Epsilon);
             if (double.IsPositiveInfinity(_p))
-                return g * x.Sign() * ReductionGrad.ShareAmongMatches(new Tensor(RawOps.Abs(x.Raw)), z, _dims, grad.DType);
+                return g * x.Sign()
+                    * ReductionGrad.ShareAmongMatches(new Tensor(RawOps.Abs(x.Raw)), z, _dims, grad.DType);
             return g * x.Sign() * x.Abs().Pow(_p - 1) / z.Pow(_p - 1);
         }
     }

@@ -7,15 +7,18 @@ namespace Ember
     public partial class Tensor
     {
         /// <summary>Running sum along <paramref name="dim"/>.</summary>
-        public Tensor Cumsum(int dim) => CumsumBackward0.Apply(this, Shapes.WrapDim(dim, Math.Max(Dim, 1), "cumsum"), reverse: false);
+        public Tensor Cumsum(int dim) =>
+            CumsumBackward0.Apply(this, Shapes.WrapDim(dim, Math.Max(Dim, 1), "cumsum"), reverse: false);
         /// <summary>Running product along <paramref name="dim"/>.</summary>
-        public Tensor Cumprod(int dim) => CumprodBackward0.Apply(this, Shapes.WrapDim(dim, Math.Max(Dim, 1), "cumprod"));
+        public Tensor Cumprod(int dim) =>
+            CumprodBackward0.Apply(this, Shapes.WrapDim(dim, Math.Max(Dim, 1), "cumprod"));
     }
 }
 
 namespace Ember.Graph
 {
-    /// <summary>z = cumsum(x) along dim; dL/dx = reverse cumsum of grad (and the reverse's derivative is a forward cumsum).</summary>
+    /// <summary>z = cumsum(x) along dim; dL/dx = reverse cumsum of grad (and the reverse's derivative is a forward
+    /// cumsum).</summary>
     internal sealed class CumsumBackward0 : SingleOutputNode
     {
         private int _dim;
@@ -36,7 +39,8 @@ namespace Ember.Graph
         public override string Name => "CumprodBackward0";
         protected override bool SavesOutput => true;
 
-        public static Tensor Apply(Tensor x, int dim) => Record(x, RawOps.Cumprod(x.Raw, dim), dim, static (n, d) => n._dim = d);
+        public static Tensor Apply(Tensor x, int dim) =>
+            Record(x, RawOps.Cumprod(x.Raw, dim), dim, static (n, d) => n._dim = d);
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {

@@ -6,7 +6,8 @@ namespace Ember;
 
 public partial class Tensor
 {
-    /// <summary>Sorted values and the indices they came from, along <paramref name="dim"/> (stable; NaN sorts last).</summary>
+    /// <summary>Sorted values and the indices they came from, along <paramref name="dim"/> (stable; NaN sorts
+    /// last).</summary>
     public (Tensor Values, Tensor Indices) Sort(int dim = -1, bool descending = false)
     {
         var (values, indices) = RawOps.Sort(Raw, dim, descending, null, "sort");
@@ -15,9 +16,11 @@ public partial class Tensor
     }
 
     /// <summary>The indices that sort the tensor along <paramref name="dim"/>.</summary>
-    public Tensor Argsort(int dim = -1, bool descending = false) => new(RawOps.Sort(Raw, dim, descending, null, "argsort").Indices);
+    public Tensor Argsort(int dim = -1, bool descending = false) =>
+        new(RawOps.Sort(Raw, dim, descending, null, "argsort").Indices);
 
-    /// <summary>The <paramref name="k"/> largest (or smallest) values along <paramref name="dim"/>, sorted, with their indices.</summary>
+    /// <summary>The <paramref name="k"/> largest (or smallest) values along <paramref name="dim"/>, sorted, with their
+    /// indices.</summary>
     public (Tensor Values, Tensor Indices) TopK(int k, int dim = -1, bool largest = true)
     {
         var (values, indices) = RawOps.Sort(Raw, dim, largest, k, "topk");
