@@ -38,7 +38,8 @@ internal static class FmaProbe
             // The SGEMM picks its AVX-512 kernel on such machines, so its efficiency is measured against this ceiling.
             ChainWide(10_000);
             report.Add("FMA peak 512-bit, 1 thread", GflopsWide(iterations, 1), "GFLOP/s", MetricKind.Info);
-            report.Add($"FMA peak 512-bit, {cores} threads (total)", GflopsWide(iterations, cores), "GFLOP/s", MetricKind.Info);
+            report.Add($"FMA peak 512-bit, {cores} threads (total)", GflopsWide(iterations, cores), "GFLOP/s",
+                MetricKind.Info);
         }
     }
 
@@ -68,21 +69,29 @@ internal static class FmaProbe
     private static float ChainWide(long iterations)
     {
         Vector512<float> m = Vector512.Create(0.999999f), k = Vector512.Create(1e-7f);
-        Vector512<float> a0 = Vector512.Create(1f), a1 = Vector512.Create(2f), a2 = Vector512.Create(3f), a3 = Vector512.Create(4f);
-        Vector512<float> a4 = Vector512.Create(5f), a5 = Vector512.Create(6f), a6 = Vector512.Create(7f), a7 = Vector512.Create(8f);
-        Vector512<float> a8 = Vector512.Create(9f), a9 = Vector512.Create(10f), a10 = Vector512.Create(11f), a11 = Vector512.Create(12f);
+        Vector512<float> a0 = Vector512.Create(1f), a1 = Vector512.Create(2f), a2 = Vector512.Create(3f),
+            a3 = Vector512.Create(4f);
+        Vector512<float> a4 = Vector512.Create(5f), a5 = Vector512.Create(6f), a6 = Vector512.Create(7f),
+            a7 = Vector512.Create(8f);
+        Vector512<float> a8 = Vector512.Create(9f), a9 = Vector512.Create(10f), a10 = Vector512.Create(11f),
+            a11 = Vector512.Create(12f);
         for (long i = 0; i < iterations; i++)
         {
-            a0 = Avx512F.FusedMultiplyAdd(a0, m, k); a1 = Avx512F.FusedMultiplyAdd(a1, m, k); a2 = Avx512F.FusedMultiplyAdd(a2, m, k);
-            a3 = Avx512F.FusedMultiplyAdd(a3, m, k); a4 = Avx512F.FusedMultiplyAdd(a4, m, k); a5 = Avx512F.FusedMultiplyAdd(a5, m, k);
-            a6 = Avx512F.FusedMultiplyAdd(a6, m, k); a7 = Avx512F.FusedMultiplyAdd(a7, m, k); a8 = Avx512F.FusedMultiplyAdd(a8, m, k);
-            a9 = Avx512F.FusedMultiplyAdd(a9, m, k); a10 = Avx512F.FusedMultiplyAdd(a10, m, k); a11 = Avx512F.FusedMultiplyAdd(a11, m, k);
+            a0 = Avx512F.FusedMultiplyAdd(a0, m, k); a1 = Avx512F.FusedMultiplyAdd(a1, m, k);
+            a2 = Avx512F.FusedMultiplyAdd(a2, m, k);
+            a3 = Avx512F.FusedMultiplyAdd(a3, m, k); a4 = Avx512F.FusedMultiplyAdd(a4, m, k);
+            a5 = Avx512F.FusedMultiplyAdd(a5, m, k);
+            a6 = Avx512F.FusedMultiplyAdd(a6, m, k); a7 = Avx512F.FusedMultiplyAdd(a7, m, k);
+            a8 = Avx512F.FusedMultiplyAdd(a8, m, k);
+            a9 = Avx512F.FusedMultiplyAdd(a9, m, k); a10 = Avx512F.FusedMultiplyAdd(a10, m, k);
+            a11 = Avx512F.FusedMultiplyAdd(a11, m, k);
         }
         Vector512<float> sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
         return Vector512.Sum(sum);
     }
 
-    /// <summary>Total GFLOP/s of <paramref name="threads"/> threads each running <paramref name="iterations"/> iterations.</summary>
+    /// <summary>Total GFLOP/s of <paramref name="threads"/> threads each running <paramref name="iterations"/>
+    /// iterations.</summary>
     private static double Gflops(long iterations, int threads)
     {
         using var ready = new Barrier(threads + 1);
@@ -109,9 +118,12 @@ internal static class FmaProbe
     private static float Chain(long iterations)
     {
         Vector256<float> m = Vector256.Create(0.999999f), k = Vector256.Create(1e-7f);
-        Vector256<float> a0 = Vector256.Create(1f), a1 = Vector256.Create(2f), a2 = Vector256.Create(3f), a3 = Vector256.Create(4f);
-        Vector256<float> a4 = Vector256.Create(5f), a5 = Vector256.Create(6f), a6 = Vector256.Create(7f), a7 = Vector256.Create(8f);
-        Vector256<float> a8 = Vector256.Create(9f), a9 = Vector256.Create(10f), a10 = Vector256.Create(11f), a11 = Vector256.Create(12f);
+        Vector256<float> a0 = Vector256.Create(1f), a1 = Vector256.Create(2f), a2 = Vector256.Create(3f),
+            a3 = Vector256.Create(4f);
+        Vector256<float> a4 = Vector256.Create(5f), a5 = Vector256.Create(6f), a6 = Vector256.Create(7f),
+            a7 = Vector256.Create(8f);
+        Vector256<float> a8 = Vector256.Create(9f), a9 = Vector256.Create(10f), a10 = Vector256.Create(11f),
+            a11 = Vector256.Create(12f);
         for (long i = 0; i < iterations; i++)
         {
             a0 = MulAdd(a0, m, k); a1 = MulAdd(a1, m, k); a2 = MulAdd(a2, m, k); a3 = MulAdd(a3, m, k);

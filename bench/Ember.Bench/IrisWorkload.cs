@@ -48,7 +48,8 @@ internal static class IrisWorkload
         report.Add($"Iris loss after {2 * steps} steps", loss.Item<float>(), "", MetricKind.Info);
     }
 
-    private static double TrainMs(Clf model, Adam optimizer, CrossEntropyLoss lossFn, Tensor x, Tensor y, int steps, out Tensor loss)
+    private static double TrainMs(Clf model, Adam optimizer, CrossEntropyLoss lossFn, Tensor x, Tensor y, int steps,
+        out Tensor loss)
     {
         loss = null!;
         long start = Stopwatch.GetTimestamp();

@@ -18,7 +18,8 @@ report.WriteJsonLine(Console.Out);
 
 namespace Ember.Bench
 {
-    /// <summary>Ember's kernel thread count: <paramref name="requested"/> sets it; the value in force is returned.</summary>
+    /// <summary>Ember's kernel thread count: <paramref name="requested"/> sets it; the value in force is
+    /// returned.</summary>
     internal static class EmberThreads
     {
         public static int Apply(int? requested)

@@ -16,9 +16,11 @@ internal sealed class BenchProgram(string name, string projectDir)
     public bool Build()
     {
         Console.Error.WriteLine($"building {name} bench (Release) ...");
-        var (exitCode, stdout, stderr) = Execute("dotnet", ["build", projectDir, "-c", "Release", "-nologo", "-v", "q"], timeoutSeconds: 900);
+        var (exitCode, stdout, stderr) =
+            Execute("dotnet", ["build", projectDir, "-c", "Release", "-nologo", "-v", "q"], timeoutSeconds: 900);
         // Quiet builds print only problems; surface warnings (e.g. the libLibTorchSharp.so patch step's) as well.
-        foreach (string line in (stdout + stderr).Split('\n').Where(l => l.Contains(": warning ", StringComparison.Ordinal)).Distinct())
+        foreach (string line in (stdout + stderr).Split('\n')
+            .Where(l => l.Contains(": warning ", StringComparison.Ordinal)).Distinct())
             Console.Error.WriteLine("  " + line.Trim());
         if (exitCode == 0) return true;
         Console.Error.WriteLine($"{name} bench failed to build:\n{stdout}{stderr}");
@@ -28,7 +30,8 @@ internal sealed class BenchProgram(string name, string projectDir)
     public RunOutcome Run(string workload, int? threads, bool quick, int timeoutSeconds)
     {
         string[] args = ["exec", Dll, "--workload", workload];
-        if (threads is int n) args = [.. args, "--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        if (threads is int n)
+            args = [.. args, "--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         if (quick) args = [.. args, "--quick"];
         long start = Stopwatch.GetTimestamp();
         var (exitCode, stdout, stderr) = Execute("dotnet", args, timeoutSeconds);
@@ -36,12 +39,16 @@ internal sealed class BenchProgram(string name, string projectDir)
         string? json = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .LastOrDefault(l => l.StartsWith('{'));
         if (exitCode == 0 && json is not null) return new RunOutcome(json, null, seconds);
-        string tail = string.Join(" | ", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
-        return new RunOutcome(null, exitCode == -1 ? $"timed out after {timeoutSeconds} s" : $"exit code {exitCode}: {tail}", seconds);
+        string tail =
+            string.Join(" | ",
+            stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+        return new RunOutcome(null,
+            exitCode == -1 ? $"timed out after {timeoutSeconds} s" : $"exit code {exitCode}: {tail}", seconds);
     }
 
     /// <summary>Runs a process to completion (or kills it at the timeout, returning exit code -1).</summary>
-    private static (int ExitCode, string Stdout, string Stderr) Execute(string fileName, string[] args, int timeoutSeconds)
+    private static (int ExitCode, string Stdout, string Stderr) Execute(string fileName, string[] args,
+        int timeoutSeconds)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -52,7 +59,8 @@ internal sealed class BenchProgram(string name, string projectDir)
         foreach (string arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        using Process process = Process.Start(info)
+            ?? throw new InvalidOperationException($"could not start {fileName}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
         {

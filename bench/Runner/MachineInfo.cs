@@ -10,9 +10,11 @@ namespace Ember.Bench.Runner;
 internal sealed record MachineInfo(string Cpu, int Cores, string Runtime, DateTime StartedUtc, string LoadAtStart)
 {
     public static MachineInfo Capture() =>
-        new(CpuModel(), Environment.ProcessorCount, RuntimeInformation.FrameworkDescription, DateTime.UtcNow, LoadAverageNow());
+        new(CpuModel(), Environment.ProcessorCount, RuntimeInformation.FrameworkDescription, DateTime.UtcNow,
+            LoadAverageNow());
 
-    /// <summary>1-, 5- and 15-minute load averages (Linux); other processes' load skews multi-threaded numbers.</summary>
+    /// <summary>1-, 5- and 15-minute load averages (Linux); other processes' load skews multi-threaded
+    /// numbers.</summary>
     public static string LoadAverageNow() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
@@ -21,7 +23,8 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Runtime, DateTi
     {
         try
         {
-            using Process? lscpu = Process.Start(new ProcessStartInfo("lscpu") { RedirectStandardOutput = true, UseShellExecute = false });
+            using Process? lscpu =
+                Process.Start(new ProcessStartInfo("lscpu") { RedirectStandardOutput = true, UseShellExecute = false });
             if (lscpu is not null)
             {
                 string output = lscpu.StandardOutput.ReadToEnd();
@@ -31,7 +34,8 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Runtime, DateTi
             }
         }
         catch (System.ComponentModel.Win32Exception) { } // no lscpu on this system
-        if (File.Exists("/proc/cpuinfo") && FieldValue(File.ReadAllText("/proc/cpuinfo"), "model name") is string name) return name;
+        if (File.Exists("/proc/cpuinfo") && FieldValue(File.ReadAllText("/proc/cpuinfo"), "model name") is string name)
+            return name;
         return RuntimeInformation.ProcessArchitecture.ToString();
     }
 
@@ -43,12 +47,14 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Runtime, DateTi
 
 internal static class RepoRoot
 {
-    /// <summary>The repository root: the nearest directory above the working directory (or this program) holding bench/Runner.</summary>
+    /// <summary>The repository root: the nearest directory above the working directory (or this program) holding
+    /// bench/Runner.</summary>
     public static string Find()
     {
         foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "bench", "Runner", "Runner.csproj"))) return dir.FullName;
-        throw new InvalidOperationException("Cannot find the repository root (a directory with bench/Runner/Runner.csproj); run bench/run.sh.");
+        throw new InvalidOperationException("Cannot find the repository root (a directory with " +
+            "bench/Runner/Runner.csproj); run bench/run.sh.");
     }
 }

@@ -7,7 +7,8 @@ using System.Text.Json;
 
 namespace Ember.Bench.Runner;
 
-/// <summary>Collects every run's metrics by (workload, metric, column) and renders medians, ranges and ratios.</summary>
+/// <summary>Collects every run's metrics by (workload, metric, column) and renders medians, ranges and
+/// ratios.</summary>
 internal sealed class ResultTable
 {
     private sealed class Row(string workload, string metric, string unit, string kind)
@@ -61,11 +62,14 @@ internal sealed class ResultTable
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Machine: {machine.Cpu}, {machine.Cores} cores; {machine.Runtime}; {machine.StartedUtc:yyyy-MM-dd HH:mm} UTC; " +
+            $"Machine: {machine.Cpu}, {machine.Cores} " +
+            $"cores; {machine.Runtime}; {machine.StartedUtc:yyyy-MM-dd HH:mm} UTC; " +
             $"{options.Reps} rep(s){(options.Quick ? ", --quick" : "")}; " +
             $"load average at start {machine.LoadAtStart}, at end {MachineInfo.LoadAverageNow()}.");
-        text.AppendLine("Cells: median [min–max] over the reps (each rep a fresh process). Ratio: Ember ÷ TorchSharp of the medians;");
-        text.AppendLine("for ms (↓) a ratio below 1 means Ember is faster, for GFLOP/s (↑) a ratio above 1 means Ember is faster.");
+        text.AppendLine("Cells: median [min–max] over the reps (each rep a fresh process). Ratio: Ember ÷ TorchSharp " +
+            "of the medians;");
+        text.AppendLine("for ms (↓) a ratio below 1 means Ember is faster, for GFLOP/s (↑) a ratio above 1 means " +
+            "Ember is faster.");
         text.AppendLine();
 
         Variant? ember = columns.FirstOrDefault(c => c.Engine == "Ember");
@@ -108,7 +112,9 @@ internal sealed class ResultTable
     {
         "time" => $"{row.Metric} ({row.Unit} ↓)",
         "throughput" => $"{row.Metric} ({row.Unit} ↑)",
-        _ => row.Unit.Length == 0 || row.Metric.Contains(row.Unit, StringComparison.Ordinal) ? row.Metric : $"{row.Metric} ({row.Unit})",
+        _ =>
+        row.Unit.Length == 0 || row.Metric.Contains(row.Unit, StringComparison.Ordinal) ? row.Metric
+        : $"{row.Metric} ({row.Unit})",
     };
 
     private static string Cell(Row row, Variant column)
@@ -139,12 +145,14 @@ internal sealed class ResultTable
     }
 
     private static double Median(double[] sorted) =>
-        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
 
     private static string Format(double value)
     {
         double magnitude = Math.Abs(value);
-        string format = magnitude >= 100 || value == Math.Round(value) ? "0" : magnitude >= 10 ? "0.0" : magnitude >= 1 ? "0.00" : "0.000";
+        string format = magnitude >= 100 || value == Math.Round(value) ? "0"
+            : magnitude >= 10 ? "0.0" : magnitude >= 1 ? "0.00" : "0.000";
         return value.ToString(format, CultureInfo.InvariantCulture);
     }
 }

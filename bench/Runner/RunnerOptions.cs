@@ -21,12 +21,14 @@ internal sealed record RunnerOptions(int Reps, bool Quick, HashSet<string>? Only
         {
             switch (args[i])
             {
-                case "--reps" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0:
+                case "--reps" when i + 1 < args.Length
+                    && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0:
                     reps = n;
                     i++;
                     break;
                 case "--quick": quick = true; break;
-                case "--only" when i + 1 < args.Length: only = new HashSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+                case "--only" when i + 1 < args.Length:
+                    only = new HashSet<string>(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
                 case "-h" or "--help": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"Unknown or incomplete argument '{args[i]}'.\n{Usage}");
             }

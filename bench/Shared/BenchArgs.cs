@@ -2,7 +2,8 @@ using System;
 
 namespace Ember.Bench.Shared;
 
-/// <summary>Command line shared by both bench programs: <c>--workload iris|gemm|fma [--threads N] [--quick]</c>.</summary>
+/// <summary>Command line shared by both bench programs: <c>--workload iris|gemm|fma [--threads N]
+/// [--quick]</c>.</summary>
 public sealed record BenchArgs(string Workload, int? Threads, bool Quick)
 {
     public static BenchArgs Parse(string[] args)
@@ -15,11 +16,14 @@ public sealed record BenchArgs(string Workload, int? Threads, bool Quick)
             switch (args[i])
             {
                 case "--workload" when i + 1 < args.Length: workload = args[++i]; break;
-                case "--threads" when i + 1 < args.Length: threads = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--threads" when i + 1 < args.Length:
+                    threads = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--quick": quick = true; break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: --workload iris|gemm|fma [--threads N] [--quick]");
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: --workload iris|gemm|fma " +
+                    "[--threads N] [--quick]");
             }
         }
-        return new BenchArgs(workload ?? throw new ArgumentException("Missing --workload iris|gemm|fma."), threads, quick);
+        return new BenchArgs(workload ?? throw new ArgumentException("Missing --workload iris|gemm|fma."), threads,
+            quick);
     }
 }

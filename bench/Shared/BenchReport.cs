@@ -19,7 +19,8 @@ public sealed class BenchReport(string engine, string workload, int threads, boo
     private readonly List<Metric> metrics = [];
     private readonly List<KeyValuePair<string, string>> notes = [];
 
-    public void Add(string name, double value, string unit, MetricKind kind) => metrics.Add(new Metric(name, value, unit, kind));
+    public void Add(string name, double value, string unit, MetricKind kind) =>
+        metrics.Add(new Metric(name, value, unit, kind));
 
     public void Note(string key, string value) => notes.Add(new(key, value));
 

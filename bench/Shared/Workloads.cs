@@ -11,8 +11,10 @@ public static class Workloads
 
     /// <summary>W3 shapes: (label, transA, transB, n). Square n×n×n; the transposed pair runs at one size.</summary>
     public static IReadOnlyList<GemmShape> GemmShapes(bool quick) => quick
-        ? [new("NN", false, false, 64), new("NN", false, false, 128), new("NT", false, true, 128), new("TN", true, false, 128)]
-        : [new("NN", false, false, 256), new("NN", false, false, 512), new("NN", false, false, 1024), new("NN", false, false, 2048),
+        ? [new("NN", false, false, 64), new("NN", false, false, 128), new("NT", false, true, 128),
+            new("TN", true, false, 128)]
+        : [new("NN", false, false, 256), new("NN", false, false, 512), new("NN", false, false, 1024),
+            new("NN", false, false, 2048),
            new("NT", false, true, 1024), new("TN", true, false, 1024)];
 
     /// <summary>Wall-clock budget for the timed repetitions of one GEMM shape (after its warm-up call).</summary>
@@ -77,7 +79,8 @@ public static class Timing
             {
                 Console.Error.WriteLine($"{shape.Name}: skipped, a call is predicted to take {predicted:F1} s");
                 report.Add(shape.Name, double.NaN, "GFLOP/s", MetricKind.Throughput);
-                report.Note($"skipped {shape.Name}", $"a call was predicted to take over {Workloads.GemmMaxCallSeconds(quick):0} s");
+                report.Note($"skipped {shape.Name}",
+                    $"a call was predicted to take over {Workloads.GemmMaxCallSeconds(quick):0} s");
                 continue;
             }
             double seconds = measure(shape);

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 
 namespace TorchSharpBench;
 
-/// <summary>W1 on TorchSharp, as Ember.Bench's IrisWorkload: same model, loss, optimizer, data and step counts.</summary>
+/// <summary>W1 on TorchSharp, as Ember.Bench's IrisWorkload: same model, loss, optimizer, data and step
+/// counts.</summary>
 internal static class IrisWorkload
 {
     public static void Run(BenchReport report, bool quick)
@@ -19,7 +20,8 @@ internal static class IrisWorkload
         (float[] features, long[] target) = LoadIris();
         using Tensor x = tensor(features, [150, 4]);
         using Tensor y = tensor(target);
-        using Sequential model = nn.Sequential(("fc1", nn.Linear(4, 10)), ("relu", nn.ReLU()), ("fc2", nn.Linear(10, 3)));
+        using Sequential model =
+            nn.Sequential(("fc1", nn.Linear(4, 10)), ("relu", nn.ReLU()), ("fc2", nn.Linear(10, 3)));
         using optim.Optimizer optimizer = optim.Adam(model.parameters(), lr: 0.01);
         using CrossEntropyLoss lossFn = nn.CrossEntropyLoss();
 
@@ -45,7 +47,8 @@ internal static class IrisWorkload
         report.Add($"Iris loss after {2 * steps} steps", loss, "", MetricKind.Info);
     }
 
-    private static double TrainMs(Sequential model, optim.Optimizer optimizer, CrossEntropyLoss lossFn, Tensor x, Tensor y, int steps, out float lastLoss)
+    private static double TrainMs(Sequential model, optim.Optimizer optimizer, CrossEntropyLoss lossFn, Tensor x,
+        Tensor y, int steps, out float lastLoss)
     {
         lastLoss = float.NaN;
         long start = Stopwatch.GetTimestamp();
@@ -63,7 +66,8 @@ internal static class IrisWorkload
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    /// <summary>Ember's embedded Iris CSV (scikit-learn's copy), linked into this assembly: header, then 150 rows.</summary>
+    /// <summary>Ember's embedded Iris CSV (scikit-learn's copy), linked into this assembly: header, then 150
+    /// rows.</summary>
     private static (float[] Features, long[] Target) LoadIris()
     {
         using Stream stream = typeof(IrisWorkload).Assembly.GetManifestResourceStream("iris.csv")
@@ -78,7 +82,8 @@ internal static class IrisWorkload
             if (line.Length == 0) continue;
             string[] fields = line.Split(',');
             // Parse as double and round once, as Ember's float64 → float32 conversion does.
-            for (int j = 0; j < 4; j++) features[row * 4 + j] = (float)double.Parse(fields[j], CultureInfo.InvariantCulture);
+            for (int j = 0; j < 4; j++)
+                features[row * 4 + j] = (float)double.Parse(fields[j], CultureInfo.InvariantCulture);
             target[row++] = long.Parse(fields[4], CultureInfo.InvariantCulture);
         }
         if (row != 150) throw new InvalidDataException($"iris.csv: expected 150 rows, found {row}.");

@@ -22,11 +22,13 @@ for (int i = 0; i < args.Length; i++)
         case "--epochs": epochs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--batch-size": batchSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--seed": seed = long.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--max-batches": maxBatches = int.Parse(Next(), CultureInfo.InvariantCulture); break;   // per epoch; for quick smoke runs
+        case "--max-batches":
+            maxBatches = int.Parse(Next(), CultureInfo.InvariantCulture); break;   // per epoch; for quick smoke runs
         case "--root": root = Next(); break;
         case "--download": download = true; break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn --epochs N [--batch-size B] [--seed S] [--max-batches K] [--root DIR] [--download]");
+            Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn --epochs N [--batch-size B] " +
+                "[--seed S] [--max-batches K] [--root DIR] [--download]");
             return 2;
     }
 }
@@ -44,11 +46,13 @@ switch (model)
 Tensor.ManualSeed(seed);
 var train = Datasets.FashionMnist(root.Length > 0 ? root : null, train: true, download: download);
 var test = Datasets.FashionMnist(root.Length > 0 ? root : null, train: false, download: download);
-Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images of {train.Height}x{train.Width}; model {model}");
+Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images " +
+    $"of {train.Height}x{train.Width}; model {model}");
 
 // ToTensor + Normalize fused per batch: uint8 images become float32 (B, 1, 28, 28) only when a batch is loaded.
 var collate = Collate.Images(mean: [0.2860], std: [0.3530]);
-var trainLoader = DataLoader.Create(train, batchSize, collate, shuffle: true, generator: new Generator(seed), prefetch: 2);
+var trainLoader =
+    DataLoader.Create(train, batchSize, collate, shuffle: true, generator: new Generator(seed), prefetch: 2);
 var testLoader = DataLoader.Create(test, 1000, collate);
 
 var optimizer = new Adam(net.Parameters(), lr: 1e-3);

@@ -56,7 +56,9 @@ public class ArchitectureTests
         }
         var owners = ScannedTypes().Select(s_checker.LayerOf).ToHashSet();
         Assert.All(Layers.All.Where(l => l.Members.Any(m => m.StartsWith("Ember", StringComparison.Ordinal))),
-            l => Assert.True(owners.Contains(l), $"Layer {l.Name} owns no type of the library: remove it or fix its members."));
+            l =>
+            Assert.True(owners.Contains(l),
+            $"Layer {l.Name} owns no type of the library: remove it or fix its members."));
         // A member that names neither a type nor a namespace of the scanned code is stale.
         var namespaces = ScannedTypes().Select(t => t.Namespace).OfType<string>().ToHashSet();
         var stale = Layers.All.SelectMany(l => l.Members)

@@ -36,7 +36,8 @@ public class CastingAndErrorTests
         var ex = Assert.Throws<ArgumentException>(() => new Linear(2, 3).Call(Tensor.From(new long[,] { { 1, 2 } })));
         Assert.Equal(
             "Linear expected floating-point input (torch.float32) but got a torch.int64 tensor of shape [1, 2]. " +
-            "Convert it with x.To(DType.Float32) (integer class labels belong in the loss's target, not the model's input).",
+            "Convert it with x.To(DType.Float32) (integer class labels belong in the loss's target, not the model's " +
+            "input).",
             ex.Message);
     }
 
@@ -44,15 +45,19 @@ public class CastingAndErrorTests
     public void WrongFeatureCountNamesTheExpectedAndActualShapes()
     {
         var ex = Assert.Throws<ArgumentException>(() => new Linear(4, 10).Call(Tensor.Zeros(150, 5)));
-        Assert.Equal("Linear(in_features=4, out_features=10) expected input of shape (*, 4) but got [150, 5].", ex.Message);
+        Assert.Equal("Linear(in_features=4, out_features=10) expected input of shape (*, 4) but got [150, 5].",
+            ex.Message);
     }
 
     [Fact]
     public void FloatTargetsForCrossEntropySayWhatIsExpected()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss().Call(Tensor.Zeros(4, 3), Tensor.Zeros(4)));
+        var ex =
+            Assert.Throws<ArgumentException>(() => new CrossEntropyLoss().Call(Tensor.Zeros(4, 3), Tensor.Zeros(4)));
         Assert.Contains("expected class-index targets of dtype int64 or int32, got torch.float32 [4]", ex.Message);
-        var shape = Assert.Throws<ArgumentException>(() => new CrossEntropyLoss().Call(Tensor.Zeros(4, 3), Tensor.From(new long[] { 0, 1, 2 })));
+        var shape =
+            Assert.Throws<ArgumentException>(() =>
+            new CrossEntropyLoss().Call(Tensor.Zeros(4, 3), Tensor.From(new long[] { 0, 1, 2 })));
         Assert.Contains("got input [4, 3] and target [3]", shape.Message);
     }
 
@@ -60,7 +65,8 @@ public class CastingAndErrorTests
     public void BroadcastErrorsNameTheOpAndBothShapes()
     {
         var ex = Assert.Throws<ArgumentException>(() => Tensor.Zeros(3, 4) + Tensor.Zeros(3));
-        Assert.Equal("add: the size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 1; shapes [3, 4] and [3] cannot be broadcast together.", ex.Message);
+        Assert.Equal("add: the size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension " +
+            "1; shapes [3, 4] and [3] cannot be broadcast together.", ex.Message);
         var mm = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3).MatMul(Tensor.Zeros(4, 5)));
         Assert.Contains("mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)", mm.Message);
     }
@@ -73,7 +79,8 @@ public class CastingAndErrorTests
         var i64 = Tensor.Ones([2], DType.Int64);
         Assert.Equal(DType.Float64, (f32 + f64).DType);
         Assert.Equal(DType.Float32, (f32 + 2.5).DType);            // a C# double does not promote float32
-        Assert.Equal(DType.Float32, (i64 + 2.5).DType);            // a floating number turns int64 into the default float
+        Assert.Equal(DType.Float32,
+            (i64 + 2.5).DType);            // a floating number turns int64 into the default float
         Assert.Equal(DType.Int64, (i64 + 2).DType);
         Assert.Equal(DType.Float32, (i64 / i64).DType);            // true division
         Assert.Equal(DType.Float32, (f32 + Tensor.From(1.0)).DType); // a 0-dim float64 does not promote float32
@@ -84,7 +91,8 @@ public class CastingAndErrorTests
     [Fact]
     public void RequiresGradOnlyOnFloatingLeaves()
     {
-        Assert.Contains("floating-point", Assert.Throws<InvalidOperationException>(() => Tensor.Zeros([2], DType.Int64).RequiresGrad = true).Message);
+        Assert.Contains("floating-point",
+            Assert.Throws<InvalidOperationException>(() => Tensor.Zeros([2], DType.Int64).RequiresGrad = true).Message);
         var x = Tensor.Ones(2).RequiresGrad_();
         var y = x * 2.0;
         Assert.Contains("leaf", Assert.Throws<InvalidOperationException>(() => y.RequiresGrad = false).Message);
@@ -97,7 +105,8 @@ public class CastingAndErrorTests
         var ex = Assert.Throws<InvalidOperationException>(() => (x * 2.0).Backward());
         Assert.Contains("only for scalar outputs", ex.Message);
         Assert.Contains("[3]", ex.Message);
-        Assert.Contains("does not require grad", Assert.Throws<InvalidOperationException>(() => Tensor.Ones(1).Sum().Backward()).Message);
+        Assert.Contains("does not require grad",
+            Assert.Throws<InvalidOperationException>(() => Tensor.Ones(1).Sum().Backward()).Message);
     }
 
     [Fact]

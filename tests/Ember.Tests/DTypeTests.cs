@@ -74,7 +74,8 @@ public class DTypeTests
         Assert.Equal(f16, Tensor.From(input[..f16.Length]).To(DType.Float16).To(DType.Float32).ToArray<float>());
         Assert.Equal(bf16, x.To(DType.BFloat16).To(DType.Float32).ToArray<float>());
         float[] ints = r.GetProperty("int_input").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
-        Assert.Equal(r.GetProperty("uint8").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray(), Tensor.From(ints).To(DType.UInt8).ToArray<byte>());
+        Assert.Equal(r.GetProperty("uint8").EnumerateArray().Select(v => (byte)v.GetInt32()).ToArray(),
+            Tensor.From(ints).To(DType.UInt8).ToArray<byte>());
         Assert.Equal(r.GetProperty("int8_from_small").EnumerateArray().Select(v => (sbyte)v.GetInt32()).ToArray(),
             Tensor.From(ints[..4]).To(DType.Int8).ToArray<sbyte>());
     }

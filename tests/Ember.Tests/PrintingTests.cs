@@ -8,9 +8,11 @@ namespace Ember.Tests;
 /// <summary>ToString against PyTorch 1.13's str(tensor) for a table of tensors (tools/golden/printing.py).</summary>
 public class PrintingTests
 {
-    private static readonly JsonElement[] s_cases = Golden.Load("printing.json").GetProperty("cases").EnumerateArray().ToArray();
+    private static readonly JsonElement[] s_cases = Golden.Load("printing.json").GetProperty("cases").EnumerateArray()
+        .ToArray();
 
-    public static IEnumerable<object[]> Names() => s_cases.Select(c => new object[] { c.GetProperty("name").GetString()! });
+    public static IEnumerable<object[]> Names() =>
+        s_cases.Select(c => new object[] { c.GetProperty("name").GetString()! });
 
     [Theory]
     [MemberData(nameof(Names))]

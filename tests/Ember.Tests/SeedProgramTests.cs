@@ -27,7 +27,8 @@ internal sealed class Clf : Module
     }
 }
 
-/// <summary>The seed program (SEED-NOTES.md, Program 1) against PyTorch 1.13, and the graph/memory semantics it relies on.</summary>
+/// <summary>The seed program (SEED-NOTES.md, Program 1) against PyTorch 1.13, and the graph/memory semantics it relies
+/// on.</summary>
 public class SeedProgramTests
 {
     private static readonly JsonElement s_seed = Golden.Load("seed.json");
@@ -49,10 +50,12 @@ public class SeedProgramTests
         optimizer.ZeroGrad();
         loss.Backward();
         foreach (var (name, p) in clf.NamedParameters())
-            Close.Equal(Golden.Tensor(s_seed.GetProperty("grads_step0").GetProperty(name)), p.Grad!, 1e-4, 1e-6, "grad " + name);
+            Close.Equal(Golden.Tensor(s_seed.GetProperty("grads_step0").GetProperty(name)), p.Grad!, 1e-4, 1e-6,
+                "grad " + name);
         optimizer.Step();
         foreach (var (name, p) in clf.NamedParameters())
-            Close.Equal(Golden.Tensor(s_seed.GetProperty("params_after_step0").GetProperty(name)), p, 1e-5, 1e-6, "param " + name);
+            Close.Equal(Golden.Tensor(s_seed.GetProperty("params_after_step0").GetProperty(name)), p, 1e-5, 1e-6,
+                "param " + name);
     }
 
     [Fact]
@@ -70,14 +73,17 @@ public class SeedProgramTests
             yPred = clf.Call(X);
             loss = lossFn.Call(yPred, y);
             if (expectedLosses.TryGetValue(i, out double e))
-                Assert.True(Math.Abs(loss.Item<float>() - e) <= 1e-4 * e, $"step {i}: loss {loss.Item<float>()}, PyTorch {e}");
+                Assert.True(Math.Abs(loss.Item<float>() - e) <= 1e-4 * e,
+                    $"step {i}: loss {loss.Item<float>()}, PyTorch {e}");
             optimizer.ZeroGrad();
             loss.Backward();
             optimizer.Step();
         }
         double final = s_seed.GetProperty("final_loss").GetDouble();
-        Assert.True(Math.Abs(loss.Item<float>() - final) / final <= 1e-4, $"final loss {loss.Item<float>()}, PyTorch {final} (0.040651)");
-        long[] expectedPred = s_seed.GetProperty("final_predictions").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        Assert.True(Math.Abs(loss.Item<float>() - final) / final <= 1e-4,
+            $"final loss {loss.Item<float>()}, PyTorch {final} (0.040651)");
+        long[] expectedPred = s_seed.GetProperty("final_predictions").EnumerateArray().Select(e => e.GetInt64())
+            .ToArray();
         Assert.Equal(expectedPred, yPred.Argmax(1).ToArray<long>());
         double accuracy = yPred.Argmax(1).Eq(y).To(DType.Float64).Mean().Item<double>();
         Assert.Equal(s_seed.GetProperty("final_accuracy").GetDouble(), accuracy, 1e-12);
@@ -108,7 +114,8 @@ public class SeedProgramTests
         }
         Assert.Equal(DType.Float64, loss.DType);
         double expected = s_seed.GetProperty("float64").GetProperty("final_loss").GetDouble();
-        Assert.True(Math.Abs(loss.Item<double>() - expected) / expected <= 1e-7, $"float64 loss {loss.Item<double>():R}, PyTorch {expected:R}");
+        Assert.True(Math.Abs(loss.Item<double>() - expected) / expected <= 1e-7,
+            $"float64 loss {loss.Item<double>():R}, PyTorch {expected:R}");
     }
 
     [Fact]
@@ -117,7 +124,8 @@ public class SeedProgramTests
         var (X, y) = IrisTensors();
         var clf = new Clf();
         var loss = new CrossEntropyLoss().Call(clf.Call(X), y);
-        var names = clf.NamedParameters().ToDictionary(p => (object)p.Parameter, p => p.Name, ReferenceEqualityComparer.Instance);
+        var names = clf.NamedParameters()
+            .ToDictionary(p => (object)p.Parameter, p => p.Name, ReferenceEqualityComparer.Instance);
 
         var walk = new List<(string Name, int Depth, string? Variable, string?[] Next)>();
         void Visit(Node node, int depth)
@@ -137,11 +145,15 @@ public class SeedProgramTests
             Assert.Equal(expected[i].GetProperty("depth").GetInt32(), walk[i].Depth);
             var v = expected[i].GetProperty("variable");
             Assert.Equal(v.ValueKind == JsonValueKind.Null ? null : v.GetString(), walk[i].Variable);
-            Assert.Equal(expected[i].GetProperty("next_functions").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? null : e.GetString()).ToArray(), walk[i].Next);
+            Assert.Equal(expected[i].GetProperty("next_functions").EnumerateArray()
+                .Select(e => e.ValueKind == JsonValueKind.Null ? null : e.GetString()).ToArray(), walk[i].Next);
         }
         Assert.Equal(4, walk.Count(w => w.Name == "AccumulateGrad"));
-        Assert.Equal(new[] { "fc2.bias", "fc1.bias", "fc1.weight", "fc2.weight" }, walk.Where(w => w.Variable is not null).Select(w => w.Variable).ToArray());
-        var fc1Weight = ((AccumulateGrad)loss.GradFn!.NextFunctions[0].Function!.NextFunctions[0].Function!.NextFunctions[1].Function!
+        Assert.Equal(new[] { "fc2.bias", "fc1.bias", "fc1.weight", "fc2.weight" },
+            walk.Where(w => w.Variable is not null).Select(w => w.Variable).ToArray());
+        var fc1Weight =
+            ((AccumulateGrad)loss.GradFn!.NextFunctions[0].Function!.NextFunctions[0].Function!.NextFunctions[1]
+            .Function!
             .NextFunctions[0].Function!.NextFunctions[2].Function!.NextFunctions[0].Function!).Variable;
         Assert.Same(clf.fc1.Weight, fc1Weight);
     }
@@ -216,7 +228,8 @@ public class SeedMemoryTests
             if (i == 1_000) atThousand = HeapAfterFullCollection();
         }
         long atEnd = HeapAfterFullCollection();
-        Assert.True(atEnd - atThousand < 256 * 1024, $"managed heap grew from {atThousand:N0} to {atEnd:N0} bytes between steps 1,000 and 20,000");
+        Assert.True(atEnd - atThousand < 256 * 1024,
+            $"managed heap grew from {atThousand:N0} to {atEnd:N0} bytes between steps 1,000 and 20,000");
     }
 
     private static long HeapAfterFullCollection()

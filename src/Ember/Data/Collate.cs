@@ -6,7 +6,9 @@ namespace Ember.Data;
 
 /// <summary>
 /// Collate functions: turn the list of samples of one batch into batch tensors (PyTorch's <c>collate_fn</c>).
-/// Pass one to <see cref="DataLoader.Create{T, TBatch}(Dataset{T}, int, Func{IReadOnlyList{T}, TBatch}, bool, bool, Generator?, int)"/>.
+/// Pass one to
+/// <see cref="DataLoader.Create{T, TBatch}(Dataset{T}, int, Func{IReadOnlyList{T}, TBatch},
+/// bool, bool, Generator?, int)"/>.
 /// </summary>
 public static class Collate
 {
@@ -26,7 +28,8 @@ public static class Collate
             for (int i = 0; i < samples.Count; i++)
             {
                 if (samples[i].Length != fields)
-                    throw new ArgumentException($"Collate.Stack: sample 0 has {fields} tensors but sample {i} has {samples[i].Length}.");
+                    throw new ArgumentException($"Collate.Stack: sample 0 has {fields} tensors but sample {i} " +
+                        $"has {samples[i].Length}.");
                 column[i] = samples[i][f];
             }
             result[f] = StackTensors(column);
@@ -34,7 +37,8 @@ public static class Collate
         return result;
     }
 
-    /// <summary>Stacks per-sample input tensors into <c>(B, *shape)</c> and labels into an int64 tensor <c>(B)</c>.</summary>
+    /// <summary>Stacks per-sample input tensors into <c>(B, *shape)</c> and labels into an int64 tensor
+    /// <c>(B)</c>.</summary>
     public static (Tensor Input, Tensor Target) Stack(IReadOnlyList<(Tensor Input, long Label)> samples)
     {
         ArgumentNullException.ThrowIfNull(samples);
@@ -45,7 +49,8 @@ public static class Collate
         return (StackTensors(inputs), new Tensor(RawTensor.FromArray(labels, [labels.Length])));
     }
 
-    /// <summary>Stacks feature rows into a float32 tensor <c>(B, F)</c> and labels into int64 <c>(B)</c> (tabular data, e.g. <see cref="CsvDataset"/>).</summary>
+    /// <summary>Stacks feature rows into a float32 tensor <c>(B, F)</c> and labels into int64 <c>(B)</c> (tabular data,
+    /// e.g. <see cref="CsvDataset"/>).</summary>
     public static (Tensor Input, Tensor Target) Tabular(IReadOnlyList<(double[] Features, long Label)> samples)
     {
         ArgumentNullException.ThrowIfNull(samples);
@@ -56,7 +61,9 @@ public static class Collate
         for (int i = 0; i < samples.Count; i++)
         {
             var (row, label) = samples[i];
-            if (row.Length != f) throw new ArgumentException($"Collate.Tabular: sample 0 has {f} features but sample {i} has {row.Length}.");
+            if (row.Length != f)
+                throw new ArgumentException($"Collate.Tabular: sample 0 has {f} features but sample {i} " +
+                    $"has {row.Length}.");
             for (int j = 0; j < f; j++) x[i * f + j] = (float)row[j];
             y[i] = label;
         }
@@ -68,16 +75,20 @@ public static class Collate
     /// <paramref name="mean"/>/<paramref name="std"/> are given, normalized per channel — <see cref="ToTensor"/> and
     /// <see cref="Normalize"/> fused over the whole batch, with one allocation — plus int64 labels <c>(B)</c>.
     /// </summary>
-    public static Func<IReadOnlyList<(Image Image, long Label)>, (Tensor Input, Tensor Target)> Images(double[]? mean = null, double[]? std = null)
+    public static Func<IReadOnlyList<(Image Image, long Label)>, (Tensor Input, Tensor Target)> Images(
+        double[]? mean = null, double[]? std = null)
     {
-        if ((mean is null) != (std is null)) throw new ArgumentException("Collate.Images: give both mean and std, or neither.");
+        if ((mean is null) != (std is null))
+            throw new ArgumentException("Collate.Images: give both mean and std, or neither.");
         if (mean is not null && (mean.Length == 0 || mean.Length != std!.Length))
-            throw new ArgumentException($"Collate.Images: mean and std need the same, non-zero number of channels, got {mean.Length} and {std!.Length}.");
+            throw new ArgumentException("Collate.Images: mean and std need the same, non-zero number of channels, " +
+                $"got {mean.Length} and {std!.Length}.");
         double[]? m = (double[]?)mean?.Clone(), s = (double[]?)std?.Clone();
         return samples => ImageBatch(samples, m, s);
     }
 
-    private static (Tensor, Tensor) ImageBatch(IReadOnlyList<(Image Image, long Label)> samples, double[]? mean, double[]? std)
+    private static (Tensor, Tensor) ImageBatch(IReadOnlyList<(Image Image, long Label)> samples, double[]? mean,
+        double[]? std)
     {
         if (samples.Count == 0) throw new ArgumentException("Collate.Images: empty batch.", nameof(samples));
         Image first = samples[0].Image;
@@ -90,7 +101,8 @@ public static class Collate
         {
             var (img, label) = samples[i];
             if (img.Channels != c || img.Height != h || img.Width != w)
-                throw new ArgumentException($"Collate.Images: sample 0 is {h}x{w}x{c} but sample {i} is {img.Height}x{img.Width}x{img.Channels}; crop or resize to one size first.");
+                throw new ArgumentException($"Collate.Images: sample 0 is {h}x{w}x{c} but sample {i} " +
+                    $"is {img.Height}x{img.Width}x{img.Channels}; crop or resize to one size first.");
             ToFloatChw(img.Pixels, c, hw, x, i * n);
             y[i] = label;
         }
@@ -105,10 +117,12 @@ public static class Collate
                     for (int j = 0; j < plane.Length; j++) plane[j] = (plane[j] - mu) * inv;
                 }
         }
-        return (new Tensor(RawTensor.FromArray(x, [samples.Count, c, h, w])), new Tensor(RawTensor.FromArray(y, [y.Length])));
+        return (new Tensor(RawTensor.FromArray(x, [samples.Count, c, h, w])),
+            new Tensor(RawTensor.FromArray(y, [y.Length])));
     }
 
-    /// <summary>b / 255f for every byte value: exactly torchvision's <c>x.float().div(255)</c>, without a division per pixel.</summary>
+    /// <summary>b / 255f for every byte value: exactly torchvision's <c>x.float().div(255)</c>, without a division per
+    /// pixel.</summary>
     private static readonly float[] s_unit = MakeUnitTable();
 
     private static float[] MakeUnitTable()
@@ -146,7 +160,8 @@ public static class Collate
             Tensor t = tensors[i];
             if (t.DType != t0.DType || !t.Shape.SequenceEqual(t0.Shape))
                 throw new ArgumentException(
-                    $"Collate: cannot stack sample {i} ({t.DType.TorchName()}, shape {Shapes.Format(t.Shape)}) with sample 0 ({t0.DType.TorchName()}, shape {Shapes.Format(t0.Shape)}).");
+                    $"Collate: cannot stack sample {i} ({t.DType.TorchName()}, shape {Shapes.Format(t.Shape)}) with " +
+                    $"sample 0 ({t0.DType.TorchName()}, shape {Shapes.Format(t0.Shape)}).");
             RawTensor src = RawOps.Contiguous(t.Raw);
             Array.Copy(src.Storage.Array, src.Offset, dst.Storage.Array, i * n, n);
         }

@@ -13,7 +13,8 @@ namespace Ember.Data;
 /// </summary>
 public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
 {
-    internal CsvDataset(double[,] features, double[] target, long[]? labels, string[] featureNames, string labelName, string[]? classes,
+    internal CsvDataset(double[,] features, double[] target, long[]? labels, string[] featureNames, string labelName,
+        string[]? classes,
         IReadOnlyDictionary<string, string[]> categories)
     {
         Features = features;
@@ -28,10 +29,12 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
     /// <summary>The feature matrix, <c>double[rows, features]</c>.</summary>
     public double[,] Features { get; }
 
-    /// <summary>The label column as numbers: its values, or class indices when it holds text (see <see cref="Classes"/>).</summary>
+    /// <summary>The label column as numbers: its values, or class indices when it holds text (see
+    /// <see cref="Classes"/>).</summary>
     public double[] Target { get; }
 
-    /// <summary>The labels as class indices, or null when the label column has non-integer numbers (a regression target).</summary>
+    /// <summary>The labels as class indices, or null when the label column has non-integer numbers (a regression
+    /// target).</summary>
     public long[]? Labels { get; }
 
     /// <summary>Feature column names (from the header, or "0", "1", ... without one).</summary>
@@ -40,10 +43,12 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
     /// <summary>The label column's name.</summary>
     public string LabelName { get; }
 
-    /// <summary>When the label column holds text: the class names in sorted order, indexed by label (as scikit-learn's <c>LabelEncoder</c>).</summary>
+    /// <summary>When the label column holds text: the class names in sorted order, indexed by label (as scikit-learn's
+    /// <c>LabelEncoder</c>).</summary>
     public IReadOnlyList<string>? Classes { get; }
 
-    /// <summary>For each categorical feature column: its categories in sorted order; the column holds their indices.</summary>
+    /// <summary>For each categorical feature column: its categories in sorted order; the column holds their
+    /// indices.</summary>
     public IReadOnlyDictionary<string, string[]> Categories { get; }
 
     /// <inheritdoc/>
@@ -57,7 +62,8 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
             CheckIndex(index, Count);
             if (Labels is null)
                 throw new InvalidOperationException(
-                    $"CsvDataset: the label column '{LabelName}' has non-integer values (a regression target), so samples have no class label; use Features and Target.");
+                    $"CsvDataset: the label column '{LabelName}' has non-integer values (a regression target), so " +
+                    "samples have no class label; use Features and Target.");
             int f = Features.GetLength(1);
             var row = new double[f];
             for (int j = 0; j < f; j++) row[j] = Features[index, j];
@@ -77,11 +83,13 @@ public static partial class Datasets
     /// line number and column.
     /// </summary>
     /// <param name="path">The file.</param>
-    /// <param name="labelColumn">The label column's name (the header's, or "0", "1", ... without a header); null for the last column.</param>
+    /// <param name="labelColumn">The label column's name (the header's, or "0", "1", ... without a header); null for
+    /// the last column.</param>
     /// <param name="delimiter">The field separator.</param>
     /// <param name="hasHeader">Whether the first line names the columns.</param>
     /// <param name="categorical">Feature columns holding text categories.</param>
-    public static CsvDataset Csv(string path, string? labelColumn = null, char delimiter = ',', bool hasHeader = true, IReadOnlyCollection<string>? categorical = null)
+    public static CsvDataset Csv(string path, string? labelColumn = null, char delimiter = ',', bool hasHeader = true,
+        IReadOnlyCollection<string>? categorical = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string name = Path.GetFileName(path);
@@ -99,7 +107,9 @@ public static partial class Datasets
         }
         int columns = header?.Length ?? (rows.Count > 0 ? rows[0].Fields.Length : 0);
         if (columns == 0) throw new InvalidDataException($"{name}: no data (the file is empty).");
-        if (columns < 2) throw new InvalidDataException($"{name}: needs at least two columns (features and a label), found {columns}.");
+        if (columns < 2)
+            throw new InvalidDataException($"{name}: needs at least two columns (features and a label), " +
+                $"found {columns}.");
         if (header is null)
         {
             header = new string[columns];
@@ -107,19 +117,23 @@ public static partial class Datasets
         }
         int labelIdx = labelColumn is null ? columns - 1 : Array.IndexOf(header, labelColumn);
         if (labelIdx < 0)
-            throw new ArgumentException($"{name}: no column named '{labelColumn}'; the columns are: {string.Join(", ", header)}.", nameof(labelColumn));
+            throw new ArgumentException($"{name}: no column named '{labelColumn}'; the columns " +
+                $"are: {string.Join(", ", header)}.", nameof(labelColumn));
         var isCategorical = new bool[columns];
         if (categorical is not null)
             foreach (string c in categorical)
             {
                 int j = Array.IndexOf(header, c);
-                if (j < 0) throw new ArgumentException($"{name}: categorical column '{c}' is not among: {string.Join(", ", header)}.", nameof(categorical));
+                if (j < 0)
+                    throw new ArgumentException($"{name}: categorical column '{c}' is not " +
+                        $"among: {string.Join(", ", header)}.", nameof(categorical));
                 isCategorical[j] = true;
             }
 
         foreach (var (fields, line) in rows)
             if (fields.Length != columns)
-                throw new InvalidDataException($"{name}:{line}: expected {columns} fields (as {(hasHeader ? "the header" : "the first row")}) but found {fields.Length}.");
+                throw new InvalidDataException($"{name}:{line}: expected {columns} fields " +
+                    $"(as {(hasHeader ? "the header" : "the first row")}) but found {fields.Length}.");
 
         // The label column is text when any value does not parse as a number.
         bool labelIsText = isCategorical[labelIdx];
@@ -138,7 +152,8 @@ public static partial class Datasets
                 var set = new SortedSet<string>(StringComparer.Ordinal);
                 foreach (var (fields, line) in rows)
                 {
-                    if (fields[j].Length == 0) throw new InvalidDataException($"{name}:{line}: column '{header[j]}' is empty.");
+                    if (fields[j].Length == 0)
+                        throw new InvalidDataException($"{name}:{line}: column '{header[j]}' is empty.");
                     set.Add(fields[j]);
                 }
                 var classes = new string[set.Count];
@@ -158,10 +173,13 @@ public static partial class Datasets
             {
                 double v;
                 if (encoded.TryGetValue(j, out var enc)) v = enc.Index[fields[j]];
-                else if (fields[j].Length == 0) throw new InvalidDataException($"{name}:{line}: column '{header[j]}' is empty (missing values are not supported; fill or drop them first).");
+                else if (fields[j].Length == 0)
+                    throw new InvalidDataException($"{name}:{line}: column '{header[j]}' is empty (missing values " +
+                        "are not supported; fill or drop them first).");
                 else if (!TryParse(fields[j], out v))
                     throw new InvalidDataException(
-                        $"{name}:{line}: column '{header[j]}' has '{fields[j]}', which is not a number (list text columns in categorical:).");
+                        $"{name}:{line}: column '{header[j]}' has '{fields[j]}', which is not a number (list text " +
+                        "columns in categorical:).");
                 if (j == labelIdx) target[i] = v;
                 else features[i, f++] = v;
             }
@@ -170,7 +188,8 @@ public static partial class Datasets
         long[]? labels = new long[n];
         for (int i = 0; i < n; i++)
         {
-            if (target[i] != Math.Floor(target[i]) || target[i] < 0 || target[i] > int.MaxValue) { labels = null; break; }
+            if (target[i] != Math.Floor(target[i]) || target[i] < 0
+                || target[i] > int.MaxValue) { labels = null; break; }
             labels[i] = (long)target[i];
         }
         return new CsvDataset(features, target, labels, featureNames, header[labelIdx],
@@ -195,7 +214,8 @@ public static partial class Datasets
                 i++;
                 while (true)
                 {
-                    if (i >= line.Length) throw new InvalidDataException($"{name}:{lineNo}: unterminated quoted field.");
+                    if (i >= line.Length)
+                        throw new InvalidDataException($"{name}:{lineNo}: unterminated quoted field.");
                     if (line[i] == '"')
                     {
                         if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i += 2; continue; }
@@ -206,7 +226,8 @@ public static partial class Datasets
                 }
                 while (i < line.Length && line[i] == ' ') i++;
                 if (i < line.Length && line[i] != delimiter)
-                    throw new InvalidDataException($"{name}:{lineNo}: unexpected '{line[i]}' after a closing quote (column {fields.Count + 1}).");
+                    throw new InvalidDataException($"{name}:{lineNo}: unexpected '{line[i]}' after a closing quote " +
+                        $"(column {fields.Count + 1}).");
                 fields.Add(field.ToString());
             }
             else

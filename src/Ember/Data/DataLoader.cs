@@ -16,30 +16,38 @@ namespace Ember.Data;
 /// <param name="Epoch">The 0-based epoch the next batch belongs to.</param>
 /// <param name="BatchIndex">The index of the next batch within that epoch (0 at an epoch boundary).</param>
 /// <param name="Seed">The loader's shuffle seed; each epoch's order is derived from it and the epoch number.</param>
-/// <param name="Order">The epoch's sample order when it is under way (null at an epoch boundary or without shuffling).</param>
+/// <param name="Order">The epoch's sample order when it is under way (null at an epoch boundary or without
+/// shuffling).</param>
 public sealed record DataLoaderState(int Epoch, int BatchIndex, long Seed, int[]? Order);
 
 /// <summary>Factory methods that infer the type arguments of <see cref="DataLoader{T, TBatch}"/>.</summary>
 public static class DataLoader
 {
     /// <summary>A loader over a map-style data set with a custom <paramref name="collate"/>.</summary>
-    /// <inheritdoc cref="DataLoader{T, TBatch}(Dataset{T}, int, Func{IReadOnlyList{T}, TBatch}, bool, bool, Generator?, int)"/>
-    public static DataLoader<T, TBatch> Create<T, TBatch>(Dataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate,
+    /// <inheritdoc cref="DataLoader{T, TBatch}(Dataset{T}, int, Func{IReadOnlyList{T}, TBatch}, bool, bool,
+    /// Generator?, int)"/>
+    public static DataLoader<T, TBatch> Create<T, TBatch>(Dataset<T> dataset, int batchSize,
+        Func<IReadOnlyList<T>, TBatch> collate,
         bool shuffle = false, bool dropLast = false, Generator? generator = null, int prefetch = 0) =>
         new(dataset, batchSize, collate, shuffle, dropLast, generator, prefetch);
 
-    /// <summary>A loader over a <see cref="TensorDataset"/> (or any <c>Dataset&lt;Tensor[]&gt;</c>) that stacks samples with <see cref="Collate.Stack(IReadOnlyList{Tensor[]})"/>.</summary>
-    public static DataLoader<Tensor[], Tensor[]> Create(Dataset<Tensor[]> dataset, int batchSize, bool shuffle = false, bool dropLast = false,
+    /// <summary>A loader over a <see cref="TensorDataset"/> (or any <c>Dataset&lt;Tensor[]&gt;</c>) that stacks samples
+    /// with <see cref="Collate.Stack(IReadOnlyList{Tensor[]})"/>.</summary>
+    public static DataLoader<Tensor[], Tensor[]> Create(Dataset<Tensor[]> dataset, int batchSize, bool shuffle = false,
+        bool dropLast = false,
         Generator? generator = null, int prefetch = 0) =>
         new(dataset, batchSize, Collate.Stack, shuffle, dropLast, generator, prefetch);
 
-    /// <summary>A loader over labelled tensor samples (e.g. images after <see cref="ToTensor"/>) giving <c>(input (B, *), target int64 (B))</c>.</summary>
-    public static DataLoader<(Tensor Input, long Label), (Tensor Input, Tensor Target)> Create(Dataset<(Tensor Input, long Label)> dataset, int batchSize,
+    /// <summary>A loader over labelled tensor samples (e.g. images after <see cref="ToTensor"/>) giving <c>(input (B,
+    /// *), target int64 (B))</c>.</summary>
+    public static DataLoader<(Tensor Input, long Label), (Tensor Input, Tensor Target)> Create(
+        Dataset<(Tensor Input, long Label)> dataset, int batchSize,
         bool shuffle = false, bool dropLast = false, Generator? generator = null, int prefetch = 0) =>
         new(dataset, batchSize, Collate.Stack, shuffle, dropLast, generator, prefetch);
 
     /// <summary>A loader over a stream-style data set: consecutive samples are batched; no shuffling.</summary>
-    public static DataLoader<T, TBatch> Create<T, TBatch>(IterableDataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate,
+    public static DataLoader<T, TBatch> Create<T, TBatch>(IterableDataset<T> dataset, int batchSize,
+        Func<IReadOnlyList<T>, TBatch> collate,
         bool dropLast = false, int prefetch = 0) =>
         new(dataset, batchSize, collate, dropLast, prefetch);
 }
@@ -67,13 +75,16 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
 
     /// <summary>Creates a loader over a map-style data set.</summary>
     /// <param name="dataset">The samples.</param>
-    /// <param name="batchSize">Samples per batch (the last one may be smaller unless <paramref name="dropLast"/>).</param>
+    /// <param name="batchSize">Samples per batch (the last one may be smaller unless
+    /// <paramref name="dropLast"/>).</param>
     /// <param name="collate">Turns a list of samples into a batch (see <see cref="Collate"/>).</param>
     /// <param name="shuffle">A new random order every epoch.</param>
     /// <param name="dropLast">Drop the last batch when it is smaller than <paramref name="batchSize"/>.</param>
-    /// <param name="generator">Draws the shuffle seed (once, now); defaults to <see cref="Generator.Default"/>, so <c>Tensor.ManualSeed</c> makes the order reproducible.</param>
+    /// <param name="generator">Draws the shuffle seed (once, now); defaults to <see cref="Generator.Default"/>, so
+    /// <c>Tensor.ManualSeed</c> makes the order reproducible.</param>
     /// <param name="prefetch">Batches prepared ahead on a background thread (0: load on the calling thread).</param>
-    public DataLoader(Dataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool shuffle = false, bool dropLast = false,
+    public DataLoader(Dataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool shuffle = false,
+        bool dropLast = false,
         Generator? generator = null, int prefetch = 0)
         : this(batchSize, collate, dropLast, prefetch)
     {
@@ -83,8 +94,10 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         _seed = shuffle ? (long)(generator ?? Generator.Default).NextUInt64() : 0;
     }
 
-    /// <summary>Creates a loader over a stream-style data set (no shuffling; batches are consecutive samples).</summary>
-    public DataLoader(IterableDataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool dropLast = false, int prefetch = 0)
+    /// <summary>Creates a loader over a stream-style data set (no shuffling; batches are consecutive
+    /// samples).</summary>
+    public DataLoader(IterableDataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate,
+        bool dropLast = false, int prefetch = 0)
         : this(batchSize, collate, dropLast, prefetch)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -94,8 +107,12 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
     private DataLoader(int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool dropLast, int prefetch)
     {
         ArgumentNullException.ThrowIfNull(collate);
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batchSize must be positive, got {batchSize}.");
-        if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), $"DataLoader: prefetch must be non-negative, got {prefetch}.");
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize),
+                $"DataLoader: batchSize must be positive, got {batchSize}.");
+        if (prefetch < 0)
+            throw new ArgumentOutOfRangeException(nameof(prefetch),
+                $"DataLoader: prefetch must be non-negative, got {prefetch}.");
         _collate = collate;
         BatchSize = batchSize;
         DropLast = dropLast;
@@ -115,7 +132,9 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
     public int Prefetch { get; }
 
     /// <summary>The number of samples (map-style data sets only).</summary>
-    public int DatasetCount => _dataset?.Count ?? throw new NotSupportedException("DataLoader: a stream-style (IterableDataset) data set has no length.");
+    public int DatasetCount =>
+        _dataset?.Count
+        ?? throw new NotSupportedException("DataLoader: a stream-style (IterableDataset) data set has no length.");
 
     /// <summary>Batches per epoch (PyTorch's <c>len(loader)</c>; map-style data sets only).</summary>
     public int Count
@@ -136,18 +155,23 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         return new DataLoaderState(_epoch, _position, _seed, _order is null ? null : (int[])_order.Clone());
     }
 
-    /// <summary>Makes the next enumeration continue from <paramref name="state"/> (then epochs go on from there).</summary>
+    /// <summary>Makes the next enumeration continue from <paramref name="state"/> (then epochs go on from
+    /// there).</summary>
     /// <exception cref="ArgumentException">When the state does not fit this loader's data set.</exception>
     public void LoadState(DataLoaderState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Epoch < 0 || state.BatchIndex < 0) throw new ArgumentException($"DataLoader.LoadState: epoch and batch index must be non-negative, got {state.Epoch} and {state.BatchIndex}.", nameof(state));
+        if (state.Epoch < 0 || state.BatchIndex < 0)
+            throw new ArgumentException("DataLoader.LoadState: epoch and batch index must be non-negative, " +
+                $"got {state.Epoch} and {state.BatchIndex}.", nameof(state));
         if (_dataset is not null)
         {
             if (state.BatchIndex > Count)
-                throw new ArgumentException($"DataLoader.LoadState: batch {state.BatchIndex} is past the end of an epoch of {Count} batches.", nameof(state));
+                throw new ArgumentException($"DataLoader.LoadState: batch {state.BatchIndex} is past the end of an " +
+                    $"epoch of {Count} batches.", nameof(state));
             if (state.Order is not null && state.Order.Length != _dataset.Count)
-                throw new ArgumentException($"DataLoader.LoadState: the saved order has {state.Order.Length} entries but the data set has {_dataset.Count} samples.", nameof(state));
+                throw new ArgumentException($"DataLoader.LoadState: the saved order has {state.Order.Length} entries " +
+                    $"but the data set has {_dataset.Count} samples.", nameof(state));
         }
         _seed = state.Seed;
         _epoch = state.Epoch;
@@ -182,7 +206,8 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         }
         _resume = false;
         int epoch = _epoch;
-        IEnumerable<TBatch> batches = _dataset is not null ? IndexedBatches(_order!, _position) : StreamBatches(_position);
+        IEnumerable<TBatch> batches = _dataset is not null ? IndexedBatches(_order!, _position)
+            : StreamBatches(_position);
         return Track(Prefetch > 0 ? Prefetched(batches, Prefetch) : batches, epoch).GetEnumerator();
     }
 
@@ -226,7 +251,8 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         }
     }
 
-    /// <summary>Produces <paramref name="source"/> on a background thread, at most <paramref name="depth"/> batches ahead.</summary>
+    /// <summary>Produces <paramref name="source"/> on a background thread, at most <paramref name="depth"/> batches
+    /// ahead.</summary>
     private static IEnumerable<TBatch> Prefetched(IEnumerable<TBatch> source, int depth)
     {
         using var queue = new BlockingCollection<(TBatch Batch, ExceptionDispatchInfo? Error)>(depth);

@@ -32,7 +32,8 @@ public abstract class Dataset<T> : IReadOnlyList<T>
     protected void CheckIndex(int index, int count)
     {
         if ((uint)index >= (uint)count)
-            throw new ArgumentOutOfRangeException(nameof(index), $"{GetType().Name}: index {index} is out of range for a data set of {count} samples.");
+            throw new ArgumentOutOfRangeException(nameof(index),
+                $"{GetType().Name}: index {index} is out of range for a data set of {count} samples.");
     }
 }
 
@@ -59,19 +60,23 @@ public sealed class TensorDataset : Dataset<Tensor[]>
 {
     private readonly Tensor[] _tensors;
 
-    /// <summary>Creates the data set; every tensor must have at least one dimension and the same size along it.</summary>
+    /// <summary>Creates the data set; every tensor must have at least one dimension and the same size along
+    /// it.</summary>
     public TensorDataset(params Tensor[] tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        if (tensors.Length == 0) throw new ArgumentException("TensorDataset needs at least one tensor.", nameof(tensors));
+        if (tensors.Length == 0)
+            throw new ArgumentException("TensorDataset needs at least one tensor.", nameof(tensors));
         for (int i = 0; i < tensors.Length; i++)
         {
             ArgumentNullException.ThrowIfNull(tensors[i], $"{nameof(tensors)}[{i}]");
             if (tensors[i].Dim == 0)
-                throw new ArgumentException($"TensorDataset: tensor {i} is 0-dim; every tensor needs a first dimension to index samples by.", nameof(tensors));
+                throw new ArgumentException($"TensorDataset: tensor {i} is 0-dim; every tensor needs a first " +
+                    "dimension to index samples by.", nameof(tensors));
             if (tensors[i].Size(0) != tensors[0].Size(0))
                 throw new ArgumentException(
-                    $"TensorDataset: size mismatch along dim 0: tensor 0 has {tensors[0].Size(0)} rows, tensor {i} has {tensors[i].Size(0)} (shape {Shapes.Format(tensors[i].Shape)}).",
+                    $"TensorDataset: size mismatch along dim 0: tensor 0 has {tensors[0].Size(0)} rows, tensor {i} " +
+                    $"has {tensors[i].Size(0)} (shape {Shapes.Format(tensors[i].Shape)}).",
                     nameof(tensors));
         }
         _tensors = (Tensor[])tensors.Clone();
@@ -103,7 +108,8 @@ public sealed class TensorDataset : Dataset<Tensor[]>
     }
 }
 
-/// <summary>The samples of <see cref="Dataset"/> at the given <see cref="Indices"/> (PyTorch's <c>Subset</c>).</summary>
+/// <summary>The samples of <see cref="Dataset"/> at the given <see cref="Indices"/> (PyTorch's
+/// <c>Subset</c>).</summary>
 /// <typeparam name="T">The sample type.</typeparam>
 public sealed class Subset<T> : Dataset<T>
 {
@@ -121,7 +127,8 @@ public sealed class Subset<T> : Dataset<T>
         {
             int k = indices[i];
             if ((uint)k >= (uint)n)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Subset: index {k} (position {i}) is out of range for a data set of {n} samples.");
+                throw new ArgumentOutOfRangeException(nameof(indices),
+                    $"Subset: index {k} (position {i}) is out of range for a data set of {n} samples.");
             _indices[i] = k;
         }
     }
@@ -157,7 +164,8 @@ public sealed class ConcatDataset<T> : Dataset<T>
     public ConcatDataset(params Dataset<T>[] datasets)
     {
         ArgumentNullException.ThrowIfNull(datasets);
-        if (datasets.Length == 0) throw new ArgumentException("ConcatDataset needs at least one data set.", nameof(datasets));
+        if (datasets.Length == 0)
+            throw new ArgumentException("ConcatDataset needs at least one data set.", nameof(datasets));
         _datasets = (Dataset<T>[])datasets.Clone();
         _ends = new int[datasets.Length];
         long total = 0;
@@ -165,7 +173,9 @@ public sealed class ConcatDataset<T> : Dataset<T>
         {
             ArgumentNullException.ThrowIfNull(datasets[i], $"{nameof(datasets)}[{i}]");
             total += datasets[i].Count;
-            if (total > int.MaxValue) throw new ArgumentException($"ConcatDataset: more than {int.MaxValue} samples in all.", nameof(datasets));
+            if (total > int.MaxValue)
+                throw new ArgumentException($"ConcatDataset: more than {int.MaxValue} samples in all.",
+                    nameof(datasets));
             _ends[i] = (int)total;
         }
     }
@@ -190,7 +200,8 @@ public sealed class ConcatDataset<T> : Dataset<T>
     }
 }
 
-/// <summary>Applies a function to each sample of another data set when it is read (see <see cref="Dataset.Map"/>).</summary>
+/// <summary>Applies a function to each sample of another data set when it is read (see
+/// <see cref="Dataset.Map"/>).</summary>
 /// <typeparam name="TIn">The sample type of the source.</typeparam>
 /// <typeparam name="TOut">The mapped sample type.</typeparam>
 public sealed class MappedDataset<TIn, TOut> : Dataset<TOut>
@@ -227,11 +238,13 @@ public static class Dataset
         long sum = 0;
         foreach (int l in lengths)
         {
-            if (l < 0) throw new ArgumentException($"RandomSplit: lengths must be non-negative, got {l}.", nameof(lengths));
+            if (l < 0)
+                throw new ArgumentException($"RandomSplit: lengths must be non-negative, got {l}.", nameof(lengths));
             sum += l;
         }
         if (sum != dataset.Count)
-            throw new ArgumentException($"RandomSplit: the lengths add up to {sum} but the data set has {dataset.Count} samples.", nameof(lengths));
+            throw new ArgumentException($"RandomSplit: the lengths add up to {sum} but the data set " +
+                $"has {dataset.Count} samples.", nameof(lengths));
         int[] perm = Sampling.Permutation(dataset.Count, generator ?? Generator.Default);
         var result = new Subset<T>[lengths.Length];
         int start = 0;
@@ -247,26 +260,34 @@ public static class Dataset
     /// Splits by fractions that add up to 1 (e.g. <c>[0.8, 0.2]</c>). As PyTorch does, each part gets
     /// <c>floor(n * fraction)</c> samples and the remainder is dealt one by one to the parts in order.
     /// </summary>
-    public static Subset<T>[] RandomSplit<T>(Dataset<T> dataset, ReadOnlySpan<double> fractions, Generator? generator = null)
+    public static Subset<T>[] RandomSplit<T>(Dataset<T> dataset, ReadOnlySpan<double> fractions,
+        Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         double total = 0;
         foreach (double f in fractions)
         {
-            if (!(f >= 0 && f <= 1)) throw new ArgumentException($"RandomSplit: fractions must be in [0, 1], got {f}.", nameof(fractions));
+            if (!(f >= 0 && f <= 1))
+                throw new ArgumentException($"RandomSplit: fractions must be in [0, 1], got {f}.", nameof(fractions));
             total += f;
         }
-        if (Math.Abs(total - 1) > 1e-9) throw new ArgumentException($"RandomSplit: the fractions add up to {total}, not 1.", nameof(fractions));
+        if (Math.Abs(total - 1) > 1e-9)
+            throw new ArgumentException($"RandomSplit: the fractions add up to {total}, not 1.", nameof(fractions));
         int n = dataset.Count;
         var lengths = new int[fractions.Length];
         int assigned = 0;
-        for (int i = 0; i < lengths.Length; i++) { lengths[i] = (int)Math.Floor(n * fractions[i]); assigned += lengths[i]; }
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            lengths[i] = (int)Math.Floor(n * fractions[i]); assigned += lengths[i];
+        }
         for (int i = 0; assigned < n; i = (i + 1) % lengths.Length) { lengths[i]++; assigned++; }
         return RandomSplit(dataset, lengths, generator);
     }
 
-    /// <summary>A data set whose samples are <paramref name="map"/> applied to the samples of <paramref name="dataset"/>.</summary>
-    public static MappedDataset<TIn, TOut> Map<TIn, TOut>(this Dataset<TIn> dataset, Func<TIn, TOut> map) => new(dataset, map);
+    /// <summary>A data set whose samples are <paramref name="map"/> applied to the samples of
+    /// <paramref name="dataset"/>.</summary>
+    public static MappedDataset<TIn, TOut> Map<TIn, TOut>(this Dataset<TIn> dataset, Func<TIn, TOut> map) =>
+        new(dataset, map);
 
     /// <summary>
     /// Applies <paramref name="transform"/> to the input of each labelled sample (torchvision's

@@ -21,7 +21,8 @@ public static partial class Datasets
     public static IrisDataset Iris()
     {
         using Stream stream = typeof(Datasets).Assembly.GetManifestResourceStream("Ember.Data.iris.csv")
-            ?? throw new InvalidOperationException("The embedded Iris data (Ember.Data.iris.csv) is missing from the Ember assembly.");
+            ?? throw new InvalidOperationException("The embedded Iris data (Ember.Data.iris.csv) is missing from the " +
+                "Ember assembly.");
         using var reader = new StreamReader(stream);
         string header = reader.ReadLine() ?? throw new InvalidDataException("Iris: empty resource.");
         string[] columns = header.Split(',');

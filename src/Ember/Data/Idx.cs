@@ -33,7 +33,8 @@ public static class Idx
     /// Reads an IDX file of unsigned bytes. When <paramref name="expectedDims"/> is given (1 for labels, 3 for
     /// images), the magic number must be <c>0x0000080N</c> for that N.
     /// </summary>
-    /// <exception cref="InvalidDataException">On a wrong magic number, bad dimensions, or a truncated or over-long file.</exception>
+    /// <exception cref="InvalidDataException">On a wrong magic number, bad dimensions, or a truncated or over-long
+    /// file.</exception>
     /// <exception cref="FileNotFoundException">When <paramref name="path"/> does not exist.</exception>
     public static IdxArray Read(string path, int? expectedDims = null)
     {
@@ -71,15 +72,18 @@ public static class Idx
         int type = (magic >> 8) & 0xFF, rank = magic & 0xFF;
         if ((magic & unchecked((int)0xFFFF0000)) != 0 || type != 0x08)
             throw new InvalidDataException(
-                $"{name}: not an unsigned-byte IDX file: magic number 0x{magic:X8}, expected 0x0000080N (0x{LabelsMagic:X8} for labels, 0x{ImagesMagic:X8} for images).");
+                $"{name}: not an unsigned-byte IDX file: magic number 0x{magic:X8}, expected 0x0000080N " +
+                $"(0x{LabelsMagic:X8} for labels, 0x{ImagesMagic:X8} for images).");
         if (expectedDims is int want && rank != want)
-            throw new InvalidDataException($"{name}: expected an IDX file with {want} dimension(s) (magic 0x{0x800 | want:X8}) but the magic number 0x{magic:X8} says {rank}.");
+            throw new InvalidDataException($"{name}: expected an IDX file with {want} dimension(s) (magic " +
+                $"0x{0x800 | want:X8}) but the magic number 0x{magic:X8} says {rank}.");
         if (rank == 0)
             throw new InvalidDataException($"{name}: the magic number 0x{magic:X8} gives 0 dimensions.");
 
         var dimBytes = new byte[4 * rank];
         if (ReadFull(stream, dimBytes) < dimBytes.Length)
-            throw new InvalidDataException($"{name}: truncated header: {rank} dimension sizes announced, the file ends before them.");
+            throw new InvalidDataException($"{name}: truncated header: {rank} dimension sizes announced, the file " +
+                "ends before them.");
         var dims = new int[rank];
         long total = 1;
         for (int i = 0; i < rank; i++)
@@ -90,12 +94,14 @@ public static class Idx
             total *= d;
             if (total > MaxBytes)
                 throw new InvalidDataException(
-                    $"{name}: dimensions [{string.Join(", ", dims[..(i + 1)])}...] need more than {MaxBytes} bytes; refusing to allocate (corrupt or hostile header?).");
+                    $"{name}: dimensions [{string.Join(", ", dims[..(i + 1)])}...] need more than {MaxBytes} bytes; " +
+                    "refusing to allocate (corrupt or hostile header?).");
         }
         long headerLength = 4 + 4L * rank;
         if (streamLength is long len && len != headerLength + total)
             throw new InvalidDataException(
-                $"{name}: dimensions [{string.Join(", ", dims)}] need {headerLength + total} bytes ({headerLength} header + {total} data) but the file has {len} bytes" +
+                $"{name}: dimensions [{string.Join(", ", dims)}] need {headerLength + total} bytes ({headerLength} " +
+                $"header + {total} data) but the file has {len} bytes" +
                 (len < headerLength + total ? " (truncated)." : " (trailing data)."));
 
         var data = GC.AllocateUninitializedArray<byte>((int)total);
@@ -105,24 +111,31 @@ public static class Idx
             // Bounded reads: a decompressing stream may end early, and nothing past the announced size is buffered.
             int n = stream.Read(data, read, Math.Min(1 << 20, data.Length - read));
             if (n == 0)
-                throw new InvalidDataException($"{name}: truncated: dimensions [{string.Join(", ", dims)}] need {total} data bytes, the stream ended after {read}.");
+                throw new InvalidDataException($"{name}: truncated: dimensions [{string.Join(", ", dims)}] " +
+                    $"need {total} data bytes, the stream ended after {read}.");
             read += n;
         }
         if (streamLength is null && stream.ReadByte() >= 0)
-            throw new InvalidDataException($"{name}: trailing data after the {total} bytes that dimensions [{string.Join(", ", dims)}] describe.");
+            throw new InvalidDataException($"{name}: trailing data after the {total} bytes that dimensions " +
+                $"[{string.Join(", ", dims)}] describe.");
         return new IdxArray(dims, data);
     }
 
-    /// <summary>Writes an unsigned-byte IDX array (for tests and for making small slices); gzip when the path ends in <c>.gz</c>.</summary>
+    /// <summary>Writes an unsigned-byte IDX array (for tests and for making small slices); gzip when the path ends in
+    /// <c>.gz</c>.</summary>
     public static void Write(string path, ReadOnlySpan<int> dimensions, ReadOnlySpan<byte> data)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (dimensions.Length is 0 or > 255) throw new ArgumentException($"Idx.Write: 1 to 255 dimensions, got {dimensions.Length}.", nameof(dimensions));
+        if (dimensions.Length is 0 or > 255)
+            throw new ArgumentException($"Idx.Write: 1 to 255 dimensions, got {dimensions.Length}.",
+                nameof(dimensions));
         long total = 1;
         foreach (int d in dimensions) total *= d;
-        if (total != data.Length) throw new ArgumentException($"Idx.Write: dimensions need {total} bytes, got {data.Length}.", nameof(data));
+        if (total != data.Length)
+            throw new ArgumentException($"Idx.Write: dimensions need {total} bytes, got {data.Length}.", nameof(data));
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
-        using Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.SmallestSize) : file;
+        using Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+            ? new GZipStream(file, CompressionLevel.SmallestSize) : file;
         Span<byte> word = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(word, 0x800 | dimensions.Length);
         s.Write(word);

@@ -10,14 +10,17 @@ namespace Ember.Data;
 public sealed class Image
 {
     /// <summary>Wraps <paramref name="pixels"/> (not copied) as an image of the given size.</summary>
-    /// <exception cref="ArgumentException">When the pixel count does not match <c>height * width * channels</c>.</exception>
+    /// <exception cref="ArgumentException">When the pixel count does not match <c>height * width *
+    /// channels</c>.</exception>
     public Image(byte[] pixels, int height, int width, int channels = 1)
     {
         ArgumentNullException.ThrowIfNull(pixels);
         if (height <= 0 || width <= 0 || channels <= 0)
-            throw new ArgumentException($"Image: height, width and channels must be positive, got {height}x{width}x{channels}.");
+            throw new ArgumentException("Image: height, width and channels must be positive, " +
+                $"got {height}x{width}x{channels}.");
         if ((long)height * width * channels != pixels.Length)
-            throw new ArgumentException($"Image: {height}x{width}x{channels} needs {(long)height * width * channels} bytes, got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException($"Image: {height}x{width}x{channels} needs {(long)height * width * channels} " +
+                $"bytes, got {pixels.Length}.", nameof(pixels));
         Pixels = pixels;
         Height = height;
         Width = width;
@@ -36,7 +39,8 @@ public sealed class Image
     /// <summary>Channels per pixel (1 for grayscale, 3 for RGB).</summary>
     public int Channels { get; }
 
-    /// <summary>The value at row <paramref name="y"/>, column <paramref name="x"/>, channel <paramref name="c"/>.</summary>
+    /// <summary>The value at row <paramref name="y"/>, column <paramref name="x"/>, channel
+    /// <paramref name="c"/>.</summary>
     public byte this[int y, int x, int c = 0] => Pixels[(y * Width + x) * Channels + c];
 
     /// <inheritdoc/>

@@ -23,12 +23,15 @@ public sealed class MnistDataset : Dataset<(Image Image, long Label)>
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(classes);
-        if (height <= 0 || width <= 0) throw new ArgumentException($"MnistDataset: image size must be positive, got {height}x{width}.");
+        if (height <= 0 || width <= 0)
+            throw new ArgumentException($"MnistDataset: image size must be positive, got {height}x{width}.");
         if ((long)labels.Length * height * width != pixels.Length)
-            throw new ArgumentException($"MnistDataset: {labels.Length} labels need {(long)labels.Length * height * width} pixels of {height}x{width} images, got {pixels.Length}.");
+            throw new ArgumentException($"MnistDataset: {labels.Length} labels " +
+                $"need {(long)labels.Length * height * width} pixels of {height}x{width} images, got {pixels.Length}.");
         for (int i = 0; i < labels.Length; i++)
             if (labels[i] >= classes.Count)
-                throw new ArgumentException($"MnistDataset: label {labels[i]} at index {i} is not below the number of classes ({classes.Count}).");
+                throw new ArgumentException($"MnistDataset: label {labels[i]} at index {i} is not below the number " +
+                    $"of classes ({classes.Count}).");
         _pixels = pixels;
         _labels = labels;
         Height = height;
@@ -72,7 +75,8 @@ public sealed class MnistDataset : Dataset<(Image Image, long Label)>
         }
     }
 
-    /// <summary>Reads an image file and a label file in IDX format (<c>.gz</c> or not) and checks that they match.</summary>
+    /// <summary>Reads an image file and a label file in IDX format (<c>.gz</c> or not) and checks that they
+    /// match.</summary>
     /// <exception cref="InvalidDataException">When a file is malformed or the counts differ.</exception>
     public static MnistDataset FromFiles(string imagesPath, string labelsPath, IReadOnlyList<string> classes)
     {
@@ -80,10 +84,12 @@ public sealed class MnistDataset : Dataset<(Image Image, long Label)>
         IdxArray images = Idx.Read(imagesPath, expectedDims: 3);
         if (images.Dimensions[0] != labels.Dimensions[0])
             throw new InvalidDataException(
-                $"{Path.GetFileName(imagesPath)} has {images.Dimensions[0]} images but {Path.GetFileName(labelsPath)} has {labels.Dimensions[0]} labels.");
+                $"{Path.GetFileName(imagesPath)} has {images.Dimensions[0]} images " +
+                $"but {Path.GetFileName(labelsPath)} has {labels.Dimensions[0]} labels.");
         for (int i = 0; i < labels.Data.Length; i++)
             if (labels.Data[i] >= classes.Count)
-                throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: label {labels.Data[i]} at index {i} is not a class index (0..{classes.Count - 1}).");
+                throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: label {labels.Data[i]} at index {i} " +
+                    $"is not a class index (0..{classes.Count - 1}).");
         return new MnistDataset(images.Data, labels.Data, images.Dimensions[1], images.Dimensions[2], classes);
     }
 }
@@ -91,14 +97,18 @@ public sealed class MnistDataset : Dataset<(Image Image, long Label)>
 public static partial class Datasets
 {
     private static readonly string[] s_digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    private static readonly string[] s_fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+    private static readonly string[] s_fashion =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    private sealed record MnistSpec(string Name, string DebianDir, string DebianPackage, string[] Classes, string[] Mirrors);
+    private sealed record MnistSpec(string Name, string DebianDir, string DebianPackage, string[] Classes,
+        string[] Mirrors);
 
-    private static readonly MnistSpec s_mnistSpec = new("mnist", "/usr/share/datasets/mnist", "(none; use download: true)", s_digits,
+    private static readonly MnistSpec s_mnistSpec =
+        new("mnist", "/usr/share/datasets/mnist", "(none; use download: true)", s_digits,
         ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]);
 
-    private static readonly MnistSpec s_fashionSpec = new("fashion-mnist", "/usr/share/datasets/fashion-mnist", "dataset-fashion-mnist", s_fashion,
+    private static readonly MnistSpec s_fashionSpec =
+        new("fashion-mnist", "/usr/share/datasets/fashion-mnist", "dataset-fashion-mnist", s_fashion,
         ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]);
 
     /// <summary>
@@ -106,7 +116,8 @@ public static partial class Datasets
     /// (<c>train-images-idx3-ubyte[.gz]</c>, ...). See <see cref="FashionMnist"/> for where files are looked for.
     /// </summary>
     /// <inheritdoc cref="FashionMnist"/>
-    public static MnistDataset Mnist(string? root = null, bool train = true, bool download = false) => LoadMnist(s_mnistSpec, root, train, download);
+    public static MnistDataset Mnist(string? root = null, bool train = true, bool download = false) =>
+        LoadMnist(s_mnistSpec, root, train, download);
 
     /// <summary>
     /// Fashion-MNIST (Zalando: 60,000 training / 10,000 test grayscale 28×28 images of 10 kinds of clothing),
@@ -120,9 +131,11 @@ public static partial class Datasets
     /// <param name="train">The training split (true) or the test split (false).</param>
     /// <param name="download">When the files are not found, download them into <paramref name="root"/> (or
     /// <c>~/.ember/datasets/fashion-mnist</c>). Needs internet access; off by default.</param>
-    /// <exception cref="FileNotFoundException">When the files are not found (the message lists where it looked and how to get them).</exception>
+    /// <exception cref="FileNotFoundException">When the files are not found (the message lists where it looked and how
+    /// to get them).</exception>
     /// <exception cref="InvalidDataException">When a file is malformed.</exception>
-    public static MnistDataset FashionMnist(string? root = null, bool train = true, bool download = false) => LoadMnist(s_fashionSpec, root, train, download);
+    public static MnistDataset FashionMnist(string? root = null, bool train = true, bool download = false) =>
+        LoadMnist(s_fashionSpec, root, train, download);
 
     private static MnistDataset LoadMnist(MnistSpec spec, string? root, bool train, bool download)
     {
@@ -140,10 +153,13 @@ public static partial class Datasets
             Directory.CreateDirectory(target);
             foreach (string f in new[] { images, labels })
                 if (Existing(target, f) is null) Download(spec, f + ".gz", Path.Combine(target, f + ".gz"));
-            var ds = MnistDataset.FromFiles(Path.Combine(target, images + ".gz"), Path.Combine(target, labels + ".gz"), spec.Classes);
+            var ds =
+                MnistDataset.FromFiles(Path.Combine(target, images + ".gz"), Path.Combine(target, labels + ".gz"),
+                spec.Classes);
             int expected = train ? 60000 : 10000;
             if (ds.Count != expected || ds.Height != 28 || ds.Width != 28)
-                throw new InvalidDataException($"{spec.Name}: the downloaded files hold {ds.Count} images of {ds.Height}x{ds.Width}; expected {expected} of 28x28.");
+                throw new InvalidDataException($"{spec.Name}: the downloaded files hold {ds.Count} images " +
+                    $"of {ds.Height}x{ds.Width}; expected {expected} of 28x28.");
             return ds;
         }
         var msg = new StringBuilder();
@@ -151,8 +167,10 @@ public static partial class Datasets
         foreach (string d in dirs) msg.Append("\n  ").Append(d);
         msg.Append("\nTo get the data: ");
         if (spec.DebianPackage.StartsWith("dataset-", StringComparison.Ordinal))
-            msg.Append($"on Debian/Ubuntu, 'sudo apt-get install {spec.DebianPackage}' (installs {spec.DebianDir}); or ");
-        msg.Append($"pass download: true (needs internet; saves to {root ?? DefaultDownloadDir(spec)}); or download the four files from {spec.Mirrors[0]} into a directory and pass it as root.");
+            msg.Append($"on Debian/Ubuntu, 'sudo apt-get install {spec.DebianPackage}' (installs {spec.DebianDir}); " +
+                "or ");
+        msg.Append($"pass download: true (needs internet; saves to {root ?? DefaultDownloadDir(spec)}); or download " +
+            $"the four files from {spec.Mirrors[0]} into a directory and pass it as root.");
         throw new FileNotFoundException(msg.ToString());
     }
 
@@ -217,6 +235,8 @@ public static partial class Datasets
 
     private static void TryDelete(string path)
     {
-        try { if (File.Exists(path)) File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { if (File.Exists(path)) File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -4,7 +4,8 @@ using System.Collections.Generic;
 namespace Ember.Data;
 
 /// <summary>
-/// Tabular helpers with scikit-learn's semantics: <see cref="TrainTestSplit(double[,], long[], double, bool, Generator?, bool)"/>
+/// Tabular helpers with scikit-learn's semantics:
+/// <see cref="TrainTestSplit(double[,], long[], double, bool, Generator?, bool)"/>
 /// (seeded, optionally stratified) and <see cref="OneHot"/>. See also <see cref="StandardScaler"/>,
 /// <see cref="MinMaxScaler"/> and <see cref="LabelEncoder{T}"/>.
 /// </summary>
@@ -18,33 +19,42 @@ public static class Preprocessing
     /// generator differs from NumPy's, so the chosen rows differ from scikit-learn's, the counts do not.
     /// </summary>
     /// <returns>(XTrain, XTest, YTrain, YTest), in scikit-learn's order.</returns>
-    public static (double[,] XTrain, double[,] XTest, long[] YTrain, long[] YTest) TrainTestSplit(double[,] x, long[] y, double testSize = 0.25,
+    public static (double[,] XTrain, double[,] XTest, long[] YTrain, long[] YTest) TrainTestSplit(double[,] x, long[] y,
+        double testSize = 0.25,
         bool shuffle = true, Generator? generator = null, bool stratify = false)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.GetLength(0) != y.Length)
             throw new ArgumentException($"TrainTestSplit: x has {x.GetLength(0)} rows but y has {y.Length} labels.");
-        var (train, test) = TrainTestSplitIndices(y.Length, TestCount(y.Length, testSize), shuffle, generator, stratify ? y : null);
+        var (train, test) =
+            TrainTestSplitIndices(y.Length, TestCount(y.Length, testSize), shuffle, generator, stratify ? y : null);
         return (Rows(x, train), Rows(x, test), Pick(y, train), Pick(y, test));
     }
 
-    /// <summary>Splits a data set into train and test subsets (see <see cref="TrainTestSplit(double[,], long[], double, bool, Generator?, bool)"/>);
+    /// <summary>Splits a data set into train and test subsets (see
+    /// <see cref="TrainTestSplit(double[,], long[], double, bool, Generator?, bool)"/>);
     /// <paramref name="stratify"/> gives each sample's class when the split should be stratified.</summary>
-    public static (Subset<T> Train, Subset<T> Test) TrainTestSplit<T>(Dataset<T> dataset, double testSize = 0.25, bool shuffle = true,
+    public static (Subset<T> Train, Subset<T> Test) TrainTestSplit<T>(Dataset<T> dataset, double testSize = 0.25,
+        bool shuffle = true,
         Generator? generator = null, IReadOnlyList<long>? stratify = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        var (train, test) = TrainTestSplitIndices(dataset.Count, TestCount(dataset.Count, testSize), shuffle, generator, stratify);
+        var (train, test) =
+            TrainTestSplitIndices(dataset.Count, TestCount(dataset.Count, testSize), shuffle, generator, stratify);
         return (new Subset<T>(dataset, train), new Subset<T>(dataset, test));
     }
 
     /// <summary>The test-set size for a fraction, as scikit-learn computes it: <c>ceil(testSize * n)</c>.</summary>
     public static int TestCount(int n, double testSize)
     {
-        if (!(testSize > 0 && testSize < 1)) throw new ArgumentOutOfRangeException(nameof(testSize), $"TrainTestSplit: testSize must be in (0, 1), got {testSize}.");
+        if (!(testSize > 0 && testSize < 1))
+            throw new ArgumentOutOfRangeException(nameof(testSize),
+                $"TrainTestSplit: testSize must be in (0, 1), got {testSize}.");
         int nTest = (int)Math.Ceiling(testSize * n);
-        if (nTest >= n) throw new ArgumentException($"TrainTestSplit: with n={n} and testSize={testSize} the train set would be empty.");
+        if (nTest >= n)
+            throw new ArgumentException($"TrainTestSplit: with n={n} and testSize={testSize} the train set would be " +
+                "empty.");
         return nTest;
     }
 
@@ -52,11 +62,13 @@ public static class Preprocessing
     /// Train and test row indices for <paramref name="n"/> rows and <paramref name="testCount"/> test rows.
     /// Without shuffling, the first rows are the train set (scikit-learn's <c>shuffle=False</c>).
     /// </summary>
-    public static (int[] Train, int[] Test) TrainTestSplitIndices(int n, int testCount, bool shuffle = true, Generator? generator = null,
+    public static (int[] Train, int[] Test) TrainTestSplitIndices(int n, int testCount, bool shuffle = true,
+        Generator? generator = null,
         IReadOnlyList<long>? stratify = null)
     {
         if (testCount <= 0 || testCount >= n)
-            throw new ArgumentOutOfRangeException(nameof(testCount), $"TrainTestSplit: the test set needs between 1 and {n - 1} of the {n} rows, got {testCount}.");
+            throw new ArgumentOutOfRangeException(nameof(testCount),
+                $"TrainTestSplit: the test set needs between 1 and {n - 1} of the {n} rows, got {testCount}.");
         int nTrain = n - testCount;
         if (stratify is null)
         {
@@ -74,12 +86,17 @@ public static class Preprocessing
             // scikit-learn's ShuffleSplit: test = perm[:nTest], train = perm[nTest:].
             return (order[testCount..], order[..testCount]);
         }
-        if (!shuffle) throw new ArgumentException("TrainTestSplit: stratified splitting needs shuffle: true (as in scikit-learn).");
-        if (stratify.Count != n) throw new ArgumentException($"TrainTestSplit: stratify has {stratify.Count} labels for {n} rows.", nameof(stratify));
+        if (!shuffle)
+            throw new ArgumentException("TrainTestSplit: stratified splitting needs shuffle: true (as in " +
+                "scikit-learn).");
+        if (stratify.Count != n)
+            throw new ArgumentException($"TrainTestSplit: stratify has {stratify.Count} labels for {n} rows.",
+                nameof(stratify));
         return StratifiedIndices(stratify, nTrain, testCount, generator ?? Generator.Default);
     }
 
-    private static (int[] Train, int[] Test) StratifiedIndices(IReadOnlyList<long> y, int nTrain, int nTest, Generator g)
+    private static (int[] Train, int[] Test) StratifiedIndices(IReadOnlyList<long> y, int nTrain, int nTest,
+        Generator g)
     {
         // Classes in sorted order, rows of each class in index order (np.unique + stable argsort).
         var classes = new SortedDictionary<long, List<int>>();
@@ -95,12 +112,14 @@ public static class Preprocessing
         foreach (var (label, rows) in classes)
         {
             if (rows.Count < 2)
-                throw new ArgumentException($"TrainTestSplit: class {label} has only {rows.Count} member; stratification needs at least 2 per class.");
+                throw new ArgumentException($"TrainTestSplit: class {label} has only {rows.Count} member; " +
+                    "stratification needs at least 2 per class.");
             counts[c] = rows.Count;
             members[c++] = rows;
         }
         if (nTrain < k || nTest < k)
-            throw new ArgumentException($"TrainTestSplit: train ({nTrain}) and test ({nTest}) sets must each have at least one row per class ({k} classes).");
+            throw new ArgumentException($"TrainTestSplit: train ({nTrain}) and test ({nTest}) sets must each have at " +
+                $"least one row per class ({k} classes).");
         int[] trainPerClass = ApproximateMode(counts, nTrain, g);
         var remaining = new int[k];
         for (int i = 0; i < k; i++) remaining[i] = counts[i] - trainPerClass[i];
@@ -187,14 +206,17 @@ public static class Preprocessing
     /// </summary>
     public static float[,] OneHot(ReadOnlySpan<long> labels, int numClasses = 0)
     {
-        if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), $"OneHot: numClasses must be non-negative, got {numClasses}.");
+        if (numClasses < 0)
+            throw new ArgumentOutOfRangeException(nameof(numClasses),
+                $"OneHot: numClasses must be non-negative, got {numClasses}.");
         if (numClasses == 0)
             foreach (long l in labels) numClasses = (int)Math.Max(numClasses, Math.Min(l + 1, int.MaxValue));
         var r = new float[labels.Length, numClasses];
         for (int i = 0; i < labels.Length; i++)
         {
             if (labels[i] < 0 || labels[i] >= numClasses)
-                throw new ArgumentException($"OneHot: label {labels[i]} at index {i} is outside [0, {numClasses}).", nameof(labels));
+                throw new ArgumentException($"OneHot: label {labels[i]} at index {i} is outside [0, {numClasses}).",
+                    nameof(labels));
             r[i, labels[i]] = 1;
         }
         return r;

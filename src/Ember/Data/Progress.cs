@@ -31,10 +31,12 @@ public sealed class Progress : IDisposable
     /// <param name="total">Steps in the loop (e.g. <c>loader.Count</c> batches); 0 when unknown.</param>
     /// <param name="description">A label before the bar (e.g. "epoch 1/5").</param>
     /// <param name="output">Where to write; defaults to <see cref="Console.Out"/>.</param>
-    /// <param name="interactive">Redraw in place (true) or write plain lines (false); defaults to whether the console output is not redirected.</param>
+    /// <param name="interactive">Redraw in place (true) or write plain lines (false); defaults to whether the console
+    /// output is not redirected.</param>
     public Progress(int total, string description = "", TextWriter? output = null, bool? interactive = null)
     {
-        if (total < 0) throw new ArgumentOutOfRangeException(nameof(total), $"Progress: total must be non-negative, got {total}.");
+        if (total < 0)
+            throw new ArgumentOutOfRangeException(nameof(total), $"Progress: total must be non-negative, got {total}.");
         Total = total;
         Description = description ?? "";
         _out = output ?? Console.Out;

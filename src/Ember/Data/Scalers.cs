@@ -112,7 +112,8 @@ public sealed class StandardScaler
         ArgumentNullException.ThrowIfNull(x);
         if (_mean is null) throw NotFitted();
         if (x.GetLength(1) != _mean.Length)
-            throw new ArgumentException($"StandardScaler: fitted on {_mean.Length} features but x has {x.GetLength(1)}.", nameof(x));
+            throw new ArgumentException($"StandardScaler: fitted on {_mean.Length} features but x " +
+                $"has {x.GetLength(1)}.", nameof(x));
         return (x.GetLength(0), x.GetLength(1));
     }
 }
@@ -131,7 +132,8 @@ public sealed class MinMaxScaler
     {
         FeatureRange = featureRange ?? (0, 1);
         if (!(FeatureRange.Min < FeatureRange.Max))
-            throw new ArgumentException($"MinMaxScaler: the range minimum must be below its maximum, got ({FeatureRange.Min}, {FeatureRange.Max}).", nameof(featureRange));
+            throw new ArgumentException("MinMaxScaler: the range minimum must be below its maximum, got " +
+                $"({FeatureRange.Min}, {FeatureRange.Max}).", nameof(featureRange));
     }
 
     /// <summary>The target range.</summary>
@@ -151,7 +153,8 @@ public sealed class MinMaxScaler
 
     private static InvalidOperationException NotFitted() => new("MinMaxScaler is not fitted yet: call Fit(x) first.");
 
-    /// <summary>Computes per-feature minima and maxima of <paramref name="x"/> (<c>double[rows, features]</c>).</summary>
+    /// <summary>Computes per-feature minima and maxima of <paramref name="x"/> (<c>double[rows,
+    /// features]</c>).</summary>
     /// <returns>This scaler.</returns>
     public MinMaxScaler Fit(double[,] x)
     {
@@ -209,7 +212,8 @@ public sealed class MinMaxScaler
         ArgumentNullException.ThrowIfNull(x);
         if (_scale is null) throw NotFitted();
         if (x.GetLength(1) != _scale.Length)
-            throw new ArgumentException($"MinMaxScaler: fitted on {_scale.Length} features but x has {x.GetLength(1)}.", nameof(x));
+            throw new ArgumentException($"MinMaxScaler: fitted on {_scale.Length} features but x has {x.GetLength(1)}.",
+                nameof(x));
         return (x.GetLength(0), x.GetLength(1));
     }
 }
@@ -227,9 +231,11 @@ public sealed class LabelEncoder<T> where T : notnull
     /// <summary>The classes in sorted order; a class's index is its code (<c>classes_</c>).</summary>
     public IReadOnlyList<T> Classes => _classes ?? throw NotFitted();
 
-    private static InvalidOperationException NotFitted() => new("LabelEncoder is not fitted yet: call Fit(labels) first.");
+    private static InvalidOperationException NotFitted() =>
+        new("LabelEncoder is not fitted yet: call Fit(labels) first.");
 
-    private static IComparer<T> Comparer => typeof(T) == typeof(string) ? (IComparer<T>)(object)StringComparer.Ordinal : Comparer<T>.Default;
+    private static IComparer<T> Comparer =>
+        typeof(T) == typeof(string) ? (IComparer<T>)(object)StringComparer.Ordinal : Comparer<T>.Default;
 
     /// <summary>Learns the classes of <paramref name="labels"/>.</summary>
     /// <returns>This encoder.</returns>
@@ -254,7 +260,8 @@ public sealed class LabelEncoder<T> where T : notnull
         var r = new long[labels.Count];
         for (int i = 0; i < r.Length; i++)
             if (!_index.TryGetValue(labels[i], out r[i]))
-                throw new ArgumentException($"LabelEncoder: label '{labels[i]}' at index {i} was not seen in Fit (known: {string.Join(", ", _classes!)}).", nameof(labels));
+                throw new ArgumentException($"LabelEncoder: label '{labels[i]}' at index {i} was not seen in Fit " +
+                    $"(known: {string.Join(", ", _classes!)}).", nameof(labels));
         return r;
     }
 
@@ -270,7 +277,8 @@ public sealed class LabelEncoder<T> where T : notnull
         for (int i = 0; i < r.Length; i++)
         {
             if (codes[i] < 0 || codes[i] >= _classes.Length)
-                throw new ArgumentException($"LabelEncoder: code {codes[i]} at index {i} is outside [0, {_classes.Length}).", nameof(codes));
+                throw new ArgumentException($"LabelEncoder: code {codes[i]} at index {i} is outside " +
+                    $"[0, {_classes.Length}).", nameof(codes));
             r[i] = _classes[codes[i]];
         }
         return r;

@@ -10,10 +10,12 @@ namespace Ember.Data;
 /// </summary>
 public interface ITransform
 {
-    /// <summary>The output type for an input of <paramref name="inputType"/>, or null when this transform does not accept it.</summary>
+    /// <summary>The output type for an input of <paramref name="inputType"/>, or null when this transform does not
+    /// accept it.</summary>
     Type? OutputTypeFor(Type inputType);
 
-    /// <summary>Applies the transform to <paramref name="input"/>, whose type <see cref="OutputTypeFor"/> accepts.</summary>
+    /// <summary>Applies the transform to <paramref name="input"/>, whose type <see cref="OutputTypeFor"/>
+    /// accepts.</summary>
     object ApplyUntyped(object input);
 }
 
@@ -37,7 +39,8 @@ public abstract class Transform<TIn, TOut> : ITransform<TIn, TOut> where TIn : c
 
     /// <inheritdoc/>
     public object ApplyUntyped(object input) => input is TIn t ? Apply(t)
-        : throw new ArgumentException($"{GetType().Name} expected {typeof(TIn).Name} input but got {input?.GetType().Name ?? "null"}.");
+        : throw new ArgumentException($"{GetType().Name} expected {typeof(TIn).Name} input but " +
+            $"got {input?.GetType().Name ?? "null"}.");
 }
 
 /// <summary>
@@ -54,33 +57,40 @@ public abstract class ImageTransform : ITransform<Image, Image>, ITransform<Tens
 
     /// <inheritdoc/>
     public Type? OutputTypeFor(Type inputType) =>
-        typeof(Image).IsAssignableFrom(inputType) ? typeof(Image) : typeof(Tensor).IsAssignableFrom(inputType) ? typeof(Tensor) : null;
+        typeof(Image).IsAssignableFrom(inputType) ? typeof(Image) : typeof(Tensor).IsAssignableFrom(inputType)
+            ? typeof(Tensor) : null;
 
     /// <inheritdoc/>
     public object ApplyUntyped(object input) => input switch
     {
         Image i => Apply(i),
         Tensor t => Apply(t),
-        _ => throw new ArgumentException($"{GetType().Name} expected an Image or a (C, H, W) Tensor but got {input?.GetType().Name ?? "null"}."),
+        _ =>
+        throw new ArgumentException($"{GetType().Name} expected an Image or a (C, H, W) Tensor but " +
+        $"got {input?.GetType().Name ?? "null"}."),
     };
 
-    /// <summary>Checks that <paramref name="t"/> is a floating (C, H, W) tensor and returns its contiguous raw form.</summary>
+    /// <summary>Checks that <paramref name="t"/> is a floating (C, H, W) tensor and returns its contiguous raw
+    /// form.</summary>
     private protected RawTensor CheckChw(Tensor t)
     {
         ArgumentNullException.ThrowIfNull(t);
         if (t.Dim != 3 || !t.DType.IsFloatingPoint())
-            throw new ArgumentException($"{GetType().Name} expected a floating (C, H, W) tensor but got a {t.DType.TorchName()} tensor of shape {Shapes.Format(t.Shape)}.");
+            throw new ArgumentException($"{GetType().Name} expected a floating (C, H, W) tensor but got " +
+                $"a {t.DType.TorchName()} tensor of shape {Shapes.Format(t.Shape)}.");
         return RawOps.Contiguous(t.Raw);
     }
 
     /// <summary>Makes the per-transform generator: the given one, or one seeded from the default generator now,
     /// so draws do not depend on which thread (e.g. a prefetching loader's) applies the transform.</summary>
-    private protected static Generator OwnGenerator(Generator? generator) => generator ?? new Generator((long)Generator.Default.NextUInt64());
+    private protected static Generator OwnGenerator(Generator? generator) =>
+        generator ?? new Generator((long)Generator.Default.NextUInt64());
 }
 
 /// <summary>
 /// Chains transforms (torchvision's <c>Compose</c>), checking when it is built that each step accepts the
-/// previous step's output: <c>new Compose&lt;Image, Tensor&gt;(new RandomCrop(28, padding: 2), new ToTensor(), new Normalize([0.286], [0.353]))</c>.
+/// previous step's output: <c>new Compose&lt;Image, Tensor&gt;(new RandomCrop(28, padding: 2), new ToTensor(), new
+/// Normalize([0.286], [0.353]))</c>.
 /// </summary>
 /// <typeparam name="TIn">The input type of the first step.</typeparam>
 /// <typeparam name="TOut">The output type of the last step.</typeparam>
@@ -89,7 +99,8 @@ public sealed class Compose<TIn, TOut> : ITransform<TIn, TOut> where TIn : class
     private readonly ITransform[] _steps;
 
     /// <summary>Creates the chain.</summary>
-    /// <exception cref="ArgumentException">When a step does not accept its input type, or the last output is not <typeparamref name="TOut"/>.</exception>
+    /// <exception cref="ArgumentException">When a step does not accept its input type, or the last output is not
+    /// <typeparamref name="TOut"/>.</exception>
     public Compose(params ITransform[] transforms)
     {
         ArgumentNullException.ThrowIfNull(transforms);
@@ -98,10 +109,12 @@ public sealed class Compose<TIn, TOut> : ITransform<TIn, TOut> where TIn : class
         {
             ArgumentNullException.ThrowIfNull(transforms[i], $"{nameof(transforms)}[{i}]");
             current = transforms[i].OutputTypeFor(current)
-                ?? throw new ArgumentException($"Compose: step {i} ({transforms[i].GetType().Name}) does not accept {current.Name} input, the output of the step before it.");
+                ?? throw new ArgumentException($"Compose: step {i} ({transforms[i].GetType().Name}) does not " +
+                    $"accept {current.Name} input, the output of the step before it.");
         }
         if (!typeof(TOut).IsAssignableFrom(current))
-            throw new ArgumentException($"Compose<{typeof(TIn).Name}, {typeof(TOut).Name}>: the last step produces {current.Name}, not {typeof(TOut).Name}.");
+            throw new ArgumentException($"Compose<{typeof(TIn).Name}, {typeof(TOut).Name}>: the last step " +
+                $"produces {current.Name}, not {typeof(TOut).Name}.");
         _steps = (ITransform[])transforms.Clone();
     }
 
@@ -154,7 +167,8 @@ public sealed class Normalize : Transform<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(mean);
         ArgumentNullException.ThrowIfNull(std);
         if (mean.Length == 0 || mean.Length != std.Length)
-            throw new ArgumentException($"Normalize: mean and std need the same, non-zero number of channels, got {mean.Length} and {std.Length}.");
+            throw new ArgumentException("Normalize: mean and std need the same, non-zero number of channels, " +
+                $"got {mean.Length} and {std.Length}.");
         foreach (double s in std)
             if (!(s > 0)) throw new ArgumentException($"Normalize: std must be positive, got {s}.", nameof(std));
         _mean = (double[])mean.Clone();
@@ -172,7 +186,8 @@ public sealed class Normalize : Transform<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dim != 3 || input.DType != DType.Float32)
-            throw new ArgumentException($"Normalize expected a float32 (C, H, W) tensor but got a {input.DType.TorchName()} tensor of shape {Shapes.Format(input.Shape)}.");
+            throw new ArgumentException("Normalize expected a float32 (C, H, W) tensor but got " +
+                $"a {input.DType.TorchName()} tensor of shape {Shapes.Format(input.Shape)}.");
         int c = input.Size(0);
         if (_mean.Length != 1 && _mean.Length != c)
             throw new ArgumentException($"Normalize: {_mean.Length} mean/std values for a tensor with {c} channels.");
@@ -191,7 +206,8 @@ public sealed class Normalize : Transform<Tensor, Tensor>
     }
 }
 
-/// <summary>Mirrors an image left-right with probability <see cref="P"/> (torchvision's <c>RandomHorizontalFlip</c>).</summary>
+/// <summary>Mirrors an image left-right with probability <see cref="P"/> (torchvision's
+/// <c>RandomHorizontalFlip</c>).</summary>
 public sealed class RandomHorizontalFlip : ImageTransform
 {
     private readonly Generator _generator;
@@ -200,7 +216,8 @@ public sealed class RandomHorizontalFlip : ImageTransform
     /// generator is seeded from <see cref="Generator.Default"/> now.</summary>
     public RandomHorizontalFlip(double p = 0.5, Generator? generator = null)
     {
-        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), $"RandomHorizontalFlip: p must be in [0, 1], got {p}.");
+        if (!(p >= 0 && p <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), $"RandomHorizontalFlip: p must be in [0, 1], got {p}.");
         P = p;
         _generator = OwnGenerator(generator);
     }
@@ -252,8 +269,11 @@ public sealed class RandomCrop : ImageTransform
     /// <summary>Creates the transform for a <paramref name="height"/> × <paramref name="width"/> window.</summary>
     public RandomCrop(int height, int width, int padding, Generator? generator = null)
     {
-        if (height <= 0 || width <= 0) throw new ArgumentException($"RandomCrop: the size must be positive, got {height}x{width}.");
-        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding), $"RandomCrop: padding must be non-negative, got {padding}.");
+        if (height <= 0 || width <= 0)
+            throw new ArgumentException($"RandomCrop: the size must be positive, got {height}x{width}.");
+        if (padding < 0)
+            throw new ArgumentOutOfRangeException(nameof(padding),
+                $"RandomCrop: padding must be non-negative, got {padding}.");
         Height = height;
         Width = width;
         Padding = padding;
@@ -273,7 +293,8 @@ public sealed class RandomCrop : ImageTransform
     {
         int ph = h + 2 * Padding, pw = w + 2 * Padding;
         if (ph < Height || pw < Width)
-            throw new ArgumentException($"RandomCrop: a {Height}x{Width} crop does not fit a {h}x{w} image padded by {Padding}.");
+            throw new ArgumentException($"RandomCrop: a {Height}x{Width} crop does not fit a {h}x{w} image padded " +
+                $"by {Padding}.");
         int top = (int)_generator.NextInt64(ph - Height + 1), left = (int)_generator.NextInt64(pw - Width + 1);
         return (top - Padding, left - Padding);   // in source coordinates
     }
@@ -310,7 +331,9 @@ public sealed class RandomCrop : ImageTransform
                 int sy = y + top;
                 if ((uint)sy >= (uint)h) continue;
                 int x0 = Math.Max(0, -left), x1 = Math.Min(Width, w - left);
-                if (x1 > x0) Array.Copy(s, raw.Offset + (ch * h + sy) * w + x0 + left, d, (ch * Height + y) * Width + x0, x1 - x0);
+                if (x1 > x0)
+                    Array.Copy(s, raw.Offset + (ch * h + sy) * w + x0 + left, d, (ch * Height + y) * Width + x0,
+                        x1 - x0);
             }
         return new Tensor(dst);
     }

@@ -19,16 +19,19 @@ public class ParallelElementwiseTests
         for (int i = 0; i < cols; i++) bias[i] = (float)r.NextDouble();
 
         var expectedAdd = new float[rows * cols];
-        ElementwiseDriver.Binary<float, AddOperator<float>>(x, 5, [cols, 1], bias, 0, [0, 1], expectedAdd, [rows, cols]);
+        ElementwiseDriver.Binary<float, AddOperator<float>>(x, 5, [cols, 1], bias, 0, [0, 1], expectedAdd,
+            [rows, cols]);
         var expectedExp = new float[rows * cols];
-        ElementwiseDriver.Unary<float, ExpOperator<float>>(x, 5, [1, rows], expectedExp, [cols, rows]);   // transposed read
+        ElementwiseDriver.Unary<float, ExpOperator<float>>(x, 5, [1, rows], expectedExp,
+            [cols, rows]);   // transposed read
 
         int saved = WorkerPool.ThreadCount;
         try
         {
             WorkerPool.ThreadCount = threads;
             var add = new float[rows * cols + 3];
-            ParallelElementwise.Binary<float, AddOperator<float>>(x, 5, [cols, 1], bias, 0, [0, 1], add, 3, [rows, cols]);
+            ParallelElementwise.Binary<float, AddOperator<float>>(x, 5, [cols, 1], bias, 0, [0, 1], add, 3,
+                [rows, cols]);
             Assert.Equal(expectedAdd, add[3..]);
             var exp = new float[rows * cols];
             ParallelElementwise.Unary<float, ExpOperator<float>>(x, 5, [1, rows], exp, 0, [cols, rows]);

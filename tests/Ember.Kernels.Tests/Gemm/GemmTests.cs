@@ -4,7 +4,8 @@ using Ember.Kernels;
 
 namespace Ember.Kernels.Tests;
 
-/// <summary>Tests that change process-wide settings (thread count, kernel ISA) must not run in parallel with others.</summary>
+/// <summary>Tests that change process-wide settings (thread count, kernel ISA) must not run in parallel with
+/// others.</summary>
 [CollectionDefinition("GlobalSettings", DisableParallelization = true)]
 public sealed class GlobalSettingsCollection { }
 
@@ -21,7 +22,8 @@ public class GemmTests
             new[] { 150, 10, 4 }, new[] { 150, 3, 10 }, new[] { 4, 10, 150 },
             new[] { 129, 129, 129 }, new[] { 33, 65, 300 }, new[] { 1000, 17, 7 }, new[] { 7, 1000, 17 },
             new[] { 17, 7, 1000 }, new[] { 64, 64, 64 }, new[] { 100, 150, 257 }, new[] { 1, 1000, 129 },
-            new[] { 1000, 1, 129 }, new[] { 129, 400, 33 }, new[] { 3, 500, 40 }, new[] { 500, 2, 40 }, new[] { 4, 1000, 33 }, new[] { 20, 300, 100 }, new[] { 30, 33, 600 },
+            new[] { 1000, 1, 129 }, new[] { 129, 400, 33 }, new[] { 3, 500, 40 }, new[] { 500, 2, 40 },
+            new[] { 4, 1000, 33 }, new[] { 20, 300, 100 }, new[] { 30, 33, 600 },
         };
         foreach (var s in shapes)
             yield return new object[] { s[0], s[1], s[2] };
@@ -88,7 +90,8 @@ public class GemmTests
         }
     }
 
-    private static void CheckDgemm(Random rng, bool ta, bool tb, int m, int n, int k, double alpha, double beta, int pad)
+    private static void CheckDgemm(Random rng, bool ta, bool tb, int m, int n, int k, double alpha, double beta,
+        int pad)
     {
         int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
         var a = RandomD(rng, (ta ? k : m) * lda);
@@ -220,7 +223,8 @@ public class GemmTests
         int saved = WorkerPool.ThreadCount;
         try
         {
-            foreach (var (m, n, k) in new[] { (300, 260, 300), (37, 530, 270), (530, 37, 70), (257, 257, 600), (64, 70, 1500), (3, 2000, 300), (2000, 3, 300), (20, 700, 300) })
+            foreach (var (m, n, k) in new[] { (300, 260, 300), (37, 530, 270), (530, 37, 70), (257, 257, 600),
+                (64, 70, 1500), (3, 2000, 300), (2000, 3, 300), (20, 700, 300) })
             {
                 int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2;
                 var a = Random(rng, (ta ? k : m) * lda);

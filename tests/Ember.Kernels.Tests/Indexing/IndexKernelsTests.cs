@@ -24,9 +24,11 @@ public class IndexKernelsTests
     {
         var dst = new double[4];
         long[] index = [3, 3, 0];
-        Assert.Equal(-1, IndexKernels.ScatterAlong<double, AddAction<double>>(dst, 0, [1], 0, 4, index, [3], [1.0, 2.0, 5.0]));
+        Assert.Equal(-1,
+            IndexKernels.ScatterAlong<double, AddAction<double>>(dst, 0, [1], 0, 4, index, [3], [1.0, 2.0, 5.0]));
         Assert.Equal(new double[] { 5, 0, 0, 3 }, dst);
-        Assert.Equal(-1, IndexKernels.ScatterAlong<double, AssignAction<double>>(dst, 0, [1], 0, 4, index, [3], [1.0, 2.0, 5.0]));
+        Assert.Equal(-1,
+            IndexKernels.ScatterAlong<double, AssignAction<double>>(dst, 0, [1], 0, 4, index, [3], [1.0, 2.0, 5.0]));
         Assert.Equal(new double[] { 5, 0, 0, 2 }, dst);
         Assert.Equal(0, IndexKernels.ScatterAlong<double, AssignAction<double>>(dst, 0, [1], 0, 4, [-1L], [1], [1.0]));
     }

@@ -29,7 +29,8 @@ public class DataLoaderTests
 
     private static int[] Ids(IReadOnlyList<int> samples) => samples.ToArray();
 
-    private static DataLoader<int, int[]> Loader(int n, int batch, bool shuffle = true, bool dropLast = false, long seed = 1, int prefetch = 0) =>
+    private static DataLoader<int, int[]> Loader(int n, int batch, bool shuffle = true, bool dropLast = false,
+        long seed = 1, int prefetch = 0) =>
         DataLoader.Create(new Numbers(n), batch, Ids, shuffle, dropLast, new Generator(seed), prefetch);
 
     private static List<int[]> Epoch(DataLoader<int, int[]> loader) => loader.ToList();
@@ -98,11 +99,17 @@ public class DataLoaderTests
         static List<float[]> Run(int prefetch)
         {
             var flip = new RandomHorizontalFlip(0.5, new Generator(3));
-            var images = new Numbers(40).Map(i => (new Image([(byte)i, (byte)(i + 1), 0], 1, 3), (long)i)).WithTransform<Image, Image>(flip);
-            var loader = DataLoader.Create(images, 6, Collate.Images(), shuffle: true, generator: new Generator(9), prefetch: prefetch);
+            var images = new Numbers(40).Map(i => (new Image([(byte)i, (byte)(i + 1), 0], 1, 3), (long)i))
+                .WithTransform<Image, Image>(flip);
+            var loader =
+                DataLoader.Create(images, 6, Collate.Images(), shuffle: true, generator: new Generator(9),
+                prefetch: prefetch);
             var r = new List<float[]>();
             for (int e = 0; e < 2; e++)
-                foreach (var (x, y) in loader) { r.Add(x.ToArray<float>()); r.Add(y.ToArray<long>().Select(v => (float)v).ToArray()); }
+                foreach (var (x, y) in loader)
+                {
+                    r.Add(x.ToArray<float>()); r.Add(y.ToArray<long>().Select(v => (float)v).ToArray());
+                }
             return r;
         }
         var plain = Run(0);
@@ -118,12 +125,14 @@ public class DataLoaderTests
         foreach (var b in loader)
         {
             // the producer fills the queue meanwhile (bounded wait: the machine may be busy)
-            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref ds.Reads) > 10, TimeSpan.FromSeconds(10)), "nothing was prefetched");
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref ds.Reads) > 10, TimeSpan.FromSeconds(10)),
+                "nothing was prefetched");
             break;
         }
         // Leaving the loop disposes the enumerator, which stops and joins the producer.
         int reads = ds.Reads;
-        Assert.True(reads <= 40, $"the producer read {reads} samples: more than the consumed batch, 2 queued and 1 in progress");
+        Assert.True(reads <= 40,
+            $"the producer read {reads} samples: more than the consumed batch, 2 queued and 1 in progress");
         Thread.Sleep(30);
         Assert.Equal(reads, ds.Reads);
     }
@@ -131,7 +140,9 @@ public class DataLoaderTests
     [Fact]
     public void ErrorsInTheProducerReachTheConsumer()
     {
-        var loader = DataLoader.Create(new Numbers(30), 10, s => s[0] == 10 ? throw new InvalidOperationException("bad batch") : Ids(s), prefetch: 2);
+        var loader =
+            DataLoader.Create(new Numbers(30), 10,
+            s => s[0] == 10 ? throw new InvalidOperationException("bad batch") : Ids(s), prefetch: 2);
         using var e = loader.GetEnumerator();
         Assert.True(e.MoveNext());
         Assert.Equal("bad batch", Assert.Throws<InvalidOperationException>(() => e.MoveNext()).Message);
@@ -200,7 +211,9 @@ public class DataLoaderTests
         var all = loader.ToList();
         Assert.Equal(5, all.Count);
         Assert.Equal(Enumerable.Range(0, 23), all.SelectMany(b => b));
-        Assert.Equal(4, DataLoader.Create(new Stream(23), 5, Ids, dropLast: true).ToList().Count); // enumerated: a stream has no length up front
+        Assert.Equal(4,
+            DataLoader.Create(new Stream(23), 5, Ids, dropLast: true).ToList()
+            .Count); // enumerated: a stream has no length up front
         var resumed = DataLoader.Create(new Stream(23), 5, Ids, prefetch: 1);
         resumed.LoadState(new DataLoaderState(0, 3, 0, null));
         Assert.Equal(all.Skip(3), resumed.ToList());
@@ -222,8 +235,10 @@ public class DataLoaderTests
         Assert.Equal(DType.Int64, batches[0][1].DType);
         // Rows of a transposed (strided) tensor are copied correctly too.
         var xt = Tensor.From(Enumerable.Range(0, 12).Select(i => (float)i).ToArray(), [2, 6]).T;
-        Assert.Equal(new float[] { 1, 7, 2, 8 }, DataLoader.Create(new TensorDataset(xt), 6).First()[0].ToArray<float>()[2..6]);
-        Assert.Contains("size mismatch", Assert.Throws<ArgumentException>(() => new TensorDataset(x, Tensor.From(new long[] { 1 }))).Message);
+        Assert.Equal(new float[] { 1, 7, 2, 8 },
+            DataLoader.Create(new TensorDataset(xt), 6).First()[0].ToArray<float>()[2..6]);
+        Assert.Contains("size mismatch",
+            Assert.Throws<ArgumentException>(() => new TensorDataset(x, Tensor.From(new long[] { 1 }))).Message);
     }
 
     [Fact]
@@ -235,7 +250,8 @@ public class DataLoaderTests
         Assert.Equal(Enumerable.Range(0, 10), parts[0].Concat(parts[1]).Order());
         Assert.Equal(parts[0].Indices, Dataset.RandomSplit(ds, new[] { 7, 3 }, new Generator(1))[0].Indices);
         var byFraction = Dataset.RandomSplit(new Numbers(11), new[] { 0.5, 0.5 }, new Generator(1));
-        Assert.Equal((6, 5), (byFraction[0].Count, byFraction[1].Count));   // PyTorch deals the remainder from the first part
+        Assert.Equal((6, 5),
+            (byFraction[0].Count, byFraction[1].Count));   // PyTorch deals the remainder from the first part
         Assert.Throws<ArgumentException>(() => Dataset.RandomSplit(ds, new[] { 7, 4 }));
         var cat = new ConcatDataset<int>(new Numbers(3), new Numbers(0), new Numbers(2));
         Assert.Equal(new[] { 0, 1, 2, 0, 1 }, cat.ToArray());

@@ -73,7 +73,8 @@ public class IdxTests : IDisposable
     public void TorchvisionLayoutIsFound()
     {
         string raw = Directory.CreateDirectory(Path.Combine(_tmp, "FashionMNIST", "raw")).FullName;
-        foreach (string f in Directory.GetFiles(SliceDir, "t10k-*")) File.Copy(f, Path.Combine(raw, Path.GetFileName(f)));
+        foreach (string f in Directory.GetFiles(SliceDir, "t10k-*"))
+            File.Copy(f, Path.Combine(raw, Path.GetFileName(f)));
         Assert.Equal(100, Datasets.FashionMnist(_tmp, train: false).Count);
     }
 
@@ -98,7 +99,8 @@ public class IdxTests : IDisposable
         return path;
     }
 
-    private static InvalidDataException Bad(string path, int? dims = null) => Assert.Throws<InvalidDataException>(() => Idx.Read(path, dims));
+    private static InvalidDataException Bad(string path, int? dims = null) =>
+        Assert.Throws<InvalidDataException>(() => Idx.Read(path, dims));
 
     [Theory]
     [InlineData(false)]
@@ -180,7 +182,8 @@ public class IdxTests : IDisposable
     [Fact]
     public void CorruptGzipNamesTheFile()
     {
-        string path = Write("corrupt-idx1-ubyte.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        string path =
+            Write("corrupt-idx1-ubyte.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
         var ex = Bad(path);
         Assert.Contains("corrupt-idx1-ubyte.gz", ex.Message);
     }

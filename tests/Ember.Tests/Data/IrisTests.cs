@@ -24,9 +24,12 @@ public class IrisTests
         var iris = Datasets.Iris();
         Assert.Equal(150, iris.Data.GetLength(0));
         Assert.Equal(4, iris.Data.GetLength(1));
-        Assert.Equal(new[] { 50, 50, 50 }, Enumerable.Range(0, 3).Select(c => iris.Target.Count(t => t == c)).ToArray());
-        Assert.Equal(meta.GetProperty("feature_names").EnumerateArray().Select(e => e.GetString()).ToArray(), iris.FeatureNames);
-        Assert.Equal(meta.GetProperty("target_names").EnumerateArray().Select(e => e.GetString()).ToArray(), iris.TargetNames);
+        Assert.Equal(new[] { 50, 50, 50 },
+            Enumerable.Range(0, 3).Select(c => iris.Target.Count(t => t == c)).ToArray());
+        Assert.Equal(meta.GetProperty("feature_names").EnumerateArray().Select(e => e.GetString()).ToArray(),
+            iris.FeatureNames);
+        Assert.Equal(meta.GetProperty("target_names").EnumerateArray().Select(e => e.GetString()).ToArray(),
+            iris.TargetNames);
         var sums = meta.GetProperty("feature_sums").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         for (int j = 0; j < 4; j++)
         {

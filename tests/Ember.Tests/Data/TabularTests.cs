@@ -7,7 +7,8 @@ using Ember.Tests.Support;
 
 namespace Ember.Tests.Data;
 
-/// <summary>CSV reading, scalers, split and label encoding; scikit-learn goldens from tools/golden/sklearn_preprocessing.py.</summary>
+/// <summary>CSV reading, scalers, split and label encoding; scikit-learn goldens from
+/// tools/golden/sklearn_preprocessing.py.</summary>
 public class TabularTests : IDisposable
 {
     private readonly string _tmp = Directory.CreateTempSubdirectory("ember-csv-").FullName;
@@ -32,7 +33,8 @@ public class TabularTests : IDisposable
     private static double[] Vec(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
 
     private static void Close(double expected, double actual, double rtol = 1e-12, double atol = 1e-12) =>
-        Assert.True(Math.Abs(actual - expected) <= atol + rtol * Math.Abs(expected), $"expected {expected}, got {actual}");
+        Assert.True(Math.Abs(actual - expected) <= atol + rtol * Math.Abs(expected),
+            $"expected {expected}, got {actual}");
 
     private static void Close(double[] e, System.Collections.Generic.IReadOnlyList<double> a, double atol = 1e-12)
     {
@@ -44,7 +46,8 @@ public class TabularTests : IDisposable
     {
         Assert.Equal(e.GetLength(0), a.GetLength(0));
         Assert.Equal(e.GetLength(1), a.GetLength(1));
-        for (int i = 0; i < e.GetLength(0); i++) for (int j = 0; j < e.GetLength(1); j++) Close(e[i, j], a[i, j], 1e-9, atol);
+        for (int i = 0; i < e.GetLength(0); i++) for (int j = 0; j < e.GetLength(1); j++)
+            Close(e[i, j], a[i, j], 1e-9, atol);
     }
 
     [Fact]
@@ -90,7 +93,8 @@ public class TabularTests : IDisposable
     [Fact]
     public void CsvBadRowsCarryLineNumbers()
     {
-        InvalidDataException Bad(string text) => Assert.Throws<InvalidDataException>(() => Datasets.Csv(Csv(text, "bad.csv"), "y"));
+        InvalidDataException Bad(string text) =>
+            Assert.Throws<InvalidDataException>(() => Datasets.Csv(Csv(text, "bad.csv"), "y"));
         var e = Bad("a,b,y\n1,2,0\n\n1,2\n");
         Assert.Contains("bad.csv:4:", e.Message);
         Assert.Contains("expected 3 fields", e.Message);
@@ -101,7 +105,8 @@ public class TabularTests : IDisposable
         Assert.Contains("'x7'", e.Message);
         Assert.Contains("bad.csv:2:", Bad("a,b,y\n1,,0\n").Message);
         Assert.Contains("bad.csv:3: unterminated", Bad("a,b,y\n1,2,0\n\"1,2,0\n").Message);
-        Assert.Contains("no column named 'z'", Assert.Throws<ArgumentException>(() => Datasets.Csv(Csv("a,b\n1,2\n"), "z")).Message);
+        Assert.Contains("no column named 'z'",
+            Assert.Throws<ArgumentException>(() => Datasets.Csv(Csv("a,b\n1,2\n"), "z")).Message);
     }
 
     [Fact]
@@ -116,10 +121,13 @@ public class TabularTests : IDisposable
         Close(Vec(s.GetProperty("var")), scaler.Var, atol: 1e-18);
         Close(Vec(s.GetProperty("scale")), scaler.Scale, atol: 1e-15);
         Assert.Equal(1.0, scaler.Scale[2]);   // the constant column
-        Close(Mat(s.GetProperty("transform")), z, atol: 1e-7);   // column 3 has std 1e-6: its z-scores are ill-conditioned
+        Close(Mat(s.GetProperty("transform")), z,
+            atol: 1e-7);   // column 3 has std 1e-6: its z-scores are ill-conditioned
         Close(x, scaler.InverseTransform(z), atol: 1e-9);
-        Assert.Contains("not fitted", Assert.Throws<InvalidOperationException>(() => new StandardScaler().Transform(x)).Message);
-        Assert.Contains("5 features", Assert.Throws<ArgumentException>(() => scaler.Transform(new double[2, 3])).Message);
+        Assert.Contains("not fitted",
+            Assert.Throws<InvalidOperationException>(() => new StandardScaler().Transform(x)).Message);
+        Assert.Contains("5 features",
+            Assert.Throws<ArgumentException>(() => scaler.Transform(new double[2, 3])).Message);
     }
 
     [Fact]
@@ -184,9 +192,13 @@ public class TabularTests : IDisposable
             var x = new double[y.Length, 1];
             for (int seed = 0; seed < 5; seed++)
             {
-                var (_, _, yTrain, yTest) = Preprocessing.TrainTestSplit(x, y, c.GetProperty("test_size").GetDouble(), generator: new Generator(seed), stratify: true);
-                Assert.Equal(c.GetProperty("train_counts").EnumerateArray().Select(e => e.GetInt32()), Enumerable.Range(0, counts.Length).Select(k => yTrain.Count(v => v == k)));
-                Assert.Equal(c.GetProperty("test_counts").EnumerateArray().Select(e => e.GetInt32()), Enumerable.Range(0, counts.Length).Select(k => yTest.Count(v => v == k)));
+                var (_, _, yTrain, yTest) =
+                    Preprocessing.TrainTestSplit(x, y, c.GetProperty("test_size").GetDouble(),
+                    generator: new Generator(seed), stratify: true);
+                Assert.Equal(c.GetProperty("train_counts").EnumerateArray().Select(e => e.GetInt32()),
+                    Enumerable.Range(0, counts.Length).Select(k => yTrain.Count(v => v == k)));
+                Assert.Equal(c.GetProperty("test_counts").EnumerateArray().Select(e => e.GetInt32()),
+                    Enumerable.Range(0, counts.Length).Select(k => yTest.Count(v => v == k)));
             }
         }
     }
@@ -204,7 +216,9 @@ public class TabularTests : IDisposable
         Assert.Equal(new[] { 7, 8, 9 }, test);
         Assert.Contains("only 1 member", Assert.Throws<ArgumentException>(() =>
             Preprocessing.TrainTestSplit(new double[5, 1], [0, 0, 1, 1, 2], 0.4, stratify: true)).Message);
-        var (trainSet, testSet) = Preprocessing.TrainTestSplit(new TensorDataset(Tensor.From(iris.Data)), 0.2, generator: new Generator(1), stratify: iris.Target);
+        var (trainSet, testSet) =
+            Preprocessing.TrainTestSplit(new TensorDataset(Tensor.From(iris.Data)), 0.2, generator: new Generator(1),
+            stratify: iris.Target);
         Assert.Equal((120, 30), (trainSet.Count, testSet.Count));
     }
 

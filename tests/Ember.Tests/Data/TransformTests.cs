@@ -7,12 +7,14 @@ namespace Ember.Tests.Data;
 
 public class TransformTests
 {
-    private static Image Ramp(int h, int w, int c) => new(Enumerable.Range(0, h * w * c).Select(i => (byte)(i + 1)).ToArray(), h, w, c);
+    private static Image Ramp(int h, int w, int c) =>
+        new(Enumerable.Range(0, h * w * c).Select(i => (byte)(i + 1)).ToArray(), h, w, c);
 
     [Fact]
     public void ToTensorIsChwInZeroOne()
     {
-        var t = new ToTensor().Apply(new Image([0, 255, 51, 102, 10, 20], 1, 2, 3));   // HWC: pixel0 = (0,255,51), pixel1 = (102,10,20)
+        var t = new ToTensor()
+            .Apply(new Image([0, 255, 51, 102, 10, 20], 1, 2, 3));   // HWC: pixel0 = (0,255,51), pixel1 = (102,10,20)
         Assert.Equal(new[] { 3, 1, 2 }, t.Shape.ToArray());
         Assert.Equal(DType.Float32, t.DType);
         Assert.Equal(new[] { 0f, 102 / 255f, 1f, 10 / 255f, 0.2f, 20 / 255f }, t.ToArray<float>());
@@ -24,7 +26,8 @@ public class TransformTests
         var t = Tensor.From(new float[] { 1, 2, 3, 4 }, [2, 1, 2]);
         Assert.Equal(new[] { 0f, 0.5f, 1f, 2f }, new Normalize([1, 2], [2, 1]).Apply(t).ToArray<float>());
         Assert.Equal(new[] { -1f, 0, 1, 2 }, new Normalize([2], [1]).Apply(t).ToArray<float>());
-        Assert.Contains("3 mean/std", Assert.Throws<ArgumentException>(() => new Normalize([0, 0, 0], [1, 1, 1]).Apply(t)).Message);
+        Assert.Contains("3 mean/std",
+            Assert.Throws<ArgumentException>(() => new Normalize([0, 0, 0], [1, 1, 1]).Apply(t)).Message);
         Assert.Throws<ArgumentException>(() => new Normalize([0], [0]));
     }
 
@@ -78,11 +81,15 @@ public class TransformTests
     [Fact]
     public void ComposeChecksTypesWhenBuilt()
     {
-        var t = new Compose<Image, Tensor>(new RandomHorizontalFlip(0), new ToTensor(), new RandomCrop(2, padding: 0, generator: new Generator(0)), new Normalize([0.5], [0.5]));
+        var t =
+            new Compose<Image, Tensor>(new RandomHorizontalFlip(0), new ToTensor(),
+            new RandomCrop(2, padding: 0, generator: new Generator(0)), new Normalize([0.5], [0.5]));
         Assert.Equal(new[] { 1, 2, 2 }, t.Apply(Ramp(2, 2, 1)).Shape.ToArray());
-        var ex = Assert.Throws<ArgumentException>(() => new Compose<Image, Tensor>(new Normalize([0], [1]), new ToTensor()));
+        var ex =
+            Assert.Throws<ArgumentException>(() => new Compose<Image, Tensor>(new Normalize([0], [1]), new ToTensor()));
         Assert.Contains("step 0 (Normalize) does not accept Image", ex.Message);
-        Assert.Contains("produces Image", Assert.Throws<ArgumentException>(() => new Compose<Image, Tensor>(new RandomHorizontalFlip())).Message);
+        Assert.Contains("produces Image",
+            Assert.Throws<ArgumentException>(() => new Compose<Image, Tensor>(new RandomHorizontalFlip())).Message);
     }
 
     [Fact]

@@ -33,8 +33,10 @@ internal static partial class OpsIndex
     {
         string srcRoot = Path.Combine(root, "src", "Ember");
         var files = Directory.GetFiles(srcRoot, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                        && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Where(f =>
+                !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                        && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar,
+                            StringComparison.Ordinal))
             .OrderBy(f => f, StringComparer.Ordinal)
             .Select(f => (Path: Path.GetRelativePath(root, f).Replace('\\', '/'), Text: File.ReadAllText(f)))
             .ToArray();
@@ -50,7 +52,8 @@ internal static partial class OpsIndex
         foreach (string cls in nodeTypes)
         {
             var decl = new Regex(@"\bclass\s+" + Regex.Escape(cls) + @"\b");
-            var hit = files.Select(f => (f.Path, f.Text, Match: decl.Match(f.Text))).FirstOrDefault(f => f.Match.Success);
+            var hit = files.Select(f => (f.Path, f.Text, Match: decl.Match(f.Text)))
+                .FirstOrDefault(f => f.Match.Success);
             if (hit.Match is null || !hit.Match.Success)
                 throw new InvalidOperationException($"OpsIndex: node class {cls} was not found under src/Ember.");
             string summary = SummaryBefore(hit.Text, hit.Match.Index);
@@ -68,10 +71,13 @@ internal static partial class OpsIndex
     {
         var sb = new StringBuilder();
         sb.Append("# Ops and their gradients\n\n");
-        sb.Append("Generated from the source by `tests/Ember.Tests/Docs/OpsIndex.cs`; do not edit by hand. A test fails when it\n");
+        sb.Append("Generated from the source by `tests/Ember.Tests/Docs/OpsIndex.cs`; do not edit by hand. A test " +
+            "fails when it\n");
         sb.Append("is stale; regenerate with `" + RegenerateCommand + "`.\n\n");
-        sb.Append("One row per backward node class (one sealed class per differentiable op, forward wiring and backward formula\n");
-        sb.Append("side by side): the PyTorch 1.13 node name(s) it reports as `GradFn.Name`, the public API that records it,\n");
+        sb.Append("One row per backward node class (one sealed class per differentiable op, forward wiring and " +
+            "backward formula\n");
+        sb.Append("side by side): the PyTorch 1.13 node name(s) it reports as `GradFn.Name`, the public API that " +
+            "records it,\n");
         sb.Append("and the formula from its summary. Open the file and search for the class to see both directions.\n");
         sb.Append("See [adding-an-op.md](adding-an-op.md) for how a new op gets here.\n");
         foreach (var group in entries.GroupBy(e => e.File).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -91,7 +97,8 @@ internal static partial class OpsIndex
 
     private static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 
-    /// <summary>The text of the /// summary just above a declaration, with XML tags turned into plain markdown.</summary>
+    /// <summary>The text of the /// summary just above a declaration, with XML tags turned into plain
+    /// markdown.</summary>
     private static string SummaryBefore(string text, int declIndex)
     {
         int lineStart = text.LastIndexOf('\n', Math.Max(0, declIndex - 1)) + 1;
@@ -148,8 +155,10 @@ internal static partial class OpsIndex
                 var (s, e) = BodyRange(body, m.Index);
                 expr = body[s..e];
             }
-            // A name assembled from pieces ("A" + "Backward0", interpolation) is not a list of choices: use the summary.
-            bool computed = expr.Contains('+', StringComparison.Ordinal) || expr.Contains("$\"", StringComparison.Ordinal);
+            // A name assembled from pieces ("A" + "Backward0", interpolation) is not a list of choices: use the
+            // summary.
+            bool computed = expr.Contains('+', StringComparison.Ordinal)
+                || expr.Contains("$\"", StringComparison.Ordinal);
             if (!computed)
                 foreach (Match lit in LiteralRegex().Matches(expr)) names.Add(lit.Groups[1].Value);
         }
@@ -219,7 +228,8 @@ internal static partial class OpsIndex
         return (name, display, last.Groups["mods"].Value.Contains("public", StringComparison.Ordinal));
     }
 
-    /// <summary>The name of the innermost type declared above <paramref name="index"/> (approximate: the last one).</summary>
+    /// <summary>The name of the innermost type declared above <paramref name="index"/> (approximate: the last
+    /// one).</summary>
     private static string OwnerType(string text, int index)
     {
         Match? last = null;
@@ -243,8 +253,11 @@ internal static partial class OpsIndex
     private static partial Regex LiteralRegex();
     [GeneratedRegex(@"\b[A-Z][A-Za-z0-9]*Backward[0-9]*\b|\bCopySlices\b")]
     private static partial Regex TorchNameInTextRegex();
-    [GeneratedRegex(@"^[ \t]*(?<mods>(?:(?:public|internal|private|protected|static|override|virtual|new|sealed|implicit|explicit|unsafe)\s+)+)[\w<>\[\]\(\),\.\? ]+?\s+(?<name>operator\s*\S+?|this|[A-Z]\w*)\s*(?:<[^>\n]*>)?\s*[\(\[\{=]", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^[ \t]*(?<mods>(?:(?:public|internal|private|protected|static|override|virtual|new|sealed|" +
+        @"implicit|explicit|unsafe)\s+)+)[\w<>\[\]\(\),\.\? ]+?\s+(?<name>operator\s*\S+?|this|[A-Z]\w*)" +
+        @"\s*(?:<[^>\n]*>)?\s*[\(\[\{=]", RegexOptions.Multiline)]
     private static partial Regex MemberRegex();
-    [GeneratedRegex(@"^[ \t]*(?:(?:public|internal|private|protected|static|sealed|abstract|partial|readonly|file)\s+)*(?:class|struct|record|interface)\s+(\w+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^[ \t]*(?:(?:public|internal|private|protected|static|sealed|abstract|partial|" +
+        @"readonly|file)\s+)*(?:class|struct|record|interface)\s+(\w+)", RegexOptions.Multiline)]
     private static partial Regex TypeDeclRegex();
 }

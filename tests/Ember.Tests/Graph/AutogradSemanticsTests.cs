@@ -8,7 +8,8 @@ using Ember.Tests.Support;
 
 namespace Ember.Tests.Graph;
 
-/// <summary>Issue 5: in-place ops and version counters, functional Grad and higher derivatives, hooks, anomaly mode, inference mode, custom functions.</summary>
+/// <summary>Issue 5: in-place ops and version counters, functional Grad and higher derivatives, hooks, anomaly mode,
+/// inference mode, custom functions.</summary>
 public class AutogradSemanticsTests
 {
     private static readonly JsonElement s_golden = Golden.Load("autograd.json");
@@ -97,9 +98,11 @@ public class AutogradSemanticsTests
         Assert.Contains("is at version 1; expected version 0", saved.Message);
 
         var expanded = Tensor.Ones([3]).Expand(2, 3);
-        Assert.Contains("refers to a single memory location", Assert.Throws<InvalidOperationException>(() => expanded.Add_(1.0)).Message);
+        Assert.Contains("refers to a single memory location",
+            Assert.Throws<InvalidOperationException>(() => expanded.Add_(1.0)).Message);
         var ints = Tensor.Arange(3);
-        Assert.Contains("can't be cast to the desired output type", Assert.Throws<InvalidOperationException>(() => ints.Mul_(0.5)).Message);
+        Assert.Contains("can't be cast to the desired output type",
+            Assert.Throws<InvalidOperationException>(() => ints.Mul_(0.5)).Message);
     }
 
     [Fact]
@@ -145,7 +148,8 @@ public class AutogradSemanticsTests
         Assert.Null(x.Grad);
         Assert.Null(w.Grad);
         var unused = Tensor.From(new double[] { 1 }, requiresGrad: true);
-        Assert.Contains("appears to not have been used in the graph", Assert.Throws<InvalidOperationException>(() => Autograd.Grad([y], [unused], retainGraph: true)).Message);
+        Assert.Contains("appears to not have been used in the graph",
+            Assert.Throws<InvalidOperationException>(() => Autograd.Grad([y], [unused], retainGraph: true)).Message);
         Assert.Null(Autograd.Grad([y], [unused], allowUnused: true, retainGraph: true)[0]);
         // Gradient penalty: the norm of a gradient, differentiated again.
         var gx = Autograd.Grad((x * x * w).Sum(), x, createGraph: true);   // 2xw
@@ -166,13 +170,15 @@ public class AutogradSemanticsTests
         h.Sum().Backward();
         Assert.Equal(new[] { "h", "x" }, seen);
         Assert.Equal(new double[] { 6, 6 }, x.Grad!.ToArray<double>());
-        Assert.Equal(new double[] { 1, 1 }, h.Grad!.ToArray<double>());   // hooks run in registration order: RetainGrad saw it first
+        Assert.Equal(new double[] { 1, 1 },
+            h.Grad!.ToArray<double>());   // hooks run in registration order: RetainGrad saw it first
         handle.Remove();
         x.Grad = null;
         var h2 = x * 3.0;
         h2.Sum().Backward();
         Assert.Equal(new double[] { 3, 3 }, x.Grad!.ToArray<double>());
-        Assert.Contains("doesn't require gradient", Assert.Throws<InvalidOperationException>(() => Tensor.Ones(1).RegisterHook(g => g)).Message);
+        Assert.Contains("doesn't require gradient",
+            Assert.Throws<InvalidOperationException>(() => Tensor.Ones(1).RegisterHook(g => g)).Message);
     }
 
     [Fact]
@@ -182,7 +188,10 @@ public class AutogradSemanticsTests
         var log = new List<string>();
         lin.RegisterForwardPreHook((m, x) => { log.Add("pre"); return x; });
         lin.RegisterForwardHook((m, x, y) => { log.Add("fwd"); return y * 2.0; });
-        lin.RegisterFullBackwardHook((m, gin, gout) => { log.Add($"bwd:{gin is not null}:{string.Join(",", gout.Shape.ToArray())}"); return null; });
+        lin.RegisterFullBackwardHook((m, gin, gout) =>
+        {
+            log.Add($"bwd:{gin is not null}:{string.Join(",", gout.Shape.ToArray())}"); return null;
+        });
         var x = Tensor.Ones([1, 2], requiresGrad: true);
         var y = lin.Call(x);
         y.Sum().Backward();
@@ -201,7 +210,8 @@ public class AutogradSemanticsTests
             var y = x.Sqrt();        // d sqrt/dx at 0 is infinite
             var ex = Assert.Throws<AnomalyException>(() => y.Sum().Backward());
             Assert.Contains("SqrtBackward0", ex.Message);
-            Assert.Contains(nameof(AnomalyModeNamesTheForwardOpThatProducedNaN), ex.Message);   // the C# stack of the forward call
+            Assert.Contains(nameof(AnomalyModeNamesTheForwardOpThatProducedNaN),
+                ex.Message);   // the C# stack of the forward call
         }
         x.Sqrt().Sum().Backward();    // outside anomaly mode: no check
         Assert.True(double.IsInfinity(x.Grad!.ToArray<double>()[0]));
@@ -217,9 +227,11 @@ public class AutogradSemanticsTests
             Assert.False(Autograd.IsGradEnabled);
         }
         Assert.True(t.IsInference);
-        Assert.Contains("inference tensor", Assert.Throws<InvalidOperationException>(() => t.RequiresGrad = true).Message);
+        Assert.Contains("inference tensor",
+            Assert.Throws<InvalidOperationException>(() => t.RequiresGrad = true).Message);
         var w = Tensor.Ones([2], requiresGrad: true);
-        Assert.Contains("Inference tensors cannot be saved for backward", Assert.Throws<InvalidOperationException>(() => w * t).Message);
+        Assert.Contains("Inference tensors cannot be saved for backward",
+            Assert.Throws<InvalidOperationException>(() => w * t).Message);
         Assert.False(t.Clone().IsInference);
     }
 

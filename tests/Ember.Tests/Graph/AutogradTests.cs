@@ -101,7 +101,8 @@ public class AutogradTests
     public void PrintingFollowsPyTorch()
     {
         Assert.Equal("tensor([1., 2., 3.])", Tensor.From(new float[] { 1, 2, 3 }).ToString());
-        Assert.Equal("tensor([0.1000, 2.5000], dtype=torch.float64)", Tensor.From(new double[] { 0.1, 2.5 }).ToString());
+        Assert.Equal("tensor([0.1000, 2.5000], dtype=torch.float64)",
+            Tensor.From(new double[] { 0.1, 2.5 }).ToString());
         Assert.Equal("tensor([[0, 1],\n        [2, 3]])", Tensor.Arange(4).View(2, 2).ToString());
         Assert.Equal("tensor([1., 1.], requires_grad=True)", Tensor.Ones(2).RequiresGrad_().ToString());
         Assert.Equal("tensor(2., grad_fn=<SumBackward0>)", Tensor.Ones(2).RequiresGrad_().Sum().ToString());

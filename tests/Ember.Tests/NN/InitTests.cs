@@ -8,7 +8,8 @@ using Ember.Tests.Support;
 namespace Ember.Tests.NN;
 
 /// <summary>
-/// Initializers and the layers' default initializations against PyTorch 1.13 (tools/golden/init_layers.py): gains and fans
+/// Initializers and the layers' default initializations against PyTorch 1.13 (tools/golden/init_layers.py): gains and
+/// fans
 /// exactly, default-init bounds, and statistics of large tensors near their expected values. Random streams differ from
 /// PyTorch's, so values are compared through distributions, never element by element.
 /// </summary>
@@ -29,8 +30,10 @@ public class InitTests
     {
         foreach (var g in s_golden.GetProperty("gains").EnumerateArray())
         {
-            double? p = g.GetProperty("param").ValueKind == JsonValueKind.Null ? null : g.GetProperty("param").GetDouble();
-            Assert.Equal(g.GetProperty("gain").GetDouble(), Init.CalculateGain(g.GetProperty("nonlinearity").GetString()!, p), 15);
+            double? p = g.GetProperty("param").ValueKind == JsonValueKind.Null ? null
+                : g.GetProperty("param").GetDouble();
+            Assert.Equal(g.GetProperty("gain").GetDouble(),
+                Init.CalculateGain(g.GetProperty("nonlinearity").GetString()!, p), 15);
         }
         Assert.Throws<ArgumentException>(() => Init.CalculateGain("swish"));
     }
@@ -72,17 +75,21 @@ public class InitTests
             {
                 Tensor t = state[p.Name];
                 var e = p.Value;
-                Assert.Equal(e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt32()).ToArray(), t.Shape.ToArray());
+                Assert.Equal(e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt32()).ToArray(),
+                    t.Shape.ToArray());
                 var (min, max, mean, std) = Stats(t);
                 if (e.TryGetProperty("bound", out var b))
                 {
                     double bound = b.GetDouble();
-                    Assert.True(min >= -bound && max <= bound, $"{name}.{p.Name}: values in [{min}, {max}] exceed the bound {bound}");
+                    Assert.True(min >= -bound && max <= bound,
+                        $"{name}.{p.Name}: values in [{min}, {max}] exceed the bound {bound}");
                     // U(-b, b): std b/√3; PyTorch's own sample is within the same tolerance.
                     double tol = p.Name == "bias" ? 0.2 : 0.05;
                     Assert.InRange(std, bound / Math.Sqrt(3) * (1 - tol), bound / Math.Sqrt(3) * (1 + tol));
-                    Assert.InRange(e.GetProperty("std").GetDouble(), bound / Math.Sqrt(3) * (1 - tol), bound / Math.Sqrt(3) * (1 + tol));
-                    Assert.True(max > bound * 0.8 && min < -bound * 0.8, $"{name}.{p.Name}: samples do not fill the interval");
+                    Assert.InRange(e.GetProperty("std").GetDouble(), bound / Math.Sqrt(3) * (1 - tol),
+                        bound / Math.Sqrt(3) * (1 + tol));
+                    Assert.True(max > bound * 0.8 && min < -bound * 0.8,
+                        $"{name}.{p.Name}: samples do not fill the interval");
                 }
                 else if (name.StartsWith("Embedding", StringComparison.Ordinal))
                 {
@@ -117,7 +124,8 @@ public class InitTests
         var g = new Generator(11);
         Tensor W() => Tensor.Zeros(400, 300);
         double Std(Tensor t) => Stats(t).Std;
-        Assert.Equal(n.GetProperty("xavier_normal").GetProperty("std").GetDouble(), Std(Init.XavierNormal_(W(), generator: g)), 0.03 * 0.05);
+        Assert.Equal(n.GetProperty("xavier_normal").GetProperty("std").GetDouble(),
+            Std(Init.XavierNormal_(W(), generator: g)), 0.03 * 0.05);
         var xu = Init.XavierUniform_(W(), gain: 2, generator: g);
         double bxu = n.GetProperty("xavier_uniform_gain2").GetProperty("bound").GetDouble();
         Assert.True(Stats(xu).Max <= bxu && Stats(xu).Min >= -bxu);
@@ -141,7 +149,8 @@ public class InitTests
         Assert.Equal(tn.GetProperty("expected_mean").GetDouble(), mean, 0.01);
         Assert.Equal(tn.GetProperty("expected_std").GetDouble(), std, 0.01);
         // PyTorch's sample agrees with the same expectations.
-        Assert.Equal(tn.GetProperty("expected_mean").GetDouble(), tn.GetProperty("empirical").GetProperty("mean").GetDouble(), 0.01);
+        Assert.Equal(tn.GetProperty("expected_mean").GetDouble(),
+            tn.GetProperty("empirical").GetProperty("mean").GetDouble(), 0.01);
     }
 
     [Theory]
@@ -174,8 +183,10 @@ public class InitTests
         var a = new Conv2d(3, 5, 3, generator: new Generator(42));
         var b = new Conv2d(3, 5, 3, generator: new Generator(42));
         Assert.Equal(a.Weight.ToArray<float>(), b.Weight.ToArray<float>());
-        Assert.Equal(Init.TruncNormal_(Tensor.Zeros(10), generator: new Generator(1)).ToArray<float>(), Init.TruncNormal_(Tensor.Zeros(10), generator: new Generator(1)).ToArray<float>());
-        Assert.Equal(Init.Orthogonal_(Tensor.Zeros(3, 3), generator: new Generator(1)).ToArray<float>(), Init.Orthogonal_(Tensor.Zeros(3, 3), generator: new Generator(1)).ToArray<float>());
+        Assert.Equal(Init.TruncNormal_(Tensor.Zeros(10), generator: new Generator(1)).ToArray<float>(),
+            Init.TruncNormal_(Tensor.Zeros(10), generator: new Generator(1)).ToArray<float>());
+        Assert.Equal(Init.Orthogonal_(Tensor.Zeros(3, 3), generator: new Generator(1)).ToArray<float>(),
+            Init.Orthogonal_(Tensor.Zeros(3, 3), generator: new Generator(1)).ToArray<float>());
         Assert.Equal(new[] { 7f, 7f }, Init.Constant_(Tensor.Zeros(2), 7).ToArray<float>());
     }
 }

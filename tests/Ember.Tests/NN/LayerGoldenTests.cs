@@ -14,9 +14,11 @@ namespace Ember.Tests.NN;
 /// </summary>
 public class LayerGoldenTests
 {
-    private static readonly JsonElement[] s_cases = Golden.Load("layers.json").GetProperty("cases").EnumerateArray().ToArray();
+    private static readonly JsonElement[] s_cases = Golden.Load("layers.json").GetProperty("cases").EnumerateArray()
+        .ToArray();
 
-    public static IEnumerable<object[]> CaseNames() => s_cases.Select(c => new object[] { c.GetProperty("name").GetString()! });
+    public static IEnumerable<object[]> CaseNames() =>
+        s_cases.Select(c => new object[] { c.GetProperty("name").GetString()! });
 
     private static JsonElement Case(string name) => s_cases.First(c => c.GetProperty("name").GetString() == name);
 
@@ -39,20 +41,28 @@ public class LayerGoldenTests
         t.TryGetValue("b", out var b);
         switch (c.GetProperty("op").GetString())
         {
-            case "conv2d": return (F.Conv2d(t["x"], t["w"], b, S2(a, "stride", 1), Pad(a), S2(a, "dilation", 1), a.GetProperty("groups").GetInt32()), null);
-            case "conv1d": return (F.Conv1d(t["x"], t["w"], b, a.GetProperty("stride").GetInt32(), Pad(a), a.GetProperty("dilation").GetInt32(), a.GetProperty("groups").GetInt32()), null);
+            case "conv2d":
+                return (F.Conv2d(t["x"], t["w"], b, S2(a, "stride", 1), Pad(a), S2(a, "dilation", 1),
+                a.GetProperty("groups").GetInt32()), null);
+            case "conv1d":
+                return (F.Conv1d(t["x"], t["w"], b, a.GetProperty("stride").GetInt32(), Pad(a),
+                a.GetProperty("dilation").GetInt32(), a.GetProperty("groups").GetInt32()), null);
             case "conv_transpose2d":
-                return (F.ConvTranspose2d(t["x"], t["w"], b, S2(a, "stride", 1), S2(a, "padding", 0), S2(a, "output_padding", 0), a.GetProperty("groups").GetInt32(), S2(a, "dilation", 1)), null);
+                return (F.ConvTranspose2d(t["x"], t["w"], b, S2(a, "stride", 1), S2(a, "padding", 0),
+                    S2(a, "output_padding", 0), a.GetProperty("groups").GetInt32(), S2(a, "dilation", 1)), null);
             case "max_pool2d":
                 {
                     Size2 k = S2(a, "kernel_size", 0);
-                    var (y, i) = F.MaxPool2dWithIndices(t["x"], k, S2(a, "stride", k), S2(a, "padding", 0), S2(a, "dilation", 1), Flag(a, "ceil_mode"));
+                    var (y, i) =
+                        F.MaxPool2dWithIndices(t["x"], k, S2(a, "stride", k), S2(a, "padding", 0), S2(a, "dilation", 1),
+                        Flag(a, "ceil_mode"));
                     return (y, i);
                 }
             case "max_pool1d":
                 {
                     int k = a.GetProperty("kernel_size").GetInt32();
-                    var (y, i) = F.MaxPool1dWithIndices(t["x"], k, a.TryGetProperty("stride", out var s) ? s.GetInt32() : k,
+                    var (y, i) =
+                        F.MaxPool1dWithIndices(t["x"], k, a.TryGetProperty("stride", out var s) ? s.GetInt32() : k,
                         a.TryGetProperty("padding", out var p) ? p.GetInt32() : 0, 1, Flag(a, "ceil_mode"));
                     return (y, i);
                 }
@@ -69,7 +79,8 @@ public class LayerGoldenTests
     }
 
     private static Dictionary<string, Tensor> Inputs(JsonElement c, DType dtype) =>
-        c.GetProperty("inputs").EnumerateObject().ToDictionary(p => p.Name, p => Golden.Tensor(p.Value).To(dtype).Detach().RequiresGrad_());
+        c.GetProperty("inputs").EnumerateObject()
+            .ToDictionary(p => p.Name, p => Golden.Tensor(p.Value).To(dtype).Detach().RequiresGrad_());
 
     [Theory]
     [MemberData(nameof(CaseNames))]

@@ -32,15 +32,18 @@ public class ModuleTests
     public void ParametersAreNamedAsPyTorchWouldInDeclarationOrder()
     {
         var names = new Naming().NamedParameters().Select(p => p.Name).ToArray();
-        Assert.Equal(new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias", "head.weight", "head.bias" }, names);
-        Assert.Equal(new[] { "b1.weight", "b1.bias", "d1.weight", "d1.bias" }, new Derived().NamedParameters().Select(p => p.Name).ToArray());
+        Assert.Equal(new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias",
+            "head.weight", "head.bias" }, names);
+        Assert.Equal(new[] { "b1.weight", "b1.bias", "d1.weight", "d1.bias" },
+            new Derived().NamedParameters().Select(p => p.Name).ToArray());
     }
 
     [Fact]
     public void SequentialNamesChildrenByIndexIncludingParameterFreeLayers()
     {
         var model = new Sequential(new Linear(4, 10), new ReLU(), new Linear(10, 3));
-        Assert.Equal(new[] { "0.weight", "0.bias", "2.weight", "2.bias" }, model.NamedParameters().Select(p => p.Name).ToArray());
+        Assert.Equal(new[] { "0.weight", "0.bias", "2.weight", "2.bias" },
+            model.NamedParameters().Select(p => p.Name).ToArray());
         Assert.Equal(4 * 10 + 10 + 10 * 3 + 3, model.ParameterCount());
     }
 
@@ -49,9 +52,11 @@ public class ModuleTests
     {
         var model = new Sequential(new Linear(4, 10), new ReLU(), new Linear(10, 3, bias: false));
         Assert.Equal(
-            "Sequential(\n  (0): Linear(in_features=4, out_features=10, bias=True)\n  (1): ReLU()\n  (2): Linear(in_features=10, out_features=3, bias=False)\n)",
+            "Sequential(\n  (0): Linear(in_features=4, out_features=10, bias=True)\n  (1): ReLU()\n  (2): " +
+            "Linear(in_features=10, out_features=3, bias=False)\n)",
             model.ToString());
-        Assert.Equal("Clf(\n  (fc1): Linear(in_features=4, out_features=10, bias=True)\n  (fc2): Linear(in_features=10, out_features=3, bias=True)\n)", new Clf().ToString());
+        Assert.Equal("Clf(\n  (fc1): Linear(in_features=4, out_features=10, bias=True)\n  (fc2): " +
+            "Linear(in_features=10, out_features=3, bias=True)\n)", new Clf().ToString());
     }
 
     [Fact]
@@ -71,7 +76,8 @@ public class ModuleTests
         {
             int fin = layer.GetProperty("in").GetInt32(), fout = layer.GetProperty("out").GetInt32();
             var lin = new Linear(fin, fout, generator: new Generator(fin));
-            double wb = layer.GetProperty("weight_bound_simple").GetDouble(), bb = layer.GetProperty("bias_bound").GetDouble();
+            double wb = layer.GetProperty("weight_bound_simple").GetDouble(),
+                bb = layer.GetProperty("bias_bound").GetDouble();
             float[] w = lin.Weight.ToArray<float>(), b = lin.Bias!.ToArray<float>();
             Assert.All(w, v => Assert.InRange(Math.Abs(v), 0, wb));
             Assert.All(b, v => Assert.InRange(Math.Abs(v), 0, bb));

@@ -15,7 +15,9 @@ public class NormalizationGoldenTests
 {
     private static readonly JsonElement s_golden = Golden.Load("layers_norm.json");
 
-    public static IEnumerable<object[]> NormCases() => s_golden.GetProperty("norm_cases").EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
+    public static IEnumerable<object[]> NormCases() =>
+        s_golden.GetProperty("norm_cases").EnumerateArray()
+        .Select(c => new object[] { c.GetProperty("name").GetString()! });
 
     private static Module Create(string name) => name switch
     {
@@ -34,13 +36,15 @@ public class NormalizationGoldenTests
         _ => throw new NotSupportedException(name),
     };
 
-    private static Dictionary<string, Tensor> State(JsonElement e) => e.EnumerateObject().ToDictionary(p => p.Name, p => Golden.Tensor(p.Value));
+    private static Dictionary<string, Tensor> State(JsonElement e) =>
+        e.EnumerateObject().ToDictionary(p => p.Name, p => Golden.Tensor(p.Value));
 
     [Theory]
     [MemberData(nameof(NormCases))]
     public void TrainAndEvalMatchPyTorch(string name)
     {
-        var c = s_golden.GetProperty("norm_cases").EnumerateArray().First(x => x.GetProperty("name").GetString() == name);
+        var c = s_golden.GetProperty("norm_cases").EnumerateArray()
+            .First(x => x.GetProperty("name").GetString() == name);
         var m = Create(name);
         m.LoadStateDict(State(c.GetProperty("initial")));
         int step = 0;
@@ -77,7 +81,8 @@ public class NormalizationGoldenTests
         var x4 = R(3, 2, 3, 2);
         var w2 = R(2);
         var b2 = R(2);
-        Assert.True(Autograd.GradCheck(xs => F.BatchNorm(xs[0], null, null, xs[1], xs[2], training: true), [x4, w2, b2]));
+        Assert.True(Autograd.GradCheck(xs => F.BatchNorm(xs[0], null, null, xs[1], xs[2], training: true),
+            [x4, w2, b2]));
         var rm = Tensor.Randn([2], g, DType.Float64);
         var rv = Tensor.Rand([2], g, DType.Float64) + 0.5;
         Assert.True(Autograd.GradCheck(xs => F.BatchNorm(xs[0], rm, rv, xs[1], xs[2], training: false), [x4, w2, b2]));
@@ -91,9 +96,11 @@ public class NormalizationGoldenTests
         double[] x0 = Enumerable.Range(0, 24).Select(i => Math.Sin(i * 1.7) * 2).ToArray();
         var wt = Tensor.From(new[] { 1.5, -0.7 });
         var wl = Tensor.From(Enumerable.Range(0, 6).Select(i => 1.0 + 0.1 * i).ToArray(), [3, 2]);
-        LossGoldenTests.CheckHessianVectorProduct(x => F.BatchNorm(x, null, null, wt, null, training: true).Pow(3).Sum(), x0, [3, 2, 2, 2]);
+        LossGoldenTests.CheckHessianVectorProduct(x =>
+            F.BatchNorm(x, null, null, wt, null, training: true).Pow(3).Sum(), x0, [3, 2, 2, 2]);
         LossGoldenTests.CheckHessianVectorProduct(x => F.LayerNorm(x, [3, 2], wl).Pow(3).Sum(), x0, [4, 3, 2]);
-        LossGoldenTests.CheckHessianVectorProduct(x => F.GroupNorm(x, 2, Tensor.From(new[] { 1.0, 2, 3, 4 })).Pow(3).Sum(), x0, [2, 4, 3]);
+        LossGoldenTests.CheckHessianVectorProduct(x =>
+            F.GroupNorm(x, 2, Tensor.From(new[] { 1.0, 2, 3, 4 })).Pow(3).Sum(), x0, [2, 4, 3]);
     }
 
     [Fact]
@@ -102,7 +109,8 @@ public class NormalizationGoldenTests
         var e = s_golden.GetProperty("embedding");
         var emb = new Embedding(7, 4, paddingIdx: 2, dtype: DType.Float64);
         emb.Weight.CopyFrom(Golden.Tensor(e.GetProperty("weight")));
-        foreach (var idx in new[] { Golden.Tensor(e.GetProperty("indices")), Golden.Tensor(e.GetProperty("indices")).To(DType.Int32) })
+        foreach (var idx in new[] { Golden.Tensor(e.GetProperty("indices")),
+            Golden.Tensor(e.GetProperty("indices")).To(DType.Int32) })
         {
             emb.ZeroGrad();
             var y = emb.Call(idx);
@@ -119,7 +127,9 @@ public class NormalizationGoldenTests
         var fl = Assert.Throws<ArgumentException>(() => fresh.Call(Tensor.Zeros(2)));
         Assert.Contains("expected indices of dtype int64 or int32", fl.Message);
         var w = Tensor.From(new[] { 0.5, -1, 2, 0.25, 1.5, -0.5 }, [3, 2], requiresGrad: true);
-        Assert.True(Autograd.GradCheck(xs => F.Embedding(Tensor.From(new long[] { 2, 0, 2 }), xs[0], paddingIdx: 1).Pow(2), [w]));   // the padding row is not looked up: its zero gradient is by design
+        Assert.True(Autograd.GradCheck(xs =>
+            F.Embedding(Tensor.From(new long[] { 2, 0, 2 }), xs[0], paddingIdx: 1).Pow(2),
+            [w]));   // the padding row is not looked up: its zero gradient is by design
         var frozen = Embedding.FromPretrained(Tensor.From(new[] { 1f, 2, 3, 4 }, [2, 2]));
         Assert.False(frozen.Weight.RequiresGrad);
     }
@@ -144,7 +154,8 @@ public class NormalizationGoldenTests
         Assert.Equal(x.ToArray<float>(), F.Dropout(x, 0.0).ToArray<float>());
         Assert.Throws<ArgumentException>(() => new Dropout(1.5));
         // With a freshly seeded generator per call the mask is fixed, so the op is checkable.
-        Assert.True(Autograd.GradCheck(xs => F.Dropout(xs[0], 0.4, generator: new Generator(3)), [Tensor.Randn([4, 5], new Generator(1), DType.Float64).RequiresGrad_()]));
+        Assert.True(Autograd.GradCheck(xs => F.Dropout(xs[0], 0.4, generator: new Generator(3)),
+            [Tensor.Randn([4, 5], new Generator(1), DType.Float64).RequiresGrad_()]));
         Assert.Equal("Dropout(p=0.3, inplace=False)", new Dropout(0.3).ToString());
     }
 

@@ -8,7 +8,8 @@ using Ember.Tests.Support;
 namespace Ember.Tests.NN;
 
 /// <summary>
-/// State dicts, buffers and the module tree against PyTorch 1.13 (tools/golden/layers_norm.py): a CNN with BatchNorm has
+/// State dicts, buffers and the module tree against PyTorch 1.13 (tools/golden/layers_norm.py): a CNN with BatchNorm
+/// has
 /// PyTorch's state-dict names, order, shapes and dtypes, loads PyTorch's trained weights and reproduces its outputs.
 /// </summary>
 public class StateDictTests
@@ -43,7 +44,8 @@ public class StateDictTests
             Assert.Equal(v.Shape.ToArray(), sd[k].Shape.ToArray());
             Assert.Equal(v.DType, sd[k].DType);
         }
-        Assert.Equal(s_golden.GetProperty("named_modules").EnumerateArray().Select(k => k.GetString()!), net.NamedModules().Select(m => m.Name));
+        Assert.Equal(s_golden.GetProperty("named_modules").EnumerateArray().Select(k => k.GetString()!),
+            net.NamedModules().Select(m => m.Name));
         Assert.Equal(s_golden.GetProperty("parameter_count").GetInt64(), net.ParameterCount());
         Assert.Equal(s_golden.GetProperty("repr").GetString(), net.ToString());
     }
@@ -61,7 +63,8 @@ public class StateDictTests
             Close.Equal(Golden.Tensor(s_golden.GetProperty("eval_out")), net.Call(x), 1e-5, 1e-6, "eval output");
         net.Train();
         using (Autograd.NoGrad())
-            Close.Equal(Golden.Tensor(s_golden.GetProperty("train_features")), net.Features.Call(x), 1e-5, 1e-6, "train features");
+            Close.Equal(Golden.Tensor(s_golden.GetProperty("train_features")), net.Features.Call(x), 1e-5, 1e-6,
+                "train features");
         var after = net.StateDict();
         foreach (var (k, v) in Fixture("state_after_train"))
             Close.Equal(v, after[k], 1e-5, 1e-6, k);
@@ -93,9 +96,11 @@ public class StateDictTests
         Assert.StartsWith("Error(s) in loading state_dict for Net:", ex.Message);
         Assert.Contains("Unexpected key(s) in state_dict: \"extra.weight\".", ex.Message);
         Assert.Contains("Missing key(s) in state_dict: \"classifier.2.bias\".", ex.Message);
-        Assert.Contains("size mismatch for features.0.weight: copying a param with shape torch.Size([4, 1, 5, 5]) from checkpoint, the shape in current model is torch.Size([4, 1, 3, 3]).", ex.Message);
+        Assert.Contains("size mismatch for features.0.weight: copying a param with shape torch.Size([4, 1, 5, 5]) " +
+            "from checkpoint, the shape in current model is torch.Size([4, 1, 3, 3]).", ex.Message);
         var before = net.StateDict()["features.1.weight"].Clone();
-        Assert.Equal(before.ToArray<float>(), net.StateDict()["features.1.weight"].ToArray<float>());   // nothing copied on error
+        Assert.Equal(before.ToArray<float>(),
+            net.StateDict()["features.1.weight"].ToArray<float>());   // nothing copied on error
         sd["features.0.weight"] = Fixture()["features.0.weight"];
         var lenient = net.LoadStateDict(sd, strict: false);
         Assert.Equal(["classifier.2.bias"], lenient.MissingKeys);
@@ -160,7 +165,8 @@ public class StateDictTests
         Assert.All(net.Features.Parameters(), p => Assert.Null(p.Grad));
         Assert.All(net.Parameters().Where(p => p.RequiresGrad), p => Assert.NotNull(p.Grad));
         net.ZeroGrad(setToNone: false);
-        Assert.All(net.Parameters().Where(p => p.Grad is not null), p => Assert.All(p.Grad!.ToArray<float>(), v => Assert.Equal(0f, v)));
+        Assert.All(net.Parameters().Where(p => p.Grad is not null),
+            p => Assert.All(p.Grad!.ToArray<float>(), v => Assert.Equal(0f, v)));
         var visited = new List<string>();
         net.Apply(m =>
         {
@@ -175,7 +181,8 @@ public class StateDictTests
     private sealed class Heads : Module
     {
         private readonly ModuleList<Linear> _layers = new(new Linear(3, 3), new Linear(3, 3));
-        private readonly ModuleDict _heads = new() { ["cls"] = new Linear(3, 2), ["reg"] = new Sequential(new Linear(3, 1)) };
+        private readonly ModuleDict _heads =
+            new() { ["cls"] = new Linear(3, 2), ["reg"] = new Sequential(new Linear(3, 1)) };
 
         public ModuleList<Linear> Layers => _layers;
 
@@ -192,14 +199,16 @@ public class StateDictTests
     public void ModuleListAndModuleDictNameTheirChildrenAsPyTorch()
     {
         var m = new Heads();
-        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "heads.cls.weight", "heads.cls.bias", "heads.reg.0.weight", "heads.reg.0.bias"],
+        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "heads.cls.weight",
+            "heads.cls.bias", "heads.reg.0.weight", "heads.reg.0.bias"],
             m.StateDict().Keys);
         m.Layers.Insert(0, new Linear(3, 3));
         m.Layers.RemoveAt(-1);
         Assert.Equal(["0", "1"], m.Layers.NamedChildren().Select(c => c.Name));
         Assert.Equal(2, m.Layers.Count);
         m.HeadsDict.Remove("reg");
-        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "heads.cls.weight", "heads.cls.bias"], m.StateDict().Keys);
+        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "heads.cls.weight",
+            "heads.cls.bias"], m.StateDict().Keys);
         Assert.Equal([2, 2], m.Call(Tensor.Ones(2, 3)).Shape.ToArray());
         Assert.Throws<KeyNotFoundException>(() => m.HeadsDict["nope"]);
     }

@@ -12,10 +12,17 @@ public class GradClipTests
 {
     private static readonly JsonElement s_cases = Golden.Load("clip_all.json").GetProperty("cases");
 
-    public static IEnumerable<object[]> CaseNames() => s_cases.EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
+    public static IEnumerable<object[]> CaseNames() =>
+        s_cases.EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
 
     private static double Number(JsonElement e) => e.ValueKind == JsonValueKind.String
-        ? e.GetString() switch { "NaN" => double.NaN, "Infinity" => double.PositiveInfinity, "-Infinity" => double.NegativeInfinity, var s => throw new FormatException(s) }
+        ? e.GetString() switch
+        {
+            "NaN" => double.NaN,
+            "Infinity" => double.PositiveInfinity,
+            "-Infinity" => double.NegativeInfinity,
+            var s => throw new FormatException(s)
+        }
         : e.GetDouble();
 
     /// <summary>Like Golden.Tensor, but reads the non-finite strings this file uses.</summary>
@@ -23,7 +30,8 @@ public class GradClipTests
     {
         double[] data = t.GetProperty("data").EnumerateArray().Select(Number).ToArray();
         int[] shape = Golden.Shape(t);
-        return Golden.DTypeName(t) == "float64" ? Tensor.From(data, shape) : Tensor.From(data.Select(v => (float)v).ToArray(), shape);
+        return Golden.DTypeName(t) == "float64" ? Tensor.From(data, shape)
+            : Tensor.From(data.Select(v => (float)v).ToArray(), shape);
     }
 
     [Theory]
@@ -34,7 +42,10 @@ public class GradClipTests
         var grads = c.GetProperty("grads").EnumerateArray().ToArray();
         var dtype = c.GetProperty("dtype").GetString() == "float64" ? DType.Float64 : DType.Float32;
         var shapes = new[] { new[] { 3, 4 }, new[] { 5 }, new[] { 2, 2, 2 } };
-        var ps = shapes.Select((s, i) => new Parameter(Tensor.Zeros(s, dtype)) { Grad = grads[i].ValueKind == JsonValueKind.Null ? null : ReadTensor(grads[i]) }).ToArray();
+        var ps = shapes.Select((s, i) => new Parameter(Tensor.Zeros(s, dtype))
+        {
+            Grad = grads[i].ValueKind == JsonValueKind.Null ? null : ReadTensor(grads[i])
+        }).ToArray();
         double rtol = dtype == DType.Float64 ? 1e-13 : 1e-6, atol = dtype == DType.Float64 ? 1e-15 : 1e-7;
 
         if (c.GetProperty("kind").GetString() == "value")
@@ -42,8 +53,11 @@ public class GradClipTests
         else
         {
             JsonElement nt = c.GetProperty("norm_type");
-            double normType = nt.ValueKind == JsonValueKind.String ? (nt.GetString() == "inf" ? double.PositiveInfinity : double.NegativeInfinity) : nt.GetDouble();
-            Func<Tensor> clip = () => GradClip.ClipGradNorm_(ps, c.GetProperty("max_norm").GetDouble(), normType, c.GetProperty("error_if_nonfinite").GetBoolean());
+            double normType = nt.ValueKind == JsonValueKind.String
+                ? (nt.GetString() == "inf" ? double.PositiveInfinity : double.NegativeInfinity) : nt.GetDouble();
+            Func<Tensor> clip = () =>
+                GradClip.ClipGradNorm_(ps, c.GetProperty("max_norm").GetDouble(), normType,
+                c.GetProperty("error_if_nonfinite").GetBoolean());
             if (c.GetProperty("raised").GetBoolean())
                 Assert.Contains("non-finite", Assert.Throws<InvalidOperationException>(() => clip()).Message);
             else
@@ -51,7 +65,8 @@ public class GradClipTests
                 var total = clip();
                 Assert.Equal(0, total.Dim);
                 Assert.Equal(grads.All(g => g.ValueKind == JsonValueKind.Null) ? DType.Float32 : dtype, total.DType);
-                Close.Equal([Number(c.GetProperty("total_norm"))], [total.Item<double>()], rtol, atol, $"{name} total norm");
+                Close.Equal([Number(c.GetProperty("total_norm"))], [total.Item<double>()], rtol, atol,
+                    $"{name} total norm");
             }
         }
         var clipped = c.GetProperty("clipped").EnumerateArray().ToArray();
@@ -79,6 +94,7 @@ public class GradClipTests
     {
         var p = new Parameter(Tensor.Ones(2)) { Grad = Tensor.Ones(2) };
         Assert.Contains("clipValue -1", Assert.Throws<ArgumentException>(() => GradClip.ClipGradValue_(p, -1)).Message);
-        Assert.Contains("normType is NaN", Assert.Throws<ArgumentException>(() => GradClip.ClipGradNorm_(p, 1, double.NaN)).Message);
+        Assert.Contains("normType is NaN",
+            Assert.Throws<ArgumentException>(() => GradClip.ClipGradNorm_(p, 1, double.NaN)).Message);
     }
 }

@@ -8,23 +8,30 @@ namespace Ember.Tests.Optim;
 /// <summary>State-dict validation, copying semantics, and option validation of every optimizer.</summary>
 public class OptimizerStateDictTests
 {
-    private static Parameter[] Params() => [new Parameter(Tensor.From(new float[] { 1, -2, 3, -4, 5, -6 }, [2, 3])), new Parameter(Tensor.From(new float[] { 0.5f, -0.5f }))];
+    private static Parameter[] Params() =>
+        [new Parameter(Tensor.From(new float[] { 1, -2, 3, -4, 5, -6 }, [2, 3])),
+        new Parameter(Tensor.From(new float[] { 0.5f, -0.5f }))];
 
     private static void Train(Optimizer opt, Parameter[] ps, int steps)
     {
         for (int t = 0; t < steps; t++)
         {
-            foreach (var p in ps) p.Grad = Tensor.From(p.ToArray<float>().Select(v => 2 * v + 0.1f * (t + 1)).ToArray(), p.Shape);
+            foreach (var p in ps)
+                p.Grad = Tensor.From(p.ToArray<float>().Select(v => 2 * v + 0.1f * (t + 1)).ToArray(), p.Shape);
             opt.Step();
         }
     }
 
-    private static Dictionary<string, object> Copy(IReadOnlyDictionary<string, object> d) => d.ToDictionary(e => e.Key, e => e.Value);
+    private static Dictionary<string, object> Copy(IReadOnlyDictionary<string, object> d) =>
+        d.ToDictionary(e => e.Key, e => e.Value);
 
-    private static OptimizerStateDict With(OptimizerStateDict sd, Func<int, Dictionary<string, object>, Dictionary<string, object>>? state = null,
+    private static OptimizerStateDict With(OptimizerStateDict sd,
+        Func<int, Dictionary<string, object>, Dictionary<string, object>>? state = null,
         Func<int, Dictionary<string, object>, Dictionary<string, object>>? group = null) =>
-        new(sd.State.ToDictionary(e => e.Key, e => (IReadOnlyDictionary<string, object>)(state?.Invoke(e.Key, Copy(e.Value)) ?? Copy(e.Value))),
-            sd.ParamGroups.Select((g, i) => (IReadOnlyDictionary<string, object>)(group?.Invoke(i, Copy(g)) ?? Copy(g))).ToList());
+        new(sd.State.ToDictionary(e => e.Key,
+            e => (IReadOnlyDictionary<string, object>)(state?.Invoke(e.Key, Copy(e.Value)) ?? Copy(e.Value))),
+            sd.ParamGroups.Select((g, i) => (IReadOnlyDictionary<string, object>)(group?.Invoke(i, Copy(g)) ?? Copy(g)))
+            .ToList());
 
     [Fact]
     public void StateDictHasPyTorchStructure()
@@ -35,7 +42,8 @@ public class OptimizerStateDictTests
         Train(opt, ps, 3);
         var sd = opt.StateDict();
         Assert.Equal(new[] { 0, 1 }, sd.State.Keys.OrderBy(k => k));
-        Assert.Equal(new[] { "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step" }, sd.State[0].Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(new[] { "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step" },
+            sd.State[0].Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Equal(3L, sd.State[1]["step"]);
         Assert.Equal(new[] { 2, 3 }, ((Tensor)sd.State[0]["exp_avg"]).Shape.ToArray());
         Assert.Equal(new[] { 0 }, (int[])sd.ParamGroups[0]["params"]);
@@ -114,11 +122,13 @@ public class OptimizerStateDictTests
         var sd = opt.StateDict();
         var target = new Adam(Params(), lr: 0.5);
 
-        string Error(OptimizerStateDict bad) => Assert.Throws<ArgumentException>(() => target.LoadStateDict(bad)).Message;
+        string Error(OptimizerStateDict bad) =>
+            Assert.Throws<ArgumentException>(() => target.LoadStateDict(bad)).Message;
 
         var twoGroups = new Adam([ps[0]]);
         twoGroups.AddParamGroup([ps[1]]);
-        Assert.Contains("1 parameter groups, this optimizer has 2", Assert.Throws<ArgumentException>(() => twoGroups.LoadStateDict(sd)).Message);
+        Assert.Contains("1 parameter groups, this optimizer has 2",
+            Assert.Throws<ArgumentException>(() => twoGroups.LoadStateDict(sd)).Message);
         Assert.Contains("group 0 has 1 parameters in the state dict, 2 in this optimizer",
             Error(With(sd, group: (_, g) => { g["params"] = new[] { 0 }; return g; })));
         Assert.Contains("'exp_avg' of parameter 1 has shape [3], but the parameter has shape [2]",
@@ -131,7 +141,8 @@ public class OptimizerStateDictTests
         Assert.Contains("Adam: invalid beta parameter at index 0 (betas.Beta1): 1.5",
             Error(With(sd, group: (_, g) => { g["betas"] = new[] { 1.5, 0.9 }; return g; })));
         Assert.Contains("'lr' must be a number", Error(With(sd, group: (_, g) => { g["lr"] = "fast"; return g; })));
-        Assert.Contains("state for parameter index 0, which no parameter group lists", Error(With(sd, state: null, group: (_, g) => { g["params"] = new[] { 7, 1 }; return g; })));
+        Assert.Contains("state for parameter index 0, which no parameter group lists",
+            Error(With(sd, state: null, group: (_, g) => { g["params"] = new[] { 7, 1 }; return g; })));
 
         Assert.Equal(0.5, target.ParamGroups[0].Lr);
         Assert.Empty(target.StateDict().State);
@@ -159,7 +170,8 @@ public class OptimizerStateDictTests
         Check(() => new RAdam(p, weightDecay: -5), "RAdam", "weightDecay", "-5");
 
         var sgd = new SGD(p, lr: 0.1);
-        Check(() => { sgd.AddParamGroup([new Parameter(Tensor.Ones(1))], o => o.Momentum = -1); return sgd; }, "SGD", "momentum", "-1");
+        Check(() => { sgd.AddParamGroup([new Parameter(Tensor.Ones(1))], o => o.Momentum = -1); return sgd; }, "SGD",
+            "momentum", "-1");
         Assert.Single(sgd.ParamGroups);
     }
 
@@ -172,6 +184,7 @@ public class OptimizerStateDictTests
         Assert.Equal(0.9, ((IMomentumOptions)sgd.ParamGroups[0].Options).MomentumTerm);
         ((IMomentumOptions)adam.ParamGroups[0].Options).MomentumTerm = 0.7;
         Assert.Equal((0.7, 0.99), ((AdamOptions)adam.ParamGroups[0].Options).Betas);
-        Assert.IsNotAssignableFrom<IMomentumOptions>(new Adagrad([new Parameter(Tensor.Ones(1))]).ParamGroups[0].Options);
+        Assert.IsNotAssignableFrom<IMomentumOptions>(new Adagrad([new Parameter(Tensor.Ones(1))]).ParamGroups[0]
+            .Options);
     }
 }

@@ -12,7 +12,8 @@ public class OptimizerTests
 {
     private static readonly JsonElement s_cases = Golden.Load("optim.json").GetProperty("cases");
 
-    public static IEnumerable<object[]> CaseNames() => s_cases.EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
+    public static IEnumerable<object[]> CaseNames() =>
+        s_cases.EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
 
     [Theory]
     [MemberData(nameof(CaseNames))]
@@ -23,7 +24,8 @@ public class OptimizerTests
         var ps = c.GetProperty("initial").EnumerateArray().Select(t => new Parameter(Golden.Tensor(t))).ToArray();
         Optimizer opt = c.GetProperty("optimizer").GetString() == "SGD"
             ? new SGD(ps, lr: o.GetProperty("lr").GetDouble(), momentum: o.GetProperty("momentum").GetDouble(),
-                dampening: o.GetProperty("dampening").GetDouble(), weightDecay: o.GetProperty("weight_decay").GetDouble(),
+                dampening: o.GetProperty("dampening").GetDouble(),
+                weightDecay: o.GetProperty("weight_decay").GetDouble(),
                 nesterov: o.GetProperty("nesterov").GetBoolean(), maximize: o.GetProperty("maximize").GetBoolean())
             : new Adam(ps, lr: o.GetProperty("lr").GetDouble(),
                 betas: (o.GetProperty("betas")[0].GetDouble(), o.GetProperty("betas")[1].GetDouble()),
@@ -75,6 +77,7 @@ public class OptimizerTests
         var p = new Parameter(Tensor.Ones(1));
         Assert.Contains("-0.5", Assert.Throws<ArgumentException>(() => new SGD([p], lr: 0.1, momentum: -0.5)).Message);
         Assert.Contains("1.5", Assert.Throws<ArgumentException>(() => new Adam([p], betas: (1.5, 0.9))).Message);
-        Assert.Contains("Nesterov", Assert.Throws<ArgumentException>(() => new SGD([p], lr: 0.1, nesterov: true)).Message);
+        Assert.Contains("Nesterov",
+            Assert.Throws<ArgumentException>(() => new SGD([p], lr: 0.1, nesterov: true)).Message);
     }
 }

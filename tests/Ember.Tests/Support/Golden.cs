@@ -15,7 +15,8 @@ public static class Golden
         return JsonDocument.Parse(File.ReadAllText(path)).RootElement;
     }
 
-    public static int[] Shape(JsonElement t) => t.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+    public static int[] Shape(JsonElement t) =>
+        t.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     public static double[] Data(JsonElement t) => t.GetProperty("data").EnumerateArray().Select(ReadNumber).ToArray();
 
@@ -52,7 +53,8 @@ public static class Golden
 /// <summary>Tolerance comparisons: |a - e| &lt;= atol + rtol·|e|, with the worst element in the message.</summary>
 public static class Close
 {
-    public static void Equal(double[] expected, double[] actual, double rtol = 1e-5, double atol = 1e-8, string what = "")
+    public static void Equal(double[] expected, double[] actual, double rtol = 1e-5, double atol = 1e-8,
+        string what = "")
     {
         Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length}, expected {expected.Length}");
         for (int i = 0; i < expected.Length; i++)
@@ -60,7 +62,8 @@ public static class Close
             double e = expected[i], a = actual[i];
             if (double.IsNaN(e) && double.IsNaN(a)) continue;
             if (double.IsInfinity(e) && e == a) continue;
-            Assert.True(Math.Abs(a - e) <= atol + rtol * Math.Abs(e), $"{what}: element {i}: expected {e:R}, got {a:R}");
+            Assert.True(Math.Abs(a - e) <= atol + rtol * Math.Abs(e),
+                $"{what}: element {i}: expected {e:R}, got {a:R}");
         }
     }
 

@@ -1,6 +1,7 @@
 namespace Ember.Tests.Support;
 
-/// <summary>Tests that measure process-wide state (heap size, thread counts) run alone, after the parallel ones.</summary>
+/// <summary>Tests that measure process-wide state (heap size, thread counts) run alone, after the parallel
+/// ones.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SerialCollection
 {

@@ -5,7 +5,8 @@ using System.Linq;
 namespace Ember.Optim;
 
 /// <summary>
-/// Cosine annealing from each group's initial rate to <c>etaMin</c> over <c>tMax</c> epochs, then back up (a cosine of period
+/// Cosine annealing from each group's initial rate to <c>etaMin</c> over <c>tMax</c> epochs, then back up (a cosine of
+/// period
 /// 2·tMax), with PyTorch's recursive (chainable) formula (<c>torch.optim.lr_scheduler.CosineAnnealingLR</c>).
 /// </summary>
 public sealed class CosineAnnealingLR : LRScheduler
@@ -14,9 +15,12 @@ public sealed class CosineAnnealingLR : LRScheduler
     private double _etaMin;
 
     /// <summary>Creates the scheduler and performs the initial step.</summary>
-    public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin = 0, int lastEpoch = -1) : base(optimizer, lastEpoch)
+    public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin = 0, int lastEpoch = -1)
+        : base(optimizer, lastEpoch)
     {
-        if (tMax <= 0) throw new ArgumentException($"CosineAnnealingLR: invalid tMax {tMax}; expected a positive number of epochs.");
+        if (tMax <= 0)
+            throw new ArgumentException($"CosineAnnealingLR: invalid tMax {tMax}; expected a positive number of " +
+                "epochs.");
         (_tMax, _etaMin) = (tMax, etaMin);
         InitialStep();
     }
@@ -27,10 +31,13 @@ public sealed class CosineAnnealingLR : LRScheduler
         var current = CurrentLrs();
         if (LastEpoch == 0) return current;
         if (StepCount == 1 && LastEpoch > 0)
-            return BaseLrs.Select(b => _etaMin + (b - _etaMin) * (1 + Math.Cos(LastEpoch * Math.PI / _tMax)) / 2).ToArray();
+            return BaseLrs.Select(b => _etaMin + (b - _etaMin) * (1 + Math.Cos(LastEpoch * Math.PI / _tMax)) / 2)
+                .ToArray();
         if (Mod(LastEpoch - 1 - _tMax, 2 * _tMax) == 0)
-            return current.Select((lr, i) => lr + (BaseLrs[i] - _etaMin) * (1 - Math.Cos(Math.PI / _tMax)) / 2).ToArray();
-        return current.Select(lr => (1 + Math.Cos(Math.PI * LastEpoch / _tMax)) / (1 + Math.Cos(Math.PI * (LastEpoch - 1) / _tMax))
+            return current.Select((lr, i) => lr + (BaseLrs[i] - _etaMin) * (1 - Math.Cos(Math.PI / _tMax)) / 2)
+                .ToArray();
+        return current.Select(lr =>
+            (1 + Math.Cos(Math.PI * LastEpoch / _tMax)) / (1 + Math.Cos(Math.PI * (LastEpoch - 1) / _tMax))
             * (lr - _etaMin) + _etaMin).ToArray();
     }
 
@@ -67,10 +74,13 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
     private double _tI, _tCur, _etaMin;
 
     /// <summary>Creates the scheduler and performs the initial step.</summary>
-    public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult = 1, double etaMin = 0, int lastEpoch = -1) : base(optimizer, lastEpoch)
+    public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult = 1, double etaMin = 0,
+        int lastEpoch = -1) : base(optimizer, lastEpoch)
     {
-        if (t0 <= 0) throw new ArgumentException($"CosineAnnealingWarmRestarts: expected a positive t0 (T_0), got {t0}.");
-        if (tMult < 1) throw new ArgumentException($"CosineAnnealingWarmRestarts: expected tMult (T_mult) >= 1, got {tMult}.");
+        if (t0 <= 0)
+            throw new ArgumentException($"CosineAnnealingWarmRestarts: expected a positive t0 (T_0), got {t0}.");
+        if (tMult < 1)
+            throw new ArgumentException($"CosineAnnealingWarmRestarts: expected tMult (T_mult) >= 1, got {tMult}.");
         (_t0, _tI, _tMult, _etaMin, _tCur) = (t0, t0, tMult, etaMin, lastEpoch);
         InitialStep();
     }
@@ -95,7 +105,8 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
 
     internal override void StepTo(int epoch)
     {
-        if (epoch < 0) throw new ArgumentException($"CosineAnnealingWarmRestarts: expected a non-negative epoch, got {epoch}.");
+        if (epoch < 0)
+            throw new ArgumentException($"CosineAnnealingWarmRestarts: expected a non-negative epoch, got {epoch}.");
         if (epoch >= _t0)
         {
             if (_tMult == 1) _tCur = epoch % _t0;

@@ -6,7 +6,8 @@ namespace Ember.Optim;
 
 /// <summary>
 /// Base of the epoch-based learning-rate schedulers (PyTorch 1.13's <c>_LRScheduler</c>). A scheduler only changes its
-/// optimizer's <see cref="ParamGroup.Lr"/> (and, for <see cref="OneCycleLR"/>, the momentum). The constructor performs the
+/// optimizer's <see cref="ParamGroup.Lr"/> (and, for <see cref="OneCycleLR"/>, the momentum). The constructor performs
+/// the
 /// initial step (epoch 0); call <see cref="Step"/> once per epoch, after <c>optimizer.Step()</c>.
 /// </summary>
 /// <remarks>
@@ -20,18 +21,23 @@ public abstract class LRScheduler
     private double[] _lastLr = [];
 
     /// <summary>Registers on <paramref name="optimizer"/>: with <paramref name="lastEpoch"/> -1 each group's
-    /// <see cref="ParamGroup.InitialLr"/> defaults to its current rate; to resume (lastEpoch ≥ 0) every group must have one.</summary>
+    /// <see cref="ParamGroup.InitialLr"/> defaults to its current rate; to resume (lastEpoch ≥ 0) every group must have
+    /// one.</summary>
     protected LRScheduler(Optimizer optimizer, int lastEpoch)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         Optimizer = optimizer;
-        if (lastEpoch < -1) throw new ArgumentException($"{Name}: invalid lastEpoch {lastEpoch}; expected -1 (start) or the index of the last epoch.");
+        if (lastEpoch < -1)
+            throw new ArgumentException($"{Name}: invalid lastEpoch {lastEpoch}; expected -1 (start) or the index of " +
+                "the last epoch.");
         var groups = optimizer.ParamGroups;
         for (int i = 0; i < groups.Count; i++)
         {
             if (lastEpoch == -1) groups[i].InitialLr ??= groups[i].Lr;
             else if (groups[i].InitialLr is null)
-                throw new ArgumentException($"{Name}: param group {i} has no InitialLr (PyTorch's initial_lr), which resuming at lastEpoch {lastEpoch} needs; load the optimizer's state dict first or start with lastEpoch -1.");
+                throw new ArgumentException($"{Name}: param group {i} has no InitialLr (PyTorch's initial_lr), which " +
+                    $"resuming at lastEpoch {lastEpoch} needs; load the optimizer's state dict first or start with " +
+                    "lastEpoch -1.");
         }
         _baseLrs = groups.Select(g => g.InitialLr!.Value).ToArray();
         LastEpoch = lastEpoch;
@@ -46,15 +52,18 @@ public abstract class LRScheduler
     /// <summary>The groups' initial learning rates (PyTorch's <c>base_lrs</c>).</summary>
     public IReadOnlyList<double> BaseLrs => _baseLrs;
 
-    /// <summary>How many times the scheduler has stepped, the initial step included (PyTorch's <c>_step_count</c>).</summary>
+    /// <summary>How many times the scheduler has stepped, the initial step included (PyTorch's
+    /// <c>_step_count</c>).</summary>
     protected int StepCount { get; private set; }
 
     private protected string Name => GetType().Name;
 
-    /// <summary>Re-reads <see cref="BaseLrs"/> from the groups' <see cref="ParamGroup.InitialLr"/> (after a scheduler sets them itself).</summary>
+    /// <summary>Re-reads <see cref="BaseLrs"/> from the groups' <see cref="ParamGroup.InitialLr"/> (after a scheduler
+    /// sets them itself).</summary>
     private protected void ResetBaseLrs() => _baseLrs = Optimizer.ParamGroups.Select(g => g.InitialLr!.Value).ToArray();
 
-    /// <summary>The first step, performed at the end of a derived constructor (PyTorch's <c>_initial_step</c>).</summary>
+    /// <summary>The first step, performed at the end of a derived constructor (PyTorch's
+    /// <c>_initial_step</c>).</summary>
     protected void InitialStep()
     {
         StepCount = 0;
@@ -87,10 +96,12 @@ public abstract class LRScheduler
         Apply(GetClosedFormLr() ?? GetLr());
     }
 
-    /// <summary>The learning rate of each group for epoch <see cref="LastEpoch"/> (PyTorch's chainable <c>get_lr</c>).</summary>
+    /// <summary>The learning rate of each group for epoch <see cref="LastEpoch"/> (PyTorch's chainable
+    /// <c>get_lr</c>).</summary>
     protected abstract double[] GetLr();
 
-    /// <summary>The closed-form rates for <see cref="LastEpoch"/> (from <see cref="BaseLrs"/>), or null when there is none.</summary>
+    /// <summary>The closed-form rates for <see cref="LastEpoch"/> (from <see cref="BaseLrs"/>), or null when there is
+    /// none.</summary>
     protected virtual double[]? GetClosedFormLr() => null;
 
     /// <summary>Sets each group's rate and records them as the last rates.</summary>
@@ -101,7 +112,8 @@ public abstract class LRScheduler
         _lastLr = groups.Select(g => g.Lr).ToArray();
     }
 
-    /// <summary>The learning rate of each group as last set by this scheduler (PyTorch's <c>get_last_lr()</c>).</summary>
+    /// <summary>The learning rate of each group as last set by this scheduler (PyTorch's
+    /// <c>get_last_lr()</c>).</summary>
     public IReadOnlyList<double> GetLastLr() => _lastLr.ToArray();
 
     /// <summary>
@@ -122,7 +134,8 @@ public abstract class LRScheduler
         return d;
     }
 
-    /// <summary>Restores a state from <see cref="StateDict"/>; keys that are absent keep their current values (as PyTorch's
+    /// <summary>Restores a state from <see cref="StateDict"/>; keys that are absent keep their current values (as
+    /// PyTorch's
     /// <c>__dict__.update</c>). Load the optimizer's state dict too: the current learning rates live there.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, object> stateDict)
     {
@@ -130,9 +143,13 @@ public abstract class LRScheduler
         string who = $"{Name}.LoadStateDict";
         int groups = Optimizer.ParamGroups.Count;
         var baseLrs = StateValues.Doubles(stateDict, "base_lrs", _baseLrs, who);
-        if (baseLrs.Length != groups) throw new ArgumentException($"{who}: 'base_lrs' has {baseLrs.Length} values, the optimizer has {groups} parameter groups.");
+        if (baseLrs.Length != groups)
+            throw new ArgumentException($"{who}: 'base_lrs' has {baseLrs.Length} values, the optimizer has {groups} " +
+                "parameter groups.");
         var lastLr = StateValues.Doubles(stateDict, "_last_lr", _lastLr, who);
-        if (lastLr.Length != groups && lastLr.Length != 0) throw new ArgumentException($"{who}: '_last_lr' has {lastLr.Length} values, the optimizer has {groups} parameter groups.");
+        if (lastLr.Length != groups && lastLr.Length != 0)
+            throw new ArgumentException($"{who}: '_last_lr' has {lastLr.Length} values, the optimizer has {groups} " +
+                "parameter groups.");
         int lastEpoch = StateValues.Int(stateDict, "last_epoch", LastEpoch, who);
         int stepCount = StateValues.Int(stateDict, "_step_count", StepCount, who);
         ReadState(stateDict, who);
@@ -142,7 +159,8 @@ public abstract class LRScheduler
     /// <summary>Adds the scheduler's own fields to its state dict.</summary>
     protected virtual void WriteState(IDictionary<string, object> state) { }
 
-    /// <summary>Reads the fields written by <see cref="WriteState"/> (throw <see cref="ArgumentException"/>s naming <paramref name="who"/>).</summary>
+    /// <summary>Reads the fields written by <see cref="WriteState"/> (throw <see cref="ArgumentException"/>s naming
+    /// <paramref name="who"/>).</summary>
     protected virtual void ReadState(IReadOnlyDictionary<string, object> state, string who) { }
 
     /// <summary>The groups' current learning rates.</summary>
@@ -167,19 +185,22 @@ internal static class StateValues
     public static double Double(IReadOnlyDictionary<string, object> d, string key, double current, string who)
     {
         if (!d.TryGetValue(key, out var v)) return current;
-        return OptimizerOptions.ToDouble(v) ?? throw new ArgumentException($"{who}: '{key}' must be a number, got {OptimizerOptions.Describe(v)}.");
+        return OptimizerOptions.ToDouble(v)
+            ?? throw new ArgumentException($"{who}: '{key}' must be a number, got {OptimizerOptions.Describe(v)}.");
     }
 
     public static bool Bool(IReadOnlyDictionary<string, object> d, string key, bool current, string who)
     {
         if (!d.TryGetValue(key, out var v)) return current;
-        return v is bool b ? b : throw new ArgumentException($"{who}: '{key}' must be a bool, got {OptimizerOptions.Describe(v)}.");
+        return v is bool b ? b
+            : throw new ArgumentException($"{who}: '{key}' must be a bool, got {OptimizerOptions.Describe(v)}.");
     }
 
     public static string String(IReadOnlyDictionary<string, object> d, string key, string current, string who)
     {
         if (!d.TryGetValue(key, out var v)) return current;
-        return v is string s ? s : throw new ArgumentException($"{who}: '{key}' must be a string, got {OptimizerOptions.Describe(v)}.");
+        return v is string s ? s
+            : throw new ArgumentException($"{who}: '{key}' must be a string, got {OptimizerOptions.Describe(v)}.");
     }
 
     public static double[] Doubles(IReadOnlyDictionary<string, object> d, string key, double[] current, string who)
@@ -189,8 +210,11 @@ internal static class StateValues
         {
             double[] a => a.ToArray(),
             IEnumerable<double> e => e.ToArray(),
-            IEnumerable<object> e when e.Select(OptimizerOptions.ToDouble).ToArray() is var xs && xs.All(x => x is not null) => xs.Select(x => x!.Value).ToArray(),
-            _ => throw new ArgumentException($"{who}: '{key}' must be a list of numbers, got {OptimizerOptions.Describe(v)}."),
+            IEnumerable<object> e when e.Select(OptimizerOptions.ToDouble).ToArray() is var xs
+            && xs.All(x => x is not null) => xs.Select(x => x!.Value).ToArray(),
+            _ =>
+            throw new ArgumentException($"{who}: '{key}' must be a list of numbers, " +
+            $"got {OptimizerOptions.Describe(v)}."),
         };
     }
 
@@ -202,13 +226,17 @@ internal static class StateValues
             int[] a => a.ToArray(),
             IEnumerable<int> e => e.ToArray(),
             IEnumerable<long> e => e.Select(x => (int)x).ToArray(),
-            _ => throw new ArgumentException($"{who}: '{key}' must be a list of integers, got {OptimizerOptions.Describe(v)}."),
+            _ =>
+            throw new ArgumentException($"{who}: '{key}' must be a list of integers, " +
+            $"got {OptimizerOptions.Describe(v)}."),
         };
     }
 
     public static double[] PerGroup(string who, string name, IReadOnlyList<double> values, int groups)
     {
-        if (values.Count != groups) throw new ArgumentException($"{who}: expected {groups} values for {name} (one per parameter group), got {values.Count}.");
+        if (values.Count != groups)
+            throw new ArgumentException($"{who}: expected {groups} values for {name} (one per parameter group), " +
+                $"got {values.Count}.");
         return values.ToArray();
     }
 }

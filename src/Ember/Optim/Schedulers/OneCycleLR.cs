@@ -38,9 +38,11 @@ public sealed class OneCycleLR : LRScheduler
     private double[] _maxLrs, _minLrs, _maxMomentums, _baseMomentums;
 
     /// <summary>Creates the scheduler with the same peak rate for every group and performs the initial step.</summary>
-    /// <param name="optimizer">The optimizer; with <paramref name="cycleMomentum"/> its options must implement <see cref="IMomentumOptions"/>.</param>
+    /// <param name="optimizer">The optimizer; with <paramref name="cycleMomentum"/> its options must implement
+    /// <see cref="IMomentumOptions"/>.</param>
     /// <param name="maxLr">The peak learning rate.</param>
-    /// <param name="totalSteps">The number of steps in the cycle; or give <paramref name="epochs"/> and <paramref name="stepsPerEpoch"/>.</param>
+    /// <param name="totalSteps">The number of steps in the cycle; or give <paramref name="epochs"/> and
+    /// <paramref name="stepsPerEpoch"/>.</param>
     /// <param name="epochs">With <paramref name="stepsPerEpoch"/>, the cycle lasts epochs·stepsPerEpoch steps.</param>
     /// <param name="stepsPerEpoch">Steps per epoch.</param>
     /// <param name="pctStart">The fraction of the cycle spent increasing the rate.</param>
@@ -50,18 +52,23 @@ public sealed class OneCycleLR : LRScheduler
     /// <param name="maxMomentum">The highest momentum (at the start and end).</param>
     /// <param name="divFactor">The initial rate is maxLr / divFactor.</param>
     /// <param name="finalDivFactor">The final rate is initial / finalDivFactor.</param>
-    /// <param name="threePhase">Use a third phase that anneals to the final rate after a symmetric rise and fall.</param>
+    /// <param name="threePhase">Use a third phase that anneals to the final rate after a symmetric rise and
+    /// fall.</param>
     /// <param name="lastEpoch">The index of the last step when resuming (-1 to start).</param>
-    public OneCycleLR(Optimizer optimizer, double maxLr, int? totalSteps = null, int? epochs = null, int? stepsPerEpoch = null,
+    public OneCycleLR(Optimizer optimizer, double maxLr, int? totalSteps = null, int? epochs = null,
+        int? stepsPerEpoch = null,
         double pctStart = 0.3, AnnealStrategy annealStrategy = AnnealStrategy.Cos, bool cycleMomentum = true,
         double baseMomentum = 0.85, double maxMomentum = 0.95, double divFactor = 25, double finalDivFactor = 1e4,
         bool threePhase = false, int lastEpoch = -1)
-        : this(optimizer, Enumerable.Repeat(maxLr, optimizer?.ParamGroups.Count ?? 0).ToArray(), totalSteps, epochs, stepsPerEpoch, pctStart,
+        : this(optimizer, Enumerable.Repeat(maxLr, optimizer?.ParamGroups.Count ?? 0).ToArray(), totalSteps, epochs,
+            stepsPerEpoch, pctStart,
             annealStrategy, cycleMomentum, baseMomentum, maxMomentum, divFactor, finalDivFactor, threePhase, lastEpoch)
     { }
 
-    /// <summary>Creates the scheduler with one peak rate per group and performs the initial step (see the other constructor for the parameters).</summary>
-    public OneCycleLR(Optimizer optimizer, IReadOnlyList<double> maxLr, int? totalSteps = null, int? epochs = null, int? stepsPerEpoch = null,
+    /// <summary>Creates the scheduler with one peak rate per group and performs the initial step (see the other
+    /// constructor for the parameters).</summary>
+    public OneCycleLR(Optimizer optimizer, IReadOnlyList<double> maxLr, int? totalSteps = null, int? epochs = null,
+        int? stepsPerEpoch = null,
         double pctStart = 0.3, AnnealStrategy annealStrategy = AnnealStrategy.Cos, bool cycleMomentum = true,
         double baseMomentum = 0.85, double maxMomentum = 0.95, double divFactor = 25, double finalDivFactor = 1e4,
         bool threePhase = false, int lastEpoch = -1)
@@ -77,11 +84,14 @@ public sealed class OneCycleLR : LRScheduler
         else
         {
             if (epochs <= 0) throw new ArgumentException($"OneCycleLR: expected a positive epochs, got {epochs}.");
-            if (stepsPerEpoch <= 0) throw new ArgumentException($"OneCycleLR: expected a positive stepsPerEpoch, got {stepsPerEpoch}.");
+            if (stepsPerEpoch <= 0)
+                throw new ArgumentException($"OneCycleLR: expected a positive stepsPerEpoch, got {stepsPerEpoch}.");
             _totalSteps = epochs!.Value * stepsPerEpoch!.Value;
         }
-        if (pctStart is < 0 or > 1 || double.IsNaN(pctStart)) throw new ArgumentException($"OneCycleLR: expected pctStart between 0 and 1, got {pctStart}.");
-        if (!Enum.IsDefined(annealStrategy)) throw new ArgumentException($"OneCycleLR: unknown annealStrategy {annealStrategy}.");
+        if (pctStart is < 0 or > 1 || double.IsNaN(pctStart))
+            throw new ArgumentException($"OneCycleLR: expected pctStart between 0 and 1, got {pctStart}.");
+        if (!Enum.IsDefined(annealStrategy))
+            throw new ArgumentException($"OneCycleLR: unknown annealStrategy {annealStrategy}.");
         _strategy = annealStrategy;
         _phases = Phases(pctStart, threePhase, _totalSteps);
 
@@ -95,14 +105,16 @@ public sealed class OneCycleLR : LRScheduler
         {
             for (int i = 0; i < groups.Count; i++)
                 if (groups[i].Options is not IMomentumOptions)
-                    throw new ArgumentException($"OneCycleLR: cycleMomentum needs an optimizer with a momentum or betas option, but {optimizer.GetType().Name} has neither; pass cycleMomentum: false.");
+                    throw new ArgumentException("OneCycleLR: cycleMomentum needs an optimizer with a momentum or " +
+                        $"betas option, but {optimizer.GetType().Name} has neither; pass cycleMomentum: false.");
             if (lastEpoch == -1)
                 foreach (var g in groups) ((IMomentumOptions)g.Options).MomentumTerm = maxMomentum;
         }
         InitialStep();
     }
 
-    /// <summary>Sets each group's initial rate to maxLr / divFactor before the base class reads it (PyTorch's order).</summary>
+    /// <summary>Sets each group's initial rate to maxLr / divFactor before the base class reads it (PyTorch's
+    /// order).</summary>
     private static Optimizer Prepare(Optimizer optimizer, IReadOnlyList<double> maxLr, double divFactor, int lastEpoch)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -143,7 +155,8 @@ public sealed class OneCycleLR : LRScheduler
     {
         int stepNum = LastEpoch;
         if (stepNum > _totalSteps)
-            throw new InvalidOperationException($"OneCycleLR: tried to step {stepNum + 1} times; the specified number of total steps is {_totalSteps}.");
+            throw new InvalidOperationException($"OneCycleLR: tried to step {stepNum + 1} times; the specified " +
+                $"number of total steps is {_totalSteps}.");
         var groups = Optimizer.ParamGroups;
         var lrs = new double[groups.Count];
         for (int gi = 0; gi < groups.Count; gi++)
@@ -156,7 +169,8 @@ public sealed class OneCycleLR : LRScheduler
                 {
                     double pct = (stepNum - startStep) / (phase.EndStep - startStep);
                     lr = Anneal(Value(phase.StartLr, gi), Value(phase.EndLr, gi), pct);
-                    if (_cycleMomentum) momentum = Anneal(Value(phase.StartMomentum, gi), Value(phase.EndMomentum, gi), pct);
+                    if (_cycleMomentum)
+                        momentum = Anneal(Value(phase.StartMomentum, gi), Value(phase.EndMomentum, gi), pct);
                     break;
                 }
                 startStep = phase.EndStep;
@@ -187,15 +201,21 @@ public sealed class OneCycleLR : LRScheduler
         double[] PerGroup(string key, double[] current)
         {
             var v = StateValues.Doubles(state, key, current, who);
-            return v.Length == groups ? v : throw new ArgumentException($"{who}: '{key}' has {v.Length} values, the optimizer has {groups} parameter groups.");
+            return v.Length == groups ? v
+                : throw new ArgumentException($"{who}: '{key}' has {v.Length} values, the optimizer has {groups} " +
+                "parameter groups.");
         }
         var ends = StateValues.Doubles(state, "_schedule_phases", _phases.Select(p => p.EndStep).ToArray(), who);
         if (ends.Length != _phases.Length)
-            throw new ArgumentException($"{who}: '_schedule_phases' has {ends.Length} phases, this scheduler has {_phases.Length} (threePhase differs).");
-        string strategy = StateValues.String(state, "anneal_strategy", _strategy == AnnealStrategy.Cos ? "cos" : "linear", who);
-        if (strategy is not ("cos" or "linear")) throw new ArgumentException($"{who}: 'anneal_strategy' must be \"cos\" or \"linear\", got \"{strategy}\".");
+            throw new ArgumentException($"{who}: '_schedule_phases' has {ends.Length} phases, this scheduler " +
+                $"has {_phases.Length} (threePhase differs).");
+        string strategy =
+            StateValues.String(state, "anneal_strategy", _strategy == AnnealStrategy.Cos ? "cos" : "linear", who);
+        if (strategy is not ("cos" or "linear"))
+            throw new ArgumentException($"{who}: 'anneal_strategy' must be \"cos\" or \"linear\", got \"{strategy}\".");
         (_maxLrs, _minLrs, _maxMomentums, _baseMomentums) =
-            (PerGroup("max_lrs", _maxLrs), PerGroup("min_lrs", _minLrs), PerGroup("max_momentums", _maxMomentums), PerGroup("base_momentums", _baseMomentums));
+            (PerGroup("max_lrs", _maxLrs), PerGroup("min_lrs", _minLrs), PerGroup("max_momentums", _maxMomentums),
+                PerGroup("base_momentums", _baseMomentums));
         _totalSteps = StateValues.Int(state, "total_steps", _totalSteps, who);
         _phases = _phases.Select((p, i) => p with { EndStep = ends[i] }).ToArray();
         _strategy = strategy == "cos" ? AnnealStrategy.Cos : AnnealStrategy.Linear;

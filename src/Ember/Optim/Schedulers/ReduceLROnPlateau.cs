@@ -25,7 +25,8 @@ public enum ThresholdMode
 /// <summary>
 /// Multiplies the learning rates by <c>factor</c> when a metric has stopped improving for more than <c>patience</c>
 /// epochs, then waits <c>cooldown</c> epochs before counting again (<c>torch.optim.lr_scheduler.ReduceLROnPlateau</c>).
-/// Call <see cref="Step(double)"/> with the metric after each epoch. A rate never goes below its group's <c>minLr</c>, and
+/// Call <see cref="Step(double)"/> with the metric after each epoch. A rate never goes below its group's <c>minLr</c>,
+/// and
 /// reductions smaller than <c>eps</c> are skipped.
 /// </summary>
 public sealed class ReduceLROnPlateau
@@ -38,8 +39,10 @@ public sealed class ReduceLROnPlateau
     private double[]? _lastLr;
 
     /// <summary>Creates the scheduler with the same minimum rate for every group.</summary>
-    public ReduceLROnPlateau(Optimizer optimizer, PlateauMode mode = PlateauMode.Min, double factor = 0.1, int patience = 10,
-        double threshold = 1e-4, ThresholdMode thresholdMode = ThresholdMode.Rel, int cooldown = 0, double minLr = 0, double eps = 1e-8)
+    public ReduceLROnPlateau(Optimizer optimizer, PlateauMode mode = PlateauMode.Min, double factor = 0.1,
+        int patience = 10,
+        double threshold = 1e-4, ThresholdMode thresholdMode = ThresholdMode.Rel, int cooldown = 0, double minLr = 0,
+        double eps = 1e-8)
         : this(optimizer, mode, factor, patience, threshold, thresholdMode, cooldown,
             Enumerable.Repeat(minLr, optimizer?.ParamGroups.Count ?? 0).ToArray(), eps)
     { }
@@ -51,13 +54,17 @@ public sealed class ReduceLROnPlateau
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(minLr);
         if (!(factor < 1.0)) throw new ArgumentException($"ReduceLROnPlateau: factor should be < 1.0, got {factor}.");
-        if (patience < 0) throw new ArgumentException($"ReduceLROnPlateau: invalid patience {patience}; expected patience >= 0.");
-        if (cooldown < 0) throw new ArgumentException($"ReduceLROnPlateau: invalid cooldown {cooldown}; expected cooldown >= 0.");
+        if (patience < 0)
+            throw new ArgumentException($"ReduceLROnPlateau: invalid patience {patience}; expected patience >= 0.");
+        if (cooldown < 0)
+            throw new ArgumentException($"ReduceLROnPlateau: invalid cooldown {cooldown}; expected cooldown >= 0.");
         if (!Enum.IsDefined(mode)) throw new ArgumentException($"ReduceLROnPlateau: unknown mode {mode}.");
-        if (!Enum.IsDefined(thresholdMode)) throw new ArgumentException($"ReduceLROnPlateau: unknown thresholdMode {thresholdMode}.");
+        if (!Enum.IsDefined(thresholdMode))
+            throw new ArgumentException($"ReduceLROnPlateau: unknown thresholdMode {thresholdMode}.");
         Optimizer = optimizer;
         _minLrs = StateValues.PerGroup("ReduceLROnPlateau", "minLr", minLr, optimizer.ParamGroups.Count);
-        (_mode, _factor, _patience, _threshold, _thresholdMode, _cooldown, _eps) = (mode, factor, patience, threshold, thresholdMode, cooldown, eps);
+        (_mode, _factor, _patience, _threshold, _thresholdMode, _cooldown, _eps) =
+            (mode, factor, patience, threshold, thresholdMode, cooldown, eps);
         LastEpoch = 0;
         Reset();
     }
@@ -68,7 +75,8 @@ public sealed class ReduceLROnPlateau
     /// <summary>The number of epochs stepped.</summary>
     public int LastEpoch { get; private set; }
 
-    /// <summary>The best metric seen since the last reset (∞ for <see cref="PlateauMode.Min"/> before the first step).</summary>
+    /// <summary>The best metric seen since the last reset (∞ for <see cref="PlateauMode.Min"/> before the first
+    /// step).</summary>
     public double Best => _best;
 
     /// <summary>Epochs in a row without improvement.</summary>
@@ -135,12 +143,14 @@ public sealed class ReduceLROnPlateau
         _ => a > best + _threshold,
     };
 
-    /// <summary>The learning rate of each group after the last <see cref="Step(double)"/> (the current rates before the first).</summary>
+    /// <summary>The learning rate of each group after the last <see cref="Step(double)"/> (the current rates before the
+    /// first).</summary>
     public IReadOnlyList<double> GetLastLr() => _lastLr?.ToArray() ?? Optimizer.ParamGroups.Select(g => g.Lr).ToArray();
 
     /// <summary>
     /// The state under PyTorch's names: <c>"mode"</c> (<c>"min"</c>/<c>"max"</c>), <c>"threshold_mode"</c>
-    /// (<c>"rel"</c>/<c>"abs"</c>), <c>"factor"</c>, <c>"threshold"</c>, <c>"eps"</c>, <c>"best"</c>, <c>"mode_worse"</c>
+    /// (<c>"rel"</c>/<c>"abs"</c>), <c>"factor"</c>, <c>"threshold"</c>, <c>"eps"</c>, <c>"best"</c>,
+    /// <c>"mode_worse"</c>
     /// (doubles), <c>"patience"</c>, <c>"cooldown"</c>, <c>"cooldown_counter"</c>, <c>"num_bad_epochs"</c>,
     /// <c>"last_epoch"</c> (ints), <c>"min_lrs"</c> and, after a step, <c>"_last_lr"</c> (<c>double[]</c>).
     /// </summary>
@@ -172,13 +182,19 @@ public sealed class ReduceLROnPlateau
         ArgumentNullException.ThrowIfNull(stateDict);
         const string who = "ReduceLROnPlateau.LoadStateDict";
         string mode = StateValues.String(stateDict, "mode", _mode == PlateauMode.Min ? "min" : "max", who);
-        if (mode is not ("min" or "max")) throw new ArgumentException($"{who}: 'mode' must be \"min\" or \"max\", got \"{mode}\".");
-        string thresholdMode = StateValues.String(stateDict, "threshold_mode", _thresholdMode == ThresholdMode.Rel ? "rel" : "abs", who);
-        if (thresholdMode is not ("rel" or "abs")) throw new ArgumentException($"{who}: 'threshold_mode' must be \"rel\" or \"abs\", got \"{thresholdMode}\".");
+        if (mode is not ("min" or "max"))
+            throw new ArgumentException($"{who}: 'mode' must be \"min\" or \"max\", got \"{mode}\".");
+        string thresholdMode =
+            StateValues.String(stateDict, "threshold_mode", _thresholdMode == ThresholdMode.Rel ? "rel" : "abs", who);
+        if (thresholdMode is not ("rel" or "abs"))
+            throw new ArgumentException($"{who}: 'threshold_mode' must be \"rel\" or \"abs\", got " +
+                $"\"{thresholdMode}\".");
         var minLrs = StateValues.Doubles(stateDict, "min_lrs", _minLrs, who);
         if (minLrs.Length != Optimizer.ParamGroups.Count)
-            throw new ArgumentException($"{who}: 'min_lrs' has {minLrs.Length} values, the optimizer has {Optimizer.ParamGroups.Count} parameter groups.");
-        double[]? lastLr = stateDict.ContainsKey("_last_lr") ? StateValues.Doubles(stateDict, "_last_lr", [], who) : _lastLr;
+            throw new ArgumentException($"{who}: 'min_lrs' has {minLrs.Length} values, the optimizer " +
+                $"has {Optimizer.ParamGroups.Count} parameter groups.");
+        double[]? lastLr = stateDict.ContainsKey("_last_lr") ? StateValues.Doubles(stateDict, "_last_lr", [], who)
+            : _lastLr;
         var values = (
             factor: StateValues.Double(stateDict, "factor", _factor, who),
             patience: StateValues.Int(stateDict, "patience", _patience, who),

@@ -14,8 +14,10 @@ public sealed class SequentialLR : LRScheduler
     private readonly LRScheduler[] _schedulers;
     private int[] _milestones;
 
-    /// <summary>Creates the sequence; like PyTorch it resets the rates to the initial ones and restarts the first scheduler.</summary>
-    public SequentialLR(Optimizer optimizer, IReadOnlyList<LRScheduler> schedulers, IReadOnlyList<int> milestones, int lastEpoch = -1)
+    /// <summary>Creates the sequence; like PyTorch it resets the rates to the initial ones and restarts the first
+    /// scheduler.</summary>
+    public SequentialLR(Optimizer optimizer, IReadOnlyList<LRScheduler> schedulers, IReadOnlyList<int> milestones,
+        int lastEpoch = -1)
         : base(optimizer, lastEpoch)
     {
         ArgumentNullException.ThrowIfNull(schedulers);
@@ -25,10 +27,12 @@ public sealed class SequentialLR : LRScheduler
         {
             if (schedulers[i] is null) throw new ArgumentException($"SequentialLR: scheduler {i} is null.");
             if (!ReferenceEquals(schedulers[i].Optimizer, optimizer))
-                throw new ArgumentException($"SequentialLR: expects all schedulers to belong to the same optimizer, but scheduler {i} ({schedulers[i].GetType().Name}) has another one.");
+                throw new ArgumentException("SequentialLR: expects all schedulers to belong to the same optimizer, " +
+                    $"but scheduler {i} ({schedulers[i].GetType().Name}) has another one.");
         }
         if (milestones.Count != schedulers.Count - 1)
-            throw new ArgumentException($"SequentialLR: expects one milestone fewer than schedulers, got {schedulers.Count} schedulers and {milestones.Count} milestones.");
+            throw new ArgumentException("SequentialLR: expects one milestone fewer than schedulers, " +
+                $"got {schedulers.Count} schedulers and {milestones.Count} milestones.");
         _schedulers = schedulers.ToArray();
         _milestones = milestones.ToArray();
         LastEpoch = lastEpoch + 1;
@@ -52,7 +56,8 @@ public sealed class SequentialLR : LRScheduler
         SetLastLr(scheduler.GetLastLr());
     }
 
-    internal override void StepTo(int epoch) => throw new NotSupportedException("SequentialLR cannot jump to an epoch.");
+    internal override void StepTo(int epoch) =>
+        throw new NotSupportedException("SequentialLR cannot jump to an epoch.");
 
     /// <inheritdoc/>
     protected override double[] GetLr() => CurrentLrs();
@@ -77,11 +82,14 @@ public sealed class SequentialLR : LRScheduler
     {
         var milestones = StateValues.Ints(state, "_milestones", _milestones, who);
         if (milestones.Length != _milestones.Length)
-            throw new ArgumentException($"{who}: '_milestones' has {milestones.Length} values, this SequentialLR has {_milestones.Length}.");
+            throw new ArgumentException($"{who}: '_milestones' has {milestones.Length} values, this SequentialLR " +
+                $"has {_milestones.Length}.");
         if (state.TryGetValue("_schedulers", out var inner))
         {
-            if (inner is not IReadOnlyList<IReadOnlyDictionary<string, object>> list || list.Count != _schedulers.Length)
-                throw new ArgumentException($"{who}: '_schedulers' must hold {_schedulers.Length} scheduler state dicts, got {OptimizerOptions.Describe(inner)}.");
+            if (inner is not IReadOnlyList<IReadOnlyDictionary<string, object>> list
+                || list.Count != _schedulers.Length)
+                throw new ArgumentException($"{who}: '_schedulers' must hold {_schedulers.Length} scheduler state " +
+                    $"dicts, got {OptimizerOptions.Describe(inner)}.");
             for (int i = 0; i < list.Count; i++) _schedulers[i].LoadStateDict(list[i]);
         }
         _milestones = milestones;

@@ -4,7 +4,8 @@ using System.Linq;
 
 namespace Ember.Tests.Ops.Creation;
 
-/// <summary>Creation: From overloads (jagged, span, enumerable), random creation with explicit generators, *Like helpers.</summary>
+/// <summary>Creation: From overloads (jagged, span, enumerable), random creation with explicit generators, *Like
+/// helpers.</summary>
 public class CreationTests
 {
     [Fact]
@@ -29,7 +30,8 @@ public class CreationTests
         var l = Tensor.From(list);
         Assert.Equal(DType.Int64, l.DType);
         Assert.Equal(new long[] { 4, 5 }, l.ToArray<long>());
-        Assert.Equal(new float[] { 0, 1, 4 }, Tensor.From(Enumerable.Range(0, 3).Select(i => (float)(i * i))).ToArray<float>());
+        Assert.Equal(new float[] { 0, 1, 4 },
+            Tensor.From(Enumerable.Range(0, 3).Select(i => (float)(i * i))).ToArray<float>());
         // The data is copied.
         var arr = new[] { 1.0, 2.0 };
         var t = Tensor.From(arr.AsSpan());
@@ -50,15 +52,20 @@ public class CreationTests
     [Fact]
     public void RandomCreationIsReproducibleWithAGenerator()
     {
-        Assert.Equal(Tensor.RandInt(0, 10, [50], new Generator(3)).ToArray<long>(), Tensor.RandInt(0, 10, [50], new Generator(3)).ToArray<long>());
-        Assert.Equal(Tensor.RandPerm(20, new Generator(3)).ToArray<long>(), Tensor.RandPerm(20, new Generator(3)).ToArray<long>());
+        Assert.Equal(Tensor.RandInt(0, 10, [50], new Generator(3)).ToArray<long>(),
+            Tensor.RandInt(0, 10, [50], new Generator(3)).ToArray<long>());
+        Assert.Equal(Tensor.RandPerm(20, new Generator(3)).ToArray<long>(),
+            Tensor.RandPerm(20, new Generator(3)).ToArray<long>());
         var p = Tensor.Full([100], 0.3, DType.Float64);
         Assert.Equal(p.Bernoulli(new Generator(5)).ToArray<double>(), p.Bernoulli(new Generator(5)).ToArray<double>());
         var w = Tensor.From(new[] { 0.1, 0.5, 0.4 });
-        Assert.Equal(w.Multinomial(10, true, new Generator(9)).ToArray<long>(), w.Multinomial(10, true, new Generator(9)).ToArray<long>());
+        Assert.Equal(w.Multinomial(10, true, new Generator(9)).ToArray<long>(),
+            w.Multinomial(10, true, new Generator(9)).ToArray<long>());
         var like = Tensor.Zeros([2, 3], DType.Float64);
-        Assert.Equal(Tensor.RandLike(like, new Generator(1)).ToArray<double>(), Tensor.RandLike(like, new Generator(1)).ToArray<double>());
-        Assert.Equal(Tensor.RandnLike(like, new Generator(1)).ToArray<double>(), Tensor.RandnLike(like, new Generator(1)).ToArray<double>());
+        Assert.Equal(Tensor.RandLike(like, new Generator(1)).ToArray<double>(),
+            Tensor.RandLike(like, new Generator(1)).ToArray<double>());
+        Assert.Equal(Tensor.RandnLike(like, new Generator(1)).ToArray<double>(),
+            Tensor.RandnLike(like, new Generator(1)).ToArray<double>());
     }
 
     [Fact]
@@ -69,7 +76,8 @@ public class CreationTests
         Assert.All(r, v => Assert.InRange(v, -3, 3));
         Assert.Equal(7, r.Distinct().Count());
         Assert.Equal(DType.Int32, Tensor.RandInt(5, [2, 2], g, DType.Int32).DType);
-        Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i), Tensor.RandPerm(30, g).ToArray<long>().OrderBy(v => v));
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i),
+            Tensor.RandPerm(30, g).ToArray<long>().OrderBy(v => v));
         double[] b = Tensor.Bernoulli([4000], 0.25, g, DType.Float64).ToArray<double>();
         Assert.All(b, v => Assert.True(v is 0 or 1));
         Assert.InRange(b.Average(), 0.21, 0.29);
@@ -97,6 +105,7 @@ public class CreationTests
         Assert.Contains("not enough non-negative categories", e.Message);
         Assert.Throws<ArgumentException>(() => Tensor.From(new[] { 1.0, -1.0 }).Multinomial(1, generator: g));
         Assert.Throws<ArgumentException>(() => Tensor.Zeros([2, 2, 2]).Multinomial(1, generator: g));
-        Assert.Contains("randint: expected low < high", Assert.Throws<ArgumentException>(() => Tensor.RandInt(3, 3, [1])).Message);
+        Assert.Contains("randint: expected low < high",
+            Assert.Throws<ArgumentException>(() => Tensor.RandInt(3, 3, [1])).Message);
     }
 }

@@ -17,7 +17,8 @@ public class IndexingPropertyTests
 
     private const int Iterations = 150;
 
-    private static Tensor Positions(int[] shape) => Tensor.Arange(0, shape.Aggregate(1, (a, b) => a * b), 1, DType.Float64).Reshape(shape);
+    private static Tensor Positions(int[] shape) =>
+        Tensor.Arange(0, shape.Aggregate(1, (a, b) => a * b), 1, DType.Float64).Reshape(shape);
 
     private static int Flat(int[] shape, int[] idx)
     {
@@ -38,11 +39,13 @@ public class IndexingPropertyTests
         }
     }
 
-    /// <summary>A result axis of basic indexing: the source dim and the source positions it walks (null source: a new axis).</summary>
+    /// <summary>A result axis of basic indexing: the source dim and the source positions it walks (null source: a new
+    /// axis).</summary>
     private sealed record Axis(int? Source, int[] Positions);
 
     /// <summary>Draws a random basic subscript and computes, by hand, what it selects.</summary>
-    private static (TensorIndex[] Index, List<Axis> Axes, Dictionary<int, int> Fixed) RandomBasicIndex(int[] shape, Random rng)
+    private static (TensorIndex[] Index, List<Axis> Axes, Dictionary<int, int> Fixed) RandomBasicIndex(int[] shape,
+        Random rng)
     {
         var index = new List<TensorIndex>();
         var axes = new List<Axis>();
@@ -61,7 +64,8 @@ public class IndexingPropertyTests
                 case 0:
                     {
                         int size = shape[dim], i = rng.Next(-size, size);
-                        index.Add(rng.Next(2) == 0 ? (TensorIndex)i : i < 0 ? (TensorIndex)(^(-i)) : (TensorIndex)new Index(i));
+                        index.Add(rng.Next(2) == 0 ? (TensorIndex)i : i < 0 ? (TensorIndex)(^(-i))
+                            : (TensorIndex)new Index(i));
                         fix[dim++] = i < 0 ? i + size : i;
                         break;
                     }
@@ -89,7 +93,8 @@ public class IndexingPropertyTests
                 default:
                     index.Add(TensorIndex.Ellipsis);
                     ellipsis = true;
-                    for (int k = 0; k < shape.Length - consumed; k++, dim++) axes.Add(new Axis(dim, Enumerable.Range(0, shape[dim]).ToArray()));
+                    for (int k = 0; k < shape.Length - consumed; k++, dim++)
+                        axes.Add(new Axis(dim, Enumerable.Range(0, shape[dim]).ToArray()));
                     break;
             }
         }
@@ -154,7 +159,8 @@ public class IndexingPropertyTests
         var rng = new Random(seed);
         int d = rng.Next(shape.Length), size = shape[d];
         int[] idxShape = Enumerable.Range(0, rng.Next(1, 3)).Select(_ => rng.Next(1, 4)).ToArray();
-        long[] idx = Enumerable.Range(0, idxShape.Aggregate(1, (a, b) => a * b)).Select(_ => (long)rng.Next(-size, size)).ToArray();
+        long[] idx = Enumerable.Range(0, idxShape.Aggregate(1, (a, b) => a * b))
+            .Select(_ => (long)rng.Next(-size, size)).ToArray();
         var subscript = Enumerable.Repeat((TensorIndex)(..), d).Append(Tensor.From(idx, idxShape)).ToArray();
         Tensor y = Positions(shape)[subscript];
         int[] expectedShape = [.. shape[..d], .. idxShape, .. shape[(d + 1)..]];
@@ -189,7 +195,8 @@ public class IndexingPropertyTests
         Assert.Equal(m.Select((b, i) => b ? -2.0 : i).ToArray(), x.ToArray<double>());
     }, iter: Iterations, threads: 1);
 
-    /// <summary>A shape that broadcasts with <paramref name="shape"/>: some dims set to 1, some leading dims dropped.</summary>
+    /// <summary>A shape that broadcasts with <paramref name="shape"/>: some dims set to 1, some leading dims
+    /// dropped.</summary>
     private static int[] Broadcastable(int[] shape, Random rng)
     {
         int drop = rng.Next(shape.Length);
@@ -212,7 +219,8 @@ public class IndexingPropertyTests
         bool[] cond = Enumerable.Range(0, cs.Aggregate(1, (p, q) => p * q)).Select(_ => rng.Next(2) == 0).ToArray();
         Tensor c = Tensor.From(cond, cs);
         // Both orders of the operands broadcast to the full shape.
-        double[] sum = (b + a).ToArray<double>(), where = Tensor.Where(c, b, a).ToArray<double>(), expanded = b.Expand(shape).Contiguous().ToArray<double>();
+        double[] sum = (b + a).ToArray<double>(), where = Tensor.Where(c, b, a).ToArray<double>(),
+            expanded = b.Expand(shape).Contiguous().ToArray<double>();
         int k = 0;
         foreach (var idx in All(shape))
         {
@@ -270,10 +278,12 @@ public class IndexingPropertyTests
         var rng = new Random(seed);
         int d = rng.Next(shape.Length);
         int[] ishape = shape.Select((s, i) => i == d ? rng.Next(1, 5) : rng.Next(1, s + 1)).ToArray();
-        long[] idx = Enumerable.Range(0, ishape.Aggregate(1, (a, b) => a * b)).Select(_ => (long)rng.Next(shape[d])).ToArray();
+        long[] idx = Enumerable.Range(0, ishape.Aggregate(1, (a, b) => a * b)).Select(_ => (long)rng.Next(shape[d]))
+            .ToArray();
         Tensor index = Tensor.From(idx, ishape);
         double[] got = Positions(shape).Gather(d, index).ToArray<double>();
-        double[] added = Tensor.Zeros(shape, DType.Float64).ScatterAdd(d, index, Tensor.Ones(ishape, DType.Float64)).ToArray<double>();
+        double[] added = Tensor.Zeros(shape, DType.Float64).ScatterAdd(d, index, Tensor.Ones(ishape, DType.Float64))
+            .ToArray<double>();
         var expectedAdded = new double[added.Length];
         int k = 0;
         foreach (var i in All(ishape))
