@@ -19,6 +19,7 @@ public sealed class ProgressDisplay
     private int _steps;
     private int _lastWidth;
     private long _lastDrawTicks;
+    private bool _drawn;
     private System.Diagnostics.Stopwatch _clock = new();
     private string _prefix = "";
 
@@ -48,7 +49,7 @@ public sealed class ProgressDisplay
     {
         _steps = steps;
         _lastWidth = 0;
-        _lastDrawTicks = long.MinValue;
+        _drawn = false;
         _clock = System.Diagnostics.Stopwatch.StartNew();
         _prefix = string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch + 1}/{epochs}");
         if (Interactive) _out.WriteLine(_prefix);
@@ -59,7 +60,8 @@ public sealed class ProgressDisplay
     {
         if (!Interactive) return;
         long now = _clock.Elapsed.Ticks;
-        if (step < _steps && now - _lastDrawTicks < RefreshInterval.Ticks) return;
+        if (_drawn && step < _steps && now - _lastDrawTicks < RefreshInterval.Ticks) return;
+        _drawn = true;
         _lastDrawTicks = now;
         double perStep = _clock.Elapsed.TotalSeconds / Math.Max(step, 1);
         string eta = FormatEta(perStep * (_steps - step));
