@@ -24,7 +24,8 @@ internal abstract class BatchSource
     }
 }
 
-/// <summary>Rows of tensors, in order or reshuffled for every pass with Fisher–Yates on the default generator.</summary>
+/// <summary>Rows of tensors, in order or reshuffled for every pass with Fisher–Yates on the default
+/// generator.</summary>
 internal sealed class TensorBatches : BatchSource
 {
     private readonly Tensor _x, _y;
@@ -34,7 +35,8 @@ internal sealed class TensorBatches : BatchSource
 
     public TensorBatches(Tensor x, Tensor y, int batchSize, bool shuffle, Tensor? sampleWeight = null)
     {
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive, got {batchSize}.");
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"batchSize must be positive, got {batchSize}.");
         (_x, _y, _w, _batchSize, _shuffle) = (x, y, sampleWeight, batchSize, shuffle);
     }
 

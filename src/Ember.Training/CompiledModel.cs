@@ -34,7 +34,8 @@ public sealed class CompiledModel
     /// <summary>The compiled module.</summary>
     public Module Model { get; }
 
-    /// <summary>The optimizer, or null until the model is built (first batch) when it was given by name or factory.</summary>
+    /// <summary>The optimizer, or null until the model is built (first batch) when it was given by name or
+    /// factory.</summary>
     public Optimizer? Optimizer { get; private set; }
 
     /// <summary>The loss.</summary>
@@ -63,7 +64,8 @@ public sealed class CompiledModel
         Optimizer = _optimizerSpec.Create(Model.Parameters());
     }
 
-    /// <summary>Resolves the metric names once the first batch's shapes are known; returns the new resolutions.</summary>
+    /// <summary>Resolves the metric names once the first batch's shapes are known; returns the new
+    /// resolutions.</summary>
     internal IReadOnlyList<string> EnsureMetrics(Tensor yTrue, Tensor yPred)
     {
         if (_metrics is not null) return [];

@@ -51,6 +51,7 @@ public sealed class History
 public interface IGradientSynchronizer
 {
     /// <summary>Synchronizes the <see cref="Tensor.Grad"/> of <paramref name="parameters"/> in place.</summary>
-    /// <param name="parameters">The model's trainable parameters, in <c>Parameters()</c> order (null grads possible).</param>
+    /// <param name="parameters">The model's trainable parameters, in <c>Parameters()</c> order (null grads
+    /// possible).</param>
     void Synchronize(IReadOnlyList<Parameter> parameters);
 }

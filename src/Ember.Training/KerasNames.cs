@@ -31,8 +31,8 @@ public static class KerasNames
             "RMSPROP" => new RMSprop(parameters, lr: 1e-3, alpha: 0.9, eps: Epsilon),
             "ADAGRAD" => new Adagrad(parameters, lr: 1e-3, initialAccumulatorValue: 0.1, eps: Epsilon),
             "ADAMAX" => new Adamax(parameters, lr: 1e-3, eps: Epsilon),
-            _ => throw new ArgumentException($"Compile: unknown optimizer '{name}'. Known: adam, adamw, sgd, rmsprop, " +
-                "adagrad, adamax; or pass an Ember.Optim optimizer.", nameof(name)),
+            _ => throw new ArgumentException($"Compile: unknown optimizer '{name}'. Known: adam, adamw, sgd, " +
+                "rmsprop, adagrad, adamax; or pass an Ember.Optim optimizer.", nameof(name)),
         };
     }
 
@@ -52,8 +52,8 @@ public static class KerasNames
             "categorical_crossentropy" => new Losses.CategoricalCrossentropy(),
             "sparse_categorical_crossentropy" => new Losses.SparseCategoricalCrossentropy(),
             _ => throw new ArgumentException($"Compile: unknown loss '{name}'. Known: mse, mean_squared_error, mae, " +
-                "mean_absolute_error, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy; " +
-                "or pass an Ember.NN loss.", nameof(name)),
+                "mean_absolute_error, binary_crossentropy, categorical_crossentropy, " +
+                "sparse_categorical_crossentropy; or pass an Ember.NN loss.", nameof(name)),
         };
     }
 

@@ -29,7 +29,8 @@ public static class ModelExtensions
     /// </summary>
     /// <param name="model">Any module.</param>
     /// <param name="optimizer">An <c>Ember.Optim</c> optimizer, a Keras name, or a factory over the parameters.</param>
-    /// <param name="loss">An Ember loss (<c>CrossEntropyLoss</c>, <c>Ember.Training.Losses.*</c>) or a Keras name.</param>
+    /// <param name="loss">An Ember loss (<c>CrossEntropyLoss</c>, <c>Ember.Training.Losses.*</c>) or a Keras
+    /// name.</param>
     /// <param name="metrics">Metric objects or Keras names.</param>
     /// <param name="gradientSynchronizer">Called after every <c>Backward</c> (data-parallel backends), or null.</param>
     /// <returns>The compiled state.</returns>
@@ -57,7 +58,8 @@ public static class ModelExtensions
     /// <summary>
     /// Trains for <paramref name="epochs"/> passes over <paramref name="x"/>/<paramref name="y"/> (Keras's
     /// <c>model.fit</c>). <paramref name="validationSplit"/> holds out the LAST fraction of the rows, taken before
-    /// shuffling as Keras does (shuffle the data yourself first if it is ordered, e.g. by class). Each epoch shuffles the
+    /// shuffling as Keras does (shuffle the data yourself first if it is ordered, e.g. by class). Each epoch shuffles
+    /// the
     /// training rows (default generator, <c>Tensor.ManualSeed</c> makes it reproducible) unless
     /// <paramref name="shuffle"/> is false. Cancellation is checked between batches: the batch in flight completes,
     /// the model stays usable, and a <see cref="TrainingCanceledException"/> carries the history so far.
@@ -71,7 +73,8 @@ public static class ModelExtensions
     /// <param name="validationData">Separate validation data (takes precedence over the split).</param>
     /// <param name="shuffle">Reshuffle the training rows every epoch.</param>
     /// <param name="classWeight">Per-class loss weights (integer or one-hot targets; needs a Keras-style loss).</param>
-    /// <param name="verbose">0 silent, 1 progress bar (one line per epoch when redirected), 2 one line per epoch.</param>
+    /// <param name="verbose">0 silent, 1 progress bar (one line per epoch when redirected), 2 one line per
+    /// epoch.</param>
     /// <param name="output">Where progress goes (the console by default).</param>
     /// <param name="interactive">Redraw the bar in place; defaults to whether the console is not redirected.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
@@ -86,7 +89,8 @@ public static class ModelExtensions
         Tensor ys = y.Tensor ?? throw new ArgumentNullException(nameof(y));
         BatchSource.CheckPair(xs, ys, "Fit");
         if (!(validationSplit >= 0 && validationSplit < 1))
-            throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
+            throw new ArgumentOutOfRangeException(nameof(validationSplit),
+                $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
         BatchSource? validation = null;
         if (validationData is { } vd)
         {
@@ -131,7 +135,8 @@ public static class ModelExtensions
         return model.Fit(train, epochs, val, verbose, output, interactive, cancellationToken);
     }
 
-    /// <summary>Trains on batches of <c>[x, y]</c> from <paramref name="loader"/> (its batch size and shuffling).</summary>
+    /// <summary>Trains on batches of <c>[x, y]</c> from <paramref name="loader"/> (its batch size and
+    /// shuffling).</summary>
     /// <param name="model">A compiled module.</param>
     /// <param name="loader">Batches of <c>[x, y]</c>.</param>
     /// <param name="epochs">Passes over the data.</param>
@@ -176,7 +181,8 @@ public static class ModelExtensions
     {
         ArgumentNullException.ThrowIfNull(model);
         var compiled = model.GetCompiled();
-        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be non-negative, got {epochs}.");
+        if (epochs < 0)
+            throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be non-negative, got {epochs}.");
         var display = new ProgressDisplay(output, verbose, interactive);
         TextWriter? log = verbose > 0 ? output ?? Console.Out : null;
         var history = new History();
@@ -278,7 +284,9 @@ public static class ModelExtensions
     {
         ArgumentNullException.ThrowIfNull(model);
         Tensor xs = x.Tensor ?? throw new ArgumentNullException(nameof(x));
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Predict: batchSize must be positive, got {batchSize}.");
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize),
+                $"Predict: batchSize must be positive, got {batchSize}.");
         var modes = SaveModes(model);
         model.Eval();
         try
@@ -311,7 +319,8 @@ public static class ModelExtensions
         return ToDictionary(compiled.Logs());
     }
 
-    /// <summary>The loss and metrics of one batch in evaluation mode, without a graph (Keras's <c>test_on_batch</c>).</summary>
+    /// <summary>The loss and metrics of one batch in evaluation mode, without a graph (Keras's
+    /// <c>test_on_batch</c>).</summary>
     public static IReadOnlyDictionary<string, double> TestOnBatch(this Module model, TensorData x, TensorData y)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -321,7 +330,8 @@ public static class ModelExtensions
             shuffle: false), null, ""));
     }
 
-    /// <summary>The outputs for one batch in evaluation mode, without a graph (Keras's <c>predict_on_batch</c>).</summary>
+    /// <summary>The outputs for one batch in evaluation mode, without a graph (Keras's
+    /// <c>predict_on_batch</c>).</summary>
     public static Tensor PredictOnBatch(this Module model, TensorData x)
     {
         ArgumentNullException.ThrowIfNull(x.Tensor);

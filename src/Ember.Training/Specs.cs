@@ -50,7 +50,8 @@ public sealed class OptimizerSpec
         Optimizer ?? (KerasName is not null ? KerasNames.Optimizer(KerasName, parameters) : Factory!(parameters));
 }
 
-/// <summary>The loss argument of <c>Compile</c>: any Ember <see cref="Loss"/>, or a Keras name (<c>"mse"</c>, ...).</summary>
+/// <summary>The loss argument of <c>Compile</c>: any Ember <see cref="Loss"/>, or a Keras name (<c>"mse"</c>,
+/// ...).</summary>
 public sealed class LossSpec
 {
     private LossSpec(Loss loss) => Loss = loss;
@@ -86,7 +87,8 @@ public sealed class MetricSpec
     public string? KerasName { get; }
 
     /// <summary>A metric object.</summary>
-    public static MetricSpec FromMetric(Metric metric) => new(metric ?? throw new ArgumentNullException(nameof(metric)), null);
+    public static MetricSpec FromMetric(Metric metric) =>
+        new(metric ?? throw new ArgumentNullException(nameof(metric)), null);
 
     /// <summary>A Keras metric name (see <see cref="KerasNames.Metric"/>).</summary>
     public static MetricSpec FromString(string name)

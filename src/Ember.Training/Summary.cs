@@ -26,7 +26,8 @@ public static class SummaryExtensions
     /// <param name="inputShape">The per-sample input shape (without the batch dim); optional for a built Keras-style
     /// <c>Sequential</c>.</param>
     /// <param name="inputDType">The input's element type (float32; int64 for token ids).</param>
-    /// <param name="output">Where to print (the console by default; <see cref="TextWriter.Null"/> to only get the text).</param>
+    /// <param name="output">Where to print (the console by default; <see cref="TextWriter.Null"/> to only get the
+    /// text).</param>
     public static string Summary(this Module model, int[]? inputShape = null, DType? inputDType = null,
         TextWriter? output = null)
     {
@@ -60,7 +61,8 @@ public static class SummaryExtensions
         long total = Count(model, null), trainable = Count(model, true);
         int elementSize = ElementSize(model);
         sb.Append(" Total params: ").Append(Thousands(total)).Append(Bytes(total * elementSize)).Append('\n');
-        sb.Append(" Trainable params: ").Append(Thousands(trainable)).Append(Bytes(trainable * elementSize)).Append('\n');
+        sb.Append(" Trainable params: ").Append(Thousands(trainable)).Append(Bytes(trainable * elementSize))
+            .Append('\n');
         sb.Append(" Non-trainable params: ").Append(Thousands(total - trainable))
             .Append(Bytes((total - trainable) * elementSize)).Append('\n');
         string text = sb.ToString();

@@ -195,7 +195,8 @@ public sealed class FitTests
     {
         var x = Tensor.From(new double[,] { { 1, 0 }, { 0, 1 } });
         var y = Tensor.From(new long[] { 0, 1 });
-        var model = new Keras.Sequential(new Input(2), new Dense(2, activation: "softmax", generator: new Generator(6)));
+        var model = new Keras.Sequential(new Input(2),
+            new Dense(2, activation: "softmax", generator: new Generator(6)));
         model.Compile(OptimizerSpec.FromFactory(p => new SGD(p, lr: 0)), "sparse_categorical_crossentropy");
         var plain = model.Fit(x, y, epochs: 1, shuffle: false, verbose: 0,
             cancellationToken: TestContext.Current.CancellationToken);

@@ -73,7 +73,10 @@ public sealed class ResolutionTests
 
     public static TheoryData<string, Tensor, int, Type> AccuracyCases() => new()
     {
-        { "sparse_categorical_crossentropy", Tensor.From(new long[] { 0, 2, 1, 2 }), 3, typeof(SparseCategoricalAccuracy) },
+        {
+            "sparse_categorical_crossentropy", Tensor.From(new long[] { 0, 2, 1, 2 }), 3,
+            typeof(SparseCategoricalAccuracy)
+        },
         { "categorical_crossentropy", Tensor.Eye(4, 3), 3, typeof(CategoricalAccuracy) },
         { "binary_crossentropy", Tensor.From(new float[,] { { 0 }, { 1 }, { 1 }, { 0 } }), 1, typeof(BinaryAccuracy) },
         { "mse", Tensor.From(new float[,] { { 0 }, { 1 }, { 1 }, { 0 } }), 1, typeof(BinaryAccuracy) },

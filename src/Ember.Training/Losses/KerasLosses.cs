@@ -39,7 +39,8 @@ public abstract class KerasLoss : Loss
     }
 
     /// <summary>Mean over the last axis (per sample), or the value itself for 1-D inputs.</summary>
-    private protected static Tensor MeanLast(Tensor t) => t.Dim <= 1 ? t : t.Dim == 2 ? t.Mean(-1) : t.Flatten(1).Mean(-1);
+    private protected static Tensor MeanLast(Tensor t) =>
+        t.Dim <= 1 ? t : t.Dim == 2 ? t.Mean(-1) : t.Flatten(1).Mean(-1);
 
     internal static string Fmt(Tensor t) => "[" + string.Join(", ", t.Shape.ToArray()) + "]";
 

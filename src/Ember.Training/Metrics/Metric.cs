@@ -45,7 +45,8 @@ public class Mean(string name = "mean") : Metric(name)
 {
     private double _total, _count;
 
-    /// <summary>Adds <paramref name="values"/> (any shape), each weighted by <paramref name="sampleWeight"/> (or 1).</summary>
+    /// <summary>Adds <paramref name="values"/> (any shape), each weighted by <paramref name="sampleWeight"/> (or
+    /// 1).</summary>
     public void Update(Tensor values, Tensor? sampleWeight = null)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -161,7 +162,8 @@ public sealed class BinaryAccuracy(string name = "binary_accuracy", double thres
     }
 }
 
-/// <summary>Keras's <c>CategoricalAccuracy</c>: how often the argmax of the prediction is the argmax of a one-hot target.</summary>
+/// <summary>Keras's <c>CategoricalAccuracy</c>: how often the argmax of the prediction is the argmax of a one-hot
+/// target.</summary>
 /// <param name="name">The metric's name.</param>
 public sealed class CategoricalAccuracy(string name = "categorical_accuracy") : MeanMetric(name)
 {
@@ -175,7 +177,8 @@ public sealed class CategoricalAccuracy(string name = "categorical_accuracy") : 
     }
 }
 
-/// <summary>Keras's <c>SparseCategoricalAccuracy</c>: how often the argmax of the prediction is the class-id target.</summary>
+/// <summary>Keras's <c>SparseCategoricalAccuracy</c>: how often the argmax of the prediction is the class-id
+/// target.</summary>
 /// <param name="name">The metric's name.</param>
 public sealed class SparseCategoricalAccuracy(string name = "sparse_categorical_accuracy") : MeanMetric(name)
 {

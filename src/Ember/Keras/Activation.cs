@@ -10,7 +10,8 @@ namespace Ember.Keras;
 /// </summary>
 public static class Activations
 {
-    /// <summary>The module for Keras activation <paramref name="name"/>; null or <c>linear</c> gives null (identity).</summary>
+    /// <summary>The module for Keras activation <paramref name="name"/>; null or <c>linear</c> gives null
+    /// (identity).</summary>
     public static Module? Get(string? name) => name switch
     {
         null or "linear" or "" => null,
@@ -26,8 +27,9 @@ public static class Activations
         "silu" or "swish" => new SiLU(),
         "leaky_relu" => new LeakyReLU(0.2),
         "exponential" => new Lambda("exponential", static x => x.Exp()),
-        _ => throw new ArgumentException($"Keras activation: unknown name '{name}'. Known: relu, sigmoid, tanh, softmax, " +
-            "log_softmax, gelu, elu, selu, softplus, silu, swish, leaky_relu, exponential, linear.", nameof(name)),
+        _ => throw new ArgumentException($"Keras activation: unknown name '{name}'. Known: relu, sigmoid, tanh, " +
+            "softmax, log_softmax, gelu, elu, selu, softplus, silu, swish, leaky_relu, exponential, linear.",
+            nameof(name)),
     };
 
     private sealed class Lambda(string name, Func<Tensor, Tensor> fn) : Module

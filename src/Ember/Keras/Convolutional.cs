@@ -24,7 +24,8 @@ internal static class ImageLayout
     }
 
     /// <summary>To <c>(N, C, H, W)</c>.</summary>
-    public static Tensor ToNchw(Tensor x, DataFormat format) => format == DataFormat.ChannelsLast ? x.Permute(0, 3, 1, 2) : x;
+    public static Tensor ToNchw(Tensor x, DataFormat format) =>
+        format == DataFormat.ChannelsLast ? x.Permute(0, 3, 1, 2) : x;
 
     /// <summary>Back from <c>(N, C, H, W)</c>.</summary>
     public static Tensor FromNchw(Tensor x, DataFormat format) =>
@@ -66,7 +67,8 @@ public sealed class Conv2D : LazyLayer
         DType dtype = DType.Float32, Generator? generator = null)
         : base(name, dtype)
     {
-        if (filters <= 0) throw new ArgumentException($"Conv2D: filters must be positive, got {filters}.", nameof(filters));
+        if (filters <= 0)
+            throw new ArgumentException($"Conv2D: filters must be positive, got {filters}.", nameof(filters));
         Filters = filters;
         KernelSize = kernelSize;
         Strides = strides ?? 1;
@@ -351,7 +353,8 @@ public sealed class BatchNormalization : LazyLayer
     protected override void CreateParameters(int[] inputShape)
     {
         if (inputShape.Length == 0)
-            throw new ArgumentException("BatchNormalization: expected inputs with a feature axis, got per-sample shape ().");
+            throw new ArgumentException(
+                "BatchNormalization: expected inputs with a feature axis, got per-sample shape ().");
         int c = DataFormat == DataFormat.ChannelsLast || inputShape.Length == 1 ? inputShape[^1] : inputShape[0];
         if (Scale) Weight = new Parameter(Tensor.Ones([c], DType));
         if (Center) Bias = new Parameter(Tensor.Zeros([c], DType));

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using Ember.NN;
 
 namespace Ember.Keras;
@@ -15,7 +16,8 @@ public sealed class Dense : LazyLayer
 
     /// <summary>Creates the layer with an activation given by Keras name.</summary>
     /// <param name="units">Output size.</param>
-    /// <param name="activation">A Keras activation name (<c>"relu"</c>, <c>"softmax"</c>, ...) or null for none.</param>
+    /// <param name="activation">A Keras activation name (<c>"relu"</c>, <c>"softmax"</c>, ...) or null for
+    /// none.</param>
     /// <param name="useBias">Whether to learn a bias.</param>
     /// <param name="kernelInitializer">The weight initializer (glorot-uniform by default).</param>
     /// <param name="biasInitializer">The bias initializer (zeros by default).</param>
@@ -81,7 +83,8 @@ public sealed class Dense : LazyLayer
     protected override void CreateParameters(int[] inputShape)
     {
         if (inputShape.Length == 0)
-            throw new ArgumentException("Dense: expected inputs with at least one feature dim, got per-sample shape ().");
+            throw new ArgumentException(
+                "Dense: expected inputs with at least one feature dim, got per-sample shape ().");
         int inFeatures = inputShape[^1];
         Weight = new Parameter(Tensor.Zeros([Units, inFeatures], DType));
         KernelInitializer.Fill(Weight, Generator);
@@ -103,6 +106,6 @@ public sealed class Dense : LazyLayer
 
     /// <inheritdoc/>
     protected override string ExtraRepr() =>
-        $"units={Units}, in_features={(Built ? Weight.Shape[1].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")}" +
+        $"units={Units}, in_features={(Built ? Weight.Shape[1].ToString(CultureInfo.InvariantCulture) : "?")}" +
         $", activation={_activation?.GetType().Name ?? "linear"}";
 }

@@ -69,7 +69,8 @@ public abstract class Initializer
     public override string ToString() => Name;
 }
 
-/// <summary>Fills with N(<see cref="Mean"/>, <see cref="Stddev"/>²); Keras's defaults are mean 0, stddev 0.05.</summary>
+/// <summary>Fills with N(<see cref="Mean"/>, <see cref="Stddev"/>²); Keras's defaults are mean 0, stddev
+/// 0.05.</summary>
 /// <param name="mean">Mean of the normal.</param>
 /// <param name="stddev">Its standard deviation.</param>
 public sealed class RandomNormal(double mean = 0, double stddev = 0.05) : Initializer
@@ -107,7 +108,8 @@ public sealed class RandomUniform(double minval = -0.05, double maxval = 0.05) :
         Init.Uniform_(tensor, Minval, Maxval, generator);
 }
 
-/// <summary>Glorot (Xavier) uniform, Keras's default kernel initializer: U(-b, b), b = √(6 / (fan_in + fan_out)).</summary>
+/// <summary>Glorot (Xavier) uniform, Keras's default kernel initializer: U(-b, b), b = √(6 / (fan_in +
+/// fan_out)).</summary>
 public sealed class GlorotUniform : Initializer
 {
     /// <inheritdoc/>
@@ -221,7 +223,8 @@ public sealed class Orthogonal(double gain = 1) : Initializer
     {
         ArgumentNullException.ThrowIfNull(tensor);
         if (tensor.Dim < 2)
-            throw new ArgumentException($"Orthogonal: expected a tensor of 2 or more dims, got {Shapes.Format(tensor.Shape)}.");
+            throw new ArgumentException(
+                $"Orthogonal: expected a tensor of 2 or more dims, got {Shapes.Format(tensor.Shape)}.");
         return Init.Orthogonal_(tensor, Gain, generator);
     }
 }

@@ -11,7 +11,8 @@ namespace Ember.Keras;
 /// </summary>
 public interface IKerasLayer
 {
-    /// <summary>The name given at construction, or null to take a generated one (<c>dense</c>, <c>dense_1</c>, ...).</summary>
+    /// <summary>The name given at construction, or null to take a generated one (<c>dense</c>, <c>dense_1</c>,
+    /// ...).</summary>
     string? Name { get; }
 
     /// <summary>The base of generated names (Keras's snake-case class name, e.g. <c>dense</c>).</summary>
@@ -19,14 +20,16 @@ public interface IKerasLayer
 }
 
 /// <summary>
-/// A Keras-style layer whose parameters depend on the input size: built on the first <see cref="Module{TIn,TOut}.Call"/>
+/// A Keras-style layer whose parameters depend on the input size: built on the first <see
+/// cref="Module{TIn,TOut}.Call"/>
 /// (the shared call entry's lazy build), or explicitly with <see cref="Build(int[])"/>. Until then its parameters are
 /// empty placeholders (<see cref="Parameter.IsUninitialized"/>), which optimizers refuse with a message naming the fix.
 /// </summary>
 public abstract class LazyLayer : Module, IKerasLayer
 {
     /// <summary>Creates the layer.</summary>
-    /// <param name="name">The layer's name in a Keras-style <see cref="Sequential"/>, or null for a generated one.</param>
+    /// <param name="name">The layer's name in a Keras-style <see cref="Sequential"/>, or null for a generated
+    /// one.</param>
     /// <param name="dtype">Parameter dtype (float32 by default).</param>
     protected LazyLayer(string? name, DType dtype)
     {
@@ -72,12 +75,13 @@ public abstract class LazyLayer : Module, IKerasLayer
         Build(input.Shape[1..].ToArray());
     }
 
-    /// <summary>Throws unless the layer is built (called by <c>Forward</c>, which <c>Call</c> reaches after the build).</summary>
+    /// <summary>Throws unless the layer is built (called by <c>Forward</c>, which <c>Call</c> reaches after the
+    /// build).</summary>
     protected void EnsureBuilt()
     {
         if (!Built)
-            throw new InvalidOperationException($"{GetType().Name} '{Name ?? DefaultName}' is not built: call it through " +
-                "Call(x) (which builds it from the input) or Build(shape) before Forward.");
+            throw new InvalidOperationException($"{GetType().Name} '{Name ?? DefaultName}' is not built: call it " +
+                "through Call(x) (which builds it from the input) or Build(shape) before Forward.");
     }
 
     /// <summary>Checks the per-sample shape of <paramref name="input"/> against the built one (last dim).</summary>
@@ -122,7 +126,8 @@ public sealed class Input : Module
     /// <param name="shape">The per-sample shape, e.g. <c>4</c> for 4 features.</param>
     public Input(params int[] shape) : this(shape, DType.Float32) { }
 
-    /// <summary>Declares inputs of per-sample <paramref name="shape"/> and element type <paramref name="dtype"/>.</summary>
+    /// <summary>Declares inputs of per-sample <paramref name="shape"/> and element type <paramref
+    /// name="dtype"/>.</summary>
     public Input(int[] shape, DType dtype)
     {
         ArgumentNullException.ThrowIfNull(shape);

@@ -38,10 +38,12 @@ public class Sequential : Module, IEnumerable<Module>
     /// <summary>The model's name (<c>sequential</c> unless given).</summary>
     public string Name { get; }
 
-    /// <summary>The declared per-sample input shape (from <see cref="Input"/> or <see cref="Build(int[])"/>), or null.</summary>
+    /// <summary>The declared per-sample input shape (from <see cref="Input"/> or <see cref="Build(int[])"/>), or
+    /// null.</summary>
     public int[]? InputShape { get; private set; }
 
-    /// <summary>The element type of the declared input (float32 unless the <see cref="Input"/> says otherwise).</summary>
+    /// <summary>The element type of the declared input (float32 unless the <see cref="Input"/> says
+    /// otherwise).</summary>
     public DType InputDType { get; private set; } = DType.Float32;
 
     /// <summary>Whether the model has been built (its input shape is known and its layers have parameters).</summary>

@@ -3,7 +3,8 @@ using Ember.NN;
 
 namespace Ember.Keras;
 
-/// <summary>Keras's <c>Flatten</c>: <c>(N, *)</c> to <c>(N, prod(*))</c>, a thin constructor over <c>Ember.NN.Flatten</c>.</summary>
+/// <summary>Keras's <c>Flatten</c>: <c>(N, *)</c> to <c>(N, prod(*))</c>, a thin constructor over
+/// <c>Ember.NN.Flatten</c>.</summary>
 /// <param name="name">The layer name, or null for <c>flatten</c>, <c>flatten_1</c>, ...</param>
 public sealed class Flatten(string? name = null) : NN.Flatten(1, -1), IKerasLayer
 {

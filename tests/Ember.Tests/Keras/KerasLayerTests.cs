@@ -105,7 +105,8 @@ public sealed class KerasLayerTests
     [Fact]
     public void ImageLayersAreChannelsLastByDefault()
     {
-        var model = new Ember.Keras.Sequential(new Input(8, 8, 3), new Conv2D(4, 3, padding: "same", activation: "relu"),
+        var model = new Ember.Keras.Sequential(new Input(8, 8, 3),
+            new Conv2D(4, 3, padding: "same", activation: "relu"),
             new MaxPooling2D(), new Conv2D(6, 3), new AveragePooling2D(), new GlobalAveragePooling2D(),
             new Dense(2));
         Assert.Equal(["conv2d", "max_pooling2d", "conv2d_1", "average_pooling2d", "global_average_pooling2d",
@@ -163,5 +164,6 @@ public sealed class KerasLayerTests
     [InlineData("BatchNormalization", "batch_normalization")]
     [InlineData("ReLU", "re_lu")]
     [InlineData("LSTM", "lstm")]
-    public void SnakeCaseMatchesKeras(string type, string expected) => Assert.Equal(expected, LazyLayer.SnakeCase(type));
+    public void SnakeCaseMatchesKeras(string type, string expected) =>
+        Assert.Equal(expected, LazyLayer.SnakeCase(type));
 }
