@@ -28,6 +28,15 @@ public sealed class Parameter : Tensor
     }
 
     /// <summary>
+    /// True for the empty placeholder a lazy (Keras-style) layer holds until it is built: it has no values yet, and an
+    /// optimizer refuses it (PyTorch's <c>UninitializedParameter</c>).
+    /// </summary>
+    public bool IsUninitialized { get; private init; }
+
+    /// <summary>An empty placeholder parameter for a layer that learns its input size on first use.</summary>
+    internal static Parameter Uninitialized(DType dtype) => new(Tensor.Zeros([0], dtype)) { IsUninitialized = true };
+
+    /// <summary>
     /// Replaces the parameter's values with <paramref name="values"/> (cast and broadcast), without recording a graph
     /// node.
     /// </summary>

@@ -11,7 +11,7 @@ namespace Ember.NN
     /// </summary>
     /// <param name="p">Probability of zeroing an element.</param>
     /// <param name="generator">Random source for the masks (the default generator otherwise).</param>
-    public sealed class Dropout(double p = 0.5, Generator? generator = null) : Module
+    public class Dropout(double p = 0.5, Generator? generator = null) : Module
     {
         /// <summary>Probability of zeroing an element.</summary>
         public double P { get; } = p >= 0 && p <= 1

@@ -9,7 +9,7 @@ namespace Ember.NN
     /// <c>(NumEmbeddings, EmbeddingDim)</c>, output <c>(*, EmbeddingDim)</c>. The weight starts from N(0, 1) with the
     /// <see cref="PaddingIdx"/> row zeroed, as in PyTorch; that row gets no gradient.
     /// </summary>
-    public sealed class Embedding : Module
+    public class Embedding : Module
     {
         /// <summary>Creates the table.</summary>
         /// <param name="numEmbeddings">Number of rows (the vocabulary size).</param>

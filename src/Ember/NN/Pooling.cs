@@ -141,7 +141,7 @@ public sealed class AdaptiveAvgPool2d(Size2 outputSize) : Module
 /// </summary>
 /// <param name="startDim">First dim to flatten (1: keep the batch dim).</param>
 /// <param name="endDim">Last dim to flatten.</param>
-public sealed class Flatten(int startDim = 1, int endDim = -1) : Module
+public class Flatten(int startDim = 1, int endDim = -1) : Module
 {
     /// <summary>First dim to flatten.</summary>
     public int StartDim { get; } = startDim;

@@ -67,6 +67,12 @@ public abstract partial class Optimizer
         foreach (var p in list)
         {
             if (p is null) throw new ArgumentException($"{Name}: the parameter list contains null.");
+            if (p.IsUninitialized)
+                throw new InvalidOperationException($"{Name}: the model is not built yet, so its parameters are " +
+                    "empty placeholders (a lazy Keras-style layer such as Dense learns its input size on first use). " +
+                    "Build it first: start the Sequential with new Input(shape), call model.Build(shape), or run one " +
+                    "batch through model.Call(x); then create the optimizer. Or pass the optimizer to Compile as a " +
+                    "string (\"adam\"), which creates it once the model is built.");
             if (!p.DType.IsFloatingPoint())
                 throw new ArgumentException($"{Name}: can only optimize floating-point parameters, got " +
                     $"{p.DType.TorchName()} {Shapes.Format(p.Shape)}.");

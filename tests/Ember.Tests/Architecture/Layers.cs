@@ -53,6 +53,10 @@ public static class Layers
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
+        // Keras-style layers and initializers: modules over Ember.NN, in the core assembly (DESIGN.md).
+        new("Keras", ["Ember.Keras"], [Bcl, "Values", "Core", "Tensor", "NN"]),
+        // The Ember.Training assembly: Compile/Fit over the core's public API only (no Core, no Kernels).
+        new("Training", ["Ember.Training"], [Bcl, "Values", "Tensor", "NN", "Keras", "Optim", "Data"]),
     ];
 
     /// <summary>
@@ -62,7 +66,7 @@ public static class Layers
     [
         new("Ember.Kernels", ["System", "System.*", "netstandard"]),
         new("Ember", ["Ember.Kernels", "System", "System.*", "netstandard"]),
-        // When it lands: new("Ember.Training", ["Ember", "Ember.Kernels", "System", "System.*", "netstandard"]),
+        new("Ember.Training", ["Ember", "System", "System.*", "netstandard"]),
     ];
 
     /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>
