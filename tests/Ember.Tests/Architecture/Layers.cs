@@ -53,6 +53,9 @@ public static class Layers
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
+        // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
+        // are extension methods here), so none of them may use IO.
+        new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
     ];
 
     /// <summary>
