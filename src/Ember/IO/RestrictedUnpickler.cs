@@ -98,23 +98,23 @@ internal sealed class RestrictedUnpickler
                 case 0x8e: stack.Add(Bytes(U64()).ToArray()); break;
                 case (byte)'c': stack.Add(Resolve(Line(), Line(), at)); break;
                 case 0x93: // STACK_GLOBAL
-                {
-                    var name = Pop(stack, at) as string;
-                    var module = Pop(stack, at) as string;
-                    if (name is null || module is null) throw Bad(at, "STACK_GLOBAL needs two strings");
-                    stack.Add(Resolve(module, name, at));
-                    break;
-                }
+                    {
+                        var name = Pop(stack, at) as string;
+                        var module = Pop(stack, at) as string;
+                        if (name is null || module is null) throw Bad(at, "STACK_GLOBAL needs two strings");
+                        stack.Add(Resolve(module, name, at));
+                        break;
+                    }
                 case (byte)'Q': stack.Add(_persistentLoad(Pop(stack, at))); break;
                 case (byte)'t': stack.Add(PopMark(stack, marks, at).ToArray()); break;
                 case 0x85: stack.Add(new[] { Pop(stack, at) }); break;
                 case 0x86: { var b = Pop(stack, at); var a = Pop(stack, at); stack.Add(new[] { a, b }); break; }
                 case 0x87:
-                {
-                    var c = Pop(stack, at); var b = Pop(stack, at); var a = Pop(stack, at);
-                    stack.Add(new[] { a, b, c });
-                    break;
-                }
+                    {
+                        var c = Pop(stack, at); var b = Pop(stack, at); var a = Pop(stack, at);
+                        stack.Add(new[] { a, b, c });
+                        break;
+                    }
                 case (byte)'K': stack.Add((long)U8()); break;
                 case (byte)'M': stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2))); break;
                 case (byte)'J': stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(Bytes(4))); break;
@@ -125,42 +125,43 @@ internal sealed class RestrictedUnpickler
                 case (byte)'N': stack.Add(null); break;
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Bytes(8))); break;
                 case (byte)'R':
-                {
-                    var args = Pop(stack, at) as object?[];
-                    var callable = Pop(stack, at) as Global;
-                    if (args is null || callable is null) throw Bad(at, "REDUCE needs an allowed global and a tuple");
-                    stack.Add(Call(callable, args, at));
-                    break;
-                }
+                    {
+                        var args = Pop(stack, at) as object?[];
+                        var callable = Pop(stack, at) as Global;
+                        if (args is null || callable is null)
+                            throw Bad(at, "REDUCE needs an allowed global and a tuple");
+                        stack.Add(Call(callable, args, at));
+                        break;
+                    }
                 case (byte)'b': // BUILD: only the attribute dict PyTorch attaches to an OrderedDict (_metadata)
-                {
-                    var state = Pop(stack, at);
-                    if (Top(stack, at) is not OrderedDictionary<object, object?> || state is not (null or
-                        OrderedDictionary<object, object?>))
-                        throw Bad(at, "BUILD on something other than a dict (an object's state) is refused");
-                    break;
-                }
+                    {
+                        var state = Pop(stack, at);
+                        if (Top(stack, at) is not OrderedDictionary<object, object?> || state is not (null or
+                            OrderedDictionary<object, object?>))
+                            throw Bad(at, "BUILD on something other than a dict (an object's state) is refused");
+                        break;
+                    }
                 case (byte)'s':
-                {
-                    var v = Pop(stack, at); var k = Pop(stack, at);
-                    SetItem(Top(stack, at), k, v, at);
-                    break;
-                }
+                    {
+                        var v = Pop(stack, at); var k = Pop(stack, at);
+                        SetItem(Top(stack, at), k, v, at);
+                        break;
+                    }
                 case (byte)'u':
-                {
-                    var items = PopMark(stack, marks, at);
-                    if (items.Count % 2 != 0) throw Bad(at, "SETITEMS has an odd number of items");
-                    var d = Top(stack, at);
-                    for (int i = 0; i < items.Count; i += 2) SetItem(d, items[i], items[i + 1], at);
-                    break;
-                }
+                    {
+                        var items = PopMark(stack, marks, at);
+                        if (items.Count % 2 != 0) throw Bad(at, "SETITEMS has an odd number of items");
+                        var d = Top(stack, at);
+                        for (int i = 0; i < items.Count; i += 2) SetItem(d, items[i], items[i + 1], at);
+                        break;
+                    }
                 case (byte)'a': { var v = Pop(stack, at); AsList(Top(stack, at), at).Add(v); break; }
                 case (byte)'e':
-                {
-                    var items = PopMark(stack, marks, at);
-                    AsList(Top(stack, at), at).AddRange(items);
-                    break;
-                }
+                    {
+                        var items = PopMark(stack, marks, at);
+                        AsList(Top(stack, at), at).AddRange(items);
+                        break;
+                    }
                 case (byte)'.':
                     if (stack.Count != 1 || marks.Count != 0) throw Bad(at, "STOP with a malformed stack");
                     return stack[0] is Mark ? throw Bad(at, "STOP on a MARK") : stack[0];

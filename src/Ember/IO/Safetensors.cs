@@ -287,18 +287,21 @@ public static class Safetensors
         if (dtypeName is null || shape is null || offsets is null)
             throw new HeaderException($"tensor '{key}' lacks one of dtype, shape, data_offsets");
         var dtype = ParseDType(dtypeName) ?? throw new HeaderException(
-            $"tensor '{key}' has unknown dtype '{dtypeName}' (known: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
+            $"tensor '{key}' has unknown dtype '{dtypeName}' " +
+            "(known: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
         if (offsets.Count != 2 || offsets[0] > offsets[1])
             throw new HeaderException($"tensor '{key}': data_offsets must be [begin, end] with begin <= end");
         var dims = new int[shape.Count];
         long numel = 1;
         for (int i = 0; i < dims.Length; i++)
         {
-            if (shape[i] > int.MaxValue) throw new HeaderException($"tensor '{key}': dimension {shape[i]} is too large");
+            if (shape[i] > int.MaxValue)
+                throw new HeaderException($"tensor '{key}': dimension {shape[i]} is too large");
             dims[i] = (int)shape[i];
             numel = numel * dims[i];
             if (numel > int.MaxValue)
-                throw new HeaderException($"tensor '{key}': shape [{string.Join(", ", shape)}] has over 2^31-1 elements");
+                throw new HeaderException(
+                    $"tensor '{key}': shape [{string.Join(", ", shape)}] has over 2^31-1 elements");
         }
         long expected = numel * dtype.ElementSize();
         if (offsets[1] - offsets[0] != expected)

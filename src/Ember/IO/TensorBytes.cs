@@ -22,7 +22,7 @@ internal static class TensorBytes
     public static Storage Read(Stream stream, DType dtype, int count) =>
         DTypeDispatch.Stored<ReadFunc, Storage>(dtype, new(stream, count));
 
-    /// <summary>Writes the elements of <paramref name="t"/> in row-major order (a contiguous copy when needed).</summary>
+    /// <summary>Writes the elements of <paramref name="t"/> row-major (a contiguous copy when needed).</summary>
     public static void Write(Stream stream, RawTensor t) =>
         DTypeDispatch.Stored<WriteFunc, bool>(t.DType, new(stream, RawOps.Contiguous(t)));
 

@@ -101,7 +101,10 @@ public class CheckpointTests
         using var dir = new TempDir();
         string path = dir.File("ckpt.safetensors");
         var uninterrupted = Train(optimizer, path)!;
-        Assert.Null(midEpoch ? Train(optimizer, path, stopAfterStep: 7 + 3) : Train(optimizer, path, stopAfterEpoch: 1));
+        var stopped = midEpoch
+            ? Train(optimizer, path, stopAfterStep: 7 + 3)
+            : Train(optimizer, path, stopAfterEpoch: 1);
+        Assert.Null(stopped);
         var resumed = Train(optimizer, path, resumeFrom: true)!;
         Assert.Equal(uninterrupted.Length, resumed.Length);
         for (int i = 0; i < resumed.Length; i++) Assert.Equal(uninterrupted[i], resumed[i]); // exact float equality

@@ -46,8 +46,11 @@ public class KillWhileSavingTests
         {
             var psi = new ProcessStartInfo(dotnet)
             {
-                ArgumentList = { "exec", dll, "-method", $"{typeof(KillWhileSavingTests).FullName}.{nameof(ChildSavesUntilKilled)}",
-                    "-explicit", "only" },
+                ArgumentList =
+                {
+                    "exec", dll, "-method", $"{typeof(KillWhileSavingTests).FullName}.{nameof(ChildSavesUntilKilled)}",
+                    "-explicit", "only",
+                },
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };

@@ -163,26 +163,32 @@ internal static class Fuzz
             case 1: // truncate
                 return b.AsSpan(0, rng.Next(b.Length)).ToArray();
             case 2: // replace a header byte with a JSON-significant one
-            {
-                const string chars = "0123456789-,.:[]{}\" eE";
-                for (int k = rng.Next(1, 3); k > 0; k--) b[rng.Next(8, headerEnd)] = (byte)chars[rng.Next(chars.Length)];
-                return b;
-            }
-            case 3: // change a digit of the header (shapes, offsets)
-            {
-                for (int tries = 0; tries < 50; tries++)
                 {
-                    int p = rng.Next(8, headerEnd);
-                    if (b[p] is >= (byte)'0' and <= (byte)'9') { b[p] = (byte)('0' + rng.Next(10)); break; }
+                    const string chars = "0123456789-,.:[]{}\" eE";
+                    for (int k = rng.Next(1, 3); k > 0; k--)
+                        b[rng.Next(8, headerEnd)] = (byte)chars[rng.Next(chars.Length)];
+                    return b;
                 }
-                return b;
-            }
+            case 3: // change a digit of the header (shapes, offsets)
+                {
+                    for (int tries = 0; tries < 50; tries++)
+                    {
+                        int p = rng.Next(8, headerEnd);
+                        if (b[p] is >= (byte)'0' and <= (byte)'9') { b[p] = (byte)('0' + rng.Next(10)); break; }
+                    }
+                    return b;
+                }
             default: // edit the header length
-            {
-                long delta = rng.Next(3) switch { 0 => rng.Next(-16, 17), 1 => rng.NextInt64(), _ => 1L << rng.Next(63) };
-                BitConverter.TryWriteBytes(b.AsSpan(0, 8), unchecked(BitConverter.ToInt64(b, 0) + delta));
-                return b;
-            }
+                {
+                    long delta = rng.Next(3) switch
+                    {
+                        0 => rng.Next(-16, 17),
+                        1 => rng.NextInt64(),
+                        _ => 1L << rng.Next(63),
+                    };
+                    BitConverter.TryWriteBytes(b.AsSpan(0, 8), unchecked(BitConverter.ToInt64(b, 0) + delta));
+                    return b;
+                }
         }
     }
 

@@ -97,7 +97,10 @@ public class SafetensorsTests
         using var dir = new TempDir();
         string path = dir.File("w.safetensors");
         Safetensors.Save(path, new Dictionary<string, Tensor> { ["a"] = Make(new[] { 1f }, 1) });
-        var bad = new KeyValuePair<string, Tensor>[] { new("x", Make(new[] { 1f }, 1)), new("x", Make(new[] { 2f }, 1)) };
+        var bad = new KeyValuePair<string, Tensor>[]
+        {
+            new("x", Make(new[] { 1f }, 1)), new("x", Make(new[] { 2f }, 1)),
+        };
         var ex = Assert.Throws<ArgumentException>(() => Safetensors.Save(path, bad));
         Assert.Contains("'x' appears twice", ex.Message, StringComparison.Ordinal);
         Assert.Equal(["a"], Safetensors.Load(path).Keys);
