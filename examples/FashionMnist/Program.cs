@@ -1,18 +1,21 @@
 // Fashion-MNIST classifiers written the PyTorch way: a Dataset, a DataLoader, a hand-written training loop.
 // Run: dotnet run --project examples/FashionMnist -c Release -- --model mlp --epochs 1
 // Data: Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist), --root DIR, or --download.
+// --checkpoint DIR saves DIR/last.ckpt after every epoch (and DIR/model.safetensors at the end); --resume continues
+// from DIR/last.ckpt with the same weights, optimizer state, data order and random state.
 using System;
 using System.Diagnostics;
 using System.Globalization;
 using Ember;
 using Ember.Data;
+using Ember.IO;
 using Ember.NN;
 using Ember.Optim;
 
-string model = "mlp", root = "";
+string model = "mlp", root = "", checkpointDir = "";
 int epochs = 1, batchSize = 64, maxBatches = 0;
 long seed = 0;
-bool download = false;
+bool download = false, resume = false;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -26,9 +29,12 @@ for (int i = 0; i < args.Length; i++)
             maxBatches = int.Parse(Next(), CultureInfo.InvariantCulture); break;   // per epoch; for quick smoke runs
         case "--root": root = Next(); break;
         case "--download": download = true; break;
+        case "--checkpoint": checkpointDir = Next(); break;
+        case "--resume": resume = true; break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn --epochs N [--batch-size B] " +
-                "[--seed S] [--max-batches K] [--root DIR] [--download]");
+            Console.Error.WriteLine($"unknown argument {args[i]}
+usage: --model mlp|cnn --epochs N [--batch-size B] " +
+                "[--seed S] [--max-batches K] [--root DIR] [--download] [--checkpoint DIR [--resume]]");
             return 2;
     }
 }
@@ -57,7 +63,22 @@ var testLoader = DataLoader.Create(test, 1000, collate);
 
 var optimizer = new Adam(net.Parameters(), lr: 1e-3);
 var lossFn = new CrossEntropyLoss();
-for (int epoch = 0; epoch < epochs; epoch++)
+int startEpoch = 0;
+string? checkpointPath = checkpointDir.Length > 0 ? System.IO.Path.Combine(checkpointDir, "last.ckpt") : null;
+var generators = new System.Collections.Generic.Dictionary<string, Generator> { ["default"] = Generator.Default };
+if (resume)
+{
+    if (checkpointPath is null) { Console.Error.WriteLine("--resume needs --checkpoint DIR."); return 2; }
+    if (System.IO.File.Exists(checkpointPath))
+    {
+        var ckpt = Checkpoint.Load(checkpointPath, net, optimizer, generators: generators);
+        trainLoader.LoadState(ckpt.DataLoader!);
+        startEpoch = ckpt.Epoch;
+        Console.WriteLine($"resumed from {checkpointPath} at epoch {startEpoch + 1}");
+    }
+    else Console.WriteLine($"no checkpoint at {checkpointPath}; starting afresh");
+}
+for (int epoch = startEpoch; epoch < epochs; epoch++)
 {
     net.Train();
     int steps = maxBatches > 0 ? Math.Min(maxBatches, trainLoader.Count) : trainLoader.Count;
@@ -78,6 +99,14 @@ for (int epoch = 0; epoch < epochs; epoch++)
         }
     }
     Console.WriteLine($"epoch {epoch + 1}: train loss {lossSum / seen:F4}, {clock.Elapsed.TotalSeconds:F1} s");
+    if (checkpointPath is not null)
+    {
+        // An epoch cut short by --max-batches still counts as finished: the next one starts a fresh order.
+        var state = trainLoader.GetState();
+        if (state.BatchIndex != 0) state = new DataLoaderState(state.Epoch + 1, 0, state.Seed, null);
+        System.IO.Directory.CreateDirectory(checkpointDir);
+        Checkpoint.Save(checkpointPath, net, optimizer, epoch: epoch + 1, dataLoader: state, generators: generators);
+    }
 }
 
 net.Eval();
@@ -91,6 +120,7 @@ using (Autograd.NoGrad())
     }
 }
 Console.WriteLine($"test accuracy: {(double)correct / total:F4}");
+if (checkpointDir.Length > 0) net.SaveWeights(System.IO.Path.Combine(checkpointDir, "model.safetensors"));
 return 0;
 
 /// <summary>784-256-128-10 with ReLU, on flattened pixels.</summary>

@@ -9,7 +9,7 @@ namespace Ember;
 /// (reseeded by <see cref="Tensor.ManualSeed"/>). Not thread-safe: use one generator per thread.
 /// Sequences are Ember's own; they do not reproduce PyTorch's Mersenne-Twister streams.
 /// </summary>
-public sealed class Generator
+public sealed partial class Generator
 {
     private ulong _s0, _s1, _s2, _s3;
     private double? _spareNormal;

@@ -57,6 +57,9 @@ public static class Layers
         new("Keras", ["Ember.Keras"], [Bcl, "Values", "Core", "Tensor", "NN"]),
         // The Ember.Training assembly: Compile/Fit over the core's public API only (no Core, no Kernels).
         new("Training", ["Ember.Training"], [Bcl, "Values", "Tensor", "NN", "Keras", "Optim", "Data"]),
+        // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
+        // are extension methods here), so none of them may use IO.
+        new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
     ];
 
     /// <summary>
