@@ -32,8 +32,7 @@ for (int i = 0; i < args.Length; i++)
         case "--checkpoint": checkpointDir = Next(); break;
         case "--resume": resume = true; break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}
-usage: --model mlp|cnn --epochs N [--batch-size B] " +
+            Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn --epochs N [--batch-size B] " +
                 "[--seed S] [--max-batches K] [--root DIR] [--download] [--checkpoint DIR [--resume]]");
             return 2;
     }
