@@ -195,6 +195,25 @@ public static class Float32Math
     /// rounding turns into 0 or ∞).</summary>
     internal static Vector256<double> ExpD(Vector256<double> x)
     {
+        Vector256<double> q = ExpCore(x, out Vector256<double> scale);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256.FusedMultiplyAdd(scale, q, scale), x);
+    }
+
+    /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
+    internal static Vector256<double> Expm1D(Vector256<double> x)
+    {
+        // 2ᵏ·(1 + q) - 1 = 2ᵏ·q + (2ᵏ - 1), where 2ᵏ - 1 is exact; for |x| ≤ ln2/2, k = 0 and the result is q itself.
+        Vector256<double> q = ExpCore(x, out Vector256<double> scale);
+        // NaN and ±0 (whose sign the polynomial would lose) pass through.
+        Vector256<double> passThrough = ~Vector256.Equals(x, x) | Vector256.Equals(x, Vector256<double>.Zero);
+        return Vector256.ConditionalSelect(passThrough, x, Vector256.FusedMultiplyAdd(scale, q, scale - One));
+    }
+
+    /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
+    /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> ExpCore(Vector256<double> x, out Vector256<double> scale)
+    {
         Vector256<double> xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-700.0)), Vector256.Create(700.0));
         Vector256<double> magic = Vector256.Create(RoundMagic);
         Vector256<double> t = xc * Vector256.Create(1.4426950408889634) + magic;
@@ -202,7 +221,7 @@ public static class Float32Math
         // r = x - k·ln2 in two steps (Cody-Waite), |r| ≤ ln2/2.
         Vector256<double> r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Hi), xc);
         r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Lo), r);
-        // Taylor polynomial of degree 12: truncation error below 2e-16 on |r| ≤ ln2/2.
+        // eʳ - 1 by its Taylor polynomial to r¹²: truncation error below 2e-16 relative on |r| ≤ ln2/2.
         Vector256<double> p = Vector256.Create(1.0 / 479001600);
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 39916800));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 3628800));
@@ -214,33 +233,10 @@ public static class Float32Math
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 24));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 6));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
-        p = Vector256.FusedMultiplyAdd(p, r, One);
-        p = Vector256.FusedMultiplyAdd(p, r, One);
+        Vector256<double> q = Vector256.FusedMultiplyAdd(p * r, r, r);
         // 2ᵏ from k's integer bits (|k| ≤ 1010, inside the normal exponent range).
-        Vector256<ulong> scale = (t.AsUInt64() - magic.AsUInt64() + Vector256.Create(1023UL)) << 52;
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), p * scale.AsDouble(), x);
-    }
-
-    /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
-    internal static Vector256<double> Expm1D(Vector256<double> x)
-    {
-        // |x| < 0.35: Taylor series of degree 13 (truncation below 1e-17 relative); elsewhere eˣ - 1 loses at most
-        // a factor 2.4 of eˣ's relative error.
-        Vector256<double> p = Vector256.Create(1.0 / 6227020800);
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 479001600));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 39916800));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 3628800));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 362880));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 40320));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 5040));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 720));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 120));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 24));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(1.0 / 6));
-        p = Vector256.FusedMultiplyAdd(p, x, Vector256.Create(0.5));
-        Vector256<double> small = Vector256.FusedMultiplyAdd(p * x, x, x);
-        Vector256<double> near0 = Vector256.LessThan(Vector256.Abs(x), Vector256.Create(0.35));
-        return Vector256.ConditionalSelect(near0, small, ExpD(x) - One);
+        scale = ((t.AsUInt64() - magic.AsUInt64() + Vector256.Create(1023UL)) << 52).AsDouble();
+        return q;
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
