@@ -7,7 +7,8 @@ namespace Ember.Kernels;
 /// <summary>
 /// Sums with fixed chunking: the input is always cut into the same <see cref="Block"/>-element pieces, each piece
 /// and then the partial sums are cascade-summed (<see cref="CascadeSum"/>), and only the assignment of pieces to
-/// threads varies — so the result is bit-identical for any thread count. Large reductions along a dimension are split over output rows in the same spirit.
+/// threads varies — so the result is bit-identical for any thread count. Large reductions along a dimension are
+/// split over output rows in the same spirit.
 /// </summary>
 public static class ParallelReduce
 {
