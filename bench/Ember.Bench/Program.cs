@@ -12,7 +12,8 @@ switch (options.Workload)
     case "iris": IrisWorkload.Run(report, options.Quick); break;
     case "gemm": GemmWorkload.Run(report, options.Quick); break;
     case "fma": FmaProbe.Run(report, options.Quick); break;
-    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma).");
+    case "math": MathProbe.Run(report, options.Quick); break;
+    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math).");
 }
 report.WriteJsonLine(Console.Out);
 

@@ -40,7 +40,7 @@ public static class ActivationBackward
         if (inner == 1)
         {
             // exp(y) for the whole block in one vectorized call, then dx = dy - exp(y)·Σdy per row.
-            TensorPrimitives.Exp(y[..(outer * n)], dx);
+            AccurateMath.Exp<T>(y[..(outer * n)], dx);
             for (int o = 0; o < outer; o++)
             {
                 int b = o * n;
@@ -56,7 +56,7 @@ public static class ActivationBackward
                 int b = o * n * inner + i;
                 T sum = T.Zero;
                 for (int k = 0; k < n; k++) sum += dy[b + k * inner];
-                for (int k = 0; k < n; k++) { int p = b + k * inner; dx[p] = dy[p] - T.Exp(y[p]) * sum; }
+                for (int k = 0; k < n; k++) { int p = b + k * inner; dx[p] = dy[p] - AccurateMath.Exp(y[p]) * sum; }
             }
     }
 

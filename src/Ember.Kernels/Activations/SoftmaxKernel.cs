@@ -39,7 +39,7 @@ public static class SoftmaxKernel
                 for (int k = 1; k < n; k++) { T v = x[b + k]; if (v > max || T.IsNaN(v)) max = v; }
                 for (int k = 0; k < n; k++) y[b + k] = x[b + k] - max;
             }
-            TensorPrimitives.Exp(y, e);
+            AccurateMath.Exp<T>(y, e);
             for (int o = 0, b = 0; o < outer; o++, b += n)
             {
                 T sum = e[b];
@@ -48,7 +48,7 @@ public static class SoftmaxKernel
             }
             if (log)
             {
-                TensorPrimitives.Log(sums, sums);
+                AccurateMath.Log<T>(sums, sums);
                 for (int o = 0, b = 0; o < outer; o++, b += n)
                 {
                     T lse = sums[o];
@@ -78,12 +78,12 @@ public static class SoftmaxKernel
                 if (log)
                 {
                     T lse = T.Zero;
-                    for (int k = 0; k < n; k++) lse += T.Exp(yr[k]);
-                    TensorPrimitives.Subtract(yr, T.Log(lse), yr);
+                    for (int k = 0; k < n; k++) lse += AccurateMath.Exp(yr[k]);
+                    TensorPrimitives.Subtract(yr, AccurateMath.Log(lse), yr);
                 }
                 else
                 {
-                    TensorPrimitives.Exp(yr, yr);
+                    AccurateMath.Exp<T>(yr, yr);
                     T sum = TensorPrimitives.Sum(yr);
                     TensorPrimitives.Divide(yr, sum, yr);
                 }
@@ -101,13 +101,13 @@ public static class SoftmaxKernel
                 for (int k = 0; k < n; k++)
                 {
                     int p = b + k * inner + i;
-                    T e = T.Exp(x[p] - max);
+                    T e = AccurateMath.Exp(x[p] - max);
                     sum += e;
                     if (!log) y[p] = e;
                 }
                 if (log)
                 {
-                    T lse = T.Log(sum);
+                    T lse = AccurateMath.Log(sum);
                     for (int k = 0; k < n; k++) { int p = b + k * inner + i; y[p] = x[p] - max - lse; }
                 }
                 else

@@ -19,18 +19,18 @@ public readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged, 
 public readonly struct SigmoidOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.One / (T.One + T.Exp(-x));
+    public static T Invoke(T x) => AccurateMath.Sigmoid(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Sigmoid(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Sigmoid(x, y);
 }
 
 /// <summary><c>tanh x</c>.</summary>
 public readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.Tanh(x);
+    public static T Invoke(T x) => AccurateMath.Tanh(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Tanh(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Tanh(x, y);
 }
 
 /// <summary>GELU, exact: x·Φ(x) = x/2 · (1 + erf(x/√2)).</summary>

@@ -73,17 +73,19 @@ public readonly struct NegateOperator<T> : IUnaryOperator<T> where T : unmanaged
 public readonly struct PowOperator<T> : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x, T y) => T.Pow(x, y);
+    public static T Invoke(T x, T y) => AccurateMath.Pow(x, y);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Pow(x, y, z);
+    public static void Invoke(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => AccurateMath.Pow(x, y, z);
     /// <inheritdoc/>
     public static void Invoke(ReadOnlySpan<T> x, T y, Span<T> z)
     {
         // Squares and cubes are common (losses, norms); multiplication is exact where Pow is not always.
-        if (y == T.CreateTruncating(2)) TensorPrimitives.Multiply(x, x, z);
+        // Float32Math.Pow treats squares exactly itself, on every path.
+        if (typeof(T) == typeof(float)) AccurateMath.Pow(x, y, z);
+        else if (y == T.CreateTruncating(2)) TensorPrimitives.Multiply(x, x, z);
         else if (y == T.One) x.CopyTo(z);
         else TensorPrimitives.Pow(x, y, z);
     }
     /// <inheritdoc/>
-    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Pow(x, y, z);
+    public static void Invoke(T x, ReadOnlySpan<T> y, Span<T> z) => AccurateMath.Pow(x, y, z);
 }

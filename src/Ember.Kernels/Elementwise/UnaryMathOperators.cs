@@ -10,18 +10,18 @@ namespace Ember.Kernels;
 public readonly struct ExpOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.Exp(x);
+    public static T Invoke(T x) => AccurateMath.Exp(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Exp(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Exp(x, y);
 }
 
 /// <summary><c>ln x</c>.</summary>
 public readonly struct LogOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.Log(x);
+    public static T Invoke(T x) => AccurateMath.Log(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Log(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Log(x, y);
 }
 
 /// <summary><c>√x</c>.</summary>
@@ -76,36 +76,36 @@ public readonly struct SquareOperator<T> : IUnaryOperator<T> where T : unmanaged
 public readonly struct Log1pOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.LogP1(x);
+    public static T Invoke(T x) => AccurateMath.Log1p(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.LogP1(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Log1p(x, y);
 }
 
 /// <summary>eˣ - 1.</summary>
 public readonly struct Expm1Operator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.ExpM1(x);
+    public static T Invoke(T x) => AccurateMath.Expm1(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.ExpM1(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Expm1(x, y);
 }
 
 /// <summary>sin x.</summary>
 public readonly struct SinOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.Sin(x);
+    public static T Invoke(T x) => AccurateMath.Sin(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Sin(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Sin(x, y);
 }
 
 /// <summary>cos x.</summary>
 public readonly struct CosOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.Cos(x);
+    public static T Invoke(T x) => AccurateMath.Cos(x);
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Cos(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Cos(x, y);
 }
 
 /// <summary>atan2(y, x) with the first operand as y.</summary>

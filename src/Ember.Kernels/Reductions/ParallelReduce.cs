@@ -5,9 +5,10 @@ using System.Numerics.Tensors;
 namespace Ember.Kernels;
 
 /// <summary>
-/// Sums with fixed chunking: the input is always cut into the same <see cref="Block"/>-element pieces, their partial
-/// sums are added in order, and only the assignment of pieces to threads varies — so the result is bit-identical for
-/// any thread count. Large reductions along a dimension are split over output rows in the same spirit.
+/// Sums with fixed chunking: the input is always cut into the same <see cref="Block"/>-element pieces, each piece
+/// and then the partial sums are cascade-summed (<see cref="CascadeSum"/>), and only the assignment of pieces to
+/// threads varies — so the result is bit-identical for any thread count. Large reductions along a dimension are
+/// split over output rows in the same spirit.
 /// </summary>
 public static class ParallelReduce
 {
@@ -18,14 +19,12 @@ public static class ParallelReduce
     public static T Sum<T>(T[] x, int offset, int n) where T : unmanaged, INumber<T>
     {
         int blocks = (n + Block - 1) / Block;
-        if (blocks <= 1) return TensorPrimitives.Sum<T>(x.AsSpan(offset, n));
+        if (blocks <= 1) return CascadeSum.Sum<T>(x.AsSpan(offset, n));
         var partial = new T[blocks];
         var task = new SumTask<T>(x, offset, n, partial);
         if (n >= ParallelElementwise.Threshold) WorkerPool.For(blocks, ref task);
         else for (int b = 0; b < blocks; b++) task.Execute(b);
-        T total = T.Zero;
-        foreach (T p in partial) total += p;
-        return total;
+        return CascadeSum.Sum<T>(partial);
     }
 
     /// <summary>
@@ -51,7 +50,7 @@ public static class ParallelReduce
         public void Execute(int chunk)
         {
             int start = chunk * Block;
-            partial[chunk] = TensorPrimitives.Sum<T>(x.AsSpan(offset + start, Math.Min(Block, n - start)));
+            partial[chunk] = CascadeSum.Sum<T>(x.AsSpan(offset + start, Math.Min(Block, n - start)));
         }
     }
 

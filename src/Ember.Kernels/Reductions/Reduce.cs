@@ -11,44 +11,18 @@ namespace Ember.Kernels;
 /// </summary>
 public static class Reduce
 {
-    /// <summary><c>dst[o, i] = Σ_k x[o, k, i]</c>; <paramref name="dst"/> has <c>outer * inner</c> elements.</summary>
+    /// <summary><c>dst[o, i] = Σ_k x[o, k, i]</c>; <paramref name="dst"/> has <c>outer * inner</c> elements.
+    /// Floating-point sums are cascaded (<see cref="CascadeSum"/>), as PyTorch's are.</summary>
     public static void Sum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> dst)
         where T : unmanaged, INumber<T>
     {
         if (inner == 1)
         {
-            for (int o = 0; o < outer; o++) dst[o] = TensorPrimitives.Sum(x.Slice(o * n, n));
+            for (int o = 0; o < outer; o++) dst[o] = CascadeSum.Sum(x.Slice(o * n, n));
             return;
         }
         for (int o = 0; o < outer; o++)
-        {
-            Span<T> d = dst.Slice(o * inner, inner);
-            ReadOnlySpan<T> block = x.Slice(o * n * inner, n * inner);
-            if (n == 0) { d.Clear(); continue; }
-            block[..inner].CopyTo(d);
-            if (inner < 32)
-            {
-                // Short rows (a Linear layer's bias gradient): a library call per row costs more than the additions.
-                int w = System.Runtime.Intrinsics.Vector256<T>.Count;
-                int full = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
-                    && System.Runtime.Intrinsics.Vector256<T>.IsSupported
-                    ? inner - inner % w : 0;
-                for (int k = 1; k < n; k++)
-                {
-                    ReadOnlySpan<T> row = block.Slice(k * inner, inner);
-                    for (int i = 0; i < full; i += w)
-                        System.Runtime.Intrinsics.Vector256.CopyTo(
-                            System.Runtime.Intrinsics.Vector256.Create<T>(d.Slice(i,
-                                w)) + System.Runtime.Intrinsics.Vector256.Create<T>(row.Slice(i, w)),
-                            d.Slice(i, w));
-                    for (int i = full; i < inner; i++) d[i] += row[i];
-                }
-            }
-            else
-            {
-                for (int k = 1; k < n; k++) TensorPrimitives.Add(d, block.Slice(k * inner, inner), d);
-            }
-        }
+            CascadeSum.Columns(x.Slice(o * n * inner, n * inner), n, inner, dst.Slice(o * inner, inner));
     }
 
     /// <summary>

@@ -1,0 +1,347 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Ember.Kernels;
+
+/// <summary>
+/// Float32 transcendentals accurate to within 1 ulp of the correctly rounded result. Each float is widened to double,
+/// the function is evaluated by a double-precision kernel (relative error around 1e-15, far below half a float ulp),
+/// and the result is rounded once to float. Contiguous runs go eight floats at a time through
+/// <see cref="Vector256{T}"/>; a single element goes through the very same kernel in one lane, so the scalar and
+/// vector paths give bit-identical results whatever the tensor length. Lanes a kernel does not cover (huge sine
+/// arguments, <c>pow</c>'s special cases) fall back to the BCL's double functions one lane at a time, decided by that
+/// lane's value alone.
+/// </summary>
+public static class Float32Math
+{
+    /// <summary><c>eˣ</c> of each element.</summary>
+    public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);
+    /// <summary><c>ln x</c> of each element.</summary>
+    public static void Log(ReadOnlySpan<float> x, Span<float> y) => Map<LogKernel>(x, y);
+    /// <summary><c>ln(1 + x)</c> of each element.</summary>
+    public static void Log1p(ReadOnlySpan<float> x, Span<float> y) => Map<Log1pKernel>(x, y);
+    /// <summary><c>eˣ - 1</c> of each element.</summary>
+    public static void Expm1(ReadOnlySpan<float> x, Span<float> y) => Map<Expm1Kernel>(x, y);
+    /// <summary><c>tanh x</c> of each element.</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Map<TanhKernel>(x, y);
+    /// <summary><c>1 / (1 + e⁻ˣ)</c> of each element.</summary>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Map<SigmoidKernel>(x, y);
+    /// <summary><c>sin x</c> of each element.</summary>
+    public static void Sin(ReadOnlySpan<float> x, Span<float> y) => Map<SinKernel>(x, y);
+    /// <summary><c>cos x</c> of each element.</summary>
+    public static void Cos(ReadOnlySpan<float> x, Span<float> y) => Map<CosKernel>(x, y);
+
+    /// <summary><c>erf x</c> of each element (double-precision <see cref="SpecialFunctions.Erf"/>, rounded
+    /// once).</summary>
+    public static void Erf(ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < y.Length; i++) y[i] = Erf(x[i]);
+    }
+
+    /// <summary><c>eˣ</c>.</summary>
+    public static float Exp(float x) => Lane<ExpKernel>(x);
+    /// <summary><c>ln x</c>.</summary>
+    public static float Log(float x) => Lane<LogKernel>(x);
+    /// <summary><c>ln(1 + x)</c>.</summary>
+    public static float Log1p(float x) => Lane<Log1pKernel>(x);
+    /// <summary><c>eˣ - 1</c>.</summary>
+    public static float Expm1(float x) => Lane<Expm1Kernel>(x);
+    /// <summary><c>tanh x</c>.</summary>
+    public static float Tanh(float x) => Lane<TanhKernel>(x);
+    /// <summary><c>1 / (1 + e⁻ˣ)</c>.</summary>
+    public static float Sigmoid(float x) => Lane<SigmoidKernel>(x);
+    /// <summary><c>sin x</c>.</summary>
+    public static float Sin(float x) => Lane<SinKernel>(x);
+    /// <summary><c>cos x</c>.</summary>
+    public static float Cos(float x) => Lane<CosKernel>(x);
+    /// <summary><c>erf x</c>.</summary>
+    public static float Erf(float x) => (float)SpecialFunctions.Erf(x);
+
+    /// <summary><c>xʸ</c>.</summary>
+    public static float Pow(float x, float y) =>
+        (float)PowD(Vector256.Create((double)x), Vector256.Create((double)y)).ToScalar();
+
+    /// <summary><c>z = xʸ</c> element by element.</summary>
+    public static void Pow(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
+    {
+        int n = z.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        for (; i + 8 <= n; i += 8)
+        {
+            (Vector256<double> xl, Vector256<double> xh) = Vector256.Widen(Vector256.LoadUnsafe(ref xr, (nuint)i));
+            (Vector256<double> yl, Vector256<double> yh) = Vector256.Widen(Vector256.LoadUnsafe(ref yr, (nuint)i));
+            Vector256.Narrow(PowD(xl, yl), PowD(xh, yh)).StoreUnsafe(ref zr, (nuint)i);
+        }
+        for (; i < n; i++) z[i] = Pow(x[i], y[i]);
+    }
+
+    /// <summary><c>z = xʸ</c> with one exponent.</summary>
+    public static void Pow(ReadOnlySpan<float> x, float y, Span<float> z)
+    {
+        int n = z.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        Vector256<double> yv = Vector256.Create((double)y);
+        for (; i + 8 <= n; i += 8)
+        {
+            (Vector256<double> xl, Vector256<double> xh) = Vector256.Widen(Vector256.LoadUnsafe(ref xr, (nuint)i));
+            Vector256.Narrow(PowD(xl, yv), PowD(xh, yv)).StoreUnsafe(ref zr, (nuint)i);
+        }
+        for (; i < n; i++) z[i] = Pow(x[i], y);
+    }
+
+    /// <summary><c>z = xʸ</c> with one base.</summary>
+    public static void Pow(float x, ReadOnlySpan<float> y, Span<float> z)
+    {
+        int n = z.Length, i = 0;
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        Vector256<double> xv = Vector256.Create((double)x);
+        for (; i + 8 <= n; i += 8)
+        {
+            (Vector256<double> yl, Vector256<double> yh) = Vector256.Widen(Vector256.LoadUnsafe(ref yr, (nuint)i));
+            Vector256.Narrow(PowD(xv, yl), PowD(xv, yh)).StoreUnsafe(ref zr, (nuint)i);
+        }
+        for (; i < n; i++) z[i] = Pow(x, y[i]);
+    }
+
+    private interface IKernel
+    {
+        static abstract Vector256<double> Eval(Vector256<double> x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Lane<TKernel>(float x) where TKernel : IKernel =>
+        (float)TKernel.Eval(Vector256.Create((double)x)).ToScalar();
+
+    private static void Map<TKernel>(ReadOnlySpan<float> x, Span<float> y) where TKernel : IKernel
+    {
+        if (y.Length > x.Length) throw new ArgumentException("Destination is longer than the source.", nameof(y));
+        int n = y.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        for (; i + 8 <= n; i += 8)
+        {
+            (Vector256<double> lo, Vector256<double> hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xr, (nuint)i));
+            Vector256.Narrow(TKernel.Eval(lo), TKernel.Eval(hi)).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i < n; i++) y[i] = Lane<TKernel>(x[i]);
+    }
+
+    private readonly struct ExpKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x) => ExpD(x);
+    }
+
+    private readonly struct LogKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x) => LogD(x);
+    }
+
+    private readonly struct Log1pKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x)
+        {
+            // For a float x with |x| ≥ 2⁻²⁹, 1 + x is exact in double; below that, x - x²/2 + x³/3 is exact enough.
+            Vector256<double> tiny = Vector256.LessThan(Vector256.Abs(x), Vector256.Create(1.862645149230957e-9));
+            Vector256<double> series = x * (One - x * (Vector256.Create(0.5) - x * Vector256.Create(1.0 / 3)));
+            return Vector256.ConditionalSelect(tiny, series, LogD(One + x));
+        }
+    }
+
+    private readonly struct Expm1Kernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x) => Expm1D(x);
+    }
+
+    private readonly struct TanhKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x)
+        {
+            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
+            Vector256<double> t = Expm1D(Vector256.Create(-2.0) * Vector256.Abs(x));
+            Vector256<double> th = -t / (t + Vector256.Create(2.0));
+            return (th.AsUInt64() | (x.AsUInt64() & SignMask)).AsDouble();
+        }
+    }
+
+    private readonly struct SigmoidKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x) => One / (One + ExpD(-x));
+    }
+
+    private readonly struct SinKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: false);
+    }
+
+    private readonly struct CosKernel : IKernel
+    {
+        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: true);
+    }
+
+    private static Vector256<double> One => Vector256<double>.One;
+    private static Vector256<ulong> SignMask => Vector256.Create(0x8000_0000_0000_0000UL);
+
+    // 1.5·2⁵²: adding it rounds a double of magnitude < 2⁵¹ to an integer, which lands in the low mantissa bits.
+    private const double RoundMagic = 6755399441055744.0;
+    private const double Ln2Hi = 0.6931471805599453, Ln2Lo = 2.3190468138462996e-17;
+
+    /// <summary>eˣ in double for any double x (NaN stays NaN; beyond ±700 the result saturates, which float
+    /// rounding turns into 0 or ∞).</summary>
+    internal static Vector256<double> ExpD(Vector256<double> x)
+    {
+        Vector256<double> q = ExpCore(x, out Vector256<double> scale);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256.FusedMultiplyAdd(scale, q, scale), x);
+    }
+
+    /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
+    internal static Vector256<double> Expm1D(Vector256<double> x)
+    {
+        // 2ᵏ·(1 + q) - 1 = 2ᵏ·q + (2ᵏ - 1), where 2ᵏ - 1 is exact; for |x| ≤ ln2/2, k = 0 and the result is q itself.
+        Vector256<double> q = ExpCore(x, out Vector256<double> scale);
+        // NaN and ±0 (whose sign the polynomial would lose) pass through.
+        Vector256<double> passThrough = ~Vector256.Equals(x, x) | Vector256.Equals(x, Vector256<double>.Zero);
+        return Vector256.ConditionalSelect(passThrough, x, Vector256.FusedMultiplyAdd(scale, q, scale - One));
+    }
+
+    /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
+    /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> ExpCore(Vector256<double> x, out Vector256<double> scale)
+    {
+        Vector256<double> xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-700.0)), Vector256.Create(700.0));
+        Vector256<double> magic = Vector256.Create(RoundMagic);
+        Vector256<double> t = xc * Vector256.Create(1.4426950408889634) + magic;
+        Vector256<double> k = t - magic;
+        // r = x - k·ln2 in two steps (Cody-Waite), |r| ≤ ln2/2.
+        Vector256<double> r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Hi), xc);
+        r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Lo), r);
+        // eʳ - 1 by its Taylor polynomial to r¹²: truncation error below 2e-16 relative on |r| ≤ ln2/2.
+        Vector256<double> p = Vector256.Create(1.0 / 479001600);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 39916800));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 3628800));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 362880));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 40320));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 5040));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 720));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 120));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 24));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.0 / 6));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5));
+        Vector256<double> q = Vector256.FusedMultiplyAdd(p * r, r, r);
+        // 2ᵏ from k's integer bits (|k| ≤ 1010, inside the normal exponent range).
+        scale = ((t.AsUInt64() - magic.AsUInt64() + Vector256.Create(1023UL)) << 52).AsDouble();
+        return q;
+    }
+
+    /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
+    internal static Vector256<double> LogD(Vector256<double> x)
+    {
+        Vector256<ulong> bits = x.AsUInt64();
+        // x = m·2ᵉ with m in [√½, √2).
+        Vector256<double> m = ((bits & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL))
+            | Vector256.Create(0x3FF0_0000_0000_0000UL)).AsDouble();
+        Vector256<double> e = ((bits >> 52) | Vector256.Create(0x4330_0000_0000_0000UL)).AsDouble()
+            - Vector256.Create(4503599627370496.0 + 1023);
+        Vector256<double> big = Vector256.GreaterThan(m, Vector256.Create(1.4142135623730951));
+        m = Vector256.ConditionalSelect(big, m * Vector256.Create(0.5), m);
+        e += big & One;
+        // ln m = 2·atanh(s), s = (m - 1)/(m + 1), |s| ≤ 0.172: series to s²¹ (truncation below 1e-18).
+        Vector256<double> s = (m - One) / (m + One);
+        Vector256<double> s2 = s * s;
+        Vector256<double> p = Vector256.Create(1.0 / 21);
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 19));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 17));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 15));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 13));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 11));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 9));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 7));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 5));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 3));
+        Vector256<double> twoS = s + s;
+        Vector256<double> lnm = Vector256.FusedMultiplyAdd(twoS * s2, p, twoS);
+        Vector256<double> r = Vector256.FusedMultiplyAdd(e, Vector256.Create(Ln2Hi),
+            Vector256.FusedMultiplyAdd(e, Vector256.Create(Ln2Lo), lnm));
+        Vector256<double> inf = Vector256.Create(double.PositiveInfinity);
+        Vector256<double> special = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<double>.Zero), -inf,
+            Vector256.ConditionalSelect(Vector256.Equals(x, inf), inf, Vector256.Create(double.NaN)));
+        Vector256<double> regular = Vector256.GreaterThan(x, Vector256<double>.Zero) & Vector256.LessThan(x, inf);
+        return Vector256.ConditionalSelect(regular, r, special);
+    }
+
+    /// <summary>sin or cos in double; lanes beyond 2¹⁶ (and ±∞) fall back to <see cref="Math.Sin"/> /
+    /// <see cref="Math.Cos"/>.</summary>
+    private static Vector256<double> SinCos(Vector256<double> x, bool cos)
+    {
+        Vector256<double> magic = Vector256.Create(RoundMagic);
+        Vector256<double> t = x * Vector256.Create(0.63661977236758138) + magic;
+        Vector256<double> n = t - magic;
+        Vector256<ulong> q = t.AsUInt64() & Vector256.Create(3UL);
+        // r = x - n·π/2 with π/2 in three parts. For |x| < 2¹⁶ from a float, x - n·p1 is exact (both are multiples
+        // of 2⁻⁵² and the difference is below 1), so r keeps full relative precision.
+        Vector256<double> r = Vector256.FusedMultiplyAdd(-n, Vector256.Create(1.5707963267948966), x);
+        r = Vector256.FusedMultiplyAdd(-n, Vector256.Create(6.123233995736766e-17), r);
+        r = Vector256.FusedMultiplyAdd(-n, Vector256.Create(-1.4973849048591698e-33), r);
+        Vector256<double> r2 = r * r;
+        // Taylor polynomials on |r| ≤ π/4: sin to r¹⁵, cos to r¹⁶ (truncation below 5e-17).
+        Vector256<double> ps = Vector256.Create(-1.0 / 1307674368000);
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 6227020800));
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 39916800));
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 362880));
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 5040));
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 120));
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 6));
+        Vector256<double> sin = Vector256.FusedMultiplyAdd(r * r2, ps, r);
+        Vector256<double> pc = Vector256.Create(1.0 / 20922789888000);
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 87178291200));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(1.0 / 479001600));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 3628800));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(1.0 / 40320));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 720));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(1.0 / 24));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-0.5));
+        Vector256<double> cosv = Vector256.FusedMultiplyAdd(r2, pc, One);
+        // sin(r + qπ/2) and cos(r + qπ/2) by quadrant.
+        if (cos) q += Vector256.Create(1UL);
+        Vector256<double> swap = Vector256.Equals(q & Vector256.Create(1UL), Vector256.Create(1UL)).AsDouble();
+        Vector256<ulong> negate = (q & Vector256.Create(2UL)) << 62;
+        Vector256<double> res = (Vector256.ConditionalSelect(swap, cosv, sin).AsUInt64() ^ negate).AsDouble();
+        // sin(±0) = ±0.
+        if (!cos) res = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<double>.Zero), x, res);
+        Vector256<double> far = ~Vector256.LessThanOrEqual(Vector256.Abs(x), Vector256.Create(65536.0))
+            & Vector256.Equals(x, x);
+        if (far != Vector256<double>.Zero)
+        {
+            for (int i = 0; i < Vector256<double>.Count; i++)
+            {
+                double xi = x.GetElement(i);
+                if (far.GetElement(i) != 0) res = res.WithElement(i, cos ? Math.Cos(xi) : Math.Sin(xi));
+            }
+        }
+        return res;
+    }
+
+    /// <summary>xʸ in double: exp(y·ln x) for finite x &gt; 0 and finite y; every other lane (zero, negative or
+    /// non-finite base, non-finite exponent) goes to <see cref="Math.Pow"/> on its own.</summary>
+    private static Vector256<double> PowD(Vector256<double> x, Vector256<double> y)
+    {
+        Vector256<double> inf = Vector256.Create(double.PositiveInfinity);
+        Vector256<double> res = ExpD(y * LogD(x));
+        Vector256<double> regular = Vector256.GreaterThan(x, Vector256<double>.Zero) & Vector256.LessThan(x, inf)
+            & Vector256.LessThan(Vector256.Abs(y), inf);
+        if (regular != Vector256<double>.AllBitsSet)
+        {
+            for (int i = 0; i < Vector256<double>.Count; i++)
+                if (regular.GetElement(i) == 0) res = res.WithElement(i, Math.Pow(x.GetElement(i), y.GetElement(i)));
+        }
+        // Exact cases: x¹ = x, and x² = x·x (exact in double for a float x, so rounded once).
+        res = Vector256.ConditionalSelect(Vector256.Equals(y, Vector256.Create(2.0)), x * x, res);
+        return Vector256.ConditionalSelect(Vector256.Equals(y, One), x, res);
+    }
+}
