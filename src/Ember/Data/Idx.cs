@@ -187,28 +187,28 @@ public static class Idx
     private static string[] ExpectedText(int[] shape) =>
         Array.ConvertAll(shape, d => d < 0 ? "*" : d.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Reads the <paramref name="total"/> data bytes. When the length was not verified up front (a
+    /// decompressing stream), the buffer grows with the data that actually arrives, so a header that overstates
+    /// the size costs no more memory than the stream's real content.</summary>
     private static IdxArray ReadBody(Stream stream, string name, int[] dims, long total, bool checkTrailing)
     {
         if (total > Array.MaxLength)
             throw new InvalidDataException(
                 $"{name}: dimensions [{string.Join(", ", dims)}] need {total} bytes, more than the largest .NET " +
                 $"array ({Array.MaxLength} bytes).");
-        byte[] data;
-        try
-        {
-            data = GC.AllocateUninitializedArray<byte>((int)total);
-        }
-        catch (OutOfMemoryException ex)
-        {
-            throw new InsufficientMemoryException(
-                $"{name}: not enough memory for the {total} data bytes that dimensions " +
-                $"[{string.Join(", ", dims)}] describe.", ex);
-        }
+        const int Chunk = 1 << 20;
+        byte[] data = Allocate(name, dims, checkTrailing ? Math.Min(total, 4 * Chunk) : total);
         int read = 0;
-        while (read < data.Length)
+        while (read < total)
         {
+            if (read == data.Length)
+            {
+                var grown = Allocate(name, dims, Math.Min(total, 2L * data.Length));
+                data.AsSpan(0, read).CopyTo(grown);
+                data = grown;
+            }
             // Bounded reads: a decompressing stream may end early, and nothing past the announced size is buffered.
-            int n = stream.Read(data, read, Math.Min(1 << 20, data.Length - read));
+            int n = stream.Read(data, read, Math.Min(Chunk, data.Length - read));
             if (n == 0)
                 throw new InvalidDataException($"{name}: truncated: dimensions [{string.Join(", ", dims)}] " +
                     $"need {total} data bytes, the stream ended after {read}.");
@@ -218,6 +218,20 @@ public static class Idx
             throw new InvalidDataException($"{name}: trailing data after the {total} bytes that dimensions " +
                 $"[{string.Join(", ", dims)}] describe.");
         return new IdxArray(dims, data);
+    }
+
+    private static byte[] Allocate(string name, int[] dims, long length)
+    {
+        try
+        {
+            return GC.AllocateUninitializedArray<byte>((int)length);
+        }
+        catch (OutOfMemoryException ex)
+        {
+            throw new InsufficientMemoryException(
+                $"{name}: not enough memory for the data bytes that dimensions [{string.Join(", ", dims)}] " +
+                $"describe ({length} bytes).", ex);
+        }
     }
 
     /// <summary>Writes an unsigned-byte IDX array (for tests and for making small slices); gzip when the path ends in

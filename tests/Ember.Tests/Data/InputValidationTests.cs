@@ -98,6 +98,29 @@ public class InputValidationTests : IDisposable
     }
 
     [Fact]
+    public void OverstatedGzipHeaderCostsOnlyTheRealContentInMemory()
+    {
+        // 1 MB of incompressible data under a header claiming 10^9 bytes: within deflate's 1032:1 bound, so only
+        // reading finds the truncation; the buffer grows with the data instead of taking 1 GB up front.
+        var body = new byte[1 << 20];
+        new Random(13).NextBytes(body);
+        string path = Path.Combine(_tmp, "short-idx1-ubyte.gz");
+        using (var f = File.Create(path))
+        using (var z = new GZipStream(f, CompressionLevel.NoCompression))
+        {
+            z.Write(Header(0x801, 1_000_000_000));
+            z.Write(body);
+        }
+        Assert.True(new FileInfo(path).Length * 1032 > 1_000_000_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidDataException>(() => Idx.Read(path, expectedDims: 1));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "allocated the claimed size");
+        Assert.Contains("short-idx1-ubyte.gz", ex.Message);
+        Assert.Contains("truncated", ex.Message);
+        Assert.Contains($"ended after {1 << 20}", ex.Message);
+    }
+
+    [Fact]
     public void LabelsAreCheckedAgainstTheImageCountBeforeDecompressing()
     {
         // A gzip bomb used as labels: its header claims 16 MB of labels (zeros, compressing ~1000:1).
