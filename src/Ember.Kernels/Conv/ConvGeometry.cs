@@ -43,6 +43,10 @@ public readonly record struct ConvGeometry(
         if (Batch < 0 || InChannels <= 0 || OutChannels <= 0 || Groups <= 0 || InChannels % Groups != 0
             || OutChannels % Groups != 0 || KH <= 0 || KW <= 0 || StrideH <= 0 || StrideW <= 0 || DilH <= 0
             || DilW <= 0 || OutH < 0 || OutW < 0 || PadH < 0 || PadW < 0)
-            throw new ArgumentException($"Invalid convolution geometry {this}.");
+            throw new ArgumentException(
+                $"convolution: invalid geometry: input {Batch}x{InChannels}x{InH}x{InW}, output channels " +
+                $"{OutChannels}, kernel {KH}x{KW}, stride {StrideH}x{StrideW}, padding {PadH}x{PadW}, dilation " +
+                $"{DilH}x{DilW}, groups {Groups}, output {OutH}x{OutW}; sizes, strides, dilations and groups must " +
+                "be positive and padding non-negative.");
     }
 }

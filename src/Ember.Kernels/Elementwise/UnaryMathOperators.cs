@@ -45,13 +45,24 @@ public readonly struct RsqrtOperator<T> : IUnaryOperator<T> where T : unmanaged,
     }
 }
 
-/// <summary>|x|.</summary>
+/// <summary>|x|. For signed integers the most negative value maps to itself (two's-complement wrap-around, as
+/// PyTorch's <c>abs</c> does) instead of throwing <see cref="OverflowException"/> as <c>Math.Abs</c> would.</summary>
 public readonly struct AbsOperator<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>
-    public static T Invoke(T x) => T.Abs(x);
+    public static T Invoke(T x) => IsSignedInteger ? (T.IsNegative(x) ? unchecked(T.Zero - x) : x) : T.Abs(x);
+
     /// <inheritdoc/>
-    public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Abs(x, y);
+    public static void Invoke(ReadOnlySpan<T> x, Span<T> y)
+    {
+        if (!IsSignedInteger) { TensorPrimitives.Abs(x, y); return; }
+        for (int i = 0; i < y.Length; i++) y[i] = T.IsNegative(x[i]) ? unchecked(T.Zero - x[i]) : x[i];
+    }
+
+    // A JIT-time constant per T: TensorPrimitives.Abs throws on the minimum value of a signed integer type.
+    private static bool IsSignedInteger =>
+        typeof(T) == typeof(long) || typeof(T) == typeof(int) || typeof(T) == typeof(short)
+        || typeof(T) == typeof(sbyte);
 }
 
 /// <summary>sign(x): -1, 0 or 1 (NaN stays NaN).</summary>

@@ -30,11 +30,19 @@ internal static partial class RawOps
 
     public static RawTensor Arange(double start, double end, double step, DType dt)
     {
+        if (!double.IsFinite(start) || !double.IsFinite(end))
+            throw new ArgumentException($"arange: unsupported range: {start} -> {end} (bounds must be finite).");
+        if (!double.IsFinite(step)) throw new ArgumentException($"arange: step must be finite, got {step}.");
         if (step == 0) throw new ArgumentException("arange: step must be nonzero.");
         if ((end - start) / step < 0)
             throw new ArgumentException(
                 $"arange: upper bound {end} and lower bound {start} inconsistent with step sign {step}.");
-        int n = (int)Math.Ceiling((end - start) / step);
+        double count = Math.Ceiling((end - start) / step);
+        if (!(count <= int.MaxValue))
+            throw new ArgumentException(
+                $"arange: the range {start} -> {end} with step {step} has {count:0} elements; Ember tensors hold at " +
+                $"most {int.MaxValue} elements.");
+        int n = (int)count;
         var r = RawTensor.Empty(dt, [n]);
         for (int i = 0; i < n; i++) SetFlat(r, i, start + i * step);
         return r;

@@ -43,11 +43,12 @@ internal static partial class RawOps
     /// view.</summary>
     public static RawTensor Select(RawTensor a, int dim, int index, string op = "select")
     {
-        if (a.Rank == 0) throw new IndexOutOfRangeException($"{op}: cannot index a 0-dim tensor (shape []).");
+        if (a.Rank == 0)
+            throw new ArgumentOutOfRangeException(nameof(index), $"{op}: cannot index a 0-dim tensor (shape []).");
         dim = Shapes.WrapDim(dim, a.Rank, op);
         int size = a.Shape[dim];
         if (index < -size || index >= size)
-            throw new IndexOutOfRangeException(
+            throw new ArgumentOutOfRangeException(nameof(index),
                 $"{op}: index {index} is out of bounds for dimension {dim} with size {size} " +
                 $"(shape {Shapes.Format(a.Shape)}).");
         if (index < 0) index += size;
@@ -127,8 +128,8 @@ internal static partial class RawOps
                 $"index {Shapes.Format(index.Shape)}.");
     }
 
-    private static IndexOutOfRangeException IndexError(string op, long value, int dim, int size, int[] shape) =>
-        new($"{op}: index {value} is out of bounds for dimension {dim} with size {size} (input " +
+    private static ArgumentOutOfRangeException IndexError(string op, long value, int dim, int size, int[] shape) =>
+        new("index", $"{op}: index {value} is out of bounds for dimension {dim} with size {size} (input " +
             $"shape {Shapes.Format(shape)}).");
 
     /// <summary><c>out[i][j][k] = a[i][index[i][j][k]][k]</c> (for dim 1): the output has the index's shape.</summary>
@@ -230,7 +231,7 @@ internal static partial class RawOps
     public static IndexPlan PlanIndex(RawTensor a, RawTensor?[] indices, string op)
     {
         if (indices.Length > a.Rank)
-            throw new IndexOutOfRangeException(
+            throw new ArgumentOutOfRangeException(nameof(indices),
                 $"{op}: too many indices for tensor of dimension {a.Rank} (shape {Shapes.Format(a.Shape)}).");
         int first = -1, last = -1, count = 0;
         int[] b = [];

@@ -148,6 +148,10 @@ internal static partial class RawOps
         {
             int have = i < lead ? 1 : a.Shape[i - lead];
             int want = size[i] == -1 ? have : size[i];
+            if (size[i] < -1)
+                throw new ArgumentException(
+                    $"{op}: the expanded size {size[i]} at dimension {i} is invalid: sizes must be non-negative, or " +
+                    $"-1 to keep the existing size; shape {Shapes.Format(a.Shape)} to {Shapes.Format(size)}.");
             if (i < lead && size[i] == -1)
                 throw new ArgumentException(
                     $"{op}: -1 is not allowed in a leading, non-existing dimension; shape {Shapes.Format(a.Shape)} " +

@@ -9,13 +9,30 @@ internal static class Shapes
 {
     public static readonly int[] Scalar = [];
 
+    /// <summary>
+    /// The element count of <paramref name="shape"/>: the one place every tensor's shape product is checked (each
+    /// <see cref="RawTensor"/> computes its count here). Sizes must be non-negative, and the product of the
+    /// non-zero sizes must fit in an <see cref="int"/>, so that any partial product (strides, outer/inner counts,
+    /// batch sizes) computed later in <see cref="int"/> cannot overflow either, even when another size is 0.
+    /// </summary>
     public static int NumEl(ReadOnlySpan<int> shape)
     {
-        long n = 1;
-        foreach (int d in shape) n *= d;
-        if (n > int.MaxValue)
-            throw new ArgumentException($"A tensor of shape {Format(shape)} has more than {int.MaxValue} elements.");
-        return (int)n;
+        long nonZero = 1;
+        bool empty = false;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            int d = shape[i];
+            if (d < 0)
+                throw new ArgumentException(
+                    $"Invalid tensor shape {Format(shape)}: size {d} at dimension {i} is negative.");
+            if (d == 0) { empty = true; continue; }
+            nonZero *= d; // both factors <= int.MaxValue, so the long product cannot overflow
+            if (nonZero > int.MaxValue)
+                throw new ArgumentException(
+                    $"A tensor of shape {Format(shape)} would have more than {int.MaxValue} elements " +
+                    $"(the product of its sizes overflows); Ember tensors hold at most {int.MaxValue} elements.");
+        }
+        return empty ? 0 : (int)nonZero;
     }
 
     public static int[] ContiguousStrides(ReadOnlySpan<int> shape)

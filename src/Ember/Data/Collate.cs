@@ -83,6 +83,12 @@ public static class Collate
         if (mean is not null && (mean.Length == 0 || mean.Length != std!.Length))
             throw new ArgumentException("Collate.Images: mean and std need the same, non-zero number of channels, " +
                 $"got {mean.Length} and {std!.Length}.");
+        if (std is not null)
+            for (int k = 0; k < std.Length; k++)
+                if (std[k] == 0 || double.IsNaN(std[k]))
+                    throw new ArgumentException(
+                        $"Collate.Images: std[{k}] is {std[k]}, which would divide by zero (or give NaN); every std " +
+                        "must be non-zero.", nameof(std));
         double[]? m = (double[]?)mean?.Clone(), s = (double[]?)std?.Clone();
         return samples => ImageBatch(samples, m, s);
     }

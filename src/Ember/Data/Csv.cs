@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -15,8 +16,9 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
 {
     internal CsvDataset(double[,] features, double[] target, long[]? labels, string[] featureNames, string labelName,
         string[]? classes,
-        IReadOnlyDictionary<string, string[]> categories)
+        IReadOnlyDictionary<string, string[]> categories, string? whyNoLabels = null)
     {
+        _whyNoLabels = whyNoLabels;
         Features = features;
         Target = target;
         Labels = labels;
@@ -26,6 +28,8 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
         Categories = categories;
     }
 
+    private readonly string? _whyNoLabels;
+
     /// <summary>The feature matrix, <c>double[rows, features]</c>.</summary>
     public double[,] Features { get; }
 
@@ -33,8 +37,8 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
     /// <see cref="Classes"/>).</summary>
     public double[] Target { get; }
 
-    /// <summary>The labels as class indices, or null when the label column has non-integer numbers (a regression
-    /// target).</summary>
+    /// <summary>The labels as class indices, or null when the label column has numbers that are not class indices
+    /// (non-integer or negative values, e.g. a regression target or -1/1 labels).</summary>
     public long[]? Labels { get; }
 
     /// <summary>Feature column names (from the header, or "0", "1", ... without one).</summary>
@@ -62,7 +66,7 @@ public sealed class CsvDataset : Dataset<(double[] Features, long Label)>
             CheckIndex(index, Count);
             if (Labels is null)
                 throw new InvalidOperationException(
-                    $"CsvDataset: the label column '{LabelName}' has non-integer values (a regression target), so " +
+                    $"CsvDataset: the label column '{LabelName}' {_whyNoLabels ?? "has no class indices"}, so " +
                     "samples have no class label; use Features and Target.");
             int f = Features.GetLength(1);
             var row = new double[f];
@@ -88,16 +92,20 @@ public static partial class Datasets
     /// <param name="delimiter">The field separator.</param>
     /// <param name="hasHeader">Whether the first line names the columns.</param>
     /// <param name="categorical">Feature columns holding text categories.</param>
+    /// <param name="encoding">The file's text encoding; null (the default) for strict UTF-8 (a byte-order mark
+    /// selects UTF-16/32 instead), where bytes that are not valid UTF-8 are an <see cref="InvalidDataException"/>
+    /// naming the file and line, never silently replaced (which would merge distinct labels such as Latin-1
+    /// <c>café</c> and <c>cafè</c>). Pass e.g. <see cref="Encoding.Latin1"/> for files in another encoding.</param>
     public static CsvDataset Csv(string path, string? labelColumn = null, char delimiter = ',', bool hasHeader = true,
-        IReadOnlyCollection<string>? categorical = null)
+        IReadOnlyCollection<string>? categorical = null, Encoding? encoding = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string name = Path.GetFileName(path);
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var reader = new StreamReader(path, encoding ?? s_strictUtf8, detectEncodingFromByteOrderMarks: true);
         var rows = new List<(string[] Fields, int Line)>();
         string[]? header = null;
         int lineNo = 0;
-        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        for (string? line = ReadLine(reader, path); line is not null; line = ReadLine(reader, path))
         {
             lineNo++;
             if (line.Trim().Length == 0) continue;
@@ -186,14 +194,60 @@ public static partial class Datasets
         }
 
         long[]? labels = new long[n];
+        string? whyNoLabels = null;
         for (int i = 0; i < n; i++)
         {
-            if (target[i] != Math.Floor(target[i]) || target[i] < 0
-                || target[i] > int.MaxValue) { labels = null; break; }
-            labels[i] = (long)target[i];
+            double t = target[i];
+            if (t != Math.Floor(t) || t > int.MaxValue)
+                whyNoLabels = $"has non-integer values (e.g. {t.ToString(CultureInfo.InvariantCulture)} on line " +
+                    $"{rows[i].Line}; a regression target)";
+            else if (t < 0)
+                whyNoLabels = $"has negative values (e.g. {t.ToString(CultureInfo.InvariantCulture)} on line " +
+                    $"{rows[i].Line}), and class labels are indices 0..C-1 (map -1/1 labels to 0/1, or read the " +
+                    "column as text with categorical: to encode it as classes)";
+            if (whyNoLabels is not null) { labels = null; break; }
+            labels[i] = (long)t;
         }
         return new CsvDataset(features, target, labels, featureNames, header[labelIdx],
-            labelIsText ? encoded[labelIdx].Classes : null, categoryMaps);
+            labelIsText ? encoded[labelIdx].Classes : null, categoryMaps, whyNoLabels);
+    }
+
+    private static readonly UTF8Encoding s_strictUtf8 =
+        new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads the next line; an undecodable byte becomes an error naming the file and the line that holds
+    /// it.</summary>
+    private static string? ReadLine(StreamReader reader, string path)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (DecoderFallbackException ex)
+        {
+            // The reader decodes a buffer ahead of the current line, so find the offending line in the raw bytes.
+            var (line, column, bytes) = FindInvalidUtf8(path);
+            throw new InvalidDataException(
+                $"{Path.GetFileName(path)}:{line}: invalid UTF-8 at byte {column} of the line ({bytes}); the file " +
+                "is not UTF-8. Pass the file's encoding, e.g. encoding: Encoding.Latin1, or convert it to UTF-8.",
+                ex);
+        }
+    }
+
+    /// <summary>The 1-based line and byte column of the first invalid UTF-8 sequence in the file, with its first
+    /// bytes in hex.</summary>
+    private static (int Line, int Column, string Bytes) FindInvalidUtf8(string path)
+    {
+        byte[] data = File.ReadAllBytes(path);
+        int line = 1, lineStart = 0;
+        for (int pos = 0; pos < data.Length;)
+        {
+            if (Rune.DecodeFromUtf8(data.AsSpan(pos), out _, out int consumed) != OperationStatus.Done)
+                return (line, pos - lineStart + 1, Convert.ToHexString(data, pos, Math.Min(consumed, 4)));
+            if (data[pos] == (byte)'\n') { line++; lineStart = pos + consumed; }
+            pos += consumed;
+        }
+        return (line, 0, "");
     }
 
     private static bool TryParse(string s, out double value) =>

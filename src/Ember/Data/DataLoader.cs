@@ -230,10 +230,17 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
             int start = b * BatchSize, end = Math.Min(n, start + BatchSize);
             // A new list per batch: the collate may keep it, and a prefetched batch must not share it.
             var samples = new List<T>(end - start);
-            for (int i = start; i < end; i++) samples.Add(_dataset![order[i]]);
+            for (int i = start; i < end; i++) samples.Add(Item(order[i]));
             yield return _collate(samples);
         }
     }
+
+    /// <summary>Item <paramref name="index"/> of the dataset; a null item is an error naming the dataset and the
+    /// index rather than a <see cref="NullReferenceException"/> inside the collate function.</summary>
+    private T Item(int index) =>
+        _dataset![index] ?? throw new InvalidOperationException(
+            $"DataLoader: {_dataset.GetType().Name}[{index}] returned null; a dataset must return a sample for " +
+            $"every index in 0..{_dataset.Count - 1}.");
 
     private IEnumerable<TBatch> StreamBatches(int skipBatches)
     {

@@ -36,7 +36,57 @@ public static class Idx
     /// <exception cref="InvalidDataException">On a wrong magic number, bad dimensions, or a truncated or over-long
     /// file.</exception>
     /// <exception cref="FileNotFoundException">When <paramref name="path"/> does not exist.</exception>
-    public static IdxArray Read(string path, int? expectedDims = null)
+    public static IdxArray Read(string path, int? expectedDims = null) =>
+        ReadFile(path, expectedDims is int r ? Any(r) : null);
+
+    /// <summary>
+    /// Reads an IDX file of unsigned bytes whose dimensions must match <paramref name="expectedShape"/> (its length
+    /// is the number of dimensions; an entry of -1 accepts any size there), e.g. <c>[60000]</c> for the labels that
+    /// go with 60,000 images or <c>[-1, 28, 28]</c> for 28×28 images. The header is checked against it before any of
+    /// the data is read or decompressed, so a wrong or hostile file fails at once, with little memory used.
+    /// </summary>
+    /// <exception cref="InvalidDataException">On a wrong magic number, dimensions other than expected, or a truncated
+    /// or over-long file.</exception>
+    /// <exception cref="FileNotFoundException">When <paramref name="path"/> does not exist.</exception>
+    public static IdxArray Read(string path, int[] expectedShape)
+    {
+        ArgumentNullException.ThrowIfNull(expectedShape);
+        return ReadFile(path, expectedShape);
+    }
+
+    /// <summary>The dimensions in an IDX file's header, without reading its data (for a <c>.gz</c> file only the
+    /// first bytes are decompressed).</summary>
+    /// <exception cref="InvalidDataException">On a wrong magic number or a truncated header.</exception>
+    public static int[] ReadDimensions(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12);
+        bool gz = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        using Stream s = gz ? new GZipStream(file, CompressionMode.Decompress) : file;
+        string name = Path.GetFileName(path);
+        try
+        {
+            return ReadHeader(s, name, null).Dims;
+        }
+        catch (InvalidDataException ex) when (!ex.Message.StartsWith(name + ":", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{name}: corrupt gzip data: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The most a deflate stream can expand: 1032 output bytes per input byte (RFC 1951's longest match
+    /// of 258 bytes coded in at least 2 bits), so a header that claims more than that from the compressed size is
+    /// rejected before anything is allocated.</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    private static int[] Any(int rank)
+    {
+        var shape = new int[rank];
+        Array.Fill(shape, -1);
+        return shape;
+    }
+
+    private static IdxArray ReadFile(string path, int[]? expectedShape)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -45,7 +95,19 @@ public static class Idx
         string name = Path.GetFileName(path);
         try
         {
-            return Read(s, name, gz ? null : file.Length, expectedDims);
+            var (dims, total) = ReadHeader(s, name, expectedShape);
+            long headerLength = 4 + 4L * dims.Length;
+            if (!gz && file.Length != headerLength + total)
+                throw new InvalidDataException(
+                    $"{name}: dimensions [{string.Join(", ", dims)}] need {headerLength + total} bytes " +
+                    $"({headerLength} header + {total} data) but the file has {file.Length} bytes" +
+                    (file.Length < headerLength + total ? " (truncated)." : " (trailing data)."));
+            if (gz && total > file.Length * MaxDeflateRatio)
+                throw new InvalidDataException(
+                    $"{name}: dimensions [{string.Join(", ", dims)}] need {total} data bytes, but a gzip file of " +
+                    $"{file.Length} bytes decompresses to at most {file.Length * MaxDeflateRatio} (truncated or " +
+                    "corrupt header?).");
+            return ReadBody(s, name, dims, total, checkTrailing: gz);
         }
         catch (InvalidDataException ex) when (!ex.Message.StartsWith(name + ":", StringComparison.Ordinal))
         {
@@ -65,6 +127,21 @@ public static class Idx
     public static IdxArray Read(Stream stream, string name, long? streamLength = null, int? expectedDims = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        var (dims, total) = ReadHeader(stream, name, expectedDims is int r ? Any(r) : null);
+        long headerLength = 4 + 4L * dims.Length;
+        if (streamLength is long len && len != headerLength + total)
+            throw new InvalidDataException(
+                $"{name}: dimensions [{string.Join(", ", dims)}] need {headerLength + total} bytes ({headerLength} " +
+                $"header + {total} data) but the file has {len} bytes" +
+                (len < headerLength + total ? " (truncated)." : " (trailing data)."));
+        return ReadBody(stream, name, dims, total, checkTrailing: streamLength is null);
+    }
+
+    /// <summary>Reads and validates the magic number and the dimensions, and checks them against
+    /// <paramref name="expectedShape"/> (-1: any size) before the caller touches the data.</summary>
+    private static (int[] Dims, long Total) ReadHeader(Stream stream, string name, int[]? expectedShape)
+    {
+        int? expectedDims = expectedShape?.Length;
         Span<byte> head = stackalloc byte[4];
         if (ReadFull(stream, head) < 4)
             throw new InvalidDataException($"{name}: not an IDX file: it ends before the 4-byte magic number.");
@@ -97,28 +174,64 @@ public static class Idx
                     $"{name}: dimensions [{string.Join(", ", dims[..(i + 1)])}...] need more than {MaxBytes} bytes; " +
                     "refusing to allocate (corrupt or hostile header?).");
         }
-        long headerLength = 4 + 4L * rank;
-        if (streamLength is long len && len != headerLength + total)
-            throw new InvalidDataException(
-                $"{name}: dimensions [{string.Join(", ", dims)}] need {headerLength + total} bytes ({headerLength} " +
-                $"header + {total} data) but the file has {len} bytes" +
-                (len < headerLength + total ? " (truncated)." : " (trailing data)."));
+        if (expectedShape is not null)
+            for (int i = 0; i < rank; i++)
+                if (expectedShape[i] >= 0 && expectedShape[i] != dims[i])
+                    throw new InvalidDataException(
+                        $"{name}: expected dimensions [{string.Join(", ", ExpectedText(expectedShape))}] but the " +
+                        $"header says [{string.Join(", ", dims)}] (size {dims[i]} at dimension {i}, expected " +
+                        $"{expectedShape[i]}).");
+        return (dims, total);
+    }
 
-        var data = GC.AllocateUninitializedArray<byte>((int)total);
+    private static string[] ExpectedText(int[] shape) =>
+        Array.ConvertAll(shape, d => d < 0 ? "*" : d.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Reads the <paramref name="total"/> data bytes. When the length was not verified up front (a
+    /// decompressing stream), the buffer grows with the data that actually arrives, so a header that overstates
+    /// the size costs no more memory than the stream's real content.</summary>
+    private static IdxArray ReadBody(Stream stream, string name, int[] dims, long total, bool checkTrailing)
+    {
+        if (total > Array.MaxLength)
+            throw new InvalidDataException(
+                $"{name}: dimensions [{string.Join(", ", dims)}] need {total} bytes, more than the largest .NET " +
+                $"array ({Array.MaxLength} bytes).");
+        const int Chunk = 1 << 20;
+        byte[] data = Allocate(name, dims, checkTrailing ? Math.Min(total, 4 * Chunk) : total);
         int read = 0;
-        while (read < data.Length)
+        while (read < total)
         {
+            if (read == data.Length)
+            {
+                var grown = Allocate(name, dims, Math.Min(total, 2L * data.Length));
+                data.AsSpan(0, read).CopyTo(grown);
+                data = grown;
+            }
             // Bounded reads: a decompressing stream may end early, and nothing past the announced size is buffered.
-            int n = stream.Read(data, read, Math.Min(1 << 20, data.Length - read));
+            int n = stream.Read(data, read, Math.Min(Chunk, data.Length - read));
             if (n == 0)
                 throw new InvalidDataException($"{name}: truncated: dimensions [{string.Join(", ", dims)}] " +
                     $"need {total} data bytes, the stream ended after {read}.");
             read += n;
         }
-        if (streamLength is null && stream.ReadByte() >= 0)
+        if (checkTrailing && stream.ReadByte() >= 0)
             throw new InvalidDataException($"{name}: trailing data after the {total} bytes that dimensions " +
                 $"[{string.Join(", ", dims)}] describe.");
         return new IdxArray(dims, data);
+    }
+
+    private static byte[] Allocate(string name, int[] dims, long length)
+    {
+        try
+        {
+            return GC.AllocateUninitializedArray<byte>((int)length);
+        }
+        catch (OutOfMemoryException ex)
+        {
+            throw new InsufficientMemoryException(
+                $"{name}: not enough memory for the data bytes that dimensions [{string.Join(", ", dims)}] " +
+                $"describe ({length} bytes).", ex);
+        }
     }
 
     /// <summary>Writes an unsigned-byte IDX array (for tests and for making small slices); gzip when the path ends in

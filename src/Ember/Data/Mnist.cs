@@ -80,12 +80,21 @@ public sealed class MnistDataset : Dataset<(Image Image, long Label)>
     /// <exception cref="InvalidDataException">When a file is malformed or the counts differ.</exception>
     public static MnistDataset FromFiles(string imagesPath, string labelsPath, IReadOnlyList<string> classes)
     {
-        IdxArray labels = Idx.Read(labelsPath, expectedDims: 1);
-        IdxArray images = Idx.Read(imagesPath, expectedDims: 3);
-        if (images.Dimensions[0] != labels.Dimensions[0])
+        // Both headers first: each file is checked against what the other announces before any data is read or
+        // decompressed, so a corrupt or hostile file (e.g. a gzip bomb with a huge count) fails at once.
+        int[] imageDims = Idx.ReadDimensions(imagesPath), labelDims = Idx.ReadDimensions(labelsPath);
+        if (imageDims.Length != 3)
+            throw new InvalidDataException($"{Path.GetFileName(imagesPath)}: expected 3 dimensions (count, height, " +
+                $"width) in an image file, the header has {imageDims.Length}.");
+        if (labelDims.Length != 1)
+            throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: expected 1 dimension (count) in a label " +
+                $"file, the header has {labelDims.Length}.");
+        if (imageDims[0] != labelDims[0])
             throw new InvalidDataException(
-                $"{Path.GetFileName(imagesPath)} has {images.Dimensions[0]} images " +
-                $"but {Path.GetFileName(labelsPath)} has {labels.Dimensions[0]} labels.");
+                $"{Path.GetFileName(imagesPath)} has {imageDims[0]} images " +
+                $"but {Path.GetFileName(labelsPath)} has {labelDims[0]} labels.");
+        IdxArray labels = Idx.Read(labelsPath, [imageDims[0]]);
+        IdxArray images = Idx.Read(imagesPath, imageDims);
         for (int i = 0; i < labels.Data.Length; i++)
             if (labels.Data[i] >= classes.Count)
                 throw new InvalidDataException($"{Path.GetFileName(labelsPath)}: label {labels.Data[i]} at index {i} " +

@@ -21,6 +21,11 @@ public abstract class ConvNd : Module
                 $"groups ({groups}).");
         if (!dtype.IsFloatingPoint())
             throw new ArgumentException($"{name}: parameters must be floating point, got {dtype.TorchName()}.");
+        for (int d = 2; d < weightShape.Length; d++)
+            if (weightShape[d] <= 0)
+                throw new ArgumentException(
+                    $"{name}: kernel_size must be positive in every dimension, got " +
+                    $"{Shapes.Format(weightShape.AsSpan(2))}.");
         InChannels = inChannels;
         OutChannels = outChannels;
         Groups = groups;

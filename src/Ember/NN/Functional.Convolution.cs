@@ -100,6 +100,9 @@ namespace Ember.NN
             int n = input.Shape[0], c = input.Shape[1], o = weight.Shape[0];
             int h = oneD ? 1 : input.Shape[2], w = input.Shape[^1];
             int kh = oneD ? 1 : weight.Shape[2], kw = weight.Shape[^1];
+            if (kh <= 0 || kw <= 0)
+                throw new ArgumentException(
+                    $"{op}: the kernel must be non-empty, got weight of shape {Shapes.Format(weight.Shape)}.");
             if (o % groups != 0)
                 throw new ArgumentException($"{op}: out_channels ({o}) must be divisible by groups ({groups}).");
             if (weight.Shape[1] * groups != c)
@@ -165,6 +168,9 @@ namespace Ember.NN
             if (cin % groups != 0)
                 throw new ArgumentException($"{op}: in_channels ({cin}) must be divisible by groups ({groups}).");
             int cout = weight.Shape[1] * groups, kh = weight.Shape[2], kw = weight.Shape[3];
+            if (kh <= 0 || kw <= 0)
+                throw new ArgumentException(
+                    $"{op}: the kernel must be non-empty, got weight of shape {Shapes.Format(weight.Shape)}.");
             if (bias is not null && (bias.Dim != 1 || bias.Shape[0] != cout))
                 throw new ArgumentException($"{op}: expected bias of shape [{cout}], got {Shapes.Format(bias.Shape)}.");
             int oh = (h - 1) * stride.H - 2 * padding.H + dilation.H * (kh - 1) + outputPadding.H + 1;

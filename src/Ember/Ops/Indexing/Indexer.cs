@@ -16,7 +16,7 @@ namespace Ember
         /// together as in NumPy. Setting writes <c>value</c> (broadcast, cast to this dtype) into the indexed elements
         /// of this tensor: <c>x[.., 0] = Tensor.From(0.0)</c>.
         /// </summary>
-        /// <exception cref="IndexOutOfRangeException">An integer or index-tensor entry is out of range, or there are
+        /// <exception cref="ArgumentOutOfRangeException">An integer or index-tensor entry is out of range, or there are
         /// too many indices.</exception>
         /// <exception cref="InvalidOperationException">
         /// Setting, with grad mode on, into a leaf that requires grad (or a view of one). Assignment into other
@@ -84,7 +84,7 @@ namespace Ember
                 }
             }
             if (consumed > Dim)
-                throw new IndexOutOfRangeException(
+                throw new ArgumentOutOfRangeException(nameof(indices),
                     $"index: too many indices for tensor of dimension {Dim} (shape {Shapes.Format(Raw.Shape)}): " +
                     $"[{string.Join(", ", indices)}].");
 
@@ -122,7 +122,7 @@ namespace Ember
                                     "shape.");
                             for (int k = 0; k < t.Dim; k++)
                                 if (t.Raw.Shape[k] != r.Raw.Shape[dim + k])
-                                    throw new IndexOutOfRangeException(
+                                    throw new ArgumentOutOfRangeException(nameof(indices),
                                         $"index: the shape of the mask {Shapes.Format(t.Raw.Shape)} at index {k} " +
                                         "does not match the shape of the indexed " +
                                         $"tensor {Shapes.Format(r.Raw.Shape)} at index {dim + k}.");

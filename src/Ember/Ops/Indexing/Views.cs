@@ -13,7 +13,7 @@ namespace Ember
             if (Dim == 0) throw new ArgumentException("narrow: cannot be applied to a 0-dim tensor (shape []).");
             int d = Shapes.WrapDim(dim, Dim, "narrow"), size = Raw.Shape[d];
             if (start < -size || start > size)
-                throw new IndexOutOfRangeException(
+                throw new ArgumentOutOfRangeException(nameof(start),
                     $"narrow: start {start} is out of range for dimension {d} of size {size} " +
                     $"(shape {Shapes.Format(Raw.Shape)}).");
             if (start < 0) start += size;
