@@ -56,6 +56,23 @@ public class PackagingTests
             Assert.True(Property(project, "IsPackable").All(v => v == "false"), $"{project} sets IsPackable");
     }
 
+    /// <summary>
+    /// The examples are what users copy: they run with .NET's default runtime settings (tiered compilation on), so
+    /// no app needs an app-wide switch to use Ember (bench/README.md, "Tiered compilation", has the measurements).
+    /// </summary>
+    [Fact]
+    public void ExamplesDoNotSetRuntimeSwitches()
+    {
+        string[] projects = Projects("examples").ToArray();
+        Assert.NotEmpty(projects);
+        foreach (string project in projects)
+        {
+            Assert.Empty(Property(project, "TieredCompilation"));
+            Assert.Empty(Property(project, "TieredPGO"));
+            Assert.Empty(Property(project, "TieredCompilationQuickJitForLoops"));
+        }
+    }
+
     [Fact]
     public void PackagesCarryTheLicenceAndReadme()
     {
