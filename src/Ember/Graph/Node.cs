@@ -162,7 +162,11 @@ public abstract class Node
     {
         if (_saved is null) return;
         _released = true;
-        foreach (var s in _saved) s.Tensor = null;
+        foreach (var s in _saved)
+        {
+            s.Tensor?.Raw.Storage.TrackSaved(-1);
+            s.Tensor = null;
+        }
     }
 
     /// <summary>Computes the gradients of the inputs from the gradients of the outputs (one per output; this node's outputs are single unless stated).</summary>
@@ -183,5 +187,6 @@ internal sealed class SavedTensor
     {
         Tensor = t;
         Version = t.Raw.Storage.Version;
+        t.Raw.Storage.TrackSaved(1);
     }
 }

@@ -38,7 +38,7 @@ public static class Layers
     public static readonly Layer[] All =
     [
         new(Bcl, ["System"], []),
-        // DESIGN.md: only Ember.Interop (not written yet) may name these types in the Ember assembly.
+        // DESIGN.md: only Ember.Interop may name these types in the Ember assembly.
         new("Numerics.Tensors", ["System.Numerics.Tensors"], [Bcl]),
         new("Kernels", ["Ember.Kernels"], [Bcl, "Numerics.Tensors"]),
         // Root-namespace value types that every layer may use; they know nothing of tensors. The dtype dispatch
@@ -53,6 +53,8 @@ public static class Layers
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
+        // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
+        new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
     ];
 
     /// <summary>
