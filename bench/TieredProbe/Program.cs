@@ -46,7 +46,8 @@ for (int b = 0; b < blocks; b++)
     double cpu = ThreadCpu.Milliseconds() - cpuStart;
     best = Math.Min(best, cpu);
     double sinceStart = (DateTime.UtcNow.Ticks - processStart) / (double)TimeSpan.TicksPerMillisecond;
-    Console.WriteLine($"block {b,3}: {cpu,8:F1} ms thread CPU ({1000 * cpu / perBlock,6:F1} us/step), {ms,8:F1} ms wall, " +
+    Console.WriteLine($"block {b,3}: {cpu,8:F1} ms thread CPU ({1000 * cpu / perBlock,6:F1} us/step), " +
+        $"{ms,8:F1} ms wall, " +
         $"{sinceStart,7:F0} ms since process start, loss {loss.Item<float>():F4}");
 }
 Console.WriteLine($"best block: {best:F1} ms thread CPU ({1000 * best / perBlock:F1} us/step)");

@@ -38,7 +38,9 @@ public partial class Tensor
         return span;
     }
 
-    /// <summary>Throws unless the tensor's memory may be written outside autograd (see <see cref="AsSpan{T}"/>).</summary>
+    /// <summary>
+    /// Throws unless the tensor's memory may be written outside autograd (see <see cref="AsSpan{T}"/>).
+    /// </summary>
     internal void CheckWritable(string op)
     {
         if (RequiresGrad)
@@ -47,13 +49,14 @@ public partial class Tensor
                 "writes); use Detach() for the values, or write under Autograd.NoGrad() with an in-place op.");
         if (Raw.Storage.SavedByGraphs > 0)
             throw new InvalidOperationException(
-                $"{op}: this tensor's storage is saved by {Raw.Storage.SavedByGraphs} graph node(s) for their backward " +
-                "pass; writing it would corrupt the gradients. Call Backward() first, or write a Clone().");
+                $"{op}: this tensor's storage is saved by {Raw.Storage.SavedByGraphs} graph node(s) for their " +
+                "backward pass; writing it would corrupt the gradients. Call Backward() first, or write a Clone().");
     }
 
     /// <summary>
     /// A new tensor of the given <paramref name="shape"/> holding a copy of <paramref name="data"/> (row-major; one
-    /// copy, no intermediate array). The dtype follows <typeparamref name="T"/> (float → float32, long → int64, ...).
+    /// copy, no intermediate array). The dtype follows <typeparamref name="T"/> (float → float32, long → int64,
+    /// ...).
     /// </summary>
     /// <exception cref="ArgumentException">
     /// The shape's element count differs from the span's length, a dimension is negative, or

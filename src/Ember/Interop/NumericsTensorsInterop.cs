@@ -61,7 +61,9 @@ public static class NumericsTensorsInterop
         return tensor.AsReadOnlyTensorSpan().ToEmberTensor();
     }
 
-    /// <summary>A new Ember tensor with a copy of the span's elements, in its shape (strided spans are gathered).</summary>
+    /// <summary>
+    /// A new Ember tensor with a copy of the span's elements, in its shape (strided spans are gathered).
+    /// </summary>
     /// <exception cref="ArgumentException">A dimension does not fit an <see cref="int"/>.</exception>
     public static Ember.Tensor ToEmberTensor<T>(this ReadOnlyTensorSpan<T> span) where T : unmanaged
     {

@@ -21,7 +21,7 @@ public class PackagingTests
             .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}",
                 StringComparison.Ordinal));
 
-    /// <summary>The value of every <paramref name="property"/> element in an MSBuild file (any PropertyGroup).</summary>
+    /// <summary>The values of every <paramref name="property"/> element in an MSBuild file.</summary>
     private static string[] Property(string file, string property) =>
         XDocument.Load(file).Descendants(property).Select(e => e.Value.Trim()).ToArray();
 
