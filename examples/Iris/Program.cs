@@ -1,6 +1,7 @@
 // The seed program (a Keras user's first PyTorch model), line for line in Ember.
 // Run: dotnet run --project examples/Iris -c Release
 using System;
+using System.Linq;
 using Ember;
 using Ember.Data;
 using Ember.NN;
@@ -28,6 +29,8 @@ Console.WriteLine(predicted);
 double accuracy = predicted.Eq(y).To(DType.Float32).Mean().Item<float>();
 Console.WriteLine($"loss: {loss.Item<float>():F4}");
 Console.WriteLine($"accuracy: {accuracy:F4}");
+// Module discovery's order (declaration order, also under NativeAOT): fc1.weight, fc1.bias, fc2.weight, fc2.bias.
+Console.WriteLine($"parameters: {string.Join(", ", clf.NamedParameters().Select(p => p.Name))}");
 
 /// <summary>The seed's classifier: 4 → 10 → ReLU → 3.</summary>
 sealed class Clf : Module

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -31,9 +32,19 @@ internal abstract class Storage
         return alias;
     }
 
+    /// <summary>
+    /// How many live graph nodes saved a tensor over these elements for their backward pass (shared with aliases);
+    /// a writable span is refused while it is above zero.
+    /// </summary>
+    public int SavedByGraphs => Volatile.Read(ref _counter.Saved);
+
+    /// <summary>Counts a node saving (+1) or releasing (-1) a tensor over these elements.</summary>
+    public void TrackSaved(int delta) => Interlocked.Add(ref _counter.Saved, delta);
+
     private sealed class VersionCounter
     {
         public int Value;
+        public int Saved;
     }
 
     /// <summary>

@@ -183,7 +183,11 @@ public abstract class Node
     {
         if (_saved is null) return;
         _released = true;
-        foreach (var s in _saved) s.Tensor = null;
+        foreach (var s in _saved)
+        {
+            s.Tensor?.Raw.Storage.TrackSaved(-1);
+            s.Tensor = null;
+        }
     }
 
     /// <summary>
@@ -207,5 +211,6 @@ internal sealed class SavedTensor
     {
         Tensor = t;
         Version = t.Raw.Storage.Version;
+        t.Raw.Storage.TrackSaved(1);
     }
 }

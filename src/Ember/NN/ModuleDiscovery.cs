@@ -53,7 +53,7 @@ internal static class ModuleDiscovery
         {
             FieldInfo[] fields = t.GetFields(
                 BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly);
-            Array.Sort(fields, (a, b) => a.MetadataToken.CompareTo(b.MetadataToken));
+            SortInDeclarationOrder(fields);
             foreach (FieldInfo f in fields)
             {
                 Kind kind;
@@ -72,6 +72,19 @@ internal static class ModuleDiscovery
             }
         }
         return result.ToArray();
+    }
+
+    /// <summary>
+    /// Sorts by metadata token, which the C# compiler assigns in source order. NativeAOT keeps no metadata tokens
+    /// (reading one throws "no metadata token available"); there the reflection metadata lists a type's fields in
+    /// declaration order already, so that order is kept (the AOT smoke in .ci/run checks the Iris model's
+    /// parameter order through its state dict).
+    /// </summary>
+    private static void SortInDeclarationOrder(FieldInfo[] fields)
+    {
+        foreach (FieldInfo f in fields)
+            if (!f.HasMetadataToken()) return;
+        Array.Sort(fields, (a, b) => a.MetadataToken.CompareTo(b.MetadataToken));
     }
 
     private static string NameOf([DynamicallyAccessedMembers(Members)] Type declaring, FieldInfo f)

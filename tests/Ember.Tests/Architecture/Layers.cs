@@ -38,7 +38,7 @@ public static class Layers
     public static readonly Layer[] All =
     [
         new(Bcl, ["System"], []),
-        // DESIGN.md: only Ember.Interop (not written yet) may name these types in the Ember assembly.
+        // DESIGN.md: only Ember.Interop may name these types in the Ember assembly.
         new("Numerics.Tensors", ["System.Numerics.Tensors"], [Bcl]),
         new("Kernels", ["Ember.Kernels"], [Bcl, "Numerics.Tensors"]),
         // Root-namespace value types that every layer may use; they know nothing of tensors. The dtype dispatch
@@ -60,6 +60,8 @@ public static class Layers
         // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
         // are extension methods here), so none of them may use IO.
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
+        // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
+        new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
     ];
 
     /// <summary>
