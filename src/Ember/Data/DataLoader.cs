@@ -46,7 +46,10 @@ public static class DataLoader
 /// <see cref="LoadState"/>, which resumes where the saved state left off.
 /// With <c>prefetch &gt; 0</c>, one background thread reads and collates up to that many batches ahead so
 /// loading overlaps training; the batches and their order are the same as without prefetch (random transforms
-/// with their own generators draw in the same order).
+/// with their own generators draw in the same order). While a batch is read and collated, on either thread,
+/// <see cref="Generator.Default"/> is a generator of its own seeded from the loader's seed, the epoch and the batch
+/// index (see <see cref="Dataset{T}"/> on drawing random numbers). An enumerator abandoned without
+/// <c>Dispose</c> stops its producer thread once the GC has collected it.
 /// </summary>
 /// <typeparam name="T">The sample type.</typeparam>
 /// <typeparam name="TBatch">The batch type the collate function produces.</typeparam>
@@ -67,7 +70,10 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
     /// <param name="collate">Turns a list of samples into a batch (see <see cref="Collate"/>).</param>
     /// <param name="shuffle">A new random order every epoch.</param>
     /// <param name="dropLast">Drop the last batch when it is smaller than <paramref name="batchSize"/>.</param>
-    /// <param name="generator">Draws the shuffle seed (once, now); defaults to <see cref="Generator.Default"/>, so <c>Tensor.ManualSeed</c> makes the order reproducible.</param>
+    /// <param name="generator">
+    /// Draws the loader's seed (once, now), from which each epoch's order and each batch's generator derive;
+    /// defaults to <see cref="Generator.Default"/>, so <c>Tensor.ManualSeed</c> makes both reproducible.
+    /// </param>
     /// <param name="prefetch">Batches prepared ahead on a background thread (0: load on the calling thread).</param>
     public DataLoader(Dataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool shuffle = false, bool dropLast = false,
         Generator? generator = null, int prefetch = 0)
