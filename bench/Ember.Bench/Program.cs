@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|gradmode [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -12,7 +12,8 @@ switch (options.Workload)
     case "iris": IrisWorkload.Run(report, options.Quick); break;
     case "gemm": GemmWorkload.Run(report, options.Quick); break;
     case "fma": FmaProbe.Run(report, options.Quick); break;
-    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma).");
+    case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
+    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, gradmode).");
 }
 report.WriteJsonLine(Console.Out);
 
