@@ -19,8 +19,11 @@ public static partial class Autograd
     // The modes live in an AsyncLocal so they follow async code; every change of the current thread's value
     // (a scope, or the runtime switching execution contexts) is mirrored into a thread-static, so the hot path
     // (every op asks whether to record) reads a plain field.
-    private static readonly AsyncLocal<int> s_modes = new(static e => t_modes = e.CurrentValue);
+    private static readonly AsyncLocal<object?> s_modes = new(static e => t_modes = e.CurrentValue is int m ? m : 0);
     [ThreadStatic] private static int t_modes;
+
+    // The eight mode combinations boxed once, so a change allocates only the new execution context.
+    private static readonly object[] s_boxed = [0, 1, 2, 3, 4, 5, 6, 7];
 
     private static int Modes => t_modes;
 
@@ -29,7 +32,7 @@ public static partial class Autograd
     {
         int next = (t_modes & ~mask) | (bits & mask);
         // An unchanged value costs no execution-context copy (the engine sets grad mode on every backward).
-        if (next != t_modes) s_modes.Value = next;
+        if (next != t_modes) s_modes.Value = s_boxed[next];
     }
 
     /// <summary>Whether anomaly detection is on in this async context.</summary>
