@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|gradmode [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -13,7 +13,9 @@ switch (options.Workload)
     case "gemm": GemmWorkload.Run(report, options.Quick); break;
     case "fma": FmaProbe.Run(report, options.Quick); break;
     case "math": MathProbe.Run(report, options.Quick); break;
-    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math).");
+    case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
+    default:
+        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode).");
 }
 report.WriteJsonLine(Console.Out);
 

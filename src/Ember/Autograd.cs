@@ -1,24 +1,45 @@
 using System;
+using System.Threading;
 using Ember.Graph;
 
 namespace Ember;
 
 /// <summary>
 /// Autograd entry points: grad mode (<see cref="NoGrad"/>, <see cref="SetGradEnabled"/>) and functional helpers.
-/// Grad mode is per thread and scopes nest: <c>using (Autograd.NoGrad()) { ... }</c>.
+/// Scopes nest and each restores, when disposed, the mode it found (PyTorch's rules):
+/// <c>using (Autograd.NoGrad()) { ... }</c>. Modes flow with the async context, like <c>CultureInfo.CurrentCulture</c>:
+/// a scope stays in effect across <c>await</c> (whichever thread the code resumes on) and in tasks started inside
+/// it, and never leaks into the thread the code left or into other running threads.
 /// (The graph types live in <c>Ember.Graph</c>: a namespace cannot share this class's name.)
 /// </summary>
 public static partial class Autograd
 {
-    [ThreadStatic] private static bool t_gradDisabled;
-    [ThreadStatic] private static int t_anomalyDepth;
-    [ThreadStatic] private static int t_inferenceDepth;
+    private const int GradOff = 1, Inference = 2, Anomaly = 4;
 
-    /// <summary>Whether anomaly detection is on for this thread.</summary>
-    public static bool IsAnomalyEnabled => t_anomalyDepth > 0;
+    // The modes live in an AsyncLocal so they follow async code; every change of the current thread's value
+    // (a scope, or the runtime switching execution contexts) is mirrored into a thread-static, so the hot path
+    // (every op asks whether to record) reads a plain field.
+    private static readonly AsyncLocal<object?> s_modes = new(static e => t_modes = e.CurrentValue is int m ? m : 0);
+    [ThreadStatic] private static int t_modes;
 
-    /// <summary>Whether this thread is inside <see cref="InferenceMode"/>.</summary>
-    public static bool IsInferenceMode => t_inferenceDepth > 0;
+    // The eight mode combinations boxed once, so a change allocates only the new execution context.
+    private static readonly object[] s_boxed = [0, 1, 2, 3, 4, 5, 6, 7];
+
+    private static int Modes => t_modes;
+
+    /// <summary>Replaces the bits of <paramref name="mask"/> with those of <paramref name="bits"/>.</summary>
+    private static void Set(int mask, int bits)
+    {
+        int next = (t_modes & ~mask) | (bits & mask);
+        // An unchanged value costs no execution-context copy (the engine sets grad mode on every backward).
+        if (next != t_modes) s_modes.Value = s_boxed[next];
+    }
+
+    /// <summary>Whether anomaly detection is on in this async context.</summary>
+    public static bool IsAnomalyEnabled => (Modes & Anomaly) != 0;
+
+    /// <summary>Whether this async context is inside <see cref="InferenceMode"/>.</summary>
+    public static bool IsInferenceMode => (Modes & Inference) != 0;
 
     /// <summary>
     /// Anomaly detection until the scope is disposed (PyTorch's <c>torch.autograd.detect_anomaly()</c>): each op
@@ -27,8 +48,9 @@ public static partial class Autograd
     /// </summary>
     public static Scope DetectAnomaly()
     {
-        t_anomalyDepth++;
-        return new Scope(() => t_anomalyDepth--);
+        int previous = Modes;
+        Set(Anomaly, Anomaly);
+        return new Scope(() => Set(Anomaly, previous));
     }
 
     /// <summary>
@@ -37,13 +59,13 @@ public static partial class Autograd
     /// </summary>
     public static Scope InferenceMode()
     {
-        var grad = SetGradEnabled(false);
-        t_inferenceDepth++;
-        return new Scope(() => { t_inferenceDepth--; grad.Dispose(); });
+        int previous = Modes;
+        Set(GradOff | Inference, GradOff | Inference);
+        return new Scope(() => Set(GradOff | Inference, previous));
     }
 
-    /// <summary>Whether ops on this thread record the graph.</summary>
-    public static bool IsGradEnabled => !t_gradDisabled;
+    /// <summary>Whether ops in this async context record the graph.</summary>
+    public static bool IsGradEnabled => (Modes & GradOff) == 0;
 
     /// <summary>
     /// Disables graph recording until the returned scope is disposed (PyTorch's <c>torch.no_grad()</c>).
@@ -58,20 +80,20 @@ public static partial class Autograd
     /// <summary>Sets grad mode until the returned scope is disposed, then restores the previous mode.</summary>
     public static GradModeScope SetGradEnabled(bool enabled)
     {
-        var scope = new GradModeScope(!t_gradDisabled);
-        t_gradDisabled = !enabled;
+        var scope = new GradModeScope(IsGradEnabled);
+        Restore(enabled);
         return scope;
     }
 
-    internal static void Restore(bool enabled) => t_gradDisabled = !enabled;
+    internal static void Restore(bool enabled) => Set(GradOff, enabled ? 0 : GradOff);
 
     /// <summary>
     /// Whether an op on these inputs must record a node: grad mode is on and some input requires grad.
     /// </summary>
-    internal static bool ShouldRecord(Tensor a) => !t_gradDisabled && a.RequiresGrad;
-    internal static bool ShouldRecord(Tensor a, Tensor b) => !t_gradDisabled && (a.RequiresGrad || b.RequiresGrad);
+    internal static bool ShouldRecord(Tensor a) => IsGradEnabled && a.RequiresGrad;
+    internal static bool ShouldRecord(Tensor a, Tensor b) => IsGradEnabled && (a.RequiresGrad || b.RequiresGrad);
     internal static bool ShouldRecord(Tensor? a, Tensor b, Tensor c) =>
-        !t_gradDisabled && ((a?.RequiresGrad ?? false) || b.RequiresGrad || c.RequiresGrad);
+        IsGradEnabled && ((a?.RequiresGrad ?? false) || b.RequiresGrad || c.RequiresGrad);
 }
 
 /// <summary>Ends a mode (anomaly detection, inference mode) when disposed.</summary>

@@ -123,7 +123,7 @@ public partial class Tensor
         if (!RequiresGrad)
             throw new InvalidOperationException(
                 "RegisterHook: cannot register a hook on a tensor that doesn't require gradient.");
-        Node node = GradFn ?? (_gradAccumulator ??= new AccumulateGrad(this));
+        Node node = GradFn ?? GradAccumulator();
         return node.AddPreHook(0, hook);
     }
 
@@ -147,11 +147,17 @@ public partial class Tensor
     /// <summary>Whether <see cref="RetainGrad"/> was called on this non-leaf tensor.</summary>
     public bool RetainsGrad => _retainsGrad;
 
+    /// <summary>This leaf's one accumulator, created once even when graphs on several threads reach it.</summary>
+    private AccumulateGrad GradAccumulator() =>
+        _gradAccumulator
+        ?? System.Threading.Interlocked.CompareExchange(ref _gradAccumulator, new AccumulateGrad(this), null)
+        ?? _gradAccumulator!;
+
     /// <summary>The edge a node uses to send this tensor its gradient.</summary>
     internal Edge GradientEdge()
     {
         if (CurrentGradFn() is Node fn) return new Edge(fn, 0);
-        if (_requiresGrad) return new Edge(_gradAccumulator ??= new AccumulateGrad(this), 0);
+        if (_requiresGrad) return new Edge(GradAccumulator(), 0);
         return default;
     }
 

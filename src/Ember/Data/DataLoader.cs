@@ -1,10 +1,6 @@
 using System;
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Runtime.ExceptionServices;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace Ember.Data;
 
@@ -58,7 +54,10 @@ public static class DataLoader
 /// <see cref="LoadState"/>, which resumes where the saved state left off.
 /// With <c>prefetch &gt; 0</c>, one background thread reads and collates up to that many batches ahead so
 /// loading overlaps training; the batches and their order are the same as without prefetch (random transforms
-/// with their own generators draw in the same order).
+/// with their own generators draw in the same order). While a batch is read and collated, on either thread,
+/// <see cref="Generator.Default"/> is a generator of its own seeded from the loader's seed, the epoch and the batch
+/// index (see <see cref="Dataset{T}"/> on drawing random numbers). An enumerator abandoned without
+/// <c>Dispose</c> stops its producer thread once the GC has collected it.
 /// </summary>
 /// <typeparam name="T">The sample type.</typeparam>
 /// <typeparam name="TBatch">The batch type the collate function produces.</typeparam>
@@ -80,8 +79,10 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
     /// <param name="collate">Turns a list of samples into a batch (see <see cref="Collate"/>).</param>
     /// <param name="shuffle">A new random order every epoch.</param>
     /// <param name="dropLast">Drop the last batch when it is smaller than <paramref name="batchSize"/>.</param>
-    /// <param name="generator">Draws the shuffle seed (once, now); defaults to <see cref="Generator.Default"/>, so
-    /// <c>Tensor.ManualSeed</c> makes the order reproducible.</param>
+    /// <param name="generator">
+    /// Draws the loader's seed (once, now), from which each epoch's order and each batch's generator derive;
+    /// defaults to <see cref="Generator.Default"/>, so <c>Tensor.ManualSeed</c> makes both reproducible.
+    /// </param>
     /// <param name="prefetch">Batches prepared ahead on a background thread (0: load on the calling thread).</param>
     public DataLoader(Dataset<T> dataset, int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool shuffle = false,
         bool dropLast = false,
@@ -91,7 +92,8 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         ArgumentNullException.ThrowIfNull(dataset);
         _dataset = dataset;
         Shuffle = shuffle;
-        _seed = shuffle ? (long)(generator ?? Generator.Default).NextUInt64() : 0;
+        // Drawn even without shuffling: it also seeds the batches' own generators (see BatchGenerator).
+        _seed = (long)(generator ?? Generator.Default).NextUInt64();
     }
 
     /// <summary>Creates a loader over a stream-style data set (no shuffling; batches are consecutive
@@ -102,6 +104,7 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
     {
         ArgumentNullException.ThrowIfNull(dataset);
         _iterable = dataset;
+        _seed = (long)Generator.Default.NextUInt64();
     }
 
     private DataLoader(int batchSize, Func<IReadOnlyList<T>, TBatch> collate, bool dropLast, int prefetch)
@@ -206,9 +209,10 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         }
         _resume = false;
         int epoch = _epoch;
-        IEnumerable<TBatch> batches = _dataset is not null ? IndexedBatches(_order!, _position)
-            : StreamBatches(_position);
-        return Track(Prefetch > 0 ? Prefetched(batches, Prefetch) : batches, epoch).GetEnumerator();
+        IEnumerable<TBatch> batches = _dataset is not null
+            ? IndexedBatches(epoch, _order!, _position)
+            : StreamBatches(epoch, _position);
+        return Track(Prefetch > 0 ? new Prefetcher<TBatch>(batches, Prefetch) : batches, epoch).GetEnumerator();
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -222,7 +226,16 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
         }
     }
 
-    private IEnumerable<TBatch> IndexedBatches(int[] order, int startBatch)
+    /// <summary>
+    /// The generator that is <see cref="Generator.Default"/> while batch <paramref name="batch"/> of
+    /// <paramref name="epoch"/> is read and collated (PyTorch's per-worker base seed, per batch here): a data set's
+    /// random draws depend only on (seed, epoch, batch), not on prefetching or on the caller's own draws, are new
+    /// each epoch, and replay when a run resumes from a saved state.
+    /// </summary>
+    private Generator BatchGenerator(int epoch, int batch) =>
+        new(Generator.Mix(Generator.Mix(_seed, epoch), batch));
+
+    private IEnumerable<TBatch> IndexedBatches(int epoch, int[] order, int startBatch)
     {
         int n = order.Length, batches = Count;
         for (int b = startBatch; b < batches; b++)
@@ -230,8 +243,15 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
             int start = b * BatchSize, end = Math.Min(n, start + BatchSize);
             // A new list per batch: the collate may keep it, and a prefetched batch must not share it.
             var samples = new List<T>(end - start);
-            for (int i = start; i < end; i++) samples.Add(Item(order[i]));
-            yield return _collate(samples);
+            TBatch batch;
+            Generator? outer = Generator.Substitute(BatchGenerator(epoch, b));
+            try
+            {
+                for (int i = start; i < end; i++) samples.Add(Item(order[i]));
+                batch = _collate(samples);
+            }
+            finally { Generator.Substitute(outer); }
+            yield return batch;
         }
     }
 
@@ -242,56 +262,35 @@ public sealed class DataLoader<T, TBatch> : IEnumerable<TBatch>
             $"DataLoader: {_dataset.GetType().Name}[{index}] returned null; a dataset must return a sample for " +
             $"every index in 0..{_dataset.Count - 1}.");
 
-    private IEnumerable<TBatch> StreamBatches(int skipBatches)
+    private IEnumerable<TBatch> StreamBatches(int epoch, int skipBatches)
     {
         using IEnumerator<T> e = _iterable!.GetEnumerator();
         // Resuming a stream replays it and skips the batches already handed out.
-        for (long skip = (long)skipBatches * BatchSize; skip > 0; skip--)
-            if (!e.MoveNext()) yield break;
-        while (true)
+        for (int b = 0; b < skipBatches; b++)
+            if (Fill(e, new List<T>(BatchSize), BatchGenerator(epoch, b)) < BatchSize) yield break;
+        for (int b = skipBatches; ; b++)
         {
             var samples = new List<T>(BatchSize);
-            while (samples.Count < BatchSize && e.MoveNext()) samples.Add(e.Current);
-            if (samples.Count == 0 || (DropLast && samples.Count < BatchSize)) yield break;
-            yield return _collate(samples);
+            Generator g = BatchGenerator(epoch, b);
+            if (Fill(e, samples, g) == 0 || (DropLast && samples.Count < BatchSize)) yield break;
+            TBatch batch;
+            Generator? outer = Generator.Substitute(g);
+            try { batch = _collate(samples); }
+            finally { Generator.Substitute(outer); }
+            yield return batch;
             if (samples.Count < BatchSize) yield break;
         }
     }
 
-    /// <summary>Produces <paramref name="source"/> on a background thread, at most <paramref name="depth"/> batches
-    /// ahead.</summary>
-    private static IEnumerable<TBatch> Prefetched(IEnumerable<TBatch> source, int depth)
+    /// <summary>Reads up to a batch of samples with <paramref name="g"/> as the default generator.</summary>
+    private int Fill(IEnumerator<T> e, List<T> samples, Generator g)
     {
-        using var queue = new BlockingCollection<(TBatch Batch, ExceptionDispatchInfo? Error)>(depth);
-        using var cancel = new CancellationTokenSource();
-        Task producer = Task.Factory.StartNew(() =>
-        {
-            try
-            {
-                foreach (TBatch b in source)
-                    queue.Add((b, null), cancel.Token);
-            }
-            catch (OperationCanceledException) when (cancel.IsCancellationRequested) { }
-            catch (Exception ex)
-            {
-                try { queue.Add((default!, ExceptionDispatchInfo.Capture(ex)), cancel.Token); }
-                catch (OperationCanceledException) { }
-            }
-            finally { queue.CompleteAdding(); }
-        }, cancel.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Generator? outer = Generator.Substitute(g);
         try
         {
-            foreach (var (batch, error) in queue.GetConsumingEnumerable())
-            {
-                error?.Throw();
-                yield return batch;
-            }
+            while (samples.Count < BatchSize && e.MoveNext()) samples.Add(e.Current);
         }
-        finally
-        {
-            // The consumer stopped (end, break or exception): stop the producer before the queue is disposed.
-            cancel.Cancel();
-            try { producer.Wait(); } catch (AggregateException) { }
-        }
+        finally { Generator.Substitute(outer); }
+        return samples.Count;
     }
 }

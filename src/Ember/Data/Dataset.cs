@@ -10,6 +10,19 @@ namespace Ember.Data;
 /// implement <see cref="Count"/> (<c>__len__</c>) and <see cref="this[int]"/> (<c>__getitem__</c>).
 /// Indexing must be safe to call from a background thread (the <see cref="DataLoader{T, TBatch}"/> prefetches).
 /// </summary>
+/// <remarks>
+/// <para><b>Drawing random numbers.</b> Draw from <see cref="Generator.Default"/>: call <c>Tensor.Rand(...)</c>,
+/// <c>Tensor.Randn(...)</c> and friends without a generator, or use <c>Generator.Default</c> directly. While a
+/// <see cref="DataLoader{T, TBatch}"/> reads a batch, <c>Default</c> is that batch's own generator, seeded from
+/// the loader's generator, the epoch and the batch index, so the draws are new every epoch, the same with and
+/// without prefetch, unaffected by what the training loop draws, and reproducible with <c>Tensor.ManualSeed</c>
+/// (or the loader's <c>generator</c>). Read outside a loader, <c>Default</c> is the process-wide stream.</para>
+/// <para>Do not keep a <see cref="Generator"/> in the data set and draw from it per item when the loader
+/// prefetches or shuffles: the values would follow reading order rather than the sample. A generator made per
+/// item from the index (<c>new Generator(seed + index)</c>) gives each sample the same draw every epoch, which is
+/// what a fixed validation augmentation wants. Random transforms (<see cref="RandomHorizontalFlip"/>, ...) own a
+/// generator and are read in loader order, so they too are the same with and without prefetch.</para>
+/// </remarks>
 /// <typeparam name="T">The sample type, e.g. <c>(Image Image, long Label)</c> or <c>Tensor[]</c>.</typeparam>
 public abstract class Dataset<T> : IReadOnlyList<T>
 {

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace Ember.Graph;
 
@@ -20,10 +21,21 @@ public sealed class AccumulateGrad : Node
     /// <inheritdoc/>
     public override string Name => "AccumulateGrad";
 
+    // One lock per leaf, as PyTorch's AccumulateGrad holds a mutex: graphs on several threads may reach the same
+    // parameter, and the read-add-write of .Grad below must not interleave. Uncontended it costs tens of
+    // nanoseconds per leaf per backward.
+    private readonly Lock _sync = new();
+
     internal override Tensor?[] Apply(Tensor?[] gradOutputs)
     {
         Tensor? g = gradOutputs[0];
         if (g is null) return [];
+        lock (_sync) Accumulate(g);
+        return [];
+    }
+
+    private void Accumulate(Tensor g)
+    {
         Tensor? old = Variable.Grad;
         if (Autograd.IsGradEnabled)
         {
@@ -44,6 +56,5 @@ public sealed class AccumulateGrad : Node
         {
             Variable.Grad = (old + g).Detach();
         }
-        return [];
     }
 }

@@ -21,7 +21,8 @@ public partial class Tensor
         CheckShape(shape, "uniform");
         generator ??= Generator.Default;
         var r = RawTensor.Empty(dtype, shape.ToArray());
-        for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, low + (high - low) * generator.NextDouble());
+        using (generator.Acquire())
+            for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, low + (high - low) * generator.DrawDouble());
         return Leaf(r, requiresGrad);
     }
 
@@ -41,7 +42,8 @@ public partial class Tensor
         CheckShape(shape, "normal");
         generator ??= Generator.Default;
         var r = RawTensor.Empty(dtype, shape.ToArray());
-        for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, mean + std * generator.NextNormal());
+        using (generator.Acquire())
+            for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, mean + std * generator.DrawNormal());
         return Leaf(r, requiresGrad);
     }
 
@@ -58,7 +60,8 @@ public partial class Tensor
         CheckShape(shape, "randint");
         generator ??= Generator.Default;
         var r = RawTensor.Empty(dtype, shape.ToArray());
-        for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, low + generator.NextInt64(high - low));
+        using (generator.Acquire())
+            for (int i = 0; i < r.NumEl; i++) RawOps.SetFlat(r, i, low + generator.DrawInt64(high - low));
         return Leaf(r, false);
     }
 
@@ -74,10 +77,13 @@ public partial class Tensor
         generator ??= Generator.Default;
         var perm = new long[n];
         for (int i = 0; i < n; i++) perm[i] = i;
-        for (int i = n - 1; i > 0; i--)
+        using (generator.Acquire())
         {
-            int j = (int)generator.NextInt64(i + 1);
-            (perm[i], perm[j]) = (perm[j], perm[i]);
+            for (int i = n - 1; i > 0; i--)
+            {
+                int j = (int)generator.DrawInt64(i + 1);
+                (perm[i], perm[j]) = (perm[j], perm[i]);
+            }
         }
         return Leaf(RawOps.Cast(RawTensor.FromArray(perm, [n]), dtype), false);
     }

@@ -69,16 +69,6 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void DefaultGeneratorFollowsManualSeed()
-    {
-        Tensor.ManualSeed(7);
-        var a = DataLoader.Create(new Numbers(30), 30, Ids, shuffle: true).First();
-        Tensor.ManualSeed(7);
-        var b = DataLoader.Create(new Numbers(30), 30, Ids, shuffle: true).First();
-        Assert.Equal(a, b);
-    }
-
-    [Fact]
     public void DropLastDropsOnlyAnIncompleteBatch()
     {
         var loader = Loader(103, 10, dropLast: true);

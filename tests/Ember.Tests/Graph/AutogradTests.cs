@@ -23,11 +23,17 @@ public class AutogradTests
     [Fact]
     public void GradModeIsPerThread()
     {
+        // A scope follows the code that opened it (and what that code starts), not other running threads.
+        using var started = new System.Threading.ManualResetEventSlim();
+        using var go = new System.Threading.ManualResetEventSlim();
         bool other = false;
+        var token = TestContext.Current.CancellationToken;
+        var thread = new System.Threading.Thread(() => { started.Set(); go.Wait(token); other = Autograd.IsGradEnabled; });
+        thread.Start();
+        started.Wait(token);
         using (Autograd.NoGrad())
         {
-            var thread = new System.Threading.Thread(() => other = Autograd.IsGradEnabled);
-            thread.Start();
+            go.Set();
             thread.Join();
             Assert.False(Autograd.IsGradEnabled);
         }

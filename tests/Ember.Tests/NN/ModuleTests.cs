@@ -100,10 +100,6 @@ public class ModuleTests
         var a = new Linear(5, 7, generator: new Generator(42));
         var b = new Linear(5, 7, generator: new Generator(42));
         Assert.Equal(a.Weight.ToArray<float>(), b.Weight.ToArray<float>());
-        Tensor.ManualSeed(3);
-        var c = new Linear(5, 7);
-        Tensor.ManualSeed(3);
-        var d = new Linear(5, 7);
-        Assert.Equal(c.Weight.ToArray<float>(), d.Weight.ToArray<float>());
+        // Reproducibility through Tensor.ManualSeed is in GeneratorTests (the default generator is process-wide).
     }
 }
