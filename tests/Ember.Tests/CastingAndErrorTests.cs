@@ -117,7 +117,7 @@ public class CastingAndErrorTests
         var loss = (w * x).Sum();
         x.CopyRaw(Tensor.Zeros(3));
         var ex = Assert.Throws<InvalidOperationException>(() => loss.Backward());
-        Assert.Contains("modified by an in-place operation", ex.Message);
+        Assert.Contains("modified by an inplace operation", ex.Message);
         Assert.Contains("MulBackward0", ex.Message);
     }
 }

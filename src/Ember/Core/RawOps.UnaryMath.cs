@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using Ember.Kernels;
 
@@ -30,6 +31,16 @@ internal static partial class RawOps
     public static RawTensor Floor(RawTensor a) =>
         a.DType.IsFloatingPoint() ? FloatUnary<Op.Floor>(a, "floor") : Clone(a);
     public static RawTensor Ceil(RawTensor a) => a.DType.IsFloatingPoint() ? FloatUnary<Op.Ceil>(a, "ceil") : Clone(a);
+
+    /// <summary>Rounds toward zero; integer tensors are returned as they are.</summary>
+    public static RawTensor Trunc(RawTensor a) =>
+        a.DType.IsFloatingPoint() ? FloatUnary<Op.Trunc>(a, "trunc") : Clone(a);
+
+    /// <summary>x − trunc(x); floating point only, as in PyTorch ("frac" is not implemented for integers).</summary>
+    public static RawTensor Frac(RawTensor a) => a.DType.IsFloatingPoint()
+        ? FloatUnary<Op.Frac>(a, "frac")
+        : throw new NotSupportedException(
+            $"frac: expected a floating-point tensor, got {a.DType.TorchName()} (integers have no fractional part).");
 
     public static RawTensor Clamp(RawTensor a, double min, double max) => Parametric<Op.Clamp>(a, min, max, "clamp");
 }
@@ -153,5 +164,19 @@ internal static partial class Op
     {
         public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
             where T : unmanaged, INumber<T> => RawOps.RunParametric<T, ClampOperator<T>>(a, r, p0, p1);
+    }
+
+    /// <summary>trunc(a).</summary>
+    internal readonly struct Trunc : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, TruncOperator<T>>(a, r);
+    }
+
+    /// <summary>a − trunc(a).</summary>
+    internal readonly struct Frac : IFloatUnaryFamily
+    {
+        public static RawTensor Run<T>(RawTensor a, RawTensor r)
+            where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, FracOperator<T>>(a, r);
     }
 }

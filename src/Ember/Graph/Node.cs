@@ -169,7 +169,7 @@ public abstract class Node
                 "you need to backward through the same graph again.");
         if (s.Tensor.Raw.Storage.Version != s.Version)
             throw new InvalidOperationException(
-                $"One of the variables needed for gradient computation has been modified by an in-place operation: " +
+                $"one of the variables needed for gradient computation has been modified by an inplace operation: " +
                 $"[{s.Tensor.DType.TorchName()} {Shapes.Format(s.Tensor.Raw.Shape)}], the input or output of {Name}, " +
                 $"is at version {s.Tensor.Raw.Storage.Version}; expected version {s.Version} instead. Avoid " +
                 "modifying it in place before Backward(), or clone it first.");

@@ -116,6 +116,20 @@ namespace Ember.NN
             return AvgPool2DBackward0.Apply(input, g, false, 0, adaptive: true, adjoint: false);
         }
 
+        /// <summary>
+        /// <see cref="AdaptiveAvgPool2d(Tensor, Size2)"/> where a null size keeps the input's size along that dim
+        /// (PyTorch's <c>output_size=(None, 7)</c>).
+        /// </summary>
+        /// <param name="input"><c>(N, C, H, W)</c> or <c>(C, H, W)</c>.</param>
+        /// <param name="outputH"><c>H_out</c>, or null for the input's H.</param>
+        /// <param name="outputW"><c>W_out</c>, or null for the input's W.</param>
+        public static Tensor AdaptiveAvgPool2d(Tensor input, int? outputH, int? outputW)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            var (_, _, h, w) = Planes(input, "adaptive_avg_pool2d");
+            return AdaptiveAvgPool2d(input, new Size2(outputH ?? h, outputW ?? w));
+        }
+
         private static (Tensor Output, Tensor Indices) MaxPool(Tensor input, Size2 kernel, Size2 stride, Size2 padding,
             Size2 dilation, bool ceilMode, string op)
         {

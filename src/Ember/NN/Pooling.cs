@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using Ember.Core;
 
 namespace Ember.NN;
@@ -121,19 +122,39 @@ public sealed class AvgPool2d(Size2 kernelSize, Size2? stride = null, Size2? pad
 }
 
 /// <summary>
-/// 2-D adaptive average pooling to a fixed <c>(H_out, W_out)</c>; see <see cref="F.AdaptiveAvgPool2d"/>.
+/// 2-D adaptive average pooling to a fixed <c>(H_out, W_out)</c>; see <see cref="F.AdaptiveAvgPool2d(Tensor, Size2)"/>.
 /// </summary>
 /// <param name="outputSize">Output size: one int or <c>(H_out, W_out)</c>.</param>
 public sealed class AdaptiveAvgPool2d(Size2 outputSize) : Module
 {
-    /// <summary>Output size.</summary>
+    /// <summary>
+    /// Pools to <c>(H_out, W_out)</c> where a null size keeps the input's size along that dim (PyTorch's
+    /// <c>AdaptiveAvgPool2d((None, 7))</c>); <see cref="OutputSize"/> then holds 0 for the kept dim.
+    /// </summary>
+    /// <param name="outputH"><c>H_out</c>, or null for the input's H.</param>
+    /// <param name="outputW"><c>W_out</c>, or null for the input's W.</param>
+    public AdaptiveAvgPool2d(int? outputH, int? outputW) : this(new Size2(outputH ?? 0, outputW ?? 0)) =>
+        (OutputH, OutputW) = (outputH, outputW);
+
+    /// <summary>Output size (0 along a dim kept from the input, see <see cref="OutputH"/>).</summary>
     public Size2 OutputSize { get; } = outputSize;
 
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => F.AdaptiveAvgPool2d(input, OutputSize);
+    /// <summary><c>H_out</c>, or null when the output keeps the input's H.</summary>
+    public int? OutputH { get; } = outputSize.H;
+
+    /// <summary><c>W_out</c>, or null when the output keeps the input's W.</summary>
+    public int? OutputW { get; } = outputSize.W;
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"output_size={MaxPool2d.Scalar(OutputSize)}";
+    public override Tensor Forward(Tensor input) => OutputH is null || OutputW is null
+        ? F.AdaptiveAvgPool2d(input, OutputH, OutputW)
+        : F.AdaptiveAvgPool2d(input, OutputSize);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr() => OutputH is null || OutputW is null
+        ? $"output_size=({OutputH?.ToString(CultureInfo.InvariantCulture) ?? "None"}, " +
+          $"{OutputW?.ToString(CultureInfo.InvariantCulture) ?? "None"})"
+        : $"output_size={MaxPool2d.Scalar(OutputSize)}";
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System;
 using Ember.Core;
 using Ember.Graph;
 
@@ -60,6 +61,97 @@ namespace Ember
         public Tensor Pow(Tensor exponent) => PowBackward1.Apply(this, exponent);
 
         /// <summary>
+        /// <c>this + alpha * other</c> with broadcasting (PyTorch's <c>add(other, alpha=...)</c>, recorded as
+        /// <c>AddBackward0</c>); an integer tensor takes only an integral <paramref name="alpha"/>.
+        /// </summary>
+        public Tensor Add(Tensor other, double alpha) =>
+            alpha == 1 ? this + other : AddBackward0.Apply(this, other, CheckAlpha(other, alpha, "add"));
+        /// <summary><c>this - alpha * other</c> with broadcasting (PyTorch's <c>sub(other, alpha=...)</c>).</summary>
+        public Tensor Sub(Tensor other, double alpha) =>
+            alpha == 1 ? this - other : SubBackward0.Apply(this, other, CheckAlpha(other, alpha, "sub"));
+
+        /// <summary>
+        /// Division with a rounding mode, as <c>torch.div(a, b, rounding_mode=...)</c>: null is true division,
+        /// <c>"trunc"</c> rounds the quotient toward zero, <c>"floor"</c> toward −∞. With a rounding mode integer
+        /// operands give an integer result (a zero divisor is an error) and the gradient is zero.
+        /// </summary>
+        public Tensor Div(Tensor other, string? roundingMode) =>
+            roundingMode is null ? this / other : DivBackward2.Apply(this, other, ParseRoundingMode(roundingMode));
+        /// <summary><see cref="Div(Tensor, string?)"/> by a number (a floating number promotes integers to
+        /// float32).</summary>
+        public Tensor Div(double other, string? roundingMode = null) =>
+            Div(WrapScalar(other), roundingMode);
+        /// <summary><see cref="Div(Tensor, string?)"/> by an integer (integer tensors stay integral).</summary>
+        public Tensor Div(long other, string? roundingMode = null) => Div(WrapScalar(other, false), roundingMode);
+
+        /// <summary>⌊this / other⌋ (<c>torch.floor_divide</c>, the same as <c>Div(other, "floor")</c>).</summary>
+        /// <remarks>PyTorch 1.13 defines no derivative for <c>floor_divide</c>, so the result records no graph; use
+        /// <c>Div(other, "floor")</c> for one (its gradient is zero).</remarks>
+        public Tensor FloorDivide(Tensor other)
+        {
+            ArgumentNullException.ThrowIfNull(other);
+            return new(RawOps.FloorDivide(Raw, other.Raw, "floor_divide"));
+        }
+        /// <summary>⌊this / other⌋ for a number.</summary>
+        public Tensor FloorDivide(double other) => FloorDivide(WrapScalar(other));
+        /// <summary>⌊this / other⌋ for an integer (integer tensors stay integral).</summary>
+        public Tensor FloorDivide(long other) => FloorDivide(WrapScalar(other, false));
+
+        /// <summary>
+        /// Python's modulo <c>this - ⌊this / other⌋ * other</c>, with the sign of <paramref name="other"/>
+        /// (<c>torch.remainder</c>, Python's <c>%</c>); dL/dthis = grad, dL/dother = -grad * ⌊this / other⌋.
+        /// </summary>
+        public Tensor Remainder(Tensor other) => RemainderBackward1.Apply(this, other);
+        /// <summary>Python's modulo by a number (recorded as <c>RemainderBackward0</c>).</summary>
+        public Tensor Remainder(double other) => RemainderBackward0.Apply(this, WrapScalar(other));
+        /// <summary>Python's modulo by an integer (integer tensors stay integral).</summary>
+        public Tensor Remainder(long other) => RemainderBackward0.Apply(this, WrapScalar(other, false));
+        /// <summary>Python's modulo, <see cref="Remainder(Tensor)"/>.</summary>
+        public static Tensor operator %(Tensor a, Tensor b) => a.Remainder(b);
+        /// <summary>Python's modulo by a number, <see cref="Remainder(double)"/>.</summary>
+        public static Tensor operator %(Tensor a, double b) => a.Remainder(b);
+        /// <summary>Python's modulo by an integer, <see cref="Remainder(long)"/>.</summary>
+        public static Tensor operator %(Tensor a, long b) => a.Remainder(b);
+
+        /// <summary>
+        /// C's <c>fmod</c>: <c>this - trunc(this / other) * other</c>, with the sign of this (<c>torch.fmod</c>);
+        /// dL/dthis = grad, dL/dother = -grad * trunc(this / other).
+        /// </summary>
+        public Tensor Fmod(Tensor other) => FmodBackward1.Apply(this, other);
+        /// <summary>C's <c>fmod</c> by a number (recorded as <c>FmodBackward0</c>).</summary>
+        public Tensor Fmod(double other) => FmodBackward0.Apply(this, WrapScalar(other));
+        /// <summary>C's <c>fmod</c> by an integer (integer tensors stay integral).</summary>
+        public Tensor Fmod(long other) => FmodBackward0.Apply(this, WrapScalar(other, false));
+
+        /// <summary>
+        /// <c>self ** exponent</c> for a number base (<c>torch.pow(self, exponent)</c> with a scalar self, recorded as
+        /// <c>PowBackward2</c>); integer exponents give float32, as for <see cref="Pow(Tensor)"/>.
+        /// </summary>
+        public static Tensor Pow(double self, Tensor exponent)
+        {
+            ArgumentNullException.ThrowIfNull(exponent);
+            return PowBackward2.Apply(self, exponent);
+        }
+
+        private static RoundingMode ParseRoundingMode(string mode) => mode switch
+        {
+            "trunc" => RoundingMode.Trunc,
+            "floor" => RoundingMode.Floor,
+            _ => throw new ArgumentException(
+                $"div expected rounding_mode to be one of null, \"trunc\", or \"floor\" but found \"{mode}\".",
+                nameof(mode)),
+        };
+
+        private static double CheckAlpha(Tensor other, double alpha, string op)
+        {
+            if (!other.DType.IsFloatingPoint() && alpha != Math.Floor(alpha))
+                throw new ArgumentException(
+                    $"{op}: For integral input tensors, argument alpha must not be a floating point number " +
+                    $"(got {alpha} for a {other.DType.TorchName()} tensor).", nameof(alpha));
+            return alpha;
+        }
+
+        /// <summary>
         /// A C# number as a 0-dim tensor of the dtype PyTorch would compute in (a "wrapped number": a double does
         /// not promote float32, a floating number turns an integer tensor into float32).
         /// </summary>
@@ -70,26 +162,41 @@ namespace Ember
 
 namespace Ember.Graph
 {
-    /// <summary><c>z = a + b</c>; dL/da = grad, dL/db = grad (the engine sums broadcast dims away).</summary>
+    /// <summary>
+    /// <c>z = a + alpha * b</c> (alpha = 1 for <c>+</c>); dL/da = grad, dL/db = alpha * grad (the engine sums
+    /// broadcast dims away).
+    /// </summary>
     internal sealed class AddBackward0 : SingleOutputNode
     {
+        private double _alpha = 1;
         public override string Name => "AddBackward0";
 
         public static Tensor Apply(Tensor a, Tensor b) => Record<AddBackward0>(a, b, RawOps.Add(a.Raw, b.Raw));
 
+        /// <summary><c>z = a + alpha * b</c>; dL/db = alpha * grad.</summary>
+        public static Tensor Apply(Tensor a, Tensor b, double alpha) =>
+            Record(a, b, RawOps.AddScaled(a.Raw, b.Raw, alpha, "add"), alpha,
+                static (AddBackward0 n, Tensor _, Tensor _, double alpha) => n._alpha = alpha);
+
         internal override Tensor?[] Backward(Tensor grad) =>
-            [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? grad : null];
+            [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? (_alpha == 1 ? grad : grad * _alpha) : null];
     }
 
-    /// <summary><c>z = a - b</c>; dL/da = grad, dL/db = -grad.</summary>
+    /// <summary><c>z = a - alpha * b</c> (alpha = 1 for <c>-</c>); dL/da = grad, dL/db = -alpha * grad.</summary>
     internal sealed class SubBackward0 : SingleOutputNode
     {
+        private double _alpha = 1;
         public override string Name => "SubBackward0";
 
         public static Tensor Apply(Tensor a, Tensor b) => Record<SubBackward0>(a, b, RawOps.Sub(a.Raw, b.Raw));
 
+        /// <summary><c>z = a - alpha * b</c>; dL/db = -alpha * grad.</summary>
+        public static Tensor Apply(Tensor a, Tensor b, double alpha) =>
+            Record(a, b, RawOps.AddScaled(a.Raw, b.Raw, -alpha, "sub"), alpha,
+                static (SubBackward0 n, Tensor _, Tensor _, double alpha) => n._alpha = alpha);
+
         internal override Tensor?[] Backward(Tensor grad) =>
-            [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? -grad : null];
+            [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? (_alpha == 1 ? -grad : grad * -_alpha) : null];
     }
 
     /// <summary><c>z = s - a</c> for a number s; dL/da = -grad.</summary>
@@ -200,6 +307,109 @@ namespace Ember.Graph
                 NeedsInputGrad(0) ? grad * b * a.Pow(b - 1.0) : null,
                 NeedsInputGrad(1) ? grad * Unpack(_z!) * a.Log() : null,
             ];
+        }
+    }
+
+    /// <summary>The rounding of <c>div(rounding_mode=...)</c>.</summary>
+    internal enum RoundingMode
+    {
+        /// <summary>Toward zero.</summary>
+        Trunc,
+        /// <summary>Toward −∞.</summary>
+        Floor,
+    }
+
+    /// <summary>
+    /// <c>z = trunc(a / b)</c> or <c>⌊a / b⌋</c> (div with a rounding mode, also floor_divide); dL/da = 0,
+    /// dL/db = 0.
+    /// </summary>
+    internal sealed class DivBackward2 : SingleOutputNode
+    {
+        public override string Name => "DivBackward2";
+
+        public static Tensor Apply(Tensor a, Tensor b, RoundingMode mode) => Record<DivBackward2>(a, b,
+            mode == RoundingMode.Floor
+                ? RawOps.FloorDivide(a.Raw, b.Raw, "div(rounding_mode=\"floor\")")
+                : RawOps.TruncDivide(a.Raw, b.Raw, "div(rounding_mode=\"trunc\")"));
+
+        internal override Tensor?[] Backward(Tensor grad) =>
+            [NeedsInputGrad(0) ? grad * 0.0 : null, NeedsInputGrad(1) ? grad * 0.0 : null];
+    }
+
+    /// <summary><c>z = a mod s</c> for a number s (Python's modulo); dL/da = grad.</summary>
+    internal sealed class RemainderBackward0 : SingleOutputNode
+    {
+        public override string Name => "RemainderBackward0";
+
+        public static Tensor Apply(Tensor a, Tensor s) => Record<RemainderBackward0>(a, RawOps.Remainder(a.Raw, s.Raw));
+
+        internal override Tensor?[] Backward(Tensor grad) => [grad];
+    }
+
+    /// <summary><c>z = a mod b</c> (Python's modulo); dL/da = grad, dL/db = -grad * ⌊a / b⌋.</summary>
+    internal sealed class RemainderBackward1 : SingleOutputNode
+    {
+        private SavedTensor? _a, _b;
+        public override string Name => "RemainderBackward1";
+
+        public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Remainder(a.Raw, b.Raw),
+            static (RemainderBackward1 n, Tensor a, Tensor b) =>
+            {
+                if (b.RequiresGrad) (n._a, n._b) = (n.Save(a), n.Save(b));
+            });
+
+        internal override Tensor?[] Backward(Tensor grad) =>
+        [
+            NeedsInputGrad(0) ? grad : null,
+            NeedsInputGrad(1) ? -grad * Unpack(_a!).Div(Unpack(_b!), "floor") : null,
+        ];
+    }
+
+    /// <summary><c>z = fmod(a, s)</c> for a number s; dL/da = grad.</summary>
+    internal sealed class FmodBackward0 : SingleOutputNode
+    {
+        public override string Name => "FmodBackward0";
+
+        public static Tensor Apply(Tensor a, Tensor s) => Record<FmodBackward0>(a, RawOps.Fmod(a.Raw, s.Raw));
+
+        internal override Tensor?[] Backward(Tensor grad) => [grad];
+    }
+
+    /// <summary><c>z = fmod(a, b)</c>; dL/da = grad, dL/db = -grad * trunc(a / b).</summary>
+    internal sealed class FmodBackward1 : SingleOutputNode
+    {
+        private SavedTensor? _a, _b;
+        public override string Name => "FmodBackward1";
+
+        public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Fmod(a.Raw, b.Raw),
+            static (FmodBackward1 n, Tensor a, Tensor b) =>
+            {
+                if (b.RequiresGrad) (n._a, n._b) = (n.Save(a), n.Save(b));
+            });
+
+        internal override Tensor?[] Backward(Tensor grad) =>
+        [
+            NeedsInputGrad(0) ? grad : null,
+            NeedsInputGrad(1) ? -grad * Unpack(_a!).Div(Unpack(_b!), "trunc") : null,
+        ];
+    }
+
+    /// <summary>
+    /// <c>z = s ** b</c> for a number base s; dL/db = grad * z * ln s (0 where s = 0 and b ≥ 0, as in PyTorch).
+    /// </summary>
+    internal sealed class PowBackward2 : SingleInputNode<PowBackward2>
+    {
+        private double _base;
+        public override string Name => "PowBackward2";
+        protected override bool SavesOutput => true;
+
+        public static Tensor Apply(double s, Tensor b) =>
+            Record(b, RawOps.Pow(b.WrapScalar(s).Raw, b.Raw), s, static (n, s) => n._base = s);
+
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
+        {
+            Tensor g = grad * (y * Math.Log(_base));
+            return _base == 0 ? Tensor.Where(x < 0.0, g, 0.0) : g;
         }
     }
 }

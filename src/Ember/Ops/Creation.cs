@@ -90,6 +90,23 @@ public partial class Tensor
         return Leaf(RawOps.Full(shape.ToArray(), value, dtype), requiresGrad);
     }
 
+    /// <summary>
+    /// A 0-dim tensor holding <paramref name="value"/> as <paramref name="dtype"/> (PyTorch's
+    /// <c>torch.tensor(value, dtype=...)</c>); float32 unless told otherwise.
+    /// </summary>
+    public static Tensor Scalar(double value, DType dtype = DType.Float32, bool requiresGrad = false) =>
+        Full([], value, dtype, requiresGrad);
+
+    /// <summary>A 0-dim tensor holding the integer <paramref name="value"/> exactly; int64 unless told
+    /// otherwise (as <c>torch.tensor(3)</c>).</summary>
+    public static Tensor Scalar(long value, DType dtype = DType.Int64)
+    {
+        if (dtype != DType.Int64) return Scalar((double)value, dtype);
+        var r = RawTensor.Empty(DType.Int64, []);
+        r.Span<long>()[0] = value;
+        return Leaf(r, false);
+    }
+
     /// <summary>Zeros of the given shape and dtype.</summary>
     public static Tensor Zeros(ReadOnlySpan<int> shape, DType dtype = DType.Float32, bool requiresGrad = false) =>
         Full(shape, 0, dtype, requiresGrad);

@@ -85,11 +85,12 @@ namespace Ember
             Tensor? viewBase = ViewBase;
             if (recording && IsLeaf && _requiresGrad)
                 throw new InvalidOperationException(
-                    $"{op}: a leaf tensor that requires grad is being used in an in-place operation. Modify it under " +
-                    "Autograd.NoGrad() (as optimizers and initializers do), or work on a copy (x.Clone()).");
+                    $"{op}: a leaf Variable that requires grad is being used in an in-place operation. " +
+                    "Modify it under Autograd.NoGrad() (as optimizers and initializers do), or work on a copy " +
+                    "(x.Clone()).");
             if (recording && viewBase is { IsLeaf: true, _requiresGrad: true })
                 throw new InvalidOperationException(
-                    $"{op}: a view of a leaf tensor that requires grad is being used in an in-place operation. " +
+                    $"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation. " +
                     "Modify the leaf under Autograd.NoGrad(), or clone it first.");
             if (HasOverlappingMemory())
                 throw new InvalidOperationException(

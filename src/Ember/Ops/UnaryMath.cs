@@ -36,6 +36,10 @@ namespace Ember
         public Tensor Floor() => FloorBackward0.Record(this, RawOps.Floor(Raw));
         /// <summary>⌈x⌉ (gradient zero).</summary>
         public Tensor Ceil() => CeilBackward0.Record(this, RawOps.Ceil(Raw));
+        /// <summary>Rounds toward zero (gradient zero); integer tensors are returned as they are.</summary>
+        public Tensor Trunc() => TruncBackward0.Record(this, RawOps.Trunc(Raw));
+        /// <summary><c>x - trunc(x)</c>, with the sign of x (gradient: grad); floating point only.</summary>
+        public Tensor Frac() => FracBackward0.Record(this, RawOps.Frac(Raw));
 
         /// <summary>Clamps into [<paramref name="min"/>, <paramref name="max"/>]; either bound may be null.</summary>
         public Tensor Clamp(double? min = null, double? max = null)
@@ -173,6 +177,22 @@ namespace Ember.Graph
         public override string Name => "CeilBackward0";
         protected override bool SavesInput => false;
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * 0.0;
+    }
+
+    /// <summary>y = trunc(x); dL/dx = 0.</summary>
+    internal sealed class TruncBackward0 : SingleInputNode<TruncBackward0>
+    {
+        public override string Name => "TruncBackward0";
+        protected override bool SavesInput => false;
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * 0.0;
+    }
+
+    /// <summary>y = x - trunc(x); dL/dx = grad.</summary>
+    internal sealed class FracBackward0 : SingleInputNode<FracBackward0>
+    {
+        public override string Name => "FracBackward0";
+        protected override bool SavesInput => false;
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad;
     }
 
     /// <summary>y = clamp(x, min, max); dL/dx = grad where min ≤ x ≤ max, else 0.</summary>

@@ -85,15 +85,15 @@ public class AutogradSemanticsTests
     {
         var a = Tensor.From(new double[] { 1, 2 }, requiresGrad: true);
         var leaf = Assert.Throws<InvalidOperationException>(() => a.Add_(1.0));
-        Assert.Contains("a leaf tensor that requires grad is being used in an in-place operation", leaf.Message);
+        Assert.Contains("a leaf Variable that requires grad is being used in an in-place operation", leaf.Message);
         var view = Assert.Throws<InvalidOperationException>(() => a[0..1].Mul_(2.0));
-        Assert.Contains("a view of a leaf tensor that requires grad", view.Message);
+        Assert.Contains("a view of a leaf Variable that requires grad", view.Message);
 
         var h = a.Exp();                 // saves its output
         var loss = h.Sum();
         h.Mul_(2.0);
         var saved = Assert.Throws<InvalidOperationException>(() => loss.Backward());
-        Assert.Contains("modified by an in-place operation", saved.Message);
+        Assert.Contains("modified by an inplace operation", saved.Message);
         Assert.Contains("ExpBackward0", saved.Message);
         Assert.Contains("is at version 1; expected version 0", saved.Message);
 

@@ -15,6 +15,7 @@ public static class OpCases
 {
     private const string Indices = "returns int64 indices";
     private const string Booleans = "returns booleans";
+    private const string IntegerOperands = "integer operands give an integer result";
 
     /// <summary>Every row, in family order.</summary>
     public static readonly OpCase[] All =
@@ -33,6 +34,27 @@ public static class OpCases
         new("neg", OpFamily.Arithmetic, (x, a) => -x[0]),
         new("pow_scalar", OpFamily.Arithmetic, (x, a) => x[0].Pow(a.Double("exponent"))),
         new("pow_tensor", OpFamily.Arithmetic, (x, a) => x[0].Pow(x[1])),
+        new("div_rounding", OpFamily.Arithmetic, (x, a) => x[0].Div(x[1], a.String("rounding_mode"))),
+        new("div_rounding_scalar", OpFamily.Arithmetic,
+            (x, a) => x[0].Div(a.Double("other"), a.String("rounding_mode"))),
+        new("div_rounding_int", OpFamily.Arithmetic, (x, a) => x[0].Div(x[1], a.String("rounding_mode")))
+            { NotDifferentiable = IntegerOperands },
+        new("floor_divide", OpFamily.Arithmetic, (x, a) => x[0].FloorDivide(x[1]))
+            { NotDifferentiable = "PyTorch 1.13 defines no derivative for floor_divide" },
+        new("remainder", OpFamily.Arithmetic, (x, a) => x[0] % x[1]),
+        new("remainder_scalar", OpFamily.Arithmetic, (x, a) => x[0].Remainder(a.Double("other"))),
+        new("remainder_int", OpFamily.Arithmetic, (x, a) => x[0].Remainder(x[1]))
+            { NotDifferentiable = IntegerOperands },
+        new("fmod", OpFamily.Arithmetic, (x, a) => x[0].Fmod(x[1])),
+        new("fmod_scalar", OpFamily.Arithmetic, (x, a) => x[0].Fmod(a.Double("other"))),
+        new("fmod_int", OpFamily.Arithmetic, (x, a) => x[0].Fmod(x[1])) { NotDifferentiable = IntegerOperands },
+        new("add_alpha", OpFamily.Arithmetic, (x, a) => x[0].Add(x[1], a.Double("alpha"))),
+        new("sub_alpha", OpFamily.Arithmetic, (x, a) => x[0].Sub(x[1], a.Double("alpha"))),
+        new("add_alpha_int", OpFamily.Arithmetic, (x, a) => x[0].Add(x[1], a.Double("alpha")))
+            { NotDifferentiable = IntegerOperands },
+        new("pow_scalar_base", OpFamily.Arithmetic, (x, a) => Tensor.Pow(a.Double("base"), x[0])),
+        new("bool_add", OpFamily.Arithmetic, (x, a) => x[0] + x[1]) { NotDifferentiable = Booleans },
+        new("bool_mul", OpFamily.Arithmetic, (x, a) => x[0] * x[1]) { NotDifferentiable = Booleans },
 
         // Comparison
         new("eq", OpFamily.Comparison, (x, a) => x[0].Eq(x[1])) { NotDifferentiable = Booleans },
@@ -59,6 +81,8 @@ public static class OpCases
         new("round", OpFamily.UnaryMath, (x, a) => x[0].Round()),
         new("floor", OpFamily.UnaryMath, (x, a) => x[0].Floor()),
         new("ceil", OpFamily.UnaryMath, (x, a) => x[0].Ceil()),
+        new("trunc", OpFamily.UnaryMath, (x, a) => x[0].Trunc()),
+        new("frac", OpFamily.UnaryMath, (x, a) => x[0].Frac()),
         new("clamp", OpFamily.UnaryMath, (x, a) => x[0].Clamp(a.OptionalDouble("min"), a.OptionalDouble("max"))),
         new("atan2", OpFamily.UnaryMath, (x, a) => x[0].Atan2(x[1])),
 
@@ -116,6 +140,8 @@ public static class OpCases
         new("addmm", OpFamily.Linalg, (x, a) => Tensor.Addmm(x[0], x[1], x[2], a.Double("beta"), a.Double("alpha"))),
         new("bmm", OpFamily.Linalg, (x, a) => x[0].Bmm(x[1])),
         new("outer", OpFamily.Linalg, (x, a) => x[0].Outer(x[1])),
+        new("dot", OpFamily.Linalg, (x, a) => x[0].Dot(x[1])),
+        new("mv", OpFamily.Linalg, (x, a) => x[0].Mv(x[1])),
         new("einsum", OpFamily.Linalg, (x, a) => Tensor.Einsum(a.String("equation"), x))
         {
             NodeNamesDiffer = "einsum is built from permute/reshape/bmm in its own order (values agree)",

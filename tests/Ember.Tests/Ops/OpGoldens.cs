@@ -41,8 +41,11 @@ public sealed record GoldenOpCase(string Name, string File, JsonElement Json, Op
 /// <summary>The golden files of the op table, and the theory data the table-driven tests enumerate.</summary>
 public static class OpGoldens
 {
-    /// <summary>The files written by tools/golden/ops.py, ops_math.py, ops_reduce.py and ops_index.py.</summary>
-    public static readonly string[] Files = ["ops.json", "ops_math.json", "ops_reduce.json", "ops_index.json"];
+    /// <summary>
+    /// The files written by tools/golden/ops.py, ops_math.py, ops_reduce.py, ops_index.py and ops_arith.py.
+    /// </summary>
+    public static readonly string[] Files =
+        ["ops.json", "ops_math.json", "ops_reduce.json", "ops_index.json", "ops_arith.json"];
 
     /// <summary>Every case of every file, in file order.</summary>
     public static readonly GoldenOpCase[] All = Files

@@ -34,6 +34,44 @@ namespace Ember
         /// <summary>Product of two matrices <c>[m, k] @ [k, n]</c>.</summary>
         public Tensor Mm(Tensor other) => MmBackward0.Apply(this, other);
 
+        /// <summary>
+        /// Inner product of two 1-D tensors of the same size and dtype (<c>torch.dot</c>), a 0-dim tensor.
+        /// </summary>
+        public Tensor Dot(Tensor other)
+        {
+            ArgumentNullException.ThrowIfNull(other);
+            if (Dim != 1 || other.Dim != 1)
+                throw new ArgumentException(
+                    $"dot: expected 1-D tensors, got shapes {Shapes.Format(Raw.Shape)} and " +
+                    $"{Shapes.Format(other.Raw.Shape)}.", nameof(other));
+            if (Raw.Shape[0] != other.Raw.Shape[0])
+                throw new ArgumentException(
+                    $"dot: 1-D tensors must have the same size, got {Raw.Shape[0]} and {other.Raw.Shape[0]}.",
+                    nameof(other));
+            CheckSameDType(other, "dot");
+            return DotBackward0.Apply(this, other);
+        }
+
+        /// <summary>Matrix-vector product <c>[n, m] @ [m]</c> → <c>[n]</c> (<c>torch.mv</c>), same dtypes.</summary>
+        public Tensor Mv(Tensor vec)
+        {
+            ArgumentNullException.ThrowIfNull(vec);
+            if (Dim != 2 || vec.Dim != 1 || Raw.Shape[1] != vec.Raw.Shape[0])
+                throw new ArgumentException(
+                    $"mv: expected a matrix [n, m] and a vector [m], got shapes {Shapes.Format(Raw.Shape)} and " +
+                    $"{Shapes.Format(vec.Raw.Shape)}.", nameof(vec));
+            CheckSameDType(vec, "mv");
+            return MvBackward0.Apply(this, vec);
+        }
+
+        private void CheckSameDType(Tensor other, string op)
+        {
+            if (DType != other.DType)
+                throw new ArgumentException(
+                    $"{op}: expected both tensors to have the same dtype, got {DType.TorchName()} and " +
+                    $"{other.DType.TorchName()}.", nameof(other));
+        }
+
         /// <summary><c>beta * input + alpha * (mat1 @ mat2)</c>; <paramref name="input"/> broadcasts to
         /// <c>[m, n]</c>.</summary>
         public static Tensor Addmm(Tensor input, Tensor mat1, Tensor mat2, double beta = 1, double alpha = 1) =>

@@ -140,7 +140,7 @@ public class IndexingSemanticsTests
     {
         var w = Tensor.Zeros([3], DType.Float64, requiresGrad: true);
         Throws<InvalidOperationException>(() => w[0] = Tensor.From(1.0),
-            "a view of a leaf tensor that requires grad is being used in an in-place operation");
+            "a view of a leaf Variable that requires grad is being used in an in-place operation");
         // A computed tensor may be assigned into; the write is recorded through its base (CopySlices).
         var y = w * 2.0;
         y[0] = Tensor.From(1.0);
@@ -159,7 +159,7 @@ public class IndexingSemanticsTests
         var a = Tensor.Ones([3], DType.Float64);
         var z = (a * w).Sum();
         a[0] = Tensor.From(2.0);
-        Throws<InvalidOperationException>(() => z.Backward(), "modified by an in-place operation");
+        Throws<InvalidOperationException>(() => z.Backward(), "modified by an inplace operation");
     }
 
     [Fact]
