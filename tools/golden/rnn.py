@@ -102,4 +102,4 @@ for kind, m in [("LSTM", nn.LSTM(3, 4)), ("GRU", nn.GRU(3, 4)), ("RNN", nn.RNN(3
     graphs.append({"kind": kind, "output": type(out.grad_fn).__name__, "output_nodes": reachable(out),
                    "state": [type(h.grad_fn).__name__ for h in hs]})
 
-write_json("rnn", {"cases": cases, "graphs": graphs})
+write_json("rnn", {"cases": cases, "graphs": graphs}, indent=None)
