@@ -13,7 +13,9 @@ namespace Ember.Tests.Data;
 /// </summary>
 public class DataLoaderBackgroundTests
 {
-    /// <summary>Each sample is fresh noise from the default generator, as a user's augmentation would draw it.</summary>
+    /// <summary>
+    /// Each sample is fresh noise from the default generator, as a user's augmentation would draw it.
+    /// </summary>
     private sealed class Noise(int n) : Dataset<Tensor[]>
     {
         public override int Count => n;

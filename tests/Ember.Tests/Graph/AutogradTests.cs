@@ -28,7 +28,12 @@ public class AutogradTests
         using var go = new System.Threading.ManualResetEventSlim();
         bool other = false;
         var token = TestContext.Current.CancellationToken;
-        var thread = new System.Threading.Thread(() => { started.Set(); go.Wait(token); other = Autograd.IsGradEnabled; });
+        var thread = new System.Threading.Thread(() =>
+        {
+            started.Set();
+            go.Wait(token);
+            other = Autograd.IsGradEnabled;
+        });
         thread.Start();
         started.Wait(token);
         using (Autograd.NoGrad())
