@@ -19,8 +19,9 @@ public sealed record BenchArgs(string Workload, int? Threads, bool Quick)
                 case "--threads" when i + 1 < args.Length:
                     threads = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--quick": quick = true; break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: --workload iris|gemm|fma " +
-                    "[--threads N] [--quick]");
+                default:
+                    throw new ArgumentException(
+                        $"Unknown argument '{args[i]}'. Usage: --workload iris|gemm|fma [--threads N] [--quick]");
             }
         }
         return new BenchArgs(workload ?? throw new ArgumentException("Missing --workload iris|gemm|fma."), threads,
