@@ -35,7 +35,9 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
     /// </summary>
     /// <exception cref="ArgumentException">The list is empty, holds null, a duplicate or a non-floating-point
     /// parameter, or an option is out of range.</exception>
+#pragma warning disable RS0022 // Intended: Optimizer<TOptions> is the public way to derive from Optimizer.
     protected Optimizer(IEnumerable<Parameter> parameters, TOptions defaults)
+#pragma warning restore RS0022
     {
         ArgumentNullException.ThrowIfNull(defaults);
         _defaults = (TOptions)defaults.Clone();
