@@ -41,10 +41,11 @@ namespace Ember
         public Tensor Argmax() => new(RawOps.Argmax(Raw, null, false));
         /// <summary>Indices of the maxima along <paramref name="dim"/> (int64).</summary>
         public Tensor Argmax(int dim, bool keepDim = false) => new(RawOps.Argmax(Raw, dim, keepDim));
-        /// <summary>Indices of the minima along <paramref name="dim"/> (int64), or of the flattened tensor.</summary>
+        /// <summary>Indices of the minima along <paramref name="dim"/> (int64), or of the flattened tensor (shaped
+        /// all ones with <paramref name="keepDim"/>, as in PyTorch 1.13).</summary>
         public Tensor Argmin(int? dim = null, bool keepDim = false) =>
             new(dim is int d ? RawOps.MinDim(Raw, d, keepDim).Indices
-                : RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices);
+                : KeepAllDims(RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices, keepDim));
 
         /// <summary>Maximum over dims (all when none are given); ties share the gradient equally.</summary>
         public Tensor Amax(int[]? dims = null, bool keepDim = false) =>
