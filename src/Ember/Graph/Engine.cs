@@ -200,8 +200,8 @@ internal static class Engine
     }
 
     /// <summary>
-    /// Stores <paramref name="shared"/>, a buffer its node keeps writing into, adding any gradient already there into it
-    /// in place (a new sum would lose the writes still to come).
+    /// Stores <paramref name="shared"/>, a buffer its node keeps writing into, adding any gradient already there
+    /// into it in place (a new sum would lose the writes still to come).
     /// </summary>
     private static Tensor?[] AccumulateInto(Tensor?[]? buffer, int index, Tensor shared)
     {

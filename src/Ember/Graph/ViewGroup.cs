@@ -46,7 +46,9 @@ internal sealed class ViewGroup
     /// <summary>Drops the buffer once its pass ended (the engine calls it), so the graph does not keep it.</summary>
     public void Release() => _buffer = null;
 
-    /// <summary>Joins the nodes of <paramref name="pieces"/> (views of one tensor made in a row) into one group.</summary>
+    /// <summary>
+    /// Joins the nodes of <paramref name="pieces"/> (views of one tensor made in a row) into one group.
+    /// </summary>
     public static void Join<TNode>(Tensor[] pieces) where TNode : StridedViewNode<TNode>, new()
     {
         if (pieces.Length < 2) return;
