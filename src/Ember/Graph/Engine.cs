@@ -72,6 +72,16 @@ internal static class Engine
         }
     }
 
+    private static long s_passes;
+    [ThreadStatic] private static long t_pass;
+    [ThreadStatic] private static List<ViewGroup>? t_groups;
+
+    /// <summary>The number of the backward pass running on this thread (0 outside one).</summary>
+    internal static long CurrentPass => t_pass;
+
+    /// <summary>Has <paramref name="group"/>'s buffer released when the running pass ends.</summary>
+    internal static void OnPassEnd(ViewGroup group) => (t_groups ??= []).Add(group);
+
     // One cached scratch per thread; a backward started from inside another (a hook calling Backward) gets a fresh one.
     [ThreadStatic] private static Scratch? t_scratch;
 
@@ -80,12 +90,18 @@ internal static class Engine
     {
         Scratch scratch = t_scratch ?? new Scratch();
         t_scratch = null;
+        (long outerPass, List<ViewGroup>? outerGroups) = (t_pass, t_groups);
+        t_pass = System.Threading.Interlocked.Increment(ref s_passes);
+        t_groups = null;
         try
         {
             return Execute(scratch, rootEdges, rootGrads, retainGraph, createGraph, captures);
         }
         finally
         {
+            if (t_groups is { } groups)
+                foreach (var g in groups) g.Release();
+            (t_pass, t_groups) = (outerPass, outerGroups);
             // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
             bool huge = scratch.Order.Capacity > 4096;
             scratch.Clear();
@@ -167,7 +183,9 @@ internal static class Engine
                 if (e.Function is null || outputs[i] is not Tensor g) continue;
                 g = Validate(node, i, g);
                 buffers.TryGetValue(e.Function, out Tensor?[]? buf);
-                buffers[e.Function] = Accumulate(buf, e.InputNr, 1, g);
+                buffers[e.Function] = node.OwnsGrad(g)
+                    ? AccumulateInto(buf, e.InputNr, g)
+                    : Accumulate(buf, e.InputNr, 1, g);
             }
         }
         return captured;
@@ -178,6 +196,19 @@ internal static class Engine
         buffer ??= new Tensor?[Math.Max(size, index + 1)];
         if (index >= buffer.Length) Array.Resize(ref buffer, index + 1);
         buffer[index] = buffer[index] is Tensor old ? old + g : g;
+        return buffer;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="shared"/>, a buffer its node keeps writing into, adding any gradient already there
+    /// into it in place (a new sum would lose the writes still to come).
+    /// </summary>
+    private static Tensor?[] AccumulateInto(Tensor?[]? buffer, int index, Tensor shared)
+    {
+        buffer ??= new Tensor?[index + 1];
+        if (index >= buffer.Length) Array.Resize(ref buffer, index + 1);
+        if (buffer[index] is Tensor old) RawOps.CopyFrom(shared.Raw, RawOps.Add(shared.Raw, old.Raw));
+        buffer[index] = shared;
         return buffer;
     }
 

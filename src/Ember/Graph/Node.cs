@@ -197,6 +197,12 @@ public abstract class Node
     /// <returns>One gradient per input edge; null where none is needed.</returns>
     internal abstract Tensor?[] Apply(Tensor?[] gradOutputs);
 
+    /// <summary>
+    /// Whether <paramref name="g"/>, returned by <see cref="Apply"/>, is a buffer this node (with its siblings) keeps
+    /// writing into during the pass: the engine then adds other gradients into it instead of replacing it.
+    /// </summary>
+    internal virtual bool OwnsGrad(Tensor g) => false;
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 }

@@ -65,6 +65,7 @@ namespace Ember
                 int start = i * splitSize, stop = Math.Min(n, start + splitSize);
                 result[i] = StridedViewNode<SplitBackward0>.Record(this, (d, start, stop), SliceView);
             }
+            ViewGroup.Join<SplitBackward0>(result);
             return result;
         }
 
@@ -94,6 +95,7 @@ namespace Ember
                 int s0 = start, s1 = start + splitSizes[i];
                 result[i] = StridedViewNode<SplitWithSizesBackward0>.Record(this, (d, s0, s1), SliceView);
             }
+            ViewGroup.Join<SplitWithSizesBackward0>(result);
             return result;
         }
 
@@ -121,6 +123,7 @@ namespace Ember
             for (int i = 0; i < result.Length; i++)
                 result[i] = StridedViewNode<UnbindBackward0>.Record(this, (d, i),
                     static (r, s) => RawOps.Select(r, s.Item1, s.Item2, "unbind"));
+            ViewGroup.Join<UnbindBackward0>(result);
             return result;
         }
 

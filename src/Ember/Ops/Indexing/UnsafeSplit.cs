@@ -22,6 +22,7 @@ namespace Ember
             for (int i = 0; i < chunks; i++)
                 result[i] = StridedViewNode<UnsafeSplitBackward0>.Record(this, (d, i * size, (i + 1) * size),
                     static (r, s) => RawOps.Slice(r, s.Item1, s.Item2, s.Item3, 1));
+            ViewGroup.Join<UnsafeSplitBackward0>(result);
             return result;
         }
     }

@@ -51,6 +51,9 @@ namespace Ember.Graph
         private int[] _shape = [], _strides = [];
         private int _offset;
 
+        /// <summary>The split this piece belongs to, if any (its pieces share one gradient buffer).</summary>
+        internal ViewGroup? Group { get; set; }
+
         /// <summary>
         /// Applies <paramref name="view"/> (a static function of the tensor and <paramref name="state"/>, so no closure
         /// is allocated) to <paramref name="x"/>, recording a node when needed.
@@ -67,7 +70,11 @@ namespace Ember.Graph
         private protected abstract ViewScatterBackward.Of ScatterOf { get; }
 
         internal sealed override Tensor?[] Backward(Tensor grad) =>
-            [ViewScatterBackward.Apply(grad, InputShape(0), _shape, _strides, _offset, ScatterOf)];
+            Group is { } g && !Autograd.IsGradEnabled && Engine.CurrentPass != 0
+                ? [g.Add(grad, InputShape(0), InputDType(0), _shape, _strides, _offset)]
+                : [ViewScatterBackward.Apply(grad, InputShape(0), _shape, _strides, _offset, ScatterOf)];
+
+        internal sealed override bool OwnsGrad(Tensor g) => Group is { } grp && grp.Owns(g);
     }
 
     /// <summary>z = a[.., start:stop:step, ..] (a view); dL/da = zeros with grad written at that slice.</summary>
