@@ -50,6 +50,16 @@ public sealed class CompiledModel
     /// <summary>What each metric string resolved to, e.g. <c>accuracy → SparseCategoricalAccuracy</c>.</summary>
     public IReadOnlyList<string> Resolutions => _resolutions;
 
+    /// <summary>
+    /// Set to stop <c>Fit</c> (Keras's <c>model.stop_training</c>): a callback sets it, <c>Fit</c> checks it after
+    /// every batch and every epoch, and clears it when it starts.
+    /// </summary>
+    public bool StopTraining { get; set; }
+
+    /// <summary>Actions run once when the optimizer is created (a callback that needs it before the first step of a
+    /// model built at its first batch).</summary>
+    internal List<Action<Optimizer>> OnOptimizerCreated { get; } = [];
+
     /// <summary>The running mean of the batch losses (weighted by batch size), as Keras's loss tracker.</summary>
     internal Mean LossTracker { get; } = new("loss");
 
@@ -62,6 +72,8 @@ public sealed class CompiledModel
             throw new InvalidOperationException($"{Model.GetType().Name}: the model is not built yet; run a batch " +
                 "through it (Fit does) or build it from its input shape first.");
         Optimizer = _optimizerSpec.Create(Model.Parameters());
+        foreach (var action in OnOptimizerCreated) action(Optimizer);
+        OnOptimizerCreated.Clear();
     }
 
     /// <summary>Resolves the metric names once the first batch's shapes are known; returns the new

@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using Ember.Data;
 using Ember.NN;
+using Ember.Training.Callbacks;
 
 namespace Ember.Training;
 
@@ -77,12 +78,15 @@ public static class ModelExtensions
     /// epoch.</param>
     /// <param name="output">Where progress goes (the console by default).</param>
     /// <param name="interactive">Redraw the bar in place; defaults to whether the console is not redirected.</param>
+    /// <param name="callbacks">Hooks called during training (<c>Ember.Training.Callbacks</c>: early stopping,
+    /// checkpoints, learning-rate schedules, CSV logs, ...), in order.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
     /// <returns>The per-epoch <see cref="History"/>.</returns>
     public static History Fit(this Module model, TensorData x, TensorData y, int epochs = 1, int batchSize = 32,
         double validationSplit = 0, (TensorData X, TensorData Y)? validationData = null, bool shuffle = true,
         IReadOnlyDictionary<int, double>? classWeight = null, int verbose = 1, TextWriter? output = null,
-        bool? interactive = null, CancellationToken cancellationToken = default)
+        bool? interactive = null, IReadOnlyList<Callback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         Tensor xs = x.Tensor ?? throw new ArgumentNullException(nameof(x));
@@ -111,7 +115,7 @@ public static class ModelExtensions
         }
         Tensor? weights = classWeight is null ? null : SampleWeights(ys, classWeight);
         var train = new TensorBatches(xs, ys, batchSize, shuffle, weights);
-        return Run(model, train, validation, epochs, verbose, output, interactive, cancellationToken);
+        return Run(model, train, validation, epochs, verbose, output, interactive, callbacks, cancellationToken);
     }
 
     /// <summary>Trains on a data set of <c>(x, y)</c> tensor pairs, batched by a <see cref="DataLoader"/>.</summary>
@@ -124,15 +128,18 @@ public static class ModelExtensions
     /// <param name="verbose">0, 1 or 2 (see the tensor overload).</param>
     /// <param name="output">Where progress goes.</param>
     /// <param name="interactive">Redraw the bar in place.</param>
+    /// <param name="callbacks">Hooks called during training (<c>Ember.Training.Callbacks</c>: early stopping,
+    /// checkpoints, learning-rate schedules, CSV logs, ...), in order.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
     public static History Fit(this Module model, Dataset<Tensor[]> dataset, int epochs = 1, int batchSize = 32,
         bool shuffle = true, Dataset<Tensor[]>? validationData = null, int verbose = 1,
-        TextWriter? output = null, bool? interactive = null, CancellationToken cancellationToken = default)
+        TextWriter? output = null, bool? interactive = null, IReadOnlyList<Callback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         var train = DataLoader.Create(dataset, batchSize, shuffle);
         var val = validationData is null ? null : DataLoader.Create(validationData, batchSize);
-        return model.Fit(train, epochs, val, verbose, output, interactive, cancellationToken);
+        return model.Fit(train, epochs, val, verbose, output, interactive, callbacks, cancellationToken);
     }
 
     /// <summary>Trains on batches of <c>[x, y]</c> from <paramref name="loader"/> (its batch size and
@@ -144,16 +151,19 @@ public static class ModelExtensions
     /// <param name="verbose">0, 1 or 2.</param>
     /// <param name="output">Where progress goes.</param>
     /// <param name="interactive">Redraw the bar in place.</param>
+    /// <param name="callbacks">Hooks called during training (<c>Ember.Training.Callbacks</c>: early stopping,
+    /// checkpoints, learning-rate schedules, CSV logs, ...), in order.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
     public static History Fit<T>(this Module model, DataLoader<T, Tensor[]> loader, int epochs = 1,
         DataLoader<T, Tensor[]>? validationData = null, int verbose = 1,
-        TextWriter? output = null, bool? interactive = null, CancellationToken cancellationToken = default)
+        TextWriter? output = null, bool? interactive = null, IReadOnlyList<Callback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loader);
         var train = new LoaderBatches<T, Tensor[]>(loader, LoaderBatches<T, Tensor[]>.FromArray);
         BatchSource? val = validationData is null ? null
             : new LoaderBatches<T, Tensor[]>(validationData, LoaderBatches<T, Tensor[]>.FromArray);
-        return Run(model, train, val, epochs, verbose, output, interactive, cancellationToken);
+        return Run(model, train, val, epochs, verbose, output, interactive, callbacks, cancellationToken);
     }
 
     /// <summary>Trains on <c>(Input, Target)</c> batches, e.g. an image data set's loader.</summary>
@@ -164,20 +174,24 @@ public static class ModelExtensions
     /// <param name="verbose">0, 1 or 2.</param>
     /// <param name="output">Where progress goes.</param>
     /// <param name="interactive">Redraw the bar in place.</param>
+    /// <param name="callbacks">Hooks called during training (<c>Ember.Training.Callbacks</c>: early stopping,
+    /// checkpoints, learning-rate schedules, CSV logs, ...), in order.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
     public static History Fit<T>(this Module model, DataLoader<T, (Tensor Input, Tensor Target)> loader,
         int epochs = 1, DataLoader<T, (Tensor Input, Tensor Target)>? validationData = null, int verbose = 1,
-        TextWriter? output = null, bool? interactive = null, CancellationToken cancellationToken = default)
+        TextWriter? output = null, bool? interactive = null, IReadOnlyList<Callback>? callbacks = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loader);
         var train = new LoaderBatches<T, (Tensor, Tensor)>(loader, static b => b);
         BatchSource? val = validationData is null ? null
             : new LoaderBatches<T, (Tensor, Tensor)>(validationData, static b => b);
-        return Run(model, train, val, epochs, verbose, output, interactive, cancellationToken);
+        return Run(model, train, val, epochs, verbose, output, interactive, callbacks, cancellationToken);
     }
 
     private static History Run(Module model, BatchSource train, BatchSource? validation, int epochs, int verbose,
-        TextWriter? output, bool? interactive, CancellationToken cancellationToken)
+        TextWriter? output, bool? interactive, IReadOnlyList<Callback>? callbacks,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         var compiled = model.GetCompiled();
@@ -187,10 +201,15 @@ public static class ModelExtensions
         TextWriter? log = verbose > 0 ? output ?? Console.Out : null;
         var history = new History();
         var weighted = train as TensorBatches;
+        var hooks = new CallbackList(callbacks, compiled, epochs, train.Steps, output);
+        compiled.StopTraining = false;
+        hooks.TrainBegin();
+        Dictionary<string, double> lastLogs = new(StringComparer.Ordinal);
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             model.Train();
             compiled.ResetMetrics();
+            hooks.EpochBegin(epoch);
             display.BeginEpoch(epoch, epochs, train.Steps);
             int step = 0;
             foreach (var (xb, yb) in train.Batches())
@@ -200,15 +219,23 @@ public static class ModelExtensions
                     if (display.Interactive) (output ?? Console.Out).WriteLine();
                     throw new TrainingCanceledException(history, epoch, step, cancellationToken);
                 }
+                hooks.BatchBegin(step);
                 compiled.TrainStep(xb, yb, weighted?.CurrentWeights, log);
-                display.Update(++step, compiled.Logs());
+                var batchLogs = compiled.Logs();
+                display.Update(++step, batchLogs);
+                hooks.BatchEnd(step - 1, batchLogs);
+                if (compiled.StopTraining) break;
             }
             var logs = compiled.Logs();
             if (validation is not null) logs.AddRange(EvaluateSource(compiled, validation, null, "val_"));
             if (compiled.Optimizer is { } opt) logs.Add(new("learning_rate", opt.ParamGroups[0].Options.Lr));
             display.EndEpoch(logs.FindAll(l => l.Key != "learning_rate"));
             history.Add(epoch, logs);
+            lastLogs = CallbackList.ToDictionary(logs);
+            hooks.EpochEnd(epoch, lastLogs);
+            if (compiled.StopTraining) break;
         }
+        hooks.TrainEnd(lastLogs);
         return history;
     }
 

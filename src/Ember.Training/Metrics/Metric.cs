@@ -20,6 +20,13 @@ public abstract class Metric
     /// <summary>The name in logs and <c>History</c>.</summary>
     public string Name { get; internal set; }
 
+    /// <summary>
+    /// Whether higher values are better (Keras's metric <c>_direction</c>, "up"): true for accuracies, AUC,
+    /// precision, recall, F1; false for errors; null when unknown (<see cref="Mean"/>). Monitoring callbacks use it
+    /// for <c>MonitorMode.Auto</c>.
+    /// </summary>
+    public virtual bool? HigherIsBetter => null;
+
     /// <summary>Accumulates one batch of targets and predictions.</summary>
     /// <param name="yTrue">Targets.</param>
     /// <param name="yPred">Predictions.</param>
@@ -138,6 +145,9 @@ public abstract class MeanMetric(string name) : Metric(name)
 public sealed class Accuracy(string name = "accuracy") : MeanMetric(name)
 {
     /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         Tensor p = yPred.To(DType.Float64);
@@ -150,6 +160,9 @@ public sealed class Accuracy(string name = "accuracy") : MeanMetric(name)
 /// <param name="threshold">The decision threshold (0.5).</param>
 public sealed class BinaryAccuracy(string name = "binary_accuracy", double threshold = 0.5) : MeanMetric(name)
 {
+    /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
     /// <summary>The decision threshold.</summary>
     public double Threshold { get; } = threshold;
 
@@ -168,6 +181,9 @@ public sealed class BinaryAccuracy(string name = "binary_accuracy", double thres
 public sealed class CategoricalAccuracy(string name = "categorical_accuracy") : MeanMetric(name)
 {
     /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
+    /// <inheritdoc/>
     protected override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         if (!yTrue.Shape.SequenceEqual(yPred.Shape))
@@ -182,6 +198,9 @@ public sealed class CategoricalAccuracy(string name = "categorical_accuracy") : 
 /// <param name="name">The metric's name.</param>
 public sealed class SparseCategoricalAccuracy(string name = "sparse_categorical_accuracy") : MeanMetric(name)
 {
+    /// <inheritdoc/>
+    public override bool? HigherIsBetter => true;
+
     /// <inheritdoc/>
     protected override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
@@ -198,6 +217,9 @@ public sealed class SparseCategoricalAccuracy(string name = "sparse_categorical_
 public sealed class MeanSquaredError(string name = "mean_squared_error") : MeanMetric(name)
 {
     /// <inheritdoc/>
+    public override bool? HigherIsBetter => false;
+
+    /// <inheritdoc/>
     protected override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
         Tensor p = yPred.To(DType.Float64);
@@ -209,6 +231,9 @@ public sealed class MeanSquaredError(string name = "mean_squared_error") : MeanM
 /// <param name="name">The metric's name.</param>
 public sealed class MeanAbsoluteError(string name = "mean_absolute_error") : MeanMetric(name)
 {
+    /// <inheritdoc/>
+    public override bool? HigherIsBetter => false;
+
     /// <inheritdoc/>
     protected override Tensor PerSample(Tensor yTrue, Tensor yPred)
     {
