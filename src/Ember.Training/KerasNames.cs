@@ -63,7 +63,11 @@ public static class KerasNames
     /// <summary>
     /// A metric by Keras name, named as given (as Keras logs it): <c>binary_accuracy</c>,
     /// <c>categorical_accuracy</c>, <c>sparse_categorical_accuracy</c>, <c>mse</c>/<c>mean_squared_error</c>,
-    /// <c>mae</c>/<c>mean_absolute_error</c>. For <c>accuracy</c> use <see cref="ResolveAccuracy"/>.
+    /// <c>mae</c>/<c>mean_absolute_error</c>, <c>top_k_categorical_accuracy</c> and
+    /// <c>sparse_top_k_categorical_accuracy</c> (k = 5), <c>root_mean_squared_error</c>, <c>precision</c>,
+    /// <c>recall</c>, <c>f1_score</c> (macro; Keras's default is per class), <c>auc</c> (ROC, 200 thresholds); the
+    /// class names (<c>"AUC"</c>, <c>"Precision"</c>, ...) work too. For <c>accuracy</c> use
+    /// <see cref="ResolveAccuracy"/>.
     /// </summary>
     public static Metric Metric(string name)
     {
@@ -75,9 +79,17 @@ public static class KerasNames
             "sparse_categorical_accuracy" => new SparseCategoricalAccuracy(name),
             "mse" or "mean_squared_error" => new Metrics.MeanSquaredError(name),
             "mae" or "mean_absolute_error" => new Metrics.MeanAbsoluteError(name),
+            "top_k_categorical_accuracy" => new TopKCategoricalAccuracy(name: name),
+            "sparse_top_k_categorical_accuracy" => new SparseTopKCategoricalAccuracy(name: name),
+            "root_mean_squared_error" or "RootMeanSquaredError" => new RootMeanSquaredError(name),
+            "precision" or "Precision" => new Precision(name: name),
+            "recall" or "Recall" => new Recall(name: name),
+            "f1_score" or "F1Score" => new F1Score(name: name),
+            "auc" or "AUC" => new AUC(name: name),
             _ => throw new ArgumentException($"Compile: unknown metric '{name}'. Known: accuracy, acc, " +
                 "binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, mse, mean_squared_error, mae, " +
-                "mean_absolute_error; or pass a Metric object.", nameof(name)),
+                "mean_absolute_error, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, " +
+                "root_mean_squared_error, precision, recall, f1_score, auc; or pass a Metric object.", nameof(name)),
         };
     }
 
