@@ -60,6 +60,8 @@ public static class Layers
         // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
         // are extension methods here), so none of them may use IO.
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
+        // Whole-model saving of Keras-style models: the architecture (Keras) written through IO's safetensors.
+        new("KerasSaving", ["Ember.Keras.Saving"], [Bcl, "Values", "Tensor", "NN", "Keras", "IO"]),
         // Third-party plotting (ScottPlot over SkiaSharp, native code): only Ember.Plots may name them.
         new("Plotting", ["ScottPlot", "SkiaSharp"], [Bcl]),
         // The Ember.Plots assembly: History and confusion-matrix plots over the public API and Ember.Training.
