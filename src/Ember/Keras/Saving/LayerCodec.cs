@@ -211,7 +211,7 @@ internal static class LayerCodec
     private static Dense Dense(DenseConfig c, long? budget)
     {
         Bound(c.Units, budget, $"units={c.Units}");
-        return new Dense(c.Units, c.Activation, c.UseBias, InitFrom(c.KernelInitializer),
+        return new Dense(c.Units, c.Activation, c.UseBias ?? true, InitFrom(c.KernelInitializer),
             InitFrom(c.BiasInitializer), c.Name, ParseDType(c.Dtype));
     }
 
@@ -219,8 +219,8 @@ internal static class LayerCodec
     {
         var k = Size(c.KernelSize, "kernel_size");
         Bound((long)c.Filters * k.H * k.W, budget, $"filters={c.Filters}, kernel_size={k}");
-        return new Conv2D(c.Filters, k, c.Strides is null ? null : Size(c.Strides, "strides"), c.Padding,
-            ParseFormat(c.DataFormat), c.Activation, c.UseBias, InitFrom(c.KernelInitializer),
+        return new Conv2D(c.Filters, k, c.Strides is null ? null : Size(c.Strides, "strides"), c.Padding ?? "valid",
+            ParseFormat(c.DataFormat), c.Activation, c.UseBias ?? true, InitFrom(c.KernelInitializer),
             InitFrom(c.BiasInitializer), c.Name, ParseDType(c.Dtype));
     }
 
@@ -229,15 +229,16 @@ internal static class LayerCodec
         Size2 pool = Size(c.PoolSize, "pool_size"), strides = Size(c.Strides, "strides");
         var format = ParseFormat(c.DataFormat);
         return className == "MaxPooling2D"
-            ? new MaxPooling2D(pool, strides, c.Padding, format, c.Name)
-            : new AveragePooling2D(pool, strides, c.Padding, format, c.Name);
+            ? new MaxPooling2D(pool, strides, c.Padding ?? "valid", format, c.Name)
+            : new AveragePooling2D(pool, strides, c.Padding ?? "valid", format, c.Name);
     }
 
     private static GlobalAveragePooling2D Global(GlobalPooling2DConfig c) =>
-        new(ParseFormat(c.DataFormat), c.Keepdims, c.Name);
+        new(ParseFormat(c.DataFormat), c.Keepdims ?? false, c.Name);
 
     private static BatchNormalization BatchNorm(BatchNormalizationConfig c) =>
-        new(c.Momentum, c.Epsilon, c.Center, c.Scale, ParseFormat(c.DataFormat), c.Name, ParseDType(c.Dtype));
+        new(c.Momentum ?? 0.99, c.Epsilon ?? 1e-3, c.Center ?? true, c.Scale ?? true, ParseFormat(c.DataFormat), c.Name,
+            ParseDType(c.Dtype));
 
     private static Activation Act(ActivationConfig c) => new(c.Activation, c.Name);
 
@@ -292,9 +293,9 @@ internal static class LayerCodec
         _ => throw new ArgumentException($"unknown dtype '{name}'."),
     };
 
-    private static DataFormat ParseFormat(string name) => name switch
+    private static DataFormat ParseFormat(string? name) => name switch
     {
-        "channels_last" => DataFormat.ChannelsLast,
+        null or "channels_last" => DataFormat.ChannelsLast,
         "channels_first" => DataFormat.ChannelsFirst,
         _ => throw new ArgumentException($"data_format must be channels_last or channels_first, got '{name}'."),
     };

@@ -7,7 +7,8 @@ namespace Ember.Keras.Saving;
 // The architecture JSON's shapes, read and written through System.Text.Json source generation (no reflection, so
 // saving and loading work under trimming and NativeAOT). Names are Keras's snake_case: a layer is
 // {"class_name": "Dense", "config": {"name": "dense", "units": 10, ...}}. Unknown fields are refused, so a file
-// from a newer Ember that added one fails loudly instead of losing it.
+// from a newer Ember that added one fails loudly instead of losing it. Optional fields are nullable, their
+// defaults (Keras's) applied by LayerCodec: source generation does not keep property initializers' values.
 
 /// <summary>One layer: its registered class name and its configuration object.</summary>
 internal sealed class LayerSpec
@@ -45,7 +46,7 @@ internal sealed class DenseConfig
 
     public required string Activation { get; init; }
 
-    public bool UseBias { get; init; } = true;
+    public bool? UseBias { get; init; }
 
     public InitializerConfig? KernelInitializer { get; init; }
 
@@ -64,13 +65,13 @@ internal sealed class Conv2DConfig
 
     public int[]? Strides { get; init; }
 
-    public string Padding { get; init; } = "valid";
+    public string? Padding { get; init; }
 
-    public string DataFormat { get; init; } = "channels_last";
+    public string? DataFormat { get; init; }
 
     public required string Activation { get; init; }
 
-    public bool UseBias { get; init; } = true;
+    public bool? UseBias { get; init; }
 
     public InitializerConfig? KernelInitializer { get; init; }
 
@@ -87,33 +88,33 @@ internal sealed class Pooling2DConfig
 
     public required int[] Strides { get; init; }
 
-    public string Padding { get; init; } = "valid";
+    public string? Padding { get; init; }
 
-    public string DataFormat { get; init; } = "channels_last";
+    public string? DataFormat { get; init; }
 }
 
 internal sealed class GlobalPooling2DConfig
 {
     public required string Name { get; init; }
 
-    public string DataFormat { get; init; } = "channels_last";
+    public string? DataFormat { get; init; }
 
-    public bool Keepdims { get; init; }
+    public bool? Keepdims { get; init; }
 }
 
 internal sealed class BatchNormalizationConfig
 {
     public required string Name { get; init; }
 
-    public double Momentum { get; init; } = 0.99;
+    public double? Momentum { get; init; }
 
-    public double Epsilon { get; init; } = 1e-3;
+    public double? Epsilon { get; init; }
 
-    public bool Center { get; init; } = true;
+    public bool? Center { get; init; }
 
-    public bool Scale { get; init; } = true;
+    public bool? Scale { get; init; }
 
-    public string DataFormat { get; init; } = "channels_last";
+    public string? DataFormat { get; init; }
 
     public string? Dtype { get; init; }
 }

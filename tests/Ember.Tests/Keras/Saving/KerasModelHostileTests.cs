@@ -138,7 +138,7 @@ public sealed class KerasModelHostileTests : IDisposable
     {
         string path = Build(name);
         var e = Assert.Throws<InvalidDataException>(() => KerasModel.Load(path));
-        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Contains(expected, StringComparison.Ordinal), $"'{expected}' not in: {e.Message}");
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
 

@@ -169,6 +169,21 @@ public sealed class KerasModelTests : IDisposable
     }
 
     [Fact]
+    public void OmittedOptionalFieldsTakeKerasDefaults()
+    {
+        var model = KerasModel.FromJson("{\"class_name\":\"Sequential\",\"config\":{\"name\":\"m\"," +
+            "\"input_shape\":[4],\"layers\":[{\"class_name\":\"Dense\",\"config\":{\"name\":\"d\"," +
+            "\"units\":2,\"activation\":\"linear\"}},{\"class_name\":\"BatchNormalization\",\"config\":" +
+            "{\"name\":\"bn\"}}]}}");
+        var dense = Assert.IsType<Dense>(model[0]);
+        Assert.True(dense.UseBias);
+        Assert.Equal(DType.Float32, dense.DType);
+        var bn = Assert.IsType<BatchNormalization>(model[1]);
+        Assert.Equal((0.99, 1e-3, true, true, DataFormat.ChannelsLast),
+            (bn.Momentum, bn.Epsilon, bn.Center, bn.Scale, bn.DataFormat));
+    }
+
+    [Fact]
     public void CustomLayersRoundTripThroughARegisteredFactory()
     {
         KerasModel.Register("TestScale", c => new TestScale((double)c["factor"]!, (string?)c["name"]));
