@@ -48,7 +48,9 @@ public static class HistoryPlots
             plot.XLabel("epoch");
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
             plot.YLabel(name);
-            plot.ShowLegend(Alignment.UpperRight);
+            // Out of the curves' way: a rising quantity (accuracy) ends high, a falling one (loss) ends low.
+            var values = history[name];
+            plot.ShowLegend(values[^1] > values[0] ? Alignment.LowerRight : Alignment.UpperRight);
             PlotFonts.Apply(plot);
         }
         multiplot.SavePng(path, width, h);
