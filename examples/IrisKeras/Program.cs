@@ -4,7 +4,9 @@ using System;
 using Ember;
 using Ember.Data;
 using Ember.Keras;
+using Ember.Keras.Saving;
 using Ember.Optim;
+using Ember.Plots;
 using Ember.Training;
 
 Tensor.ManualSeed(0);
@@ -41,3 +43,15 @@ Console.WriteLine($"final val_accuracy: {history["val_accuracy"][^1]:F2}");
 var result = model.Evaluate(xTest, yTest);
 Console.WriteLine($"test loss: {result["loss"]:F4}");
 Console.WriteLine($"test accuracy: {result["accuracy"]:F2}");
+
+// 3. Pictures (Ember.Plots): the history, and the confusion matrix of the test predictions.
+history.Plot("history.png");
+var predictions = model.Predict(xTest);
+ConfusionMatrix.Plot(Tensor.From(yTest), predictions, ["setosa", "versicolor", "virginica"], "confusion_matrix.png");
+Console.WriteLine("wrote history.png and confusion_matrix.png");
+
+// 4. The whole model in one file, and back: same layers, same weights, same predictions.
+model.Save("iris_model.safetensors");
+var reloaded = KerasModel.Load("iris_model.safetensors");
+bool same = reloaded.Predict(xTest).Eq(predictions).All().Item<bool>();
+Console.WriteLine($"reloaded iris_model.safetensors: {(same ? "identical" : "DIFFERENT")} predictions");

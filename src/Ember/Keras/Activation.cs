@@ -52,6 +52,7 @@ public sealed class Activation : Module, IKerasLayer
     {
         ArgumentNullException.ThrowIfNull(activation);
         _fn = Activations.Get(activation);
+        ActivationName = activation;
         Name = name;
     }
 
@@ -69,6 +70,13 @@ public sealed class Activation : Module, IKerasLayer
 
     /// <inheritdoc/>
     public string DefaultName => "activation";
+
+    /// <summary>The Keras activation name given at construction (null for a module); whole-model saving records
+    /// it.</summary>
+    internal string? ActivationName { get; }
+
+    /// <summary>The activation module (null for <c>linear</c>).</summary>
+    internal Module? ActivationModule => _fn;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => _fn is null ? input : _fn.Call(input);

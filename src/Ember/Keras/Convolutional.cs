@@ -75,6 +75,7 @@ public sealed class Conv2D : LazyLayer
         Padding = ImageLayout.ParsePadding(padding, "Conv2D");
         DataFormat = dataFormat;
         _activation = Activations.Get(activation);
+        ActivationName = activation ?? "linear";
         UseBias = useBias;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
@@ -85,6 +86,9 @@ public sealed class Conv2D : LazyLayer
 
     /// <summary>Output channels.</summary>
     public int Filters { get; }
+
+    /// <summary>The Keras activation name given at construction; whole-model saving records it.</summary>
+    internal string ActivationName { get; }
 
     /// <summary>Kernel size.</summary>
     public Size2 KernelSize { get; }

@@ -28,8 +28,7 @@ public sealed class Dense : LazyLayer
         Initializer? biasInitializer = null, string? name = null, DType dtype = DType.Float32,
         Generator? generator = null)
         : this(units, Activations.Get(activation), useBias, kernelInitializer, biasInitializer, name, dtype,
-            generator)
-    { }
+            generator) => ActivationName = activation ?? "linear";
 
     /// <summary>Creates the layer with an activation module.</summary>
     /// <param name="units">Output size.</param>
@@ -49,6 +48,7 @@ public sealed class Dense : LazyLayer
         Units = units;
         UseBias = useBias;
         _activation = activation;
+        ActivationName = activation is null ? "linear" : null;
         KernelInitializer = kernelInitializer ?? new GlorotUniform();
         BiasInitializer = biasInitializer ?? new Zeros();
         Generator = generator;
@@ -58,6 +58,13 @@ public sealed class Dense : LazyLayer
 
     /// <summary>Output size.</summary>
     public int Units { get; }
+
+    /// <summary>The Keras activation name given at construction (null for an activation module); whole-model saving
+    /// records it.</summary>
+    internal string? ActivationName { get; }
+
+    /// <summary>The activation applied to the output, or null.</summary>
+    internal Module? ActivationModule => _activation;
 
     /// <summary>Whether the layer learns a bias.</summary>
     public bool UseBias { get; }

@@ -60,6 +60,12 @@ public static class Layers
         // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
         // are extension methods here), so none of them may use IO.
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
+        // Whole-model saving of Keras-style models: the architecture (Keras) written through IO's safetensors.
+        new("KerasSaving", ["Ember.Keras.Saving"], [Bcl, "Values", "Tensor", "NN", "Keras", "IO"]),
+        // Third-party plotting (ScottPlot over SkiaSharp, native code): only Ember.Plots may name them.
+        new("Plotting", ["ScottPlot", "SkiaSharp"], [Bcl]),
+        // The Ember.Plots assembly: History and confusion-matrix plots over the public API and Ember.Training.
+        new("Plots", ["Ember.Plots"], [Bcl, "Values", "Tensor", "Training", "Plotting"]),
         // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
         new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
     ];
@@ -72,6 +78,7 @@ public static class Layers
         new("Ember.Kernels", ["System", "System.*", "netstandard"]),
         new("Ember", ["Ember.Kernels", "System", "System.*", "netstandard"]),
         new("Ember.Training", ["Ember", "System", "System.*", "netstandard"]),
+        new("Ember.Plots", ["Ember", "Ember.Training", "ScottPlot", "SkiaSharp", "System", "System.*", "netstandard"]),
     ];
 
     /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>
