@@ -30,14 +30,15 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
     /// </summary>
     public static Tensor Record<TState>(Tensor x, RawTensor result, TState state, Action<TSelf, TState> configure)
     {
-        if (!Autograd.ShouldRecord(x) || !result.DType.IsFloatingPoint()) return new Tensor(result);
+        if (!Autograd.ShouldRecord(x) || !result.DType.IsFloatingPoint())
+            return Traced<TSelf, TState>(new Tensor(result), state, 1, x);
         var node = new TSelf();
         configure(node, state);
         node.SetInputs(x);
         if (node.SavesInput) node._x = node.Save(x);
         var y = new Tensor(result, node);
         if (node.SavesOutput) node._y = node.Save(y);
-        return y;
+        return Traced<TSelf, TState>(y, state, 1, x);
     }
 
     internal sealed override Tensor?[] Backward(Tensor grad) =>
