@@ -24,6 +24,9 @@ internal sealed class GraphBuilder
     /// <summary>The graph being built.</summary>
     public GraphProto Graph { get; } = new() { Name = "ember" };
 
+    /// <summary>The example input's batch size (0 when the batch dim is fixed).</summary>
+    public int BatchSize { get; private set; }
+
     /// <summary>The target opset version of the default domain.</summary>
     public int Opset { get; }
 
@@ -34,6 +37,7 @@ internal sealed class GraphBuilder
     public void AddInput(Tensor t, string name, string? batchParam)
     {
         Graph.Input.Add(ValueInfo(name, t, batchParam));
+        if (batchParam is not null && t.Dim > 0) BatchSize = t.Shape[0];
         _used.Add(name);
         Bind(t, name, batchParam is not null);
     }
@@ -54,7 +58,7 @@ internal sealed class GraphBuilder
         else _batched.Remove(t);
     }
 
-    /// <summary>Whether <paramref name="t"/> has the (symbolic) batch dimension as its first dim.</summary>
+    /// <summary>Whether <paramref name="t"/> carries the (symbolic) batch dim in its first dim, alone or folded.</summary>
     public bool IsBatched(Tensor? t) => t is not null && _batched.Contains(t);
 
     /// <summary>

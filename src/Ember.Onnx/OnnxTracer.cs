@@ -128,10 +128,17 @@ internal sealed class OnnxTracer : OpTracer
         {
             // Same leading size: copy it from the input (0); the batch folded into dim 0: infer it (-1).
             if (shape[0] == source.Shape[0]) shape[0] = 0;
-            else if (shape[0] % source.Shape[0] == 0) shape[0] = -1;
+            else if (CarriesAfterReshape(source, target)) shape[0] = -1;
         }
         return Builder.Node("Reshape", [x, Builder.ConstInt64(shape)]);
     }
+
+    /// <summary>
+    /// Whether a reshape of batch-carrying <paramref name="source"/> to <paramref name="target"/> keeps the batch
+    /// folded into dim 0 (e.g. <c>[N, T, F]</c> to <c>[N*T, F]</c> and back).
+    /// </summary>
+    public bool CarriesAfterReshape(Tensor source, Tensor target) =>
+        Builder.IsBatched(source) && target.Dim > 0 && Builder.BatchSize > 0 && target.Shape[0] % Builder.BatchSize == 0;
 
     /// <summary>Transpose with <paramref name="perm"/>.</summary>
     public string Transpose(string x, params long[] perm) =>

@@ -89,14 +89,18 @@ internal static class OpMappings
             "MeanBackward0" => t.Reduce("ReduceMean", In(0), null, false),
             "SumBackward1" or "MeanBackward1" or "AmaxBackward0" or "AminBackward0" or "LogsumexpBackward0"
                 when op.State is ITuple s => t.Reduce(ReduceOp(op.Name), In(0), Axes(s[0]!), (bool)s[1]!),
-            "MaxBackward1" when op.State is bool max => t.Reduce(max ? "ReduceMax" : "ReduceMin", In(0), null, false),
+            "MaxBackward1" or "MinBackward1" => t.Reduce(op.Name[1] == 'a' ? "ReduceMax" : "ReduceMin", In(0), null,
+                false),
             "SliceBackward0" when op.State is ITuple s && s[0] is ITuple a => Slice(t, x, In(0), a),
             "SelectBackward0" when op.State is ITuple s && s[0] is ITuple a => b.Node("Gather",
                 [In(0), b.ConstInt64Scalar((int)a[1]!)], null, OnnxTracer.Axis((int)a[0]!)),
             "WhereBackward0" when op.State is Tensor cond => b.Node("Where", [b.Name(cond), In(0), In(1)]),
             _ => throw t.Unsupported($"op '{op.Name}'"),
         };
-        t.Bind(y, name, batchSource);
+        if (op.Name is "ViewBackward0" or "ReshapeAliasBackward0" or "UnsafeViewBackward0")
+            b.Bind(y, name, t.CarriesAfterReshape(x, y));
+        else
+            t.Bind(y, name, batchSource);
     }
 
     // The input whose leading batch dim the output may keep: any batched input (broadcasting keeps it leading).

@@ -26,10 +26,11 @@ public abstract class SingleOutputNode : Node
     /// </summary>
     internal static Tensor Record<TNode>(Tensor a, RawTensor result) where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a)) return Traced<TNode, object?>(new Tensor(result), null, 1, a);
+        bool record = Autograd.ShouldRecord(a);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a);
-        return Traced<TNode, object?>(new Tensor(result, node), null, 1, a);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), (object?)null, 1, a);
     }
 
     /// <summary>
@@ -40,11 +41,12 @@ public abstract class SingleOutputNode : Node
         Action<TNode, Tensor, TState> setup)
         where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a)) return Traced<TNode, TState>(new Tensor(result), state, 1, a);
+        bool record = Autograd.ShouldRecord(a);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a);
         setup(node, a, state);
-        return Traced<TNode, TState>(new Tensor(result, node), state, 1, a);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, 1, a);
     }
 
     /// <summary>
@@ -55,11 +57,12 @@ public abstract class SingleOutputNode : Node
         Action<TNode, Tensor, Tensor>? setup = null)
         where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a, b)) return Traced<TNode, object?>(new Tensor(result), null, 2, a, b);
+        bool record = Autograd.ShouldRecord(a, b);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a, b);
         setup?.Invoke(node, a, b);
-        return Traced<TNode, object?>(new Tensor(result, node), null, 2, a, b);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), (object?)null, 2, a, b);
     }
 
     /// <summary>
@@ -69,11 +72,12 @@ public abstract class SingleOutputNode : Node
     internal static Tensor Record<TNode, TState>(Tensor a, Tensor b, RawTensor result, TState state,
         Action<TNode, Tensor, Tensor, TState> setup) where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a, b)) return Traced<TNode, TState>(new Tensor(result), state, 2, a, b);
+        bool record = Autograd.ShouldRecord(a, b);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a, b);
         setup(node, a, b, state);
-        return Traced<TNode, TState>(new Tensor(result, node), state, 2, a, b);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, 2, a, b);
     }
 
     /// <summary>
@@ -83,12 +87,12 @@ public abstract class SingleOutputNode : Node
     internal static Tensor Record<TNode, TState>(Tensor a, Tensor? b, Tensor? c, RawTensor result, TState state,
         Action<TNode, Tensor, Tensor?, Tensor?, TState> setup) where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(b, a, c ?? a))
-            return Traced<TNode, TState>(new Tensor(result), state, 3, a, b, c);
+        bool record = Autograd.ShouldRecord(b, a, c ?? a);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a, b, c, count: 3);
         setup(node, a, b, c, state);
-        return Traced<TNode, TState>(new Tensor(result, node), state, 3, a, b, c);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, 3, a, b, c);
     }
 
     /// <summary>
@@ -100,34 +104,34 @@ public abstract class SingleOutputNode : Node
     {
         bool record = false;
         foreach (var t in inputs) record |= Autograd.ShouldRecord(t);
-        if (!record || !result.DType.IsFloatingPoint())
-            return Traced<TNode, TState>(new Tensor(result), state, inputs);
+        record &= result.DType.IsFloatingPoint();
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(inputs);
         setup(node, state);
-        return Traced<TNode, TState>(new Tensor(result, node), state, inputs);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, inputs);
     }
 
     /// <summary>
     /// Returns <paramref name="y"/>, first reporting the op (its first <paramref name="count"/> inputs) to the active
-    /// tracer if there is one; otherwise the cost is one integer check and nothing is allocated.
+    /// tracer if there is one. Callers build the node when a tracer is active even without grad mode: its name (and
+    /// the state its setup stores) is what the tracer sees.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected static Tensor Traced<TNode, TState>(Tensor y, TState state, int count, Tensor? a,
-        Tensor? b = null, Tensor? c = null) where TNode : Node, new()
+    private protected static Tensor Traced<TState>(Node node, Tensor y, TState state, int count, Tensor? a,
+        Tensor? b = null, Tensor? c = null)
     {
         if (OpTracer.IsActive)
-            OpTracer.Report(new TNode().Name, y, state, count == 1 ? [a] : count == 2 ? [a, b] : [a, b, c]);
+            OpTracer.Report(node.Name, y, state, count == 1 ? [a] : count == 2 ? [a, b] : [a, b, c]);
         return y;
     }
 
-    /// <summary>As <see cref="Traced{TNode, TState}(Tensor, TState, int, Tensor?, Tensor?, Tensor?)"/> for a list.
+    /// <summary>As <see cref="Traced{TState}(Node, Tensor, TState, int, Tensor?, Tensor?, Tensor?)"/> for a list.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected static Tensor Traced<TNode, TState>(Tensor y, TState state, Tensor[] inputs)
-        where TNode : Node, new()
+    private protected static Tensor Traced<TState>(Node node, Tensor y, TState state, Tensor[] inputs)
     {
-        if (OpTracer.IsActive) OpTracer.Report(new TNode().Name, y, state, inputs);
+        if (OpTracer.IsActive) OpTracer.Report(node.Name, y, state, inputs);
         return y;
     }
 
