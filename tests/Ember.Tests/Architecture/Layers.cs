@@ -62,6 +62,10 @@ public static class Layers
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
         // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
         new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
+        // The protobuf runtime the ONNX export writes with (its generated message classes live in Ember.Onnx.Proto).
+        new("Protobuf", ["Google.Protobuf"], [Bcl]),
+        // The Ember.Onnx assembly: export over the public API and the tracing seam (no Core, no Kernels).
+        new("Onnx", ["Ember.Onnx"], [Bcl, "Protobuf", "Values", "Tensor", "NN", "Keras"]),
     ];
 
     /// <summary>
@@ -72,6 +76,7 @@ public static class Layers
         new("Ember.Kernels", ["System", "System.*", "netstandard"]),
         new("Ember", ["Ember.Kernels", "System", "System.*", "netstandard"]),
         new("Ember.Training", ["Ember", "System", "System.*", "netstandard"]),
+        new("Ember.Onnx", ["Ember", "Google.Protobuf", "System", "System.*", "netstandard"]),
     ];
 
     /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>
