@@ -125,6 +125,17 @@ internal sealed class GraphBuilder
         return name;
     }
 
+    /// <summary>An initializer from raw little-endian data of <paramref name="data"/>'s dtype.</summary>
+    public string AddInitializer(string name, (byte[] Bytes, DType DType) data, long[] dims)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)ElementType(data.DType) };
+        t.Dims.AddRange(dims);
+        t.RawData = ByteString.CopyFrom(data.Bytes);
+        Graph.Initializer.Add(t);
+        _used.Add(name);
+        return name;
+    }
+
     /// <summary>A 0-d int64 constant (an index that drops its dim in Gather).</summary>
     public string ConstInt64Scalar(long value)
     {

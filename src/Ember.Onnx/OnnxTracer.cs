@@ -32,6 +32,9 @@ internal sealed class OnnxTracer : OpTracer
 
     public GraphBuilder Builder { get; }
 
+    /// <summary>The state-dict path of <paramref name="module"/> ("" for the root).</summary>
+    public string PathOf(object module) => _paths.TryGetValue(module, out string? p) ? p : "";
+
     /// <summary>The module path of the innermost module call, for messages ("" is the root).</summary>
     public string CurrentPath
     {
@@ -61,7 +64,7 @@ internal sealed class OnnxTracer : OpTracer
             _stack.Add(new Frame(module, true, swallowed: true));
             return true;
         }
-        bool claimed = ModuleMappings.Claims(module);
+        bool claimed = ModuleMappings.Claims(module) || RecurrentMappings.Claims(module);
         var frame = new Frame(module, claimed, false);
         if (claimed && input is Tensor t) _inputs[frame] = t;
         _stack.Add(frame);
@@ -82,8 +85,11 @@ internal sealed class OnnxTracer : OpTracer
         Frame frame = _stack[^1];
         try
         {
-            if (frame.Claimed && !frame.Swallowed && !frame.Emitted && input is Tensor x && output is Tensor y)
-                ModuleMappings.Emit(module, x, y, this);
+            if (frame.Claimed && !frame.Swallowed && !frame.Emitted)
+            {
+                if (RecurrentMappings.Claims(module)) RecurrentMappings.Emit(module, input, output, this);
+                else if (input is Tensor x && output is Tensor y) ModuleMappings.Emit(module, x, y, this);
+            }
         }
         finally
         {
