@@ -5,16 +5,19 @@
 // Data: Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist), --root DIR, or --download.
 // --checkpoint DIR saves DIR/last.ckpt after every epoch (and DIR/model.safetensors at the end); --resume continues
 // from DIR/last.ckpt with the same weights, optimizer state, data order and random state.
+// --export model.onnx writes the trained model as ONNX (examples/OnnxInference runs it in ONNX Runtime).
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using System.Linq;
 using Ember;
 using Ember.Data;
 using Ember.IO;
 using Ember.NN;
+using Ember.Onnx;
 using Ember.Optim;
 
-string model = "mlp", root = "", checkpointDir = "", style = "torch";
+string model = "mlp", root = "", checkpointDir = "", style = "torch", exportPath = "";
 int epochs = 1, batchSize = 64, maxBatches = 0;
 long seed = 0;
 bool download = false, resume = false;
@@ -34,10 +37,11 @@ for (int i = 0; i < args.Length; i++)
         case "--download": download = true; break;
         case "--checkpoint": checkpointDir = Next(); break;
         case "--resume": resume = true; break;
+        case "--export": exportPath = Next(); break;
         default:
             Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn [--style torch|keras] " +
                 "--epochs N [--batch-size B] [--seed S] [--max-batches K] [--root DIR] [--download] " +
-                "[--checkpoint DIR [--resume]]");
+                "[--checkpoint DIR [--resume]] [--export FILE]");
             return 2;
     }
 }
@@ -50,6 +54,11 @@ if (style is not ("torch" or "keras"))
 if (style == "keras" && resume)
 {
     Console.Error.WriteLine("--resume is for --style torch; --style keras keeps its best checkpoint instead.");
+    return 2;
+}
+if (style == "keras" && exportPath.Length > 0)
+{
+    Console.Error.WriteLine("--export is for --style torch (the Keras-style model is saved by ModelCheckpoint).");
     return 2;
 }
 
@@ -136,6 +145,13 @@ using (Autograd.NoGrad())
 }
 Console.WriteLine($"test accuracy: {(double)correct / total:F4}");
 if (checkpointDir.Length > 0) net.SaveWeights(System.IO.Path.Combine(checkpointDir, "model.safetensors"));
+if (exportPath.Length > 0)
+{
+    // Traced on two test images; the batch dim stays symbolic, so the file classifies batches of any size.
+    var (example, _) = DataLoader.Create(test, 2, collate).First();
+    OnnxExporter.Export(net, example, exportPath);
+    Console.WriteLine($"exported {exportPath}");
+}
 return 0;
 
 /// <summary>784-256-128-10 with ReLU, on flattened pixels.</summary>

@@ -1,5 +1,6 @@
 using System;
 using Ember.Core;
+using Ember.Tracing;
 
 namespace Ember.Graph;
 
@@ -30,14 +31,16 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
     /// </summary>
     public static Tensor Record<TState>(Tensor x, RawTensor result, TState state, Action<TSelf, TState> configure)
     {
-        if (!Autograd.ShouldRecord(x) || !result.DType.IsFloatingPoint()) return new Tensor(result);
+        bool record = Autograd.ShouldRecord(x) && result.DType.IsFloatingPoint();
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TSelf();
         configure(node, state);
+        if (!record) return Traced(node, new Tensor(result), state, 1, x);
         node.SetInputs(x);
         if (node.SavesInput) node._x = node.Save(x);
         var y = new Tensor(result, node);
         if (node.SavesOutput) node._y = node.Save(y);
-        return y;
+        return Traced(node, y, state, 1, x);
     }
 
     internal sealed override Tensor?[] Backward(Tensor grad) =>

@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
+using Ember.Tracing;
 
 namespace Ember.Graph;
 
@@ -24,10 +26,11 @@ public abstract class SingleOutputNode : Node
     /// </summary>
     internal static Tensor Record<TNode>(Tensor a, RawTensor result) where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a)) return new Tensor(result);
+        bool record = Autograd.ShouldRecord(a);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a);
-        return new Tensor(result, node);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), (object?)null, 1, a);
     }
 
     /// <summary>
@@ -38,11 +41,12 @@ public abstract class SingleOutputNode : Node
         Action<TNode, Tensor, TState> setup)
         where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a)) return new Tensor(result);
+        bool record = Autograd.ShouldRecord(a);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a);
         setup(node, a, state);
-        return new Tensor(result, node);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, 1, a);
     }
 
     /// <summary>
@@ -53,11 +57,12 @@ public abstract class SingleOutputNode : Node
         Action<TNode, Tensor, Tensor>? setup = null)
         where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a, b)) return new Tensor(result);
+        bool record = Autograd.ShouldRecord(a, b);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a, b);
         setup?.Invoke(node, a, b);
-        return new Tensor(result, node);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), (object?)null, 2, a, b);
     }
 
     /// <summary>
@@ -67,11 +72,12 @@ public abstract class SingleOutputNode : Node
     internal static Tensor Record<TNode, TState>(Tensor a, Tensor b, RawTensor result, TState state,
         Action<TNode, Tensor, Tensor, TState> setup) where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(a, b)) return new Tensor(result);
+        bool record = Autograd.ShouldRecord(a, b);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a, b);
         setup(node, a, b, state);
-        return new Tensor(result, node);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, 2, a, b);
     }
 
     /// <summary>
@@ -81,11 +87,12 @@ public abstract class SingleOutputNode : Node
     internal static Tensor Record<TNode, TState>(Tensor a, Tensor? b, Tensor? c, RawTensor result, TState state,
         Action<TNode, Tensor, Tensor?, Tensor?, TState> setup) where TNode : SingleOutputNode, new()
     {
-        if (!Autograd.ShouldRecord(b, a, c ?? a)) return new Tensor(result);
+        bool record = Autograd.ShouldRecord(b, a, c ?? a);
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(a, b, c, count: 3);
         setup(node, a, b, c, state);
-        return new Tensor(result, node);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, 3, a, b, c);
     }
 
     /// <summary>
@@ -97,11 +104,35 @@ public abstract class SingleOutputNode : Node
     {
         bool record = false;
         foreach (var t in inputs) record |= Autograd.ShouldRecord(t);
-        if (!record || !result.DType.IsFloatingPoint()) return new Tensor(result);
+        record &= result.DType.IsFloatingPoint();
+        if (!record && !OpTracer.IsActive) return new Tensor(result);
         var node = new TNode();
         node.SetInputs(inputs);
         setup(node, state);
-        return new Tensor(result, node);
+        return Traced(node, record ? new Tensor(result, node) : new Tensor(result), state, inputs);
+    }
+
+    /// <summary>
+    /// Returns <paramref name="y"/>, first reporting the op (its first <paramref name="count"/> inputs) to the active
+    /// tracer if there is one. Callers build the node when a tracer is active even without grad mode: its name (and
+    /// the state its setup stores) is what the tracer sees.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected static Tensor Traced<TState>(Node node, Tensor y, TState state, int count, Tensor? a,
+        Tensor? b = null, Tensor? c = null)
+    {
+        if (OpTracer.IsActive)
+            OpTracer.Report(node.Name, y, state, count == 1 ? [a] : count == 2 ? [a, b] : [a, b, c]);
+        return y;
+    }
+
+    /// <summary>As <see cref="Traced{TState}(Node, Tensor, TState, int, Tensor?, Tensor?, Tensor?)"/> for a list.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected static Tensor Traced<TState>(Node node, Tensor y, TState state, Tensor[] inputs)
+    {
+        if (OpTracer.IsActive) OpTracer.Report(node.Name, y, state, inputs);
+        return y;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember.NN;
 
@@ -21,7 +22,10 @@ public abstract class Module<TIn, TOut> : ModuleBase
     /// Runs the module: forward pre-hooks, input preparation (casting), lazy build, <see cref="Forward"/>, then
     /// forward hooks. This is the one entry every module shares (PyTorch's <c>__call__</c>).
     /// </summary>
-    public TOut Call(TIn input)
+    public TOut Call(TIn input) =>
+        OpTracer.Current is { } tracer ? OpTracer.Call(tracer, this, input, CallCore) : CallCore(input);
+
+    private TOut CallCore(TIn input)
     {
         if (_forwardPreHooks is not null)
             foreach (var hook in _forwardPreHooks.ToArray()) input = hook(this, input);

@@ -205,7 +205,7 @@ namespace Ember.Graph
         public override string Name => "RsubBackward1";
 
         public static Tensor Apply(Tensor a, double s) =>
-            Record<RsubBackward1>(a, RawOps.Sub(a.WrapScalar(s).Raw, a.Raw));
+            Record(a, RawOps.Sub(a.WrapScalar(s).Raw, a.Raw), s, static (RsubBackward1 _, Tensor _, double _) => { });
 
         internal override Tensor?[] Backward(Tensor grad) => [-grad];
     }

@@ -49,7 +49,7 @@ public static class Layers
         new("Core", ["Ember.Core"], [Bcl, "Kernels", "Values"]),
         // The public, autograd-aware tensor and the graph under it.
         new("Tensor", ["Ember.Tensor", "Ember.TensorIndex", "Ember.Parameter", "Ember.Autograd", "Ember.Scope",
-            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph"], [Bcl, "Kernels", "Values", "Core"]),
+            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing"], [Bcl, "Kernels", "Values", "Core"]),
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
@@ -68,6 +68,10 @@ public static class Layers
         new("Plots", ["Ember.Plots"], [Bcl, "Values", "Tensor", "Training", "Plotting"]),
         // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
         new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
+        // The protobuf runtime the ONNX export writes with (its generated message classes live in Ember.Onnx.Proto).
+        new("Protobuf", ["Google.Protobuf"], [Bcl]),
+        // The Ember.Onnx assembly: export over the public API and the tracing seam (no Core, no Kernels).
+        new("Onnx", ["Ember.Onnx"], [Bcl, "Protobuf", "Values", "Tensor", "NN", "Keras"]),
     ];
 
     /// <summary>
@@ -79,6 +83,7 @@ public static class Layers
         new("Ember", ["Ember.Kernels", "System", "System.*", "netstandard"]),
         new("Ember.Training", ["Ember", "System", "System.*", "netstandard"]),
         new("Ember.Plots", ["Ember", "Ember.Training", "ScottPlot", "SkiaSharp", "System", "System.*", "netstandard"]),
+        new("Ember.Onnx", ["Ember", "Google.Protobuf", "System", "System.*", "netstandard"]),
     ];
 
     /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>

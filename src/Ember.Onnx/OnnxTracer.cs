@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using Ember.NN;
+using Ember.Onnx.Proto;
+using Ember.Tracing;
+
+namespace Ember.Onnx;
+
+/// <summary>
+/// The exporter's <see cref="OpTracer"/>: turns each reported op into ONNX nodes (<see cref="OpMappings"/>), takes
+/// known layers whole (<see cref="ModuleMappings"/>), and keeps the module path for error messages.
+/// </summary>
+internal sealed class OnnxTracer : OpTracer
+{
+    private readonly Dictionary<object, string> _paths = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Frame> _stack = [];
+
+    // One module call: whether the exporter took it whole, and whether its op is still to be emitted.
+    private sealed class Frame(object module, bool claimed, bool swallowed)
+    {
+        public object Module { get; } = module;
+        public bool Claimed { get; } = claimed;
+        public bool Swallowed { get; } = swallowed;
+        public bool Emitted { get; set; }
+    }
+
+    public OnnxTracer(GraphBuilder builder, ModuleBase root)
+    {
+        Builder = builder;
+        foreach (var (name, module) in root.NamedModules()) _paths.TryAdd(module, name);
+    }
+
+    public GraphBuilder Builder { get; }
+
+    /// <summary>The state-dict path of <paramref name="module"/> ("" for the root).</summary>
+    public string PathOf(object module) => _paths.TryGetValue(module, out string? p) ? p : "";
+
+    /// <summary>The module path of the innermost module call, for messages ("" is the root).</summary>
+    public string CurrentPath
+    {
+        get
+        {
+            if (_stack.Count == 0) return "<no module>";
+            object m = _stack[^1].Module;
+            string path = _paths.TryGetValue(m, out string? p) ? p : "?";
+            return $"'{(path.Length == 0 ? "<root>" : path)}' ({m.GetType().Name})";
+        }
+    }
+
+    protected override bool OnModuleEnter(object module, object? input)
+    {
+        if (_stack.Count > 0 && _stack[^1] is { Claimed: true } outer)
+        {
+            // A Keras layer's activation module: the layer's own op ends at the activation's input.
+            if (!outer.Swallowed && !outer.Emitted && ModuleMappings.HasActivation(outer.Module)
+                && outer.Module is ModuleBase parent && IsChild(parent, module) && input is Tensor pre
+                && _inputs.TryGetValue(outer, out Tensor? x))
+            {
+                ModuleMappings.Emit(outer.Module, x, pre, this);
+                outer.Emitted = true;
+                _stack.Add(new Frame(module, false, false));
+                return false;
+            }
+            _stack.Add(new Frame(module, true, swallowed: true));
+            return true;
+        }
+        bool claimed = ModuleMappings.Claims(module) || RecurrentMappings.Claims(module);
+        var frame = new Frame(module, claimed, false);
+        if (claimed && input is Tensor t) _inputs[frame] = t;
+        _stack.Add(frame);
+        return claimed;
+    }
+
+    private readonly Dictionary<Frame, Tensor> _inputs = [];
+
+    private static bool IsChild(ModuleBase parent, object module)
+    {
+        foreach (ModuleBase c in parent.Children())
+            if (ReferenceEquals(c, module)) return true;
+        return false;
+    }
+
+    protected override void OnModuleExit(object module, object? input, object? output, bool claimed)
+    {
+        Frame frame = _stack[^1];
+        try
+        {
+            if (frame.Claimed && !frame.Swallowed && !frame.Emitted)
+            {
+                if (RecurrentMappings.Claims(module)) RecurrentMappings.Emit(module, input, output, this);
+                else if (input is Tensor x && output is Tensor y) ModuleMappings.Emit(module, x, y, this);
+            }
+        }
+        finally
+        {
+            _stack.RemoveAt(_stack.Count - 1);
+            _inputs.Remove(frame);
+        }
+    }
+
+    protected override void OnOp(TracedOp op) => OpMappings.Emit(op, this);
+
+    /// <summary>The error for an op or layer with no mapping.</summary>
+    public NotSupportedException Unsupported(string what, string? detail = null) =>
+        new($"ONNX export: {what} has no ONNX mapping (opset {Builder.Opset}){detail}; used in module " +
+            $"{CurrentPath}. Supported ops and layers are listed in docs/onnx.md.");
+
+    /// <summary>Binds <paramref name="output"/> to <paramref name="name"/>, batched if it keeps the batch dim.</summary>
+    public void Bind(Tensor output, string name, Tensor? batchSource) =>
+        Builder.Bind(output, name, KeepsBatch(batchSource, output));
+
+    /// <summary>Whether <paramref name="output"/> still leads with the batch dim of <paramref name="source"/>.</summary>
+    public bool KeepsBatch(Tensor? source, Tensor output) =>
+        Builder.IsBatched(source) && output.Dim > 0 && output.Shape[0] == source!.Shape[0];
+
+    /// <summary>A reduction node: axes as an attribute before opset 18 (13 for ReduceSum), as an input after.</summary>
+    public string Reduce(string op, string x, long[]? axes, bool keepDims)
+    {
+        var keep = GraphBuilder.Int("keepdims", keepDims ? 1 : 0);
+        if (axes is null) return Builder.Node(op, [x], null, keep);
+        bool axesInput = Builder.Opset >= 18 || op == "ReduceSum";
+        return axesInput
+            ? Builder.Node(op, [x, Builder.ConstInt64(axes)], null, keep)
+            : Builder.Node(op, [x], null, keep, GraphBuilder.Ints("axes", axes));
+    }
+
+    /// <summary>A Reshape of <paramref name="x"/> to <paramref name="target"/>'s shape, the batch dim kept symbolic.
+    /// </summary>
+    public string Reshape(Tensor source, string x, Tensor target)
+    {
+        long[] shape = new long[target.Dim];
+        for (int i = 0; i < shape.Length; i++) shape[i] = target.Shape[i];
+        if (Builder.IsBatched(source) && shape.Length > 0)
+        {
+            // Same leading size: copy it from the input (0); the batch folded into dim 0: infer it (-1).
+            if (shape[0] == source.Shape[0]) shape[0] = 0;
+            else if (CarriesAfterReshape(source, target)) shape[0] = -1;
+        }
+        return Builder.Node("Reshape", [x, Builder.ConstInt64(shape)]);
+    }
+
+    /// <summary>
+    /// Whether a reshape of batch-carrying <paramref name="source"/> to <paramref name="target"/> keeps the batch
+    /// folded into dim 0 (e.g. <c>[N, T, F]</c> to <c>[N*T, F]</c> and back).
+    /// </summary>
+    public bool CarriesAfterReshape(Tensor source, Tensor target) =>
+        Builder.IsBatched(source) && target.Dim > 0 && Builder.BatchSize > 0 && target.Shape[0] % Builder.BatchSize == 0;
+
+    /// <summary>Transpose with <paramref name="perm"/>.</summary>
+    public string Transpose(string x, params long[] perm) =>
+        Builder.Node("Transpose", [x], null, GraphBuilder.Ints("perm", perm));
+
+    /// <summary>The element type attribute value for Cast.</summary>
+    public static long OnnxType(DType dtype) => (long)GraphBuilder.ElementType(dtype);
+
+    /// <summary>Guards against attributes outside the given opset.</summary>
+    public void RequireOpset(int min, string what)
+    {
+        if (Builder.Opset < min) throw Unsupported(what, $" before opset {min}");
+    }
+
+    internal static AttributeProto Axis(long axis) => GraphBuilder.Int("axis", axis);
+}
