@@ -6,7 +6,10 @@
 // --distributed trains data-parallel (DistributedDataParallel + DistributedSampler) on the ranks of an MPI job, built
 // first and launched as: mpirun -np 2 examples/FashionMnist/bin/Release/net10.0/FashionMnist --distributed; without
 // mpirun it is a world of one. --batch-size is per rank (as in PyTorch), so the global batch is ranks × B.
-// --compare A B [--tolerance T] compares two weight files (exit 1 when max |a-b| > T).
+// --emulate-ranks N (one process) accumulates the gradients of the N per-rank batches a DistributedSampler of N ranks
+// would give, each loss scaled by 1/N: the same arithmetic as N ranks averaging in DDP, so the weights must match an
+// `mpirun -np N ... --distributed` run bit for bit. --compare A B [--tolerance T] compares two weight files (exit 1
+// when max |a-b| > T). --optimizer adam|sgd and --lr pick the optimizer (default Adam, 1e-3).
 using System;
 using System.Diagnostics;
 using System.Globalization;
@@ -22,7 +25,9 @@ int epochs = 1, batchSize = 64, maxBatches = 0;
 long seed = 0;
 bool download = false, resume = false, distributed = false;
 string saveWeights = "";
-int threads = 0;
+int threads = 0, emulateRanks = 0;
+string optimizerName = "adam";
+double lr = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -41,13 +46,17 @@ for (int i = 0; i < args.Length; i++)
         case "--distributed": distributed = true; break;
         case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--save-weights": saveWeights = Next(); break;
+        case "--emulate-ranks": emulateRanks = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--optimizer": optimizerName = Next(); break;
+        case "--lr": lr = double.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--compare":
             return CompareWeights(Next(), Next(), i + 2 < args.Length && args[i + 1] == "--tolerance"
                 ? double.Parse(args[i + 2], CultureInfo.InvariantCulture) : 0);
         default:
             Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn --epochs N [--batch-size B] " +
                 "[--seed S] [--max-batches K] [--root DIR] [--download] [--checkpoint DIR [--resume]] " +
-                "[--distributed] [--threads N] [--save-weights FILE] | --compare A B [--tolerance T]");
+                "[--distributed | --emulate-ranks N] [--threads N] [--save-weights FILE] [--optimizer adam|sgd] " +
+                "[--lr LR] | --compare A B [--tolerance T]");
             return 2;
     }
 }
@@ -96,7 +105,9 @@ if (ddp is not null)
         $"per step by each rank, overlapped with backward: {ddp.OverlapsCommunication}");
 var testLoader = DataLoader.Create(test, 1000, collate);
 
-var optimizer = new Adam(net.Parameters(), lr: 1e-3);
+Optimizer optimizer = optimizerName == "sgd"
+    ? new SGD(net.Parameters(), lr: lr > 0 ? lr : 0.05, momentum: 0.9)
+    : new Adam(net.Parameters(), lr: lr > 0 ? lr : 1e-3);
 var lossFn = new CrossEntropyLoss();
 int startEpoch = 0;
 string? checkpointPath = checkpointDir.Length > 0 ? System.IO.Path.Combine(checkpointDir, "last.ckpt") : null;
@@ -117,13 +128,21 @@ for (int epoch = startEpoch; epoch < epochs; epoch++)
 {
     sampler?.SetEpoch(epoch);
     trained.Train();
-    int steps = maxBatches > 0 ? Math.Min(maxBatches, trainLoader.Count) : trainLoader.Count;
+    int batches = emulateRanks > 0
+        ? ((train.Count + emulateRanks - 1) / emulateRanks + batchSize - 1) / batchSize
+        : trainLoader.Count;
+    int steps = maxBatches > 0 ? Math.Min(maxBatches, batches) : batches;
     var clock = Stopwatch.StartNew();
     double lossSum = 0;
     int seen = 0;
     using (var bar = new Progress(steps, $"epoch {epoch + 1}/{epochs}"))
     {
-        foreach (var (x, y) in trainLoader)
+        if (emulateRanks > 0)
+        {
+            seen = EmulateRanks(net, optimizer, lossFn, train, collate, emulateRanks, batchSize, seed, epoch, steps,
+                bar, ref lossSum);
+        }
+        else foreach (var (x, y) in trainLoader)
         {
             var loss = lossFn.Call(trained.Call(x), y);
             optimizer.ZeroGrad();
@@ -169,6 +188,39 @@ if (saveWeights.Length > 0 && main) net.SaveWeights(saveWeights);
 group?.Barrier();
 Console.SetOut(stdout);
 return 0;
+
+// One epoch (of at most `steps` steps) as N data-parallel ranks would run it, in one process: per step, each virtual
+// rank's batch from its DistributedSampler, its mean loss scaled by 1/N and backpropagated (the gradients accumulate),
+// then one optimizer step. Returns the steps run.
+static int EmulateRanks(Module net, Optimizer optimizer, CrossEntropyLoss lossFn, MnistDataset train,
+    Func<System.Collections.Generic.IReadOnlyList<(Image Image, long Label)>, (Tensor, Tensor)> collate, int ranks,
+    int batchSize, long seed, int epoch, int steps, Progress bar, ref double lossSum)
+{
+    var loaders = new System.Collections.Generic.IEnumerator<(Tensor, Tensor)>[ranks];
+    for (int r = 0; r < ranks; r++)
+    {
+        var sampler = new DistributedSampler<(Image, long)>(train, ranks, r, shuffle: true, seed: seed);
+        sampler.SetEpoch(epoch);
+        loaders[r] = DataLoader.Create(sampler, batchSize, collate).GetEnumerator();
+    }
+    int seen = 0;
+    while (seen < steps && Array.TrueForAll(loaders, l => l.MoveNext()))
+    {
+        optimizer.ZeroGrad();
+        double stepLoss = 0;
+        foreach (var loader in loaders)
+        {
+            var (x, y) = loader.Current;
+            var loss = lossFn.Call(net.Call(x), y);
+            (loss * (1f / ranks)).Backward();
+            stepLoss += loss.Item<float>();
+        }
+        optimizer.Step();
+        lossSum += stepLoss / ranks;
+        bar.Update(postfix: $"loss {lossSum / ++seen:F4}");
+    }
+    return seen;
+}
 
 // The largest |a - b| over every tensor of two weight files with the same keys and shapes.
 static int CompareWeights(string a, string b, double tolerance)

@@ -62,6 +62,9 @@ public static class Layers
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
         // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
         new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
+        // The Ember.Distributed assembly: process groups and DDP over the public API (no Core, no Kernels); it plugs
+        // into Fit through Ember.Training's synchronizer seam.
+        new("Distributed", ["Ember.Distributed"], [Bcl, "Values", "Tensor", "NN", "Optim", "Data", "Training"]),
     ];
 
     /// <summary>
@@ -72,6 +75,7 @@ public static class Layers
         new("Ember.Kernels", ["System", "System.*", "netstandard"]),
         new("Ember", ["Ember.Kernels", "System", "System.*", "netstandard"]),
         new("Ember.Training", ["Ember", "System", "System.*", "netstandard"]),
+        new("Ember.Distributed", ["Ember", "Ember.Training", "System", "System.*", "netstandard"]),
     ];
 
     /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>
