@@ -35,10 +35,13 @@ public sealed class DistributedDataParallel : Module, IDataParallelSynchronizer,
     private readonly bool _findUnused;
     private readonly bool _broadcastBuffers;
 
-    /// <summary>Wraps <paramref name="module"/> (already built: lazy Keras layers need one forward pass first).</summary>
+    /// <summary>
+    /// Wraps <paramref name="module"/> (already built: lazy Keras layers need one forward pass first).
+    /// </summary>
     /// <param name="module">The model; every rank must construct the same architecture.</param>
     /// <param name="group">The process group; <see cref="ProcessGroup.Current"/> when null.</param>
-    /// <param name="bucketCapMB">The gradient bucket size in megabytes (a larger parameter gets its own bucket).</param>
+    /// <param name="bucketCapMB">The gradient bucket size in megabytes (a larger parameter gets its own bucket).
+    /// </param>
     /// <param name="findUnusedParameters">Traverse the graph after each forward pass and count parameters it does not
     /// reach as ready (zeros), so models with data-dependent branches work; costs a graph walk per step.</param>
     /// <param name="broadcastBuffers">Broadcast rank 0's buffers before each training forward pass.</param>
@@ -117,6 +120,7 @@ public sealed class DistributedDataParallel : Module, IDataParallelSynchronizer,
     public override Tensor Forward(Tensor input)
     {
         Module inner = _inner.Module;
+        _reducer.PrepareForForward();
         if (inner.Training != Training) inner.Train(Training);
         if (Training && _broadcastBuffers && Group.WorldSize > 1)
             foreach (var b in inner.Buffers()) Group.Broadcast(b, 0);
@@ -174,7 +178,8 @@ public sealed class DistributedDataParallel : Module, IDataParallelSynchronizer,
     {
         var persistent = new HashSet<string>(module.StateDict().Keys, StringComparer.Ordinal);
         foreach (var (name, p) in module.NamedParameters(recurse: false)) RegisterParameter(name, p);
-        foreach (var (name, b) in module.NamedBuffers(recurse: false)) RegisterBuffer(name, b, persistent.Contains(name));
+        foreach (var (name, b) in module.NamedBuffers(recurse: false))
+            RegisterBuffer(name, b, persistent.Contains(name));
         foreach (var (name, child) in module.NamedChildren()) RegisterModule(name, child);
     }
 

@@ -80,7 +80,8 @@ internal static class Collectives
     public static void CheckRoot(string op, int root, int world)
     {
         if ((uint)root >= (uint)world)
-            throw new ArgumentOutOfRangeException(nameof(root), $"{op}: root {root} is not a rank of a world of {world}.");
+            throw new ArgumentOutOfRangeException(nameof(root),
+                $"{op}: root {root} is not a rank of a world of {world}.");
     }
 
     /// <summary>Divides every element by <paramref name="n"/> (the Mean reduction's last step).</summary>

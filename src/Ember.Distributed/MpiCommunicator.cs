@@ -105,7 +105,9 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         if (op == ReduceOp.Mean) Collectives.Divide(receive, WorldSize);
     }
 
-    /// <summary>Finalizes MPI if this communicator initialized it (MPI cannot be initialized again afterwards).</summary>
+    /// <summary>
+    /// Finalizes MPI if this communicator initialized it (MPI cannot be initialized again afterwards).
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -110,7 +110,8 @@ internal sealed unsafe class MpiLibrary
             return new MpiLibrary(lib, name);
         }
         throw new DllNotFoundException(
-            "ProcessGroup: no MPI library found (tried" + tried + "). Install Open MPI (Debian/Ubuntu: apt-get install " +
+            "ProcessGroup: no MPI library found (tried" + tried + "). Install Open MPI (Debian/Ubuntu: " +
+            "apt-get install " +
             "openmpi-bin libopenmpi-dev) or MPICH, or set EMBER_MPI_LIBRARY to the library's path.");
     }
 

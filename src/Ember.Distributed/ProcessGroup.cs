@@ -197,7 +197,8 @@ public sealed class ProcessGroup : IDisposable
     {
         if (output.DType != input.DType)
             throw new ArgumentException(
-                $"ProcessGroup.{op}: output dtype {output.DType} differs from input dtype {input.DType}.", nameof(output));
+                $"ProcessGroup.{op}: output dtype {output.DType} differs from input dtype {input.DType}.",
+                nameof(output));
         Check(output, op);
         if (actual != expected)
             throw new ArgumentException(

@@ -44,8 +44,8 @@ internal sealed class Reducer : IDisposable
     private int _nextLaunch;
     private HashSet<Parameter>? _unused;
 
-    public Reducer(ProcessGroup group, IReadOnlyList<(string Name, Parameter Parameter)> parameters, long bucketCapBytes,
-        bool findUnused, bool overlap)
+    public Reducer(ProcessGroup group, IReadOnlyList<(string Name, Parameter Parameter)> parameters,
+        long bucketCapBytes, bool findUnused, bool overlap)
     {
         _group = group;
         _params = new Parameter[parameters.Count];
@@ -127,6 +127,17 @@ internal sealed class Reducer : IDisposable
 
     /// <summary>Records which parameters the forward pass did not use (with <c>findUnusedParameters</c>).</summary>
     public void SetUnused(HashSet<Parameter>? unused) => _unused = unused;
+
+    /// <summary>
+    /// Called before each forward pass: a backward pass that threw before its end left buckets in flight and the
+    /// per-pass state set; wait for those all-reduces and start clean (PyTorch's <c>prepare_for_backward</c>).
+    /// </summary>
+    public void PrepareForForward()
+    {
+        if (!_passActive) return;
+        for (int b = 0; b < _nextLaunch; b++) _buckets[b].Done.Wait();
+        _passActive = false;
+    }
 
     private void OnGradReady(int index)
     {

@@ -144,7 +144,10 @@ public class DataParallelTests
     [Fact]
     public void AParameterLargerThanTheCap_GetsABucketOfItsOwn()
     {
-        var ps = new List<Tensor> { Tensor.Zeros(10), Tensor.Zeros(1000), Tensor.Zeros(10), Tensor.Zeros([5], DType.Float64) };
+        var ps = new List<Tensor>
+        {
+            Tensor.Zeros(10), Tensor.Zeros(1000), Tensor.Zeros(10), Tensor.Zeros([5], DType.Float64),
+        };
         var buckets = ReducerBuckets(ps, capBytes: 100);
         // Reverse order; dtype changes split buckets; the 4000-byte tensor sits alone.
         Assert.Equal([[3], [2], [1], [0]], buckets);
@@ -221,7 +224,8 @@ public class DataParallelTests
         });
         // fc2 is used on rank 1 only: both ranks get its averaged gradient (half of rank 1's).
         for (int i = 0; i < 4; i++)
-            Assert.Equal(grads[0][i]!.AsReadOnlySpan<float>().ToArray(), grads[1][i]!.AsReadOnlySpan<float>().ToArray());
+            Assert.Equal(grads[0][i]!.AsReadOnlySpan<float>().ToArray(),
+                grads[1][i]!.AsReadOnlySpan<float>().ToArray());
 
         var unusedEverywhere = new Tensor?[2];
         nets = [new(), new()];
@@ -250,6 +254,28 @@ public class DataParallelTests
             Assert.Equal(Weights(other)["fc1.weight"], Weights(net)["fc1.weight"]);
             net.LoadStateDict(DistributedDataParallel.StripModulePrefix(prefixed));
         });
+    }
+
+    [Fact]
+    public void ACheckpointSavedFromTheWrapper_LoadsIntoASingleProcessModel()
+    {
+        var net = NewMlp(4);
+        var plain = NewMlp(5);
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"ddp-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            ThreadCommunicator.Run(1, comm =>
+            {
+                using var ddp = new DistributedDataParallel(net, ProcessGroup.Create(comm));
+                Ember.IO.ModuleWeights.SaveWeights(ddp, path);
+            });
+            Ember.IO.ModuleWeights.LoadWeights(plain, path);   // strict: same keys, no "module." prefix
+            Assert.Equal(Weights(net)["fc3.bias"], Weights(plain)["fc3.bias"]);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
     }
 
     [Fact]

@@ -4,7 +4,9 @@ using Ember.NN;
 
 namespace Ember.Tests.Graph;
 
-/// <summary>The seams a data-parallel wrapper hangs on: post-accumulate-grad hooks and end-of-backward callbacks.</summary>
+/// <summary>
+/// The seams a data-parallel wrapper hangs on: post-accumulate-grad hooks and end-of-backward callbacks.
+/// </summary>
 public class PostAccumulateHookTests
 {
     [Fact]
