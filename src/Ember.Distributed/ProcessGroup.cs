@@ -213,7 +213,7 @@ public sealed class ProcessGroup : IDisposable
         public int WorldSize => 1;
         public bool SupportsBackgroundThread => true;
         public void Barrier() { }
-        public void AllReduce<T>(Span<T> buffer, ReduceOp op) where T : unmanaged => 
+        public void AllReduce<T>(Span<T> buffer, ReduceOp op) where T : unmanaged =>
             Collectives.CheckType<T>(op.ToString());
         public void Broadcast<T>(Span<T> buffer, int root) where T : unmanaged =>
             Collectives.CheckRoot(nameof(Broadcast), root, 1);

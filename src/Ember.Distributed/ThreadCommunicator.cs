@@ -44,15 +44,11 @@ public sealed class ThreadCommunicator : ICommunicator
         for (int r = 0; r < worldSize; r++)
         {
             var comm = new ThreadCommunicator(world, r);
-            threads[r] = new Thread(() =>
+            threads[r] = new Thread(() => RunRank(body, comm, errors, world))
             {
-                try { body(comm); }
-                catch (Exception e)
-                {
-                    errors[comm.Rank] = e;
-                    world.Abort.Cancel();
-                }
-            }) { Name = $"ThreadCommunicator rank {r}", IsBackground = true };
+                Name = $"ThreadCommunicator rank {r}",
+                IsBackground = true,
+            };
         }
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
@@ -62,6 +58,20 @@ public sealed class ThreadCommunicator : ICommunicator
             ?? Array.Find(errors, e => e is not null);
         if (first is not null)
             throw new AggregateException($"ThreadCommunicator: rank {Array.IndexOf(errors, first)} failed.", first);
+    }
+
+    private static void RunRank(Action<ThreadCommunicator> body, ThreadCommunicator comm, Exception?[] errors,
+        World world)
+    {
+        try
+        {
+            body(comm);
+        }
+        catch (Exception e)
+        {
+            errors[comm.Rank] = e;
+            world.Abort.Cancel();
+        }
     }
 
     /// <inheritdoc/>

@@ -69,7 +69,7 @@ public class SamplerTests
         var again = new DistributedSampler<int>(new Range(100), 2, 0, seed: 1);
         again.SetEpoch(1);
         Assert.Equal(epoch1, Read(again));                          // reproducible from (seed, epoch)
-        Assert.NotEqual(epoch1, Read(new DistributedSampler<int>(new Range(100), 2, 0, seed: 2) ));
+        Assert.NotEqual(epoch1, Read(new DistributedSampler<int>(new Range(100), 2, 0, seed: 2)));
     }
 
     [Fact]
