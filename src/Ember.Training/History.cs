@@ -55,3 +55,18 @@ public interface IGradientSynchronizer
     /// possible).</param>
     void Synchronize(IReadOnlyList<Parameter> parameters);
 }
+
+/// <summary>
+/// A gradient synchronizer that spans several ranks (processes): <c>Fit</c> then averages each epoch's logs over the
+/// ranks (the exact global mean of means when every rank sees the same number of samples, which a distributed
+/// sampler guarantees) and prints only on the main rank. <c>Ember.Distributed</c>'s <c>DistributedDataParallel</c>
+/// implements it.
+/// </summary>
+public interface IDataParallelSynchronizer : IGradientSynchronizer
+{
+    /// <summary>Whether this rank prints (rank 0).</summary>
+    bool IsMainRank { get; }
+
+    /// <summary>Replaces each value by its mean over all ranks; every rank calls it with the same length.</summary>
+    void AverageAcrossRanks(double[] values);
+}

@@ -197,6 +197,9 @@ public static class ModelExtensions
         var compiled = model.GetCompiled();
         if (epochs < 0)
             throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be non-negative, got {epochs}.");
+        // Data-parallel: only the main rank prints; the epoch's logs are averaged over the ranks.
+        var parallel = compiled.GradientSynchronizer as IDataParallelSynchronizer;
+        if (parallel is { IsMainRank: false }) verbose = 0;
         var display = new ProgressDisplay(output, verbose, interactive);
         TextWriter? log = verbose > 0 ? output ?? Console.Out : null;
         var history = new History();
@@ -228,6 +231,7 @@ public static class ModelExtensions
             }
             var logs = compiled.Logs();
             if (validation is not null) logs.AddRange(EvaluateSource(compiled, validation, null, "val_"));
+            if (parallel is not null) AverageAcrossRanks(parallel, logs);
             if (compiled.Optimizer is { } opt) logs.Add(new("learning_rate", opt.ParamGroups[0].Options.Lr));
             display.EndEpoch(logs.FindAll(l => l.Key != "learning_rate"));
             history.Add(epoch, logs);
@@ -237,6 +241,14 @@ public static class ModelExtensions
         }
         hooks.TrainEnd(lastLogs);
         return history;
+    }
+
+    private static void AverageAcrossRanks(IDataParallelSynchronizer parallel, List<KeyValuePair<string, double>> logs)
+    {
+        var values = new double[logs.Count];
+        for (int i = 0; i < values.Length; i++) values[i] = logs[i].Value;
+        parallel.AverageAcrossRanks(values);
+        for (int i = 0; i < values.Length; i++) logs[i] = new(logs[i].Key, values[i]);
     }
 
     private static List<KeyValuePair<string, double>> EvaluateSource(CompiledModel compiled, BatchSource data,

@@ -85,6 +85,21 @@ public static partial class Autograd
         return scope;
     }
 
+    /// <summary>
+    /// Queues <paramref name="callback"/> to run on this thread when the backward pass running here has run every
+    /// node (PyTorch's <c>Variable._execution_engine.queue_callback</c>); call it from a gradient hook. A data-parallel
+    /// wrapper uses it to wait for its last gradient all-reduce before <c>Backward()</c> returns.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No backward pass is running on this thread.</exception>
+    public static void QueueCallback(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (!Engine.InPass)
+            throw new InvalidOperationException(
+                "QueueCallback: no backward pass is running on this thread; call it from a gradient hook.");
+        Engine.QueueCallback(callback);
+    }
+
     internal static void Restore(bool enabled) => Set(GradOff, enabled ? 0 : GradOff);
 
     /// <summary>

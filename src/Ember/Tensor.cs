@@ -128,6 +128,22 @@ public partial class Tensor
     }
 
     /// <summary>
+    /// Registers a hook called with this leaf after its gradient has been accumulated into <see cref="Grad"/> during
+    /// backward (PyTorch's <c>register_post_accumulate_grad_hook</c>): the point where a data-parallel wrapper knows
+    /// the gradient is final for this pass. It runs on the thread running the backward pass.
+    /// </summary>
+    /// <returns>A handle whose <c>Remove()</c> unregisters the hook.</returns>
+    /// <exception cref="InvalidOperationException">The tensor is not a leaf that requires grad.</exception>
+    public RemovableHandle RegisterPostAccumulateGradHook(Action<Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        if (!RequiresGrad || !IsLeaf)
+            throw new InvalidOperationException("RegisterPostAccumulateGradHook: post accumulate grad hooks need a " +
+                $"leaf tensor that requires grad (requiresGrad {RequiresGrad}, leaf {IsLeaf}).");
+        return GradAccumulator().AddPostHook(hook);
+    }
+
+    /// <summary>
     /// Makes this non-leaf tensor keep its gradient in <see cref="Grad"/> after backward (leaves always do).
     /// </summary>
     public void RetainGrad()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 
 namespace Ember.Graph;
@@ -31,7 +32,20 @@ public sealed class AccumulateGrad : Node
         Tensor? g = gradOutputs[0];
         if (g is null) return [];
         lock (_sync) Accumulate(g);
+        // Outside the lock: a hook may be slow (it may hand the gradient to a communication thread).
+        if (_postHooks is { } hooks)
+            foreach (var hook in hooks.ToArray()) hook(Variable);
         return [];
+    }
+
+    private List<Action<Tensor>>? _postHooks;
+
+    /// <summary>Adds a hook run after each accumulation into <see cref="Variable"/>'s <c>Grad</c>.</summary>
+    internal RemovableHandle AddPostHook(Action<Tensor> hook)
+    {
+        var list = _postHooks ??= [];
+        list.Add(hook);
+        return new RemovableHandle(() => list.Remove(hook));
     }
 
     private void Accumulate(Tensor g)

@@ -75,6 +75,13 @@ internal static class Engine
     private static long s_passes;
     [ThreadStatic] private static long t_pass;
     [ThreadStatic] private static List<ViewGroup>? t_groups;
+    [ThreadStatic] private static List<Action>? t_callbacks;
+
+    /// <summary>Whether a backward pass is running on this thread.</summary>
+    internal static bool InPass => t_pass != 0;
+
+    /// <summary>Runs <paramref name="callback"/> when the running pass has run every node.</summary>
+    internal static void QueueCallback(Action callback) => (t_callbacks ??= []).Add(callback);
 
     /// <summary>The number of the backward pass running on this thread (0 outside one).</summary>
     internal static long CurrentPass => t_pass;
@@ -90,18 +97,23 @@ internal static class Engine
     {
         Scratch scratch = t_scratch ?? new Scratch();
         t_scratch = null;
-        (long outerPass, List<ViewGroup>? outerGroups) = (t_pass, t_groups);
+        (long outerPass, List<ViewGroup>? outerGroups, List<Action>? outerCallbacks) =
+            (t_pass, t_groups, t_callbacks);
         t_pass = System.Threading.Interlocked.Increment(ref s_passes);
         t_groups = null;
+        t_callbacks = null;
         try
         {
-            return Execute(scratch, rootEdges, rootGrads, retainGraph, createGraph, captures);
+            Tensor?[] result = Execute(scratch, rootEdges, rootGrads, retainGraph, createGraph, captures);
+            // Callbacks queued by hooks (and by callbacks) run once every node has run, in queue order.
+            for (int i = 0; t_callbacks is { } callbacks && i < callbacks.Count; i++) callbacks[i]();
+            return result;
         }
         finally
         {
             if (t_groups is { } groups)
                 foreach (var g in groups) g.Release();
-            (t_pass, t_groups) = (outerPass, outerGroups);
+            (t_pass, t_groups, t_callbacks) = (outerPass, outerGroups, outerCallbacks);
             // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
             bool huge = scratch.Order.Capacity > 4096;
             scratch.Clear();

@@ -72,6 +72,9 @@ public static class Layers
         new("Protobuf", ["Google.Protobuf"], [Bcl]),
         // The Ember.Onnx assembly: export over the public API and the tracing seam (no Core, no Kernels).
         new("Onnx", ["Ember.Onnx"], [Bcl, "Protobuf", "Values", "Tensor", "NN", "Keras"]),
+        // The Ember.Distributed assembly: process groups and DDP over the public API (no Core, no Kernels); it plugs
+        // into Fit through Ember.Training's synchronizer seam.
+        new("Distributed", ["Ember.Distributed"], [Bcl, "Values", "Tensor", "NN", "Optim", "Data", "Training"]),
     ];
 
     /// <summary>
@@ -84,6 +87,7 @@ public static class Layers
         new("Ember.Training", ["Ember", "System", "System.*", "netstandard"]),
         new("Ember.Plots", ["Ember", "Ember.Training", "ScottPlot", "SkiaSharp", "System", "System.*", "netstandard"]),
         new("Ember.Onnx", ["Ember", "Google.Protobuf", "System", "System.*", "netstandard"]),
+        new("Ember.Distributed", ["Ember", "Ember.Training", "System", "System.*", "netstandard"]),
     ];
 
     /// <summary>DESIGN.md's optional assemblies above the core: no core assembly may reference them.</summary>
