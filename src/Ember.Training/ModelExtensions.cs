@@ -187,6 +187,7 @@ public static class ModelExtensions
         TextWriter? log = verbose > 0 ? output ?? Console.Out : null;
         var history = new History();
         var weighted = train as TensorBatches;
+        using var growth = GrowthWarning.WriteTo(output ?? Console.Error);
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             model.Train();
