@@ -19,13 +19,19 @@ namespace Ember.Tests.Docs;
 /// <item><c>&lt;!-- snippet: continues --&gt;</c>: runs in the scope of the block before it, so it sees that block's
 /// variables (otherwise each block is its own scope);</item>
 /// <item><c>&lt;!-- snippet: output --&gt;</c> before a plain fenced block: what the csharp block above prints, or the
-/// last lines of it.</item>
+/// last lines of it;</item>
+/// <item><c>&lt;!-- snippet: excerpt --&gt;</c>: an excerpt of real code, neither compiled nor run (a page whose blocks
+/// are all excerpts says <c>&lt;!-- snippets: excerpts --&gt;</c> on a line of its own, and has a test of its own,
+/// such as <see cref="ExcerptTests"/>).</item>
 /// </list>
 /// </summary>
 public sealed record Snippet(int Line, string Section, string Code, bool CompileOnly, bool Continues)
 {
     /// <summary>The text the block must end its console output with (an output block after it), or null.</summary>
     public string? ExpectedOutput { get; set; }
+
+    /// <summary>An excerpt: shown, not compiled.</summary>
+    public bool Excerpt { get; init; }
 }
 
 /// <summary>
@@ -44,10 +50,14 @@ public static class MarkdownSnippets
 
     private const string Marker = "<!-- snippet:";
 
+    /// <summary>The line that marks a whole page as excerpts.</summary>
+    public const string ExcerptPage = "<!-- snippets: excerpts -->";
+
     /// <summary>The C# blocks of a markdown file, in order, with their markers and expected outputs.</summary>
     public static IReadOnlyList<Snippet> Extract(string path)
     {
         string[] lines = File.ReadAllLines(path);
+        bool excerptPage = lines.Any(l => l.Trim() == ExcerptPage);
         var snippets = new List<Snippet>();
         string section = "";
         for (int i = 0; i < lines.Length; i++)
@@ -63,7 +73,7 @@ public static class MarkdownSnippets
             string[] markers = MarkersBefore(lines, i);
             if (lang is "csharp" or "cs" or "c#")
                 snippets.Add(new Snippet(start + 1, section, code, markers.Contains("compile-only"),
-                    markers.Contains("continues")));
+                    markers.Contains("continues")) { Excerpt = excerptPage || markers.Contains("excerpt") });
             else if (markers.Contains("output"))
             {
                 if (snippets.Count == 0) throw new FormatException($"{path}:{i + 1}: an output block before any code");
@@ -84,7 +94,7 @@ public static class MarkdownSnippets
         if (!above.StartsWith(Marker, StringComparison.Ordinal) || !above.EndsWith("-->", StringComparison.Ordinal))
             return [];
         string[] markers = above[Marker.Length..^3].Split(',', StringSplitOptions.TrimEntries);
-        string[] known = ["compile-only", "continues", "output"];
+        string[] known = ["compile-only", "continues", "output", "excerpt"];
         var unknown = markers.Except(known).ToArray();
         if (unknown.Length > 0) throw new FormatException($"line {j + 1}: unknown snippet marker {unknown[0]}");
         return markers;
@@ -97,8 +107,8 @@ public static class MarkdownSnippets
     /// </summary>
     public static string?[] Run(string path, IReadOnlyDictionary<string, string>? checks = null)
     {
-        IReadOnlyList<Snippet> snippets = Extract(path);
-        Assert.NotEmpty(snippets);
+        IReadOnlyList<Snippet> snippets = [.. Extract(path).Where(s => !s.Excerpt)];
+        if (snippets.Count == 0) return [];
         foreach (string section in checks?.Keys ?? [])
             Assert.True(snippets.Any(s => s.Section == section), $"{path}: no C# block under '{section}'");
         Assembly program = Compile(Path.GetFileName(path), Generate(Path.GetFileName(path), snippets, checks));
