@@ -30,6 +30,9 @@ public sealed record Snippet(int Line, string Section, string Code, bool Compile
     /// <summary>The text the block must end its console output with (an output block after it), or null.</summary>
     public string? ExpectedOutput { get; set; }
 
+    /// <summary>Where the expected output's text lies in the file (0-based lines, end exclusive).</summary>
+    public (int Start, int End) OutputLines { get; set; }
+
     /// <summary>An excerpt: shown, not compiled.</summary>
     public bool Excerpt { get; init; }
 }
@@ -78,6 +81,7 @@ public static class MarkdownSnippets
             {
                 if (snippets.Count == 0) throw new FormatException($"{path}:{i + 1}: an output block before any code");
                 snippets[^1].ExpectedOutput = code;
+                snippets[^1].OutputLines = (start, end);
             }
             i = end;
         }
@@ -129,6 +133,7 @@ public static class MarkdownSnippets
             Console.SetOut(console);
         }
         var outputs = (string?[])type.GetField("Outputs")!.GetValue(null)!;
+        if (Environment.GetEnvironmentVariable("EMBER_SNIPPETS_UPDATE") == "1") Update(path, snippets, outputs);
         for (int i = 0; i < snippets.Count; i++)
         {
             if (snippets[i].ExpectedOutput is not string expected) continue;
@@ -137,6 +142,23 @@ public static class MarkdownSnippets
                 $"{path}:{snippets[i].Line}: the block printed\n{actual}\n\nbut the document shows\n{expected}");
         }
         return outputs;
+    }
+
+    /// <summary>
+    /// Writes what the blocks printed into their output blocks (run the snippet test with EMBER_SNIPPETS_UPDATE=1
+    /// after changing a page, then review the diff).
+    /// </summary>
+    private static void Update(string path, IReadOnlyList<Snippet> snippets, string?[] outputs)
+    {
+        var lines = File.ReadAllLines(path).ToList();
+        for (int i = snippets.Count - 1; i >= 0; i--)
+        {
+            if (snippets[i].ExpectedOutput is null) continue;
+            var (start, end) = snippets[i].OutputLines;
+            lines.RemoveRange(start, end - start);
+            lines.InsertRange(start, (outputs[i] ?? "").Replace("\r", "").TrimEnd().Split('\n'));
+        }
+        File.WriteAllText(path, string.Join('\n', lines) + "\n");
     }
 
     /// <summary>
