@@ -7,7 +7,8 @@ using Ember.Optim;
 
 namespace Ember.Training.Tests;
 
-/// <summary>Fit prints the growing-graph warning (<see cref="GraphGrowth"/>) and stays silent on ordinary fits.</summary>
+/// <summary>Fit prints the growing-graph warning (<see cref="GraphGrowth"/>); it stays silent on ordinary fits.
+/// </summary>
 public sealed class GrowthWarningTests
 {
     /// <summary>A loss that keeps a running total with its graph: the mistake the warning is for.</summary>

@@ -37,5 +37,6 @@ static void Run(string title, int steps, bool leak)
         if (i == 1 || i % (steps / 10) == 0)
             Console.WriteLine($"{i,9:N0}   {GC.GetTotalMemory(forceFullCollection: true) / 1024.0,15:N0}");
     }
-    Console.WriteLine($"  {clock.Elapsed.TotalSeconds:F1} s; mean loss {(leak ? kept.Item<float>() : total) / steps:F4}");
+    float mean = (leak ? kept.Item<float>() : total) / steps;
+    Console.WriteLine($"  {clock.Elapsed.TotalSeconds:F1} s; mean loss {mean:F4}");
 }

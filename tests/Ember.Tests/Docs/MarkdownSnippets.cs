@@ -75,8 +75,12 @@ public static class MarkdownSnippets
             string code = string.Join('\n', lines[start..end]);
             string[] markers = MarkersBefore(lines, i);
             if (lang is "csharp" or "cs" or "c#")
-                snippets.Add(new Snippet(start + 1, section, code, markers.Contains("compile-only"),
-                    markers.Contains("continues")) { Excerpt = excerptPage || markers.Contains("excerpt") });
+            {
+                bool excerpt = excerptPage || markers.Contains("excerpt");
+                var snippet = new Snippet(start + 1, section, code, markers.Contains("compile-only"),
+                    markers.Contains("continues"));
+                snippets.Add(snippet with { Excerpt = excerpt });
+            }
             else if (markers.Contains("output"))
             {
                 if (snippets.Count == 0) throw new FormatException($"{path}:{i + 1}: an output block before any code");

@@ -17,7 +17,8 @@ namespace Ember.Tests.Graph;
 /// </summary>
 public class GraphGrowthTests
 {
-    /// <summary>The seed loop for <paramref name="steps"/> steps; <paramref name="keep"/> runs after each step.</summary>
+    /// <summary>The seed loop for <paramref name="steps"/> steps; <paramref name="keep"/> runs after each step.
+    /// </summary>
     private static List<GraphGrowthEventArgs> SeedLoop(int steps, Action<Tensor> keep)
     {
         var events = new List<GraphGrowthEventArgs>();
