@@ -105,6 +105,8 @@ var stdout = Console.Out;
 if (!main) Console.SetOut(System.IO.TextWriter.Null);
 
 Tensor.ManualSeed(seed);
+// Says so if a tensor kept across steps grows the graph (total = total + loss); see docs/memory.md.
+Ember.Graph.GraphGrowth.Detected += (_, e) => Console.Error.WriteLine(e.Message);
 var train = Datasets.FashionMnist(root.Length > 0 ? root : null, train: true, download: download);
 var test = Datasets.FashionMnist(root.Length > 0 ? root : null, train: false, download: download);
 Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images " +

@@ -8,6 +8,8 @@ using Ember.NN;
 using Ember.Optim;
 
 Tensor.ManualSeed(0);
+// Says so if a tensor kept across steps grows the graph (total = total + loss); see docs/memory.md.
+Ember.Graph.GraphGrowth.Detected += (_, e) => Console.Error.WriteLine(e.Message);
 var iris = Datasets.Iris();                 // embedded scikit-learn copy: double[150,4], long[150]
 var X = Tensor.From(iris.Data);             // float64 goes straight into the float32 model
 var y = Tensor.From(iris.Target);

@@ -204,6 +204,7 @@ public static class ModelExtensions
         TextWriter? log = verbose > 0 ? output ?? Console.Out : null;
         var history = new History();
         var weighted = train as TensorBatches;
+        using var growth = GrowthWarning.WriteTo(output ?? Console.Error);
         var hooks = new CallbackList(callbacks, compiled, epochs, train.Steps, output);
         compiled.StopTraining = false;
         hooks.TrainBegin();

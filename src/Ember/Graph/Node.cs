@@ -124,6 +124,7 @@ public abstract class Node
         if (n > 1) Set(1, b);
         if (n > 2) Set(2, c);
         SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
+        StampGrowth();
     }
 
     /// <summary>Records any number of inputs (ops over a list of tensors, such as cat and stack).</summary>
@@ -134,6 +135,29 @@ public abstract class Node
         _nextView = null;
         for (int i = 0; i < n; i++) Set(i, inputs[i]);
         SequenceNr = System.Threading.Interlocked.Increment(ref s_sequence);
+        StampGrowth();
+    }
+
+    /// <summary>1 + the depth of the deepest node this one sends gradients to (0 for AccumulateGrad).</summary>
+    internal int Depth { get; private set; }
+
+    /// <summary>The oldest optimizer-step generation (<see cref="GraphGrowth"/>) this node's graph reaches.</summary>
+    internal long OldestGeneration { get; private set; }
+
+    private void StampGrowth()
+    {
+        if (this is AccumulateGrad) return;
+        int depth = 0;
+        long oldest = GraphGrowth.Generation;
+        foreach (var input in _inputs)
+        {
+            if (input.Edge.Function is not { Depth: > 0 } f) continue;
+            if (f.Depth > depth) depth = f.Depth;
+            if (f.OldestGeneration < oldest) oldest = f.OldestGeneration;
+        }
+        Depth = depth + 1;
+        OldestGeneration = oldest;
+        GraphGrowth.Created(Depth, oldest);
     }
 
     private void Set(int i, Tensor? t)

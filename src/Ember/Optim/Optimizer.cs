@@ -121,6 +121,7 @@ public abstract partial class Optimizer
     /// <exception cref="NotSupportedException">A parameter is float16 or bfloat16.</exception>
     public void Step()
     {
+        Graph.GraphGrowth.OnStep(); // the growing-graph check (total = total + loss) sees steps here
         // The one loop over all parameters: threading and fusing across parameters belong here, behind this API.
         foreach (var group in _groups)
             foreach (var p in group.Parameters)

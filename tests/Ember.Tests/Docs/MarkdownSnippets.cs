@@ -19,13 +19,22 @@ namespace Ember.Tests.Docs;
 /// <item><c>&lt;!-- snippet: continues --&gt;</c>: runs in the scope of the block before it, so it sees that block's
 /// variables (otherwise each block is its own scope);</item>
 /// <item><c>&lt;!-- snippet: output --&gt;</c> before a plain fenced block: what the csharp block above prints, or the
-/// last lines of it.</item>
+/// last lines of it;</item>
+/// <item><c>&lt;!-- snippet: excerpt --&gt;</c>: an excerpt of real code, neither compiled nor run (a page whose blocks
+/// are all excerpts says <c>&lt;!-- snippets: excerpts --&gt;</c> on a line of its own, and has a test of its own,
+/// such as <see cref="ExcerptTests"/>).</item>
 /// </list>
 /// </summary>
 public sealed record Snippet(int Line, string Section, string Code, bool CompileOnly, bool Continues)
 {
     /// <summary>The text the block must end its console output with (an output block after it), or null.</summary>
     public string? ExpectedOutput { get; set; }
+
+    /// <summary>Where the expected output's text lies in the file (0-based lines, end exclusive).</summary>
+    public (int Start, int End) OutputLines { get; set; }
+
+    /// <summary>An excerpt: shown, not compiled.</summary>
+    public bool Excerpt { get; init; }
 }
 
 /// <summary>
@@ -44,10 +53,14 @@ public static class MarkdownSnippets
 
     private const string Marker = "<!-- snippet:";
 
+    /// <summary>The line that marks a whole page as excerpts.</summary>
+    public const string ExcerptPage = "<!-- snippets: excerpts -->";
+
     /// <summary>The C# blocks of a markdown file, in order, with their markers and expected outputs.</summary>
     public static IReadOnlyList<Snippet> Extract(string path)
     {
         string[] lines = File.ReadAllLines(path);
+        bool excerptPage = lines.Any(l => l.Trim() == ExcerptPage);
         var snippets = new List<Snippet>();
         string section = "";
         for (int i = 0; i < lines.Length; i++)
@@ -62,12 +75,17 @@ public static class MarkdownSnippets
             string code = string.Join('\n', lines[start..end]);
             string[] markers = MarkersBefore(lines, i);
             if (lang is "csharp" or "cs" or "c#")
-                snippets.Add(new Snippet(start + 1, section, code, markers.Contains("compile-only"),
-                    markers.Contains("continues")));
+            {
+                bool excerpt = excerptPage || markers.Contains("excerpt");
+                var snippet = new Snippet(start + 1, section, code, markers.Contains("compile-only"),
+                    markers.Contains("continues"));
+                snippets.Add(snippet with { Excerpt = excerpt });
+            }
             else if (markers.Contains("output"))
             {
                 if (snippets.Count == 0) throw new FormatException($"{path}:{i + 1}: an output block before any code");
                 snippets[^1].ExpectedOutput = code;
+                snippets[^1].OutputLines = (start, end);
             }
             i = end;
         }
@@ -84,7 +102,7 @@ public static class MarkdownSnippets
         if (!above.StartsWith(Marker, StringComparison.Ordinal) || !above.EndsWith("-->", StringComparison.Ordinal))
             return [];
         string[] markers = above[Marker.Length..^3].Split(',', StringSplitOptions.TrimEntries);
-        string[] known = ["compile-only", "continues", "output"];
+        string[] known = ["compile-only", "continues", "output", "excerpt"];
         var unknown = markers.Except(known).ToArray();
         if (unknown.Length > 0) throw new FormatException($"line {j + 1}: unknown snippet marker {unknown[0]}");
         return markers;
@@ -97,8 +115,8 @@ public static class MarkdownSnippets
     /// </summary>
     public static string?[] Run(string path, IReadOnlyDictionary<string, string>? checks = null)
     {
-        IReadOnlyList<Snippet> snippets = Extract(path);
-        Assert.NotEmpty(snippets);
+        IReadOnlyList<Snippet> snippets = [.. Extract(path).Where(s => !s.Excerpt)];
+        if (snippets.Count == 0) return [];
         foreach (string section in checks?.Keys ?? [])
             Assert.True(snippets.Any(s => s.Section == section), $"{path}: no C# block under '{section}'");
         Assembly program = Compile(Path.GetFileName(path), Generate(Path.GetFileName(path), snippets, checks));
@@ -119,6 +137,7 @@ public static class MarkdownSnippets
             Console.SetOut(console);
         }
         var outputs = (string?[])type.GetField("Outputs")!.GetValue(null)!;
+        if (Environment.GetEnvironmentVariable("EMBER_SNIPPETS_UPDATE") == "1") Update(path, snippets, outputs);
         for (int i = 0; i < snippets.Count; i++)
         {
             if (snippets[i].ExpectedOutput is not string expected) continue;
@@ -127,6 +146,23 @@ public static class MarkdownSnippets
                 $"{path}:{snippets[i].Line}: the block printed\n{actual}\n\nbut the document shows\n{expected}");
         }
         return outputs;
+    }
+
+    /// <summary>
+    /// Writes what the blocks printed into their output blocks (run the snippet test with EMBER_SNIPPETS_UPDATE=1
+    /// after changing a page, then review the diff).
+    /// </summary>
+    private static void Update(string path, IReadOnlyList<Snippet> snippets, string?[] outputs)
+    {
+        var lines = File.ReadAllLines(path).ToList();
+        for (int i = snippets.Count - 1; i >= 0; i--)
+        {
+            if (snippets[i].ExpectedOutput is null) continue;
+            var (start, end) = snippets[i].OutputLines;
+            lines.RemoveRange(start, end - start);
+            lines.InsertRange(start, (outputs[i] ?? "").Replace("\r", "").TrimEnd().Split('\n'));
+        }
+        File.WriteAllText(path, string.Join('\n', lines) + "\n");
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Ember.Tests.Support;
 
 namespace Ember.Tests.Docs;
@@ -13,11 +14,22 @@ namespace Ember.Tests.Docs;
 [Collection(SerialCollection.Name)]
 public class ReadmeSnippetTests
 {
-    /// <summary>Markdown files whose C# blocks must compile and run; a new document is one more row.</summary>
-    public static TheoryData<string> Documents => new()
+    /// <summary>
+    /// Markdown files whose C# blocks must compile and run: the README and every page of docs/, found on disk, so a
+    /// new page is tested without being listed. Pages of excerpts (<see cref="MarkdownSnippets.ExcerptPage"/>) have
+    /// tests of their own.
+    /// </summary>
+    public static TheoryData<string> Documents
     {
-        "README.md", "docs/io.md", "docs/keras-callbacks.md", "docs/keras-saving-and-plots.md", "docs/distributed.md",
-    };
+        get
+        {
+            var documents = new TheoryData<string> { "README.md" };
+            string docs = Path.Combine(OpsIndex.RepoRoot(), "docs");
+            foreach (string page in Directory.GetFiles(docs, "*.md").Order(StringComparer.Ordinal))
+                documents.Add("docs/" + Path.GetFileName(page));
+            return documents;
+        }
+    }
 
     /// <summary>Checks that run after a section's last block, in its scope; they test what the prose claims.</summary>
     private static readonly Dictionary<string, Dictionary<string, string>> s_checks = new()
@@ -53,6 +65,31 @@ public class ReadmeSnippetTests
         Assert.Contains(snippets, s => !s.CompileOnly);
         Assert.Contains(snippets, s => s.CompileOnly);
         Assert.Contains(snippets, s => s.ExpectedOutput is not null);
+    }
+
+    /// <summary>The discovery finds the pages on disk, not a hand-kept list.</summary>
+    [Fact]
+    public void EveryDocsPageIsADocument()
+    {
+        var documents = Documents.Select(row => row.Data).ToArray();
+        Assert.Contains("docs/io.md", documents);
+        Assert.Contains("docs/custom-optimizer.md", documents);
+        Assert.Equal(Directory.GetFiles(Path.Combine(OpsIndex.RepoRoot(), "docs"), "*.md").Length + 1,
+            documents.Length);
+    }
+
+    /// <summary>Excerpt blocks, and every block of a page marked as excerpts, are shown but never compiled.</summary>
+    [Fact]
+    public void ExcerptsAreNotCompiled()
+    {
+        WithDocument("<!-- snippet: excerpt -->\n```csharp\nint Half(int v) => no such code;\n```\n" +
+            "```csharp\nConsole.WriteLine(2);\n```\n<!-- snippet: output -->\n```\n2\n```\n",
+            path => Assert.Equal("2\n", MarkdownSnippets.Run(path)[0]!.Replace("\r", "")));
+        WithDocument(MarkdownSnippets.ExcerptPage + "\n\n```csharp\nnot C# at all\n```\n", path =>
+        {
+            Assert.True(Assert.Single(MarkdownSnippets.Extract(path)).Excerpt);
+            Assert.Empty(MarkdownSnippets.Run(path));
+        });
     }
 
     /// <summary>A marker the harness does not know fails loudly instead of being ignored.</summary>
