@@ -2,7 +2,9 @@ using System;
 using Ember;
 using Ember.NN;
 
-/// <summary>A classifier of padded token batches <c>(B, T)</c> with each review's length; returns logits (B, 2).</summary>
+/// <summary>
+/// A classifier of padded token batches <c>(B, T)</c> with each review's length; returns logits (B, 2).
+/// </summary>
 abstract class TextModel : Module<(Tensor Tokens, int[] Lengths), Tensor>
 {
 }

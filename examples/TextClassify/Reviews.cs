@@ -32,7 +32,8 @@ static class Reviews
     private static readonly string[] Closers =
         ["", "", "", ".", "!", "for me .", "in the end .", "if you ask me .", "all things considered ."];
 
-    /// <summary>Draws <paramref name="count"/> labelled reviews (1 positive, 0 negative), balanced in expectation.</summary>
+    /// <summary>Draws <paramref name="count"/> labelled reviews (1 positive, 0 negative), balanced on average.
+    /// </summary>
     public static List<(string Text, int Label)> Generate(int count, int seed)
     {
         var rng = new Random(seed);
