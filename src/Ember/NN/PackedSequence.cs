@@ -196,7 +196,9 @@ public static class RnnUtils
     /// <param name="sequence">The packed batch.</param>
     /// <param name="batchFirst">Put the batch first.</param>
     /// <param name="paddingValue">The value of the padded positions.</param>
-    /// <param name="totalLength">Pad to this many steps (at least the longest length; null: the longest length).</param>
+    /// <param name="totalLength">
+    /// Pad to this many steps (at least the longest length; null: the longest length).
+    /// </param>
     public static (Tensor Padded, int[] Lengths) PadPackedSequence(PackedSequence sequence, bool batchFirst = false,
         double paddingValue = 0, int? totalLength = null)
     {
@@ -244,7 +246,9 @@ public static class RnnUtils
     internal static PackedSequence PackLike(PackedSequence like, Tensor padded, bool batchFirst) =>
         Pack(batchFirst ? padded.Transpose(0, 1) : padded, like.BatchSizeSpan.ToArray(), like.Sorted, like.Unsorted);
 
-    /// <summary><paramref name="rows"/> rows shaped like <paramref name="like"/>'s rows, all <paramref name="value"/>.</summary>
+    /// <summary>
+    /// <paramref name="rows"/> rows shaped like <paramref name="like"/>'s rows, all <paramref name="value"/>.
+    /// </summary>
     private static Tensor Filled(Tensor like, int rows, double value)
     {
         var shape = like.Shape.ToArray();
