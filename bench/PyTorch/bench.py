@@ -70,7 +70,7 @@ def main():
     blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     print(json.dumps({"engine": "PyTorch", "workload": args.workload, "threads": torch.get_num_threads(),
                       "quick": args.quick, "metrics": metrics,
-                      "notes": {"torch": f"{torch.__version__}, BLAS {os.path.basename(blas)}"}}))
+                      "notes": {"torch": f"{torch.__version__}, BLAS {os.path.basename(os.path.dirname(blas))}"}}))
 
 
 main()
