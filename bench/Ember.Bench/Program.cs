@@ -14,8 +14,9 @@ switch (options.Workload)
     case "fma": FmaProbe.Run(report, options.Quick); break;
     case "math": MathProbe.Run(report, options.Quick); break;
     case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
+    case "lstm": LstmWorkload.Run(report, options.Quick); break;
     default:
-        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode).");
+        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm).");
 }
 report.WriteJsonLine(Console.Out);
 

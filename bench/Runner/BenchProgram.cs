@@ -8,13 +8,25 @@ namespace Ember.Bench.Runner;
 
 internal readonly record struct RunOutcome(string? JsonLine, string? Error, double Seconds);
 
-/// <summary>One bench project: built once in Release, then started as a fresh process per run.</summary>
-internal sealed class BenchProgram(string name, string projectDir)
+/// <summary>
+/// One bench project: built once in Release, then started as a fresh process per run; or, with
+/// <paramref name="pythonScript"/>, a Python script run by Debian's /usr/bin/python3 (nothing to build).
+/// </summary>
+internal sealed class BenchProgram(string name, string projectDir, string? pythonScript = null)
 {
+    private const string Python = "/usr/bin/python3";
+
     private string Dll => Path.Combine(projectDir, "bin", "Release", "net10.0", Path.GetFileName(projectDir) + ".dll");
 
     public bool Build()
     {
+        if (pythonScript is not null)
+        {
+            var (code, _, err) = Execute(Python, ["-c", "import torch"], timeoutSeconds: 120);
+            if (code == 0 && File.Exists(pythonScript)) return true;
+            Console.Error.WriteLine($"{name} bench unavailable ({Python} with torch): {err.Trim()}");
+            return false;
+        }
         Console.Error.WriteLine($"building {name} bench (Release) ...");
         var (exitCode, stdout, stderr) =
             Execute("dotnet", ["build", projectDir, "-c", "Release", "-nologo", "-v", "q"], timeoutSeconds: 900);
@@ -29,12 +41,15 @@ internal sealed class BenchProgram(string name, string projectDir)
 
     public RunOutcome Run(string workload, int? threads, bool quick, int timeoutSeconds)
     {
-        string[] args = ["exec", Dll, "--workload", workload];
+        string file = pythonScript is null ? "dotnet" : Python;
+        string[] args = pythonScript is null
+            ? ["exec", Dll, "--workload", workload]
+            : [pythonScript, "--workload", workload];
         if (threads is int n)
             args = [.. args, "--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         if (quick) args = [.. args, "--quick"];
         long start = Stopwatch.GetTimestamp();
-        var (exitCode, stdout, stderr) = Execute("dotnet", args, timeoutSeconds);
+        var (exitCode, stdout, stderr) = Execute(file, args, timeoutSeconds);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         string? json = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .LastOrDefault(l => l.StartsWith('{'));

@@ -106,7 +106,8 @@ internal sealed class ResultTable
         ? $"{column.Engine} ({threads} thr{(column.Threads is null ? ", default" : "")})"
         : column.Column;
 
-    private static string ShortTitle(Variant column) => column.Threads is int n ? $"TS {n} thr" : "TS default";
+    private static string ShortTitle(Variant column) =>
+        (column.Engine == "PyTorch" ? "PT" : "TS") + (column.Threads is int n ? $" {n} thr" : " default");
 
     private static string MetricTitle(Row row) => row.Kind switch
     {

@@ -43,6 +43,7 @@ internal sealed record Variant(string Engine, int? Threads)
     public static readonly Variant Ember = new("Ember", null);
     public static readonly Variant TorchDefault = new("TorchSharp", null);
     public static readonly Variant TorchOneThread = new("TorchSharp", 1);
+    public static readonly Variant PyTorchDefault = new("PyTorch", null);
 
     public string Column => Threads is int n ? $"{Engine} ({n} thread{(n == 1 ? "" : "s")})" : Engine;
 }

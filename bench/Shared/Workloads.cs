@@ -25,6 +25,20 @@ public static class Workloads
     /// and reported as such, so a slow kernel cannot stretch the whole bench past its time box.
     /// </summary>
     public static double GemmMaxCallSeconds(bool quick) => quick ? 1 : 8;
+
+    /// <summary>LSTM workload sizes (issue 17): (batch, seq, input, hidden); the quick smoke is smaller.</summary>
+    public static (int Batch, int Steps, int Input, int Hidden) LstmShape(bool quick) =>
+        quick ? (4, 8, 16, 32) : (32, 50, 64, 128);
+
+    /// <summary>Wall-clock budget for the timed repetitions of the LSTM forward+backward (after warm-up).</summary>
+    public static double LstmBudgetSeconds(bool quick) => quick ? 0.1 : 4;
+
+    /// <summary>The metric name all three engines report, e.g. "fwd+bwd B32 T50 in64 H128".</summary>
+    public static string LstmMetric(bool quick)
+    {
+        var (b, t, i, h) = LstmShape(quick);
+        return $"fwd+bwd B{b} T{t} in{i} H{h}";
+    }
 }
 
 public readonly record struct GemmShape(string Label, bool TransA, bool TransB, int N)

@@ -14,6 +14,7 @@ switch (options.Workload)
 {
     case "iris": IrisWorkload.Run(report, options.Quick); break;
     case "gemm": GemmWorkload.Run(report, options.Quick); break;
-    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm).");
+    case "lstm": LstmWorkload.Run(report, options.Quick); break;
+    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, lstm).");
 }
 report.WriteJsonLine(Console.Out);

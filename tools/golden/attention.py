@@ -147,6 +147,18 @@ for with_norm in [False, True]:
     if not with_norm:
         assert cases[-1]["outputs"][0]["data"][(5 + 3) * 8] == 0.0, "PyTorch did not take the fast path"
 
+# add_bias_kv / add_zero_attn (appended last, so the cases above keep their random draws).
+a = dict(embed_dim=8, num_heads=2, add_bias_kv=True)
+record("mha_bias_kv_kpm_causal", "mha", a, nn.MultiheadAttention(**a),
+       dict(q=torch.randn(5, 3, 8), key_padding_mask=kpm, attn_mask=causal), mha_fn)
+a = dict(embed_dim=8, num_heads=2, add_bias_kv=True, add_zero_attn=True, kdim=6, vdim=5, batch_first=True)
+record("mha_bias_kv_zero_attn_cross_float_mask_per_head", "mha", a, nn.MultiheadAttention(**a),
+       dict(q=torch.randn(2, 4, 8), k=torch.randn(2, 6, 6), v=torch.randn(2, 6, 5), attn_mask=torch.randn(4, 6)),
+       lambda m, **x: mha_fn(m, **x, average=False))
+a = dict(embed_dim=8, num_heads=2, add_zero_attn=True)
+record("mha_zero_attn_unbatched_kpm", "mha", a, nn.MultiheadAttention(**a),
+       dict(q=torch.randn(4, 8), k=torch.randn(6, 8), key_padding_mask=ukpm), mha_fn)
+
 for c in cases:
     for part in ("outputs", "grads", "grad_params"):
         vals = c[part] if isinstance(c[part], list) else list(c[part].values())

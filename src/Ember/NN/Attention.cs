@@ -79,8 +79,17 @@ namespace Ember.NN
         /// <param name="batchFirst">Inputs and output are <c>(B, L, E)</c>.</param>
         /// <param name="dtype">Parameter dtype.</param>
         /// <param name="generator">Random source for the initialization and the dropout masks.</param>
+        /// <param name="addBiasKv">
+        /// Learn <c>bias_k</c> and <c>bias_v</c> <c>(1, 1, E)</c>, appended to the projected keys and values as one
+        /// more source position (PyTorch's <c>add_bias_kv</c>).
+        /// </param>
+        /// <param name="addZeroAttn">
+        /// Append a zero key and value per head after the projection, one more source position every query may
+        /// attend to (PyTorch's <c>add_zero_attn</c>).
+        /// </param>
         public MultiheadAttention(int embedDim, int numHeads, double dropout = 0, bool bias = true, int? kdim = null,
-            int? vdim = null, bool batchFirst = false, DType dtype = DType.Float32, Generator? generator = null)
+            int? vdim = null, bool batchFirst = false, DType dtype = DType.Float32, Generator? generator = null,
+            bool addBiasKv = false, bool addZeroAttn = false)
         {
             if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0)
                 throw new ArgumentException(
@@ -104,11 +113,19 @@ namespace Ember.NN
                 VProjWeight = new Parameter(Tensor.Zeros([embedDim, VDim], dtype));
             }
             InProjBias = bias ? new Parameter(Tensor.Zeros([3 * embedDim], dtype)) : null;
+            if (addBiasKv)
+            {
+                BiasK = new Parameter(Tensor.Zeros([1, 1, embedDim], dtype));
+                BiasV = new Parameter(Tensor.Zeros([1, 1, embedDim], dtype));
+            }
+            AddZeroAttn = addZeroAttn;
             OutProj = new Linear(embedDim, embedDim, bias, dtype, generator);
             foreach (var w in new[] { InProjWeight, QProjWeight, KProjWeight, VProjWeight })
                 if (w is not null) Init.XavierUniform_(w, generator: generator);
             if (InProjBias is not null) Init.Constant_(InProjBias, 0);
             if (OutProj.Bias is not null) Init.Constant_(OutProj.Bias, 0);
+            if (BiasK is not null) Init.XavierNormal_(BiasK, generator: generator);
+            if (BiasV is not null) Init.XavierNormal_(BiasV, generator: generator);
         }
 
         /// <summary>Model dimension E.</summary>
@@ -148,6 +165,17 @@ namespace Ember.NN
         /// <summary>The packed q, k, v bias <c>[3E]</c>, or null.</summary>
         [StateName("in_proj_bias")]
         public Parameter? InProjBias { get; private set; }
+
+        /// <summary>The key appended to every batch entry's keys with <c>addBiasKv</c> (null otherwise).</summary>
+        [StateName("bias_k")]
+        public Parameter? BiasK { get; private set; }
+
+        /// <summary>The value appended to every batch entry's values with <c>addBiasKv</c> (null otherwise).</summary>
+        [StateName("bias_v")]
+        public Parameter? BiasV { get; private set; }
+
+        /// <summary>Whether a zero key and value are appended per head (PyTorch's <c>add_zero_attn</c>).</summary>
+        public bool AddZeroAttn { get; }
 
         /// <summary>The output projection (<c>out_proj.weight</c> <c>[E, E]</c>, <c>out_proj.bias</c>).</summary>
         [StateName("out_proj")]
@@ -194,9 +222,25 @@ namespace Ember.NN
                     $"{Shapes.Format(v.Shape)}.");
             (q, k, v) = InProjection(q, k, v);
             Tensor? mask = Mask(a.AttnMask, kpm, tgt, src, bsz, dtype);
+            if (BiasK is not null && BiasV is not null)
+            {
+                // PyTorch: k = cat([k, bias_k.repeat(1, bsz, 1)]), masks padded with an unmasked column.
+                k = Tensor.Cat([k, BiasK.Expand(1, bsz, EmbedDim)], 0);
+                v = Tensor.Cat([v, BiasV.Expand(1, bsz, EmbedDim)], 0);
+                mask = PadColumn(mask);
+                src++;
+            }
             q = q.Contiguous().View(tgt, bsz * h, hd).Transpose(0, 1);
             k = k.Contiguous().View(src, bsz * h, hd).Transpose(0, 1);
             v = v.Contiguous().View(src, bsz * h, hd).Transpose(0, 1);
+            if (AddZeroAttn)
+            {
+                Tensor zeros = Tensor.Zeros([bsz * h, 1, hd], dtype);
+                k = Tensor.Cat([k, zeros], 1);
+                v = Tensor.Cat([v, zeros], 1);
+                mask = PadColumn(mask);
+                src++;
+            }
             Tensor scores = (q / Math.Sqrt(hd)).Bmm(k.Transpose(-2, -1));
             if (mask is not null) scores += mask;
             Tensor weights = scores.Softmax(-1);
@@ -208,6 +252,15 @@ namespace Ember.NN
             weights = weights.View(bsz, h, tgt, src);
             if (a.AverageAttnWeights) weights = weights.Sum(1) / h;
             return (output, batched ? weights : weights.Squeeze(0));
+        }
+
+        /// <summary>An additive mask with one more, unmasked (zero) source column.</summary>
+        private static Tensor? PadColumn(Tensor? mask)
+        {
+            if (mask is null) return null;
+            int[] shape = mask.Shape.ToArray();
+            shape[^1] = 1;
+            return Tensor.Cat([mask, Tensor.Zeros(shape, mask.DType)], -1);
         }
 
         private (Tensor Q, Tensor K, Tensor V) InProjection(Tensor q, Tensor k, Tensor v)

@@ -51,6 +51,19 @@ public sealed class LSTM : RNNBase<(Tensor Input, (Tensor H, Tensor C)? State, i
     public (Tensor Output, (Tensor H, Tensor C) State) Call(Tensor input, int[] lengths,
         (Tensor H, Tensor C)? state = null) => Call((input, state, lengths));
 
+    /// <summary>
+    /// Runs a packed batch (PyTorch's LSTM on a <see cref="PackedSequence"/>): the output is packed like the input;
+    /// <paramref name="state"/> and the final state are in the original batch order.
+    /// </summary>
+    public (PackedSequence Output, (Tensor H, Tensor C) State) Call(PackedSequence input,
+        (Tensor H, Tensor C)? state = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (padded, lengths) = RnnUtils.PadPackedSequence(input, BatchFirst);
+        var (output, final) = Call((padded, state, lengths));
+        return (RnnUtils.PackLike(input, output, BatchFirst), final);
+    }
+
     /// <inheritdoc/>
     public override (Tensor Output, (Tensor H, Tensor C) State) Forward(
         (Tensor Input, (Tensor H, Tensor C)? State, int[]? Lengths) input)
@@ -103,6 +116,18 @@ public sealed class GRU : RNNBase<(Tensor Input, Tensor? H0, int[]? Lengths), (T
     /// <see cref="LSTM.Call(Tensor, int[], ValueTuple{Tensor, Tensor}?)"/>).
     /// </summary>
     public (Tensor Output, Tensor H) Call(Tensor input, int[] lengths, Tensor? h0 = null) => Call((input, h0, lengths));
+
+    /// <summary>
+    /// Runs a packed batch: the output is packed like the input; <paramref name="h0"/> and the final state are in
+    /// the original batch order.
+    /// </summary>
+    public (PackedSequence Output, Tensor H) Call(PackedSequence input, Tensor? h0 = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (padded, lengths) = RnnUtils.PadPackedSequence(input, BatchFirst);
+        var (output, h) = Call((padded, h0, lengths));
+        return (RnnUtils.PackLike(input, output, BatchFirst), h);
+    }
 
     /// <inheritdoc/>
     public override (Tensor Output, Tensor H) Forward((Tensor Input, Tensor? H0, int[]? Lengths) input)
@@ -159,6 +184,18 @@ public sealed class RNN : RNNBase<(Tensor Input, Tensor? H0, int[]? Lengths), (T
     /// <see cref="LSTM.Call(Tensor, int[], ValueTuple{Tensor, Tensor}?)"/>).
     /// </summary>
     public (Tensor Output, Tensor H) Call(Tensor input, int[] lengths, Tensor? h0 = null) => Call((input, h0, lengths));
+
+    /// <summary>
+    /// Runs a packed batch: the output is packed like the input; <paramref name="h0"/> and the final state are in
+    /// the original batch order.
+    /// </summary>
+    public (PackedSequence Output, Tensor H) Call(PackedSequence input, Tensor? h0 = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (padded, lengths) = RnnUtils.PadPackedSequence(input, BatchFirst);
+        var (output, h) = Call((padded, h0, lengths));
+        return (RnnUtils.PackLike(input, output, BatchFirst), h);
+    }
 
     /// <inheritdoc/>
     public override (Tensor Output, Tensor H) Forward((Tensor Input, Tensor? H0, int[]? Lengths) input)

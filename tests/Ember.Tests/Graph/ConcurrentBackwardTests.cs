@@ -80,4 +80,23 @@ public class ConcurrentBackwardTests
         });
         Assert.All(w.Grad!.ToArray<double>(), g => Assert.Equal(Threads * Passes * 2.0, g));
     }
+
+    [Fact]
+    public void RetainedGradientOfASharedIntermediateGetsEveryPass()
+    {
+        // One non-leaf reached by graphs on several threads: RetainGrad's hook must add every pass into .Grad.
+        const int n = 1 << 16;
+        var w = Tensor.Ones([n], requiresGrad: true);
+        var y = w * Tensor.Full([n], 0.5);
+        y.RetainGrad();
+        RunConcurrently(t =>
+        {
+            var scale = Tensor.Full([n], t + 1);
+            for (int i = 0; i < Passes; i++) (y * scale).Sum().Backward(retainGraph: true);
+        });
+        // Each thread t adds (t + 1) per pass: Passes * (1 + 2 + ... + Threads) in all.
+        float expected = Passes * Threads * (Threads + 1) / 2f;
+        Assert.All(y.Grad!.ToArray<float>(), g => Assert.Equal(expected, g));
+        Assert.All(w.Grad!.ToArray<float>(), g => Assert.Equal(expected * 0.5f, g));
+    }
 }

@@ -43,7 +43,8 @@ public class AttentionGoldenTests
                 return new MultiheadAttention(a.GetProperty("embed_dim").GetInt32(),
                     a.GetProperty("num_heads").GetInt32(),
                     0, Flag(a, "bias", true), a.TryGetProperty("kdim", out var kd) ? kd.GetInt32() : null,
-                    a.TryGetProperty("vdim", out var vd) ? vd.GetInt32() : null, bf, F64);
+                    a.TryGetProperty("vdim", out var vd) ? vd.GetInt32() : null, bf, F64,
+                    addBiasKv: Flag(a, "add_bias_kv"), addZeroAttn: Flag(a, "add_zero_attn"));
             case "encoder_layer": return new TransformerEncoderLayer(d, h, ff, 0, Act(a), 1e-5, bf, nf, F64);
             case "decoder_layer": return new TransformerDecoderLayer(d, h, ff, 0, Act(a), 1e-5, bf, nf, F64);
             case "encoder":
