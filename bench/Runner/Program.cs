@@ -17,8 +17,11 @@ catch (ArgumentException e)
 string root = RepoRoot.Find();
 var emberBench = new BenchProgram("Ember", Path.Combine(root, "bench", "Ember.Bench"));
 var torchBench = new BenchProgram("TorchSharp", Path.Combine(root, "bench", "TorchSharp.Bench"));
+var pytorchBench = new BenchProgram("PyTorch", Path.Combine(root, "bench", "PyTorch"),
+    script: Path.Combine(root, "bench", "PyTorch", "bench.py"));
 if (!emberBench.Build()) return 1;
 bool torchBuilt = torchBench.Build();
+bool pytorchReady = pytorchBench.Build();
 
 var machine = MachineInfo.Capture();
 Console.Error.WriteLine($"{machine.Cpu}, {machine.Cores} cores; load average {MachineInfo.LoadAverageNow()}");
@@ -28,6 +31,8 @@ var workloads = new List<Workload>
     new("W1 Iris", "iris", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
     new("W3 SGEMM", "gemm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
     new("FMA ceiling", "fma", [Variant.Ember]),
+    new("W2 F-MNIST MLP", "w2", Variant.Training),
+    new("W4 LeNet-5", "w4", Variant.Training),
 };
 var results = new ResultTable();
 string resultsDir = Path.Combine(root, "bench", "results");
@@ -39,8 +44,13 @@ foreach (Workload workload in workloads.Where(w => options.Only is null || optio
     {
         foreach (Variant variant in workload.Variants)
         {
-            BenchProgram program = variant.Engine == "Ember" ? emberBench : torchBench;
-            if (program == torchBench && !torchBuilt) continue;
+            BenchProgram program = variant.Engine switch
+            {
+                "Ember" => emberBench,
+                "PyTorch" => pytorchBench,
+                _ => torchBench,
+            };
+            if ((program == torchBench && !torchBuilt) || (program == pytorchBench && !pytorchReady)) continue;
             string label = $"[{workload.Id} {rep}/{options.Reps}] {variant.Column}";
             RunOutcome outcome = program.Run(workload.Id, variant.Threads, options.Quick, options.TimeoutSeconds);
             if (outcome.JsonLine is null)
