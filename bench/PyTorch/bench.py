@@ -30,7 +30,7 @@ def load(train, count, sample_shape):
     with gzip.open(os.path.join(ROOT, f"{prefix}-labels-idx1-ubyte.gz")) as f:
         labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)
     count = min(count, len(labels))
-    x = torch.from_numpy(images[: count * 784].astype(np.float32)).reshape(count, *sample_shape)
+    x = torch.from_numpy(images[: count * 784].copy()).reshape(count, *sample_shape).float()
     x.div_(255)
     return x, torch.from_numpy(labels[:count].astype(np.int64))
 

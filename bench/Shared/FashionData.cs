@@ -51,14 +51,6 @@ public static class TrainingWorkloads
     /// <summary>Test images evaluated after training (batches of 1000).</summary>
     public static int TestImages(bool quick) => quick ? 1000 : 10_000;
 
-    /// <summary>Pixels as float32 in [0, 255]; each engine divides by 255 itself (in place).</summary>
-    public static float[] ToFloat(byte[] pixels)
-    {
-        var result = new float[pixels.Length];
-        for (int i = 0; i < pixels.Length; i++) result[i] = pixels[i];
-        return result;
-    }
-
     public static long[] ToLong(byte[] labels)
     {
         var result = new long[labels.Length];

@@ -64,7 +64,7 @@ internal static class FashionWorkloads
     {
         var (pixels, labels) = FashionData.Load(train, count);
         long[] shape = [labels.Length, .. sampleShape];
-        Tensor x = tensor(TrainingWorkloads.ToFloat(pixels), shape);
+        Tensor x = tensor(pixels, shape).to(ScalarType.Float32);
         x.div_(255);
         return (x, tensor(TrainingWorkloads.ToLong(labels), [labels.Length]));
     }
