@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|gradmode [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|w2|w4 [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -15,8 +15,11 @@ switch (options.Workload)
     case "math": MathProbe.Run(report, options.Quick); break;
     case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
     case "lstm": LstmWorkload.Run(report, options.Quick); break;
+    case "w2": FashionWorkloads.RunW2(report, options.Quick); break;
+    case "w4": FashionWorkloads.RunW4(report, options.Quick); break;
     default:
-        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm).");
+        throw new ArgumentException(
+            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm, w2, w4).");
 }
 report.WriteJsonLine(Console.Out);
 

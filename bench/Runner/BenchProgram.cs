@@ -8,23 +8,22 @@ namespace Ember.Bench.Runner;
 
 internal readonly record struct RunOutcome(string? JsonLine, string? Error, double Seconds);
 
-/// <summary>
-/// One bench project: built once in Release, then started as a fresh process per run; or, with
-/// <paramref name="pythonScript"/>, a Python script run by Debian's /usr/bin/python3 (nothing to build).
-/// </summary>
-internal sealed class BenchProgram(string name, string projectDir, string? pythonScript = null)
+/// <summary>One bench project: built once in Release, then started as a fresh process per run; or (with
+/// <paramref name="script"/>) a Python script run by Debian's /usr/bin/python3.</summary>
+internal sealed class BenchProgram(string name, string projectDir, string? script = null)
 {
-    private const string Python = "/usr/bin/python3";
-
     private string Dll => Path.Combine(projectDir, "bin", "Release", "net10.0", Path.GetFileName(projectDir) + ".dll");
+
+    public const string Python = "/usr/bin/python3";
 
     public bool Build()
     {
-        if (pythonScript is not null)
+        if (script is not null)
         {
-            var (code, _, err) = Execute(Python, ["-c", "import torch"], timeoutSeconds: 120);
-            if (code == 0 && File.Exists(pythonScript)) return true;
-            Console.Error.WriteLine($"{name} bench unavailable ({Python} with torch): {err.Trim()}");
+            // Nothing to build: check that the interpreter and torch are there.
+            var (code, _, err) = Execute(Python, ["-c", "import torch, numpy"], timeoutSeconds: 120);
+            if (code == 0) return true;
+            Console.Error.WriteLine($"{name} bench unavailable ({Python} cannot import torch and numpy): {err.Trim()}");
             return false;
         }
         Console.Error.WriteLine($"building {name} bench (Release) ...");
@@ -41,15 +40,12 @@ internal sealed class BenchProgram(string name, string projectDir, string? pytho
 
     public RunOutcome Run(string workload, int? threads, bool quick, int timeoutSeconds)
     {
-        string file = pythonScript is null ? "dotnet" : Python;
-        string[] args = pythonScript is null
-            ? ["exec", Dll, "--workload", workload]
-            : [pythonScript, "--workload", workload];
+        string[] args = script is null ? ["exec", Dll, "--workload", workload] : [script, "--workload", workload];
         if (threads is int n)
             args = [.. args, "--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         if (quick) args = [.. args, "--quick"];
         long start = Stopwatch.GetTimestamp();
-        var (exitCode, stdout, stderr) = Execute(file, args, timeoutSeconds);
+        var (exitCode, stdout, stderr) = Execute(script is null ? "dotnet" : Python, args, timeoutSeconds);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         string? json = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .LastOrDefault(l => l.StartsWith('{'));
@@ -74,6 +70,9 @@ internal sealed class BenchProgram(string name, string projectDir, string? pytho
         foreach (string arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // OpenBLAS picks its kernels by CPUID only when these are unset (the PyTorch column reports what it chose).
+        info.Environment.Remove("OPENBLAS_CORETYPE");
+        info.Environment.Remove("OPENBLAS_L2_SIZE");
         using Process process = Process.Start(info)
             ?? throw new InvalidOperationException($"could not start {fileName}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();

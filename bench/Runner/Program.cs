@@ -17,11 +17,11 @@ catch (ArgumentException e)
 string root = RepoRoot.Find();
 var emberBench = new BenchProgram("Ember", Path.Combine(root, "bench", "Ember.Bench"));
 var torchBench = new BenchProgram("TorchSharp", Path.Combine(root, "bench", "TorchSharp.Bench"));
-var pyTorchBench = new BenchProgram("PyTorch", Path.Combine(root, "bench", "PyTorch"),
-    Path.Combine(root, "bench", "PyTorch", "bench.py"));
+var pytorchBench = new BenchProgram("PyTorch", Path.Combine(root, "bench", "PyTorch"),
+    script: Path.Combine(root, "bench", "PyTorch", "bench.py"));
 if (!emberBench.Build()) return 1;
 bool torchBuilt = torchBench.Build();
-bool pyTorchReady = pyTorchBench.Build();
+bool pytorchReady = pytorchBench.Build();
 
 var machine = MachineInfo.Capture();
 Console.Error.WriteLine($"{machine.Cpu}, {machine.Cores} cores; load average {MachineInfo.LoadAverageNow()}");
@@ -32,6 +32,8 @@ var workloads = new List<Workload>
     new("W3 SGEMM", "gemm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
     new("FMA ceiling", "fma", [Variant.Ember]),
     new("LSTM", "lstm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.PyTorchDefault]),
+    new("W2 F-MNIST MLP", "w2", Variant.Training),
+    new("W4 LeNet-5", "w4", Variant.Training),
 };
 var results = new ResultTable();
 string resultsDir = Path.Combine(root, "bench", "results");
@@ -46,10 +48,10 @@ foreach (Workload workload in workloads.Where(w => options.Only is null || optio
             BenchProgram program = variant.Engine switch
             {
                 "Ember" => emberBench,
-                "PyTorch" => pyTorchBench,
+                "PyTorch" => pytorchBench,
                 _ => torchBench,
             };
-            if ((program == torchBench && !torchBuilt) || (program == pyTorchBench && !pyTorchReady)) continue;
+            if ((program == torchBench && !torchBuilt) || (program == pytorchBench && !pytorchReady)) continue;
             string label = $"[{workload.Id} {rep}/{options.Reps}] {variant.Column}";
             RunOutcome outcome = program.Run(workload.Id, variant.Threads, options.Quick, options.TimeoutSeconds);
             if (outcome.JsonLine is null)

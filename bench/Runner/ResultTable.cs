@@ -66,8 +66,8 @@ internal sealed class ResultTable
             $"cores; {machine.Runtime}; {machine.StartedUtc:yyyy-MM-dd HH:mm} UTC; " +
             $"{options.Reps} rep(s){(options.Quick ? ", --quick" : "")}; " +
             $"load average at start {machine.LoadAtStart}, at end {MachineInfo.LoadAverageNow()}.");
-        text.AppendLine("Cells: median [min–max] over the reps (each rep a fresh process). Ratio: Ember ÷ TorchSharp " +
-            "of the medians;");
+        text.AppendLine("Cells: median [min–max] over the reps (each rep a fresh process). Ratio: Ember ÷ the column " +
+            "before it, of the medians;");
         text.AppendLine("for ms (↓) a ratio below 1 means Ember is faster, for GFLOP/s (↑) a ratio above 1 means " +
             "Ember is faster.");
         text.AppendLine();
@@ -106,8 +106,11 @@ internal sealed class ResultTable
         ? $"{column.Engine} ({threads} thr{(column.Threads is null ? ", default" : "")})"
         : column.Column;
 
-    private static string ShortTitle(Variant column) =>
-        (column.Engine == "PyTorch" ? "PT" : "TS") + (column.Threads is int n ? $" {n} thr" : " default");
+    private static string ShortTitle(Variant column)
+    {
+        string engine = column.Engine == "TorchSharp" ? "TS" : column.Engine;
+        return column.Threads is int n ? $"{engine} {n} thr" : $"{engine} default";
+    }
 
     private static string MetricTitle(Row row) => row.Kind switch
     {

@@ -4,10 +4,10 @@ using System.Globalization;
 
 namespace Ember.Bench.Runner;
 
-/// <summary><c>run.sh [--reps N] [--quick] [--only iris,gemm,fma]</c></summary>
+/// <summary><c>run.sh [--reps N] [--quick] [--only iris,gemm,fma,w2,w4]</c></summary>
 internal sealed record RunnerOptions(int Reps, bool Quick, HashSet<string>? Only)
 {
-    public const string Usage = "usage: bench/run.sh [--reps N] [--quick] [--only iris,gemm,fma]";
+    public const string Usage = "usage: bench/run.sh [--reps N] [--quick] [--only iris,gemm,fma,w2,w4]";
 
     /// <summary>A single bench process that runs longer than this is killed and reported as failed.</summary>
     public int TimeoutSeconds => Quick ? 120 : 600;
@@ -44,6 +44,10 @@ internal sealed record Variant(string Engine, int? Threads)
     public static readonly Variant TorchDefault = new("TorchSharp", null);
     public static readonly Variant TorchOneThread = new("TorchSharp", 1);
     public static readonly Variant PyTorchDefault = new("PyTorch", null);
+    public static readonly Variant PyTorchOneThread = new("PyTorch", 1);
+
+    /// <summary>W2/W4 columns: Ember, TorchSharp and PyTorch + OpenBLAS, each at its default and at 1 thread.</summary>
+    public static readonly Variant[] Training = [Ember, TorchDefault, TorchOneThread, PyTorchDefault, PyTorchOneThread];
 
     public string Column => Threads is int n ? $"{Engine} ({n} thread{(n == 1 ? "" : "s")})" : Engine;
 }

@@ -1,6 +1,6 @@
 // Runs one workload on TorchSharp (libtorch 2.10, CPU) in this process and prints one JSON line, the same
 // protocol as Ember.Bench (see bench/README.md).
-// Usage: TorchSharp.Bench --workload iris|gemm [--threads N] [--quick]
+// Usage: TorchSharp.Bench --workload iris|gemm|w2|w4 [--threads N] [--quick]
 using System;
 using Ember.Bench.Shared;
 using TorchSharp;
@@ -15,6 +15,8 @@ switch (options.Workload)
     case "iris": IrisWorkload.Run(report, options.Quick); break;
     case "gemm": GemmWorkload.Run(report, options.Quick); break;
     case "lstm": LstmWorkload.Run(report, options.Quick); break;
-    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, lstm).");
+    case "w2": FashionWorkloads.RunW2(report, options.Quick); break;
+    case "w4": FashionWorkloads.RunW4(report, options.Quick); break;
+    default: throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, lstm, w2, w4).");
 }
 report.WriteJsonLine(Console.Out);

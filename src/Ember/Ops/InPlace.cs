@@ -41,37 +41,42 @@ namespace Ember
         }
 
         /// <summary><c>this += other</c> in place (broadcasting <paramref name="other"/>).</summary>
-        public Tensor Add_(Tensor other) => InPlace("add_", t => t + other);
+        public Tensor Add_(Tensor other) => ArithmeticInPlace<Op.Add>("add_", other, false, t => t + other);
         /// <summary><c>this += value</c> in place.</summary>
-        public Tensor Add_(double value) => InPlace("add_", t => t + value);
+        public Tensor Add_(double value) =>
+            ArithmeticInPlace<Op.Add>("add_", WrapScalar(value), false, t => t + value);
         /// <summary><c>this -= other</c> in place.</summary>
-        public Tensor Sub_(Tensor other) => InPlace("sub_", t => t - other);
+        public Tensor Sub_(Tensor other) => ArithmeticInPlace<Op.Sub>("sub_", other, false, t => t - other);
         /// <summary><c>this *= other</c> in place.</summary>
-        public Tensor Mul_(Tensor other) => InPlace("mul_", t => t * other);
+        public Tensor Mul_(Tensor other) => ArithmeticInPlace<Op.Mul>("mul_", other, false, t => t * other);
         /// <summary><c>this *= value</c> in place.</summary>
-        public Tensor Mul_(double value) => InPlace("mul_", t => t * value);
+        public Tensor Mul_(double value) =>
+            ArithmeticInPlace<Op.Mul>("mul_", WrapScalar(value), false, t => t * value);
         /// <summary><c>this /= other</c> in place.</summary>
-        public Tensor Div_(Tensor other) => InPlace("div_", t => t / other);
+        public Tensor Div_(Tensor other) => ArithmeticInPlace<Op.Div>("div_", other, true, t => t / other);
         /// <summary><c>this /= value</c> in place.</summary>
-        public Tensor Div_(double value) => InPlace("div_", t => t / value);
+        public Tensor Div_(double value) =>
+            ArithmeticInPlace<Op.Div>("div_", WrapScalar(value), true, t => t / value);
         /// <summary>Clamps in place.</summary>
-        public Tensor Clamp_(double? min = null, double? max = null) => InPlace("clamp_", t => t.Clamp(min, max));
+        public Tensor Clamp_(double? min = null, double? max = null) =>
+            InPlaceKnown("clamp_", null, t => t.Clamp(min, max));
         /// <summary><c>max(x, 0)</c> in place.</summary>
-        public Tensor ReLU_() => InPlace("relu_", t => t.ReLU());
+        public Tensor ReLU_() => InPlaceKnown("relu_", null, t => t.ReLU());
         /// <summary>Fills with zeros in place.</summary>
         public Tensor Zero_() => Fill_(0);
         /// <summary>Fills with <paramref name="value"/> in place (its gradient with respect to the old values is
         /// zero).</summary>
-        public Tensor Fill_(double value) => InPlace("fill_", t => FillBackward0.Apply(t, value));
+        public Tensor Fill_(double value) => InPlaceKnown("fill_", null, t => FillBackward0.Apply(t, value));
         /// <summary>Copies <paramref name="src"/> (broadcast, cast to this dtype) into this tensor in place; gradients
         /// flow to <paramref name="src"/>.</summary>
         public Tensor Copy_(Tensor src)
         {
             ArgumentNullException.ThrowIfNull(src);
-            return InPlace("copy_", t => CopyBackwards.Apply(t, src));
+            return InPlaceKnown("copy_", src, t => CopyBackwards.Apply(t, src));
         }
         /// <summary>Writes <paramref name="value"/> where <paramref name="mask"/> is true, in place.</summary>
-        public Tensor MaskedFill_(Tensor mask, double value) => InPlace("masked_fill_", t => t.MaskedFill(mask, value));
+        public Tensor MaskedFill_(Tensor mask, double value) =>
+            InPlaceKnown("masked_fill_", null, t => t.MaskedFill(mask, value));
 
         /// <summary>
         /// Runs an op in place: computes <paramref name="compute"/> on this tensor's current value and history, writes
