@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|gradmode [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|optim [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -14,8 +14,9 @@ switch (options.Workload)
     case "fma": FmaProbe.Run(report, options.Quick); break;
     case "math": MathProbe.Run(report, options.Quick); break;
     case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
+    case "optim": OptimizerWorkload.Run(report, options.Quick); break;
     default:
-        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode).");
+        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, optim).");
 }
 report.WriteJsonLine(Console.Out);
 
@@ -27,8 +28,8 @@ namespace Ember.Bench
     {
         public static int Apply(int? requested)
         {
-            if (requested is int n) Ember.Kernels.WorkerPool.ThreadCount = n;
-            return Ember.Kernels.WorkerPool.ThreadCount;
+            if (requested is int n) Ember.Threading.ThreadCount = n;
+            return Ember.Threading.ThreadCount;
         }
     }
 }
