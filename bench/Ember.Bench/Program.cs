@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|optim [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|optim|conv [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -15,8 +15,9 @@ switch (options.Workload)
     case "math": MathProbe.Run(report, options.Quick); break;
     case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
     case "optim": OptimizerWorkload.Run(report, options.Quick); break;
+    case "conv": ConvWorkload.Run(report, options.Quick); break;
     default:
-        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, optim).");
+        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, optim, conv).");
 }
 report.WriteJsonLine(Console.Out);
 
