@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|w2|w4 [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|w2|w4|optim|conv [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -17,9 +17,11 @@ switch (options.Workload)
     case "lstm": LstmWorkload.Run(report, options.Quick); break;
     case "w2": FashionWorkloads.RunW2(report, options.Quick); break;
     case "w4": FashionWorkloads.RunW4(report, options.Quick); break;
+    case "optim": OptimizerWorkload.Run(report, options.Quick); break;
+    case "conv": ConvWorkload.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
-            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm, w2, w4).");
+            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm, w2, w4, optim, conv).");
 }
 report.WriteJsonLine(Console.Out);
 
@@ -31,8 +33,8 @@ namespace Ember.Bench
     {
         public static int Apply(int? requested)
         {
-            if (requested is int n) Ember.Kernels.WorkerPool.ThreadCount = n;
-            return Ember.Kernels.WorkerPool.ThreadCount;
+            if (requested is int n) Ember.Threading.ThreadCount = n;
+            return Ember.Threading.ThreadCount;
         }
     }
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ember.Kernels;
 
@@ -9,6 +11,13 @@ namespace Ember.Kernels;
 /// scalar hyper-parameters rounded to the element type as PyTorch's CPU kernels do. Notation used below:
 /// <c>addcmul(s, a, b, v) = s + v·a·b</c>, <c>addcdiv(s, a, b, v) = s + v·a/b</c>.
 /// </summary>
+/// <remarks>
+/// Each kernel runs the same operation sequence over <see cref="Vector{T}"/> lanes and then over the scalar tail;
+/// every step (add, multiply, divide, square root, max) is an IEEE-754 correctly rounded operation in both forms and
+/// the JIT never contracts them into fused multiply-adds, so an element's result does not depend on whether it falls
+/// in a vector or in the tail. Callers may therefore update any slice of a parameter (with the matching slices of its
+/// gradient and state) independently: results are bit-identical however the elements are split over threads.
+/// </remarks>
 public static class OptimizerKernels
 {
     /// <summary>
@@ -23,7 +32,32 @@ public static class OptimizerKernels
             damp = T.CreateTruncating(1 - dampening);
         T alpha = T.CreateTruncating(-lr);
         bool useMomentum = momentum != 0;
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        if (useMomentum) CheckLength(momentumBuffer, n, nameof(momentumBuffer));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T br = ref MemoryMarshal.GetReference(momentumBuffer);
+            Vector<T> vWd = new(wd), vMu = new(mu), vDamp = new(damp), vAlpha = new(alpha);
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> p = Vector.LoadUnsafe(ref pr, k), d = Vector.LoadUnsafe(ref gr, k);
+                if (maximize) d = -d;
+                if (weightDecay != 0) d += vWd * p;
+                if (useMomentum)
+                {
+                    Vector<T> buf = firstStep ? d : vMu * Vector.LoadUnsafe(ref br, k) + vDamp * d;
+                    buf.StoreUnsafe(ref br, k);
+                    d = nesterov ? d + vMu * buf : buf;
+                }
+                (p + vAlpha * d).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T d = maximize ? -grad[i] : grad[i];
             if (weightDecay != 0) d += wd * param[i];
@@ -55,7 +89,42 @@ public static class OptimizerKernels
             w2 = T.CreateTruncating(1 - beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay),
             decay = T.CreateTruncating(1 - lr * weightDecay);
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        CheckLength(expAvg, n, nameof(expAvg));
+        CheckLength(expAvgSq, n, nameof(expAvgSq));
+        if (amsgrad) CheckLength(maxExpAvgSq, n, nameof(maxExpAvgSq));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T mr = ref MemoryMarshal.GetReference(expAvg);
+            ref T vr = ref MemoryMarshal.GetReference(expAvgSq);
+            ref T xr = ref MemoryMarshal.GetReference(maxExpAvgSq);
+            Vector<T> vB1 = new(b1), vW1 = new(w1), vB2 = new(b2), vW2 = new(w2), vEps = new(epsT), vWd = new(wd),
+                vDecay = new(decay), vBc2Sqrt = new(bc2Sqrt), vNegStep = new(-stepSize);
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref gr, k), p = Vector.LoadUnsafe(ref pr, k);
+                if (maximize) g = -g;
+                if (decoupledWeightDecay) p *= vDecay;
+                else if (weightDecay != 0) g += vWd * p;
+                Vector<T> m = Vector.LoadUnsafe(ref mr, k) * vB1 + vW1 * g;
+                m.StoreUnsafe(ref mr, k);
+                Vector<T> v = Vector.LoadUnsafe(ref vr, k) * vB2 + vW2 * g * g;
+                v.StoreUnsafe(ref vr, k);
+                if (amsgrad)
+                {
+                    v = Vector.Max(Vector.LoadUnsafe(ref xr, k), v);
+                    v.StoreUnsafe(ref xr, k);
+                }
+                Vector<T> denom = Vector.SquareRoot(v) / vBc2Sqrt + vEps;
+                (p + vNegStep * m / denom).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
             T p = param[i];
@@ -90,7 +159,47 @@ public static class OptimizerKernels
         T a = T.CreateTruncating(alpha), wa = T.CreateTruncating(1 - alpha), epsT = T.CreateTruncating(eps);
         T wd = T.CreateTruncating(weightDecay), mu = T.CreateTruncating(momentum), negLr = T.CreateTruncating(-lr);
         bool useMomentum = momentum > 0;
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        CheckLength(squareAvg, n, nameof(squareAvg));
+        if (centered) CheckLength(gradAvg, n, nameof(gradAvg));
+        if (useMomentum) CheckLength(momentumBuffer, n, nameof(momentumBuffer));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T sr = ref MemoryMarshal.GetReference(squareAvg);
+            ref T ar = ref MemoryMarshal.GetReference(gradAvg);
+            ref T br = ref MemoryMarshal.GetReference(momentumBuffer);
+            Vector<T> vA = new(a), vWa = new(wa), vEps = new(epsT), vWd = new(wd), vMu = new(mu), vNegLr = new(negLr),
+                vNegOne = new(-T.One), vOne = Vector<T>.One;
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref gr, k), p = Vector.LoadUnsafe(ref pr, k);
+                if (maximize) g = -g;
+                if (weightDecay != 0) g += vWd * p;
+                Vector<T> sq = Vector.LoadUnsafe(ref sr, k) * vA + vWa * g * g;
+                sq.StoreUnsafe(ref sr, k);
+                Vector<T> avg;
+                if (centered)
+                {
+                    Vector<T> ga = Vector.LoadUnsafe(ref ar, k) * vA + vWa * g;
+                    ga.StoreUnsafe(ref ar, k);
+                    avg = Vector.SquareRoot(sq + vNegOne * ga * ga) + vEps;
+                }
+                else avg = Vector.SquareRoot(sq) + vEps;
+                if (useMomentum)
+                {
+                    Vector<T> buf = Vector.LoadUnsafe(ref br, k) * vMu + vOne * g / avg;
+                    buf.StoreUnsafe(ref br, k);
+                    (p + vNegLr * buf).StoreUnsafe(ref pr, k);
+                }
+                else (p + vNegLr * g / avg).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
             T p = param[i];
@@ -124,7 +233,28 @@ public static class OptimizerKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T negClr = T.CreateTruncating(-clr), epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        CheckLength(sum, n, nameof(sum));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T sr = ref MemoryMarshal.GetReference(sum);
+            Vector<T> vNegClr = new(negClr), vEps = new(epsT), vWd = new(wd), vOne = Vector<T>.One;
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref gr, k), p = Vector.LoadUnsafe(ref pr, k);
+                if (maximize) g = -g;
+                if (weightDecay != 0) g += vWd * p;
+                Vector<T> sv = Vector.LoadUnsafe(ref sr, k) + vOne * g * g;
+                sv.StoreUnsafe(ref sr, k);
+                (p + vNegClr * g / (Vector.SquareRoot(sv) + vEps)).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
             T p = param[i];
@@ -146,7 +276,33 @@ public static class OptimizerKernels
         T negClr = T.CreateTruncating(-(lr / (1 - Math.Pow(beta1, step))));
         T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        CheckLength(expAvg, n, nameof(expAvg));
+        CheckLength(expInf, n, nameof(expInf));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T mr = ref MemoryMarshal.GetReference(expAvg);
+            ref T ur = ref MemoryMarshal.GetReference(expInf);
+            Vector<T> vNegClr = new(negClr), vB1 = new(b1), vW1 = new(w1), vB2 = new(b2), vEps = new(epsT),
+                vWd = new(wd);
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref gr, k), p = Vector.LoadUnsafe(ref pr, k);
+                if (maximize) g = -g;
+                if (weightDecay != 0) g += vWd * p;
+                Vector<T> m = Vector.LoadUnsafe(ref mr, k) * vB1 + vW1 * g;
+                m.StoreUnsafe(ref mr, k);
+                Vector<T> u = Vector.Max(Vector.LoadUnsafe(ref ur, k) * vB2, Vector.Abs(g) + vEps);
+                u.StoreUnsafe(ref ur, k);
+                (p + vNegClr * m / u).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
             T p = param[i];
@@ -174,7 +330,34 @@ public static class OptimizerKernels
         T b1 = T.CreateTruncating(beta1), w1 = T.CreateTruncating(1 - beta1), b2 = T.CreateTruncating(beta2),
             w2 = T.CreateTruncating(1 - beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        CheckLength(expAvg, n, nameof(expAvg));
+        CheckLength(expAvgSq, n, nameof(expAvgSq));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T mr = ref MemoryMarshal.GetReference(expAvg);
+            ref T vr = ref MemoryMarshal.GetReference(expAvgSq);
+            Vector<T> vBc2 = new(bc2), vCg = new(cg), vCm = new(cm), vB1 = new(b1), vW1 = new(w1), vB2 = new(b2),
+                vW2 = new(w2), vEps = new(epsT), vWd = new(wd);
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref gr, k), p = Vector.LoadUnsafe(ref pr, k);
+                if (weightDecay != 0) g += vWd * p;
+                Vector<T> m = Vector.LoadUnsafe(ref mr, k) * vB1 + vW1 * g;
+                m.StoreUnsafe(ref mr, k);
+                Vector<T> v = Vector.LoadUnsafe(ref vr, k) * vB2 + vW2 * g * g;
+                v.StoreUnsafe(ref vr, k);
+                Vector<T> denom = Vector.SquareRoot(v / vBc2) + vEps;
+                p += vCg * g / denom;
+                (p + vCm * m / denom).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T g = grad[i];
             T p = param[i];
@@ -206,7 +389,34 @@ public static class OptimizerKernels
             w2 = T.CreateTruncating(1 - beta2);
         T epsT = T.CreateTruncating(eps), wd = T.CreateTruncating(weightDecay);
         bool rectified = rectification >= 0;
-        for (int i = 0; i < param.Length; i++)
+        int n = param.Length;
+        CheckLength(grad, n, nameof(grad));
+        CheckLength(expAvg, n, nameof(expAvg));
+        CheckLength(expAvgSq, n, nameof(expAvgSq));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && n >= Vector<T>.Count)
+        {
+            ref T pr = ref MemoryMarshal.GetReference(param);
+            ref T gr = ref MemoryMarshal.GetReference(grad);
+            ref T mr = ref MemoryMarshal.GetReference(expAvg);
+            ref T vr = ref MemoryMarshal.GetReference(expAvgSq);
+            Vector<T> vBc1 = new(bc1), vBc2Sqrt = new(bc2Sqrt), vRect = new(rect), vLr = new(lrT), vB1 = new(b1),
+                vW1 = new(w1), vB2 = new(b2), vW2 = new(w2), vEps = new(epsT), vWd = new(wd), vOne = Vector<T>.One;
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector<T> g = Vector.LoadUnsafe(ref gr, k), p = Vector.LoadUnsafe(ref pr, k);
+                if (weightDecay != 0) g += vWd * p;
+                Vector<T> m = Vector.LoadUnsafe(ref mr, k) * vB1 + vW1 * g;
+                m.StoreUnsafe(ref mr, k);
+                Vector<T> v = Vector.LoadUnsafe(ref vr, k) * vB2 + vW2 * g * g;
+                v.StoreUnsafe(ref vr, k);
+                Vector<T> update = m / vBc1 * vLr;
+                if (rectified) update = update * (vOne / (Vector.SquareRoot(v) + vEps) * vBc2Sqrt) * vRect;
+                (p + -update).StoreUnsafe(ref pr, k);
+            }
+        }
+        for (; i < n; i++)
         {
             T g = grad[i];
             T p = param[i];
@@ -221,4 +431,14 @@ public static class OptimizerKernels
             param[i] = p + -update;
         }
     }
+
+    private static void CheckLength<T>(ReadOnlySpan<T> span, int expected, string name)
+    {
+        if (span.Length != expected) ThrowLength(span.Length, expected, name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, int expected, string name) =>
+        throw new ArgumentException(
+            $"{nameof(OptimizerKernels)}: {name} has {actual} elements, expected {expected} (the parameter's).", name);
 }

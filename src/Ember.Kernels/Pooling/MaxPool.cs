@@ -47,11 +47,17 @@ public static class MaxPool
         {
             var (begin, end) = PlaneParallel.Range(g.Planes, chunk, chunks);
             int inPlane = g.InPlane, outPlane = g.OutPlane;
+            bool twoByTwo = IsTwoByTwo(g);
             for (int p = begin; p < end; p++)
             {
                 ReadOnlySpan<T> src = x.AsSpan(xOffset + p * inPlane, inPlane);
                 Span<T> dst = y.AsSpan(yOffset + p * outPlane, outPlane);
                 Span<long> idx = indices.AsSpan(indicesOffset + p * outPlane, outPlane);
+                if (twoByTwo)
+                {
+                    TwoByTwo(src, dst, idx, g);
+                    continue;
+                }
                 for (int oh = 0; oh < g.OutH; oh++)
                 {
                     int hStart = oh * g.StrideH - g.PadH;
@@ -81,6 +87,55 @@ public static class MaxPool
                         idx[oh * g.OutW + ow] = best;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>The common CNN case: 2x2 windows, stride 2, no padding or dilation, every window inside the
+    /// plane.</summary>
+    private static bool IsTwoByTwo(in PoolGeometry g) =>
+        g is { KH: 2, KW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilH: 1, DilW: 1 }
+        && 2 * g.OutH <= g.InH && 2 * g.OutW <= g.InW;
+
+    /// <summary>
+    /// One plane of 2x2 pooling: the general loop unrolled, visiting the four elements in the same order with the same
+    /// test, so values and indices are exactly the general loop's (NaN wins; among NaNs, the last).
+    /// </summary>
+    private static void TwoByTwo<T>(ReadOnlySpan<T> src, Span<T> dst, Span<long> idx, in PoolGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inW = g.InW, outW = g.OutW;
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            int row0 = 2 * oh * inW, row1 = row0 + inW;
+            ReadOnlySpan<T> r0 = src.Slice(row0, 2 * outW), r1 = src.Slice(row1, 2 * outW);
+            Span<T> d = dst.Slice(oh * outW, outW);
+            Span<long> ix = idx.Slice(oh * outW, outW);
+            for (int ow = 0; ow < d.Length; ow++)
+            {
+                int c = 2 * ow;
+                T max = r0[c]; // wins against the initial -inf unless it is -inf itself: the same either way
+                int best = row0 + c;
+                T v = r0[c + 1];
+                if (v > max || T.IsNaN(v))
+                {
+                    max = v;
+                    best = row0 + c + 1;
+                }
+                v = r1[c];
+                if (v > max || T.IsNaN(v))
+                {
+                    max = v;
+                    best = row1 + c;
+                }
+                v = r1[c + 1];
+                if (v > max || T.IsNaN(v))
+                {
+                    max = v;
+                    best = row1 + c + 1;
+                }
+                d[ow] = max;
+                ix[ow] = best;
             }
         }
     }

@@ -103,25 +103,17 @@ public static class Collate
             throw new ArgumentException($"Collate.Images: {mean.Length} mean/std values for images with {c} channels.");
         var x = GC.AllocateUninitializedArray<float>(samples.Count * n);
         var y = new long[samples.Count];
+        // ToTensor and Normalize fused into one table lookup per pixel: table[ch][b] = (b / 255f - mean) * (1 / std),
+        // the same float operations as the two passes, so the same bits.
+        float[][] tables = PixelTables(c, mean, std);
         for (int i = 0; i < samples.Count; i++)
         {
             var (img, label) = samples[i];
             if (img.Channels != c || img.Height != h || img.Width != w)
                 throw new ArgumentException($"Collate.Images: sample 0 is {h}x{w}x{c} but sample {i} " +
                     $"is {img.Height}x{img.Width}x{img.Channels}; crop or resize to one size first.");
-            ToFloatChw(img.Pixels, c, hw, x, i * n);
+            ToFloatChw(img.Pixels, c, hw, x, i * n, tables);
             y[i] = label;
-        }
-        if (mean is not null)
-        {
-            for (int i = 0; i < samples.Count; i++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    int k = mean.Length == 1 ? 0 : ch;
-                    float mu = (float)mean[k], inv = (float)(1.0 / std![k]);
-                    Span<float> plane = x.AsSpan(i * n + ch * hw, hw);
-                    for (int j = 0; j < plane.Length; j++) plane[j] = (plane[j] - mu) * inv;
-                }
         }
         return (new Tensor(RawTensor.FromArray(x, [samples.Count, c, h, w])),
             new Tensor(RawTensor.FromArray(y, [y.Length])));
@@ -138,18 +130,45 @@ public static class Collate
         return t;
     }
 
-    /// <summary>Writes HWC bytes as CHW floats in [0, 1] at <paramref name="offset"/>.</summary>
-    internal static void ToFloatChw(byte[] hwc, int channels, int hw, float[] dst, int offset)
+    /// <summary>The per-channel byte-to-float tables: <see cref="s_unit"/>, normalized when a mean is
+    /// given.</summary>
+    private static float[][] PixelTables(int channels, double[]? mean, double[]? std)
     {
-        float[] unit = s_unit;
+        var tables = new float[channels][];
+        for (int ch = 0; ch < channels; ch++)
+        {
+            if (mean is null)
+            {
+                tables[ch] = s_unit;
+                continue;
+            }
+            int k = mean.Length == 1 ? 0 : ch;
+            float mu = (float)mean[k], inv = (float)(1.0 / std![k]);
+            var t = new float[256];
+            for (int b = 0; b < 256; b++) t[b] = (s_unit[b] - mu) * inv;
+            tables[ch] = t;
+        }
+        return tables;
+    }
+
+    /// <summary>Writes HWC bytes as CHW floats in [0, 1] at <paramref name="offset"/>.</summary>
+    internal static void ToFloatChw(byte[] hwc, int channels, int hw, float[] dst, int offset) =>
+        ToFloatChw(hwc, channels, hw, dst, offset, PixelTables(channels, null, null));
+
+    /// <summary>Writes HWC bytes as CHW floats through the per-channel <paramref name="tables"/>.</summary>
+    private static void ToFloatChw(byte[] hwc, int channels, int hw, float[] dst, int offset, float[][] tables)
+    {
         if (channels == 1)
         {
-            for (int i = 0; i < hw; i++) dst[offset + i] = unit[hwc[i]];
+            float[] table = tables[0];
+            Span<float> d = dst.AsSpan(offset, hw);
+            ReadOnlySpan<byte> src = hwc.AsSpan(0, hw);
+            for (int i = 0; i < d.Length; i++) d[i] = table[src[i]];
             return;
         }
         for (int p = 0; p < hw; p++)
             for (int ch = 0; ch < channels; ch++)
-                dst[offset + ch * hw + p] = unit[hwc[p * channels + ch]];
+                dst[offset + ch * hw + p] = tables[ch][hwc[p * channels + ch]];
     }
 
     /// <summary>Stacks tensors of one shape and dtype along a new first dimension (a contiguous copy).</summary>

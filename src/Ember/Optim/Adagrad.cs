@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -91,10 +92,22 @@ public sealed class Adagrad : Optimizer<AdagradOptions>
         state.Buffer("sum", options.InitialAccumulatorValue);
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdagradOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdagradOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, AdagradOptions o) =>
+        new Rule<T>(o.Lr / (1 + (state.Step - 1) * o.LrDecay), o)
+        {
+            B0 = state.BufferTensor("sum", o.InitialAccumulatorValue),
+        };
+
+    private sealed class Rule<T>(double clr, AdagradOptions o) : SliceRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double clr = o.Lr / (1 + (state.Step - 1) * o.LrDecay);
-        OptimizerKernels.Adagrad(param, grad, state.Buffer("sum", o.InitialAccumulatorValue), clr, o.Eps,
-            o.WeightDecay, o.Maximize);
+        private readonly double _eps = o.Eps, _weightDecay = o.WeightDecay;
+        private readonly bool _maximize = o.Maximize;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.Adagrad(p, g, b0, clr, _eps, _weightDecay, _maximize);
     }
 }

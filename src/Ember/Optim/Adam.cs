@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -62,12 +63,26 @@ public class Adam : Optimizer<AdamOptions>
         options.Amsgrad ? s_stateNames : s_stateNames[..2];
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, AdamOptions o) =>
+        new Rule<T>(state.Step, o, _decoupled)
+        {
+            B0 = state.BufferTensor("exp_avg"), B1 = state.BufferTensor("exp_avg_sq"),
+            B2 = o.Amsgrad ? state.BufferTensor("max_exp_avg_sq") : null,
+        };
+
+    private sealed class Rule<T>(long step, AdamOptions o, bool decoupled) : SliceRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> m = state.Buffer("exp_avg"), v = state.Buffer("exp_avg_sq");
-        Span<T> vMax = o.Amsgrad ? state.Buffer("max_exp_avg_sq") : default;
-        OptimizerKernels.Adam(param, grad, m, v, vMax, state.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2, o.Eps,
-            o.WeightDecay, o.Amsgrad, o.Maximize, _decoupled);
+        private readonly double _lr = o.Lr, _beta1 = o.Betas.Beta1, _beta2 = o.Betas.Beta2, _eps = o.Eps,
+            _weightDecay = o.WeightDecay;
+        private readonly bool _amsgrad = o.Amsgrad, _maximize = o.Maximize;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.Adam(p, g, b0, b1, b2, step, _lr, _beta1, _beta2, _eps, _weightDecay, _amsgrad,
+                _maximize, decoupled);
     }
 }
 

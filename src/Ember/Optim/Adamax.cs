@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -47,10 +48,20 @@ public sealed class Adamax : Optimizer<AdamaxOptions>
     protected override IReadOnlyList<string> StateBufferNames => s_stateNames;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamaxOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamaxOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, AdamaxOptions o) =>
+        new Rule<T>(state.Step, o) { B0 = state.BufferTensor("exp_avg"), B1 = state.BufferTensor("exp_inf") };
+
+    private sealed class Rule<T>(long step, AdamaxOptions o) : SliceRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> m = state.Buffer("exp_avg"), u = state.Buffer("exp_inf");
-        OptimizerKernels.Adamax(param, grad, m, u, state.Step, o.Lr, o.Betas.Beta1, o.Betas.Beta2, o.Eps,
-            o.WeightDecay, o.Maximize);
+        private readonly double _lr = o.Lr, _beta1 = o.Betas.Beta1, _beta2 = o.Betas.Beta2, _eps = o.Eps,
+            _weightDecay = o.WeightDecay;
+        private readonly bool _maximize = o.Maximize;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.Adamax(p, g, b0, b1, step, _lr, _beta1, _beta2, _eps, _weightDecay, _maximize);
     }
 }

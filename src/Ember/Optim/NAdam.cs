@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -69,12 +70,14 @@ public sealed class NAdam : Optimizer<NAdamOptions>
     protected override IReadOnlyList<string> StateNumberNames => s_numberNames;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, NAdamOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, NAdamOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, NAdamOptions o)
     {
-        var (beta1, beta2) = o.Betas;
-        Span<T> m = state.Buffer("exp_avg"), v = state.Buffer("exp_avg_sq");
+        var (beta1, _) = o.Betas;
         double step = state.Step;
-        double bc2 = 1 - Math.Pow(beta2, step);
+        double bc2 = 1 - Math.Pow(o.Betas.Beta2, step);
         double mu = beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * o.MomentumDecay));
         double muNext = beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * o.MomentumDecay));
         // mu_product is a float32 tensor in PyTorch: each product rounds to float32.
@@ -83,6 +86,19 @@ public sealed class NAdam : Optimizer<NAdamOptions>
         state.SetNumber("mu_product", muProduct);
         double gradCoef = -o.Lr * (1.0 - mu) / (1.0 - muProduct);
         double avgCoef = -o.Lr * muNext / (1.0 - muProductNext);
-        OptimizerKernels.NAdam(param, grad, m, v, bc2, gradCoef, avgCoef, beta1, beta2, o.Eps, o.WeightDecay);
+        return new Rule<T>(bc2, gradCoef, avgCoef, o)
+        {
+            B0 = state.BufferTensor("exp_avg"), B1 = state.BufferTensor("exp_avg_sq"),
+        };
+    }
+
+    private sealed class Rule<T>(double bc2, double gradCoef, double avgCoef, NAdamOptions o) : SliceRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly double _beta1 = o.Betas.Beta1, _beta2 = o.Betas.Beta2, _eps = o.Eps,
+            _weightDecay = o.WeightDecay;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.NAdam(p, g, b0, b1, bc2, gradCoef, avgCoef, _beta1, _beta2, _eps, _weightDecay);
     }
 }

@@ -45,6 +45,7 @@ public abstract partial class Optimizer
 {
     private readonly List<ParamGroup> _groups = [];
     private Dictionary<Parameter, StateEntry> _state = new(ReferenceEqualityComparer.Instance);
+    private readonly FusedStep _fused = new();
 
     // Only Optimizer<TOptions> derives from this type: it supplies the typed, per-dtype update rule.
     private protected Optimizer() { }
@@ -122,10 +123,19 @@ public abstract partial class Optimizer
     public void Step()
     {
         Graph.GraphGrowth.OnStep(); // the growing-graph check (total = total + loss) sees steps here
-        // The one loop over all parameters: threading and fusing across parameters belong here, behind this API.
-        foreach (var group in _groups)
-            foreach (var p in group.Parameters)
-                if (p.Grad is not null) StepParameter(p, group.Options);
+        // The one loop over all parameters. Built-in rules are queued and then run as one fused, multi-threaded pass
+        // over all elements (FusedStep); a custom Update<T> runs at once. If a parameter is rejected, the ones before
+        // it are still updated, as when each ran at once.
+        try
+        {
+            foreach (var group in _groups)
+                foreach (var p in group.Parameters)
+                    if (p.Grad is not null) StepParameter(p, group.Options);
+        }
+        finally
+        {
+            _fused.Run();
+        }
     }
 
     /// <summary>
@@ -154,14 +164,17 @@ public abstract partial class Optimizer
             CreateState(data, s, options);
         }
         if (CountsSteps) s.Step++;
-        UpdateParameter(data, grad, s, options);
+        UpdateParameter(data, grad, s, options, _fused);
         // PyTorch keeps no entry for a parameter whose rule stored nothing (SGD without momentum).
         if (!existed && (CountsSteps || s.Tensors.Count > 0 || s.Numbers.Count > 0)) _state[p] = s;
     }
 
-    /// <summary>Runs the update rule on one parameter: the one place that maps a dtype to an element type.</summary>
+    /// <summary>
+    /// Runs the update rule on one parameter, or queues it on <paramref name="fused"/>: the one place that maps a
+    /// dtype to an element type.
+    /// </summary>
     private protected abstract void UpdateParameter(RawTensor param, RawTensor grad, StateEntry state,
-        OptimizerOptions options);
+        OptimizerOptions options, FusedStep fused);
 
     /// <summary>Runs the state initializer on a new entry (at group creation or before its first update).</summary>
     private protected abstract void CreateState(RawTensor param, StateEntry state, OptimizerOptions options);

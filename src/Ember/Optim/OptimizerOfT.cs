@@ -85,14 +85,32 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
 
     // The one float32/float64 dispatch of every optimizer.
     private protected sealed override void UpdateParameter(RawTensor param, RawTensor grad, StateEntry state,
-        OptimizerOptions options)
+        OptimizerOptions options, FusedStep fused)
     {
         var o = (TOptions)options;
-        if (param.DType == DType.Float32)
-            Update<float>(param.Span<float>(), grad.Span<float>(), new ParamState<float>(this, state, param), o);
-        else
-            Update<double>(param.Span<double>(), grad.Span<double>(), new ParamState<double>(this, state, param), o);
+        if (param.DType == DType.Float32) UpdateOrQueue<float>(param, grad, state, o, fused);
+        else UpdateOrQueue<double>(param, grad, state, o, fused);
     }
+
+    private void UpdateOrQueue<T>(RawTensor param, RawTensor grad, StateEntry entry, TOptions o, FusedStep fused)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var state = new ParamState<T>(this, entry, param);
+        if (Plan(state, o) is { } rule) fused.Add(param, grad, rule);
+        else Update(param.Span<T>(), grad.Span<T>(), state, o);
+    }
+
+    /// <summary>
+    /// A built-in optimizer's rule split for the fused step: does the per-parameter part now (state, coefficients)
+    /// and returns the element-wise rest; null (the default, and every optimizer outside Ember) runs
+    /// <see cref="Update{T}"/> instead.
+    /// </summary>
+    private protected virtual SliceRule<T>? Plan<T>(ParamState<T> state, TOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T> => null;
+
+    /// <summary>Runs a planned rule over whole spans (a built-in's <see cref="Update{T}"/>).</summary>
+    private protected static void Apply<T>(SliceRule<T> rule, Span<T> param, ReadOnlySpan<T> grad)
+        where T : unmanaged, IFloatingPointIeee754<T> => rule.ApplyRange(param, grad, 0, param.Length);
 
     private protected sealed override void CreateState(RawTensor param, StateEntry state, OptimizerOptions options)
     {

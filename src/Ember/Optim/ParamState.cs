@@ -49,15 +49,21 @@ public readonly ref struct ParamState<T> where T : unmanaged, IFloatingPointIeee
     /// <param name="name">One of the optimizer's <see cref="Optimizer.StateBufferNames"/>.</param>
     /// <param name="fill">The initial value of every element of a new buffer.</param>
     /// <exception cref="InvalidOperationException"><paramref name="name"/> is not a declared buffer name.</exception>
-    public Span<T> Buffer(string name, double fill = 0)
+    public Span<T> Buffer(string name, double fill = 0) => BufferTensor(name, fill).Span<T>();
+
+    /// <summary>The buffer <paramref name="name"/> as a tensor, created as <see cref="Buffer"/> does.</summary>
+    internal RawTensor BufferTensor(string name, double fill = 0)
     {
         if (!_entry.Tensors.TryGetValue(name, out var t))
         {
             _owner.CheckBufferName(name);
             _entry.Tensors[name] = t = RawOps.Full(_param.Shape, fill, _param.DType);
         }
-        return t.Span<T>();
+        return t;
     }
+
+    /// <summary>The buffer <paramref name="name"/> as a tensor when it exists (see <see cref="TryGetBuffer"/>).</summary>
+    internal RawTensor? FindBufferTensor(string name) => _entry.Tensors.GetValueOrDefault(name);
 
     /// <summary>
     /// The buffer <paramref name="name"/> when it exists, without creating it (SGD starts its momentum buffer from the

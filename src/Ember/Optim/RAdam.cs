@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -32,10 +33,12 @@ public sealed class RAdam : Optimizer<RAdamOptions>
     protected override IReadOnlyList<string> StateBufferNames => s_stateNames;
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, RAdamOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, RAdamOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, RAdamOptions o)
     {
         var (beta1, beta2) = o.Betas;
-        Span<T> m = state.Buffer("exp_avg"), v = state.Buffer("exp_avg_sq");
         double step = state.Step;
         double bc1 = 1 - Math.Pow(beta1, step);
         double bc2 = 1 - Math.Pow(beta2, step);
@@ -44,6 +47,19 @@ public sealed class RAdam : Optimizer<RAdamOptions>
         double rect = rhoT > 5.0
             ? Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
             : -1; // the kernel's "not rectified" marker
-        OptimizerKernels.RAdam(param, grad, m, v, bc1, Math.Sqrt(bc2), rect, o.Lr, beta1, beta2, o.Eps, o.WeightDecay);
+        return new Rule<T>(bc1, Math.Sqrt(bc2), rect, o)
+        {
+            B0 = state.BufferTensor("exp_avg"), B1 = state.BufferTensor("exp_avg_sq"),
+        };
+    }
+
+    private sealed class Rule<T>(double bc1, double bc2Sqrt, double rect, RAdamOptions o) : SliceRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly double _lr = o.Lr, _beta1 = o.Betas.Beta1, _beta2 = o.Betas.Beta2, _eps = o.Eps,
+            _weightDecay = o.WeightDecay;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.RAdam(p, g, b0, b1, bc1, bc2Sqrt, rect, _lr, _beta1, _beta2, _eps, _weightDecay);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using System.Linq;
 using Ember.Kernels;
 
@@ -97,12 +98,23 @@ public sealed class RMSprop : Optimizer<RMSpropOptions>
             || (n == "grad_avg" && options.Centered));
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, RMSpropOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, RMSpropOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, RMSpropOptions o) => new Rule<T>(o)
     {
-        Span<T> sq = state.Buffer("square_avg");
-        Span<T> buf = o.Momentum > 0 ? state.Buffer("momentum_buffer") : default;
-        Span<T> avg = o.Centered ? state.Buffer("grad_avg") : default;
-        OptimizerKernels.RmsProp(param, grad, sq, avg, buf, o.Lr, o.Alpha, o.Eps, o.WeightDecay, o.Momentum,
-            o.Centered, o.Maximize);
+        B0 = state.BufferTensor("square_avg"), B1 = o.Centered ? state.BufferTensor("grad_avg") : null,
+        B2 = o.Momentum > 0 ? state.BufferTensor("momentum_buffer") : null,
+    };
+
+    private sealed class Rule<T>(RMSpropOptions o) : SliceRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly double _lr = o.Lr, _alpha = o.Alpha, _eps = o.Eps, _weightDecay = o.WeightDecay,
+            _momentum = o.Momentum;
+        private readonly bool _centered = o.Centered, _maximize = o.Maximize;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.RmsProp(p, g, b0, b1, b2, _lr, _alpha, _eps, _weightDecay, _momentum, _centered,
+                _maximize);
     }
 }

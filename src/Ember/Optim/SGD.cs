@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
+using Ember.Core;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -90,16 +92,28 @@ public sealed class SGD : Optimizer<SGDOptions>
     protected override IEnumerable<string> RequiredStateBuffers(SGDOptions options) => [];
 
     /// <inheritdoc/>
-    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, SGDOptions o)
+    protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, SGDOptions o) =>
+        Apply(Plan(state, o), param, grad);
+
+    private protected override SliceRule<T> Plan<T>(ParamState<T> state, SGDOptions o)
     {
-        Span<T> buf = default;
+        RawTensor? buf = null;
         bool first = false;
-        if (o.Momentum != 0 && !state.TryGetBuffer("momentum_buffer", out buf))
+        if (o.Momentum != 0 && (buf = state.FindBufferTensor("momentum_buffer")) is null)
         {
-            buf = state.Buffer("momentum_buffer"); // the first step overwrites it with the gradient
+            buf = state.BufferTensor("momentum_buffer"); // the first step overwrites it with the gradient
             first = true;
         }
-        OptimizerKernels.Sgd(param, grad, buf, first, o.Lr, o.Momentum, o.Dampening, o.WeightDecay, o.Nesterov,
-            o.Maximize);
+        return new Rule<T>(o, first) { B0 = buf };
+    }
+
+    private sealed class Rule<T>(SGDOptions o, bool first) : SliceRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly double _lr = o.Lr, _momentum = o.Momentum, _dampening = o.Dampening,
+            _weightDecay = o.WeightDecay;
+        private readonly bool _nesterov = o.Nesterov, _maximize = o.Maximize;
+
+        public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
+            OptimizerKernels.Sgd(p, g, b0, first, _lr, _momentum, _dampening, _weightDecay, _nesterov, _maximize);
     }
 }
