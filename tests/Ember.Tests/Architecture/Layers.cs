@@ -48,18 +48,21 @@ public static class Layers
             "Ember.INumericFunc`1", "Ember.IFloatFunc`1"], [Bcl]),
         new("Core", ["Ember.Core"], [Bcl, "Kernels", "Values"]),
         // The public, autograd-aware tensor and the graph under it.
+        // Ember.Threading (the kernels' thread count) and Ember.Tracing (the export seam the ops report to) sit here.
         new("Tensor", ["Ember.Tensor", "Ember.TensorIndex", "Ember.Parameter", "Ember.Autograd", "Ember.Scope",
-            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing"], [Bcl, "Kernels", "Values", "Core"]),
+            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing", "Ember.Threading"],
+            [Bcl, "Kernels", "Values", "Core"]),
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
         // Keras-style layers and initializers: modules over Ember.NN, in the core assembly (DESIGN.md).
         new("Keras", ["Ember.Keras"], [Bcl, "Values", "Core", "Tensor", "NN"]),
-        // The Ember.Training assembly: Compile/Fit over the core's public API only (no Core, no Kernels).
-        new("Training", ["Ember.Training"], [Bcl, "Values", "Tensor", "NN", "Keras", "Optim", "Data"]),
         // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
         // are extension methods here), so none of them may use IO.
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
+        // The Ember.Training assembly: Compile/Fit over the core's public API only (no Core, no Kernels); IO for the
+        // checkpoint callbacks.
+        new("Training", ["Ember.Training"], [Bcl, "Values", "Tensor", "NN", "Keras", "Optim", "Data", "IO"]),
         // Whole-model saving of Keras-style models: the architecture (Keras) written through IO's safetensors.
         new("KerasSaving", ["Ember.Keras.Saving"], [Bcl, "Values", "Tensor", "NN", "Keras", "IO"]),
         // Third-party plotting (ScottPlot over SkiaSharp, native code): only Ember.Plots may name them.
