@@ -47,7 +47,8 @@ public sealed class MetricsExtraTests
             "f1_score" => new F1Score(Average(), Double("threshold")),
             "fbeta_score" => new FBetaScore(Average(), Double("beta") ?? 1, Double("threshold")),
             "auc" => new AUC(Int("num_thresholds") ?? 200,
-                p.GetProperty("curve").GetString() == "PR" ? AucCurve.PR : AucCurve.ROC, multiLabel: Bool("multi_label")),
+                p.GetProperty("curve").GetString() == "PR" ? AucCurve.PR : AucCurve.ROC,
+                multiLabel: Bool("multi_label")),
             _ => throw new ArgumentException(name),
         };
     }

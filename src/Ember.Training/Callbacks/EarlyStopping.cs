@@ -10,7 +10,8 @@ namespace Ember.Training.Callbacks;
 /// <see cref="MinDelta"/>: the sign of <c>minDelta</c> is ignored (Keras takes its absolute value), and an
 /// improvement is <c>current + minDelta &lt; best</c> for <see cref="MonitorMode.Min"/>,
 /// <c>current − minDelta &gt; best</c> for <see cref="MonitorMode.Max"/>. <see cref="Patience"/> epochs in a row
-/// without one stop training (never at the first epoch). With a <see cref="Baseline"/>, an epoch must also beat the baseline to reset the wait.
+/// without one stop training (never at the first epoch). With a <see cref="Baseline"/>, an epoch must also beat the
+/// baseline to reset the wait (an improvement that misses it never stops training by itself, as in Keras).
 /// With <see cref="RestoreBestWeights"/> the weights (parameters and buffers) of the best epoch are put back when
 /// training ends — whether or not it stopped early, as Keras 3 does (Keras 2 restored only on an early stop).
 /// </summary>
@@ -40,7 +41,8 @@ public sealed class EarlyStopping : Callback
         if (double.IsNaN(minDelta))
             throw new ArgumentException("EarlyStopping: minDelta must be a number, got NaN.", nameof(minDelta));
         (MonitorKey, MinDelta, Patience, Mode) = (monitor, Math.Abs(minDelta), patience, mode);
-        (RestoreBestWeights, Baseline, StartFromEpoch, Verbose) = (restoreBestWeights, baseline, startFromEpoch, verbose);
+        (RestoreBestWeights, Baseline) = (restoreBestWeights, baseline);
+        (StartFromEpoch, Verbose) = (startFromEpoch, verbose);
     }
 
     /// <summary>The log key watched.</summary>

@@ -325,7 +325,10 @@ public class FBetaScore : Metric
         }
         else b = FlatBatch.Of(yTrue, yPred, sampleWeight, who);
         if (_tp.Length == 0)
-            (_tp, _fp, _fn, _support) = (new double[b.Cols], new double[b.Cols], new double[b.Cols], new double[b.Cols]);
+        {
+            (_tp, _fp) = (new double[b.Cols], new double[b.Cols]);
+            (_fn, _support) = (new double[b.Cols], new double[b.Cols]);
+        }
         else if (_tp.Length != b.Cols)
             throw new ArgumentException($"{who}: expected {_tp.Length} classes as in earlier batches, got {b.Cols}.");
         for (int r = 0; r < b.Rows; r++)
