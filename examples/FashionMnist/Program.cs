@@ -1,4 +1,6 @@
-// Fashion-MNIST classifiers written the PyTorch way: a Dataset, a DataLoader, a hand-written training loop.
+// Fashion-MNIST classifiers written the PyTorch way: a Dataset, a DataLoader, a hand-written training loop; or,
+// with --style keras, as Keras-style Sequential models trained by Fit with EarlyStopping and ModelCheckpoint
+// (KerasStyle.cs).
 // Run: dotnet run --project examples/FashionMnist -c Release -- --model mlp --epochs 1
 // Data: Debian's dataset-fashion-mnist package (/usr/share/datasets/fashion-mnist), --root DIR, or --download.
 // --checkpoint DIR saves DIR/last.ckpt after every epoch (and DIR/model.safetensors at the end); --resume continues
@@ -12,7 +14,7 @@ using Ember.IO;
 using Ember.NN;
 using Ember.Optim;
 
-string model = "mlp", root = "", checkpointDir = "";
+string model = "mlp", root = "", checkpointDir = "", style = "torch";
 int epochs = 1, batchSize = 64, maxBatches = 0;
 long seed = 0;
 bool download = false, resume = false;
@@ -22,6 +24,7 @@ for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
         case "--model": model = Next(); break;
+        case "--style": style = Next(); break;
         case "--epochs": epochs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--batch-size": batchSize = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--seed": seed = long.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -32,10 +35,22 @@ for (int i = 0; i < args.Length; i++)
         case "--checkpoint": checkpointDir = Next(); break;
         case "--resume": resume = true; break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn --epochs N [--batch-size B] " +
-                "[--seed S] [--max-batches K] [--root DIR] [--download] [--checkpoint DIR [--resume]]");
+            Console.Error.WriteLine($"unknown argument {args[i]}\nusage: --model mlp|cnn [--style torch|keras] " +
+                "--epochs N [--batch-size B] [--seed S] [--max-batches K] [--root DIR] [--download] " +
+                "[--checkpoint DIR [--resume]]");
             return 2;
     }
+}
+
+if (style is not ("torch" or "keras"))
+{
+    Console.Error.WriteLine($"--style must be torch or keras, got '{style}'.");
+    return 2;
+}
+if (style == "keras" && resume)
+{
+    Console.Error.WriteLine("--resume is for --style torch; --style keras keeps its best checkpoint instead.");
+    return 2;
 }
 
 Module net;
@@ -52,7 +67,8 @@ Tensor.ManualSeed(seed);
 var train = Datasets.FashionMnist(root.Length > 0 ? root : null, train: true, download: download);
 var test = Datasets.FashionMnist(root.Length > 0 ? root : null, train: false, download: download);
 Console.WriteLine($"Fashion-MNIST: {train.Count} training and {test.Count} test images " +
-    $"of {train.Height}x{train.Width}; model {model}");
+    $"of {train.Height}x{train.Width}; model {model}, {style} style");
+if (style == "keras") return KerasStyle.Run(model, train, test, epochs, batchSize, maxBatches, seed, checkpointDir);
 
 // ToTensor + Normalize fused per batch: uint8 images become float32 (B, 1, 28, 28) only when a batch is loaded.
 var collate = Collate.Images(mean: [0.2860], std: [0.3530]);

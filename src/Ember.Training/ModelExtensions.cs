@@ -287,6 +287,18 @@ public static class ModelExtensions
             verbose, output);
     }
 
+    /// <summary>The loss and metrics over <c>(Input, Target)</c> batches, e.g. an image data set's loader.</summary>
+    /// <param name="model">A compiled module.</param>
+    /// <param name="loader">Batches of <c>(Input, Target)</c>.</param>
+    /// <param name="verbose">0 silent, 1 or 2 one summary line.</param>
+    /// <param name="output">Where the line goes.</param>
+    public static IReadOnlyDictionary<string, double> Evaluate<T>(this Module model,
+        DataLoader<T, (Tensor Input, Tensor Target)> loader, int verbose = 1, TextWriter? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        return EvaluateWith(model, new LoaderBatches<T, (Tensor, Tensor)>(loader, static b => b), verbose, output);
+    }
+
     private static Dictionary<string, double> EvaluateWith(Module model, BatchSource data, int verbose,
         TextWriter? output)
     {

@@ -87,14 +87,15 @@ public sealed class ModelCheckpoint : Callback
         {
             if (Verbose > 0)
                 Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"\nEpoch {epoch + 1}: {MonitorKey} improved from {Best:F5} to {current:F5}, saving model " +
+                    $"\nEpoch {epoch + 1}: {MonitorKey} improved from {PyFormat.Fixed(Best, 5)} to " +
+                    $"{PyFormat.Fixed(current, 5)}, saving model " +
                     $"to {path}"));
             Best = current;
             Save(path, epoch, current);
         }
         else if (Verbose > 0)
             Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\nEpoch {epoch + 1}: {MonitorKey} did not improve from {Best:F5}"));
+                $"\nEpoch {epoch + 1}: {MonitorKey} did not improve from {PyFormat.Fixed(Best, 5)}"));
     }
 
     private void Save(string path, int epoch, double? value)

@@ -139,7 +139,8 @@ internal static class PyFormat
     private static string Special(double v) =>
         double.IsNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
 
-    private static string Fixed(double v, int precision) =>
+    /// <summary>Python's <c>{:.Nf}</c>: fixed decimals, <c>nan</c>, <c>inf</c>, <c>-inf</c>.</summary>
+    public static string Fixed(double v, int precision) =>
         double.IsFinite(v) ? v.ToString("F" + precision.ToString(CultureInfo.InvariantCulture),
             CultureInfo.InvariantCulture) : Special(v);
 
