@@ -55,13 +55,14 @@ public static class Layers
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
         // Keras-style layers and initializers: modules over Ember.NN, in the core assembly (DESIGN.md).
         new("Keras", ["Ember.Keras"], [Bcl, "Values", "Core", "Tensor", "NN"]),
-        // The Ember.Training assembly: Compile/Fit over the core's public API only (no Core, no Kernels).
-        new("Training", ["Ember.Training"], [Bcl, "Values", "Tensor", "NN", "Keras", "Optim", "Data"]),
         // Files: safetensors, PyTorch .pt reading, checkpoints. Above NN/Optim/Data (their Save/Load entry points
         // are extension methods here), so none of them may use IO.
         new("IO", ["Ember.IO"], [Bcl, "Values", "Core", "Tensor", "NN", "Optim", "Data"]),
         // Conversions to System.Numerics.Tensors' types: the only namespace of the Ember assembly that names them.
         new("Interop", ["Ember.Interop"], [Bcl, "Numerics.Tensors", "Values", "Core", "Tensor"]),
+        // The Ember.Training assembly: Compile/Fit over the core's public API only (no Core, no Kernels); IO for
+        // ModelCheckpoint's SaveWeights (DESIGN.md puts Ember.Training above the whole core assembly).
+        new("Training", ["Ember.Training"], [Bcl, "Values", "Tensor", "NN", "Keras", "Optim", "Data", "IO"]),
     ];
 
     /// <summary>
