@@ -17,7 +17,8 @@ switch (options.Workload)
     case "optim": OptimizerWorkload.Run(report, options.Quick); break;
     case "conv": ConvWorkload.Run(report, options.Quick); break;
     default:
-        throw new ArgumentException($"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, optim, conv).");
+        throw new ArgumentException(
+            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, optim, conv).");
 }
 report.WriteJsonLine(Console.Out);
 

@@ -41,6 +41,8 @@ public static class Layers
         // DESIGN.md: only Ember.Interop may name these types in the Ember assembly.
         new("Numerics.Tensors", ["System.Numerics.Tensors"], [Bcl]),
         new("Kernels", ["Ember.Kernels"], [Bcl, "Numerics.Tensors"]),
+        // The user-facing thread settings: a facade over the kernels' worker pool.
+        new("Threading", ["Ember.Threading"], [Bcl, "Kernels"]),
         // Root-namespace value types that every layer may use; they know nothing of tensors. The dtype dispatch
         // (one switch from DType to a CLR element type) belongs to the dtypes, not to the tensor core.
         new("Values", ["Ember.DType", "Ember.DTypes", "Ember.BFloat16", "Ember.Device", "Ember.DeviceType",
