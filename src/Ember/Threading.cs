@@ -18,7 +18,8 @@ namespace Ember;
 /// </remarks>
 public static class Threading
 {
-    /// <summary>The default thread count: one per logical processor (<see cref="Environment.ProcessorCount"/>).</summary>
+    /// <summary>The default thread count: one per logical processor
+    /// (<see cref="Environment.ProcessorCount"/>).</summary>
     public static int DefaultThreadCount => Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>

@@ -104,6 +104,7 @@ internal sealed class FusedStep
     private sealed class Item<T>(RawTensor param, RawTensor grad, SliceRule<T> rule) : Item(param.NumEl)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public override void Run(int start, int count) => rule.ApplyRange(param.Span<T>(), grad.Span<T>(), start, count);
+        public override void Run(int start, int count) =>
+            rule.ApplyRange(param.Span<T>(), grad.Span<T>(), start, count);
     }
 }

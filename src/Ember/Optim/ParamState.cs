@@ -62,7 +62,8 @@ public readonly ref struct ParamState<T> where T : unmanaged, IFloatingPointIeee
         return t;
     }
 
-    /// <summary>The buffer <paramref name="name"/> as a tensor when it exists (see <see cref="TryGetBuffer"/>).</summary>
+    /// <summary>The buffer <paramref name="name"/> as a tensor when it exists (see
+    /// <see cref="TryGetBuffer"/>).</summary>
     internal RawTensor? FindBufferTensor(string name) => _entry.Tensors.GetValueOrDefault(name);
 
     /// <summary>

@@ -41,6 +41,8 @@ public static class Layers
         // DESIGN.md: only Ember.Interop may name these types in the Ember assembly.
         new("Numerics.Tensors", ["System.Numerics.Tensors"], [Bcl]),
         new("Kernels", ["Ember.Kernels"], [Bcl, "Numerics.Tensors"]),
+        // The user-facing thread settings: a facade over the kernels' worker pool.
+        new("Threading", ["Ember.Threading"], [Bcl, "Kernels"]),
         // Root-namespace value types that every layer may use; they know nothing of tensors. The dtype dispatch
         // (one switch from DType to a CLR element type) belongs to the dtypes, not to the tensor core.
         new("Values", ["Ember.DType", "Ember.DTypes", "Ember.BFloat16", "Ember.Device", "Ember.DeviceType",
@@ -48,9 +50,9 @@ public static class Layers
             "Ember.INumericFunc`1", "Ember.IFloatFunc`1"], [Bcl]),
         new("Core", ["Ember.Core"], [Bcl, "Kernels", "Values"]),
         // The public, autograd-aware tensor and the graph under it.
-        // Ember.Threading (the kernels' thread count) and Ember.Tracing (the export seam the ops report to) sit here.
+        // Ember.Tracing is the export seam the ops report to.
         new("Tensor", ["Ember.Tensor", "Ember.TensorIndex", "Ember.Parameter", "Ember.Autograd", "Ember.Scope",
-            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing", "Ember.Threading"],
+            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing"],
             [Bcl, "Kernels", "Values", "Core"]),
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
