@@ -153,7 +153,7 @@ public partial class Tensor
                 "RetainGrad: can't retain the gradient of a tensor that doesn't require grad.");
         if (IsLeaf || _retainsGrad) return;
         _retainsGrad = true;
-        // Locked as AccumulateGrad's accumulation is: graphs on several threads may reach this tensor.
+        // Locked as a leaf's gradient accumulation is: graphs on several threads may reach this tensor.
         var sync = new System.Threading.Lock();
         GradFn!.AddPreHook(0, g =>
         {
