@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Ember.NN;
 
 namespace Ember.Keras.Saving;
@@ -93,8 +94,8 @@ internal static class LayerCodec
         };
     }
 
-    private static LayerSpec Spec<T>(string className, T config, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info)
-        => new() { ClassName = className, Config = JsonSerializer.SerializeToNode(config, info)!.AsObject() };
+    private static LayerSpec Spec<T>(string className, T config, JsonTypeInfo<T> info) =>
+        new() { ClassName = className, Config = JsonSerializer.SerializeToNode(config, info)!.AsObject() };
 
     private static string ActivationNameOf(string? recorded, Module? module, string layer) => recorded ?? module switch
     {
@@ -199,7 +200,7 @@ internal static class LayerCodec
         return new Sequential(config.Name, [.. layers]);
     }
 
-    private static T Read<T>(LayerSpec spec, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>
+    private static T Read<T>(LayerSpec spec, JsonTypeInfo<T> info) =>
         spec.Config.Deserialize(info) ?? throw new JsonException("the configuration is null");
 
     private static void Bound(long elements, long? budget, string what)

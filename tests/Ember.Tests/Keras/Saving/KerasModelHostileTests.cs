@@ -22,7 +22,8 @@ public sealed class KerasModelHostileTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     /// <summary>Saves a small valid model, then rewrites its file with <paramref name="json"/> applied to the
-    /// architecture, <paramref name="metadata"/> to the metadata and <paramref name="tensors"/> to the weights.</summary>
+    /// architecture, <paramref name="metadata"/> to the metadata and <paramref name="tensors"/> to the
+    /// weights.</summary>
     internal static string Mutate(TempDir dir, Func<string, string>? json = null,
         Action<Dictionary<string, string>>? metadata = null,
         Action<OrderedDictionary<string, Tensor>>? tensors = null)
@@ -42,7 +43,8 @@ public sealed class KerasModelHostileTests : IDisposable
 
     private static string Nest(int depth)
     {
-        string inner = "{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\",\"units\":3,\"activation\":\"linear\"}}";
+        string inner = "{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\",\"units\":3," +
+            "\"activation\":\"linear\"}}";
         for (int i = 0; i < depth; i++)
             inner = $"{{\"class_name\":\"Sequential\",\"config\":{{\"name\":\"s\",\"layers\":[{inner}]}}}}";
         return inner;
