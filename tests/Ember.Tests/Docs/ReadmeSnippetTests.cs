@@ -14,7 +14,7 @@ namespace Ember.Tests.Docs;
 public class ReadmeSnippetTests
 {
     /// <summary>Markdown files whose C# blocks must compile and run; a new document is one more row.</summary>
-    public static TheoryData<string> Documents => new() { "README.md", "docs/io.md" };
+    public static TheoryData<string> Documents => new() { "README.md", "docs/io.md", "docs/onnx.md" };
 
     /// <summary>Checks that run after a section's last block, in its scope; they test what the prose claims.</summary>
     private static readonly Dictionary<string, Dictionary<string, string>> s_checks = new()
