@@ -49,7 +49,8 @@ public static class Layers
         new("Core", ["Ember.Core"], [Bcl, "Kernels", "Values"]),
         // The public, autograd-aware tensor and the graph under it.
         new("Tensor", ["Ember.Tensor", "Ember.TensorIndex", "Ember.Parameter", "Ember.Autograd", "Ember.Scope",
-            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing"], [Bcl, "Kernels", "Values", "Core"]),
+            "Ember.GradModeScope", "Ember.GradCheckException", "Ember.Graph", "Ember.Tracing"],
+            [Bcl, "Kernels", "Values", "Core"]),
         new("NN", ["Ember.NN"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Optim", ["Ember.Optim"], [Bcl, "Kernels", "Values", "Core", "Tensor"]),
         new("Data", ["Ember.Data"], [Bcl, "Values", "Core", "Tensor"]),
