@@ -30,10 +30,10 @@ internal sealed class GraphBuilder
     /// <summary>The target opset version of the default domain.</summary>
     public int Opset { get; }
 
-    /// <summary>Registers a parameter or buffer under its state-dict name; it becomes an initializer when used.</summary>
+    /// <summary>Registers a parameter or buffer under its state-dict name (an initializer once used).</summary>
     public void AddState(string name, Tensor t) => _stateNames.TryAdd(t, name);
 
-    /// <summary>Declares a graph input bound to <paramref name="t"/>; its first dim is the batch dim if batched.</summary>
+    /// <summary>Declares a graph input bound to <paramref name="t"/>; dim 0 is symbolic if batched.</summary>
     public void AddInput(Tensor t, string name, string? batchParam)
     {
         Graph.Input.Add(ValueInfo(name, t, batchParam));
@@ -58,7 +58,7 @@ internal sealed class GraphBuilder
         else _batched.Remove(t);
     }
 
-    /// <summary>Whether <paramref name="t"/> carries the (symbolic) batch dim in its first dim, alone or folded.</summary>
+    /// <summary>Whether <paramref name="t"/> carries the symbolic batch in dim 0, alone or folded.</summary>
     public bool IsBatched(Tensor? t) => t is not null && _batched.Contains(t);
 
     /// <summary>

@@ -17,7 +17,7 @@ internal static class ModuleMappings
         or BatchNormBase
         or BatchNormalization or LayerNorm or NN.Dropout or NN.Embedding;
 
-    /// <summary>Whether <paramref name="module"/> may call an activation child after its own op (Keras layers).</summary>
+    /// <summary>Whether <paramref name="module"/> may call an activation child after its op (Keras).</summary>
     public static bool HasActivation(object module) => module is Dense or Conv2D;
 
     /// <summary>Emits the claimed <paramref name="module"/> from input <paramref name="x"/> to <paramref name="y"/>.
@@ -30,8 +30,8 @@ internal static class ModuleMappings
         {
             Linear l => EmitLinear(t, x, input, l.Weight, l.Bias),
             Dense d => EmitLinear(t, x, input, d.Weight, d.Bias),
-            Conv1d c => EmitConv(t, input, Spatial(x, false), c.Weight, c.Bias, [c.KernelSize], [c.Stride], [c.Dilation], c.Padding,
-                c.Groups),
+            Conv1d c => EmitConv(t, input, Spatial(x, false), c.Weight, c.Bias, [c.KernelSize], [c.Stride],
+                [c.Dilation], c.Padding, c.Groups),
             Conv2d c => EmitConv(t, input, Spatial(x, false), c.Weight, c.Bias, [c.KernelSize.H, c.KernelSize.W],
                 [c.Stride.H, c.Stride.W], [c.Dilation.H, c.Dilation.W], c.Padding, c.Groups),
             ConvTranspose2d c => EmitConvTranspose(t, input, c),
@@ -97,8 +97,8 @@ internal static class ModuleMappings
         return pads;
     }
 
-    private static string EmitConv(OnnxTracer t, string input, int[] spatial, Tensor weight, Tensor? bias, long[] kernel,
-        long[] stride, long[] dilation, Padding padding, int groups)
+    private static string EmitConv(OnnxTracer t, string input, int[] spatial, Tensor weight, Tensor? bias,
+        long[] kernel, long[] stride, long[] dilation, Padding padding, int groups)
     {
         GraphBuilder b = t.Builder;
         string[] inputs = bias is null ? [input, b.Name(weight)] : [input, b.Name(weight), b.Name(bias)];

@@ -105,11 +105,11 @@ internal sealed class OnnxTracer : OpTracer
         new($"ONNX export: {what} has no ONNX mapping (opset {Builder.Opset}){detail}; used in module " +
             $"{CurrentPath}. Supported ops and layers are listed in docs/onnx.md.");
 
-    /// <summary>Binds <paramref name="output"/> to <paramref name="name"/>, batched if it keeps the batch dim.</summary>
+    /// <summary>Binds <paramref name="output"/> to <paramref name="name"/> (batched if it keeps the batch).</summary>
     public void Bind(Tensor output, string name, Tensor? batchSource) =>
         Builder.Bind(output, name, KeepsBatch(batchSource, output));
 
-    /// <summary>Whether <paramref name="output"/> still leads with the batch dim of <paramref name="source"/>.</summary>
+    /// <summary>Whether <paramref name="output"/> still leads with <paramref name="source"/>'s batch.</summary>
     public bool KeepsBatch(Tensor? source, Tensor output) =>
         Builder.IsBatched(source) && output.Dim > 0 && output.Shape[0] == source!.Shape[0];
 
@@ -144,7 +144,8 @@ internal sealed class OnnxTracer : OpTracer
     /// folded into dim 0 (e.g. <c>[N, T, F]</c> to <c>[N*T, F]</c> and back).
     /// </summary>
     public bool CarriesAfterReshape(Tensor source, Tensor target) =>
-        Builder.IsBatched(source) && target.Dim > 0 && Builder.BatchSize > 0 && target.Shape[0] % Builder.BatchSize == 0;
+        Builder.IsBatched(source) && target.Dim > 0 && Builder.BatchSize > 0
+        && target.Shape[0] % Builder.BatchSize == 0;
 
     /// <summary>Transpose with <paramref name="perm"/>.</summary>
     public string Transpose(string x, params long[] perm) =>

@@ -10,6 +10,9 @@ namespace Ember.Onnx.Tests;
 /// <summary>Whole models: export, run in ONNX Runtime at two batch sizes, compare with Ember.</summary>
 public class ModelExportTests
 {
+    internal static Module Mlp() => new NNSequential(new Linear(4, 16, generator: new Generator(1)), new ReLU(),
+        new Linear(16, 3, generator: new Generator(2)), new LogSoftmax(1));
+
     [Theory]
     [InlineData(13)]
     [InlineData(17)]
@@ -17,9 +20,7 @@ public class ModelExportTests
     [InlineData(21)]
     public void Mlp_matches_ember(int opset)
     {
-        var model = new NNSequential(new Linear(4, 16, generator: new Generator(1)), new ReLU(),
-            new Linear(16, 3, generator: new Generator(2)), new LogSoftmax(1));
-        AssertExportMatches(model, Randn(4), opset);
+        AssertExportMatches(Mlp(), Randn(4), opset);
     }
 
     [Fact]

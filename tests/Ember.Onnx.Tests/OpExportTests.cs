@@ -11,7 +11,7 @@ public class OpExportTests
     private static readonly Tensor W = Tensor.Randn([6, 4], new Generator(7));
     private static readonly Tensor Mask = Tensor.Randn([4], new Generator(8)) > 0;
 
-    private static readonly Dictionary<string, (Func<int, Tensor> Input, Func<Module> Model)> Cases = new()
+    internal static readonly Dictionary<string, (Func<int, Tensor> Input, Func<Module> Model)> Cases = new()
     {
         ["add"] = (Randn(4), () => new Fn(x => x + x * 2.0)),
         ["add_scalar"] = (Randn(4), () => new Fn(x => x + 1.5)),

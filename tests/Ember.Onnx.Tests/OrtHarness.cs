@@ -21,8 +21,8 @@ public static class OrtHarness
     /// Exports <paramref name="model"/> with an example batch of 3, then for batch sizes 3 and 5 checks that ONNX
     /// Runtime's output equals Ember's within atol + rtol·|expected|. Returns the exported bytes.
     /// </summary>
-    public static byte[] AssertExportMatches(Module model, Func<int, Tensor> input, int opset = OnnxExporter.DefaultOpset,
-        int[]? batches = null)
+    public static byte[] AssertExportMatches(Module model, Func<int, Tensor> input,
+        int opset = OnnxExporter.DefaultOpset, int[]? batches = null)
     {
         model.Eval();
         byte[] bytes = OnnxExporter.ExportToBytes(model, input(3), opset);

@@ -115,7 +115,8 @@ public sealed class TracedOp
 
     /// <summary>
     /// The op's non-tensor arguments as the op records them for backward (a value, or a value tuple such as
-    /// <c>(dim, keepDim)</c>), or null. Its form is op-specific and versioned with Ember, for exporters shipped with it.
+    /// <c>(dim, keepDim)</c>), or null. Its form is op-specific and versioned with Ember, for the exporters shipped
+    /// with it.
     /// </summary>
     public object? State { get; }
 

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using Ember.Keras;
+using Ember.NN;
+using static Ember.Onnx.Tests.OrtHarness;
+
+namespace Ember.Onnx.Tests;
+
+/// <summary>
+/// The models whose exported files ONNX's own checker (Debian's python3-onnx 1.12) accepted: tools/golden/onnx_check.py
+/// checks the files this test writes (to $EMBER_ONNX_EXPORT_DIR) and records the result in Golden/onnx_checker.json;
+/// .ci/run repeats the check. Here the fixture must list every model the test exports, each as "ok".
+/// </summary>
+public class CheckerFixtureTests
+{
+    internal static IEnumerable<(string Name, Func<Module> Model, Func<int, Tensor> Input, int Opset)> Models()
+    {
+        yield return ("mlp_opset13", ModelExportTests.Mlp, Randn(4), 13);
+        yield return ("mlp_opset17", ModelExportTests.Mlp, Randn(4), 17);
+        yield return ("cnn_bn_dropout", () => new NN.Sequential(
+            new Conv2d(1, 4, 3, padding: 1, generator: new Generator(1)), new BatchNorm2d(4), new ReLU(),
+            new MaxPool2d(2), new NN.Dropout(0.25), new NN.Flatten(), new Linear(64, 5)), Randn(1, 8, 8), 17);
+        yield return ("keras_cnn", () => new Keras.Sequential(
+            new Conv2D(4, 3, padding: "same", activation: "relu", generator: new Generator(1)),
+            new MaxPooling2D(), new BatchNormalization(), new Keras.Flatten(), new Dense(3, activation: "softmax")),
+            Randn(6, 6, 1), 17);
+        yield return ("lstm_gru", () => new Fn2(), Randn(5, 4), 17);
+        foreach (var (name, (input, model)) in OpExportTests.Cases)
+            yield return ("op_" + name, model, input, 17);
+    }
+
+    private sealed class Fn2 : Module
+    {
+        public LSTM Lstm { get; } = new(4, 6, numLayers: 2, batchFirst: true, bidirectional: true);
+        public GRU Gru { get; } = new(12, 3, batchFirst: true);
+        public override Tensor Forward(Tensor input) => Gru.Call((Lstm.Call(input).Output, null, null)).Item1;
+    }
+
+    [Fact]
+    public void Every_exported_model_passed_onnx_checker()
+    {
+        string dir = Environment.GetEnvironmentVariable("EMBER_ONNX_EXPORT_DIR") is { Length: > 0 } d ? d
+            : Path.Combine(Path.GetTempPath(), $"ember-onnx-check-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        using var fixture = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden",
+            "onnx_checker.json")));
+        JsonElement checkedFiles = fixture.RootElement.GetProperty("checked");
+        var names = new List<string>();
+        foreach (var (name, model, input, opset) in Models())
+        {
+            Module m = model();
+            m.Eval();
+            byte[] bytes = OnnxExporter.ExportToBytes(m, input(3), opset);
+            File.WriteAllBytes(Path.Combine(dir, name + ".onnx"), bytes);
+            Assert.Empty(OnnxChecker.Check(bytes));
+            names.Add(name);
+        }
+        // Written first, then compared, so a new model's file is there for the script to check.
+        foreach (string name in names)
+        {
+            Assert.True(checkedFiles.TryGetProperty(name + ".onnx", out JsonElement result),
+                $"{name}.onnx is not in Golden/onnx_checker.json: rerun tools/golden/onnx_check.py (see its header).");
+            Assert.Equal("ok", result.GetString());
+        }
+    }
+}
