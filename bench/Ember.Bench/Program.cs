@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|w2|w4 [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|gradmode|w2|w4|matmul [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -7,6 +7,10 @@ using Ember.Bench.Shared;
 BenchArgs options = BenchArgs.Parse(args);
 int threads = EmberThreads.Apply(options.Threads);
 var report = new BenchReport("Ember", options.Workload, threads, options.Quick);
+// The GC settings in force (EmberML's buildTransitive props set the LOH threshold; DOTNET_GC* overrides it).
+var gcConfig = GC.GetConfigurationVariables();
+report.Note("GC LOHThreshold", gcConfig.TryGetValue("LOHThreshold", out object? loh) ? $"{loh}" : "default");
+report.Note("GC ConserveMemory", gcConfig.TryGetValue("ConserveMemory", out object? cm) ? $"{cm}" : "default");
 switch (options.Workload)
 {
     case "iris": IrisWorkload.Run(report, options.Quick); break;
@@ -16,9 +20,10 @@ switch (options.Workload)
     case "gradmode": GradModeWorkload.Run(report, options.Quick); break;
     case "w2": FashionWorkloads.RunW2(report, options.Quick); break;
     case "w4": FashionWorkloads.RunW4(report, options.Quick); break;
+    case "matmul": MatMulProbe.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
-            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, w2, w4).");
+            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, w2, w4, matmul).");
 }
 report.WriteJsonLine(Console.Out);
 

@@ -34,6 +34,23 @@ public sealed class AccumulateGrad : Node
         return [];
     }
 
+    /// <summary>
+    /// Accumulates a gradient that the engine knows nothing else references (see <c>Engine</c>'s ownership
+    /// tracking): a first gradient becomes <c>Grad</c> itself instead of a copy, as PyTorch's AccumulateGrad steals
+    /// a gradient whose reference count is one. Anything else goes the usual way.
+    /// </summary>
+    internal void AccumulateOwned(Tensor g)
+    {
+        lock (_sync)
+        {
+            if (Variable.Grad is null && !Autograd.IsGradEnabled && g.GradFn is null && g.Raw.IsContiguous
+                && g.DType == Variable.DType)
+                Variable.Grad = g;
+            else
+                Accumulate(g);
+        }
+    }
+
     private void Accumulate(Tensor g)
     {
         Tensor? old = Variable.Grad;
