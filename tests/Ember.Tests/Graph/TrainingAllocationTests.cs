@@ -76,11 +76,19 @@ public class TrainingAllocationTests
         Tensor x = Tensor.Rand([64, 784], g), y = Tensor.RandInt(0, 10, [64], g);
         var lossFn = new CrossEntropyLoss();
         for (int i = 0; i < 5; i++) Step(model, optimizer, lossFn, x, y);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        int gen2 = GC.CollectionCount(2);
-        for (int i = 0; i < 200; i++) Step(model, optimizer, lossFn, x, y);
-        Assert.Equal(0, GC.CollectionCount(2) - gen2);
+        // Run alone the window never sees a gen2; after the rest of the suite a gen2 the earlier tests' heap calls for
+        // can still land in it, so up to three windows are tried. With the LOH churn every window had gen2s.
+        var seen = new System.Collections.Generic.List<int>();
+        for (int window = 0; window < 3; window++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            int gen2 = GC.CollectionCount(2);
+            for (int i = 0; i < 200; i++) Step(model, optimizer, lossFn, x, y);
+            seen.Add(GC.CollectionCount(2) - gen2);
+            if (seen[^1] == 0) return;
+        }
+        Assert.Fail($"every window of 200 steps ran gen2 collections: {string.Join(", ", seen)}");
     }
 
     [Fact]
