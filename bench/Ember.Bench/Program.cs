@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|w2|w4|optim|conv [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|w2|w4|optim|conv|matmul [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -7,6 +7,10 @@ using Ember.Bench.Shared;
 BenchArgs options = BenchArgs.Parse(args);
 int threads = EmberThreads.Apply(options.Threads);
 var report = new BenchReport("Ember", options.Workload, threads, options.Quick);
+// The GC settings in force (EmberML's buildTransitive props set the LOH threshold; DOTNET_GC* overrides it).
+var gcConfig = GC.GetConfigurationVariables();
+report.Note("GC LOHThreshold", gcConfig.TryGetValue("LOHThreshold", out object? loh) ? $"{loh}" : "default");
+report.Note("GC ConserveMemory", gcConfig.TryGetValue("ConserveMemory", out object? cm) ? $"{cm}" : "default");
 switch (options.Workload)
 {
     case "iris": IrisWorkload.Run(report, options.Quick); break;
@@ -19,9 +23,10 @@ switch (options.Workload)
     case "w4": FashionWorkloads.RunW4(report, options.Quick); break;
     case "optim": OptimizerWorkload.Run(report, options.Quick); break;
     case "conv": ConvWorkload.Run(report, options.Quick); break;
+    case "matmul": MatMulProbe.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
-            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm, w2, w4, optim, conv).");
+            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm, w2, w4, optim, conv, matmul).");
 }
 report.WriteJsonLine(Console.Out);
 

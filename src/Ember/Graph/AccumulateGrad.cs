@@ -32,9 +32,7 @@ public sealed class AccumulateGrad : Node
         Tensor? g = gradOutputs[0];
         if (g is null) return [];
         lock (_sync) Accumulate(g);
-        // Outside the lock: a hook may be slow (it may hand the gradient to a communication thread).
-        if (_postHooks is { } hooks)
-            foreach (var hook in hooks.ToArray()) hook(Variable);
+        RunPostHooks();
         return [];
     }
 
@@ -46,6 +44,31 @@ public sealed class AccumulateGrad : Node
         var list = _postHooks ??= [];
         list.Add(hook);
         return new RemovableHandle(() => list.Remove(hook));
+    }
+
+    /// <summary>
+    /// Accumulates a gradient that the engine knows nothing else references (see <c>Engine</c>'s ownership
+    /// tracking): a first gradient becomes <c>Grad</c> itself instead of a copy, as PyTorch's AccumulateGrad steals
+    /// a gradient whose reference count is one. Anything else goes the usual way.
+    /// </summary>
+    internal void AccumulateOwned(Tensor g)
+    {
+        lock (_sync)
+        {
+            if (Variable.Grad is null && !Autograd.IsGradEnabled && g.GradFn is null && g.Raw.IsContiguous
+                && g.DType == Variable.DType)
+                Variable.Grad = g;
+            else
+                Accumulate(g);
+        }
+        RunPostHooks();
+    }
+
+    // Outside the lock: a hook may be slow (it may hand the gradient to a communication thread).
+    private void RunPostHooks()
+    {
+        if (_postHooks is { } hooks)
+            foreach (var hook in hooks.ToArray()) hook(Variable);
     }
 
     private void Accumulate(Tensor g)

@@ -63,8 +63,17 @@ internal static class Engine
         public readonly Stack<Node> Stack = new();
         public readonly Dictionary<Node, Tensor?[]> Buffers = new(32, NodeIdentity.Instance);
 
+        /// <summary>
+        /// The storage arrays of gradients waiting in <see cref="Buffers"/> that nothing else references: made by a
+        /// built-in formula (or a sum) during this pass and handed to exactly one edge, or a view of such a
+        /// gradient passed on by the only node that held it. <see cref="AccumulateGrad"/> may keep these as
+        /// <c>Grad</c> instead of copying them.
+        /// </summary>
+        public readonly HashSet<Array> Owned = new(32, ReferenceEqualityComparer.Instance);
+
         public void Clear()
         {
+            Owned.Clear();
             Seen.Clear();
             Order.Clear();
             Stack.Clear();
@@ -185,7 +194,16 @@ internal static class Engine
                     if (nr < inputs.Length) captured[slot] = inputs[nr];
             bool run = Array.Exists(inputs, t => t is not null)
                 && (needed is null || (needed.Contains(node) && node is not AccumulateGrad));
+            // Ownership of the incoming gradients passes to this node (hooks and captures may keep them: then none).
+            bool track = !createGraph && captures is null && !node.HasPreHooks;
+            uint ownedInputs = TakeOwnership(scratch.Owned, inputs);
+            if (!track) ownedInputs = 0;
             if (!run) continue;
+            if (node is AccumulateGrad acc && (ownedInputs & 1) != 0)
+            {
+                acc.AccumulateOwned(inputs[0]!);
+                continue;
+            }
             Tensor?[] outputs = node.Apply(inputs);
             if (anomaly) CheckFinite(node, outputs);
             if (!retainGraph) node.ReleaseVariables();
@@ -195,12 +213,54 @@ internal static class Engine
                 if (e.Function is null || outputs[i] is not Tensor g) continue;
                 g = Validate(node, i, g);
                 buffers.TryGetValue(e.Function, out Tensor?[]? buf);
-                buffers[e.Function] = node.OwnsGrad(g)
-                    ? AccumulateInto(buf, e.InputNr, g)
-                    : Accumulate(buf, e.InputNr, 1, g);
+                if (node.OwnsGrad(g))
+                {
+                    buffers[e.Function] = AccumulateInto(buf, e.InputNr, g);
+                    continue;
+                }
+                bool owned = track && IsExclusive(node, g, i, inputs, ownedInputs, outputs);
+                Tensor? old = buf is not null && e.InputNr < buf.Length ? buf[e.InputNr] : null;
+                buffers[e.Function] = buf = Accumulate(buf, e.InputNr, 1, g);
+                if (old is not null)
+                {
+                    // The sum is a fresh tensor that only this buffer holds; the old summand is garbage.
+                    scratch.Owned.Remove(old.Raw.Storage.Array);
+                    owned = track;
+                }
+                if (owned) scratch.Owned.Add(buf[e.InputNr]!.Raw.Storage.Array);
             }
         }
         return captured;
+    }
+
+    /// <summary>
+    /// Removes the incoming gradients' storage from <paramref name="owned"/>; bit k of the result says input k was
+    /// owned (inputs past 32 are treated as shared).
+    /// </summary>
+    private static uint TakeOwnership(HashSet<Array> owned, Tensor?[] inputs)
+    {
+        uint bits = 0;
+        for (int k = 0; k < inputs.Length; k++)
+            if (inputs[k] is Tensor t && owned.Remove(t.Raw.Storage.Array) && k < 32) bits |= 1u << k;
+        return bits;
+    }
+
+    /// <summary>
+    /// Whether output <paramref name="i"/> of a built-in node is referenced by nothing but the edge it goes to: no
+    /// other output shares its storage, and it is either new storage or a view of an owned incoming gradient.
+    /// Custom functions' outputs are user code's tensors and never count as exclusive.
+    /// </summary>
+    private static bool IsExclusive(Node node, Tensor g, int i, Tensor?[] inputs, uint ownedInputs,
+        Tensor?[] outputs)
+    {
+        if (node is CustomFunctionBackward or BackwardHookFunctionBackward) return false;
+        Array storage = g.Raw.Storage.Array;
+        for (int j = 0; j < outputs.Length; j++)
+            if (j != i && outputs[j] is Tensor o && ReferenceEquals(o.Raw.Storage.Array, storage)) return false;
+        for (int k = 0; k < inputs.Length; k++)
+            if (inputs[k] is Tensor t && ReferenceEquals(t.Raw.Storage.Array, storage))
+                return k < 32 && (ownedInputs & (1u << k)) != 0;
+        return true;
     }
 
     private static Tensor?[] Accumulate(Tensor?[]? buffer, int index, int size, Tensor g)

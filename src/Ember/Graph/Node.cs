@@ -65,6 +65,9 @@ public abstract class Node
     /// <summary>
     /// Runs the gradient hooks in registration order; a hook returning a tensor replaces the gradient.
     /// </summary>
+    /// <summary>Whether gradient hooks are registered (they may keep the gradients they see).</summary>
+    internal bool HasPreHooks => _preHooks is not null;
+
     internal void RunPreHooks(Tensor?[] grads)
     {
         if (_preHooks is null) return;

@@ -73,6 +73,30 @@ public class PackagingTests
         }
     }
 
+    /// <summary>
+    /// Issue 12: the GC settings Ember's allocation pattern needs reach every app. The package carries them as
+    /// buildTransitive/EmberML.props (NuGet imports it into direct and transitive consumers); the examples, which
+    /// reference the project instead, import the same file through examples/Directory.Build.props.
+    /// </summary>
+    [Fact]
+    public void TheGcDefaultsArePackedAndReachTheExamples()
+    {
+        string props = Path.Combine(s_root, "src", "Ember", "buildTransitive", "EmberML.props");
+        XDocument doc = XDocument.Load(props);
+        string[] options = doc.Descendants("RuntimeHostConfigurationOption")
+            .Select(e => (string)e.Attribute("Include")!).ToArray();
+        Assert.Contains("System.GC.LOHThreshold", options);
+        Assert.Equal(["2097152"], Property(props, "EmberGCLOHThreshold"));
+
+        XElement packed = XDocument.Load(Path.Combine(s_root, "src", "Ember", "Ember.csproj")).Descendants("None")
+            .Single(e => (string?)e.Attribute("Include") == "buildTransitive/EmberML.props");
+        Assert.Equal("true", (string?)packed.Attribute("Pack"));
+        Assert.Equal("buildTransitive/", (string?)packed.Attribute("PackagePath"));
+
+        string examples = File.ReadAllText(Path.Combine(s_root, "examples", "Directory.Build.props"));
+        Assert.Contains("../src/Ember/buildTransitive/EmberML.props", examples, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PackagesCarryTheLicenceAndReadme()
     {

@@ -150,16 +150,34 @@ namespace Ember.Graph
     internal sealed class MmBackward0 : SingleOutputNode
     {
         private SavedTensor? _a, _b;
+        private bool _bColumnMajor;
         public override string Name => "MmBackward0";
 
         public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Mm(a.Raw, b.Raw),
-            static (MmBackward0 n, Tensor a, Tensor b) => n.SaveForProduct(a, b, ref n._a, ref n._b));
+            static (MmBackward0 n, Tensor a, Tensor b) =>
+            {
+                n._bColumnMajor = IsColumnMajor(b);
+                n.SaveForProduct(a, b, ref n._a, ref n._b);
+            });
 
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad.Mm(Unpack(_b!).T) : null,
-            NeedsInputGrad(1) ? Unpack(_a!).T.Mm(grad) : null,
+            NeedsInputGrad(1) ? Mat2Grad(Unpack(_a!), grad, _bColumnMajor) : null,
         ];
+
+        /// <summary>A 2-D tensor laid out as the transpose of a contiguous one (e.g. <c>weight.T</c>).</summary>
+        internal static bool IsColumnMajor(Tensor b) =>
+            b.Dim == 2 && b.Shape[0] > 1 && b.Shape[1] > 1 && b.Strides[0] == 1 && b.Strides[1] == b.Shape[0];
+
+        /// <summary>
+        /// dL/db = aᵀ @ grad, computed in b's layout: for a transposed b
+        /// (Linear's <c>weight.T</c>) as (gradᵀ @ a)ᵀ, so the gradient reaching the weight through <c>TBackward0</c>
+        /// is contiguous and can become its <c>Grad</c> without a copy (PyTorch's <c>mm_mat2_backward</c>). The
+        /// same products are summed in the same order, so the values are identical.
+        /// </summary>
+        internal static Tensor Mat2Grad(Tensor a, Tensor grad, bool bColumnMajor) =>
+            bColumnMajor ? grad.T.Mm(a).T : a.T.Mm(grad);
     }
 
     /// <summary>
@@ -169,6 +187,7 @@ namespace Ember.Graph
     {
         private SavedTensor? _a, _b;
         private double _beta, _alpha;
+        private bool _bColumnMajor;
         public override string Name => "AddmmBackward0";
 
         public static Tensor Apply(Tensor c, Tensor a, Tensor b, double beta, double alpha) =>
@@ -176,6 +195,7 @@ namespace Ember.Graph
                 static (AddmmBackward0 n, Tensor _, Tensor? a, Tensor? b, (double Beta, double Alpha) s) =>
                 {
                     (n._beta, n._alpha) = s;
+                    n._bColumnMajor = MmBackward0.IsColumnMajor(b!);
                     n.SaveForProduct(a!, b!, ref n._a, ref n._b);
                 });
 
@@ -183,7 +203,11 @@ namespace Ember.Graph
         {
             Tensor? ga = null, gb = null;
             if (NeedsInputGrad(1)) { ga = grad.Mm(Unpack(_b!).T); if (_alpha != 1) ga *= _alpha; }
-            if (NeedsInputGrad(2)) { gb = Unpack(_a!).T.Mm(grad); if (_alpha != 1) gb *= _alpha; }
+            if (NeedsInputGrad(2))
+            {
+                gb = MmBackward0.Mat2Grad(Unpack(_a!), grad, _bColumnMajor);
+                if (_alpha != 1) gb *= _alpha;
+            }
             Tensor? gc = NeedsInputGrad(0) ? (_beta == 1 ? grad : grad * _beta) : null;
             return [gc, ga, gb];
         }

@@ -1,0 +1,57 @@
+using System;
+
+namespace Ember.Tests.Graph;
+
+/// <summary>
+/// Issue 12: the engine may make a gradient a parameter's <c>.Grad</c> without copying it only when nothing else can
+/// see that gradient. These check the cases where it must still copy: a gradient shared by two leaves (an add), one
+/// seen by a hook, and that later accumulation into one <c>.Grad</c> never shows up in another tensor.
+/// </summary>
+public class GradientOwnershipTests
+{
+    [Fact]
+    public void LeavesThatReceiveTheSameGradientGetSeparateGrads()
+    {
+        Tensor a = Tensor.From([1f, 2f], requiresGrad: true), b = Tensor.From([3f, 4f], requiresGrad: true);
+        (a + b).Sum().Backward();
+        using (Autograd.NoGrad()) a.Grad!.Add_(10);
+        Assert.Equal([11f, 11f], a.Grad!.ToArray<float>());
+        Assert.Equal([1f, 1f], b.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void AGradientSeenByAHookIsCopiedIntoGrad()
+    {
+        Tensor w = Tensor.From([1f, 2f], requiresGrad: true);
+        Tensor? seen = null;
+        w.RegisterHook(g => { seen = g; return null; });
+        (w * 3).Sum().Backward();
+        (w * 3).Sum().Backward(); // accumulates into .Grad in place
+        Assert.Equal([6f, 6f], w.Grad!.ToArray<float>());
+        Assert.Equal([3f, 3f], seen!.ToArray<float>());
+    }
+
+    [Fact]
+    public void LinearWeightGradientsArriveContiguousAndAccumulate()
+    {
+        var g = new Generator(0);
+        var fc = new Ember.NN.Linear(3, 2, generator: g);
+        Tensor x = Tensor.Rand([4, 3], g);
+        fc.Call(x).Sum().Backward();
+        Tensor first = fc.Weight.Grad!;
+        Assert.True(first.IsContiguous);
+        float[] once = first.ToArray<float>();
+        fc.Call(x).Sum().Backward();
+        Assert.Same(first, fc.Weight.Grad); // accumulated in place
+        float[] twice = fc.Weight.Grad!.ToArray<float>();
+        for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], twice[i]);
+        // dL/dW = column sums of x for every output row (L = sum of outputs).
+        float[] xs = x.ToArray<float>();
+        for (int j = 0; j < 3; j++)
+        {
+            float sum = 0;
+            for (int r = 0; r < 4; r++) sum += xs[r * 3 + j];
+            Assert.Equal(sum, once[j], 5);
+        }
+    }
+}
