@@ -6,6 +6,8 @@ using Ember;
 using Ember.Data;
 using Ember.IO;
 using Ember.Keras;
+using Ember.Keras.Saving;
+using Ember.Plots;
 using Ember.Training;
 using Ember.Training.Callbacks;
 
@@ -63,6 +65,9 @@ static class KerasStyle
         var history = net.Fit(trainLoader, epochs, validationData: valLoader, callbacks: [checkpoint, early]);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"epochs run: {history.Epochs.Count}, best val_accuracy {checkpoint.Best:F4} saved to {best}"));
+        string plot = Path.Combine(dir, "history.png");
+        history.Plot(plot);
+        Console.WriteLine($"history plotted to {plot}");
 
         var result = net.Evaluate(testLoader, verbose: 0);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test loss: {result["loss"]:F4}"));
@@ -75,6 +80,15 @@ static class KerasStyle
         var again = reloaded.Evaluate(valLoader, verbose: 0);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"reloaded checkpoint: val_accuracy {again["accuracy"]:F4}"));
+
+        // The whole model (architecture and weights in one file) rebuilds without the code that defined it.
+        string whole = Path.Combine(dir, "model.safetensors");
+        net.Save(whole);
+        var rebuilt = KerasModel.Load(whole);
+        rebuilt.Compile("adam", "sparse_categorical_crossentropy", ["accuracy"]);
+        var same = rebuilt.Evaluate(testLoader, verbose: 0);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"whole model saved to {whole} and reloaded: test accuracy {same["accuracy"]:F4}"));
         return 0;
     }
 
