@@ -26,7 +26,8 @@ switch (options.Workload)
     case "matmul": MatMulProbe.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
-            $"Unknown workload '{options.Workload}' (iris, gemm, fma, math, gradmode, lstm, w2, w4, optim, conv, matmul).");
+            $"Unknown workload '{options.Workload}' " +
+            "(iris, gemm, fma, math, gradmode, lstm, w2, w4, optim, conv, matmul).");
 }
 report.WriteJsonLine(Console.Out);
 
