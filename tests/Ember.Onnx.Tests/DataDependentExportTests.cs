@@ -12,13 +12,15 @@ public class DataDependentExportTests
 {
     private static readonly Tensor Threshold = Tensor.Randn([4], new Generator(9));
 
-    public static TheoryData<string> Names() =>
+    internal static readonly string[] CaseNames =
     [
         "where_gt_scalar", "where_lt_tensor", "where_ge_le", "where_eq_ne", "argmax_dim", "argmax_keepdim",
         "argmin_dim", "argmax_all", "int_cast", "isnan_isinf",
     ];
 
-    private static (Func<int, Tensor> Input, Module Model) Case(string name) => name switch
+    public static TheoryData<string> Names() => [.. CaseNames];
+
+    internal static (Func<int, Tensor> Input, Module Model) Case(string name) => name switch
     {
         "where_gt_scalar" => (Randn(4), new Fn(x => Tensor.Where(x.Gt(0), x, 0))),
         "where_lt_tensor" => (Randn(4), new Fn(x => Tensor.Where(x < Threshold, x * 2.0, x.Exp()))),
@@ -64,24 +66,38 @@ public class DataDependentExportTests
         Assert.Equal((int)Proto.TensorProto.Types.DataType.Int64, graph.Output[0].Type.TensorType.ElemType);
     }
 
-    private sealed class Head : Module
+    private sealed class Head(Func<Tensor, Tensor> f) : Module
     {
-        public Fn Rank { get; } = new(x => x.Argsort(1).To(DType.Float32));
+        public Fn Rank { get; } = new(f);
         public override Tensor Forward(Tensor input) => Rank.Call(input);
     }
 
-    private sealed class Net : Module
+    private sealed class Net(Func<Tensor, Tensor> f) : Module
     {
         public Linear Fc { get; } = new(4, 4, generator: new Generator(1));
-        public Head Head { get; } = new();
+        public Head Head { get; } = new(f);
         public override Tensor Forward(Tensor input) => Head.Call(Fc.Call(input));
     }
 
-    [Fact]
-    public void Untraceable_data_dependent_op_fails_naming_the_op_and_the_module_path()
+    private static Func<Tensor, Tensor> Untraceable(string op) => op switch
     {
-        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.ExportToBytes(new Net(), Tensor.Randn(2, 4)));
-        Assert.Contains("'argsort'", e.Message, StringComparison.Ordinal);
+        "argsort" => x => x.Argsort(1).To(DType.Float32),
+        "any" => x => Tensor.Where(x.Gt(0).Any(1, keepDim: true), x, 0),
+        "floor_divide" => x => x.FloorDivide(x.Abs() + 1.0),
+        "TopkBackward0" => x => x.TopK(2, 1).Indices.To(DType.Float32),
+        _ => throw new ArgumentException(op),
+    };
+
+    [Theory]
+    [InlineData("argsort")]
+    [InlineData("any")]
+    [InlineData("floor_divide")]
+    [InlineData("TopkBackward0")]
+    public void Untraceable_data_dependent_op_fails_naming_the_op_and_the_module_path(string op)
+    {
+        var e = Assert.Throws<NotSupportedException>(() =>
+            OnnxExporter.ExportToBytes(new Net(Untraceable(op)), Tensor.Randn(2, 4)));
+        Assert.Contains($"'{op}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("'head.rank' (Fn)", e.Message, StringComparison.Ordinal);
     }
 
