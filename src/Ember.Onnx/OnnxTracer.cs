@@ -117,7 +117,8 @@ internal sealed class OnnxTracer : OpTracer
     {
         if (!Builder.IsTraced(tensor)) return;
         throw new NotSupportedException(
-            $"ONNX export: {api} reads the values of a traced tensor (shape [{string.Join(", ", tensor.Shape.ToArray())}]) in " +
+            $"ONNX export: {api} reads the values of a traced tensor (shape " +
+            $"[{string.Join(", ", tensor.Shape.ToArray())}]) in " +
             $"module {CurrentPath}; anything computed from them on the host would be frozen into the graph as " +
             "constants of the example input. Use tensor ops instead (see docs/onnx.md, Limits).");
     }

@@ -101,7 +101,8 @@ public abstract class OpTracer
     /// tracer is active.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Tensor Untraced<TState>(string name, Tensor output, TState state, Tensor input, Tensor? other = null)
+    internal static Tensor Untraced<TState>(string name, Tensor output, TState state, Tensor input,
+        Tensor? other = null)
     {
         if (IsActive) Report(name, output, state, other is null ? [input] : [input, other]);
         return output;
