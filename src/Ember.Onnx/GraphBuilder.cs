@@ -16,6 +16,7 @@ internal sealed class GraphBuilder
     private readonly Dictionary<Tensor, string> _names = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Tensor, string> _stateNames = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<Tensor> _batched = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Tensor> _traced = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _used = [];
     private int _counter;
 
@@ -54,9 +55,14 @@ internal sealed class GraphBuilder
     public void Bind(Tensor t, string name, bool batched)
     {
         _names[t] = name;
+        _traced.Add(t);
         if (batched) _batched.Add(t);
         else _batched.Remove(t);
     }
+
+    /// <summary>Whether <paramref name="t"/> is a graph input or an op's output (not a constant or parameter).
+    /// </summary>
+    public bool IsTraced(Tensor? t) => t is not null && _traced.Contains(t);
 
     /// <summary>Whether <paramref name="t"/> carries the symbolic batch in dim 0, alone or folded.</summary>
     public bool IsBatched(Tensor? t) => t is not null && _batched.Contains(t);

@@ -98,7 +98,30 @@ internal sealed class OnnxTracer : OpTracer
         }
     }
 
-    protected override void OnOp(TracedOp op) => OpMappings.Emit(op, this);
+    protected override void OnOp(TracedOp op)
+    {
+        // An op with no autograd node (lowercase aten name) on constants alone is a constant: freezing it is exact.
+        if (!OpMappings.IsAutogradNode(op.Name) && !AnyTraced(op)) return;
+        OpMappings.Emit(op, this);
+    }
+
+    private bool AnyTraced(TracedOp op)
+    {
+        foreach (Tensor? i in op.Inputs)
+            if (Builder.IsTraced(i)) return true;
+        return false;
+    }
+
+    // Values read on the host and turned back into tensors would be frozen: fail instead of a silently wrong graph.
+    protected override void OnHostRead(Tensor tensor, string api)
+    {
+        if (!Builder.IsTraced(tensor)) return;
+        throw new NotSupportedException(
+            $"ONNX export: {api} reads the values of a traced tensor (shape " +
+            $"[{string.Join(", ", tensor.Shape.ToArray())}]) in " +
+            $"module {CurrentPath}; anything computed from them on the host would be frozen into the graph as " +
+            "constants of the example input. Use tensor ops instead (see docs/onnx.md, Limits).");
+    }
 
     /// <summary>The error for an op or layer with no mapping.</summary>
     public NotSupportedException Unsupported(string what, string? detail = null) =>

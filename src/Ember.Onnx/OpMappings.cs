@@ -95,12 +95,60 @@ internal static class OpMappings
             "SelectBackward0" when op.State is ITuple s && s[0] is ITuple a => b.Node("Gather",
                 [In(0), b.ConstInt64Scalar((int)a[1]!)], null, OnnxTracer.Axis((int)a[0]!)),
             "WhereBackward0" when op.State is Tensor cond => b.Node("Where", [b.Name(cond), In(0), In(1)]),
+            "eq" => Compare(op, t, "Equal"),
+            "ne" => b.Node("Not", [Compare(op, t, "Equal")]),
+            "lt" => Compare(op, t, "Less"),
+            "le" => Compare(op, t, "LessOrEqual"),
+            "gt" => Compare(op, t, "Greater"),
+            "ge" => Compare(op, t, "GreaterOrEqual"),
+            "isnan" => Unary("IsNaN"),
+            "isinf" => Unary("IsInf"),
+            "argmax" or "argmin" when op.State is ITuple s => ArgReduce(op, t, s[0] as int?, (bool)s[1]!),
+            "_to_copy" => b.Node("Cast", [In(0)], null, GraphBuilder.Int("to", OnnxTracer.OnnxType(y.DType))),
+            _ when !IsAutogradNode(op.Name) => throw t.Unsupported($"op '{op.Name}'",
+                " (it has no autograd node and its result depends on the traced input: exported as a constant it " +
+                "would hold the example input's values)"),
             _ => throw t.Unsupported($"op '{op.Name}'"),
         };
         if (op.Name is "ViewBackward0" or "ReshapeAliasBackward0" or "UnsafeViewBackward0")
             b.Bind(y, name, t.CarriesAfterReshape(x, y));
         else
             t.Bind(y, name, batchSource);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is an autograd node's (<c>...Backward0</c>), not an aten op's.
+    /// </summary>
+    public static bool IsAutogradNode(string name) => name.Length > 0 && char.IsUpper(name[0]);
+
+    // ONNX comparisons need one input type: both cast to the promoted one (a float wins, else the wider).
+    private static string Compare(TracedOp op, OnnxTracer t, string onnx)
+    {
+        Tensor a = op.Inputs[0]!, c = op.Inputs[1]!;
+        DType target = a.DType == c.DType ? a.DType
+            : a.DType.IsFloatingPoint() != c.DType.IsFloatingPoint() ? (a.DType.IsFloatingPoint() ? a.DType : c.DType)
+            : (a.DType.ElementSize() >= c.DType.ElementSize() ? a.DType : c.DType);
+        return t.Builder.Node(onnx, [CastTo(t, a, target), CastTo(t, c, target)]);
+    }
+
+    private static string CastTo(OnnxTracer t, Tensor x, DType dtype) => x.DType == dtype
+        ? t.Builder.Name(x)
+        : t.Builder.Node("Cast", [t.Builder.Name(x)], null, GraphBuilder.Int("to", OnnxTracer.OnnxType(dtype)));
+
+    // ArgMax/ArgMin (first occurrence, as PyTorch); over all elements: flatten first, keepDim reshapes to all ones.
+    private static string ArgReduce(TracedOp op, OnnxTracer t, int? dim, bool keepDim)
+    {
+        GraphBuilder b = t.Builder;
+        string onnx = op.Name == "argmax" ? "ArgMax" : "ArgMin";
+        Tensor x = op.Inputs[0]!;
+        if (dim is int d)
+            return b.Node(onnx, [b.Name(x)], null, OnnxTracer.Axis(Wrap(d, x.Dim)),
+                GraphBuilder.Int("keepdims", keepDim ? 1 : 0));
+        string flat = b.Node("Reshape", [b.Name(x), b.ConstInt64(-1)]);
+        string r = b.Node(onnx, [flat], null, OnnxTracer.Axis(0), GraphBuilder.Int("keepdims", 0));
+        if (!keepDim) return r;
+        long[] ones = new long[op.Output.Dim];
+        Array.Fill(ones, 1L);
+        return b.Node("Reshape", [r, b.ConstInt64(ones)]);
     }
 
     // The input whose leading batch dim the output may keep: any batched input (broadcasting keeps it leading).

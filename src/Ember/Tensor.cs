@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember;
 
@@ -225,6 +226,7 @@ public partial class Tensor
             throw new InvalidOperationException(
                 $"Item: a tensor with {Raw.NumEl} elements (shape {Shapes.Format(Raw.Shape)}) cannot be converted to " +
                 "a scalar; only one-element tensors can.");
+        if (OpTracer.IsActive) OpTracer.HostRead(this, "Item");
         var c = RawOps.Contiguous(RawOps.Cast(Raw, DTypes.Of<T>()));
         return c.Span<T>()[0];
     }
@@ -232,6 +234,7 @@ public partial class Tensor
     /// <summary>The elements in row-major order, converted to <typeparamref name="T"/>.</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
+        if (OpTracer.IsActive) OpTracer.HostRead(this, "ToArray");
         var c = RawOps.Contiguous(RawOps.Cast(Raw, DTypes.Of<T>()));
         return c.Span<T>().ToArray();
     }

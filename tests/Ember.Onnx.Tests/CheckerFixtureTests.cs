@@ -29,6 +29,11 @@ public class CheckerFixtureTests
         yield return ("lstm_gru", () => new Fn2(), Randn(5, 4), 17);
         foreach (var (name, (input, model)) in OpExportTests.Cases)
             yield return ("op_" + name, model, input, 17);
+        foreach (string name in DataDependentExportTests.CaseNames)
+        {
+            var (input, model) = DataDependentExportTests.Case(name);
+            yield return ("dd_" + name, () => model, input, 17);
+        }
     }
 
     private sealed class Fn2 : Module

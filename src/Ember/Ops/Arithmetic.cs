@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember
 {
@@ -90,7 +91,8 @@ namespace Ember
         public Tensor FloorDivide(Tensor other)
         {
             ArgumentNullException.ThrowIfNull(other);
-            return new(RawOps.FloorDivide(Raw, other.Raw, "floor_divide"));
+            return OpTracer.Untraced("floor_divide", new(RawOps.FloorDivide(Raw, other.Raw, "floor_divide")), 0, this,
+                other);
         }
         /// <summary>⌊this / other⌋ for a number.</summary>
         public Tensor FloorDivide(double other) => FloorDivide(WrapScalar(other));

@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember
 {
@@ -8,23 +9,29 @@ namespace Ember
     {
         /// <summary>Element-wise <c>==</c> (bool result). Tensors have no <c>==</c> operator: it would break
         /// <c>x == null</c>.</summary>
-        public Tensor Eq(Tensor other) => new(RawOps.Eq(Raw, other.Raw));
+        public Tensor Eq(Tensor other) =>
+            OpTracer.Untraced("eq", new(RawOps.Eq(Raw, other.Raw)), 0, this, other);
         /// <summary>Element-wise <c>== value</c>.</summary>
-        public Tensor Eq(double value) => new(RawOps.Eq(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));
+        public Tensor Eq(double value) => Eq(WrapScalar(value, value != Math.Floor(value)));
         /// <summary>Element-wise <c>!=</c> (bool).</summary>
-        public Tensor Ne(Tensor other) => new(RawOps.Ne(Raw, other.Raw));
+        public Tensor Ne(Tensor other) =>
+            OpTracer.Untraced("ne", new(RawOps.Ne(Raw, other.Raw)), 0, this, other);
         /// <summary>Element-wise <c>&lt;</c>.</summary>
-        public Tensor Lt(Tensor other) => new(RawOps.Lt(Raw, other.Raw));
+        public Tensor Lt(Tensor other) =>
+            OpTracer.Untraced("lt", new(RawOps.Lt(Raw, other.Raw)), 0, this, other);
         /// <summary>Element-wise <c>&lt; value</c>.</summary>
-        public Tensor Lt(double value) => new(RawOps.Lt(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));
+        public Tensor Lt(double value) => Lt(WrapScalar(value, value != Math.Floor(value)));
         /// <summary>Element-wise <c>&lt;=</c> (bool).</summary>
-        public Tensor Le(Tensor other) => new(RawOps.Le(Raw, other.Raw));
+        public Tensor Le(Tensor other) =>
+            OpTracer.Untraced("le", new(RawOps.Le(Raw, other.Raw)), 0, this, other);
         /// <summary>Element-wise <c>&gt;</c>.</summary>
-        public Tensor Gt(Tensor other) => new(RawOps.Gt(Raw, other.Raw));
+        public Tensor Gt(Tensor other) =>
+            OpTracer.Untraced("gt", new(RawOps.Gt(Raw, other.Raw)), 0, this, other);
         /// <summary>Element-wise <c>&gt; value</c>.</summary>
-        public Tensor Gt(double value) => new(RawOps.Gt(Raw, WrapScalar(value, value != Math.Floor(value)).Raw));
+        public Tensor Gt(double value) => Gt(WrapScalar(value, value != Math.Floor(value)));
         /// <summary>Element-wise <c>&gt;=</c> (bool).</summary>
-        public Tensor Ge(Tensor other) => new(RawOps.Ge(Raw, other.Raw));
+        public Tensor Ge(Tensor other) =>
+            OpTracer.Untraced("ge", new(RawOps.Ge(Raw, other.Raw)), 0, this, other);
 
         /// <summary>Element-wise <c>&lt;</c> (bool tensor).</summary>
         public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);
@@ -44,9 +51,9 @@ namespace Ember
         public static Tensor operator >=(Tensor a, double b) => a.Ge(a.WrapScalar(b, b != Math.Floor(b)));
 
         /// <summary>Whether each element is NaN.</summary>
-        public Tensor IsNaN() => new(RawOps.IsNaN(Raw));
+        public Tensor IsNaN() => OpTracer.Untraced("isnan", new(RawOps.IsNaN(Raw)), 0, this);
         /// <summary>Whether each element is ±∞.</summary>
-        public Tensor IsInf() => new(RawOps.IsInf(Raw));
+        public Tensor IsInf() => OpTracer.Untraced("isinf", new(RawOps.IsInf(Raw)), 0, this);
 
         /// <summary>Element-wise maximum with broadcasting (ties share the gradient equally).</summary>
         public Tensor Maximum(Tensor other) => MaximumMinimumBackward.Apply(this, other, max: true);

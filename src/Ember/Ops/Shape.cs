@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember
 {
@@ -334,7 +335,8 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor a, DType dtype)
         {
             var raw = RawOps.Cast(a.Raw, dtype);
-            return dtype.IsFloatingPoint() ? Record<ToCopyBackward0>(a, raw) : new Tensor(raw);
+            return dtype.IsFloatingPoint() ? Record<ToCopyBackward0>(a, raw)
+                : OpTracer.Untraced("_to_copy", new Tensor(raw), dtype, a);
         }
 
         internal override Tensor?[] Backward(Tensor grad) => [grad];

@@ -13,14 +13,17 @@ namespace Ember.Tracing;
 /// </summary>
 /// <remarks>
 /// Ops report from the shared node-recording helpers, so every differentiable op reports, with or without grad mode.
-/// Non-differentiable ops (comparisons, argmax, integer casts) and tensors created inside a forward pass are not
-/// reported; to a tracer they are values it has not seen (constants).
+/// Ops with no autograd node (comparisons, argmax, integer casts, ...) report under their lowercase PyTorch (aten)
+/// name, e.g. <c>gt</c>, <c>argmax</c>, <c>_to_copy</c>. Reads of a tensor's values on the host (<c>Item</c>,
+/// <c>ToArray</c>) go to <see cref="OnHostRead"/>: whatever is computed from them is invisible to a tracer.
+/// Tensors created inside a forward pass from host values are values a tracer has not seen (constants).
 /// </remarks>
 public abstract class OpTracer
 {
     private static readonly AsyncLocal<OpTracer?> s_current = new();
     private static int s_active;
     private bool _inClaimed;
+    private bool _busy;
 
     /// <summary>Whether any tracer is active (in any async context); the cheap check on the hot path.</summary>
     internal static bool IsActive
@@ -68,19 +71,73 @@ public abstract class OpTracer
     /// <summary>Called for each op executed outside claimed module calls.</summary>
     protected internal abstract void OnOp(TracedOp op);
 
+    /// <summary>
+    /// Called when code outside claimed module calls (and outside the tracer's own callbacks) reads a tensor's values
+    /// on the host, e.g. <c>Item</c> or <c>ToArray</c>. The default does nothing; an exporter may reject reads of a
+    /// traced value, since anything computed from them would be frozen into its graph.
+    /// </summary>
+    /// <param name="tensor">The tensor whose values are read.</param>
+    /// <param name="api">The reading method's name.</param>
+    protected internal virtual void OnHostRead(Tensor tensor, string api) { }
+
     /// <summary>Reports an op to the active tracer (called by the recording helpers only when one is active).</summary>
     internal static void Report<TState>(string name, Tensor output, TState state, Tensor?[] inputs)
     {
         OpTracer? t = s_current.Value;
-        if (t is null || t._inClaimed) return;
-        t.OnOp(new TracedOp(name, inputs, output, state));
+        if (t is null || t._inClaimed || t._busy) return;
+        t._busy = true;
+        try
+        {
+            t.OnOp(new TracedOp(name, inputs, output, state));
+        }
+        finally
+        {
+            t._busy = false;
+        }
+    }
+
+    /// <summary>
+    /// Reports an op with no autograd node under its aten name; returns <paramref name="output"/>. One check when no
+    /// tracer is active.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Tensor Untraced<TState>(string name, Tensor output, TState state, Tensor input,
+        Tensor? other = null)
+    {
+        if (IsActive) Report(name, output, state, other is null ? [input] : [input, other]);
+        return output;
+    }
+
+    /// <summary>Reports a host read of <paramref name="tensor"/> (called only when a tracer is active).</summary>
+    internal static void HostRead(Tensor tensor, string api)
+    {
+        OpTracer? t = s_current.Value;
+        if (t is null || t._inClaimed || t._busy) return;
+        t._busy = true;
+        try
+        {
+            t.OnHostRead(tensor, api);
+        }
+        finally
+        {
+            t._busy = false;
+        }
     }
 
     /// <summary>Runs one module call under the tracer: enter, forward (ops hidden when claimed), exit.</summary>
     internal static TOut Call<TIn, TOut>(OpTracer tracer, object module, TIn input, Func<TIn, TOut> run)
     {
         bool outer = tracer._inClaimed;
-        bool claimed = tracer.OnModuleEnter(module, input);
+        bool claimed;
+        tracer._busy = true;
+        try
+        {
+            claimed = tracer.OnModuleEnter(module, input);
+        }
+        finally
+        {
+            tracer._busy = false;
+        }
         tracer._inClaimed = claimed;
         TOut output = default!;
         bool ok = false;
@@ -92,7 +149,15 @@ public abstract class OpTracer
         finally
         {
             tracer._inClaimed = outer;
-            tracer.OnModuleExit(module, input, ok ? output : null, claimed);
+            tracer._busy = true;
+            try
+            {
+                tracer.OnModuleExit(module, input, ok ? output : null, claimed);
+            }
+            finally
+            {
+                tracer._busy = false;
+            }
         }
         return output;
     }
@@ -104,7 +169,10 @@ public sealed class TracedOp
     internal TracedOp(string name, IReadOnlyList<Tensor?> inputs, Tensor output, object? state) =>
         (Name, Inputs, Output, State) = (name, inputs, output, state);
 
-    /// <summary>The op's autograd node name (PyTorch's, e.g. <c>AddmmBackward0</c>, <c>ReluBackward0</c>).</summary>
+    /// <summary>
+    /// The op's autograd node name (PyTorch's, e.g. <c>AddmmBackward0</c>, <c>ReluBackward0</c>), or for an op with no
+    /// autograd node its lowercase aten name (<c>gt</c>, <c>argmax</c>, <c>_to_copy</c>).
+    /// </summary>
     public string Name { get; }
 
     /// <summary>Its tensor inputs in the node's order (null for an absent optional input).</summary>

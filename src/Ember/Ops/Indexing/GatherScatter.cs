@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember
 {
@@ -65,7 +66,8 @@ namespace Ember
 
         /// <summary>One-hot encoding of int64 class indices: <c>[*] → [*, numClasses]</c> int64 (-1 infers the class
         /// count).</summary>
-        public Tensor OneHot(int numClasses = -1) => new(RawOps.OneHot(Raw, numClasses));
+        public Tensor OneHot(int numClasses = -1) =>
+            OpTracer.Untraced("one_hot", new(RawOps.OneHot(Raw, numClasses)), numClasses, this);
     }
 }
 

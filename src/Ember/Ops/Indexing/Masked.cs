@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember
 {
@@ -77,7 +78,9 @@ namespace Ember
 
         /// <summary>The indices of the non-zero elements as an int64 tensor of shape <c>[count, Dim]</c>, in row-major
         /// order.</summary>
-        public Tensor Nonzero()
+        public Tensor Nonzero() => OpTracer.Untraced("nonzero", NonzeroCore(), 0, this);
+
+        private Tensor NonzeroCore()
         {
             RawTensor[] perDim = RawOps.NonzeroPerDim(RawOps.Ne(Raw, RawOps.Scalar(0, DType)));
             if (perDim.Length == 0)

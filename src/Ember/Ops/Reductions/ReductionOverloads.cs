@@ -1,4 +1,5 @@
 using Ember.Core;
+using Ember.Tracing;
 
 namespace Ember;
 
@@ -41,7 +42,8 @@ public partial class Tensor
     /// <param name="dim">The dimension to reduce, or null for all.</param>
     /// <param name="keepDim">Whether reduced dimensions are kept with size 1.</param>
     public Tensor Argmax(int? dim, bool keepDim) =>
-        dim is int d ? Argmax(d, keepDim) : new(KeepAllDims(RawOps.Argmax(Raw, null, false), keepDim));
+        dim is int d ? Argmax(d, keepDim) : OpTracer.Untraced("argmax",
+            new(KeepAllDims(RawOps.Argmax(Raw, null, false), keepDim)), (dim, keepDim), this);
 
     /// <summary>A full reduction's 0-dim result reshaped to this tensor's rank with all sizes 1 when
     /// <paramref name="keepDim"/>.</summary>

@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember
 {
@@ -38,14 +39,17 @@ namespace Ember
                 IndexedValuesBackward.Kind.Min), new Tensor(indices));
         }
         /// <summary>Index of the maximum over the flattened tensor (0-dim int64).</summary>
-        public Tensor Argmax() => new(RawOps.Argmax(Raw, null, false));
+        public Tensor Argmax() =>
+            OpTracer.Untraced("argmax", new(RawOps.Argmax(Raw, null, false)), ((int?)null, false), this);
         /// <summary>Indices of the maxima along <paramref name="dim"/> (int64).</summary>
-        public Tensor Argmax(int dim, bool keepDim = false) => new(RawOps.Argmax(Raw, dim, keepDim));
+        public Tensor Argmax(int dim, bool keepDim = false) =>
+            OpTracer.Untraced("argmax", new(RawOps.Argmax(Raw, dim, keepDim)), ((int?)dim, keepDim), this);
         /// <summary>Indices of the minima along <paramref name="dim"/> (int64), or of the flattened tensor (shaped
         /// all ones with <paramref name="keepDim"/>, as in PyTorch 1.13).</summary>
-        public Tensor Argmin(int? dim = null, bool keepDim = false) =>
+        public Tensor Argmin(int? dim = null, bool keepDim = false) => OpTracer.Untraced("argmin",
             new(dim is int d ? RawOps.MinDim(Raw, d, keepDim).Indices
-                : KeepAllDims(RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices, keepDim));
+                : KeepAllDims(RawOps.MinDim(RawOps.Reshape(Raw, [NumEl]), 0, false).Indices, keepDim)), (dim, keepDim),
+            this);
 
         /// <summary>Maximum over dims (all when none are given); ties share the gradient equally.</summary>
         public Tensor Amax(int[]? dims = null, bool keepDim = false) =>
@@ -85,10 +89,12 @@ namespace Ember
 
         /// <summary>Whether any element is true (non-zero), over all elements or along
         /// <paramref name="dim"/>.</summary>
-        public Tensor Any(int? dim = null, bool keepDim = false) => new(RawOps.AnyAll(Raw, dim, keepDim, all: false));
+        public Tensor Any(int? dim = null, bool keepDim = false) =>
+            OpTracer.Untraced("any", new(RawOps.AnyAll(Raw, dim, keepDim, all: false)), (dim, keepDim), this);
         /// <summary>Whether all elements are true (non-zero), over all elements or along
         /// <paramref name="dim"/>.</summary>
-        public Tensor All(int? dim = null, bool keepDim = false) => new(RawOps.AnyAll(Raw, dim, keepDim, all: true));
+        public Tensor All(int? dim = null, bool keepDim = false) =>
+            OpTracer.Untraced("all", new(RawOps.AnyAll(Raw, dim, keepDim, all: true)), (dim, keepDim), this);
     }
 }
 

@@ -1,6 +1,7 @@
 using System;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember;
 
@@ -17,7 +18,7 @@ public partial class Tensor
 
     /// <summary>The indices that sort the tensor along <paramref name="dim"/>.</summary>
     public Tensor Argsort(int dim = -1, bool descending = false) =>
-        new(RawOps.Sort(Raw, dim, descending, null, "argsort").Indices);
+        OpTracer.Untraced("argsort", new(RawOps.Sort(Raw, dim, descending, null, "argsort").Indices), dim, this);
 
     /// <summary>The <paramref name="k"/> largest (or smallest) values along <paramref name="dim"/>, sorted, with their
     /// indices.</summary>
