@@ -27,8 +27,16 @@ if (path.Length == 0)
 
 using var session = new InferenceSession(path);
 string inputName = session.InputNames[0], outputName = session.OutputNames[0];
-Console.WriteLine($"{path}: input '{inputName}' " +
-    $"[{string.Join(", ", session.InputMetadata[inputName].SymbolicDimensions)}], output '{outputName}'");
+var inputMeta = session.InputMetadata[inputName];
+// A symbolic dim has a name and -1 as its size; a fixed one has its size and an empty name.
+var dims = new string[inputMeta.Dimensions.Length];
+for (int d = 0; d < dims.Length; d++)
+{
+    dims[d] = inputMeta.Dimensions[d] >= 0
+        ? inputMeta.Dimensions[d].ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : inputMeta.SymbolicDimensions[d];
+}
+Console.WriteLine($"{path}: input '{inputName}' [{string.Join(", ", dims)}], output '{outputName}'");
 
 var test = Datasets.FashionMnist(root.Length > 0 ? root : null, train: false);
 // The same preprocessing as training: float32 (B, 1, 28, 28), normalized with the training set's mean and std.
