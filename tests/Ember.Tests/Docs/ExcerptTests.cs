@@ -5,27 +5,44 @@ using System.Linq;
 namespace Ember.Tests.Docs;
 
 /// <summary>
-/// docs/adding-an-op.md shows excerpts of real code rather than a program: every C# line it shows must still stand,
-/// word for word, in src/ or tests/, so the walkthrough cannot drift from the code it walks through.
+/// Excerpts are shown, not compiled (docs/adding-an-op.md is all excerpts; other pages mark single blocks), so every
+/// C# line an excerpt shows must still stand, word for word, in src/, tests/ or examples/: a walkthrough cannot drift
+/// from the code it walks through, and marking a block as an excerpt is no way around the snippet test.
 /// </summary>
 public class ExcerptTests
 {
-    [Fact]
-    public void AddingAnOpShowsCodeThatExists()
+    private static readonly Lazy<string> s_source = new(() =>
     {
         string root = OpsIndex.RepoRoot();
-        string source = string.Join("\n", new[] { "src", "tests" }
+        return string.Join("\n", new[] { "src", "tests", "examples" }
             .SelectMany(d => Directory.GetFiles(Path.Combine(root, d), "*.cs", SearchOption.AllDirectories))
             .Select(File.ReadAllText)).Replace(" ", "", StringComparison.Ordinal);
-        var lines = MarkdownSnippets.Extract(Path.Combine(root, "docs", "adding-an-op.md"))
+    });
+
+    public static TheoryData<string> Documents => ReadmeSnippetTests.Documents;
+
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public void ExcerptsShowCodeThatExists(string document)
+    {
+        var lines = MarkdownSnippets.Extract(Path.Combine(OpsIndex.RepoRoot(), document))
+            .Where(s => s.Excerpt)
             .SelectMany(s => s.Code.Split('\n'))
             .Select(l => l.Trim())
             .Where(l => l.Length > 1 && !l.StartsWith("//", StringComparison.Ordinal))
             .ToArray();
-        Assert.NotEmpty(lines);
-        var missing = lines.Where(l => !source.Contains(l.Replace(" ", "", StringComparison.Ordinal),
+        var missing = lines.Where(l => !s_source.Value.Contains(l.Replace(" ", "", StringComparison.Ordinal),
             StringComparison.Ordinal)).ToArray();
         Assert.True(missing.Length == 0,
-            "docs/adding-an-op.md shows lines not in src/ or tests/:\n" + string.Join("\n", missing));
+            $"{document} shows excerpt lines not in src/, tests/ or examples/:\n" + string.Join("\n", missing));
+    }
+
+    [Fact]
+    public void AddingAnOpIsExcerptsAndTheyAreChecked()
+    {
+        var snippets = MarkdownSnippets.Extract(Path.Combine(OpsIndex.RepoRoot(), "docs", "adding-an-op.md"));
+        Assert.NotEmpty(snippets);
+        Assert.All(snippets, s => Assert.True(s.Excerpt));
+        Assert.Contains("docs/adding-an-op.md", Documents.Select(d => d.Data));
     }
 }
