@@ -34,22 +34,47 @@ internal sealed class GraphBuilder
     /// <summary>Registers a parameter or buffer under its state-dict name (an initializer once used).</summary>
     public void AddState(string name, Tensor t) => _stateNames.TryAdd(t, name);
 
+    /// <summary>
+    /// Whether some graph input has a symbolic dim other than dim 0 (a sequence length, say): shape constants that
+    /// op mappings would write (Reshape, Expand) cannot follow such a dim.
+    /// </summary>
+    public bool HasDynamicInnerAxes { get; private set; }
+
     /// <summary>Declares a graph input bound to <paramref name="t"/>; dim 0 is symbolic if batched.</summary>
-    public void AddInput(Tensor t, string name, string? batchParam)
+    public void AddInput(Tensor t, string name, string? batchParam) =>
+        AddInput(t, name, batchParam is null ? null : new Dictionary<int, string> { [0] = batchParam });
+
+    /// <summary>
+    /// Declares a graph input bound to <paramref name="t"/> with the symbolic dims <paramref name="dims"/> (dim
+    /// index to name); a symbolic dim 0 is the tracked batch.
+    /// </summary>
+    public void AddInput(Tensor t, string name, IReadOnlyDictionary<int, string>? dims)
     {
-        Graph.Input.Add(ValueInfo(name, t, batchParam));
-        if (batchParam is not null && t.Dim > 0) BatchSize = t.Shape[0];
+        Graph.Input.Add(ValueInfo(name, t, dims));
+        bool batched = dims is not null && dims.ContainsKey(0) && t.Dim > 0;
+        if (batched && BatchSize == 0) BatchSize = t.Shape[0];
+        if (dims is not null)
+            foreach (int d in dims.Keys)
+                if (d != 0) HasDynamicInnerAxes = true;
         _used.Add(name);
-        Bind(t, name, batchParam is not null);
+        Bind(t, name, batched);
     }
 
     /// <summary>Declares <paramref name="t"/> a graph output named <paramref name="name"/>.</summary>
-    public void AddOutput(Tensor t, string name, string? batchParam)
+    public void AddOutput(Tensor t, string name, string? batchParam) =>
+        AddOutput(t, name, batchParam is null ? null : new Dictionary<int, string> { [0] = batchParam });
+
+    /// <summary>Declares <paramref name="t"/> a graph output named <paramref name="name"/> with symbolic dims.</summary>
+    public void AddOutput(Tensor t, string name, IReadOnlyDictionary<int, string>? dims)
     {
         string inner = Name(t);
         if (inner != name) Node("Identity", [inner], name);
-        Graph.Output.Add(ValueInfo(name, t, batchParam));
+        _used.Add(name);
+        Graph.Output.Add(ValueInfo(name, t, dims));
     }
+
+    /// <summary>Whether <paramref name="t"/> is a registered parameter or buffer.</summary>
+    public bool IsState(Tensor? t) => t is not null && _stateNames.ContainsKey(t);
 
     /// <summary>Associates an op's output tensor with the value name that holds it in the graph.</summary>
     public void Bind(Tensor t, string name, bool batched)
@@ -210,13 +235,13 @@ internal sealed class GraphBuilder
     private static ByteString Bytes<T>(T[] values) where T : unmanaged =>
         ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
 
-    private static ValueInfoProto ValueInfo(string name, Tensor t, string? batchParam)
+    private static ValueInfoProto ValueInfo(string name, Tensor t, IReadOnlyDictionary<int, string>? dims)
     {
         var shape = new TensorShapeProto();
         for (int i = 0; i < t.Dim; i++)
         {
-            shape.Dim.Add(i == 0 && batchParam is not null
-                ? new TensorShapeProto.Types.Dimension { DimParam = batchParam }
+            shape.Dim.Add(dims is not null && dims.TryGetValue(i, out string? param)
+                ? new TensorShapeProto.Types.Dimension { DimParam = param }
                 : new TensorShapeProto.Types.Dimension { DimValue = t.Shape[i] });
         }
         return new ValueInfoProto

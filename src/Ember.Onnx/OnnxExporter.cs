@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using Ember.NN;
 using Ember.Onnx.Proto;
 using Google.Protobuf;
@@ -12,7 +13,7 @@ namespace Ember.Onnx;
 /// does: the module runs in eval mode under no-grad, every op it executes becomes ONNX nodes, parameters and buffers
 /// become initializers under their state-dict names, and control flow in C# <c>Forward</c> is unrolled for that input.
 /// The first dim of the inputs and outputs is a symbolic batch dim (<c>"batch"</c>) unless
-/// <c>dynamicAxes</c> says otherwise.
+/// <c>dynamicAxes</c> says otherwise. Modules with tuple inputs or outputs export with <see cref="ExportModule{TIn, TOut}"/>.
 /// </summary>
 public static class OnnxExporter
 {
@@ -33,7 +34,7 @@ public static class OnnxExporter
     /// <param name="inputNames">The graph input's name (default <c>input</c>).</param>
     /// <param name="outputNames">The graph output's name (default <c>output</c>).</param>
     /// <param name="dynamicAxes">
-    /// Per input/output name, its symbolic dims (dim index to name); only dim 0 may be symbolic. Null: dim 0 of
+    /// Per input/output name, its symbolic dims (dim index to name; any dim, e.g. a sequence length). Null: dim 0 of
     /// every input and output is <c>batch</c>. An empty map: every dim fixed.
     /// </param>
     public static void Export(Module module, Tensor exampleInput, string path, int opset = DefaultOpset,
@@ -52,39 +53,94 @@ public static class OnnxExporter
         IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes = null) =>
         Build(module, exampleInput, opset, inputNames, outputNames, dynamicAxes).ToByteArray();
 
+    /// <summary>
+    /// Exports a module whose input or output is a tuple (<see cref="MultiheadAttention"/>, the transformer modules, a
+    /// recurrent layer) to the file <paramref name="path"/>. Every tensor in <paramref name="exampleInputs"/>
+    /// (a tensor or a tuple, nested tuples flattened in order) becomes a graph input, the same tensor object once;
+    /// other items (null masks, flags) are fixed at their example values. Every tensor in the output becomes a graph
+    /// output (null items are skipped).
+    /// </summary>
+    /// <typeparam name="TIn">The module's input: a tensor or a tuple.</typeparam>
+    /// <typeparam name="TOut">The module's output: a tensor or a tuple.</typeparam>
+    /// <param name="module">The model.</param>
+    /// <param name="exampleInputs">An input of the real shapes and dtypes.</param>
+    /// <param name="path">The <c>.onnx</c> file to write (replaced if present).</param>
+    /// <param name="opset">The opset version, <see cref="MinOpset"/> to <see cref="MaxOpset"/>.</param>
+    /// <param name="inputNames">The graph inputs' names in order (default <c>input</c>, <c>input_1</c>, ...).</param>
+    /// <param name="outputNames">The graph outputs' names (default <c>output</c>, <c>output_1</c>, ...).</param>
+    /// <param name="dynamicAxes">
+    /// Per input/output name, its symbolic dims (dim index to name; any dim). Null: dim 0 of every input and output
+    /// is <c>batch</c>. A name left out, or an empty map: every dim fixed.
+    /// </param>
+    public static void ExportModule<TIn, TOut>(Module<TIn, TOut> module, TIn exampleInputs, string path,
+        int opset = DefaultOpset, IReadOnlyList<string>? inputNames = null, IReadOnlyList<string>? outputNames = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes = ExportModuleToBytes(module, exampleInputs, opset, inputNames, outputNames, dynamicAxes);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>As <see cref="ExportModule{TIn, TOut}"/>, returning the serialized model instead of writing a file.</summary>
+    /// <typeparam name="TIn">The module's input: a tensor or a tuple.</typeparam>
+    /// <typeparam name="TOut">The module's output: a tensor or a tuple.</typeparam>
+    /// <returns>The ONNX model (protobuf bytes).</returns>
+    public static byte[] ExportModuleToBytes<TIn, TOut>(Module<TIn, TOut> module, TIn exampleInputs,
+        int opset = DefaultOpset, IReadOnlyList<string>? inputNames = null, IReadOnlyList<string>? outputNames = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes = null) =>
+        Build(module, exampleInputs, opset, inputNames, outputNames, dynamicAxes).ToByteArray();
+
     internal static ModelProto Build(Module module, Tensor exampleInput, int opset,
         IReadOnlyList<string>? inputNames, IReadOnlyList<string>? outputNames,
         IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes)
     {
-        ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(exampleInput);
+        return Build<Tensor, Tensor>(module, exampleInput, opset, inputNames, outputNames, dynamicAxes);
+    }
+
+    internal static ModelProto Build<TIn, TOut>(Module<TIn, TOut> module, TIn exampleInputs, int opset,
+        IReadOnlyList<string>? inputNames, IReadOnlyList<string>? outputNames,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? dynamicAxes)
+    {
+        ArgumentNullException.ThrowIfNull(module);
         if (opset < MinOpset || opset > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), opset,
                 $"ONNX export: opset must be {MinOpset} to {MaxOpset}, got {opset}.");
-        string inputName = inputNames is { Count: > 0 } ? inputNames[0] : "input";
-        string outputName = outputNames is { Count: > 0 } ? outputNames[0] : "output";
-        string? inBatch = BatchParam(dynamicAxes, inputName), outBatch = BatchParam(dynamicAxes, outputName);
+        var inputs = new List<Tensor>();
+        Flatten(exampleInputs, inputs, distinct: true);
+        if (inputs.Count == 0)
+            throw new ArgumentException("ONNX export: the example input holds no tensor.", nameof(exampleInputs));
 
         var builder = new GraphBuilder(opset);
         foreach (var (name, p) in module.NamedParameters()) builder.AddState(name, p);
         foreach (var (name, buffer) in module.NamedBuffers()) builder.AddState(name, buffer);
-        builder.AddInput(exampleInput, inputName, inBatch);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            string name = NameAt(inputNames, i, "input");
+            builder.AddInput(inputs[i], name, Axes(dynamicAxes, name, inputs[i]));
+        }
 
         bool wasTraining = module.Training;
         module.Eval();
-        Tensor output;
+        TOut output;
         try
         {
             var tracer = new OnnxTracer(builder, module);
             using (Autograd.NoGrad())
             using (tracer.Begin())
-                output = module.Call(exampleInput);
+                output = module.Call(exampleInputs);
         }
         finally
         {
             module.Train(wasTraining);
         }
-        builder.AddOutput(output, outputName, outBatch);
+        var outputs = new List<Tensor>();
+        Flatten(output, outputs, distinct: false);
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            string name = NameAt(outputNames, i, "output");
+            builder.AddOutput(outputs[i], name, Axes(dynamicAxes, name, outputs[i]));
+        }
 
         var model = new ModelProto
         {
@@ -97,17 +153,34 @@ public static class OnnxExporter
         return model;
     }
 
-    private static string? BatchParam(IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? axes,
-        string name)
+    private static string NameAt(IReadOnlyList<string>? names, int i, string stem) =>
+        names is not null && i < names.Count ? names[i] : i == 0 ? stem : $"{stem}_{i}";
+
+    // The tensors of a tensor or a (nested) tuple, in order; the same tensor object once when distinct.
+    private static void Flatten(object? value, List<Tensor> into, bool distinct)
     {
-        if (axes is null) return "batch";
+        switch (value)
+        {
+            case Tensor t:
+                if (!distinct || !into.Exists(u => ReferenceEquals(u, t))) into.Add(t);
+                break;
+            case ITuple tuple:
+                for (int i = 0; i < tuple.Length; i++) Flatten(tuple[i], into, distinct);
+                break;
+        }
+    }
+
+    private static IReadOnlyDictionary<int, string>? Axes(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? axes, string name, Tensor t)
+    {
+        if (axes is null) return t.Dim > 0 ? new Dictionary<int, string> { [0] = "batch" } : null;
         if (!axes.TryGetValue(name, out var dims) || dims.Count == 0) return null;
         foreach (var (dim, param) in dims)
         {
-            if (dim != 0)
-                throw new NotSupportedException(
-                    $"ONNX export: only dim 0 may be dynamic, got dim {dim} ('{param}') for '{name}'.");
+            if (dim < 0 || dim >= t.Dim)
+                throw new ArgumentOutOfRangeException(nameof(axes), dim,
+                    $"ONNX export: dynamic axis {dim} ('{param}') of '{name}' is outside its {t.Dim} dims.");
         }
-        return dims[0];
+        return dims;
     }
 }

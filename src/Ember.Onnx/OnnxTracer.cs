@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ember.NN;
 using Ember.Onnx.Proto;
 using Ember.Tracing;
@@ -22,6 +23,11 @@ internal sealed class OnnxTracer : OpTracer
         public bool Claimed { get; } = claimed;
         public bool Swallowed { get; } = swallowed;
         public bool Emitted { get; set; }
+
+        // TransformerEncoder: its key-padding mask, whether the fast path read it, and whether its fill was emitted.
+        public Tensor? PaddingMask { get; set; }
+        public bool FastPathRead { get; set; }
+        public bool FastPathEmitted { get; set; }
     }
 
     public OnnxTracer(GraphBuilder builder, ModuleBase root)
@@ -64,9 +70,11 @@ internal sealed class OnnxTracer : OpTracer
             _stack.Add(new Frame(module, true, swallowed: true));
             return true;
         }
-        bool claimed = ModuleMappings.Claims(module) || RecurrentMappings.Claims(module);
+        bool claimed = ModuleMappings.Claims(module) || RecurrentMappings.Claims(module)
+            || AttentionMappings.Claims(module);
         var frame = new Frame(module, claimed, false);
         if (claimed && input is Tensor t) _inputs[frame] = t;
+        if (module is TransformerEncoder && input is ITuple args) frame.PaddingMask = args[2] as Tensor;
         _stack.Add(frame);
         return claimed;
     }
@@ -88,8 +96,14 @@ internal sealed class OnnxTracer : OpTracer
             if (frame.Claimed && !frame.Swallowed && !frame.Emitted)
             {
                 if (RecurrentMappings.Claims(module)) RecurrentMappings.Emit(module, input, output, this);
+                else if (AttentionMappings.Claims(module)) AttentionMappings.Emit(module, input, output, this);
                 else if (input is Tensor x && output is Tensor y) ModuleMappings.Emit(module, x, y, this);
             }
+            // The fast path read the example mask and found it not left-aligned: the graph would lack the zeroing.
+            if (frame.FastPathRead && !frame.FastPathEmitted && output is not null)
+                throw Unsupported("TransformerEncoder's fast path on this example",
+                    " (export with a left-aligned srcKeyPaddingMask, false up to each length then true, so the " +
+                    "graph holds the zeroing of padded positions, applied there when the mask is left-aligned)");
         }
         finally
         {
@@ -102,7 +116,25 @@ internal sealed class OnnxTracer : OpTracer
     {
         // An op with no autograd node (lowercase aten name) on constants alone is a constant: freezing it is exact.
         if (!OpMappings.IsAutogradNode(op.Name) && !AnyTraced(op)) return;
+        // An op on created constants alone (a causal mask built in Forward) is a constant too; ops on parameters stay
+        // in the graph so the initializers keep their state-dict names.
+        if (!AnyTraced(op) && !AnyState(op)) return;
+        if (op.Name == "MaskedFillBackward0" && _stack.Count > 0 && _stack[^1] is { PaddingMask: { } kpm } enc
+            && enc.FastPathRead)
+        {
+            Builder.Bind(op.Output, AttentionMappings.EncoderFastPath(this, op.Inputs[0]!, kpm),
+                Builder.IsBatched(op.Inputs[0]));
+            enc.FastPathEmitted = true;
+            return;
+        }
         OpMappings.Emit(op, this);
+    }
+
+    private bool AnyState(TracedOp op)
+    {
+        foreach (Tensor? i in op.Inputs)
+            if (Builder.IsState(i)) return true;
+        return false;
     }
 
     private bool AnyTraced(TracedOp op)
@@ -116,6 +148,12 @@ internal sealed class OnnxTracer : OpTracer
     protected override void OnHostRead(Tensor tensor, string api)
     {
         if (!Builder.IsTraced(tensor)) return;
+        // TransformerEncoder's fast path checks its mask's alignment on the host: the graph repeats that check.
+        if (_stack.Count > 0 && _stack[^1] is { PaddingMask: { } kpm } enc && ReferenceEquals(kpm, tensor))
+        {
+            enc.FastPathRead = true;
+            return;
+        }
         throw new NotSupportedException(
             $"ONNX export: {api} reads the values of a traced tensor (shape " +
             $"[{string.Join(", ", tensor.Shape.ToArray())}]) in " +
@@ -151,6 +189,7 @@ internal sealed class OnnxTracer : OpTracer
     /// </summary>
     public string Reshape(Tensor source, string x, Tensor target)
     {
+        RequireStaticInnerDims("Reshape (view)");
         long[] shape = new long[target.Dim];
         for (int i = 0; i < shape.Length; i++) shape[i] = target.Shape[i];
         if (Builder.IsBatched(source) && shape.Length > 0)
@@ -169,6 +208,17 @@ internal sealed class OnnxTracer : OpTracer
     public bool CarriesAfterReshape(Tensor source, Tensor target) =>
         Builder.IsBatched(source) && target.Dim > 0 && Builder.BatchSize > 0
         && target.Shape[0] % Builder.BatchSize == 0;
+
+    /// <summary>
+    /// Fails when a graph input has a symbolic dim beyond dim 0: the shape constant an op would write holds the
+    /// example's sizes of every dim but the batch.
+    /// </summary>
+    public void RequireStaticInnerDims(string what)
+    {
+        if (Builder.HasDynamicInnerAxes)
+            throw Unsupported(what, " with a symbolic dim beyond dim 0 in dynamicAxes (its shape constant would " +
+                "hold the example's sizes); declare only dim 0 dynamic, or keep the op out of the exported module");
+    }
 
     /// <summary>Transpose with <paramref name="perm"/>.</summary>
     public string Transpose(string x, params long[] perm) =>

@@ -208,6 +208,7 @@ internal static class OpMappings
 
     private static long[] ExpandShape(OnnxTracer t, Tensor x, Tensor y)
     {
+        t.RequireStaticInnerDims("Expand");
         long[] shape = new long[y.Dim];
         for (int i = 0; i < shape.Length; i++) shape[i] = y.Shape[i];
         // Expand broadcasts: a 1 keeps the input's (symbolic) batch size.
