@@ -30,13 +30,19 @@ internal static class RecurrentMappings
             NN.RNN r => ("RNN", r.NumLayers, r.HiddenSize, r.Bidirectional, r.BatchFirst, 0),
             _ => throw t.Unsupported($"layer {module.GetType().Name}"),
         };
-        if (proj > 0)
-            throw t.Unsupported("LSTM with projSize", " (ONNX's LSTM has no projection)");
         if (inTuple[2] is not null) throw t.Unsupported($"{mode} with per-sequence lengths");
         var x = (Tensor)inTuple[0]!;
         if (x.Dim != 3) throw t.Unsupported($"{mode} on unbatched (2-D) input");
         var p = new Dictionary<string, Parameter>();
         foreach (var (name, param) in ((ModuleBase)module).NamedParameters(recurse: false)) p[name] = param;
+        if (proj > 0 && module is LSTM projected && outTuple[1] is ITuple st)
+        {
+            // ONNX's LSTM has no projection: written out step by step.
+            var (ph0, pc0) = inTuple[1] is ITuple s0 ? ((Tensor?)s0[0], (Tensor?)s0[1]) : (null, null);
+            ProjectedLstmMapping.Emit(projected, x, ph0, pc0, (Tensor)outTuple[0]!, ((Tensor)st[0]!, (Tensor)st[1]!),
+                p, t);
+            return;
+        }
         string path = t.PathOf(module);
         int dirs = bidir ? 2 : 1;
         int[] order = mode switch { "LSTM" => [0, 3, 1, 2], "GRU" => [1, 0, 2], _ => [0] };

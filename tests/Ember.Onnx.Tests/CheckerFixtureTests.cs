@@ -36,6 +36,42 @@ public class CheckerFixtureTests
         }
     }
 
+    /// <summary>Models with tuple inputs or outputs, exported with <see cref="OnnxExporter.ExportModuleToBytes"/>.
+    /// </summary>
+    internal static IEnumerable<(string Name, Func<byte[]> Export)> TupleModels()
+    {
+        Tensor X(int len, bool batchFirst, int seed) => TransformerExportTests.X(3, len, 8, batchFirst, seed);
+        yield return ("mha_kpm_weights", () =>
+        {
+            var m = new MultiheadAttention(8, 2, generator: new Generator(1));
+            Tensor x = X(5, false, 1);
+            return OnnxExporter.ExportModuleToBytes(m,
+                (x, x, x, (Tensor?)TransformerExportTests.Padding(3, 5), (Tensor?)null, true, true));
+        });
+        yield return ("mha_cross_3d_mask", () =>
+        {
+            var m = new MultiheadAttention(8, 4, kdim: 6, vdim: 5, batchFirst: true, generator: new Generator(2));
+            return OnnxExporter.ExportModuleToBytes(m, (X(5, true, 2), TransformerExportTests.X(3, 5, 6, true, 3),
+                TransformerExportTests.X(3, 5, 5, true, 4), (Tensor?)null, (Tensor?)Tensor.Randn(12, 5, 5), true,
+                false));
+        });
+        yield return ("encoder_fast_path", () => OnnxExporter.ExportModuleToBytes(
+            new TransformerEncoder(new TransformerEncoderLayer(8, 2, 16, batchFirst: true,
+                generator: new Generator(5)), 2, new LayerNorm([8])),
+            (X(5, true, 6), (Tensor?)null, (Tensor?)TransformerExportTests.Padding(3, 5))));
+        yield return ("encoder_norm_first_gelu", () => OnnxExporter.ExportModuleToBytes(
+            new TransformerEncoder(new TransformerEncoderLayer(8, 2, 16, activation: "gelu", normFirst: true,
+                generator: new Generator(6)), 2),
+            (X(5, false, 8), (Tensor?)TransformerExportTests.Causal(5, false), (Tensor?)null)));
+        yield return ("transformer", () =>
+        {
+            var m = new Transformer(8, 2, 1, 1, 16, batchFirst: true, generator: new Generator(12));
+            return OnnxExporter.ExportModuleToBytes(m, (X(6, true, 13), X(5, true, 14), (Tensor?)null,
+                (Tensor?)TransformerExportTests.Causal(5, true), (Tensor?)null,
+                (Tensor?)TransformerExportTests.Padding(3, 6), (Tensor?)null, (Tensor?)null));
+        });
+    }
+
     private sealed class Fn2 : Module
     {
         public LSTM Lstm { get; } = new(4, 6, numLayers: 2, batchFirst: true, bidirectional: true);
@@ -58,6 +94,13 @@ public class CheckerFixtureTests
             Module m = model();
             m.Eval();
             byte[] bytes = OnnxExporter.ExportToBytes(m, input(3), opset);
+            File.WriteAllBytes(Path.Combine(dir, name + ".onnx"), bytes);
+            Assert.Empty(OnnxChecker.Check(bytes));
+            names.Add(name);
+        }
+        foreach (var (name, export) in TupleModels())
+        {
+            byte[] bytes = export();
             File.WriteAllBytes(Path.Combine(dir, name + ".onnx"), bytes);
             Assert.Empty(OnnxChecker.Check(bytes));
             names.Add(name);

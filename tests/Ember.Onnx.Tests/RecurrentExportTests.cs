@@ -70,13 +70,64 @@ public class RecurrentExportTests
         AssertExportMatches(new FinalState(lstm), Randn(6, 4), batches: [3]);
     }
 
-    [Fact]
-    public void Lstm_projection_is_reported_unsupported()
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    public void Lstm_with_projection_matches_ember(int layers, bool bidirectional)
     {
-        var lstm = new LSTM(4, 5, batchFirst: true, projSize: 3, generator: new Generator(5));
+        var lstm = new LSTM(4, 5, numLayers: layers, batchFirst: true, bidirectional: bidirectional, projSize: 3,
+            generator: new Generator(5));
+        AssertExportMatches(new Classifier(null, lstm, bidirectional ? 6 : 3), Randn(6, 4));
+    }
+
+    private static Axes StateAxes(bool dynamicLength)
+    {
+        var a = new Axes();
+        foreach (string n in new[] { "input", "output" })
+            a.Add(n, dynamicLength ? [(0, "len"), (1, "batch")] : [(1, "batch")]);
+        foreach (string n in new[] { "input_1", "input_2", "output_1", "output_2" }) a.Add(n, (1, "batch"));
+        return a;
+    }
+
+    private static (Tensor, (Tensor, Tensor)?, int[]?) SeqFirst(int batch, int len, int states, int h, int c) =>
+        (Tensor.Randn([len, batch, 4], new Generator(batch * 10 + len)),
+            (Tensor.Randn([states, batch, h], new Generator(batch)), Tensor.Randn([states, batch, c],
+                new Generator(batch + 1))), null);
+
+    [Fact]
+    public void Sequence_first_lstm_with_state_runs_at_any_batch_and_length()
+    {
+        var lstm = new LSTM(4, 5, numLayers: 2, bidirectional: true, generator: new Generator(6));
+        MultiInputHarness.AssertExportMatches(lstm, (n, l) => SeqFirst(n, l, 4, 5, 5), StateAxes(true),
+            [(3, 6), (5, 6), (2, 9)]);
+    }
+
+    [Fact]
+    public void Sequence_first_gru_runs_at_any_batch_and_length()
+    {
+        var gru = new GRU(4, 5, numLayers: 2, generator: new Generator(7));
+        var axes = new Axes().Add("input", (0, "len"), (1, "batch")).Add("output", (0, "len"), (1, "batch"))
+            .Add("output_1", (1, "batch"));
+        MultiInputHarness.AssertExportMatches(gru, (n, l) =>
+            (Tensor.Randn([l, n, 4], new Generator(n * 10 + l)), (Tensor?)null, (int[]?)null), axes,
+            [(3, 6), (5, 6), (2, 9)]);
+    }
+
+    [Fact]
+    public void Sequence_first_lstm_with_projection_and_state_runs_at_any_batch()
+    {
+        var lstm = new LSTM(4, 5, numLayers: 2, bidirectional: true, projSize: 3, generator: new Generator(8));
+        MultiInputHarness.AssertExportMatches(lstm, (n, l) => SeqFirst(n, l, 4, 3, 5), StateAxes(false),
+            [(3, 6), (5, 6)]);
+    }
+
+    [Fact]
+    public void Lstm_projection_over_a_symbolic_length_is_reported_unsupported()
+    {
+        var lstm = new LSTM(4, 5, projSize: 3, generator: new Generator(5));
         var e = Assert.Throws<NotSupportedException>(() =>
-            OnnxExporter.ExportToBytes(new Classifier(null, lstm, 3), Tensor.Randn(2, 6, 4)));
+            OnnxExporter.ExportModuleToBytes(lstm, SeqFirst(3, 6, 1, 3, 5), dynamicAxes: StateAxes(true)));
         Assert.Contains("projSize", e.Message, StringComparison.Ordinal);
-        Assert.Contains("'lstm' (LSTM)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'<root>' (LSTM)", e.Message, StringComparison.Ordinal);
     }
 }
