@@ -40,6 +40,24 @@ internal sealed class GraphBuilder
     /// </summary>
     public bool HasDynamicInnerAxes { get; private set; }
 
+    /// <summary>Whether any graph input has a symbolic dim.</summary>
+    public bool HasSymbolicInputs { get; private set; }
+
+    private readonly Dictionary<int[], string> _arrays = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Declares an int array of the example input (an RNN's per-sequence lengths) a 1-D int32 graph input.
+    /// </summary>
+    public void AddInput(int[] values, string name, IReadOnlyDictionary<int, string>? dims)
+    {
+        Tensor t = Tensor.From<int>(values, [values.Length]);
+        AddInput(t, name, dims);
+        _arrays[values] = name;
+    }
+
+    /// <summary>The graph input holding <paramref name="values"/>, or null when it is not one.</summary>
+    public string? ArrayInput(int[] values) => _arrays.TryGetValue(values, out string? name) ? name : null;
+
     /// <summary>Declares a graph input bound to <paramref name="t"/>; dim 0 is symbolic if batched.</summary>
     public void AddInput(Tensor t, string name, string? batchParam) =>
         AddInput(t, name, batchParam is null ? null : new Dictionary<int, string> { [0] = batchParam });
@@ -52,6 +70,7 @@ internal sealed class GraphBuilder
     {
         Graph.Input.Add(ValueInfo(name, t, dims));
         bool batched = dims is not null && dims.ContainsKey(0) && t.Dim > 0;
+        if (dims is { Count: > 0 }) HasSymbolicInputs = true;
         if (batched && BatchSize == 0) BatchSize = t.Shape[0];
         if (dims is not null)
             foreach (int d in dims.Keys)

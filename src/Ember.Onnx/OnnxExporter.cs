@@ -106,7 +106,7 @@ public static class OnnxExporter
         if (opset < MinOpset || opset > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), opset,
                 $"ONNX export: opset must be {MinOpset} to {MaxOpset}, got {opset}.");
-        var inputs = new List<Tensor>();
+        var inputs = new List<object>();
         Flatten(exampleInputs, inputs, distinct: true);
         if (inputs.Count == 0)
             throw new ArgumentException("ONNX export: the example input holds no tensor.", nameof(exampleInputs));
@@ -117,7 +117,8 @@ public static class OnnxExporter
         for (int i = 0; i < inputs.Count; i++)
         {
             string name = NameAt(inputNames, i, "input");
-            builder.AddInput(inputs[i], name, Axes(dynamicAxes, name, inputs[i]));
+            if (inputs[i] is int[] lengths) builder.AddInput(lengths, name, Axes(dynamicAxes, name, 1));
+            else builder.AddInput((Tensor)inputs[i], name, Axes(dynamicAxes, name, ((Tensor)inputs[i]).Dim));
         }
 
         bool wasTraining = module.Training;
@@ -134,12 +135,14 @@ public static class OnnxExporter
         {
             module.Train(wasTraining);
         }
-        var outputs = new List<Tensor>();
+        var outputs = new List<object>();
         Flatten(output, outputs, distinct: false);
         for (int i = 0; i < outputs.Count; i++)
         {
             string name = NameAt(outputNames, i, "output");
-            builder.AddOutput(outputs[i], name, Axes(dynamicAxes, name, outputs[i]));
+            if (outputs[i] is not Tensor y)
+                throw new NotSupportedException($"ONNX export: output {i} is an int array, not a tensor.");
+            builder.AddOutput(y, name, Axes(dynamicAxes, name, y.Dim));
         }
 
         var model = new ModelProto
@@ -156,13 +159,14 @@ public static class OnnxExporter
     private static string NameAt(IReadOnlyList<string>? names, int i, string stem) =>
         names is not null && i < names.Count ? names[i] : i == 0 ? stem : $"{stem}_{i}";
 
-    // The tensors of a tensor or a (nested) tuple, in order; the same tensor object once when distinct.
-    private static void Flatten(object? value, List<Tensor> into, bool distinct)
+    // The tensors (and int arrays: an RNN's lengths) of a tensor or a (nested) tuple, in order; the same object once
+    // when distinct.
+    private static void Flatten(object? value, List<object> into, bool distinct)
     {
         switch (value)
         {
-            case Tensor t:
-                if (!distinct || !into.Exists(u => ReferenceEquals(u, t))) into.Add(t);
+            case Tensor or int[]:
+                if (!distinct || !into.Exists(u => ReferenceEquals(u, value))) into.Add(value);
                 break;
             case ITuple tuple:
                 for (int i = 0; i < tuple.Length; i++) Flatten(tuple[i], into, distinct);
@@ -171,15 +175,15 @@ public static class OnnxExporter
     }
 
     private static IReadOnlyDictionary<int, string>? Axes(
-        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? axes, string name, Tensor t)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, string>>? axes, string name, int rank)
     {
-        if (axes is null) return t.Dim > 0 ? new Dictionary<int, string> { [0] = "batch" } : null;
+        if (axes is null) return rank > 0 ? new Dictionary<int, string> { [0] = "batch" } : null;
         if (!axes.TryGetValue(name, out var dims) || dims.Count == 0) return null;
         foreach (var (dim, param) in dims)
         {
-            if (dim < 0 || dim >= t.Dim)
+            if (dim < 0 || dim >= rank)
                 throw new ArgumentOutOfRangeException(nameof(axes), dim,
-                    $"ONNX export: dynamic axis {dim} ('{param}') of '{name}' is outside its {t.Dim} dims.");
+                    $"ONNX export: dynamic axis {dim} ('{param}') of '{name}' is outside its {rank} dims.");
         }
         return dims;
     }

@@ -30,13 +30,14 @@ internal static class RecurrentMappings
             NN.RNN r => ("RNN", r.NumLayers, r.HiddenSize, r.Bidirectional, r.BatchFirst, 0),
             _ => throw t.Unsupported($"layer {module.GetType().Name}"),
         };
-        if (inTuple[2] is not null) throw t.Unsupported($"{mode} with per-sequence lengths");
         var x = (Tensor)inTuple[0]!;
+        string lengths = inTuple[2] is int[] lens ? Lengths(t, lens, mode) : "";
         if (x.Dim != 3) throw t.Unsupported($"{mode} on unbatched (2-D) input");
         var p = new Dictionary<string, Parameter>();
         foreach (var (name, param) in ((ModuleBase)module).NamedParameters(recurse: false)) p[name] = param;
         if (proj > 0 && module is LSTM projected && outTuple[1] is ITuple st)
         {
+            if (lengths.Length > 0) throw t.Unsupported("LSTM with projSize and per-sequence lengths");
             // ONNX's LSTM has no projection: written out step by step.
             var (ph0, pc0) = inTuple[1] is ITuple s0 ? ((Tensor?)s0[0], (Tensor?)s0[1]) : (null, null);
             ProjectedLstmMapping.Emit(projected, x, ph0, pc0, (Tensor)outTuple[0]!, ((Tensor)st[0]!, (Tensor)st[1]!),
@@ -63,7 +64,7 @@ internal static class RecurrentMappings
             string r = Stack(b, p, path, "weight_hh", layer, dirs, order, hidden);
             string bias = p.ContainsKey($"bias_ih_l{layer}") ? StackBias(b, p, path, layer, dirs, order, hidden) : "";
             string init = h0 is null ? "" : SliceLayer(t, b.Name(h0), layer, dirs);
-            var inputs = new List<string> { seq, w, r, bias, "", init };
+            var inputs = new List<string> { seq, w, r, bias, lengths, init };
             if (mode == "LSTM") inputs.Add(c0 is null ? "" : SliceLayer(t, b.Name(c0), layer, dirs));
             string y = b.Fresh(mode + "_Y"), yh = b.Fresh(mode + "_Y_h");
             string[] outputs = mode == "LSTM" ? [y, yh, b.Fresh("LSTM_Y_c")] : [y, yh];
@@ -98,6 +99,18 @@ internal static class RecurrentMappings
         {
             b.Bind(h, hn, false);
         }
+    }
+
+    // ONNX's sequence_lens: the graph input the lengths came in as, else (a fixed batch only) a constant.
+    private static string Lengths(OnnxTracer t, int[] lengths, string mode)
+    {
+        GraphBuilder b = t.Builder;
+        if (b.ArrayInput(lengths) is { } input) return input;
+        if (b.HasSymbolicInputs)
+            throw t.Unsupported($"{mode} with per-sequence lengths computed in Forward",
+                " (with symbolic dims they would be frozen at the example's; pass them in the exported input, or " +
+                "fix every dim)");
+        return b.Name(Tensor.From<int>(lengths, [lengths.Length]));
     }
 
     private static string SliceLayer(OnnxTracer t, string state, int layer, int dirs)

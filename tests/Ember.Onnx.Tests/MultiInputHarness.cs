@@ -24,15 +24,17 @@ public sealed class Axes : Dictionary<string, IReadOnlyDictionary<int, string>>
 /// </summary>
 public static class MultiInputHarness
 {
-    /// <summary>The tensors of a tensor or a (nested) tuple in order, the same object once (as the exporter).</summary>
-    public static List<Tensor> Tensors(object? value, bool distinct)
+    /// <summary>
+    /// The tensors and int arrays of a tensor or a (nested) tuple in order, the same object once (as the exporter).
+    /// </summary>
+    public static List<object> Tensors(object? value, bool distinct)
     {
-        var list = new List<Tensor>();
+        var list = new List<object>();
         void Walk(object? v)
         {
-            if (v is Tensor t)
+            if (v is Tensor or int[])
             {
-                if (!distinct || !list.Exists(u => ReferenceEquals(u, t))) list.Add(t);
+                if (!distinct || !list.Exists(u => ReferenceEquals(u, v))) list.Add(v!);
             }
             else if (v is ITuple tuple)
             {
@@ -60,19 +62,20 @@ public static class MultiInputHarness
             TIn x = input(n, len);
             TOut expected;
             using (Autograd.NoGrad()) expected = model.Call(x);
-            List<Tensor> ins = Tensors(x, distinct: true), outs = Tensors(expected, distinct: false);
+            List<object> ins = Tensors(x, distinct: true), outs = Tensors(expected, distinct: false);
             var names = new List<string>(session.InputNames);
             Assert.Equal(ins.Count, names.Count);
             var values = new List<OrtValue>();
             try
             {
-                foreach (Tensor t in ins) values.Add(ToOrt(t));
+                foreach (object t in ins)
+                    values.Add(t is int[] a ? OrtValue.CreateTensorValueFromMemory(a, [a.Length]) : ToOrt((Tensor)t));
                 using var options = new RunOptions();
                 var outNames = new List<string>(session.OutputNames);
                 Assert.Equal(outs.Count, outNames.Count);
                 using var results = session.Run(options, names, values, outNames);
                 for (int o = 0; o < outs.Count; o++)
-                    Compare(outs[o], results[o], $"batch {n}, length {len}, output {outNames[o]}");
+                    Compare((Tensor)outs[o], results[o], $"batch {n}, length {len}, output {outNames[o]}");
             }
             finally
             {

@@ -121,6 +121,40 @@ public class RecurrentExportTests
             [(3, 6), (5, 6)]);
     }
 
+    /// <summary>Lengths max(1, len - b % 4) per batch entry: some sequences end early.</summary>
+    private static int[] Lengths(int batch, int len)
+    {
+        int[] l = new int[batch];
+        for (int b = 0; b < batch; b++) l[b] = Math.Max(1, len - b % 4);
+        return l;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Per_sequence_lengths_are_an_input_with_a_dynamic_batch(bool batchFirst)
+    {
+        var lstm = new LSTM(4, 5, numLayers: 2, bidirectional: true, batchFirst: batchFirst,
+            generator: new Generator(9));
+        (int, string) b = (batchFirst ? 0 : 1, "batch"), l = (batchFirst ? 1 : 0, "len");
+        var axes = new Axes().Add("input", b, l).Add("input_1", (0, "batch")).Add("output", b, l)
+            .Add("output_1", (1, "batch")).Add("output_2", (1, "batch"));
+        MultiInputHarness.AssertExportMatches(lstm, (n, len) =>
+            (Tensor.Randn(batchFirst ? [n, len, 4] : [len, n, 4], new Generator(n * 10 + len)),
+                ((Tensor, Tensor)?)null, (int[]?)Lengths(n, len)), axes, [(5, 6), (3, 6), (6, 8)]);
+    }
+
+    [Fact]
+    public void Gru_with_lengths_matches_ember()
+    {
+        var gru = new GRU(4, 5, batchFirst: true, bidirectional: true, generator: new Generator(10));
+        var axes = new Axes().Add("input", (0, "batch"), (1, "len")).Add("input_1", (0, "batch"))
+            .Add("output", (0, "batch"), (1, "len")).Add("output_1", (1, "batch"));
+        MultiInputHarness.AssertExportMatches(gru, (n, len) =>
+            (Tensor.Randn([n, len, 4], new Generator(n + len)), (Tensor?)null, (int[]?)Lengths(n, len)), axes,
+            [(5, 6), (3, 7)]);
+    }
+
     [Fact]
     public void Lstm_projection_over_a_symbolic_length_is_reported_unsupported()
     {
