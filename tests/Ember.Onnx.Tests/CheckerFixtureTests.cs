@@ -70,6 +70,21 @@ public class CheckerFixtureTests
                 (Tensor?)TransformerExportTests.Causal(5, true), (Tensor?)null,
                 (Tensor?)TransformerExportTests.Padding(3, 6), (Tensor?)null, (Tensor?)null));
         });
+        var seqAxes = new Axes().Add("input", (0, "len"), (1, "batch")).Add("input_1", (1, "batch"))
+            .Add("input_2", (1, "batch")).Add("output", (0, "len"), (1, "batch")).Add("output_1", (1, "batch"))
+            .Add("output_2", (1, "batch"));
+        yield return ("lstm_seq_first_state", () => OnnxExporter.ExportModuleToBytes(
+            new LSTM(4, 5, numLayers: 2, generator: new Generator(6)),
+            (Tensor.Randn(6, 3, 4), ((Tensor, Tensor)?)(Tensor.Randn(2, 3, 5), Tensor.Randn(2, 3, 5)), (int[]?)null),
+            dynamicAxes: seqAxes));
+        yield return ("lstm_projection", () => OnnxExporter.ExportModuleToBytes(
+            new LSTM(4, 5, bidirectional: true, projSize: 3, generator: new Generator(8)),
+            (Tensor.Randn(4, 3, 4), ((Tensor, Tensor)?)(Tensor.Randn(2, 3, 3), Tensor.Randn(2, 3, 5)), (int[]?)null),
+            dynamicAxes: new Axes().Add("input", (1, "batch"))));
+        yield return ("lstm_lengths", () => OnnxExporter.ExportModuleToBytes(
+            new LSTM(4, 5, batchFirst: true, bidirectional: true, generator: new Generator(9)),
+            (Tensor.Randn(3, 6, 4), ((Tensor, Tensor)?)null, (int[]?)[6, 4, 1]),
+            dynamicAxes: new Axes().Add("input", (0, "batch"), (1, "len")).Add("input_1", (0, "batch"))));
     }
 
     private sealed class Fn2 : Module
