@@ -9,10 +9,13 @@ namespace Ember.Bench.Runner;
 internal readonly record struct RunOutcome(string? JsonLine, string? Error, double Seconds);
 
 /// <summary>One bench project: built once in Release, then started as a fresh process per run; or (with
-/// <paramref name="script"/>) a Python script run by Debian's /usr/bin/python3.</summary>
-internal sealed class BenchProgram(string name, string projectDir, string? script = null)
+/// <paramref name="script"/>) a Python script run by Debian's /usr/bin/python3;
+/// <paramref name="variant"/> names a build variant: built with <c>-p:{variant}=true</c> into
+/// <c>bin/{variant}</c>.</summary>
+internal sealed class BenchProgram(string name, string projectDir, string? script = null, string? variant = null)
 {
-    private string Dll => Path.Combine(projectDir, "bin", "Release", "net10.0", Path.GetFileName(projectDir) + ".dll");
+    private string Dll => Path.Combine(projectDir, "bin", variant ?? Path.Combine("Release", "net10.0"),
+        Path.GetFileName(projectDir) + ".dll");
 
     public const string Python = "/usr/bin/python3";
 
@@ -27,8 +30,10 @@ internal sealed class BenchProgram(string name, string projectDir, string? scrip
             return false;
         }
         Console.Error.WriteLine($"building {name} bench (Release) ...");
-        var (exitCode, stdout, stderr) =
-            Execute("dotnet", ["build", projectDir, "-c", "Release", "-nologo", "-v", "q"], timeoutSeconds: 900);
+        string[] build = ["build", projectDir, "-c", "Release", "-nologo", "-v", "q"];
+        if (variant is not null)
+            build = [.. build, $"-p:{variant}=true", "-o", Path.Combine(projectDir, "bin", variant)];
+        var (exitCode, stdout, stderr) = Execute("dotnet", build, timeoutSeconds: 900);
         // Quiet builds print only problems; surface warnings (e.g. the libLibTorchSharp.so patch step's) as well.
         foreach (string line in (stdout + stderr).Split('\n')
             .Where(l => l.Contains(": warning ", StringComparison.Ordinal)).Distinct())

@@ -19,7 +19,11 @@ var emberBench = new BenchProgram("Ember", Path.Combine(root, "bench", "Ember.Be
 var torchBench = new BenchProgram("TorchSharp", Path.Combine(root, "bench", "TorchSharp.Bench"));
 var pytorchBench = new BenchProgram("PyTorch", Path.Combine(root, "bench", "PyTorch"),
     script: Path.Combine(root, "bench", "PyTorch", "bench.py"));
+var emberNoSeam = new BenchProgram("Ember (no tracer seam)", Path.Combine(root, "bench", "Ember.Bench"),
+    variant: "EmberNoTracerSeam");
 if (!emberBench.Build()) return 1;
+// The B build last, into its own bin/ folder: the A build's output stays as it was built.
+if ((options.Only is null || options.Only.Contains("tracer")) && !emberNoSeam.Build()) return 1;
 bool torchBuilt = torchBench.Build();
 bool pytorchReady = pytorchBench.Build();
 
@@ -34,6 +38,7 @@ var workloads = new List<Workload>
     new("LSTM", "lstm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.PyTorchDefault]),
     new("W2 F-MNIST MLP", "w2", Variant.Training),
     new("W4 LeNet-5", "w4", Variant.Training),
+    new("Tracer off-cost (issue 19)", "tracer", [Variant.Ember, Variant.EmberNoTracerSeam]),
 };
 var results = new ResultTable();
 string resultsDir = Path.Combine(root, "bench", "results");
@@ -49,6 +54,7 @@ foreach (Workload workload in workloads.Where(w => options.Only is null || optio
             {
                 "Ember" => emberBench,
                 "PyTorch" => pytorchBench,
+                "Ember, no tracer seam" => emberNoSeam,
                 _ => torchBench,
             };
             if ((program == torchBench && !torchBuilt) || (program == pytorchBench && !pytorchReady)) continue;

@@ -4,10 +4,10 @@ using System.Globalization;
 
 namespace Ember.Bench.Runner;
 
-/// <summary><c>run.sh [--reps N] [--quick] [--only iris,gemm,fma,w2,w4]</c></summary>
+/// <summary><c>run.sh [--reps N] [--quick] [--only iris,gemm,fma,w2,w4,tracer]</c></summary>
 internal sealed record RunnerOptions(int Reps, bool Quick, HashSet<string>? Only)
 {
-    public const string Usage = "usage: bench/run.sh [--reps N] [--quick] [--only iris,gemm,fma,w2,w4]";
+    public const string Usage = "usage: bench/run.sh [--reps N] [--quick] [--only iris,gemm,fma,w2,w4,tracer]";
 
     /// <summary>A single bench process that runs longer than this is killed and reported as failed.</summary>
     public int TimeoutSeconds => Quick ? 120 : 600;
@@ -45,6 +45,9 @@ internal sealed record Variant(string Engine, int? Threads)
     public static readonly Variant TorchOneThread = new("TorchSharp", 1);
     public static readonly Variant PyTorchDefault = new("PyTorch", null);
     public static readonly Variant PyTorchOneThread = new("PyTorch", 1);
+
+    /// <summary>Ember built with the tracer's per-op check compiled out (the tracer workload's B side).</summary>
+    public static readonly Variant EmberNoTracerSeam = new("Ember, no tracer seam", null);
 
     /// <summary>W2/W4 columns: Ember, TorchSharp and PyTorch + OpenBLAS, each at its default and at 1 thread.</summary>
     public static readonly Variant[] Training = [Ember, TorchDefault, TorchOneThread, PyTorchDefault, PyTorchOneThread];

@@ -83,7 +83,7 @@ internal sealed class GraphBuilder
     public void AddOutput(Tensor t, string name, string? batchParam) =>
         AddOutput(t, name, batchParam is null ? null : new Dictionary<int, string> { [0] = batchParam });
 
-    /// <summary>Declares <paramref name="t"/> a graph output named <paramref name="name"/> with symbolic dims.</summary>
+    /// <summary>Declares <paramref name="t"/> a graph output <paramref name="name"/> with symbolic dims.</summary>
     public void AddOutput(Tensor t, string name, IReadOnlyDictionary<int, string>? dims)
     {
         string inner = Name(t);

@@ -13,7 +13,8 @@ namespace Ember.Onnx;
 /// does: the module runs in eval mode under no-grad, every op it executes becomes ONNX nodes, parameters and buffers
 /// become initializers under their state-dict names, and control flow in C# <c>Forward</c> is unrolled for that input.
 /// The first dim of the inputs and outputs is a symbolic batch dim (<c>"batch"</c>) unless
-/// <c>dynamicAxes</c> says otherwise. Modules with tuple inputs or outputs export with <see cref="ExportModule{TIn, TOut}"/>.
+/// <c>dynamicAxes</c> says otherwise. Modules with tuple inputs or outputs export with
+/// <see cref="ExportModule{TIn, TOut}"/>.
 /// </summary>
 public static class OnnxExporter
 {
@@ -81,7 +82,9 @@ public static class OnnxExporter
         File.WriteAllBytes(path, bytes);
     }
 
-    /// <summary>As <see cref="ExportModule{TIn, TOut}"/>, returning the serialized model instead of writing a file.</summary>
+    /// <summary>
+    /// As <see cref="ExportModule{TIn, TOut}"/>, returning the serialized model instead of writing a file.
+    /// </summary>
     /// <typeparam name="TIn">The module's input: a tensor or a tuple.</typeparam>
     /// <typeparam name="TOut">The module's output: a tensor or a tuple.</typeparam>
     /// <returns>The ONNX model (protobuf bytes).</returns>

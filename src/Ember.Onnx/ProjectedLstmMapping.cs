@@ -5,8 +5,8 @@ namespace Ember.Onnx;
 
 /// <summary>
 /// An LSTM with a projection (<c>projSize</c>): ONNX's LSTM op has none, so the layer is written out step by step
-/// for the example's sequence length: per step <c>gates = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh</c> (PyTorch's i, f, g, o
-/// blocks), <c>c = σ(f)·c + σ(i)·tanh(g)</c>, <c>h = (σ(o)·tanh(c)) W_hrᵀ</c>; the input projection of all steps is
+/// for the example's sequence length: per step <c>gates = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh</c> (PyTorch's i, f, g,
+/// o blocks), <c>c = σ(f)·c + σ(i)·tanh(g)</c>, <c>h = (σ(o)·tanh(c)) W_hrᵀ</c>; the input projection of all steps is
 /// one <c>MatMul</c>. The batch stays symbolic; the length is fixed (a symbolic time dim is refused).
 /// </summary>
 internal static class ProjectedLstmMapping

@@ -29,7 +29,12 @@ public abstract class OpTracer
     internal static bool IsActive
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+#if NO_TRACER_SEAM
+        // bench/ only (-p:EmberNoTracerSeam=true): the check compiled out, to measure its cost when not tracing.
+        get => false;
+#else
         get => Volatile.Read(ref s_active) != 0;
+#endif
     }
 
     /// <summary>The tracer of the current async context, or null.</summary>
