@@ -25,6 +25,10 @@ internal static class TracerWorkload
         report.Note("tracer seam", "compiled in (default build)");
 #endif
         int blocks = quick ? 3 : 20, steps = quick ? 20 : 200, ops = quick ? 2_000 : 200_000;
+        // EMBER_TRACER_SCALE=k multiplies the work: instruction counts (valgrind --tool=callgrind) of k = 1 and k = 5
+        // differ by the cost of 4x the work alone, start-up and JIT cancelling out (bench/README.md, tracer).
+        if (int.TryParse(Environment.GetEnvironmentVariable("EMBER_TRACER_SCALE"), out int scale) && scale > 1)
+            (steps, ops) = (steps * scale, ops * scale);
         Tensor.ManualSeed(0);
         IrisDataset iris = Datasets.Iris();
         Tensor x = Tensor.From(iris.Data).To(DType.Float32), y = Tensor.From(iris.Target);

@@ -57,9 +57,9 @@ public static class OnnxExporter
     /// <summary>
     /// Exports a module whose input or output is a tuple (<see cref="MultiheadAttention"/>, the transformer modules, a
     /// recurrent layer) to the file <paramref name="path"/>. Every tensor in <paramref name="exampleInputs"/>
-    /// (a tensor or a tuple, nested tuples flattened in order) becomes a graph input, the same tensor object once;
-    /// other items (null masks, flags) are fixed at their example values. Every tensor in the output becomes a graph
-    /// output (null items are skipped).
+    /// (a tensor or a tuple, nested tuples flattened in order) becomes a graph input, the same tensor object once,
+    /// and so does an <c>int[]</c> (an RNN's per-sequence lengths, as int32); other items (null masks, flags) are
+    /// fixed at their example values. Every tensor in the output becomes a graph output (null items are skipped).
     /// </summary>
     /// <typeparam name="TIn">The module's input: a tensor or a tuple.</typeparam>
     /// <typeparam name="TOut">The module's output: a tensor or a tuple.</typeparam>

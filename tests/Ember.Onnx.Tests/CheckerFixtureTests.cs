@@ -40,21 +40,8 @@ public class CheckerFixtureTests
     /// </summary>
     internal static IEnumerable<(string Name, Func<byte[]> Export)> TupleModels()
     {
-        Tensor X(int len, bool batchFirst, int seed) => TransformerExportTests.X(3, len, 8, batchFirst, seed);
-        yield return ("mha_kpm_weights", () =>
-        {
-            var m = new MultiheadAttention(8, 2, generator: new Generator(1));
-            Tensor x = X(5, false, 1);
-            return OnnxExporter.ExportModuleToBytes(m,
-                (x, x, x, (Tensor?)TransformerExportTests.Padding(3, 5), (Tensor?)null, true, true));
-        });
-        yield return ("mha_cross_3d_mask", () =>
-        {
-            var m = new MultiheadAttention(8, 4, kdim: 6, vdim: 5, batchFirst: true, generator: new Generator(2));
-            return OnnxExporter.ExportModuleToBytes(m, (X(5, true, 2), TransformerExportTests.X(3, 5, 6, true, 3),
-                TransformerExportTests.X(3, 5, 5, true, 4), (Tensor?)null, (Tensor?)Tensor.Randn(12, 5, 5), true,
-                false));
-        });
+        yield return ("mha_kpm_weights", MhaWithPadding);
+        yield return ("mha_cross_3d_mask", CrossAttention);
         yield return ("encoder_fast_path", () => OnnxExporter.ExportModuleToBytes(
             new TransformerEncoder(new TransformerEncoderLayer(8, 2, 16, batchFirst: true,
                 generator: new Generator(5)), 2, new LayerNorm([8])),
@@ -63,13 +50,7 @@ public class CheckerFixtureTests
             new TransformerEncoder(new TransformerEncoderLayer(8, 2, 16, activation: "gelu", normFirst: true,
                 generator: new Generator(6)), 2),
             (X(5, false, 8), (Tensor?)TransformerExportTests.Causal(5, false), (Tensor?)null)));
-        yield return ("transformer", () =>
-        {
-            var m = new Transformer(8, 2, 1, 1, 16, batchFirst: true, generator: new Generator(12));
-            return OnnxExporter.ExportModuleToBytes(m, (X(6, true, 13), X(5, true, 14), (Tensor?)null,
-                (Tensor?)TransformerExportTests.Causal(5, true), (Tensor?)null,
-                (Tensor?)TransformerExportTests.Padding(3, 6), (Tensor?)null, (Tensor?)null));
-        });
+        yield return ("transformer", WholeTransformer);
         var seqAxes = new Axes().Add("input", (0, "len"), (1, "batch")).Add("input_1", (1, "batch"))
             .Add("input_2", (1, "batch")).Add("output", (0, "len"), (1, "batch")).Add("output_1", (1, "batch"))
             .Add("output_2", (1, "batch"));
@@ -85,6 +66,32 @@ public class CheckerFixtureTests
             new LSTM(4, 5, batchFirst: true, bidirectional: true, generator: new Generator(9)),
             (Tensor.Randn(3, 6, 4), ((Tensor, Tensor)?)null, (int[]?)[6, 4, 1]),
             dynamicAxes: new Axes().Add("input", (0, "batch"), (1, "len")).Add("input_1", (0, "batch"))));
+    }
+
+    private static Tensor X(int len, bool batchFirst, int seed) =>
+        TransformerExportTests.X(3, len, 8, batchFirst, seed);
+
+    private static byte[] MhaWithPadding()
+    {
+        var m = new MultiheadAttention(8, 2, generator: new Generator(1));
+        Tensor x = X(5, false, 1);
+        return OnnxExporter.ExportModuleToBytes(m,
+            (x, x, x, (Tensor?)TransformerExportTests.Padding(3, 5), (Tensor?)null, true, true));
+    }
+
+    private static byte[] CrossAttention()
+    {
+        var m = new MultiheadAttention(8, 4, kdim: 6, vdim: 5, batchFirst: true, generator: new Generator(2));
+        return OnnxExporter.ExportModuleToBytes(m, (X(5, true, 2), TransformerExportTests.X(3, 5, 6, true, 3),
+            TransformerExportTests.X(3, 5, 5, true, 4), (Tensor?)null, (Tensor?)Tensor.Randn(12, 5, 5), true, false));
+    }
+
+    private static byte[] WholeTransformer()
+    {
+        var m = new Transformer(8, 2, 1, 1, 16, batchFirst: true, generator: new Generator(12));
+        return OnnxExporter.ExportModuleToBytes(m, (X(6, true, 13), X(5, true, 14), (Tensor?)null,
+            (Tensor?)TransformerExportTests.Causal(5, true), (Tensor?)null,
+            (Tensor?)TransformerExportTests.Padding(3, 6), (Tensor?)null, (Tensor?)null));
     }
 
     private sealed class Fn2 : Module
