@@ -174,7 +174,8 @@ internal sealed class ImportedGraph
         {
             Tensor value = TensorProtoReader.Read(t, $"initializer '{t.Name}'");
             uses.TryGetValue(t.Name, out var u);
-            StateKind kind = !value.DType.IsFloatingPoint() ? StateKind.Constant
+            // A 0-d float is a number in the graph (a scale, an epsilon), not a weight.
+            StateKind kind = !value.DType.IsFloatingPoint() || value.Dim == 0 ? StateKind.Constant
                 : u.Stat ? StateKind.Buffer
                 : u.Differentiable || !u.Host ? StateKind.Parameter
                 : StateKind.Constant;

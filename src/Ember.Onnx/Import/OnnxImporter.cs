@@ -83,11 +83,7 @@ public static class OnnxImporter
     internal static string Describe(ImportedGraph g) => string.Format(CultureInfo.InvariantCulture,
         "opset={0}, nodes={1}, producer='{2}'", g.Opset, g.Nodes.Count, ProducerOf(g));
 
-    // The dtype a floating input is cast to: the parameters' (after module.To(dtype)), else the file's.
-    internal static DType? InputDType(ModuleBase m, ImportedGraph g)
-    {
-        foreach (Parameter p in m.Parameters())
-            if (p.DType.IsFloatingPoint()) return p.DType;
-        return g.Inputs[0].DType is DType d && d.IsFloatingPoint() ? d : null;
-    }
+    // The dtype a floating input is cast to: the one the file declares.
+    internal static DType? InputDType(ImportedGraph g) =>
+        g.Inputs[0].DType is DType d && d.IsFloatingPoint() ? d : null;
 }

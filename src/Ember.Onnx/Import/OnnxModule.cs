@@ -44,7 +44,7 @@ public sealed class OnnxModule : Module
     protected override bool AcceptsIntegerInput => _runner.Graph.Inputs[0].DType is DType d && !d.IsFloatingPoint();
 
     /// <inheritdoc/>
-    protected override DType? ParameterDType => OnnxImporter.InputDType(this, _runner.Graph);
+    protected override DType? ParameterDType => OnnxImporter.InputDType(_runner.Graph);
 
     /// <inheritdoc/>
     protected override string ExtraRepr() => OnnxImporter.Describe(_runner.Graph);
