@@ -19,7 +19,8 @@ internal sealed class GraphRunner
 
     public ImportedGraph Graph => _graph;
 
-    /// <summary>Registers every parameter and buffer, under its path, through the owner's registration methods.</summary>
+    /// <summary>Registers every parameter and buffer, under its path, through the owner's registration methods.
+    /// </summary>
     public void Attach(Action<string, Parameter> addParameter, Action<string, Tensor> addBuffer,
         Action<string, ModuleBase> addModule)
     {
@@ -133,13 +134,15 @@ internal sealed class GraphRunner
         for (int i = 0; ok && i < dims.Length; i++) ok = dims[i] is not int d || d == x.Shape[i];
         if (!ok)
             throw new ArgumentException(
-                $"ONNX model: input '{g.Name}' expects shape [{Format(dims)}], got [{string.Join(", ", x.Shape.ToArray())}].");
+                $"ONNX model: input '{g.Name}' expects shape [{Format(dims)}], got " +
+                $"[{string.Join(", ", x.Shape.ToArray())}].");
     }
 
     private static string Format(int?[] dims)
     {
         var parts = new string[dims.Length];
-        for (int i = 0; i < dims.Length; i++) parts[i] = dims[i]?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
+        for (int i = 0; i < dims.Length; i++)
+            parts[i] = dims[i]?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?";
         return string.Join(", ", parts);
     }
 

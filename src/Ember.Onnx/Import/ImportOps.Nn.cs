@@ -59,7 +59,8 @@ internal static partial class ImportOps
                 }
                 break;
             default:
-                throw c.Error($"attribute 'auto_pad' = '{autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER.");
+                throw c.Error(
+                    $"attribute 'auto_pad' = '{autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER.");
         }
         return new Window(kernel, strides, dilations, begin, end);
     }

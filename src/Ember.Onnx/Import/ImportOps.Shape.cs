@@ -143,7 +143,8 @@ internal static partial class ImportOps
             if (axes is null && i >= x.Dim) throw c.Error($"{starts.Length} starts for a rank-{x.Dim} input.");
             long step = steps?[i] ?? 1;
             if (step <= 0)
-                throw step == 0 ? c.Error("a step of 0 is invalid.") : c.Unsupported("negative steps are not supported.");
+                throw step == 0 ? c.Error("a step of 0 is invalid.")
+                    : c.Unsupported("negative steps are not supported.");
             int n = x.Shape[axis];
             int start = Clamp(starts[i], n), stop = Math.Max(Clamp(ends[i], n), start);
             if (step == 1)

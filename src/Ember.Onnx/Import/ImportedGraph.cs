@@ -118,7 +118,8 @@ internal sealed class ImportedGraph
         var initializers = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         foreach (TensorProto t in graph.Initializer)
         {
-            if (string.IsNullOrEmpty(t.Name)) throw new InvalidDataException("ONNX import: an initializer has no name.");
+            if (string.IsNullOrEmpty(t.Name))
+                throw new InvalidDataException("ONNX import: an initializer has no name.");
             if (!initializers.TryAdd(t.Name, t))
                 throw new InvalidDataException($"ONNX import: initializer '{t.Name}' is defined twice.");
             defined.Add(t.Name);
@@ -137,7 +138,8 @@ internal sealed class ImportedGraph
             string label = NodeContext.Label(node, k);
             if (node.Domain is not ("" or "ai.onnx"))
                 throw new NotSupportedException(
-                    $"ONNX import: node {label} is in domain '{node.Domain}'; only the default ONNX domain is supported.");
+                    $"ONNX import: node {label} is in domain '{node.Domain}'; only the default ONNX domain is " +
+                    "supported.");
             if (!ImportOps.IsSupported(node.OpType))
                 throw new NotSupportedException(
                     $"ONNX import: node {label}: op '{node.OpType}' is not supported. Supported ops: " +
@@ -160,7 +162,8 @@ internal sealed class ImportedGraph
             }
             foreach (string o in node.Output)
                 if (o.Length > 0 && !defined.Add(o))
-                    throw new InvalidDataException($"ONNX import: node {label} defines '{o}', which is already defined.");
+                    throw new InvalidDataException(
+                        $"ONNX import: node {label} defines '{o}', which is already defined.");
         }
         foreach (ValueInfoProto o in graph.Output)
         {

@@ -102,7 +102,10 @@ public class ImportErrorTests
     public void Initializer_whose_data_does_not_match_its_dims_is_rejected_before_allocating()
     {
         ModelProto m = Model(17, Node("Add", ["x", "w"], "y"));
-        var w = new TensorProto { Name = "w", DataType = (int)DataType.Float, RawData = ByteString.CopyFrom(new byte[8]) };
+        var w = new TensorProto
+        {
+            Name = "w", DataType = (int)DataType.Float, RawData = ByteString.CopyFrom(new byte[8]),
+        };
         w.Dims.AddRange([1_000_000, 1_000_000]);
         m.Graph.Initializer.Add(w);
         Throws<InvalidDataException>(m, "initializer 'w'", "too large");

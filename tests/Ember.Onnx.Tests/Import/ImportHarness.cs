@@ -12,7 +12,8 @@ public static class ImportHarness
     /// Exports <paramref name="model"/> (example batch 3), imports the bytes, and checks that the imported module's
     /// output equals the original's at batch sizes 3 and 5 (shape, dtype and values within atol + rtol·|e|).
     /// </summary>
-    public static OnnxModule AssertRoundTrip(Module model, Func<int, Tensor> input, int opset = OnnxExporter.DefaultOpset)
+    public static OnnxModule AssertRoundTrip(Module model, Func<int, Tensor> input,
+        int opset = OnnxExporter.DefaultOpset)
     {
         model.Eval();
         byte[] bytes = OnnxExporter.ExportToBytes(model, input(3), opset);

@@ -68,7 +68,8 @@ public class TorchGoldenTests
         foreach (JsonElement s in ft.GetProperty("steps").EnumerateArray())
         {
             opt.ZeroGrad();
-            Tensor loss = F.CrossEntropy(model.Call(ToTensor(s.GetProperty("input"))), ToTensor(s.GetProperty("target")));
+            Tensor x = ToTensor(s.GetProperty("input")), y = ToTensor(s.GetProperty("target"));
+            Tensor loss = F.CrossEntropy(model.Call(x), y);
             loss.Backward();
             opt.Step();
             double expected = s.GetProperty("loss").GetDouble(), actual = loss.Item<float>();
