@@ -90,6 +90,21 @@ public class RoundTripTests
     }
 
     [Fact]
+    public void Keras_models_round_trip_channels_last_and_integer_input()
+    {
+        var cnn = new Keras.Sequential(
+            new Keras.Conv2D(4, 3, padding: "same", activation: "relu", generator: new Generator(1)),
+            new Keras.MaxPooling2D(padding: "same"), new Keras.BatchNormalization(),
+            new Keras.Conv2D(6, 3, strides: 2, activation: "tanh", generator: new Generator(2)),
+            new Keras.GlobalAveragePooling2D(), new Keras.Dense(4, activation: "softmax", generator: new Generator(3)));
+        AssertRoundTrip(cnn, Randn(9, 9, 2));
+        var emb = new Keras.Sequential(new Keras.Embedding(10, 4), new Keras.Flatten(),
+            new Keras.Dense(2, generator: new Generator(3)));
+        // Integer input goes in uncast: the file declares an int64 input.
+        AssertRoundTrip(emb, n => Tensor.RandInt(10, [n, 3], new Generator(n)));
+    }
+
+    [Fact]
     public void Gradients_of_the_imported_model_equal_the_original_and_sgd_reduces_the_loss()
     {
         Module mlp = ModelExportTests.Mlp();
