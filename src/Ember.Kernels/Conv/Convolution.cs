@@ -117,7 +117,7 @@ public static class Convolution
 
     /// <summary><c>C = op(A)·op(B)</c> (or <c>+=</c> when <paramref name="accumulate"/>) for float or double
     /// spans.</summary>
-    private static void Mm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
+    internal static void Mm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
         ReadOnlySpan<T> b, int ldb, bool accumulate, Span<T> c, int ldc)
         where T : unmanaged
     {
@@ -145,7 +145,8 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
-            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
+            bool wide = ConvWide.Applies(g);
+            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(wide ? ConvWide.ScratchSize(g) : rows * plane);
             try
             {
                 for (int n = begin; n < end; n++)
@@ -154,6 +155,13 @@ public static class Convolution
                     {
                         ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
                             cg * inPlane);
+                        if (wide)
+                        {
+                            ConvWide.Forward<T>(image, w.AsSpan(wOffset + gr * og * rows, og * rows),
+                                bias is null ? default : bias.AsSpan(biasOffset + gr * og, og),
+                                y.AsSpan(yOffset + (n * g.OutChannels + gr * og) * plane, og * plane), g, col);
+                            continue;
+                        }
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
@@ -192,7 +200,8 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
-            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
+            bool wide = ConvWide.Applies(g);
+            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(wide ? ConvWide.ScratchSize(g) : rows * plane);
             try
             {
                 for (int n = begin; n < end; n++)
@@ -202,6 +211,11 @@ public static class Convolution
                         Span<T> image = dx.AsSpan(dxOffset + (n * g.InChannels + gr * cg) * inPlane, cg * inPlane);
                         ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
                         ReadOnlySpan<T> wG = w.AsSpan(wOffset + gr * og * rows, og * rows);
+                        if (wide)
+                        {
+                            ConvWide.BackwardInput<T>(dyG, wG, image, g, col);
+                            continue;
+                        }
                         if (col is null)
                         {
                             Mm(true, false, rows, plane, og, wG, rows, dyG, plane, false, image, plane);
@@ -237,7 +251,9 @@ public static class Convolution
                 dst.Clear();
                 return;
             }
-            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
+            bool wide = ConvWide.Applies(g);
+            T[]? col = g.IsPointwise ? null
+                : ArrayPool<T>.Shared.Rent(wide ? Math.Max(ConvWide.ScratchSize(g), rows * plane) : rows * plane);
             try
             {
                 for (int n = begin; n < end; n++)
@@ -246,13 +262,16 @@ public static class Convolution
                     {
                         ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
                             cg * inPlane);
+                        ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
+                        if (wide && ConvWide.BackwardWeight<T>(dyG, image, dst.Slice(gr * og * rows, og * rows),
+                            n > begin, g, col))
+                            continue;
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
                             Im2Col.Image2Col(image, cg, g, col.AsSpan(0, rows * plane));
                             cols = col.AsSpan(0, rows * plane);
                         }
-                        ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
                         Mm(false, true, og, rows, plane, dyG, plane, cols, plane, n > begin,
                             dst.Slice(gr * og * rows, og * rows), rows);
                     }

@@ -109,6 +109,7 @@ public static class Im2Col
     }
 
     // Short rows (a LeNet image is 10-28 columns wide): inline vector loops, not span slices and memmove calls.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy<T>(ref T src, ref T dst, int n) where T : unmanaged
     {
         int i = 0;
@@ -124,6 +125,7 @@ public static class Im2Col
         for (; i < n; i++) Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Zero<T>(ref T dst, int n) where T : unmanaged
     {
         int i = 0;
@@ -133,7 +135,31 @@ public static class Im2Col
         for (; i < n; i++) Unsafe.Add(ref dst, i) = default;
     }
 
+    /// <summary><c>dst[i] += src[i]</c>.</summary>
+    internal static void AddTo<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, INumberBase<T>
+    {
+        if (dst.Length < src.Length) throw new ArgumentException("AddTo: dst is too short.", nameof(dst));
+        AddTo(ref MemoryMarshal.GetReference(src), ref MemoryMarshal.GetReference(dst), src.Length);
+    }
+
+    /// <summary><c>dst[i] = src[i] + b</c>.</summary>
+    internal static void AddScalar<T>(ReadOnlySpan<T> src, T b, Span<T> dst) where T : unmanaged, INumberBase<T>
+    {
+        if (dst.Length < src.Length) throw new ArgumentException("AddScalar: dst is too short.", nameof(dst));
+        ref T s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = src.Length;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            Vector256<T> v = Vector256.Create(b);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.LoadUnsafe(ref s, (nuint)i) + v).StoreUnsafe(ref d, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i) + b;
+    }
+
     /// <summary><c>dst[i] += src[i]</c>, each element once (no overlapping tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo<T>(ref T src, ref T dst, int n) where T : unmanaged, INumberBase<T>
     {
         int i = 0;
