@@ -145,8 +145,12 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
-            bool wide = ConvWide.Applies(g);
-            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(wide ? ConvWide.ScratchSize(g) : rows * plane);
+            if (ConvWide.Applies(g))
+            {
+                WideForward(x, xOffset, w, wOffset, bias, biasOffset, y, yOffset, g, begin, end);
+                return;
+            }
+            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
                 for (int n = begin; n < end; n++)
@@ -155,13 +159,6 @@ public static class Convolution
                     {
                         ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
                             cg * inPlane);
-                        if (wide)
-                        {
-                            ConvWide.Forward<T>(image, w.AsSpan(wOffset + gr * og * rows, og * rows),
-                                bias is null ? default : bias.AsSpan(biasOffset + gr * og, og),
-                                y.AsSpan(yOffset + (n * g.OutChannels + gr * og) * plane, og * plane), g, col);
-                            continue;
-                        }
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
@@ -188,6 +185,86 @@ public static class Convolution
         }
     }
 
+    /// <summary>The forward of items <c>[begin, end)</c> through <see cref="ConvWide"/>.</summary>
+    private static void WideForward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y,
+        int yOffset, in ConvGeometry g, int begin, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, step = ConvWide.ImagesPerGemm(g);
+        T[] scratch = ArrayPool<T>.Shared.Rent(ConvWide.ScratchSize(g, Math.Min(step, end - begin)));
+        try
+        {
+            for (int n = begin; n < end; n += step)
+            {
+                int images = Math.Min(step, end - n);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ConvWide.Forward<T>(x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * g.InPlane),
+                        g.InChannels * g.InPlane, images, w.AsSpan(wOffset + gr * og * rows, og * rows),
+                        bias is null ? default : bias.AsSpan(biasOffset + gr * og, og),
+                        y.AsSpan(yOffset + (n * g.OutChannels + gr * og) * g.OutPlane), g.OutChannels * g.OutPlane,
+                        g, scratch);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>The input gradient of items <c>[begin, end)</c> through <see cref="ConvWide"/>.</summary>
+    private static void WideInput<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, int dxOffset,
+        in ConvGeometry g, int begin, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, step = ConvWide.ImagesPerGemm(g);
+        T[] scratch = ArrayPool<T>.Shared.Rent(ConvWide.ScratchSize(g, Math.Min(step, end - begin)));
+        try
+        {
+            for (int n = begin; n < end; n += step)
+            {
+                int images = Math.Min(step, end - n);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ConvWide.BackwardInput<T>(dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * g.OutPlane),
+                        g.OutChannels * g.OutPlane, images, w.AsSpan(wOffset + gr * og * rows, og * rows),
+                        dx.AsSpan(dxOffset + (n * g.InChannels + gr * cg) * g.InPlane), g.InChannels * g.InPlane, g,
+                        scratch);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>The weight gradient of items <c>[begin, end)</c> through <see cref="ConvWide"/> into
+    /// <paramref name="dst"/> (overwritten); false, with <paramref name="dst"/> undefined, when an image is not
+    /// finite.</summary>
+    private static bool WideWeight<T>(T[] dy, int dyOffset, T[] x, int xOffset, Span<T> dst, in ConvGeometry g,
+        int begin, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, step = ConvWide.ImagesPerGemm(g);
+        T[] scratch = ArrayPool<T>.Shared.Rent(ConvWide.ScratchSize(g, Math.Min(step, end - begin)));
+        try
+        {
+            for (int n = begin; n < end; n += step)
+            {
+                int images = Math.Min(step, end - n);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    if (!ConvWide.BackwardWeight<T>(dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * g.OutPlane),
+                        g.OutChannels * g.OutPlane, x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * g.InPlane),
+                        g.InChannels * g.InPlane, images, dst.Slice(gr * og * rows, og * rows), n > begin, g,
+                        scratch))
+                        return false;
+            }
+            return true;
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
     private readonly struct InputGradTask<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, int dxOffset,
         ConvGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
@@ -200,8 +277,12 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
-            bool wide = ConvWide.Applies(g);
-            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(wide ? ConvWide.ScratchSize(g) : rows * plane);
+            if (ConvWide.Applies(g))
+            {
+                WideInput(dy, dyOffset, w, wOffset, dx, dxOffset, g, begin, end);
+                return;
+            }
+            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
                 for (int n = begin; n < end; n++)
@@ -211,11 +292,6 @@ public static class Convolution
                         Span<T> image = dx.AsSpan(dxOffset + (n * g.InChannels + gr * cg) * inPlane, cg * inPlane);
                         ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
                         ReadOnlySpan<T> wG = w.AsSpan(wOffset + gr * og * rows, og * rows);
-                        if (wide)
-                        {
-                            ConvWide.BackwardInput<T>(dyG, wG, image, g, col);
-                            continue;
-                        }
                         if (col is null)
                         {
                             Mm(true, false, rows, plane, og, wG, rows, dyG, plane, false, image, plane);
@@ -251,9 +327,8 @@ public static class Convolution
                 dst.Clear();
                 return;
             }
-            bool wide = ConvWide.Applies(g);
-            T[]? col = g.IsPointwise ? null
-                : ArrayPool<T>.Shared.Rent(wide ? Math.Max(ConvWide.ScratchSize(g), rows * plane) : rows * plane);
+            if (ConvWide.Applies(g) && WideWeight(dy, dyOffset, x, xOffset, dst, g, begin, end)) return;
+            T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
                 for (int n = begin; n < end; n++)
@@ -263,9 +338,6 @@ public static class Convolution
                         ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
                             cg * inPlane);
                         ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
-                        if (wide && ConvWide.BackwardWeight<T>(dyG, image, dst.Slice(gr * og * rows, og * rows),
-                            n > begin, g, col))
-                            continue;
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
