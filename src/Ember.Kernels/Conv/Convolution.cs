@@ -117,7 +117,7 @@ public static class Convolution
 
     /// <summary><c>C = op(A)·op(B)</c> (or <c>+=</c> when <paramref name="accumulate"/>) for float or double
     /// spans.</summary>
-    private static void Mm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
+    internal static void Mm<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
         ReadOnlySpan<T> b, int ldb, bool accumulate, Span<T> c, int ldc)
         where T : unmanaged
     {
@@ -145,6 +145,11 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
+            if (ConvWide.Applies(g))
+            {
+                WideForward(x, xOffset, w, wOffset, bias, biasOffset, y, yOffset, g, begin, end);
+                return;
+            }
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
@@ -180,6 +185,86 @@ public static class Convolution
         }
     }
 
+    /// <summary>The forward of items <c>[begin, end)</c> through <see cref="ConvWide"/>.</summary>
+    private static void WideForward<T>(T[] x, int xOffset, T[] w, int wOffset, T[]? bias, int biasOffset, T[] y,
+        int yOffset, in ConvGeometry g, int begin, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, step = ConvWide.ImagesPerGemm(g);
+        T[] scratch = ArrayPool<T>.Shared.Rent(ConvWide.ScratchSize(g, Math.Min(step, end - begin)));
+        try
+        {
+            for (int n = begin; n < end; n += step)
+            {
+                int images = Math.Min(step, end - n);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ConvWide.Forward<T>(x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * g.InPlane),
+                        g.InChannels * g.InPlane, images, w.AsSpan(wOffset + gr * og * rows, og * rows),
+                        bias is null ? default : bias.AsSpan(biasOffset + gr * og, og),
+                        y.AsSpan(yOffset + (n * g.OutChannels + gr * og) * g.OutPlane), g.OutChannels * g.OutPlane,
+                        g, scratch);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>The input gradient of items <c>[begin, end)</c> through <see cref="ConvWide"/>.</summary>
+    private static void WideInput<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, int dxOffset,
+        in ConvGeometry g, int begin, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, step = ConvWide.ImagesPerGemm(g);
+        T[] scratch = ArrayPool<T>.Shared.Rent(ConvWide.ScratchSize(g, Math.Min(step, end - begin)));
+        try
+        {
+            for (int n = begin; n < end; n += step)
+            {
+                int images = Math.Min(step, end - n);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ConvWide.BackwardInput<T>(dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * g.OutPlane),
+                        g.OutChannels * g.OutPlane, images, w.AsSpan(wOffset + gr * og * rows, og * rows),
+                        dx.AsSpan(dxOffset + (n * g.InChannels + gr * cg) * g.InPlane), g.InChannels * g.InPlane, g,
+                        scratch);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>The weight gradient of items <c>[begin, end)</c> through <see cref="ConvWide"/> into
+    /// <paramref name="dst"/> (overwritten); false, with <paramref name="dst"/> undefined, when an image is not
+    /// finite.</summary>
+    private static bool WideWeight<T>(T[] dy, int dyOffset, T[] x, int xOffset, Span<T> dst, in ConvGeometry g,
+        int begin, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, step = ConvWide.ImagesPerGemm(g);
+        T[] scratch = ArrayPool<T>.Shared.Rent(ConvWide.ScratchSize(g, Math.Min(step, end - begin)));
+        try
+        {
+            for (int n = begin; n < end; n += step)
+            {
+                int images = Math.Min(step, end - n);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    if (!ConvWide.BackwardWeight<T>(dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * g.OutPlane),
+                        g.OutChannels * g.OutPlane, x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * g.InPlane),
+                        g.InChannels * g.InPlane, images, dst.Slice(gr * og * rows, og * rows), n > begin, g,
+                        scratch))
+                        return false;
+            }
+            return true;
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
     private readonly struct InputGradTask<T>(T[] dy, int dyOffset, T[] w, int wOffset, T[] dx, int dxOffset,
         ConvGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
@@ -192,6 +277,11 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
+            if (ConvWide.Applies(g))
+            {
+                WideInput(dy, dyOffset, w, wOffset, dx, dxOffset, g, begin, end);
+                return;
+            }
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
@@ -237,6 +327,7 @@ public static class Convolution
                 dst.Clear();
                 return;
             }
+            if (ConvWide.Applies(g) && WideWeight(dy, dyOffset, x, xOffset, dst, g, begin, end)) return;
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try
             {
@@ -246,13 +337,13 @@ public static class Convolution
                     {
                         ReadOnlySpan<T> image = x.AsSpan(xOffset + (n * g.InChannels + gr * cg) * inPlane,
                             cg * inPlane);
+                        ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
                         ReadOnlySpan<T> cols = image;
                         if (col is not null)
                         {
                             Im2Col.Image2Col(image, cg, g, col.AsSpan(0, rows * plane));
                             cols = col.AsSpan(0, rows * plane);
                         }
-                        ReadOnlySpan<T> dyG = dy.AsSpan(dyOffset + (n * g.OutChannels + gr * og) * plane, og * plane);
                         Mm(false, true, og, rows, plane, dyG, plane, cols, plane, n > begin,
                             dst.Slice(gr * og * rows, og * rows), rows);
                     }

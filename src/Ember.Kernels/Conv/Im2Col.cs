@@ -1,5 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
 
@@ -17,31 +20,37 @@ public static class Im2Col
         where T : unmanaged, INumberBase<T>
     {
         int oh = g.OutH, ow = g.OutW, ih = g.InH, iw = g.InW, plane = oh * ow;
+        if (image.Length < channels * ih * iw || col.Length < channels * g.KH * g.KW * plane)
+            throw new ArgumentException("im2col: the image or column span is too short.");
+        ref T img = ref MemoryMarshal.GetReference(image);
+        ref T cols = ref MemoryMarshal.GetReference(col);
         int row = 0;
         for (int c = 0; c < channels; c++)
         {
-            ReadOnlySpan<T> src = image.Slice(c * ih * iw, ih * iw);
+            ref T src = ref Unsafe.Add(ref img, c * ih * iw);
             for (int ki = 0; ki < g.KH; ki++)
             {
                 for (int kj = 0; kj < g.KW; kj++, row++)
                 {
-                    Span<T> dst = col.Slice(row * plane, plane);
+                    ref T dst = ref Unsafe.Add(ref cols, row * plane);
                     int offW = kj * g.DilW - g.PadW;
                     var (lo, hi) = ValidRange(ow, g.StrideW, offW, iw);
                     for (int y = 0; y < oh; y++)
                     {
-                        Span<T> d = dst.Slice(y * ow, ow);
+                        ref T d = ref Unsafe.Add(ref dst, y * ow);
                         int yIn = y * g.StrideH + ki * g.DilH - g.PadH;
                         if ((uint)yIn >= (uint)ih || lo >= hi)
                         {
-                            d.Clear();
+                            Zero(ref d, ow);
                             continue;
                         }
-                        ReadOnlySpan<T> s = src.Slice(yIn * iw, iw);
-                        d[..lo].Clear();
-                        if (g.StrideW == 1) s.Slice(lo + offW, hi - lo).CopyTo(d[lo..hi]);
-                        else for (int x = lo, xi = lo * g.StrideW + offW; x < hi; x++, xi += g.StrideW) d[x] = s[xi];
-                        d[hi..].Clear();
+                        ref T s = ref Unsafe.Add(ref src, yIn * iw);
+                        Zero(ref d, lo);
+                        if (g.StrideW == 1) Copy(ref Unsafe.Add(ref s, lo + offW), ref Unsafe.Add(ref d, lo), hi - lo);
+                        else
+                            for (int x = lo, xi = lo * g.StrideW + offW; x < hi; x++, xi += g.StrideW)
+                                Unsafe.Add(ref d, x) = Unsafe.Add(ref s, xi);
+                        Zero(ref Unsafe.Add(ref d, hi), ow - hi);
                     }
                 }
             }
@@ -57,15 +66,19 @@ public static class Im2Col
         where T : unmanaged, INumberBase<T>
     {
         int oh = g.OutH, ow = g.OutW, ih = g.InH, iw = g.InW, plane = oh * ow;
+        if (image.Length < channels * ih * iw || col.Length < channels * g.KH * g.KW * plane)
+            throw new ArgumentException("col2im: the image or column span is too short.");
+        ref T img = ref MemoryMarshal.GetReference(image);
+        ref T cols = ref MemoryMarshal.GetReference(col);
         int row = 0;
         for (int c = 0; c < channels; c++)
         {
-            Span<T> dst = image.Slice(c * ih * iw, ih * iw);
+            ref T dst = ref Unsafe.Add(ref img, c * ih * iw);
             for (int ki = 0; ki < g.KH; ki++)
             {
                 for (int kj = 0; kj < g.KW; kj++, row++)
                 {
-                    ReadOnlySpan<T> src = col.Slice(row * plane, plane);
+                    ref T src = ref Unsafe.Add(ref cols, row * plane);
                     int offW = kj * g.DilW - g.PadW;
                     var (lo, hi) = ValidRange(ow, g.StrideW, offW, iw);
                     if (lo >= hi) continue;
@@ -73,10 +86,12 @@ public static class Im2Col
                     {
                         int yIn = y * g.StrideH + ki * g.DilH - g.PadH;
                         if ((uint)yIn >= (uint)ih) continue;
-                        ReadOnlySpan<T> s = src.Slice(y * ow, ow);
-                        Span<T> d = dst.Slice(yIn * iw, iw);
-                        if (g.StrideW == 1) AddTo(s[lo..hi], d.Slice(lo + offW, hi - lo));
-                        else for (int x = lo, xi = lo * g.StrideW + offW; x < hi; x++, xi += g.StrideW) d[xi] += s[x];
+                        ref T s = ref Unsafe.Add(ref src, y * ow);
+                        ref T d = ref Unsafe.Add(ref dst, yIn * iw);
+                        if (g.StrideW == 1) AddTo(ref Unsafe.Add(ref s, lo), ref Unsafe.Add(ref d, lo + offW), hi - lo);
+                        else
+                            for (int x = lo, xi = lo * g.StrideW + offW; x < hi; x++, xi += g.StrideW)
+                                Unsafe.Add(ref d, xi) += Unsafe.Add(ref s, x);
                     }
                 }
             }
@@ -93,20 +108,65 @@ public static class Im2Col
         return (Math.Min(lo, outW), Math.Max(hi, Math.Min(lo, outW)));
     }
 
-    private static void AddTo<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, INumberBase<T>
+    // Short rows (a LeNet image is 10-28 columns wide): inline vector loops, not span slices and memmove calls.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy<T>(ref T src, ref T dst, int n) where T : unmanaged
     {
-        if (typeof(T) == typeof(float))
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
         {
-            var d = System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(dst);
-            System.Numerics.Tensors.TensorPrimitives.Add(d,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(src), d);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                Vector256.LoadUnsafe(ref src, (nuint)i).StoreUnsafe(ref dst, (nuint)i);
+            if (i < n) // the last vector overlaps the previous one: plain copies, so rewriting is harmless
+                Vector256.LoadUnsafe(ref src, (nuint)(n - Vector256<T>.Count))
+                    .StoreUnsafe(ref dst, (nuint)(n - Vector256<T>.Count));
+            return;
         }
-        else if (typeof(T) == typeof(double))
+        for (; i < n; i++) Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Zero<T>(ref T dst, int n) where T : unmanaged
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                Vector256<T>.Zero.StoreUnsafe(ref dst, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dst, i) = default;
+    }
+
+    /// <summary><c>dst[i] += src[i]</c>.</summary>
+    internal static void AddTo<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, INumberBase<T>
+    {
+        if (dst.Length < src.Length) throw new ArgumentException("AddTo: dst is too short.", nameof(dst));
+        AddTo(ref MemoryMarshal.GetReference(src), ref MemoryMarshal.GetReference(dst), src.Length);
+    }
+
+    /// <summary><c>dst[i] = src[i] + b</c>.</summary>
+    internal static void AddScalar<T>(ReadOnlySpan<T> src, T b, Span<T> dst) where T : unmanaged, INumberBase<T>
+    {
+        if (dst.Length < src.Length) throw new ArgumentException("AddScalar: dst is too short.", nameof(dst));
+        ref T s = ref MemoryMarshal.GetReference(src);
+        ref T d = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = src.Length;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
-            var d = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(dst);
-            System.Numerics.Tensors.TensorPrimitives.Add(d,
-                System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(src), d);
+            Vector256<T> v = Vector256.Create(b);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.LoadUnsafe(ref s, (nuint)i) + v).StoreUnsafe(ref d, (nuint)i);
         }
-        else for (int i = 0; i < src.Length; i++) dst[i] += src[i];
+        for (; i < n; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i) + b;
+    }
+
+    /// <summary><c>dst[i] += src[i]</c>, each element once (no overlapping tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<T>(ref T src, ref T dst, int n) where T : unmanaged, INumberBase<T>
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.LoadUnsafe(ref dst, (nuint)i) + Vector256.LoadUnsafe(ref src, (nuint)i))
+                    .StoreUnsafe(ref dst, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dst, i) += Unsafe.Add(ref src, i);
     }
 }

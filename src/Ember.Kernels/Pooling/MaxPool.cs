@@ -1,5 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
 
@@ -55,7 +58,9 @@ public static class MaxPool
                 Span<long> idx = indices.AsSpan(indicesOffset + p * outPlane, outPlane);
                 if (twoByTwo)
                 {
-                    TwoByTwo(src, dst, idx, g);
+                    // The rest of the array, not just the plane: the vector path's shifted loads may read (and
+                    // discard) a few elements past the plane's last row.
+                    TwoByTwo(x.AsSpan(xOffset + p * inPlane), dst, idx, g);
                     continue;
                 }
                 for (int oh = 0; oh < g.OutH; oh++)
@@ -100,11 +105,17 @@ public static class MaxPool
     /// <summary>
     /// One plane of 2x2 pooling: the general loop unrolled, visiting the four elements in the same order with the same
     /// test, so values and indices are exactly the general loop's (NaN wins; among NaNs, the last).
+    /// <paramref name="src"/> starts at the plane and may run on past it.
     /// </summary>
     private static void TwoByTwo<T>(ReadOnlySpan<T> src, Span<T> dst, Span<long> idx, in PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inW = g.InW, outW = g.OutW;
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated && outW >= 4)
+        {
+            TwoByTwoFloat(MemoryMarshal.Cast<T, float>(src), MemoryMarshal.Cast<T, float>(dst), idx, g);
+            return;
+        }
         for (int oh = 0; oh < g.OutH; oh++)
         {
             int row0 = 2 * oh * inW, row1 = row0 + inW;
@@ -137,6 +148,83 @@ public static class MaxPool
                 d[ow] = max;
                 ix[ow] = best;
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TwoByTwo{T}"/> for float, four windows per step: lane <c>2i</c> of a load at column <c>c</c> and
+    /// of one at <c>c + 1</c> hold window <c>i</c>'s left and right elements; the same four tests run lane-wise in
+    /// the same order (so values, indices, NaN and tie rules are the scalar loop's), then the even lanes are kept.
+    /// The last step of a row overlaps the previous one instead of a scalar tail; a step whose shifted load would
+    /// read past the plane runs the scalar loop.
+    /// </summary>
+    private static void TwoByTwoFloat(ReadOnlySpan<float> src, Span<float> dst, Span<long> idx, in PoolGeometry g)
+    {
+        int inW = g.InW, outW = g.OutW;
+        Vector256<int> offB = Vector256.Create(1), offC = Vector256.Create(inW), offD = Vector256.Create(inW + 1);
+        Vector256<int> evens = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6);
+        Vector256<long> lane = Vector256.Create(0L, 2, 4, 6);
+        ref float s0 = ref MemoryMarshal.GetReference(src);
+        ref float d0 = ref MemoryMarshal.GetReference(dst);
+        ref long i0 = ref MemoryMarshal.GetReference(idx);
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            int row0 = 2 * oh * inW, row1 = row0 + inW;
+            for (int ow = 0; ow < outW; ow += 4)
+            {
+                if (ow > outW - 4) ow = outW - 4;
+                int c = 2 * ow;
+                if (row1 + c + 9 > src.Length)
+                {
+                    TwoByTwoScalar(src, dst, idx, row0, row1, oh * outW, ow, outW);
+                    break;
+                }
+                Vector256<float> m = Vector256.LoadUnsafe(ref s0, (nuint)(row0 + c));
+                Vector256<int> off = Vector256<int>.Zero;
+                Pick(ref m, ref off, Vector256.LoadUnsafe(ref s0, (nuint)(row0 + c + 1)), offB);
+                Pick(ref m, ref off, Vector256.LoadUnsafe(ref s0, (nuint)(row1 + c)), offC);
+                Pick(ref m, ref off, Vector256.LoadUnsafe(ref s0, (nuint)(row1 + c + 1)), offD);
+                int o = oh * outW + ow;
+                Vector256.Shuffle(m, evens).GetLower().StoreUnsafe(ref d0, (nuint)o);
+                Vector256<long> best = Vector256.WidenLower(Vector256.Shuffle(off, evens)) + lane
+                    + Vector256.Create((long)(row0 + c));
+                best.StoreUnsafe(ref i0, (nuint)o);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pick(ref Vector256<float> max, ref Vector256<int> off, Vector256<float> v, Vector256<int> at)
+    {
+        Vector256<float> take = Vector256.GreaterThan(v, max) | ~Vector256.Equals(v, v);
+        max = Vector256.ConditionalSelect(take, v, max);
+        off = Vector256.ConditionalSelect(take.AsInt32(), at, off);
+    }
+
+    /// <summary>Windows <c>[from, outW)</c> of one output row, the scalar way.</summary>
+    private static void TwoByTwoScalar(ReadOnlySpan<float> src, Span<float> dst, Span<long> idx, int row0, int row1,
+        int o, int from, int outW)
+    {
+        for (int ow = from; ow < outW; ow++)
+        {
+            int c = 2 * ow;
+            float max = src[row0 + c];
+            int best = row0 + c;
+            Take(src, row0 + c + 1, ref max, ref best);
+            Take(src, row1 + c, ref max, ref best);
+            Take(src, row1 + c + 1, ref max, ref best);
+            dst[o + ow] = max;
+            idx[o + ow] = best;
+        }
+    }
+
+    private static void Take(ReadOnlySpan<float> src, int at, ref float max, ref int best)
+    {
+        float v = src[at];
+        if (v > max || float.IsNaN(v))
+        {
+            max = v;
+            best = at;
         }
     }
 
