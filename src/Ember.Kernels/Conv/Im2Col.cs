@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -13,6 +14,7 @@ public static class Im2Col
 {
     /// <summary>Writes the column matrix of <paramref name="image"/> <c>(channels, InH, InW)</c> into
     /// <paramref name="col"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Image2Col<T>(ReadOnlySpan<T> image, int channels, in ConvGeometry g, Span<T> col)
         where T : unmanaged, INumberBase<T>
     {
@@ -53,6 +55,7 @@ public static class Im2Col
     /// <paramref name="image"/> <c>(channels, InH, InW)</c> (which the caller zeroes first): the adjoint of
     /// <see cref="Image2Col{T}"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im<T>(ReadOnlySpan<T> col, int channels, in ConvGeometry g, Span<T> image)
         where T : unmanaged, INumberBase<T>
     {
@@ -93,6 +96,7 @@ public static class Im2Col
         return (Math.Min(lo, outW), Math.Max(hi, Math.Min(lo, outW)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, INumberBase<T>
     {
         if (typeof(T) == typeof(float))

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -43,6 +44,7 @@ public static class MaxPool
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = PlaneParallel.Range(g.Planes, chunk, chunks);
@@ -101,6 +103,7 @@ public static class MaxPool
     /// One plane of 2x2 pooling: the general loop unrolled, visiting the four elements in the same order with the same
     /// test, so values and indices are exactly the general loop's (NaN wins; among NaNs, the last).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TwoByTwo<T>(ReadOnlySpan<T> src, Span<T> dst, Span<long> idx, in PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -146,6 +149,7 @@ public static class MaxPool
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = PlaneParallel.Range(g.Planes, chunk, chunks);

@@ -1,4 +1,5 @@
 using Ember.Core;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Graph;
 
@@ -49,6 +50,7 @@ internal sealed class ViewGroup
     /// <summary>
     /// Joins the nodes of <paramref name="pieces"/> (views of one tensor made in a row) into one group.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Join<TNode>(Tensor[] pieces) where TNode : StridedViewNode<TNode>, new()
     {
         if (pieces.Length < 2) return;

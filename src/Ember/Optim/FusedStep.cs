@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Numerics;
 using Ember.Core;
 using Ember.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Optim;
 
@@ -47,6 +48,7 @@ internal sealed class FusedStep
         where T : unmanaged, IFloatingPointIeee754<T> => _items.Add(new Item<T>(param, grad, rule));
 
     /// <summary>Runs and clears the queued updates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run()
     {
         try
