@@ -45,7 +45,8 @@ internal static class IrisWorkload
         report.Add($"Iris {steps} steps, cold", coldMs, "ms", MetricKind.Time);
         report.Add($"Iris {steps} steps, warm", warmMs, "ms", MetricKind.Time);
         report.Add($"Iris {steps} steps from step {9 * steps}, late", lateMs, "ms", MetricKind.Time);
-        // 0 with tiered compilation off; with it on, the background tier-1 (and PGO) recompiles after the cold steps.
+        // A few with tiered compilation off (first calls of this code); with it on, the background tier-1 (and PGO)
+        // recompiles after the cold steps.
         long recompiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
         report.Add("Iris: methods JIT-compiled after the cold steps", recompiled, "methods", MetricKind.Info);
         report.Add("Iris warm: allocated per step", bytesPerStep, "B", MetricKind.Info);

@@ -51,29 +51,29 @@ public static class DataFrameTensors
         switch (dtype)
         {
             case DType.Float32:
-            {
-                var data = new float[rows * cols];
-                for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                return Tensor.From<float>(data, shape);
-            }
+                {
+                    var data = new float[rows * cols];
+                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
+                    return Tensor.From<float>(data, shape);
+                }
             case DType.Float64:
-            {
-                var data = new double[rows * cols];
-                for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                return Tensor.From<double>(data, shape);
-            }
+                {
+                    var data = new double[rows * cols];
+                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
+                    return Tensor.From<double>(data, shape);
+                }
             case DType.Int64:
-            {
-                var data = new long[rows * cols];
-                for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                return Tensor.From<long>(data, shape);
-            }
+                {
+                    var data = new long[rows * cols];
+                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
+                    return Tensor.From<long>(data, shape);
+                }
             case DType.Int32:
-            {
-                var data = new int[rows * cols];
-                for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                return Tensor.From<int>(data, shape);
-            }
+                {
+                    var data = new int[rows * cols];
+                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
+                    return Tensor.From<int>(data, shape);
+                }
             default:
                 throw new ArgumentException(
                     $"DataFrame.ToTensor: dtype {dtype} is not supported; expected Float32, Float64, Int64 or Int32.",

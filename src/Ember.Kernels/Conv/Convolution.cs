@@ -1,8 +1,8 @@
 using System;
 using System.Buffers;
 using System.Numerics;
-using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ember.Kernels;
 

@@ -1,8 +1,8 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
-using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 

@@ -1,6 +1,6 @@
 using System;
-using Ember.Kernels;
 using System.Runtime.CompilerServices;
+using Ember.Kernels;
 
 namespace Ember.Core;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
-using Ember.Kernels;
 using System.Runtime.CompilerServices;
+using Ember.Kernels;
 
 namespace Ember.Core;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using Ember.Core;
 using System.Runtime.CompilerServices;
+using Ember.Core;
 
 namespace Ember.Graph;
 

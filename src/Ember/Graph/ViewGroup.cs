@@ -1,5 +1,5 @@
-using Ember.Core;
 using System.Runtime.CompilerServices;
+using Ember.Core;
 
 namespace Ember.Graph;
 

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Kernels;
-using System.Runtime.CompilerServices;
 
 namespace Ember.Optim;
 

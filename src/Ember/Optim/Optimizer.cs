@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Ember.Core;
 using System.Runtime.CompilerServices;
+using Ember.Core;
 
 namespace Ember.Optim;
 
