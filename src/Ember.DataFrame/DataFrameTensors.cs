@@ -46,39 +46,26 @@ public static class DataFrameTensors
             throw new ArgumentException(
                 $"DataFrame.ToTensor: {rowCount} rows x {selected.Count} columns do not fit in one tensor.",
                 nameof(frame));
-        int rows = (int)rowCount, cols = selected.Count;
-        int[] shape = [rows, cols];
-        switch (dtype)
+        int rows = (int)rowCount;
+        return dtype switch
         {
-            case DType.Float32:
-                {
-                    var data = new float[rows * cols];
-                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                    return Tensor.From<float>(data, shape);
-                }
-            case DType.Float64:
-                {
-                    var data = new double[rows * cols];
-                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                    return Tensor.From<double>(data, shape);
-                }
-            case DType.Int64:
-                {
-                    var data = new long[rows * cols];
-                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                    return Tensor.From<long>(data, shape);
-                }
-            case DType.Int32:
-                {
-                    var data = new int[rows * cols];
-                    for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
-                    return Tensor.From<int>(data, shape);
-                }
-            default:
-                throw new ArgumentException(
-                    $"DataFrame.ToTensor: dtype {dtype} is not supported; expected Float32, Float64, Int64 or Int32.",
-                    nameof(dtype));
-        }
+            DType.Float32 => Matrix<float>(selected, rows, nulls),
+            DType.Float64 => Matrix<double>(selected, rows, nulls),
+            DType.Int64 => Matrix<long>(selected, rows, nulls),
+            DType.Int32 => Matrix<int>(selected, rows, nulls),
+            _ => throw new ArgumentException(
+                $"DataFrame.ToTensor: dtype {dtype} is not supported; expected Float32, Float64, Int64 or Int32.",
+                nameof(dtype)),
+        };
+    }
+
+    private static Tensor Matrix<T>(List<DataFrameColumn> selected, int rows, DataFrameNulls nulls)
+        where T : unmanaged, INumber<T>
+    {
+        int cols = selected.Count;
+        var data = new T[rows * cols];
+        for (int c = 0; c < cols; c++) Fill(selected[c], data, c, cols, nulls);
+        return Tensor.From<T>(data, [rows, cols]);
     }
 
     /// <summary>
