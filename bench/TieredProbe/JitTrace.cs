@@ -64,15 +64,15 @@ internal sealed class JitTrace : EventListener
         }
     }
 
+    // The runtime's MethodFlags tier field (bits 7-9): the first four values are stable across versions; the rest
+    // (OSR, instrumented tiers) have moved between releases, so they are printed as numbers. For exact tier names
+    // per method, DOTNET_JitStdOutFile=FILE DOTNET_JitDisasmSummary=1 lists every compile with its tier.
     private static string TierName(int tier) => tier switch
     {
         1 => "MinOpts",
         2 => "Optimized",
         3 => "Tier0",
         4 => "Tier1",
-        5 => "ReadyToRun",
-        6 => "Tier1OSR",
-        7 => "Tier0Instr",
         _ => "tier" + tier.ToString(CultureInfo.InvariantCulture),
     };
 
