@@ -10,7 +10,8 @@ namespace Ember.Bench;
 /// <summary>
 /// W1, the seed program: a 4-10-3 MLP with ReLU, cross-entropy and Adam (lr 0.01) on the full Iris batch (150 rows,
 /// float32). The first <c>steps</c> steps are timed cold (JIT included), the next <c>steps</c> warm, with the
-/// warm run's allocation and GC counts.
+/// warm run's allocation and GC counts; then, after untimed steps up to step <c>9·steps</c>, <c>steps</c> more as
+/// "late", where a tiered-JIT process has finished its background recompiles (the runner's tiered column).
 /// </summary>
 internal static class IrisWorkload
 {
@@ -28,6 +29,7 @@ internal static class IrisWorkload
         var lossFn = new CrossEntropyLoss();
 
         double coldMs = TrainMs(model, optimizer, lossFn, x, y, steps, out _);
+        long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -37,9 +39,16 @@ internal static class IrisWorkload
         double warmMs = TrainMs(model, optimizer, lossFn, x, y, steps, out Tensor loss);
         double bytesPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)steps;
         double pauseMs = (GC.GetTotalPauseDuration() - pause).TotalMilliseconds;
+        TrainMs(model, optimizer, lossFn, x, y, 7 * steps, out _);
+        double lateMs = TrainMs(model, optimizer, lossFn, x, y, steps, out _);
 
         report.Add($"Iris {steps} steps, cold", coldMs, "ms", MetricKind.Time);
         report.Add($"Iris {steps} steps, warm", warmMs, "ms", MetricKind.Time);
+        report.Add($"Iris {steps} steps from step {9 * steps}, late", lateMs, "ms", MetricKind.Time);
+        // A few with tiered compilation off (first calls of this code); with it on, the background tier-1 (and PGO)
+        // recompiles after the cold steps.
+        long recompiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
+        report.Add("Iris: methods JIT-compiled after the cold steps", recompiled, "methods", MetricKind.Info);
         report.Add("Iris warm: allocated per step", bytesPerStep, "B", MetricKind.Info);
         report.Add("Iris warm: gen0 GCs", GC.CollectionCount(0) - gen0, "gen0", MetricKind.Info);
         report.Add("Iris warm: gen1 GCs", GC.CollectionCount(1) - gen1, "gen1", MetricKind.Info);

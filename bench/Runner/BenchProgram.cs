@@ -43,14 +43,14 @@ internal sealed class BenchProgram(string name, string projectDir, string? scrip
         return false;
     }
 
-    public RunOutcome Run(string workload, int? threads, bool quick, int timeoutSeconds)
+    public RunOutcome Run(string workload, int? threads, bool quick, int timeoutSeconds, bool tiered = false)
     {
         string[] args = script is null ? ["exec", Dll, "--workload", workload] : [script, "--workload", workload];
         if (threads is int n)
             args = [.. args, "--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         if (quick) args = [.. args, "--quick"];
         long start = Stopwatch.GetTimestamp();
-        var (exitCode, stdout, stderr) = Execute(script is null ? "dotnet" : Python, args, timeoutSeconds);
+        var (exitCode, stdout, stderr) = Execute(script is null ? "dotnet" : Python, args, timeoutSeconds, tiered);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         string? json = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .LastOrDefault(l => l.StartsWith('{'));
@@ -64,7 +64,7 @@ internal sealed class BenchProgram(string name, string projectDir, string? scrip
 
     /// <summary>Runs a process to completion (or kills it at the timeout, returning exit code -1).</summary>
     private static (int ExitCode, string Stdout, string Stderr) Execute(string fileName, string[] args,
-        int timeoutSeconds)
+        int timeoutSeconds, bool tiered = false)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -78,6 +78,10 @@ internal sealed class BenchProgram(string name, string projectDir, string? scrip
         // OpenBLAS picks its kernels by CPUID only when these are unset (the PyTorch column reports what it chose).
         info.Environment.Remove("OPENBLAS_CORETYPE");
         info.Environment.Remove("OPENBLAS_L2_SIZE");
+        // The bench projects set TieredCompilation=false; the environment variable overrides runtimeconfig.json, so a
+        // tiered column runs with the runtime's defaults (tiered JIT and dynamic PGO), as a new app does.
+        if (tiered) info.Environment["DOTNET_TieredCompilation"] = "1";
+        else info.Environment.Remove("DOTNET_TieredCompilation");
         using Process process = Process.Start(info)
             ?? throw new InvalidOperationException($"could not start {fileName}");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();

@@ -32,7 +32,7 @@ Console.Error.WriteLine($"{machine.Cpu}, {machine.Cores} cores; load average {Ma
 
 var workloads = new List<Workload>
 {
-    new("W1 Iris", "iris", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
+    new("W1 Iris", "iris", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.EmberTiered]),
     new("W3 SGEMM", "gemm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
     new("FMA ceiling", "fma", [Variant.Ember]),
     new("LSTM", "lstm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.PyTorchDefault]),
@@ -59,7 +59,8 @@ foreach (Workload workload in workloads.Where(w => options.Only is null || optio
             };
             if ((program == torchBench && !torchBuilt) || (program == pytorchBench && !pytorchReady)) continue;
             string label = $"[{workload.Id} {rep}/{options.Reps}] {variant.Column}";
-            RunOutcome outcome = program.Run(workload.Id, variant.Threads, options.Quick, options.TimeoutSeconds);
+            RunOutcome outcome = program.Run(workload.Id, variant.Threads, options.Quick, options.TimeoutSeconds,
+                variant.Tiered);
             if (outcome.JsonLine is null)
             {
                 Console.Error.WriteLine($"{label}: FAILED ({outcome.Error})");

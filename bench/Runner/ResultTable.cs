@@ -72,7 +72,7 @@ internal sealed class ResultTable
             "Ember is faster.");
         text.AppendLine();
 
-        Variant? ember = columns.FirstOrDefault(c => c.Engine == "Ember");
+        Variant? ember = columns.FirstOrDefault(c => c.Engine == "Ember" && !c.Tiered);
         var header = new List<string> { "Workload", "Metric" };
         foreach (Variant column in columns)
         {
@@ -103,12 +103,14 @@ internal sealed class ResultTable
     }
 
     private string ColumnTitle(Variant column) => threadsSeen.TryGetValue(column, out int threads)
-        ? $"{column.Engine} ({threads} thr{(column.Threads is null ? ", default" : "")})"
+        ? $"{column.Engine} ({threads} thr{(column.Threads is null ? ", default" : "")}" +
+            $"{(column.Tiered ? ", tiered JIT" : "")})"
         : column.Column;
 
     private static string ShortTitle(Variant column)
     {
         string engine = column.Engine == "TorchSharp" ? "TS" : column.Engine;
+        if (column.Tiered) return $"{engine} tiered";
         return column.Threads is int n ? $"{engine} {n} thr" : $"{engine} default";
     }
 

@@ -37,10 +37,14 @@ internal sealed record RunnerOptions(int Reps, bool Quick, HashSet<string>? Only
     }
 }
 
-/// <summary>One column of the table: an engine at a thread count (null: the engine's default).</summary>
-internal sealed record Variant(string Engine, int? Threads)
+/// <summary>One column of the table: an engine at a thread count (null: the engine's default).
+/// <paramref name="Tiered"/>: the .NET bench process runs with the runtime's default tiered JIT
+/// (<c>DOTNET_TieredCompilation=1</c> overrides the project's <c>TieredCompilation=false</c>), as an app with
+/// default settings does.</summary>
+internal sealed record Variant(string Engine, int? Threads, bool Tiered = false)
 {
     public static readonly Variant Ember = new("Ember", null);
+    public static readonly Variant EmberTiered = new("Ember", null, Tiered: true);
     public static readonly Variant TorchDefault = new("TorchSharp", null);
     public static readonly Variant TorchOneThread = new("TorchSharp", 1);
     public static readonly Variant PyTorchDefault = new("PyTorch", null);
@@ -52,7 +56,8 @@ internal sealed record Variant(string Engine, int? Threads)
     /// <summary>W2/W4 columns: Ember, TorchSharp and PyTorch + OpenBLAS, each at its default and at 1 thread.</summary>
     public static readonly Variant[] Training = [Ember, TorchDefault, TorchOneThread, PyTorchDefault, PyTorchOneThread];
 
-    public string Column => Threads is int n ? $"{Engine} ({n} thread{(n == 1 ? "" : "s")})" : Engine;
+    public string Column => (Threads is int n ? $"{Engine} ({n} thread{(n == 1 ? "" : "s")})" : Engine)
+        + (Tiered ? " (tiered JIT)" : "");
 }
 
 internal sealed record Workload(string Title, string Id, Variant[] Variants);

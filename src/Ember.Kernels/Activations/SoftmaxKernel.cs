@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -20,6 +21,7 @@ public static class SoftmaxKernel
         where T : unmanaged, IFloatingPointIeee754<T>
         => Run(x, outer, n, inner, y, log: true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool log)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Ember.Kernels;
@@ -61,6 +62,7 @@ public static class Convolution
     /// <c>(N, O, OutH, OutW)</c>, <paramref name="x"/> <c>(N, C, InH, InW)</c>, <paramref name="dw"/>
     /// <c>(O, C/groups, KH, KW)</c>. Chunks of the batch sum into private partials that are added in chunk order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardWeight<T>(T[] dy, int dyOffset, T[] x, int xOffset, T[] dw, int dwOffset, ConvGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -95,6 +97,7 @@ public static class Convolution
 
     /// <summary>The bias gradient <c>db[o] = Σ dy[n, o, :]</c> (overwritten), <paramref name="plane"/> elements per (n,
     /// o).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBias<T>(ReadOnlySpan<T> dy, int batch, int channels, int plane, Span<T> db)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -104,6 +107,7 @@ public static class Convolution
                 db[o] += Sum(dy.Slice((n * channels + o) * plane, plane));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Sum<T>(ReadOnlySpan<T> s) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
@@ -139,6 +143,7 @@ public static class Convolution
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = Items(g.Batch, chunk, chunks);
@@ -271,6 +276,7 @@ public static class Convolution
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = Items(g.Batch, chunk, chunks);
@@ -315,6 +321,7 @@ public static class Convolution
         ConvGeometry g, int chunks)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = Items(g.Batch, chunk, chunks);

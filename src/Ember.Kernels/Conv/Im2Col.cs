@@ -16,6 +16,7 @@ public static class Im2Col
 {
     /// <summary>Writes the column matrix of <paramref name="image"/> <c>(channels, InH, InW)</c> into
     /// <paramref name="col"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Image2Col<T>(ReadOnlySpan<T> image, int channels, in ConvGeometry g, Span<T> col)
         where T : unmanaged, INumberBase<T>
     {
@@ -62,6 +63,7 @@ public static class Im2Col
     /// <paramref name="image"/> <c>(channels, InH, InW)</c> (which the caller zeroes first): the adjoint of
     /// <see cref="Image2Col{T}"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im<T>(ReadOnlySpan<T> col, int channels, in ConvGeometry g, Span<T> image)
         where T : unmanaged, INumberBase<T>
     {
@@ -136,6 +138,7 @@ public static class Im2Col
     }
 
     /// <summary><c>dst[i] += src[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AddTo<T>(ReadOnlySpan<T> src, Span<T> dst) where T : unmanaged, INumberBase<T>
     {
         if (dst.Length < src.Length) throw new ArgumentException("AddTo: dst is too short.", nameof(dst));
@@ -143,6 +146,7 @@ public static class Im2Col
     }
 
     /// <summary><c>dst[i] = src[i] + b</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AddScalar<T>(ReadOnlySpan<T> src, T b, Span<T> dst) where T : unmanaged, INumberBase<T>
     {
         if (dst.Length < src.Length) throw new ArgumentException("AddScalar: dst is too short.", nameof(dst));

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -43,6 +44,7 @@ public readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged, 
         return T.CreateTruncating(0.5 * v * (1 + SpecialFunctions.Erf(v * 0.70710678118654752)));
     }
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
@@ -56,6 +58,7 @@ public readonly struct GeluTanhOperator<T> : IUnaryOperator<T> where T : unmanag
         return half * x * (T.One + T.Tanh(k * (x + c * x * x * x)));
     }
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
@@ -65,6 +68,7 @@ public readonly struct SiluOperator<T> : IUnaryOperator<T> where T : unmanaged, 
     /// <inheritdoc/>
     public static T Invoke(T x) => x / (T.One + T.Exp(-x));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -12,16 +13,19 @@ namespace Ember.Kernels;
 /// <summary>Span loops for the operators below that have no TensorPrimitives counterpart.</summary>
 internal static class BinaryLoops
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) where TOp : IBinaryOperator<T>
     {
         for (int i = 0; i < z.Length; i++) z[i] = TOp.Invoke(x[i], y[i]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TOp>(ReadOnlySpan<T> x, T y, Span<T> z) where TOp : IBinaryOperator<T>
     {
         for (int i = 0; i < z.Length; i++) z[i] = TOp.Invoke(x[i], y);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TOp>(T x, ReadOnlySpan<T> y, Span<T> z) where TOp : IBinaryOperator<T>
     {
         for (int i = 0; i < z.Length; i++) z[i] = TOp.Invoke(x, y[i]);
@@ -210,6 +214,7 @@ public readonly struct FracOperator<T> : IUnaryOperator<T> where T : unmanaged, 
     /// <inheritdoc/>
     public static T Invoke(T x) => x - T.Truncate(x);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = x[i] - T.Truncate(x[i]);

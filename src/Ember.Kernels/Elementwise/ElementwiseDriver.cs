@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -51,6 +52,7 @@ public static class ElementwiseDriver
 
     private readonly struct UnaryRow<T, TOp> : IRow<T, T> where TOp : IUnaryOperator<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(ReadOnlySpan<T> x, int offset, int stride, int n, Span<T> dst)
         {
             if (stride == 1) TOp.Invoke(x.Slice(offset, n), dst);
@@ -60,6 +62,7 @@ public static class ElementwiseDriver
 
     private readonly struct MapRow<TIn, TOut, TOp> : IRow<TIn, TOut> where TOp : IMapOperator<TIn, TOut>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(ReadOnlySpan<TIn> x, int offset, int stride, int n, Span<TOut> dst)
         {
             for (int i = 0, p = offset; i < n; i++, p += stride) dst[i] = TOp.Invoke(x[p]);
@@ -68,6 +71,7 @@ public static class ElementwiseDriver
 
     private readonly struct BinaryRow<T, TOp> : IRow2<T, T> where TOp : IBinaryOperator<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(ReadOnlySpan<T> x, int ox, int ix, ReadOnlySpan<T> y, int oy, int iy, int n, Span<T> d)
         {
             if (ix == 1 && iy == 1) TOp.Invoke(x.Slice(ox, n), y.Slice(oy, n), d);
@@ -79,6 +83,7 @@ public static class ElementwiseDriver
 
     private readonly struct CompareRow<T, TOp> : IRow2<T, bool> where TOp : ICompareOperator<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(ReadOnlySpan<T> x, int ox, int ix, ReadOnlySpan<T> y, int oy, int iy, int n,
             Span<bool> d)
         {
@@ -86,6 +91,7 @@ public static class ElementwiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Walk<TIn, TOut, TRow>(ReadOnlySpan<TIn> x, int xOffset, ReadOnlySpan<int> xStrides,
         Span<TOut> dst, ReadOnlySpan<int> shape) where TRow : IRow<TIn, TOut>
     {
@@ -110,6 +116,7 @@ public static class ElementwiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Walk2<TIn, TOut, TRow>(ReadOnlySpan<TIn> x, int xOffset, ReadOnlySpan<int> xStrides,
         ReadOnlySpan<TIn> y, int yOffset, ReadOnlySpan<int> yStrides, Span<TOut> dst, ReadOnlySpan<int> shape)
         where TRow : IRow2<TIn, TOut>
@@ -144,6 +151,7 @@ public static class ElementwiseDriver
 
     /// <summary>Writes contiguous <paramref name="src"/> into a strided destination view (the reverse of
     /// <see cref="Copy{T}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scatter<T>(ReadOnlySpan<T> src, Span<T> dst, int dstOffset, ReadOnlySpan<int> dstStrides,
         ReadOnlySpan<int> shape)
     {
@@ -169,6 +177,7 @@ public static class ElementwiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillContiguous(ReadOnlySpan<int> shape, Span<int> sh, Span<int> strides)
     {
         shape.CopyTo(sh);
@@ -177,6 +186,7 @@ public static class ElementwiseDriver
     }
 
     // Odometer over the outer dims [0, outerRank): increments the index and moves the offset by the strides.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Advance(Span<int> idx, ReadOnlySpan<int> shape, ReadOnlySpan<int> s0, int outerRank, ref int o0)
     {
         for (int d = outerRank - 1; d >= 0; d--)
@@ -188,6 +198,7 @@ public static class ElementwiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Advance2(Span<int> idx, ReadOnlySpan<int> shape, ReadOnlySpan<int> s0, ReadOnlySpan<int> s1,
         int outerRank, ref int o0, ref int o1)
     {
@@ -207,6 +218,7 @@ public static class ElementwiseDriver
 public static class ParametricDriver
 {
     /// <summary><c>dst[i] = TOp(x[i], a, b)</c> over a strided input; <paramref name="dst"/> is contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary<T, TOp>(ReadOnlySpan<T> x, int xOffset, ReadOnlySpan<int> xStrides, Span<T> dst,
         ReadOnlySpan<int> shape, T a, T b)
         where TOp : IParametricOperator<T>

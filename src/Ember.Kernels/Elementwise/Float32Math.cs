@@ -35,6 +35,7 @@ public static class Float32Math
 
     /// <summary><c>erf x</c> of each element (double-precision <see cref="SpecialFunctions.Erf"/>, rounded
     /// once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Erf(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = Erf(x[i]);
@@ -64,6 +65,7 @@ public static class Float32Math
         (float)PowD(Vector256.Create((double)x), Vector256.Create((double)y)).ToScalar();
 
     /// <summary><c>z = xʸ</c> element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pow(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
     {
         int n = z.Length, i = 0;
@@ -80,6 +82,7 @@ public static class Float32Math
     }
 
     /// <summary><c>z = xʸ</c> with one exponent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pow(ReadOnlySpan<float> x, float y, Span<float> z)
     {
         int n = z.Length, i = 0;
@@ -95,6 +98,7 @@ public static class Float32Math
     }
 
     /// <summary><c>z = xʸ</c> with one base.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pow(float x, ReadOnlySpan<float> y, Span<float> z)
     {
         int n = z.Length, i = 0;
@@ -118,6 +122,7 @@ public static class Float32Math
     private static float Lane<TKernel>(float x) where TKernel : IKernel =>
         (float)TKernel.Eval(Vector256.Create((double)x)).ToScalar();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Map<TKernel>(ReadOnlySpan<float> x, Span<float> y) where TKernel : IKernel
     {
         if (y.Length > x.Length) throw new ArgumentException("Destination is longer than the source.", nameof(y));
@@ -193,6 +198,7 @@ public static class Float32Math
 
     /// <summary>eˣ in double for any double x (NaN stays NaN; beyond ±700 the result saturates, which float
     /// rounding turns into 0 or ∞).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> ExpD(Vector256<double> x)
     {
         Vector256<double> q = ExpCore(x, out Vector256<double> scale);
@@ -200,6 +206,7 @@ public static class Float32Math
     }
 
     /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> Expm1D(Vector256<double> x)
     {
         // 2ᵏ·(1 + q) - 1 = 2ᵏ·q + (2ᵏ - 1), where 2ᵏ - 1 is exact; for |x| ≤ ln2/2, k = 0 and the result is q itself.
@@ -240,6 +247,7 @@ public static class Float32Math
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> LogD(Vector256<double> x)
     {
         Vector256<ulong> bits = x.AsUInt64();
@@ -277,6 +285,7 @@ public static class Float32Math
 
     /// <summary>sin or cos in double; lanes beyond 2¹⁶ (and ±∞) fall back to <see cref="Math.Sin"/> /
     /// <see cref="Math.Cos"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> SinCos(Vector256<double> x, bool cos)
     {
         Vector256<double> magic = Vector256.Create(RoundMagic);
@@ -329,6 +338,7 @@ public static class Float32Math
 
     /// <summary>xʸ in double: exp(y·ln x) for finite x &gt; 0 and finite y; every other lane (zero, negative or
     /// non-finite base, non-finite exponent) goes to <see cref="Math.Pow"/> on its own.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> PowD(Vector256<double> x, Vector256<double> y)
     {
         Vector256<double> inf = Vector256.Create(double.PositiveInfinity);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -16,6 +17,7 @@ internal static class Layout
     /// Coalesces dims in place. On return the first <c>rank</c> entries of each buffer describe the same
     /// iteration, innermost last. Returns the new rank (0 means a single element).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Coalesce(Span<int> shape, Span<int> s0, Span<int> s1, int rank)
     {
         int r = 0;
@@ -43,6 +45,7 @@ internal static class Layout
             throw new ArgumentException($"Kernels support at most {MaxRank} dimensions, got {rank}.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Product(ReadOnlySpan<int> shape)
     {
         long n = 1;
@@ -57,6 +60,7 @@ public static class StridedLayout
 {
     /// <summary>Whether elements of <paramref name="shape"/> with <paramref name="strides"/> lie densely in row-major
     /// order (size-1 dims ignored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
     {
         int expected = 1;

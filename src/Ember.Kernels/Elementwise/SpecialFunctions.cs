@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -8,6 +9,7 @@ public static class SpecialFunctions
     private const double TwoOverSqrtPi = 1.1283791670955126;
 
     /// <summary>The error function erf(x) = 2/√π ∫₀ˣ e^(-t²) dt.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Erf(double x)
     {
         if (double.IsNaN(x)) return x;
@@ -29,6 +31,7 @@ public static class SpecialFunctions
     }
 
     /// <summary>erfc(x) = 1 - erf(x) for x ≥ 2.5 by its continued fraction (modified Lentz).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Erfc(double x)
     {
         // erfc(x) = e^(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))))

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -39,6 +40,7 @@ public readonly struct RsqrtOperator<T> : IUnaryOperator<T> where T : unmanaged,
     /// <inheritdoc/>
     public static T Invoke(T x) => T.One / T.Sqrt(x);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y)
     {
         for (int i = 0; i < y.Length; i++) y[i] = T.One / T.Sqrt(x[i]);
@@ -53,6 +55,7 @@ public readonly struct AbsOperator<T> : IUnaryOperator<T> where T : unmanaged, I
     public static T Invoke(T x) => IsSignedInteger ? (T.IsNegative(x) ? unchecked(T.Zero - x) : x) : T.Abs(x);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y)
     {
         if (!IsSignedInteger) { TensorPrimitives.Abs(x, y); return; }
@@ -71,6 +74,7 @@ public readonly struct SignOperator<T> : IUnaryOperator<T> where T : unmanaged, 
     /// <inheritdoc/>
     public static T Invoke(T x) => T.IsNaN(x) ? x : T.CreateTruncating(T.Sign(x));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
@@ -138,6 +142,7 @@ public readonly struct ErfOperator<T> : IUnaryOperator<T> where T : unmanaged, I
     /// <inheritdoc/>
     public static T Invoke(T x) => T.CreateTruncating(SpecialFunctions.Erf(double.CreateTruncating(x)));
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 
@@ -147,6 +152,7 @@ public readonly struct RoundOperator<T> : IUnaryOperator<T> where T : unmanaged,
     /// <inheritdoc/>
     public static T Invoke(T x) => T.Round(x, MidpointRounding.ToEven);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) { for (int i = 0; i < y.Length; i++) y[i] = Invoke(x[i]); }
 }
 

@@ -48,6 +48,7 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>Copies the row vector <paramref name="bias"/> into every row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillRows(int m, int n, T* bias, T* c, nint ldc)
     {
         for (int i = 0; i < m; i++) new ReadOnlySpan<T>(bias, n).CopyTo(new Span<T>(c + i * ldc, n));
@@ -159,6 +160,7 @@ internal static unsafe class GemmDirect<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scalar(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
     {

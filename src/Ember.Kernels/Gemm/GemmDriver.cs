@@ -56,6 +56,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// </summary>
     internal static int DirectBMaxRows = 32;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
     {
@@ -146,6 +147,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// Splits an mTiles x nTiles grid into about <paramref name="target"/> parts, minimizing the largest part
     /// (ties go to more row parts, which share packed B and pack disjoint rows of A).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ChooseSplit(int mTiles, int nTiles, int target, out int mParts, out int nParts)
     {
         mParts = 1;
@@ -171,6 +173,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         public T Beta;
         public int MTiles, NTiles, MParts, NParts;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Execute(int chunk)
         {
             int mp = chunk / NParts, np = chunk % NParts;
@@ -324,6 +327,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
 
     /// <summary>C = alpha*tile + beta*C with the kernels' rounding: beta == 0 ? alpha*x : fma(x, alpha,
     /// beta*c).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T alpha, T beta)
     {
         for (int r = 0; r < rows; r++)

@@ -24,6 +24,7 @@ internal static unsafe class GemmSkinny<T> where T : unmanaged, IFloatingPointIe
     [ThreadStatic] private static T[]? t_aRows;
 
     /// <summary>C[i*csr + j*csc] = alpha * (op(A) op(B))[i, j] + beta * C; m &lt;= <see cref="MaxRows"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint csr, nint csc)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -37,6 +38,7 @@ public static class IndexKernels
     /// are contiguous over that shape. Indices must lie in <c>[0, dimSize)</c>.
     /// </summary>
     /// <returns>-1, or the flat position of the first index out of range (nothing after it is written).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int GatherAlong<T>(ReadOnlySpan<T> src, int srcOffset, ReadOnlySpan<int> srcStrides, int dim,
         int dimSize, ReadOnlySpan<long> index, ReadOnlySpan<int> shape, Span<T> dst)
     {
@@ -67,6 +69,7 @@ public static class IndexKernels
     /// assignment wins.
     /// </summary>
     /// <returns>-1, or the flat position of the first index out of range.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScatterAlong<T, TAction>(Span<T> dst, int dstOffset, ReadOnlySpan<int> dstStrides, int dim,
         int dimSize, ReadOnlySpan<long> index, ReadOnlySpan<int> shape, ReadOnlySpan<T> values)
         where TAction : IScatterAction<T>
@@ -96,6 +99,7 @@ public static class IndexKernels
     /// innerShape...]</c>; element <c>(o, b, i)</c> reads
     /// <c>src[srcOffset + o·outerStrides + offsets[b] + i·innerStrides]</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GatherOffsets<T>(ReadOnlySpan<T> src, int srcOffset, ReadOnlySpan<int> outerShape,
         ReadOnlySpan<int> outerStrides, ReadOnlySpan<int> offsets, ReadOnlySpan<int> innerShape,
         ReadOnlySpan<int> innerStrides, Span<T> dst)
@@ -118,6 +122,7 @@ public static class IndexKernels
     /// The reverse of <see cref="GatherOffsets{T}"/>: element <c>(o, b, i)</c> of contiguous <paramref name="values"/>
     /// is combined into <c>dst[dstOffset + o·outerStrides + offsets[b] + i·innerStrides]</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScatterOffsets<T, TAction>(Span<T> dst, int dstOffset, ReadOnlySpan<int> outerShape,
         ReadOnlySpan<int> outerStrides, ReadOnlySpan<int> offsets, ReadOnlySpan<int> innerShape,
         ReadOnlySpan<int> innerStrides, ReadOnlySpan<T> values)
@@ -150,6 +155,7 @@ public static class IndexKernels
     /// <c>dst[i] = cond[i] ? a[i] : b[i]</c> over <paramref name="shape"/>, each operand read through its own
     /// (broadcast) strides; <paramref name="dst"/> is contiguous.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Where<T>(ReadOnlySpan<bool> cond, int cOffset, ReadOnlySpan<int> cStrides,
         ReadOnlySpan<T> a, int aOffset, ReadOnlySpan<int> aStrides, ReadOnlySpan<T> b, int bOffset,
         ReadOnlySpan<int> bStrides, Span<T> dst, ReadOnlySpan<int> shape)
@@ -176,6 +182,7 @@ public static class IndexKernels
 
     /// <summary>Row-major odometer: moves to the next position of <paramref name="shape"/> and updates the offset by
     /// the strides.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Advance(Span<int> idx, ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, ref int offset)
     {
         for (int d = shape.Length - 1; d >= 0; d--)

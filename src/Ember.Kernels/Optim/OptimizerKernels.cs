@@ -24,6 +24,7 @@ public static class OptimizerKernels
     /// SGD: <c>d = ±g + wd·p</c> (the gradient negated when maximizing); with momentum <c>buf = μ·buf + (1-τ)·d</c>
     /// (or <c>buf = d</c> on the first step), <c>d = nesterov ? d + μ·buf : buf</c>; then <c>p -= lr·d</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sgd<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> momentumBuffer, bool firstStep,
         double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -76,6 +77,7 @@ public static class OptimizerKernels
     /// with amsgrad, <c>p -= (lr / bc1) · m / (√v / √bc2 + ε)</c>, where <c>bcᵢ = 1 - βᵢ^step</c>. With
     /// <paramref name="decoupledWeightDecay"/> (AdamW) the decay is <c>p *= 1 - lr·wd</c> instead of the L2 term.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Adam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
         Span<T> maxExpAvgSq, long step, double lr, double beta1, double beta2, double eps, double weightDecay,
         bool amsgrad, bool maximize, bool decoupledWeightDecay = false)
@@ -151,6 +153,7 @@ public static class OptimizerKernels
     /// <paramref name="momentumBuffer"/>
     /// empty unless <paramref name="momentum"/> &gt; 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsProp<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> squareAvg, Span<T> gradAvg,
         Span<T> momentumBuffer, double lr, double alpha, double eps, double weightDecay, double momentum, bool centered,
         bool maximize)
@@ -228,6 +231,7 @@ public static class OptimizerKernels
     /// Adagrad: <c>g = ±g (+ wd·p)</c>, <c>sum += g²</c>, <c>p -= clr · g / (√sum + ε)</c>, where the caller passes
     /// <c>clr = lr / (1 + (step-1)·lrDecay)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Adagrad<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> sum, double clr, double eps,
         double weightDecay, bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -269,6 +273,7 @@ public static class OptimizerKernels
     /// Adamax: <c>g = ±g (+ wd·p)</c>, <c>m = β1·m + (1-β1)·g</c>, <c>u = max(β2·u, |g| + ε)</c>,
     /// <c>p -= (lr / (1 - β1^step)) · m / u</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Adamax<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expInf,
         long step, double lr, double beta1, double beta2, double eps, double weightDecay, bool maximize)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -320,6 +325,7 @@ public static class OptimizerKernels
     /// <c>p += gradCoef · g / denom</c>, then <c>p += avgCoef · m / denom</c>; the caller computes the two coefficients
     /// from the momentum cache (<c>-lr(1-μₜ)/(1-Πμ)</c> and <c>-lr·μₜ₊₁/(1-Πμ·μₜ₊₁)</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NAdam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
         double biasCorrection2, double gradCoef, double avgCoef, double beta1, double beta2, double eps,
         double weightDecay)
@@ -377,6 +383,7 @@ public static class OptimizerKernels
     /// variance is tractable (<paramref name="rectification"/> ≥ 0, i.e. ρₜ &gt; 5)
     /// <c>p -= m̂·lr·(√bc2 / (√v + ε))·r</c>, else <c>p -= m̂·lr</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RAdam<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
         double biasCorrection1, double biasCorrection2Sqrt, double rectification, double lr, double beta1, double beta2,
         double eps, double weightDecay)

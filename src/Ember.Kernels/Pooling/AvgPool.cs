@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -68,6 +69,7 @@ public static class AvgPool
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = PlaneParallel.Range(g.Planes, chunk, chunks);

@@ -46,6 +46,7 @@ public static class MaxPool
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = PlaneParallel.Range(g.Planes, chunk, chunks);
@@ -107,6 +108,7 @@ public static class MaxPool
     /// test, so values and indices are exactly the general loop's (NaN wins; among NaNs, the last).
     /// <paramref name="src"/> starts at the plane and may run on past it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TwoByTwo<T>(ReadOnlySpan<T> src, Span<T> dst, Span<long> idx, in PoolGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -234,6 +236,7 @@ public static class MaxPool
     {
         public int Chunks => chunks;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var (begin, end) = PlaneParallel.Range(g.Planes, chunk, chunks);

@@ -27,6 +27,7 @@ public static class CascadeSum
     private static bool IsFloat<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
 
     /// <summary>Σ x, cascaded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
     {
         if (!IsFloat<T>() || !Vector256<T>.IsSupported)
@@ -84,6 +85,7 @@ public static class CascadeSum
     /// (four vectors once a row holds a vector) cascade straight down (multi_row_sum); the others first split the
     /// rows into four interleaved streams (row_sum).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T>
     {
         dst = dst[..inner];
@@ -124,6 +126,7 @@ public static class CascadeSum
     /// (<paramref name="steps"/> of them) into <paramref name="acc"/>, with <paramref name="upper"/> (zeroed,
     /// <c>(Levels - 1) · width</c>) for the upper levels.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Cascade<T>(ReadOnlySpan<T> x, int inner, int col, int width, int first, int stride,
         int steps, Span<T> acc, Span<T> upper) where T : unmanaged, INumber<T>
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -16,6 +17,7 @@ public static class ParallelReduce
     public const int Block = 1 << 14;
 
     /// <summary>Σ x[offset .. offset+n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(T[] x, int offset, int n) where T : unmanaged, INumber<T>
     {
         int blocks = (n + Block - 1) / Block;

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -13,6 +14,7 @@ public static class Reduce
 {
     /// <summary><c>dst[o, i] = Σ_k x[o, k, i]</c>; <paramref name="dst"/> has <c>outer * inner</c> elements.
     /// Floating-point sums are cascaded (<see cref="CascadeSum"/>), as PyTorch's are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> dst)
         where T : unmanaged, INumber<T>
     {
@@ -41,6 +43,7 @@ public static class Reduce
     /// <summary>
     /// The first element along the axis that <typeparamref name="TBetter"/> prefers to all others, or the first NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Extremum<T, TBetter>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> values,
         Span<long> indices)
         where T : unmanaged, INumber<T> where TBetter : ICompareOperator<T>
@@ -73,6 +76,7 @@ public static class Reduce
     }
 
     /// <summary>Product along the axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Prod<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
         where T : unmanaged, INumber<T>
     {
@@ -86,6 +90,7 @@ public static class Reduce
     }
 
     /// <summary>Exact product backward, zeros included: <c>dx_k = dy · Π_{i≠k} x_i</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ProdBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int outer, int n, int inner, Span<T> dx)
         where T : unmanaged, INumber<T>
     {
@@ -104,6 +109,7 @@ public static class Reduce
     }
 
     /// <summary>Whether any (or all) elements along the axis are true.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AnyAll(ReadOnlySpan<bool> x, int outer, int n, int inner, Span<bool> y, bool all)
     {
         for (int o = 0; o < outer; o++)

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -12,6 +13,7 @@ public static partial class AxisKernels
     /// <summary>
     /// Running sum along the axis; <paramref name="reverse"/> accumulates from the end (the cumsum backward).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Cumsum<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y, bool reverse)
         where T : unmanaged, INumber<T>
     {
@@ -30,6 +32,7 @@ public static partial class AxisKernels
     }
 
     /// <summary>Running product along the axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Cumprod<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
         where T : unmanaged, INumber<T>
     {
@@ -45,6 +48,7 @@ public static partial class AxisKernels
     /// <summary>
     /// Exact cumprod backward, zeros included: <c>dx_k = Σ_{j≥k} dy_j · Π_{i≤j, i≠k} x_i</c> (O(n²) per slice).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CumprodBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int outer, int n, int inner,
         Span<T> dx)
         where T : unmanaged, INumber<T>

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -9,6 +10,7 @@ public static partial class AxisKernels
     /// Sorts each slice along the axis (stable; NaN sorts as the largest value, as in PyTorch) and keeps the first
     /// <paramref name="k"/> values and their original indices (<paramref name="k"/> = n for a full sort).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sort<T>(ReadOnlySpan<T> x, int outer, int n, int inner, int k, bool descending,
         Span<T> values, Span<long> indices)
         where T : unmanaged, INumber<T>

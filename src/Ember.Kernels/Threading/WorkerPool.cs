@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
@@ -83,6 +84,7 @@ public static class WorkerPool
     /// <param name="chunkCount">Number of chunks; 0 or less does nothing.</param>
     /// <param name="task">The task. It is copied once for the workers (see the remarks on
     /// <see cref="WorkerPool"/>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void For<TTask>(int chunkCount, ref TTask task) where TTask : struct, IParallelTask
     {
         if (chunkCount <= 0)
@@ -112,6 +114,7 @@ public static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(WorkItem item, int chunkCount, int maxWorkers)
     {
         s_item = item;
@@ -167,6 +170,7 @@ public static class WorkerPool
             ExceptionDispatchInfo.Capture(error).Throw();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChunks(WorkItem item)
     {
         int count = s_chunkCount;
@@ -188,6 +192,7 @@ public static class WorkerPool
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void EnsureWorkers(int count)
     {
         if (s_workers.Length >= count)
@@ -242,6 +247,7 @@ public static class WorkerPool
         private bool HasNewJob()
             => (Volatile.Read(ref s_state) & ~(GenerationUnit - 1)) != _lastGeneration;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
             t_inPool = true;
@@ -272,6 +278,7 @@ public static class WorkerPool
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TryJoin()
         {
             long s = Volatile.Read(ref s_state);

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -65,6 +66,7 @@ internal static partial class RawOps
     /// The result type of a division-like op on a and b; integer divisors must not hold a zero (floating ones give
     /// the IEEE result).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DType CheckDivisor(RawTensor a, RawTensor b, string op)
     {
         DType dt = ResultType(a, b);

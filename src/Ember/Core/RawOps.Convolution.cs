@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -96,6 +97,7 @@ internal static partial class RawOps
     /// </summary>
     private readonly struct ChannelBiasFunc(RawTensor y, RawTensor? bias, RawTensor? sum) : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             int n = y.Shape[0], c = y.Shape[1], plane = c == 0 || n == 0 ? 0 : y.NumEl / (n * c);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Core;
 
@@ -28,6 +29,7 @@ internal static partial class RawOps
 
     public static void SetFlat(RawTensor r, int index, double value) => r.Storage.SetDouble(r.Offset + index, value);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Arange(double start, double end, double step, DType dt)
     {
         if (!double.IsFinite(start) || !double.IsFinite(end))

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -224,6 +225,7 @@ internal static partial class RawOps
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BroadcastStrides(RawTensor a, ReadOnlySpan<int> target, Span<int> dst)
     {
         int lead = target.Length - a.Rank;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -41,6 +42,7 @@ internal static partial class RawOps
 
     /// <summary>The sub-tensor at <paramref name="index"/> along <paramref name="dim"/> (that dim removed), as a
     /// view.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Select(RawTensor a, int dim, int index, string op = "select")
     {
         if (a.Rank == 0)
@@ -65,6 +67,7 @@ internal static partial class RawOps
 
     /// <summary>The diagonal of dims <paramref name="dim1"/>, <paramref name="dim2"/> (moved to the end), as a
     /// view.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Diagonal(RawTensor a, int offset, int dim1, int dim2)
     {
         int d1 = Shapes.WrapDim(dim1, a.Rank, "diagonal"), d2 = Shapes.WrapDim(dim2, a.Rank, "diagonal");
@@ -104,6 +107,7 @@ internal static partial class RawOps
         return Contiguous(Cast(index, DType.Int64));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckGatherShapes(RawTensor self, int dim, RawTensor index, RawTensor? src, string op)
     {
         if (index.Rank != Math.Max(self.Rank, 1) && !(self.Rank == 0 && index.Rank == 0))
@@ -187,6 +191,7 @@ internal static partial class RawOps
     /// The positions of the true elements of a bool tensor, one int64 tensor per dimension (PyTorch's
     /// <c>nonzero(as_tuple=True)</c>), in row-major order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor[] NonzeroPerDim(RawTensor mask)
     {
         var m = Contiguous(Cast(mask, DType.Bool));
@@ -228,6 +233,7 @@ internal static partial class RawOps
     /// tensors broadcast together; their result dims replace the indexed dims where those are adjacent, and go
     /// first otherwise (NumPy's and PyTorch's rule). Negative indices count from the end.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IndexPlan PlanIndex(RawTensor a, RawTensor?[] indices, string op)
     {
         if (indices.Length > a.Rank)
@@ -344,6 +350,7 @@ internal static partial class RawOps
     }
 
     /// <summary>One-hot encoding of int64 class indices: shape <c>[*, numClasses]</c>, int64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor OneHot(RawTensor indices, int numClasses)
     {
         if (indices.DType is not (DType.Int64 or DType.Int32))

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -10,6 +11,7 @@ internal static partial class RawOps
     /// Concatenates along <paramref name="dim"/>; the dtype is the promotion of all inputs. 1-D empty tensors
     /// are skipped, as in PyTorch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Cat(RawTensor[] tensors, int dim)
     {
         if (tensors.Length == 0) throw new ArgumentException("cat: expected a non-empty list of tensors.");

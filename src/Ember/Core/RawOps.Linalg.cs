@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -84,6 +85,7 @@ internal static partial class RawOps
     public static RawTensor Mm(RawTensor a, RawTensor b) => Addmm(null, a, b, 0, 1, "mm");
 
     /// <summary>Batched matrix product <c>[B, m, k] @ [B, k, n] = [B, m, n]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Bmm(RawTensor a, RawTensor b)
     {
         if (a.Rank != 3 || b.Rank != 3)

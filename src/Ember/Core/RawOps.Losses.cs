@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Core;
 
@@ -47,6 +48,7 @@ internal static partial class RawOps
     private readonly struct NllFunc(RawTensor? x, RawTensor targets, double[]? w, int n, int c, int s, long ignoreIndex,
         double scale, RawTensor r) : IFloatFunc<(double, double)>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (double, double) Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             ReadOnlySpan<long> t = targets.Span<long>();

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -14,6 +15,7 @@ internal static partial class RawOps
     /// Splits <paramref name="shape"/> around <paramref name="dim"/> into the <c>[outer, n, inner]</c> block the
     /// reduction kernels take.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Outer, int N, int Inner) Block(int[] shape, int dim)
     {
         int outer = 1, inner = 1;
@@ -22,6 +24,7 @@ internal static partial class RawOps
         return (outer, shape.Length == 0 ? 1 : shape[dim], inner);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] ReducedShape(int[] shape, int dim, bool keepDim)
     {
         if (shape.Length == 0) return [];
@@ -46,6 +49,7 @@ internal static partial class RawOps
     /// <summary>
     /// Sums a gradient of a broadcast result back to <paramref name="shape"/> (leading dims and size-1 dims).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor SumToShape(RawTensor g, ReadOnlySpan<int> shape)
     {
         if (g.Shape.AsSpan().SequenceEqual(shape)) return g;
@@ -66,6 +70,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Wraps, sorts and de-duplicates a list of dims (null means all dims).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] NormalizeDims(int[]? dims, int rank, string op)
     {
         if (dims is null || dims.Length == 0)
@@ -84,6 +89,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Sum over several dims (all when <paramref name="dims"/> is empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor SumDims(RawTensor a, int[] dims, bool keepDim)
     {
         if (a.Rank == 0) return Sum(a, 0, keepDim);
@@ -93,6 +99,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Removes the listed size-1 dims (sorted ascending).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor SqueezeDims(RawTensor a, int[] dims)
     {
         for (int i = dims.Length - 1; i >= 0; i--) a = Squeeze(a, dims[i]);
@@ -134,6 +141,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Maximum (or minimum) over several dims, keeping values only (PyTorch's amax/amin).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor AmaxAmin(RawTensor a, int[] dims, bool keepDim, bool max)
     {
         RawTensor r = a;
@@ -194,6 +202,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Variance over dims with Bessel's <paramref name="correction"/> (1 = unbiased).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Var(RawTensor a, int[] dims, double correction, bool keepDim)
     {
         a = FloatOnly(a, "var");
@@ -297,6 +306,7 @@ internal static partial class RawOps
 
     private readonly struct ZeroNonFiniteFunc(RawTensor m) : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             var s = m.Span<T>();

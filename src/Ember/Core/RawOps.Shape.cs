@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -71,6 +72,7 @@ internal static partial class RawOps
         return TryView(a, shape) ?? Clone(a).WithLayout(shape, Shapes.ContiguousStrides(shape), 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[]? ComputeViewStrides(int[] oldShape, int[] oldStrides, int[] newShape)
     {
         var newStrides = new int[newShape.Length];
@@ -115,6 +117,7 @@ internal static partial class RawOps
         return a.WithLayout(shape, strides, a.Offset);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Permute(RawTensor a, ReadOnlySpan<int> dims)
     {
         if (dims.Length != a.Rank)
@@ -135,6 +138,7 @@ internal static partial class RawOps
         return a.WithLayout(shape, strides, a.Offset);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Expand(RawTensor a, ReadOnlySpan<int> size, string op = "expand")
     {
         if (size.Length < a.Rank)
@@ -166,6 +170,7 @@ internal static partial class RawOps
         return a.WithLayout(shape, strides, a.Offset);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Unsqueeze(RawTensor a, int dim)
     {
         dim = Shapes.WrapDim(dim, a.Rank + 1, "unsqueeze");
@@ -187,6 +192,7 @@ internal static partial class RawOps
 
     /// <summary>Removes dimension <paramref name="dim"/> if it has size 1, or every size-1 dimension when
     /// <paramref name="dim"/> is null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Squeeze(RawTensor a, int? dim)
     {
         int d0 = dim is int d ? Shapes.WrapDim(d, a.Rank, "squeeze") : -1;
@@ -205,6 +211,7 @@ internal static partial class RawOps
     }
 
     /// <summary>A copy with the order of elements reversed along each of <paramref name="dims"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Flip(RawTensor a, ReadOnlySpan<int> dims)
     {
         var strides = a.Strides.AsSpan().ToArray();
@@ -239,6 +246,7 @@ internal static partial class RawOps
 
     /// <summary>Keeps the lower (<paramref name="lower"/>) or upper triangle of the last two dims relative to diagonal
     /// <paramref name="k"/>, zeroing the rest.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Triangle(RawTensor a, int k, bool lower)
     {
         string op = lower ? "tril" : "triu";

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -11,6 +12,7 @@ internal static partial class RawOps
     /// Sorted values and their indices along <paramref name="dim"/>, keeping the first <paramref name="k"/> (all when
     /// null).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (RawTensor Values, RawTensor Indices) Sort(RawTensor a, int dim, bool descending, int? k, string op)
     {
         dim = Shapes.WrapDim(dim, a.Rank, op);

@@ -1,5 +1,6 @@
 // Shape arrays are immutable once a RawTensor owns them, so tensors of equal shape may share one array.
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Core;
 
@@ -44,6 +45,7 @@ internal sealed class RawTensor
 
     /// <summary>Reads element <paramref name="flat"/> (row-major logical index) as a double; for printing and
     /// tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double GetAsDouble(int flat)
     {
         int p = Offset;

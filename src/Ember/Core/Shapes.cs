@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Ember.Core;
@@ -15,6 +16,7 @@ internal static class Shapes
     /// non-zero sizes must fit in an <see cref="int"/>, so that any partial product (strides, outer/inner counts,
     /// batch sizes) computed later in <see cref="int"/> cannot overflow either, even when another size is 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int NumEl(ReadOnlySpan<int> shape)
     {
         long nonZero = 1;
@@ -35,6 +37,7 @@ internal static class Shapes
         return empty ? 0 : (int)nonZero;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
     {
         var s = new int[shape.Length];
@@ -46,6 +49,7 @@ internal static class Shapes
     public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) =>
         Ember.Kernels.StridedLayout.IsContiguous(shape, strides);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string Format(ReadOnlySpan<int> shape)
     {
         var sb = new StringBuilder("[");
@@ -70,6 +74,7 @@ internal static class Shapes
     public static int[] Broadcast(int[] a, int[] b, string op) =>
         ReferenceEquals(a, b) || a.AsSpan().SequenceEqual(b) ? a : Broadcast(a.AsSpan(), b.AsSpan(), op);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {
         if (a.SequenceEqual(b)) return a.ToArray();
@@ -89,6 +94,7 @@ internal static class Shapes
     }
 
     /// <summary>Resolves one <c>-1</c> entry of a requested view shape against the element count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] InferSize(ReadOnlySpan<int> requested, int numel, string op)
     {
         var shape = requested.ToArray();

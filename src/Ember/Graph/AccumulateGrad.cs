@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Ember.Graph;
@@ -65,6 +66,7 @@ public sealed class AccumulateGrad : Node
     }
 
     // Outside the lock: a hook may be slow (it may hand the gradient to a communication thread).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPostHooks()
     {
         if (_postHooks is { } hooks)

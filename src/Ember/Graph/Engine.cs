@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.Graph;
@@ -21,6 +22,7 @@ internal static class Engine
     /// Backpropagates from several roots; with <paramref name="captures"/> returns the gradient reaching each captured
     /// edge (null if none does).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor?[] Run(Tensor[] roots, Tensor?[] gradients, bool retainGraph, bool createGraph,
         Edge[]? captures, string op)
     {
@@ -101,6 +103,7 @@ internal static class Engine
     // One cached scratch per thread; a backward started from inside another (a hook calling Backward) gets a fresh one.
     [ThreadStatic] private static Scratch? t_scratch;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor?[] Execute(Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph, bool createGraph,
         Edge[]? captures)
     {
@@ -130,6 +133,7 @@ internal static class Engine
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor?[] Execute(Scratch scratch, Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph,
         bool createGraph, Edge[]? captures)
     {
@@ -237,6 +241,7 @@ internal static class Engine
     /// Removes the incoming gradients' storage from <paramref name="owned"/>; bit k of the result says input k was
     /// owned (inputs past 32 are treated as shared).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint TakeOwnership(HashSet<Array> owned, Tensor?[] inputs)
     {
         uint bits = 0;
@@ -250,6 +255,7 @@ internal static class Engine
     /// other output shares its storage, and it is either new storage or a view of an owned incoming gradient.
     /// Custom functions' outputs are user code's tensors and never count as exclusive.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsExclusive(Node node, Tensor g, int i, Tensor?[] inputs, uint ownedInputs,
         Tensor?[] outputs)
     {
@@ -306,6 +312,7 @@ internal static class Engine
     /// <summary>
     /// Anomaly mode: the first NaN or infinity produced by a backward formula names the forward op and where it ran.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckFinite(Node node, Tensor?[] outputs)
     {
         for (int i = 0; i < outputs.Length; i++)

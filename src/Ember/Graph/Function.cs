@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Graph;
 
@@ -12,6 +13,7 @@ namespace Ember.Graph;
 public abstract class Function
 {
     /// <summary>Runs the operation and records its node when grad mode is on and an input requires grad.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Tensor Apply(params Tensor[] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -81,6 +83,7 @@ public sealed class FunctionContext
     /// </summary>
     public Dictionary<string, object> Items { get; } = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Bind(Node node, Tensor forwardOutput, Tensor recordedOutput)
     {
         _node = node;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.Graph;
@@ -68,6 +69,7 @@ public abstract class Node
     /// <summary>Whether gradient hooks are registered (they may keep the gradients they see).</summary>
     internal bool HasPreHooks => _preHooks is not null;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void RunPreHooks(Tensor?[] grads)
     {
         if (_preHooks is null) return;
@@ -131,6 +133,7 @@ public abstract class Node
     }
 
     /// <summary>Records any number of inputs (ops over a list of tensors, such as cat and stack).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void SetInputs(Tensor[] inputs)
     {
         int n = inputs.Length;
@@ -147,6 +150,7 @@ public abstract class Node
     /// <summary>The oldest optimizer-step generation (<see cref="GraphGrowth"/>) this node's graph reaches.</summary>
     internal long OldestGeneration { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StampGrowth()
     {
         if (this is AccumulateGrad) return;
@@ -172,6 +176,7 @@ public abstract class Node
     /// <summary>
     /// Keeps a tensor for the backward pass; it is released by <c>Backward()</c> unless the graph is retained.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal SavedTensor Save(Tensor t)
     {
         if (t.IsInference)
@@ -186,6 +191,7 @@ public abstract class Node
     /// <summary>
     /// Reads a saved tensor, checking that it was neither released nor modified in place since it was saved.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Tensor Unpack(SavedTensor s)
     {
         if (_released || s.Tensor is null)
@@ -206,6 +212,7 @@ public abstract class Node
     /// <summary>
     /// Frees the saved tensors (called by the engine after this node ran, unless the graph is retained).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ReleaseVariables()
     {
         if (_saved is null) return;

@@ -98,6 +98,7 @@ public abstract class SingleOutputNode : Node
     /// <summary>
     /// Wraps <paramref name="result"/> of an op over a list of tensors (cat, stack); integer results are not recorded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Record<TNode, TState>(Tensor[] inputs, RawTensor result, TState state,
         Action<TNode, TState> setup)
         where TNode : SingleOutputNode, new()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.Graph;
@@ -49,6 +50,7 @@ internal sealed class ViewGroup
     /// <summary>
     /// Joins the nodes of <paramref name="pieces"/> (views of one tensor made in a row) into one group.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Join<TNode>(Tensor[] pieces) where TNode : StridedViewNode<TNode>, new()
     {
         if (pieces.Length < 2) return;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Kernels;
 
@@ -47,6 +48,7 @@ internal sealed class FusedStep
         where T : unmanaged, IFloatingPointIeee754<T> => _items.Add(new Item<T>(param, grad, rule));
 
     /// <summary>Runs and clears the queued updates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run()
     {
         try

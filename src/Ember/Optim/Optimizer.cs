@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.Optim;
@@ -57,6 +58,7 @@ public abstract partial class Optimizer
 
     /// <summary>Adds a group; its options start as a copy of the defaults, then <paramref name="configure"/> may change
     /// them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void AddGroup(IEnumerable<Parameter> parameters, OptimizerOptions defaults,
         Action<OptimizerOptions>? configure)
     {
@@ -102,6 +104,7 @@ public abstract partial class Optimizer
     /// Clears the gradients of every parameter: to null by default (PyTorch 2's behaviour), to zeros when
     /// <paramref name="setToNone"/> is false.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ZeroGrad(bool setToNone = true)
     {
         foreach (var g in _groups)
@@ -120,6 +123,7 @@ public abstract partial class Optimizer
     /// <exception cref="InvalidOperationException">A gradient's shape differs from its parameter's, or a parameter is
     /// not contiguous.</exception>
     /// <exception cref="NotSupportedException">A parameter is float16 or bfloat16.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step()
     {
         Graph.GraphGrowth.OnStep(); // the growing-graph check (total = total + loss) sees steps here
@@ -237,6 +241,7 @@ public abstract partial class Optimizer
     }
 
     /// <summary>The parameter's storage as a contiguous tensor that updates write through to.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RawTensor DataOf(Parameter p)
     {
         if (!p.Raw.IsContiguous)
