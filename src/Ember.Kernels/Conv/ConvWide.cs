@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Kernels;
 
@@ -49,6 +50,7 @@ internal static class ConvWide
     /// <c>(cg, InH, InW)</c> and writes <paramref name="y"/> at <c>k·</c><paramref name="yStride"/>
     /// <c>(og, OutH, OutW)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, int xStride, int images, ReadOnlySpan<T> w, ReadOnlySpan<T> bias,
         Span<T> y, int yStride, in ConvGeometry g, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -73,6 +75,7 @@ internal static class ConvWide
 
     /// <summary>The input gradient of <paramref name="images"/> images of one group (strided as in
     /// <see cref="Forward{T}"/>): each <c>(cg, InH, InW)</c> of <paramref name="dx"/> is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, int dyStride, int images, ReadOnlySpan<T> w, Span<T> dx,
         int dxStride, in ConvGeometry g, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -106,6 +109,7 @@ internal static class ConvWide
     /// (<paramref name="accumulate"/> adds to <paramref name="dw"/> <c>(og, ColRows)</c>). Returns false, doing
     /// nothing, when an image is not finite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool BackwardWeight<T>(ReadOnlySpan<T> dy, int dyStride, ReadOnlySpan<T> x, int xStride,
         int images, Span<T> dw, bool accumulate, in ConvGeometry g, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -126,6 +130,7 @@ internal static class ConvWide
 
     /// <summary>The padded planes <c>(cg, Hp, Wp)</c>: <paramref name="image"/> itself when nothing is
     /// padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<T> Source<T>(ReadOnlySpan<T> image, in ConvGeometry g, Span<T> buffer)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -143,6 +148,7 @@ internal static class ConvWide
 
     /// <summary>One image's wide column matrix into <paramref name="col"/>, rows <paramref name="ld"/>
     /// apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns<T>(ReadOnlySpan<T> source, in ConvGeometry g, Span<T> col, int ld)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -155,6 +161,7 @@ internal static class ConvWide
 
     /// <summary>The output gradients of <paramref name="images"/> images, <c>(og, OutH, OutW)</c> each, side by
     /// side in the wide layout <c>[og, images·WideN]</c>, zero in the extra columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Expand<T>(ReadOnlySpan<T> dy, int dyStride, int images, in ConvGeometry g, Span<T> dyw)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -166,6 +173,7 @@ internal static class ConvWide
                     dy.Slice(k * dyStride + (o * g.OutH + r) * ow, ow).CopyTo(dyw.Slice(o * ld + k * nw + r * wp, ow));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool AllFinite<T>(ReadOnlySpan<T> s) where T : unmanaged, IFloatingPointIeee754<T>
     {
         // A sum is finite only if every term is (an overflowing sum merely takes the slower, exact path).
