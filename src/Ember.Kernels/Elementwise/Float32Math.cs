@@ -8,13 +8,14 @@ namespace Ember.Kernels;
 /// <summary>
 /// Float32 transcendentals accurate to within 1 ulp of the correctly rounded result. Each float is widened to double,
 /// the function is evaluated by a double-precision kernel (relative error around 1e-15, far below half a float ulp),
-/// and the result is rounded once to float. Contiguous runs go eight floats at a time through
-/// <see cref="Vector256{T}"/>; a single element goes through the very same kernel in one lane, so the scalar and
-/// vector paths give bit-identical results whatever the tensor length. Lanes a kernel does not cover (huge sine
+/// and the result is rounded once to float. Contiguous runs go sixteen floats at a time through
+/// <see cref="Vector512{T}"/> where it is accelerated and eight at a time through <see cref="Vector256{T}"/>
+/// otherwise; a single element goes through the very same kernel in one lane, so the scalar and vector paths give
+/// bit-identical results whatever the tensor length and the machine. Lanes a kernel does not cover (huge sine
 /// arguments, <c>pow</c>'s special cases) fall back to the BCL's double functions one lane at a time, decided by that
 /// lane's value alone.
 /// </summary>
-public static class Float32Math
+public static partial class Float32Math
 {
     /// <summary><c>eˣ</c> of each element.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);
@@ -70,6 +71,15 @@ public static class Float32Math
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref float zr = ref MemoryMarshal.GetReference(z);
+        if (Wide)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512<double> xl, Vector512<double> xh) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)i));
+                (Vector512<double> yl, Vector512<double> yh) = Vector512.Widen(Vector512.LoadUnsafe(ref yr, (nuint)i));
+                Vector512.Narrow(PowD(xl, yl), PowD(xh, yh)).StoreUnsafe(ref zr, (nuint)i);
+            }
+        }
         for (; i + 8 <= n; i += 8)
         {
             (Vector256<double> xl, Vector256<double> xh) = Vector256.Widen(Vector256.LoadUnsafe(ref xr, (nuint)i));
@@ -85,6 +95,15 @@ public static class Float32Math
         int n = z.Length, i = 0;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float zr = ref MemoryMarshal.GetReference(z);
+        if (Wide)
+        {
+            Vector512<double> yw = Vector512.Create((double)y);
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512<double> xl, Vector512<double> xh) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)i));
+                Vector512.Narrow(PowD(xl, yw), PowD(xh, yw)).StoreUnsafe(ref zr, (nuint)i);
+            }
+        }
         Vector256<double> yv = Vector256.Create((double)y);
         for (; i + 8 <= n; i += 8)
         {
@@ -100,6 +119,15 @@ public static class Float32Math
         int n = z.Length, i = 0;
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref float zr = ref MemoryMarshal.GetReference(z);
+        if (Wide)
+        {
+            Vector512<double> xw = Vector512.Create((double)x);
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512<double> yl, Vector512<double> yh) = Vector512.Widen(Vector512.LoadUnsafe(ref yr, (nuint)i));
+                Vector512.Narrow(PowD(xw, yl), PowD(xw, yh)).StoreUnsafe(ref zr, (nuint)i);
+            }
+        }
         Vector256<double> xv = Vector256.Create((double)x);
         for (; i + 8 <= n; i += 8)
         {
@@ -109,9 +137,22 @@ public static class Float32Math
         for (; i < n; i++) z[i] = Pow(x, y[i]);
     }
 
+    [ThreadStatic] private static bool t_vector256Only;
+
+    /// <summary>Test switch: on this thread, keep to the Vector256 path even where Vector512 is accelerated (the
+    /// property tests run both widths and compare them bit for bit).</summary>
+    internal static bool Vector256Only
+    {
+        get => t_vector256Only;
+        set => t_vector256Only = value;
+    }
+
+    private static bool Wide => Vector512.IsHardwareAccelerated && !t_vector256Only;
+
     private interface IKernel
     {
         static abstract Vector256<double> Eval(Vector256<double> x);
+        static abstract Vector512<double> Eval(Vector512<double> x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -124,6 +165,14 @@ public static class Float32Math
         int n = y.Length, i = 0;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
+        if (Wide)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(Vector512.LoadUnsafe(ref xr, (nuint)i));
+                Vector512.Narrow(TKernel.Eval(lo), TKernel.Eval(hi)).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
         for (; i + 8 <= n; i += 8)
         {
             (Vector256<double> lo, Vector256<double> hi) = Vector256.Widen(Vector256.LoadUnsafe(ref xr, (nuint)i));
@@ -146,69 +195,6 @@ public static class Float32Math
         buffer[..x.Length].CopyTo(y);
     }
 
-    private readonly struct ExpKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => ExpD(x);
-    }
-
-    private readonly struct LogKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => LogD(x);
-    }
-
-    private readonly struct Log1pKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x)
-        {
-            // For a float x with |x| ≥ 2⁻²⁹, 1 + x is exact in double. Below that, ln(1 + x) = x - x²/2 + ... differs
-            // from x by less than 2⁻³⁰ relative, under a quarter of a float ulp, so x itself is the rounded result.
-            Vector256<double> tiny = Vector256.LessThan(Vector256.Abs(x), Vector256.Create(1.862645149230957e-9));
-            return Vector256.ConditionalSelect(tiny, x, LogD(One + x));
-        }
-    }
-
-    private readonly struct Expm1Kernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => Expm1D(x);
-    }
-
-    private readonly struct TanhKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x)
-        {
-            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
-            Vector256<double> t = Expm1D(Vector256.Create(-2.0) * Vector256.Abs(x));
-            Vector256<double> th = -t / (t + Vector256.Create(2.0));
-            return (th.AsUInt64() | (x.AsUInt64() & SignMask)).AsDouble();
-        }
-    }
-
-    private readonly struct SigmoidKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => One / (One + ExpD(-x));
-    }
-
-    private readonly struct SinKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: false);
-    }
-
-    private readonly struct CosKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: true);
-    }
-
-    private static Vector256<double> One => Vector256<double>.One;
-    private static Vector256<ulong> SignMask => Vector256.Create(0x8000_0000_0000_0000UL);
-
     // 1.5·2⁵²: adding it rounds a double of magnitude < 2⁵¹ to an integer, which lands in the low mantissa bits.
     private const double RoundMagic = 6755399441055744.0;
     private const double Ln2Hi = 0.6931471805599453, Ln2Lo = 2.3190468138462996e-17;
@@ -223,6 +209,70 @@ public static class Float32Math
         SinP2 = -0.0001984126376632518, SinP3 = 2.7555309980729792e-06, SinP4 = -2.475657737851712e-08;
     private const double CosP0 = -0.49999999999639533, CosP1 = 0.041666666567303536,
         CosP2 = -0.001388888100142899, CosP3 = 2.479897824425678e-05, CosP4 = -2.7173457462694317e-07;
+
+    // <twin> Everything from here to </twin> is the Vector256 form of the kernels; tools/KernelGen writes its
+    // Vector512 twin (Float32Math.Vector512.Generated.cs) by replacing Vector256 with Vector512 and the 4-lane mask
+    // 0xF with 0xFF, so both widths run the same operations in the same order and give the same bits.
+    private readonly partial struct ExpKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x) => ExpD(x);
+    }
+
+    private readonly partial struct LogKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x) => LogD(x);
+    }
+
+    private readonly partial struct Log1pKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x)
+        {
+            // For a float x with |x| ≥ 2⁻²⁹, 1 + x is exact in double. Below that, ln(1 + x) = x - x²/2 + ... differs
+            // from x by less than 2⁻³⁰ relative, under a quarter of a float ulp, so x itself is the rounded result.
+            Vector256<double> tiny = Vector256.LessThan(Vector256.Abs(x), Vector256.Create(1.862645149230957e-9));
+            return Vector256.ConditionalSelect(tiny, x, LogD(Vector256<double>.One + x));
+        }
+    }
+
+    private readonly partial struct Expm1Kernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x) => Expm1D(x);
+    }
+
+    private readonly partial struct TanhKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x)
+        {
+            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
+            Vector256<double> t = Expm1D(Vector256.Create(-2.0) * Vector256.Abs(x));
+            Vector256<double> th = -t / (t + Vector256.Create(2.0));
+            return (th.AsUInt64() | (x.AsUInt64() & Vector256.Create(0x8000_0000_0000_0000UL))).AsDouble();
+        }
+    }
+
+    private readonly partial struct SigmoidKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x) =>
+            Vector256<double>.One / (Vector256<double>.One + ExpD(-x));
+    }
+
+    private readonly partial struct SinKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: false);
+    }
+
+    private readonly partial struct CosKernel : IKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: true);
+    }
 
     /// <summary>eˣ in double for any double x (NaN stays NaN; beyond ±700 the result saturates, which float
     /// rounding turns into 0 or ∞).</summary>
@@ -241,7 +291,8 @@ public static class Float32Math
         Vector256<double> q = ExpCore(x, out Vector256<double> scale);
         // NaN and ±0 (whose sign the polynomial would lose) pass through.
         Vector256<double> passThrough = ~Vector256.Equals(x, x) | Vector256.Equals(x, Vector256<double>.Zero);
-        return Vector256.ConditionalSelect(passThrough, x, Vector256.FusedMultiplyAdd(scale, q, scale - One));
+        return Vector256.ConditionalSelect(passThrough, x,
+            Vector256.FusedMultiplyAdd(scale, q, scale - Vector256<double>.One));
     }
 
     /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
@@ -295,10 +346,10 @@ public static class Float32Math
             - Vector256.Create(4503599627370496.0 + 1023);
         Vector256<double> big = Vector256.GreaterThan(m, Vector256.Create(1.4142135623730951));
         m = Vector256.ConditionalSelect(big, m * Vector256.Create(0.5), m);
-        e += big & One;
+        e += big & Vector256<double>.One;
         // ln m = 2·atanh(s) = 2s + 2s·z·P(z), s = (m - 1)/(m + 1), z = s², |s| ≤ 0.1716; P a minimax polynomial of
         // degree 4 on z ≤ 0.02944 (Remez): relative error of the sum against ln m below 5.4e-14.
-        Vector256<double> s = (m - One) / (m + One);
+        Vector256<double> s = (m - Vector256<double>.One) / (m + Vector256<double>.One);
         Vector256<double> z = s * s;
         Vector256<double> p = Vector256.Create(LogP4);
         p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP3));
@@ -349,7 +400,7 @@ public static class Float32Math
         pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(CosP2));
         pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(CosP1));
         pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(CosP0));
-        Vector256<double> cosv = Vector256.FusedMultiplyAdd(z, pc, One);
+        Vector256<double> cosv = Vector256.FusedMultiplyAdd(z, pc, Vector256<double>.One);
         // sin(r + qπ/2) and cos(r + qπ/2) by quadrant.
         if (cos) q += Vector256.Create(1UL);
         Vector256<double> swap = Vector256.Equals(q & Vector256.Create(1UL), Vector256.Create(1UL)).AsDouble();
@@ -387,7 +438,7 @@ public static class Float32Math
         if (Vector256.ExtractMostSignificantBits(regular) != 0xF) res = IrregularPow(x, y, res, regular);
         // Exact cases: x¹ = x, and x² = x·x (exact in double for a float x, so rounded once).
         res = Vector256.ConditionalSelect(Vector256.Equals(y, Vector256.Create(2.0)), x * x, res);
-        return Vector256.ConditionalSelect(Vector256.Equals(y, One), x, res);
+        return Vector256.ConditionalSelect(Vector256.Equals(y, Vector256<double>.One), x, res);
     }
 
     // Out of line for the same reason as FarSinCos.
@@ -399,4 +450,5 @@ public static class Float32Math
             if (regular.GetElement(i) == 0) res = res.WithElement(i, Math.Pow(x.GetElement(i), y.GetElement(i)));
         return res;
     }
+    // </twin>
 }
