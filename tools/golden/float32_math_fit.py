@@ -86,7 +86,7 @@ def main():
          lambda r: r ** 2 / abs(mp.expm1(r)) if r else mp.mpf(0),
          -mp.mpf('0.34658'), mp.mpf('0.34658')),
         ('Log', 4, lambda z: (mp.atanh(mp.sqrt(z)) / mp.sqrt(z) - 1) / z,
-         lambda z: z / (mp.atanh(mp.sqrt(z)) / mp.sqrt(z)), tiny, smax ** 2 * (1 + mp.mpf('1e-9'))),
+         lambda z: z / (mp.atanh(mp.sqrt(z)) / mp.sqrt(z)), tiny, smax ** 2 * (1 + mp.mpf('1e-6'))),
         ('Sin', 4, lambda z: (mp.sin(mp.sqrt(z)) - mp.sqrt(z)) / mp.sqrt(z) ** 3,
          lambda z: z / (mp.sin(mp.sqrt(z)) / mp.sqrt(z)), tiny, (mp.pi / 4) ** 2 * (1 + mp.mpf('1e-6'))),
         ('Cos', 4, lambda z: (mp.cos(mp.sqrt(z)) - 1) / z, lambda z: z / mp.cos(mp.sqrt(z)),

@@ -13,12 +13,6 @@ public static partial class Float32Math
         public static Vector512<double> Eval(Vector512<double> x) => ExpD(x);
     }
 
-    private readonly partial struct LogKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<double> Eval(Vector512<double> x) => LogD(x);
-    }
-
     private readonly partial struct Log1pKernel : IKernel
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -115,6 +109,49 @@ public static partial class Float32Math
         // 2ᵏ from k's integer bits (|k| ≤ 1010, inside the normal exponent range).
         scale = ((t.AsUInt64() - magic.AsUInt64() + Vector512.Create(1023UL)) << 52).AsDouble();
         return q;
+    }
+
+    /// <summary>ln x of floats: the reduction x = m·2ᵏ is exact in float (all lanes at once), the polynomial runs in
+    /// double on the two halves, and the result is rounded once. Lanes other than positive normal floats (0,
+    /// subnormals, negatives, ∞, NaN) take <see cref="LogD(Vector512{double})"/> out of line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> LogF(Vector512<float> x)
+    {
+        // k = (bits - bits(√½)) >> 23 (arithmetic) and m = bits - k·2²³ put m in [√½, √2) (√½ rounded to float);
+        // f = m - 1 is exact (Sterbenz) and k small, so both widen to double exactly.
+        Vector512<int> bits = x.AsInt32();
+        Vector512<int> k = Vector512.ShiftRightArithmetic(bits - Vector512.Create(0x3F3504F3), 23);
+        Vector512<float> f = (bits - Vector512.ShiftLeft(k, 23)).AsSingle() - Vector512<float>.One;
+        (Vector512<double> flo, Vector512<double> fhi) = Vector512.Widen(f);
+        (Vector512<double> klo, Vector512<double> khi) = Vector512.Widen(Vector512.ConvertToSingle(k));
+        Vector512<float> r = Vector512.Narrow(LogReduced(flo, klo), LogReduced(fhi, khi));
+        Vector512<float> regular = Vector512.GreaterThanOrEqual(x, Vector512.Create(1.17549435e-38f))
+            & Vector512.LessThan(x, Vector512.Create(float.PositiveInfinity));
+        return Vector512.EqualsAll(regular.AsUInt32(), Vector512<uint>.AllBitsSet) ? r : LogFSpecial(x, r, regular);
+    }
+
+    /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1) (the same polynomial as LogCore).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> LogReduced(Vector512<double> f, Vector512<double> k)
+    {
+        Vector512<double> s = f / (f + Vector512.Create(2.0));
+        Vector512<double> z = s * s;
+        Vector512<double> p = Vector512.Create(LogP4);
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP3));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP2));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP1));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP0));
+        Vector512<double> twoS = s + s;
+        Vector512<double> lnm = Vector512.FusedMultiplyAdd(twoS * z, p, twoS);
+        return Vector512.FusedMultiplyAdd(k, Vector512.Create(Ln2Hi),
+            Vector512.FusedMultiplyAdd(k, Vector512.Create(Ln2Lo), lnm));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> LogFSpecial(Vector512<float> x, Vector512<float> r, Vector512<float> regular)
+    {
+        (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(x);
+        return Vector512.ConditionalSelect(regular, r, Vector512.Narrow(LogD(lo), LogD(hi)));
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>

@@ -20,7 +20,19 @@ public static partial class Float32Math
     /// <summary><c>eˣ</c> of each element.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);
     /// <summary><c>ln x</c> of each element.</summary>
-    public static void Log(ReadOnlySpan<float> x, Span<float> y) => Map<LogKernel>(x, y);
+    public static void Log(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (y.Length > x.Length) throw new ArgumentException("Destination is longer than the source.", nameof(y));
+        int n = y.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        if (Wide)
+        {
+            for (; i + 16 <= n; i += 16) LogF(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        }
+        for (; i + 8 <= n; i += 8) LogF(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+        if (i < n) LogTail(x[i..n], y[i..]);
+    }
     /// <summary><c>ln(1 + x)</c> of each element.</summary>
     public static void Log1p(ReadOnlySpan<float> x, Span<float> y) => Map<Log1pKernel>(x, y);
     /// <summary><c>eˣ - 1</c> of each element.</summary>
@@ -44,7 +56,7 @@ public static partial class Float32Math
     /// <summary><c>eˣ</c>.</summary>
     public static float Exp(float x) => Lane<ExpKernel>(x);
     /// <summary><c>ln x</c>.</summary>
-    public static float Log(float x) => Lane<LogKernel>(x);
+    public static float Log(float x) => LogF(Vector256.Create(x)).ToScalar();
     /// <summary><c>ln(1 + x)</c>.</summary>
     public static float Log1p(float x) => Lane<Log1pKernel>(x);
     /// <summary><c>eˣ - 1</c>.</summary>
@@ -195,6 +207,16 @@ public static partial class Float32Math
         buffer[..x.Length].CopyTo(y);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LogTail(ReadOnlySpan<float> x, Span<float> y)
+    {
+        Span<float> buffer = stackalloc float[8];
+        buffer.Fill(1);
+        x.CopyTo(buffer);
+        LogF(Vector256.Create<float>(buffer)).CopyTo(buffer);
+        buffer[..x.Length].CopyTo(y);
+    }
+
     // 1.5·2⁵²: adding it rounds a double of magnitude < 2⁵¹ to an integer, which lands in the low mantissa bits.
     private const double RoundMagic = 6755399441055744.0;
     private const double Ln2Hi = 0.6931471805599453, Ln2Lo = 2.3190468138462996e-17;
@@ -203,8 +225,8 @@ public static partial class Float32Math
     private const double ExpP0 = 0.4999999999964064, ExpP1 = 0.16666666666634003, ExpP2 = 0.04166666699573133,
         ExpP3 = 0.008333333363241924, ExpP4 = 0.001388880423068948, ExpP5 = 0.00019841192896462366,
         ExpP6 = 2.4884464604700138e-05, ExpP7 = 2.7632647938885e-06;
-    private const double LogP0 = 0.3333333333692146, LogP1 = 0.19999997930938976, LogP2 = 0.14286057004061617,
-        LogP3 = 0.11087551605957693, LogP4 = 0.09804446545184022;
+    private const double LogP0 = 0.33333333336921483, LogP1 = 0.1999999793093055, LogP2 = 0.14286057005113745,
+        LogP3 = 0.11087551557339834, LogP4 = 0.09804447293603186;
     private const double SinP0 = -0.16666666666638902, SinP1 = 0.008333333325679853,
         SinP2 = -0.0001984126376632518, SinP3 = 2.7555309980729792e-06, SinP4 = -2.475657737851712e-08;
     private const double CosP0 = -0.49999999999639533, CosP1 = 0.041666666567303536,
@@ -217,12 +239,6 @@ public static partial class Float32Math
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<double> Eval(Vector256<double> x) => ExpD(x);
-    }
-
-    private readonly partial struct LogKernel : IKernel
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<double> Eval(Vector256<double> x) => LogD(x);
     }
 
     private readonly partial struct Log1pKernel : IKernel
@@ -321,6 +337,49 @@ public static partial class Float32Math
         // 2ᵏ from k's integer bits (|k| ≤ 1010, inside the normal exponent range).
         scale = ((t.AsUInt64() - magic.AsUInt64() + Vector256.Create(1023UL)) << 52).AsDouble();
         return q;
+    }
+
+    /// <summary>ln x of floats: the reduction x = m·2ᵏ is exact in float (all lanes at once), the polynomial runs in
+    /// double on the two halves, and the result is rounded once. Lanes other than positive normal floats (0,
+    /// subnormals, negatives, ∞, NaN) take <see cref="LogD(Vector256{double})"/> out of line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> LogF(Vector256<float> x)
+    {
+        // k = (bits - bits(√½)) >> 23 (arithmetic) and m = bits - k·2²³ put m in [√½, √2) (√½ rounded to float);
+        // f = m - 1 is exact (Sterbenz) and k small, so both widen to double exactly.
+        Vector256<int> bits = x.AsInt32();
+        Vector256<int> k = Vector256.ShiftRightArithmetic(bits - Vector256.Create(0x3F3504F3), 23);
+        Vector256<float> f = (bits - Vector256.ShiftLeft(k, 23)).AsSingle() - Vector256<float>.One;
+        (Vector256<double> flo, Vector256<double> fhi) = Vector256.Widen(f);
+        (Vector256<double> klo, Vector256<double> khi) = Vector256.Widen(Vector256.ConvertToSingle(k));
+        Vector256<float> r = Vector256.Narrow(LogReduced(flo, klo), LogReduced(fhi, khi));
+        Vector256<float> regular = Vector256.GreaterThanOrEqual(x, Vector256.Create(1.17549435e-38f))
+            & Vector256.LessThan(x, Vector256.Create(float.PositiveInfinity));
+        return Vector256.EqualsAll(regular.AsUInt32(), Vector256<uint>.AllBitsSet) ? r : LogFSpecial(x, r, regular);
+    }
+
+    /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1) (the same polynomial as LogCore).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> LogReduced(Vector256<double> f, Vector256<double> k)
+    {
+        Vector256<double> s = f / (f + Vector256.Create(2.0));
+        Vector256<double> z = s * s;
+        Vector256<double> p = Vector256.Create(LogP4);
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP3));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP2));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP1));
+        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP0));
+        Vector256<double> twoS = s + s;
+        Vector256<double> lnm = Vector256.FusedMultiplyAdd(twoS * z, p, twoS);
+        return Vector256.FusedMultiplyAdd(k, Vector256.Create(Ln2Hi),
+            Vector256.FusedMultiplyAdd(k, Vector256.Create(Ln2Lo), lnm));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> LogFSpecial(Vector256<float> x, Vector256<float> r, Vector256<float> regular)
+    {
+        (Vector256<double> lo, Vector256<double> hi) = Vector256.Widen(x);
+        return Vector256.ConditionalSelect(regular, r, Vector256.Narrow(LogD(lo), LogD(hi)));
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
