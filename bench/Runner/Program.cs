@@ -35,6 +35,7 @@ var workloads = new List<Workload>
     new("W1 Iris", "iris", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.EmberTiered]),
     new("W3 SGEMM", "gemm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread]),
     new("FMA ceiling", "fma", [Variant.Ember]),
+    new("Float32 transcendentals", "math", [Variant.Ember]),
     new("LSTM", "lstm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.PyTorchDefault]),
     new("W2 F-MNIST MLP", "w2", Variant.Training),
     new("W4 LeNet-5", "w4", Variant.Training),

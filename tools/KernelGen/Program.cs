@@ -1,5 +1,6 @@
 // Generates src/Ember.Kernels/Gemm/GemmKernels.Generated.cs: the register-blocked GEMM micro-kernels (a C# port of
-// the former bench/GemmProbe/gen_kernels.py, byte for byte the same output, so CI needs no Python).
+// the former bench/GemmProbe/gen_kernels.py, byte for byte the same output, so CI needs no Python), and
+// src/Ember.Kernels/Elementwise/Float32Math.Vector512.Generated.cs (Float32MathTwinWriter).
 // Usage: dotnet run --project tools/KernelGen [-- [--check] [--root DIR] [--prefetch-c]]
 using System;
 using System.IO;
@@ -27,22 +28,32 @@ if (root is null)
     return 2;
 }
 
-string path = Path.Combine(root, GemmKernelWriter.RelativePath);
-string text = GemmKernelWriter.Generate(prefetchC);
-if (!check)
+(string Relative, string Text)[] outputs =
+[
+    (GemmKernelWriter.RelativePath, GemmKernelWriter.Generate(prefetchC)),
+    (Float32MathTwinWriter.RelativePath,
+        Float32MathTwinWriter.Generate(File.ReadAllText(Path.Combine(root, Float32MathTwinWriter.SourcePath)))),
+];
+int status = 0;
+foreach ((string relative, string text) in outputs)
 {
-    File.WriteAllText(path, text);
-    Console.WriteLine($"wrote {GemmKernelWriter.RelativePath} ({text.Length} chars)");
-    return 0;
+    string path = Path.Combine(root, relative);
+    if (!check)
+    {
+        File.WriteAllText(path, text);
+        Console.WriteLine($"wrote {relative} ({text.Length} chars)");
+        continue;
+    }
+    string? committed = File.Exists(path) ? File.ReadAllText(path) : null;
+    string? stale = StaleCheck.Describe(committed, text);
+    if (stale is null)
+    {
+        Console.WriteLine($"{relative} is current");
+        continue;
+    }
+    Console.Error.WriteLine($"{relative} is stale: {stale}");
+    Console.Error.WriteLine("Regenerate it with tools/regenerate.sh (or dotnet run --project tools/KernelGen) " +
+        "and commit it; edit tools/KernelGen (or the source it copies), not the generated file.");
+    status = 1;
 }
-string? committed = File.Exists(path) ? File.ReadAllText(path) : null;
-string? stale = StaleCheck.Describe(committed, text);
-if (stale is null)
-{
-    Console.WriteLine($"{GemmKernelWriter.RelativePath} is current");
-    return 0;
-}
-Console.Error.WriteLine($"{GemmKernelWriter.RelativePath} is stale: {stale}");
-Console.Error.WriteLine("Regenerate it with tools/regenerate.sh (or dotnet run --project tools/KernelGen) " +
-    "and commit it; edit tools/KernelGen, not the generated file.");
-return 1;
+return status;
