@@ -78,7 +78,7 @@ public sealed class LSTM : RNNBase<(Tensor Input, (Tensor H, Tensor C)? State, i
 
     private protected override (Tensor H, Tensor? C) Step(Tensor inputProjected, Tensor h, Tensor? c, CellWeights w)
     {
-        var (hy, cy) = CellMath.Lstm(inputProjected, h, c!, w);
+        var (hy, cy) = CellMath.LstmFused(inputProjected, h, c!, w);
         return (hy, cy);
     }
 }
