@@ -221,7 +221,7 @@ internal static class Engine
                 bool owned = track && IsExclusive(node, g, i, inputs, ownedInputs, outputs);
                 Tensor? old = buf is not null && e.InputNr < buf.Length ? buf[e.InputNr] : null;
                 if (track && old is not null && old.DType == g.DType && scratch.Owned.Contains(old.Raw.Storage.Array)
-                    && !ReferenceEquals(old.Raw.Storage.Array, g.Raw.Storage.Array) && IsDense(old.Raw))
+                    && !ReferenceEquals(old.Raw.Storage.Array, g.Raw.Storage.Array) && RawOps.IsDense(old.Raw))
                 {
                     // Only this buffer holds the partial sum: add into it instead of allocating a new sum (a weight
                     // used at every step of an RNN gets one gradient per step).
@@ -268,30 +268,6 @@ internal static class Engine
         for (int k = 0; k < inputs.Length; k++)
             if (inputs[k] is Tensor t && ReferenceEquals(t.Raw.Storage.Array, storage))
                 return k < 32 && (ownedInputs & (1u << k)) != 0;
-        return true;
-    }
-
-    /// <summary>
-    /// Whether every element of <paramref name="t"/> has its own storage slot and the slots form one dense block
-    /// (contiguous in some dim order, such as a transpose), so an in-place add is safe; broadcast (stride 0) views
-    /// are not.
-    /// </summary>
-    private static bool IsDense(RawTensor t)
-    {
-        if (t.IsContiguous) return true;
-        int rank = t.Rank;
-        Span<int> order = stackalloc int[rank];
-        for (int d = 0; d < rank; d++) order[d] = d;
-        for (int a = 1; a < rank; a++)
-            for (int b = a; b > 0 && t.Strides[order[b]] < t.Strides[order[b - 1]]; b--)
-                (order[b], order[b - 1]) = (order[b - 1], order[b]);
-        long expected = 1;
-        foreach (int d in order)
-        {
-            if (t.Shape[d] == 1) continue;
-            if (t.Strides[d] != expected) return false;
-            expected *= t.Shape[d];
-        }
         return true;
     }
 
