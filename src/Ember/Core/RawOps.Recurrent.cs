@@ -3,7 +3,7 @@ using Ember.Kernels;
 
 namespace Ember.Core;
 
-/// <summary>Recurrent cells: the fused element-wise part of an LSTM step (float32 and float64).</summary>
+/// <summary>Recurrent cells: the fused element-wise part of an LSTM or GRU step (float32 and float64).</summary>
 internal static partial class RawOps
 {
     /// <summary>
@@ -30,6 +30,30 @@ internal static partial class RawOps
         {
             LstmKernels.CellForward<T>(hh.Span<T>(), xp.Span<T>(), c.Span<T>(), c.Shape[0], c.Shape[1],
                 gates.Span<T>(), state.Span<T>());
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// One GRU step's gate math (<see cref="GruKernels.CellForward"/>): returns the <c>[10, B, H]</c> block.
+    /// </summary>
+    public static RawTensor GruCellForward(RawTensor xp, RawTensor hh, RawTensor h)
+    {
+        int batch = h.Shape[0], hidden = h.Shape[1];
+        xp = Contiguous(xp);
+        hh = Contiguous(hh);
+        h = Contiguous(h);
+        var state = RawTensor.Empty(hh.DType, [GruKernels.StateSlices, batch, hidden]);
+        DTypeDispatch.Floating<GruCellFunc, bool>(hh.DType, new(xp, hh, h, state), "gru cell");
+        return state;
+    }
+
+    private readonly struct GruCellFunc(RawTensor xp, RawTensor hh, RawTensor h, RawTensor state) : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            GruKernels.CellForward<T>(xp.Span<T>(), hh.Span<T>(), h.Span<T>(), h.Shape[0], h.Shape[1],
+                state.Span<T>());
             return true;
         }
     }

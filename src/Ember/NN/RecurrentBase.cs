@@ -314,6 +314,31 @@ internal static class CellMath
         return ((h - n) * z) + n;
     }
 
+    /// <summary>
+    /// <see cref="Gru"/> with the step's element-wise math in one kernel (<see cref="RawOps.GruCellForward"/>),
+    /// recording the same nodes in the same order, each wrapping its slice of one <c>[10, B, H]</c> block; for callers
+    /// that hand the user copies, as <see cref="LstmFused"/>.
+    /// </summary>
+    public static Tensor GruFused(Tensor xProj, Tensor h, CellWeights w)
+    {
+        if (OpTracer.IsActive || (xProj.DType != DType.Float32 && xProj.DType != DType.Float64)
+            || xProj.Dim != 2 || h.Dim != 2 || h.DType != xProj.DType)
+            return Gru(xProj, h, w);
+        Tensor[] ig = xProj.UnsafeChunk(3, 1);
+        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
+        Tensor[] hg = hh.UnsafeChunk(3, 1);
+        RawTensor s = RawOps.GruCellForward(xProj.Raw, hh.Raw, h.Raw);
+        int batch = h.Shape[0], hidden = h.Shape[1];
+        int[] shape = [batch, hidden], strides = [hidden, 1];
+        RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
+        Tensor r = SigmoidBackward0.Record(AddBackward0.Computed(hg[0], ig[0], Slice(0)), Slice(1));
+        Tensor z = SigmoidBackward0.Record(AddBackward0.Computed(hg[1], ig[1], Slice(2)), Slice(3));
+        Tensor n = TanhBackward0.Record(
+            AddBackward0.Computed(ig[2], MulBackward0.Computed(hg[2], r, Slice(4)), Slice(5)), Slice(6));
+        return AddBackward0.Computed(MulBackward0.Computed(SubBackward0.Computed(h, n, Slice(7)), z, Slice(8)), n,
+            Slice(9));
+    }
+
     /// <summary>Elman RNN: h' = act(W_hh h + b_hh + x̃) with tanh or ReLU.</summary>
     public static Tensor Rnn(Tensor xProj, Tensor h, CellWeights w, bool relu)
     {

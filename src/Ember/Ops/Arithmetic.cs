@@ -197,6 +197,12 @@ namespace Ember.Graph
 
         public static Tensor Apply(Tensor a, Tensor b) => Record<SubBackward0>(a, b, RawOps.Sub(a.Raw, b.Raw));
 
+        /// <summary>
+        /// Records <c>a - b</c> whose value a fused kernel already computed into <paramref name="difference"/>.
+        /// </summary>
+        internal static Tensor Computed(Tensor a, Tensor b, RawTensor difference) =>
+            Record<SubBackward0>(a, b, difference);
+
         /// <summary><c>z = a - alpha * b</c>; dL/db = -alpha * grad.</summary>
         public static Tensor Apply(Tensor a, Tensor b, double alpha) =>
             Record(a, b, RawOps.AddScaled(a.Raw, b.Raw, -alpha, "sub"), alpha,

@@ -50,3 +50,50 @@ public static class LstmKernels
         }
     }
 }
+
+/// <summary>
+/// The element-wise part of one GRU step in one pass over each batch row (see <see cref="LstmKernels"/>).
+/// </summary>
+public static class GruKernels
+{
+    /// <summary>The number of <c>[batch, hidden]</c> slices <see cref="CellForward"/> writes.</summary>
+    public const int StateSlices = 10;
+
+    /// <summary>
+    /// One GRU step from the input projection <paramref name="xp"/> and the hidden projection <paramref name="hh"/>
+    /// (both <c>[batch, 3·hidden]</c>, gates r, z, n) and the previous state <paramref name="h"/>
+    /// (<c>[batch, hidden]</c>), in PyTorch 1.13's operation order, into the slices of <paramref name="state"/>
+    /// (<see cref="StateSlices"/> × <c>[batch, hidden]</c>): 0 <c>hh_r + xp_r</c>, 1 <c>r = σ(0)</c>,
+    /// 2 <c>hh_z + xp_z</c>, 3 <c>z = σ(2)</c>, 4 <c>hh_n·r</c>, 5 <c>xp_n + (4)</c>, 6 <c>n = tanh(5)</c>,
+    /// 7 <c>h − n</c>, 8 <c>(7)·z</c>, 9 <c>h' = (8) + n</c>. All spans are dense, row-major.
+    /// </summary>
+    public static void CellForward<T>(ReadOnlySpan<T> xp, ReadOnlySpan<T> hh, ReadOnlySpan<T> h, int batch,
+        int hidden, Span<T> state) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int g3 = 3 * hidden, slice = batch * hidden;
+        if (hh.Length < batch * g3 || xp.Length < batch * g3 || h.Length < slice
+            || state.Length < StateSlices * slice)
+            throw new ArgumentException(
+                $"GruKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> x = xp.Slice(b * g3, g3), y = hh.Slice(b * g3, g3), hp = h.Slice(b * hidden, hidden);
+            int r0 = b * hidden;
+            Span<T> ar = state.Slice(r0, hidden), r = state.Slice(slice + r0, hidden);
+            Span<T> az = state.Slice(2 * slice + r0, hidden), z = state.Slice(3 * slice + r0, hidden);
+            Span<T> hr = state.Slice(4 * slice + r0, hidden), an = state.Slice(5 * slice + r0, hidden);
+            Span<T> n = state.Slice(6 * slice + r0, hidden), d = state.Slice(7 * slice + r0, hidden);
+            Span<T> dz = state.Slice(8 * slice + r0, hidden), hy = state.Slice(9 * slice + r0, hidden);
+            TensorPrimitives.Add(y[..hidden], x[..hidden], ar);
+            AccurateMath.Sigmoid<T>(ar, r);
+            TensorPrimitives.Add(y.Slice(hidden, hidden), x.Slice(hidden, hidden), az);
+            AccurateMath.Sigmoid<T>(az, z);
+            TensorPrimitives.Multiply(y.Slice(2 * hidden, hidden), r, hr);
+            TensorPrimitives.Add(x.Slice(2 * hidden, hidden), hr, an);
+            AccurateMath.Tanh<T>(an, n);
+            TensorPrimitives.Subtract(hp, n, d);
+            TensorPrimitives.Multiply(d, z, dz);
+            TensorPrimitives.Add(dz, n, hy);
+        }
+    }
+}
