@@ -97,3 +97,11 @@ public static class GruKernels
         }
     }
 }
+
+/// <summary>Gradient accumulation: <c>dst += src</c> over dense spans (the engine's in-place sums).</summary>
+public static class GradientKernels
+{
+    /// <summary><c>dst[i] += src[i]</c> for every i (the spans have equal length).</summary>
+    public static void AddInto<T>(Span<T> dst, ReadOnlySpan<T> src)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => TensorPrimitives.Add(dst, src, dst);
+}

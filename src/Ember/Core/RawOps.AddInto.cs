@@ -1,6 +1,6 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
+using Ember.Kernels;
 
 namespace Ember.Core;
 
@@ -59,15 +59,14 @@ internal static partial class RawOps
             T[] d = dst.Data<T>(), s = src.Data<T>();
             if (flat)
             {
-                Span<T> dd = d.AsSpan(dst.Offset, dst.NumEl);
-                TensorPrimitives.Add(dd, s.AsSpan(src.Offset, src.NumEl), dd);
+                GradientKernels.AddInto<T>(d.AsSpan(dst.Offset, dst.NumEl), s.AsSpan(src.Offset, src.NumEl));
                 return true;
             }
             int n = dst.Shape[1];
             for (int i = 0; i < dst.Shape[0]; i++)
             {
-                Span<T> row = d.AsSpan(dst.Offset + i * dst.Strides[0], n);
-                TensorPrimitives.Add(row, s.AsSpan(src.Offset + i * src.Strides[0], n), row);
+                GradientKernels.AddInto<T>(d.AsSpan(dst.Offset + i * dst.Strides[0], n),
+                    s.AsSpan(src.Offset + i * src.Strides[0], n));
             }
             return true;
         }
