@@ -206,7 +206,7 @@ public partial class Tensor
     /// </summary>
     internal void AddInPlaceRaw(Tensor g)
     {
-        if (RawOps.TryBinaryInPlace<Op.Add>(Raw, g.Raw, floatResult: false, "add")) return;
+        if (RawOps.TryAddInto(Raw, g.Raw) || RawOps.TryBinaryInPlace<Op.Add>(Raw, g.Raw, false, "add")) return;
         var sum = RawOps.Add(Raw, g.Raw.DType == DType ? g.Raw : RawOps.Cast(g.Raw, DType));
         RawOps.CopyFrom(Raw, sum);
     }

@@ -4,7 +4,8 @@ Each case stores the module's constructor arguments, its state dict (PyTorch's n
 load it, which also checks that a PyTorch state dict loads), the input, the initial states, the outputs, random
 cotangents for every output and the gradients of sum(out_i * g_i) for the input, the states and every parameter.
 Variable-length cases go through pack_padded_sequence(enforce_sorted=False) / pad_packed_sequence(total_length=T).
-"graphs" records the node names reachable from each output of a small module, to compare Ember's visible graph.
+"graphs" records the node names reachable from each output of a small module and the output graph's structure, to
+compare Ember's visible graph.
 
 Output: tests/Ember.Tests/Golden/rnn.json. Run: /usr/bin/python3 tools/golden/rnn.py
 """
@@ -94,12 +95,37 @@ def reachable(t):
     return sorted(names)
 
 
+def structure(t, module):
+    """The graph's shape up to node identity: each distinct sub-graph (name and inputs, post-order) is numbered once,
+    so a multi-output node (PyTorch's one UnsafeSplitBackward0 for four gates) and Ember's one node per piece with
+    the same inputs read alike. Line k: "Name(a,b,...)" with the numbers of the inputs' lines, or "-" for None;
+    AccumulateGrad shows its parameter's name."""
+    memo, ids, lines = {}, {}, []
+    names = {id(p): k for k, p in module.named_parameters()}
+
+    def walk(n):
+        if n is None:
+            return "-"
+        if n in memo:
+            return memo[n]
+        args = [names[id(n.variable)]] if hasattr(n, "variable") else [walk(f) for f, _ in n.next_functions]
+        sig = "%s(%s)" % (type(n).__name__, ",".join(args))
+        if sig not in ids:
+            ids[sig] = str(len(lines))
+            lines.append(sig)
+        memo[n] = ids[sig]
+        return memo[n]
+
+    walk(t.grad_fn)
+    return lines
+
+
 graphs = []
 for kind, m in [("LSTM", nn.LSTM(3, 4)), ("GRU", nn.GRU(3, 4)), ("RNN", nn.RNN(3, 4)),
                 ("LSTM_bidir", nn.LSTM(3, 4, bidirectional=True)), ("LSTM_proj", nn.LSTM(3, 4, proj_size=2))]:
     out, hidden = m(torch.randn(3, 2, 3))
     hs = list(hidden) if isinstance(hidden, tuple) else [hidden]
     graphs.append({"kind": kind, "output": type(out.grad_fn).__name__, "output_nodes": reachable(out),
-                   "state": [type(h.grad_fn).__name__ for h in hs]})
+                   "state": [type(h.grad_fn).__name__ for h in hs], "structure": structure(out, m)})
 
 write_json("rnn", {"cases": cases, "graphs": graphs}, indent=None)

@@ -34,6 +34,49 @@ public static class ActivationBackward
     }
 
     /// <summary>
+    /// <c>dx = dy · (1 - y) · y</c> from the sigmoid output <paramref name="y"/> (PyTorch's <c>sigmoid_backward</c>,
+    /// same operation order).
+    /// </summary>
+    public static void Sigmoid<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
+            && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+        {
+            int w = System.Runtime.Intrinsics.Vector256<T>.Count;
+            var one = System.Runtime.Intrinsics.Vector256<T>.One;
+            for (; i + w <= dx.Length; i += w)
+            {
+                var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
+                var g = System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w));
+                System.Runtime.Intrinsics.Vector256.CopyTo(g * (one - yv) * yv, dx.Slice(i, w));
+            }
+        }
+        for (; i < dx.Length; i++) dx[i] = dy[i] * (T.One - y[i]) * y[i];
+    }
+
+    /// <summary>
+    /// <c>dx = dy · (1 - y²)</c> from the tanh output <paramref name="y"/> (PyTorch's <c>tanh_backward</c>).
+    /// </summary>
+    public static void Tanh<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
+            && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+        {
+            int w = System.Runtime.Intrinsics.Vector256<T>.Count;
+            var one = System.Runtime.Intrinsics.Vector256<T>.One;
+            for (; i + w <= dx.Length; i += w)
+            {
+                var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
+                var g = System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w));
+                System.Runtime.Intrinsics.Vector256.CopyTo(g * (one - (yv * yv)), dx.Slice(i, w));
+            }
+        }
+        for (; i < dx.Length; i++) dx[i] = dy[i] * (T.One - (y[i] * y[i]));
+    }
+
+    /// <summary>
     /// Log-softmax backward along the middle axis of <c>[outer, n, inner]</c>: <c>dx = dy - exp(y) · Σ dy</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -47,6 +47,26 @@ internal static partial class RawOps
         return DTypeDispatch.Floating<ReluBackwardFunc, RawTensor>(output.DType, new(grad, output, r), "relu backward");
     }
 
+    /// <summary>Sigmoid backward from its output: <c>grad · (1 - y) · y</c> in one pass.</summary>
+    public static RawTensor SigmoidBackward(RawTensor grad, RawTensor output) =>
+        SaturatingBackward(grad, output, tanh: false);
+
+    /// <summary>Tanh backward from its output: <c>grad · (1 - y²)</c> in one pass.</summary>
+    public static RawTensor TanhBackward(RawTensor grad, RawTensor output) =>
+        SaturatingBackward(grad, output, tanh: true);
+
+    private static RawTensor SaturatingBackward(RawTensor grad, RawTensor output, bool tanh)
+    {
+        if (IsHalfPrecision(output))
+            return Cast(SaturatingBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32), tanh),
+                output.DType);
+        grad = Contiguous(Cast(grad, output.DType));
+        output = Contiguous(output);
+        var r = RawTensor.Empty(output.DType, output.Shape);
+        return DTypeDispatch.Floating<SaturatingBackwardFunc, RawTensor>(output.DType, new(grad, output, r, tanh),
+            tanh ? "tanh backward" : "sigmoid backward");
+    }
+
     /// <summary>Backward of (log-)softmax along <paramref name="dim"/> from its output.</summary>
     public static RawTensor SoftmaxBackward(RawTensor grad, RawTensor output, int dim, bool log)
     {
@@ -73,6 +93,17 @@ internal static partial class RawOps
             else if (dy is null) SoftmaxKernel.Softmax(x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
             else if (log) ActivationBackward.LogSoftmax(dy.Span<T>(), x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
             else ActivationBackward.Softmax(dy.Span<T>(), x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
+            return r;
+        }
+    }
+
+    private readonly struct SaturatingBackwardFunc(RawTensor dy, RawTensor y, RawTensor r, bool tanh)
+        : IFloatFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (tanh) ActivationBackward.Tanh<T>(dy.Span<T>(), y.Span<T>(), r.Span<T>());
+            else ActivationBackward.Sigmoid<T>(dy.Span<T>(), y.Span<T>(), r.Span<T>());
             return r;
         }
     }

@@ -224,6 +224,14 @@ internal static class Engine
                 }
                 bool owned = track && IsExclusive(node, g, i, inputs, ownedInputs, outputs);
                 Tensor? old = buf is not null && e.InputNr < buf.Length ? buf[e.InputNr] : null;
+                if (track && old is not null && old.DType == g.DType && scratch.Owned.Contains(old.Raw.Storage.Array)
+                    && !ReferenceEquals(old.Raw.Storage.Array, g.Raw.Storage.Array) && RawOps.IsDense(old.Raw))
+                {
+                    // Only this buffer holds the partial sum: add into it instead of allocating a new sum (a weight
+                    // used at every step of an RNN gets one gradient per step).
+                    old.AddInPlaceRaw(g);
+                    continue;
+                }
                 buffers[e.Function] = buf = Accumulate(buf, e.InputNr, 1, g);
                 if (old is not null)
                 {

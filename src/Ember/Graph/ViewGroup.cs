@@ -40,7 +40,7 @@ internal sealed class ViewGroup
             return _buffer;
         }
         RawTensor window = _buffer.Raw.WithLayout(shape, strides, offset);
-        RawOps.CopyFrom(window, RawOps.Add(window, grad.Raw));
+        if (!RawOps.TryAddInto(window, grad.Raw)) RawOps.CopyFrom(window, RawOps.Add(window, grad.Raw));
         return null;
     }
 

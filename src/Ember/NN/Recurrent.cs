@@ -78,7 +78,7 @@ public sealed class LSTM : RNNBase<(Tensor Input, (Tensor H, Tensor C)? State, i
 
     private protected override (Tensor H, Tensor? C) Step(Tensor inputProjected, Tensor h, Tensor? c, CellWeights w)
     {
-        var (hy, cy) = CellMath.Lstm(inputProjected, h, c!, w);
+        var (hy, cy) = CellMath.LstmFused(inputProjected, h, c!, w);
         return (hy, cy);
     }
 }
@@ -137,7 +137,7 @@ public sealed class GRU : RNNBase<(Tensor Input, Tensor? H0, int[]? Lengths), (T
     }
 
     private protected override (Tensor H, Tensor? C) Step(Tensor inputProjected, Tensor h, Tensor? c, CellWeights w) =>
-        (CellMath.Gru(inputProjected, h, w), null);
+        (CellMath.GruFused(inputProjected, h, w), null);
 }
 
 /// <summary>

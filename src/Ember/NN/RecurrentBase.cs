@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Ember.Core;
+using Ember.Graph;
+using Ember.Tracing;
 
 namespace Ember.NN;
 
@@ -272,6 +274,35 @@ internal static class CellMath
         return (hy, cy);
     }
 
+    /// <summary>
+    /// <see cref="Lstm"/> with the step's element-wise math in one kernel (<see cref="RawOps.LstmCellForward"/>):
+    /// the same nodes are recorded in the same order (<c>AddBackward0</c>, <c>UnsafeSplitBackward0</c>, σ/tanh, the
+    /// products and sums), each wrapping its slice of the kernel's result, so the visible graph and every backward
+    /// formula are unchanged. The values live in one <c>[9, B, H]</c> block per step, so the returned state shares
+    /// storage with the step's other results: only for callers that hand the user copies (the sequence modules
+    /// stack their outputs). Falls back to <see cref="Lstm"/> for half precision and while an op tracer listens.
+    /// </summary>
+    public static (Tensor H, Tensor C) LstmFused(Tensor xProj, Tensor h, Tensor c, CellWeights w)
+    {
+        if (OpTracer.IsActive || (xProj.DType != DType.Float32 && xProj.DType != DType.Float64)
+            || xProj.Dim != 2 || c.Dim != 2 || c.DType != xProj.DType)
+            return Lstm(xProj, h, c, w);
+        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
+        var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw);
+        int batch = c.Shape[0], hidden = c.Shape[1];
+        int[] shape = [batch, hidden], strides = [hidden, 1];
+        RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
+        Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
+        Tensor[] g = gates.UnsafeChunk(4, 1);
+        Tensor i = SigmoidBackward0.Record(g[0], Slice(0)), f = SigmoidBackward0.Record(g[1], Slice(1));
+        Tensor cell = TanhBackward0.Record(g[2], Slice(2)), o = SigmoidBackward0.Record(g[3], Slice(3));
+        Tensor cy = AddBackward0.Computed(MulBackward0.Computed(f, c, Slice(4)),
+            MulBackward0.Computed(i, cell, Slice(5)), Slice(6));
+        Tensor hy = MulBackward0.Computed(o, TanhBackward0.Record(cy, Slice(7)), Slice(8));
+        if (w.WeightHr is not null) hy = F.Linear(hy, w.WeightHr);
+        return (hy, cy);
+    }
+
     /// <summary>GRU: r = σ(x̃_r + h̃_r), z = σ(x̃_z + h̃_z), n = tanh(x̃_n + r·h̃_n), h' = (h − n)·z + n.</summary>
     public static Tensor Gru(Tensor xProj, Tensor h, CellWeights w)
     {
@@ -281,6 +312,31 @@ internal static class CellMath
         Tensor z = (hg[1] + ig[1]).Sigmoid();
         Tensor n = (ig[2] + (hg[2] * r)).Tanh();
         return ((h - n) * z) + n;
+    }
+
+    /// <summary>
+    /// <see cref="Gru"/> with the step's element-wise math in one kernel (<see cref="RawOps.GruCellForward"/>),
+    /// recording the same nodes in the same order, each wrapping its slice of one <c>[10, B, H]</c> block; for callers
+    /// that hand the user copies, as <see cref="LstmFused"/>.
+    /// </summary>
+    public static Tensor GruFused(Tensor xProj, Tensor h, CellWeights w)
+    {
+        if (OpTracer.IsActive || (xProj.DType != DType.Float32 && xProj.DType != DType.Float64)
+            || xProj.Dim != 2 || h.Dim != 2 || h.DType != xProj.DType)
+            return Gru(xProj, h, w);
+        Tensor[] ig = xProj.UnsafeChunk(3, 1);
+        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
+        Tensor[] hg = hh.UnsafeChunk(3, 1);
+        RawTensor s = RawOps.GruCellForward(xProj.Raw, hh.Raw, h.Raw);
+        int batch = h.Shape[0], hidden = h.Shape[1];
+        int[] shape = [batch, hidden], strides = [hidden, 1];
+        RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
+        Tensor r = SigmoidBackward0.Record(AddBackward0.Computed(hg[0], ig[0], Slice(0)), Slice(1));
+        Tensor z = SigmoidBackward0.Record(AddBackward0.Computed(hg[1], ig[1], Slice(2)), Slice(3));
+        Tensor n = TanhBackward0.Record(
+            AddBackward0.Computed(ig[2], MulBackward0.Computed(hg[2], r, Slice(4)), Slice(5)), Slice(6));
+        return AddBackward0.Computed(MulBackward0.Computed(SubBackward0.Computed(h, n, Slice(7)), z, Slice(8)), n,
+            Slice(9));
     }
 
     /// <summary>Elman RNN: h' = act(W_hh h + b_hh + x̃) with tanh or ReLU.</summary>

@@ -48,7 +48,8 @@ namespace Ember.Graph
 
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Sigmoid(a.Raw));
 
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * y * (1.0 - y);
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
+            Autograd.IsGradEnabled ? grad * y * (1.0 - y) : new Tensor(RawOps.SigmoidBackward(grad.Raw, y.Raw));
     }
 
     /// <summary><c>z = tanh a</c>; dL/da = grad * (1 - z²).</summary>
@@ -60,7 +61,8 @@ namespace Ember.Graph
 
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Tanh(a.Raw));
 
-        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) => grad * (1.0 - y * y);
+        protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
+            Autograd.IsGradEnabled ? grad * (1.0 - y * y) : new Tensor(RawOps.TanhBackward(grad.Raw, y.Raw));
     }
 
     /// <summary>y = x·Φ(x) (exact) or its tanh approximation; dL/dx = grad · dy/dx.</summary>

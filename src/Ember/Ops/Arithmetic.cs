@@ -175,6 +175,11 @@ namespace Ember.Graph
 
         public static Tensor Apply(Tensor a, Tensor b) => Record<AddBackward0>(a, b, RawOps.Add(a.Raw, b.Raw));
 
+        /// <summary>
+        /// Records <c>a + b</c> whose value a fused kernel already computed into <paramref name="sum"/>.
+        /// </summary>
+        internal static Tensor Computed(Tensor a, Tensor b, RawTensor sum) => Record<AddBackward0>(a, b, sum);
+
         /// <summary><c>z = a + alpha * b</c>; dL/db = alpha * grad.</summary>
         public static Tensor Apply(Tensor a, Tensor b, double alpha) =>
             Record(a, b, RawOps.AddScaled(a.Raw, b.Raw, alpha, "add"), alpha,
@@ -191,6 +196,12 @@ namespace Ember.Graph
         public override string Name => "SubBackward0";
 
         public static Tensor Apply(Tensor a, Tensor b) => Record<SubBackward0>(a, b, RawOps.Sub(a.Raw, b.Raw));
+
+        /// <summary>
+        /// Records <c>a - b</c> whose value a fused kernel already computed into <paramref name="difference"/>.
+        /// </summary>
+        internal static Tensor Computed(Tensor a, Tensor b, RawTensor difference) =>
+            Record<SubBackward0>(a, b, difference);
 
         /// <summary><c>z = a - alpha * b</c>; dL/db = -alpha * grad.</summary>
         public static Tensor Apply(Tensor a, Tensor b, double alpha) =>
@@ -218,7 +229,12 @@ namespace Ember.Graph
         private SavedTensor? _a, _b;
         public override string Name => "MulBackward0";
 
-        public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Mul(a.Raw, b.Raw),
+        public static Tensor Apply(Tensor a, Tensor b) => Computed(a, b, RawOps.Mul(a.Raw, b.Raw));
+
+        /// <summary>
+        /// Records <c>a * b</c> whose value a fused kernel already computed into <paramref name="product"/>.
+        /// </summary>
+        internal static Tensor Computed(Tensor a, Tensor b, RawTensor product) => Record(a, b, product,
             static (MulBackward0 n, Tensor a, Tensor b) => n.SaveForProduct(a, b, ref n._a, ref n._b));
 
         internal override Tensor?[] Backward(Tensor grad) =>

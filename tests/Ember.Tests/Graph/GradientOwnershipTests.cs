@@ -54,4 +54,32 @@ public class GradientOwnershipTests
             Assert.Equal(sum, once[j], 5);
         }
     }
+
+    [Fact]
+    public void GradientsOfAWeightUsedAtEveryStepSumInPlaceCorrectly()
+    {
+        // As an RNN's weight_hh: one transposed gradient per use, summed by the engine into a buffer it owns.
+        var g = new Generator(1);
+        Tensor w = Tensor.Rand([3, 2], g).RequiresGrad_();
+        Tensor[] xs = [Tensor.Rand([4, 3], g), Tensor.Rand([4, 3], g), Tensor.Rand([4, 3], g)];
+        Tensor loss = Tensor.Zeros([]);
+        foreach (var x in xs) loss = loss + x.Mm(w).Sum();
+        loss.Backward();
+        // d/dw Σ_t sum(x_t w) = Σ_t x_tᵀ 1.
+        Tensor expected = Tensor.Zeros([3, 2]);
+        foreach (var x in xs) expected = expected + x.T.Mm(Tensor.Ones([4, 2]));
+        Assert.Equal(expected.ToArray<float>(), w.Grad!.ToArray<float>(), (a, b) => Math.Abs(a - b) < 1e-5f);
+    }
+
+    [Fact]
+    public void ABroadcastGradientIsNeverAddedIntoInPlace()
+    {
+        // The later-recorded branch runs first: sum's backward hands y's node an expanded (stride 0) view of a
+        // fresh scalar, which the engine owns; the products' gradients arrive after it and must not be added into
+        // that view in place (every element aliases one slot).
+        Tensor x = Tensor.From([1f, 2f, 3f], requiresGrad: true);
+        Tensor y = x * 1;
+        ((y * y).Sum() + (y.Sum() * 2)).Backward();
+        Assert.Equal([4f, 6f, 8f], x.Grad!.ToArray<float>());
+    }
 }

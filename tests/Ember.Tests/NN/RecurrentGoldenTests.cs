@@ -160,6 +160,63 @@ public class RecurrentGoldenTests
         return names;
     }
 
+    /// <summary>
+    /// The graph's shape as tools/golden/rnn.py writes it: each distinct sub-graph (name and inputs, post-order) is
+    /// numbered once, so PyTorch's one multi-output split node and Ember's one node per piece read alike;
+    /// <c>AccumulateGrad</c> shows its parameter's name.
+    /// </summary>
+    private static List<string> Structure(Tensor t, ModuleBase m)
+    {
+        var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, p) in m.NamedParameters()) names[p] = name;
+        var memo = new Dictionary<Node, string>(ReferenceEqualityComparer.Instance);
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lines = new List<string>();
+        string Walk(Node? n)
+        {
+            if (n is null) return "-";
+            if (memo.TryGetValue(n, out var id)) return id;
+            IEnumerable<string> args = n is AccumulateGrad acc
+                ? [names[acc.Variable]]
+                : n.NextFunctions.Select(e => Walk(e.Function)).ToList();
+            string sig = $"{n.Name}({string.Join(",", args)})";
+            if (!ids.TryGetValue(sig, out id))
+            {
+                ids[sig] = id = lines.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                lines.Add(sig);
+            }
+            return memo[n] = id;
+        }
+        Walk(t.GradFn);
+        return lines;
+    }
+
+    /// <summary>
+    /// The fused LSTM step (and every other cell) records PyTorch 1.13's nodes with PyTorch's wiring, step by step:
+    /// fusion computes several nodes' forward in one kernel but never merges or reorders nodes. The bidirectional
+    /// module is left out: Ember projects the reverse direction's input in one GEMM where PyTorch goes step by step
+    /// (see <see cref="RNNBase{TIn, TOut}"/>).
+    /// </summary>
+    [Theory]
+    [InlineData("LSTM")]
+    [InlineData("GRU")]
+    [InlineData("RNN")]
+    [InlineData("LSTM_proj")]
+    public void GraphStructureEqualsPyTorchs(string kind)
+    {
+        var g = s_golden.GetProperty("graphs").EnumerateArray().First(e => e.GetProperty("kind").GetString() == kind);
+        ModuleBase m = kind switch
+        {
+            "LSTM" => new LSTM(3, 4),
+            "GRU" => new GRU(3, 4),
+            "RNN" => new RNN(3, 4),
+            "LSTM_proj" => new LSTM(3, 4, projSize: 2),
+            _ => throw new NotSupportedException(kind),
+        };
+        Tensor[] outs = Run(m, Tensor.Randn(3, 2, 3), [], null);
+        Assert.Equal(g.GetProperty("structure").EnumerateArray().Select(e => e.GetString()!), Structure(outs[0], m));
+    }
+
     public static IEnumerable<object[]> GraphKinds() =>
         s_golden.GetProperty("graphs").EnumerateArray()
             .Select(g => new object[] { g.GetProperty("kind").GetString()! });

@@ -1,0 +1,107 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Ember.Kernels;
+
+/// <summary>
+/// The element-wise part of one LSTM step in one pass over each batch row, so the step's gate math costs one
+/// kernel instead of a chain of tensor ops (the recorded graph is unchanged: the caller wraps each slice of the
+/// result in its own node).
+/// </summary>
+public static class LstmKernels
+{
+    /// <summary>The number of <c>[batch, hidden]</c> slices <see cref="CellForward"/> writes into its state.</summary>
+    public const int StateSlices = 9;
+
+    /// <summary>
+    /// One LSTM step from the hidden projection <paramref name="hh"/> and the input projection
+    /// <paramref name="xp"/> (both <c>[batch, 4·hidden]</c>, gates i, f, g, o) and the previous cell state
+    /// <paramref name="c"/> (<c>[batch, hidden]</c>), in PyTorch 1.13's operation order: <c>gates = hh + xp</c>,
+    /// then into the slices of <paramref name="state"/> (<see cref="StateSlices"/> × <c>[batch, hidden]</c>):
+    /// 0 <c>σ(i)</c>, 1 <c>σ(f)</c>, 2 <c>tanh(g)</c>, 3 <c>σ(o)</c>, 4 <c>σ(f)·c</c>, 5 <c>σ(i)·tanh(g)</c>,
+    /// 6 <c>c' = (4) + (5)</c>, 7 <c>tanh(c')</c>, 8 <c>h' = σ(o)·tanh(c')</c>. All spans are dense, row-major.
+    /// </summary>
+    public static void CellForward<T>(ReadOnlySpan<T> hh, ReadOnlySpan<T> xp, ReadOnlySpan<T> c, int batch,
+        int hidden, Span<T> gates, Span<T> state) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int h = hidden, g4 = 4 * hidden, slice = batch * hidden;
+        if (hh.Length < batch * g4 || xp.Length < batch * g4 || gates.Length < batch * g4 || c.Length < slice
+            || state.Length < StateSlices * slice)
+            throw new ArgumentException(
+                $"LstmKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        for (int b = 0; b < batch; b++)
+        {
+            Span<T> gr = gates.Slice(b * g4, g4);
+            TensorPrimitives.Add(hh.Slice(b * g4, g4), xp.Slice(b * g4, g4), gr);
+            int r = b * h;
+            Span<T> i = state.Slice(r, h), f = state.Slice(slice + r, h), g = state.Slice(2 * slice + r, h);
+            Span<T> o = state.Slice(3 * slice + r, h), fc = state.Slice(4 * slice + r, h);
+            Span<T> ig = state.Slice(5 * slice + r, h), cy = state.Slice(6 * slice + r, h);
+            Span<T> tc = state.Slice(7 * slice + r, h), hy = state.Slice(8 * slice + r, h);
+            AccurateMath.Sigmoid<T>(gr[..h], i);
+            AccurateMath.Sigmoid<T>(gr.Slice(h, h), f);
+            AccurateMath.Tanh<T>(gr.Slice(2 * h, h), g);
+            AccurateMath.Sigmoid<T>(gr.Slice(3 * h, h), o);
+            TensorPrimitives.Multiply<T>(f, c.Slice(r, h), fc);
+            TensorPrimitives.Multiply<T>(i, g, ig);
+            TensorPrimitives.Add<T>(fc, ig, cy);
+            AccurateMath.Tanh<T>(cy, tc);
+            TensorPrimitives.Multiply<T>(o, tc, hy);
+        }
+    }
+}
+
+/// <summary>
+/// The element-wise part of one GRU step in one pass over each batch row (see <see cref="LstmKernels"/>).
+/// </summary>
+public static class GruKernels
+{
+    /// <summary>The number of <c>[batch, hidden]</c> slices <see cref="CellForward"/> writes.</summary>
+    public const int StateSlices = 10;
+
+    /// <summary>
+    /// One GRU step from the input projection <paramref name="xp"/> and the hidden projection <paramref name="hh"/>
+    /// (both <c>[batch, 3·hidden]</c>, gates r, z, n) and the previous state <paramref name="h"/>
+    /// (<c>[batch, hidden]</c>), in PyTorch 1.13's operation order, into the slices of <paramref name="state"/>
+    /// (<see cref="StateSlices"/> × <c>[batch, hidden]</c>): 0 <c>hh_r + xp_r</c>, 1 <c>r = σ(0)</c>,
+    /// 2 <c>hh_z + xp_z</c>, 3 <c>z = σ(2)</c>, 4 <c>hh_n·r</c>, 5 <c>xp_n + (4)</c>, 6 <c>n = tanh(5)</c>,
+    /// 7 <c>h − n</c>, 8 <c>(7)·z</c>, 9 <c>h' = (8) + n</c>. All spans are dense, row-major.
+    /// </summary>
+    public static void CellForward<T>(ReadOnlySpan<T> xp, ReadOnlySpan<T> hh, ReadOnlySpan<T> h, int batch,
+        int hidden, Span<T> state) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int g3 = 3 * hidden, slice = batch * hidden;
+        if (hh.Length < batch * g3 || xp.Length < batch * g3 || h.Length < slice
+            || state.Length < StateSlices * slice)
+            throw new ArgumentException(
+                $"GruKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> x = xp.Slice(b * g3, g3), y = hh.Slice(b * g3, g3), hp = h.Slice(b * hidden, hidden);
+            int r0 = b * hidden;
+            Span<T> ar = state.Slice(r0, hidden), r = state.Slice(slice + r0, hidden);
+            Span<T> az = state.Slice(2 * slice + r0, hidden), z = state.Slice(3 * slice + r0, hidden);
+            Span<T> hr = state.Slice(4 * slice + r0, hidden), an = state.Slice(5 * slice + r0, hidden);
+            Span<T> n = state.Slice(6 * slice + r0, hidden), d = state.Slice(7 * slice + r0, hidden);
+            Span<T> dz = state.Slice(8 * slice + r0, hidden), hy = state.Slice(9 * slice + r0, hidden);
+            TensorPrimitives.Add(y[..hidden], x[..hidden], ar);
+            AccurateMath.Sigmoid<T>(ar, r);
+            TensorPrimitives.Add(y.Slice(hidden, hidden), x.Slice(hidden, hidden), az);
+            AccurateMath.Sigmoid<T>(az, z);
+            TensorPrimitives.Multiply(y.Slice(2 * hidden, hidden), r, hr);
+            TensorPrimitives.Add(x.Slice(2 * hidden, hidden), hr, an);
+            AccurateMath.Tanh<T>(an, n);
+            TensorPrimitives.Subtract(hp, n, d);
+            TensorPrimitives.Multiply(d, z, dz);
+            TensorPrimitives.Add(dz, n, hy);
+        }
+    }
+}
+
+/// <summary>Gradient accumulation: <c>dst += src</c> over dense spans (the engine's in-place sums).</summary>
+public static class GradientKernels
+{
+    /// <summary><c>dst[i] += src[i]</c> for every i (the spans have equal length).</summary>
+    public static void AddInto<T>(Span<T> dst, ReadOnlySpan<T> src)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => TensorPrimitives.Add(dst, src, dst);
+}

@@ -1,0 +1,60 @@
+using System.Numerics;
+using Ember.Kernels;
+
+namespace Ember.Core;
+
+/// <summary>Recurrent cells: the fused element-wise part of an LSTM or GRU step (float32 and float64).</summary>
+internal static partial class RawOps
+{
+    /// <summary>
+    /// One LSTM step's gate math (<see cref="LstmKernels.CellForward"/>): returns <c>gates = hh + xp</c>
+    /// <c>[B, 4H]</c> and the <c>[9, B, H]</c> state block (σ(i), σ(f), tanh(g), σ(o), σ(f)·c, σ(i)·tanh(g), c',
+    /// tanh(c'), h').
+    /// </summary>
+    public static (RawTensor Gates, RawTensor State) LstmCellForward(RawTensor hh, RawTensor xp, RawTensor c)
+    {
+        int batch = c.Shape[0], hidden = c.Shape[1];
+        hh = Contiguous(hh);
+        xp = Contiguous(xp);
+        c = Contiguous(c);
+        var gates = RawTensor.Empty(hh.DType, [batch, 4 * hidden]);
+        var state = RawTensor.Empty(hh.DType, [LstmKernels.StateSlices, batch, hidden]);
+        DTypeDispatch.Floating<LstmCellFunc, bool>(hh.DType, new(hh, xp, c, gates, state), "lstm cell");
+        return (gates, state);
+    }
+
+    private readonly struct LstmCellFunc(RawTensor hh, RawTensor xp, RawTensor c, RawTensor gates, RawTensor state)
+        : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            LstmKernels.CellForward<T>(hh.Span<T>(), xp.Span<T>(), c.Span<T>(), c.Shape[0], c.Shape[1],
+                gates.Span<T>(), state.Span<T>());
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// One GRU step's gate math (<see cref="GruKernels.CellForward"/>): returns the <c>[10, B, H]</c> block.
+    /// </summary>
+    public static RawTensor GruCellForward(RawTensor xp, RawTensor hh, RawTensor h)
+    {
+        int batch = h.Shape[0], hidden = h.Shape[1];
+        xp = Contiguous(xp);
+        hh = Contiguous(hh);
+        h = Contiguous(h);
+        var state = RawTensor.Empty(hh.DType, [GruKernels.StateSlices, batch, hidden]);
+        DTypeDispatch.Floating<GruCellFunc, bool>(hh.DType, new(xp, hh, h, state), "gru cell");
+        return state;
+    }
+
+    private readonly struct GruCellFunc(RawTensor xp, RawTensor hh, RawTensor h, RawTensor state) : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            GruKernels.CellForward<T>(xp.Span<T>(), hh.Span<T>(), h.Span<T>(), h.Shape[0], h.Shape[1],
+                state.Span<T>());
+            return true;
+        }
+    }
+}
