@@ -8,9 +8,9 @@ namespace Ember.Kernels.Tests;
 
 /// <summary>
 /// The kernels the W1 loop spends its time in must be JIT-compiled fully optimized on their first call
-/// (<see cref="MethodImplOptions.AggressiveOptimization"/>): under .NET's default tiered JIT, tier-0 SIMD code is several
-/// times slower and stays for thousands of steps (bench/README.md, "Tiered compilation"). A structural guard, not a
-/// timing test: it fails when the attribute is dropped from one of these methods.
+/// (<see cref="MethodImplOptions.AggressiveOptimization"/>): under .NET's default tiered JIT, tier-0 SIMD code is
+/// several times slower and stays for thousands of steps (bench/README.md, "Tiered compilation"). A structural guard,
+/// not a timing test: it fails when the attribute is dropped from one of these methods.
 /// </summary>
 public class HotKernelAttributeTests
 {
