@@ -42,18 +42,8 @@ internal sealed class JitTrace : EventListener
                 break;
             case "MethodLoadVerbose_V1":
             case "MethodLoadVerbose_V2":
-            {
-                long id = Convert.ToInt64(e.Payload[0], CultureInfo.InvariantCulture);
-                uint flags = Convert.ToUInt32(e.Payload[5], CultureInfo.InvariantCulture);
-                if ((flags & 0x8) == 0) break; // not jitted (R2R lookup)
-                double ms = started.TryRemove((e.OSThreadId, id), out DateTime s)
-                    ? (e.TimeStamp - s).TotalMilliseconds : double.NaN;
-                int tier = (int)((flags >> 7) & 0x7);
-                string name = $"{e.Payload[6]}::{e.Payload[7]}";
-                lines.Enqueue(string.Create(CultureInfo.InvariantCulture,
-                    $"{t:F1}\t{Marker}\tjit\t{e.OSThreadId}\t{TierName(tier)}\t{ms:F2}\t{name}"));
+                OnMethodLoaded(e, t);
                 break;
-            }
             case "TieredCompilationBackgroundJitStart":
             case "TieredCompilationBackgroundJitStop":
             case "TieredCompilationPause":
@@ -62,6 +52,20 @@ internal sealed class JitTrace : EventListener
                     $"{t:F1}\t{Marker}\t{e.EventName}\t{e.OSThreadId}\t\t\t{string.Join(' ', e.Payload)}"));
                 break;
         }
+    }
+
+    // A method's code is ready: log jitted ones (not R2R lookups) with their tier and compile time.
+    private void OnMethodLoaded(EventWrittenEventArgs e, double t)
+    {
+        long id = Convert.ToInt64(e.Payload![0], CultureInfo.InvariantCulture);
+        uint flags = Convert.ToUInt32(e.Payload[5], CultureInfo.InvariantCulture);
+        if ((flags & 0x8) == 0) return; // not jitted (R2R lookup)
+        double ms = started.TryRemove((e.OSThreadId, id), out DateTime s)
+            ? (e.TimeStamp - s).TotalMilliseconds : double.NaN;
+        int tier = (int)((flags >> 7) & 0x7);
+        string name = $"{e.Payload[6]}::{e.Payload[7]}";
+        lines.Enqueue(string.Create(CultureInfo.InvariantCulture,
+            $"{t:F1}\t{Marker}\tjit\t{e.OSThreadId}\t{TierName(tier)}\t{ms:F2}\t{name}"));
     }
 
     // The runtime's MethodFlags tier field (bits 7-9): the first four values are stable across versions; the rest
