@@ -130,10 +130,12 @@ public static partial class Float32Math
         return Vector512.EqualsAll(regular.AsUInt32(), Vector512<uint>.AllBitsSet) ? r : LogFSpecial(x, r, regular);
     }
 
-    /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1) (the same polynomial as LogCore).</summary>
+    /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1): the reduced argument of both LogF and LogCore.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> LogReduced(Vector512<double> f, Vector512<double> k)
     {
+        // ln(1 + f) = 2·atanh(s) = 2s + 2s·z·P(z), s = f/(f + 2), z = s², |s| ≤ 0.1716; P a minimax polynomial of
+        // degree 4 on z ≤ 0.02944 (Remez): relative error of the sum against ln(1 + f) below 5.4e-14.
         Vector512<double> s = f / (f + Vector512.Create(2.0));
         Vector512<double> z = s * s;
         Vector512<double> p = Vector512.Create(LogP4);
@@ -178,19 +180,8 @@ public static partial class Float32Math
         Vector512<double> big = Vector512.GreaterThan(m, Vector512.Create(1.4142135623730951));
         m = Vector512.ConditionalSelect(big, m * Vector512.Create(0.5), m);
         e += big & Vector512<double>.One;
-        // ln m = 2·atanh(s) = 2s + 2s·z·P(z), s = (m - 1)/(m + 1), z = s², |s| ≤ 0.1716; P a minimax polynomial of
-        // degree 4 on z ≤ 0.02944 (Remez): relative error of the sum against ln m below 5.4e-14.
-        Vector512<double> s = (m - Vector512<double>.One) / (m + Vector512<double>.One);
-        Vector512<double> z = s * s;
-        Vector512<double> p = Vector512.Create(LogP4);
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP3));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP2));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP1));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(LogP0));
-        Vector512<double> twoS = s + s;
-        Vector512<double> lnm = Vector512.FusedMultiplyAdd(twoS * z, p, twoS);
-        return Vector512.FusedMultiplyAdd(e, Vector512.Create(Ln2Hi),
-            Vector512.FusedMultiplyAdd(e, Vector512.Create(Ln2Lo), lnm));
+        // m - 1 is exact (Sterbenz), and (m - 1) + 2 rounds m + 1 once, as m + 1 itself would.
+        return LogReduced(m - Vector512<double>.One, e);
     }
 
     // Out of line (zero, negative, NaN and ∞ lanes are rare): ln 0 = -∞, ln ∞ = ∞, NaN otherwise.

@@ -363,10 +363,12 @@ public static partial class Float32Math
         return Vector256.EqualsAll(regular.AsUInt32(), Vector256<uint>.AllBitsSet) ? r : LogFSpecial(x, r, regular);
     }
 
-    /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1) (the same polynomial as LogCore).</summary>
+    /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1): the reduced argument of both LogF and LogCore.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<double> LogReduced(Vector256<double> f, Vector256<double> k)
     {
+        // ln(1 + f) = 2·atanh(s) = 2s + 2s·z·P(z), s = f/(f + 2), z = s², |s| ≤ 0.1716; P a minimax polynomial of
+        // degree 4 on z ≤ 0.02944 (Remez): relative error of the sum against ln(1 + f) below 5.4e-14.
         Vector256<double> s = f / (f + Vector256.Create(2.0));
         Vector256<double> z = s * s;
         Vector256<double> p = Vector256.Create(LogP4);
@@ -411,19 +413,8 @@ public static partial class Float32Math
         Vector256<double> big = Vector256.GreaterThan(m, Vector256.Create(1.4142135623730951));
         m = Vector256.ConditionalSelect(big, m * Vector256.Create(0.5), m);
         e += big & Vector256<double>.One;
-        // ln m = 2·atanh(s) = 2s + 2s·z·P(z), s = (m - 1)/(m + 1), z = s², |s| ≤ 0.1716; P a minimax polynomial of
-        // degree 4 on z ≤ 0.02944 (Remez): relative error of the sum against ln m below 5.4e-14.
-        Vector256<double> s = (m - Vector256<double>.One) / (m + Vector256<double>.One);
-        Vector256<double> z = s * s;
-        Vector256<double> p = Vector256.Create(LogP4);
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP3));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP2));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP1));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(LogP0));
-        Vector256<double> twoS = s + s;
-        Vector256<double> lnm = Vector256.FusedMultiplyAdd(twoS * z, p, twoS);
-        return Vector256.FusedMultiplyAdd(e, Vector256.Create(Ln2Hi),
-            Vector256.FusedMultiplyAdd(e, Vector256.Create(Ln2Lo), lnm));
+        // m - 1 is exact (Sterbenz), and (m - 1) + 2 rounds m + 1 once, as m + 1 itself would.
+        return LogReduced(m - Vector256<double>.One, e);
     }
 
     // Out of line (zero, negative, NaN and ∞ lanes are rare): ln 0 = -∞, ln ∞ = ∞, NaN otherwise.
