@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
 
@@ -37,43 +38,50 @@ public static class ActivationBackward
     /// <c>dx = dy · (1 - y) · y</c> from the sigmoid output <paramref name="y"/> (PyTorch's <c>sigmoid_backward</c>,
     /// same operation order).
     /// </summary>
-    public static void Sigmoid<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
-    {
-        int i = 0;
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
-            && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
-        {
-            int w = System.Runtime.Intrinsics.Vector256<T>.Count;
-            var one = System.Runtime.Intrinsics.Vector256<T>.One;
-            for (; i + w <= dx.Length; i += w)
-            {
-                var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
-                var g = System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w));
-                System.Runtime.Intrinsics.Vector256.CopyTo(g * (one - yv) * yv, dx.Slice(i, w));
-            }
-        }
-        for (; i < dx.Length; i++) dx[i] = dy[i] * (T.One - y[i]) * y[i];
-    }
+    public static void Sigmoid<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T> =>
+        FromOutput<T, SigmoidRule<T>>(dy, y, dx);
 
     /// <summary>
     /// <c>dx = dy · (1 - y²)</c> from the tanh output <paramref name="y"/> (PyTorch's <c>tanh_backward</c>).
     /// </summary>
-    public static void Tanh<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T>
+    public static void Tanh<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx) where T : unmanaged, INumber<T> =>
+        FromOutput<T, TanhRule<T>>(dy, y, dx);
+
+    /// <summary>A backward rule written in terms of the forward's output: <c>dx = rule(dy, y)</c>.</summary>
+    private interface IOutputRule<T> where T : unmanaged, INumber<T>
+    {
+        static abstract T Invoke(T dy, T y);
+
+        static abstract Vector256<T> Invoke(Vector256<T> dy, Vector256<T> y);
+    }
+
+    private readonly struct SigmoidRule<T> : IOutputRule<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T dy, T y) => dy * (T.One - y) * y;
+
+        public static Vector256<T> Invoke(Vector256<T> dy, Vector256<T> y) => dy * (Vector256<T>.One - y) * y;
+    }
+
+    private readonly struct TanhRule<T> : IOutputRule<T> where T : unmanaged, INumber<T>
+    {
+        public static T Invoke(T dy, T y) => dy * (T.One - (y * y));
+
+        public static Vector256<T> Invoke(Vector256<T> dy, Vector256<T> y) => dy * (Vector256<T>.One - (y * y));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FromOutput<T, TRule>(ReadOnlySpan<T> dy, ReadOnlySpan<T> y, Span<T> dx)
+        where T : unmanaged, INumber<T>
+        where TRule : IOutputRule<T>
     {
         int i = 0;
-        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated
-            && System.Runtime.Intrinsics.Vector256<T>.IsSupported)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
-            int w = System.Runtime.Intrinsics.Vector256<T>.Count;
-            var one = System.Runtime.Intrinsics.Vector256<T>.One;
+            int w = Vector256<T>.Count;
             for (; i + w <= dx.Length; i += w)
-            {
-                var yv = System.Runtime.Intrinsics.Vector256.Create(y.Slice(i, w));
-                var g = System.Runtime.Intrinsics.Vector256.Create(dy.Slice(i, w));
-                System.Runtime.Intrinsics.Vector256.CopyTo(g * (one - (yv * yv)), dx.Slice(i, w));
-            }
+                TRule.Invoke(Vector256.Create(dy.Slice(i, w)), Vector256.Create(y.Slice(i, w))).CopyTo(dx.Slice(i, w));
         }
-        for (; i < dx.Length; i++) dx[i] = dy[i] * (T.One - (y[i] * y[i]));
+        for (; i < dx.Length; i++) dx[i] = TRule.Invoke(dy[i], y[i]);
     }
 
     /// <summary>
