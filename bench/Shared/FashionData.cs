@@ -21,21 +21,29 @@ public static class FashionData
     public static (byte[] Images, byte[] Labels) Load(bool train, int count)
     {
         string prefix = train ? "train" : "t10k";
-        byte[] images = ReadIdx(Path.Combine(Root, $"{prefix}-images-idx3-ubyte.gz"), 16);
-        byte[] labels = ReadIdx(Path.Combine(Root, $"{prefix}-labels-idx1-ubyte.gz"), 8);
-        count = Math.Min(count, labels.Length);
-        return (images.AsSpan(0, count * Pixels).ToArray(), labels.AsSpan(0, count).ToArray());
+        byte[] labels = ReadIdx(Path.Combine(Root, $"{prefix}-labels-idx1-ubyte.gz"), 8, 1, count);
+        byte[] images = ReadIdx(Path.Combine(Root, $"{prefix}-images-idx3-ubyte.gz"), 16, Pixels, labels.Length);
+        return (images, labels);
     }
 
-    private static byte[] ReadIdx(string path, int headerBytes)
+    /// <summary>
+    /// The first <paramref name="count"/> records of <paramref name="recordBytes"/> bytes, decompressed straight into
+    /// an array of exactly that size: no growing buffer and no copies, whose garbage (four to five times the 47 MB of
+    /// training pixels) used to set the process's peak RSS before the epoch had started.
+    /// </summary>
+    private static byte[] ReadIdx(string path, int headerBytes, int recordBytes, int count)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"{path} not found: apt-get install dataset-fashion-mnist, or set EMBER_FASHION_MNIST.", path);
         using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var buffer = new MemoryStream();
-        gz.CopyTo(buffer);
-        return buffer.ToArray()[headerBytes..];
+        Span<byte> header = stackalloc byte[16];
+        gz.ReadExactly(header[..headerBytes]);
+        // The first dimension (big-endian, after the 4-byte magic) is the number of records in the file.
+        int records = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        var data = GC.AllocateUninitializedArray<byte>(Math.Min(count, records) * recordBytes);
+        gz.ReadExactly(data);
+        return data;
     }
 }
 
