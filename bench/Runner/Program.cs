@@ -39,6 +39,8 @@ var workloads = new List<Workload>
     new("LSTM", "lstm", [Variant.Ember, Variant.TorchDefault, Variant.TorchOneThread, Variant.PyTorchDefault]),
     new("W2 F-MNIST MLP", "w2", Variant.Training),
     new("W4 LeNet-5", "w4", Variant.Training),
+    new("W2 data feeding (issue 12)", "w2loader", [Variant.Ember]),
+    new("MatMul result vs preallocated C (issue 12)", "matmul", [Variant.Ember]),
     new("Tracer off-cost (issue 19)", "tracer", [Variant.Ember, Variant.EmberNoTracerSeam]),
 };
 var results = new ResultTable();
