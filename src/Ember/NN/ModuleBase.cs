@@ -202,15 +202,15 @@ public abstract partial class ModuleBase
     }
 
     /// <summary>
-    /// Clears the gradients of all parameters (to null by default, as PyTorch 2 does; zeros when
-    /// <paramref name="setToNone"/> is false).
+    /// Clears the gradients of all parameters (to null by default, as PyTorch 2 does; when
+    /// <paramref name="setToNone"/> is false, zeroes them in place as PyTorch 1.13 does).
     /// </summary>
     public void ZeroGrad(bool setToNone = true)
     {
         foreach (var p in Parameters())
         {
             if (setToNone || p.Grad is null) p.Grad = null;
-            else p.Grad = Tensor.ZerosLike(p.Grad);
+            else Graph.GradZeroing.Zero(p);
         }
     }
 

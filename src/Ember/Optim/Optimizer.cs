@@ -101,8 +101,9 @@ public abstract partial class Optimizer
     }
 
     /// <summary>
-    /// Clears the gradients of every parameter: to null by default (PyTorch 2's behaviour), to zeros when
-    /// <paramref name="setToNone"/> is false.
+    /// Clears the gradients of every parameter: to null by default (PyTorch 2's behaviour); when
+    /// <paramref name="setToNone"/> is false, zeroes them in place (PyTorch 1.13's), so the next backward accumulates
+    /// into the same buffers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ZeroGrad(bool setToNone = true)
@@ -111,7 +112,8 @@ public abstract partial class Optimizer
             foreach (var p in g.Parameters)
             {
                 if (p.Grad is null) continue;
-                p.Grad = setToNone ? null : Tensor.ZerosLike(p.Grad);
+                if (setToNone) p.Grad = null;
+                else Graph.GradZeroing.Zero(p);
             }
     }
 
