@@ -36,14 +36,20 @@ internal static partial class RawOps
         return DTypeDispatch.Floating<SoftmaxFunc, RawTensor>(a.DType, new(a, null, r, Block(a.Shape, dim), log), op);
     }
 
-    /// <summary><c>grad</c> where <paramref name="output"/> &gt; 0, else 0.</summary>
-    public static RawTensor ReluBackward(RawTensor grad, RawTensor output)
+    /// <summary>
+    /// <c>grad</c> where <paramref name="output"/> &gt; 0, else 0; with <paramref name="inPlace"/> written into
+    /// <paramref name="grad"/> when it is contiguous and of the output's dtype (the kernel reads each element before
+    /// writing it).
+    /// </summary>
+    public static RawTensor ReluBackward(RawTensor grad, RawTensor output, bool inPlace = false)
     {
         if (IsHalfPrecision(output))
             return Cast(ReluBackward(Cast(grad, DType.Float32), Cast(output, DType.Float32)), output.DType);
+        bool reuse = inPlace && grad.IsContiguous && grad.DType == output.DType
+            && System.MemoryExtensions.SequenceEqual<int>(grad.Shape, output.Shape);
         grad = Contiguous(Cast(grad, output.DType));
         output = Contiguous(output);
-        var r = RawTensor.Empty(output.DType, output.Shape);
+        var r = reuse ? grad : RawTensor.Empty(output.DType, output.Shape);
         return DTypeDispatch.Floating<ReluBackwardFunc, RawTensor>(output.DType, new(grad, output, r), "relu backward");
     }
 

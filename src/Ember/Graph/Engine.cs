@@ -100,6 +100,21 @@ internal static class Engine
     /// <summary>Has <paramref name="group"/>'s buffer released when the running pass ends.</summary>
     internal static void OnPassEnd(ViewGroup group) => (t_groups ??= []).Add(group);
 
+    /// <summary>
+    /// The storage of the gradient the running node received and nothing else references (see
+    /// <see cref="Scratch.Owned"/>), while that node's formula runs; null otherwise.
+    /// </summary>
+    [ThreadStatic] private static Array? t_overwritable;
+
+    /// <summary>
+    /// Whether the running backward formula may write its result into <paramref name="grad"/>, the gradient it
+    /// received: the engine owns it (no hook, capture, other edge or user code holds it), it is contiguous, and no
+    /// graph is being recorded. The result then reuses the buffer instead of a fresh array per step (issue 12).
+    /// </summary>
+    internal static bool MayOverwrite(Tensor grad) =>
+        t_overwritable is { } owned && ReferenceEquals(grad.Raw.Storage.Array, owned) && grad.Raw.IsContiguous
+        && !Autograd.IsGradEnabled;
+
     // One cached scratch per thread; a backward started from inside another (a hook calling Backward) gets a fresh one.
     [ThreadStatic] private static Scratch? t_scratch;
 
@@ -208,7 +223,10 @@ internal static class Engine
                 acc.AccumulateOwned(inputs[0]!);
                 continue;
             }
-            Tensor?[] outputs = node.Apply(inputs);
+            t_overwritable = (ownedInputs & 1) != 0 && inputs.Length == 1 ? inputs[0]!.Raw.Storage.Array : null;
+            Tensor?[] outputs;
+            try { outputs = node.Apply(inputs); }
+            finally { t_overwritable = null; }
             if (anomaly) CheckFinite(node, outputs);
             if (!retainGraph) node.ReleaseVariables();
             for (int i = 0; i < node.NumInputs && i < outputs.Length; i++)

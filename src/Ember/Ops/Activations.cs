@@ -32,7 +32,13 @@ namespace Ember.Graph
 
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
-            if (!Autograd.IsGradEnabled) return new Tensor(RawOps.ReluBackward(grad.Raw, y.Raw));
+            if (!Autograd.IsGradEnabled)
+            {
+                // A gradient only the engine holds is overwritten instead of allocating a new one (issue 12).
+                if (!Engine.MayOverwrite(grad)) return new Tensor(RawOps.ReluBackward(grad.Raw, y.Raw));
+                RawOps.ReluBackward(grad.Raw, y.Raw, inPlace: true);
+                return grad;
+            }
             // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost
             // everywhere).
             return grad * Mask(RawOps.Gt(y.Raw, RawOps.Scalar(0, y.DType)), grad.DType);
