@@ -32,6 +32,12 @@ internal static class MatMulProbe
             report.Add($"F.Linear n={n}", flops / linear / 1e9, "GFLOP/s", MetricKind.Throughput);
             report.Add($"MatMul / kernel n={n}", kernel / matmul, "", MetricKind.Info);
             report.Add($"Linear / kernel n={n}", kernel / linear, "", MetricKind.Info);
+            // Load-independent: what a fresh result costs the process (a first touch of a page is a fault).
+            const int calls = 10;
+            long faults = ProcStats.PageFaults();
+            for (int i = 0; i < calls; i++) a.MatMul(b);
+            report.Add($"MatMul page faults per call n={n}", (ProcStats.PageFaults() - faults) / (double)calls,
+                $"faults (result {4L * n * n / 1024} KB = {n * n / 1024} pages)", MetricKind.Info);
         }
     }
 
