@@ -104,6 +104,152 @@ internal static unsafe class ConvDirect
         }
     }
 
+    /// <summary>Taps per register block of the weight gradient.</summary>
+    private const int RB = 4;
+
+    /// <summary>Largest <c>ColRows</c> the weight gradient takes here (its vector accumulators,
+    /// <c>RowsPadded · ColRows · 16</c> floats, stay within L2).</summary>
+    public const int MaxWeightTaps = 1024;
+
+    /// <summary>Whether a float weight gradient of <paramref name="g"/> runs here.</summary>
+    public static bool AppliesWeight(in ConvGeometry g) => Applies(g) && g.ColRows <= MaxWeightTaps;
+
+    /// <summary>
+    /// The weight gradient of images <c>[begin, end)</c> into <paramref name="dw"/> <c>(O, C/groups, KH, KW)</c>
+    /// (overwritten): <c>dw[o, t] = Σₙ Σₚ dy[n, o, p] · x[n, tap t at p]</c>. Every (o, t) pair has a vector of
+    /// 16 partial sums that runs over the images in order and over each image's wide columns in vectors, then is
+    /// summed across its lanes; the order depends only on the shapes and the range. Returns false, leaving
+    /// <paramref name="dw"/> undefined, when an image is not finite (the extra wide columns multiply real pixels
+    /// by zero, and an infinity there would leak a NaN): the caller then takes the exact im2col path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool BackwardWeight(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw,
+        in ConvGeometry g, int begin, int end)
+    {
+        int cg = g.GroupInChannels, og = g.GroupOutChannels, k = g.ColRows, hp = PaddedH(g), wp = PaddedW(g),
+            planeP = hp * wp, cols = Columns(g), mp = RowsPadded(g), kp = (k + RB - 1) / RB * RB, ow = g.OutW,
+            plane = g.OutPlane;
+        for (int n = begin; n < end; n++)
+            if (!AllFinite(x.Slice(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane)))
+                return false;
+        int srcSize = cg * planeP + VL, dywSize = mp * cols, accSize = mp * kp * VL;
+        float[] scratch = ArrayPool<float>.Shared.Rent(srcSize + dywSize + accSize);
+        int[] offsets = ArrayPool<int>.Shared.Rent(kp);
+        try
+        {
+            Span<float> src = scratch.AsSpan(0, srcSize), dyw = scratch.AsSpan(srcSize, dywSize);
+            Span<float> acc = scratch.AsSpan(srcSize + dywSize, accSize);
+            int r = 0;
+            for (int c = 0; c < cg; c++)
+                for (int i = 0; i < g.KH; i++)
+                    for (int j = 0; j < g.KW; j++)
+                        offsets[r++] = c * planeP + i * wp + j;
+            for (; r < kp; r++) offsets[r] = 0;
+            src.Clear();
+            dyw.Clear();
+            for (int gr = 0; gr < g.Groups; gr++)
+            {
+                acc.Clear();
+                for (int n = begin; n < end; n++)
+                {
+                    ReadOnlySpan<float> image = x.Slice((n * g.InChannels + gr * cg) * g.InPlane, cg * g.InPlane);
+                    for (int c = 0; c < cg; c++)
+                        for (int iy = 0; iy < g.InH && iy + g.PadH < hp; iy++)
+                        {
+                            int width = Math.Min(g.InW, wp - g.PadW);
+                            image.Slice((c * g.InH + iy) * g.InW, width)
+                                .CopyTo(src.Slice(c * planeP + (iy + g.PadH) * wp + g.PadW, width));
+                        }
+                    ReadOnlySpan<float> dyG = dy.Slice((n * g.OutChannels + gr * og) * plane, og * plane);
+                    for (int o = 0; o < og; o++)
+                        for (int oy = 0; oy < g.OutH; oy++)
+                            dyG.Slice(o * plane + oy * ow, ow).CopyTo(dyw.Slice(o * cols + oy * wp, ow));
+                    fixed (float* ps = src, pd = dyw, pa = acc)
+                    fixed (int* poff = offsets)
+                        for (int ob = 0; ob < mp; ob += MR)
+                            for (int tb = 0; tb < kp; tb += RB)
+                                WeightBlock(pd + ob * cols, cols, ps, poff + tb, cols / VL,
+                                    pa + (ob * kp + tb * MR) * VL);
+                }
+                Span<float> dwG = dw.Slice(gr * og * k, og * k);
+                for (int ob = 0; ob < mp; ob += MR)
+                    for (int tb = 0; tb < kp; tb += RB)
+                        for (int jo = 0; jo < MR && ob + jo < og; jo++)
+                            for (int it = 0; it < RB && tb + it < k; it++)
+                                dwG[(ob + jo) * k + tb + it] = Vector512.Sum(Vector512.Create<float>(
+                                    acc.Slice((ob * kp + tb * MR + jo * RB + it) * VL, VL)));
+            }
+            return true;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary><c>acc[j, i] += Σ_v dyw[j, v] ⊙ src[off[i] + v]</c> for MR output channels and RB taps, over
+    /// <paramref name="vectors"/> vectors of columns; <paramref name="acc"/> holds MR·RB vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightBlock(float* dyw, int ld, float* src, int* off, int vectors, float* acc)
+    {
+        Vector512<float> a00 = Vector512.Load(acc), a01 = Vector512.Load(acc + VL),
+            a02 = Vector512.Load(acc + 2 * VL), a03 = Vector512.Load(acc + 3 * VL);
+        Vector512<float> a10 = Vector512.Load(acc + 4 * VL), a11 = Vector512.Load(acc + 5 * VL),
+            a12 = Vector512.Load(acc + 6 * VL), a13 = Vector512.Load(acc + 7 * VL);
+        Vector512<float> a20 = Vector512.Load(acc + 8 * VL), a21 = Vector512.Load(acc + 9 * VL),
+            a22 = Vector512.Load(acc + 10 * VL), a23 = Vector512.Load(acc + 11 * VL);
+        Vector512<float> a30 = Vector512.Load(acc + 12 * VL), a31 = Vector512.Load(acc + 13 * VL),
+            a32 = Vector512.Load(acc + 14 * VL), a33 = Vector512.Load(acc + 15 * VL);
+        Vector512<float> a40 = Vector512.Load(acc + 16 * VL), a41 = Vector512.Load(acc + 17 * VL),
+            a42 = Vector512.Load(acc + 18 * VL), a43 = Vector512.Load(acc + 19 * VL);
+        Vector512<float> a50 = Vector512.Load(acc + 20 * VL), a51 = Vector512.Load(acc + 21 * VL),
+            a52 = Vector512.Load(acc + 22 * VL), a53 = Vector512.Load(acc + 23 * VL);
+        float* s0 = src + off[0], s1 = src + off[1], s2 = src + off[2], s3 = src + off[3];
+        for (int v = 0; v < vectors; v++, dyw += VL, s0 += VL, s1 += VL, s2 += VL, s3 += VL)
+        {
+            Vector512<float> d0 = Vector512.Load(dyw), d1 = Vector512.Load(dyw + ld),
+                d2 = Vector512.Load(dyw + 2 * ld), d3 = Vector512.Load(dyw + 3 * ld),
+                d4 = Vector512.Load(dyw + 4 * ld), d5 = Vector512.Load(dyw + 5 * ld);
+            Vector512<float> s = Vector512.Load(s0);
+            a00 = Avx512F.FusedMultiplyAdd(d0, s, a00); a10 = Avx512F.FusedMultiplyAdd(d1, s, a10);
+            a20 = Avx512F.FusedMultiplyAdd(d2, s, a20); a30 = Avx512F.FusedMultiplyAdd(d3, s, a30);
+            a40 = Avx512F.FusedMultiplyAdd(d4, s, a40); a50 = Avx512F.FusedMultiplyAdd(d5, s, a50);
+            s = Vector512.Load(s1);
+            a01 = Avx512F.FusedMultiplyAdd(d0, s, a01); a11 = Avx512F.FusedMultiplyAdd(d1, s, a11);
+            a21 = Avx512F.FusedMultiplyAdd(d2, s, a21); a31 = Avx512F.FusedMultiplyAdd(d3, s, a31);
+            a41 = Avx512F.FusedMultiplyAdd(d4, s, a41); a51 = Avx512F.FusedMultiplyAdd(d5, s, a51);
+            s = Vector512.Load(s2);
+            a02 = Avx512F.FusedMultiplyAdd(d0, s, a02); a12 = Avx512F.FusedMultiplyAdd(d1, s, a12);
+            a22 = Avx512F.FusedMultiplyAdd(d2, s, a22); a32 = Avx512F.FusedMultiplyAdd(d3, s, a32);
+            a42 = Avx512F.FusedMultiplyAdd(d4, s, a42); a52 = Avx512F.FusedMultiplyAdd(d5, s, a52);
+            s = Vector512.Load(s3);
+            a03 = Avx512F.FusedMultiplyAdd(d0, s, a03); a13 = Avx512F.FusedMultiplyAdd(d1, s, a13);
+            a23 = Avx512F.FusedMultiplyAdd(d2, s, a23); a33 = Avx512F.FusedMultiplyAdd(d3, s, a33);
+            a43 = Avx512F.FusedMultiplyAdd(d4, s, a43); a53 = Avx512F.FusedMultiplyAdd(d5, s, a53);
+        }
+        StoreBlock4(acc, a00, a01, a02, a03);
+        StoreBlock4(acc + 4 * VL, a10, a11, a12, a13);
+        StoreBlock4(acc + 8 * VL, a20, a21, a22, a23);
+        StoreBlock4(acc + 12 * VL, a30, a31, a32, a33);
+        StoreBlock4(acc + 16 * VL, a40, a41, a42, a43);
+        StoreBlock4(acc + 20 * VL, a50, a51, a52, a53);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBlock4(float* c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2,
+        Vector512<float> v3)
+    {
+        Vector512.Store(v0, c);
+        Vector512.Store(v1, c + VL);
+        Vector512.Store(v2, c + 2 * VL);
+        Vector512.Store(v3, c + 3 * VL);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> s) =>
+        // A sum is finite only if every term is (an overflowing sum merely takes the slower, exact path).
+        float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(s));
+
     /// <summary><paramref name="w"/> <c>(og, k)</c> into MR-row blocks, each <c>k × MR</c> (tap-major), zero rows
     /// past <paramref name="og"/>.</summary>
     private static void Pack(ReadOnlySpan<float> w, int og, int k, Span<float> pack)

@@ -342,6 +342,10 @@ public static class Convolution
                 dst.Clear();
                 return;
             }
+            if (typeof(T) == typeof(float) && ConvDirect.AppliesWeight(g)
+                && ConvDirect.BackwardWeight(MemoryMarshal.Cast<T, float>(dy.AsSpan(dyOffset)),
+                    MemoryMarshal.Cast<T, float>(x.AsSpan(xOffset)), MemoryMarshal.Cast<T, float>(dst), g, begin, end))
+                return;
             if (ConvWide.Applies(g) && WideWeight(dy, dyOffset, x, xOffset, dst, g, begin, end)) return;
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try

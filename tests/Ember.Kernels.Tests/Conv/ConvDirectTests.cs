@@ -8,7 +8,9 @@ namespace Ember.Kernels.Tests;
 /// (<see cref="ConvWide"/>), with and without bias, padding and groups, for widths that leave a partial vector and
 /// a partial 64-column block, and channel counts that leave a partial 6-row block; it matches a float64 direct
 /// reference; non-finite inputs propagate exactly as in the GEMM path; and <see cref="Convolution.Forward{T}"/>
-/// takes it for LeNet's shapes.
+/// takes it for LeNet's shapes. The direct weight gradient (vector partial sums, so a different summation order
+/// from the GEMM's) matches the float64 reference, is deterministic, and declines non-finite images so that the
+/// exact im2col path poisons only the entries that really see them.
 /// </summary>
 public class ConvDirectTests
 {
@@ -40,6 +42,55 @@ public class ConvDirectTests
             if (TakesPackedOrSkinnyGemm(g)) Assert.Equal(Wide(g, x, wt, bias), direct);
             Close(Reference(g, x, wt, bias), direct);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void WeightGradientMatchesTheReference(int n, int c, int o, int h, int w, int kh, int kw, int pad,
+        int groups)
+    {
+        if (GemmSetup.MaxIsa != GemmIsa.Avx512) Assert.Skip("the direct kernel needs AVX-512");
+        ConvGeometry g = Geometry(n, c, o, h, w, kh, kw, pad, groups);
+        var (x, wt, _, dy) = Data(g, 4);
+        var dw = new float[wt.Length];
+        Array.Fill(dw, float.NaN); // overwritten, not accumulated
+        Assert.True(ConvDirect.BackwardWeight(dy, x, dw, g, 0, n));
+        Close(ReferenceWeightGrad(g, x, dy, 0, n), dw);
+        var again = new float[wt.Length];
+        Assert.True(ConvDirect.BackwardWeight(dy, x, again, g, 0, n));
+        Assert.Equal(dw, again);
+    }
+
+    [Fact]
+    public void WeightGradientOfASubrangeSeesOnlyItsImages()
+    {
+        if (GemmSetup.MaxIsa != GemmIsa.Avx512) Assert.Skip("the direct kernel needs AVX-512");
+        ConvGeometry g = Geometry(5, 3, 7, 11, 13, 3, 3, 1, 1);
+        var (x, wt, _, dy) = Data(g, 5);
+        x[0] = float.NaN; // image 0 is outside the range
+        var dw = new float[wt.Length];
+        Assert.True(ConvDirect.BackwardWeight(dy, x, dw, g, 1, 4));
+        Close(ReferenceWeightGrad(g, x, dy, 1, 4), dw);
+    }
+
+    [Fact]
+    public void WeightGradientDeclinesNonFiniteImagesAndConvolutionFallsBackExactly()
+    {
+        if (GemmSetup.MaxIsa != GemmIsa.Avx512) Assert.Skip("the direct kernel needs AVX-512");
+        ConvGeometry g = Geometry(3, 2, 6, 12, 12, 3, 3, 1, 1);
+        var (x, wt, _, dy) = Data(g, 6);
+        x[144 * 3 + 11] = float.PositiveInfinity; // image 1, channel 1, row 0, last column
+        Assert.False(ConvDirect.BackwardWeight(dy, x, new float[wt.Length], g, 0, 3));
+        var dw = new float[wt.Length];
+        Convolution.BackwardWeight(dy, 0, x, 0, dw, 0, g);
+        double[] expected = ReferenceWeightGrad(g, x, dy, 0, 3);
+        for (int i = 0; i < dw.Length; i++)
+        {
+            Assert.Equal(double.IsFinite(expected[i]), float.IsFinite(dw[i]));
+            if (double.IsFinite(expected[i])) Assert.Equal(expected[i], dw[i], 1e-4);
+        }
+        Assert.Contains(dw, v => !float.IsFinite(v));
+        Assert.Contains(dw, float.IsFinite);
     }
 
     [Fact]
@@ -148,6 +199,28 @@ public class ConvDirectTests
                         y[((n * g.OutChannels + o) * g.OutH + oy) * g.OutW + ox] = acc;
                     }
         return y;
+    }
+
+    private static double[] ReferenceWeightGrad(ConvGeometry g, float[] x, float[] dy, int begin, int end)
+    {
+        var dw = new double[g.OutChannels * g.ColRows];
+        int cg = g.GroupInChannels, og = g.GroupOutChannels;
+        for (int n = begin; n < end; n++)
+            for (int o = 0; o < g.OutChannels; o++)
+                for (int oy = 0; oy < g.OutH; oy++)
+                    for (int ox = 0; ox < g.OutW; ox++)
+                        for (int ci = 0; ci < cg; ci++)
+                            for (int i = 0; i < g.KH; i++)
+                                for (int j = 0; j < g.KW; j++)
+                                {
+                                    int iy = oy + i - g.PadH, ix = ox + j - g.PadW;
+                                    if ((uint)iy >= (uint)g.InH || (uint)ix >= (uint)g.InW) continue;
+                                    int c = o / og * cg + ci;
+                                    dw[((o * cg + ci) * g.KH + i) * g.KW + j] +=
+                                        (double)dy[((n * g.OutChannels + o) * g.OutH + oy) * g.OutW + ox]
+                                        * x[((n * g.InChannels + c) * g.InH + iy) * g.InW + ix];
+                                }
+        return dw;
     }
 
     private static void Close(double[] expected, float[] actual)
