@@ -104,6 +104,9 @@ internal static unsafe class ConvDirect
         }
     }
 
+    /// <summary>Floats of padded planes and output gradients per pass of the weight gradient.</summary>
+    private const int PassFloats = 12 * 1024;
+
     /// <summary>Taps per register block of the weight gradient.</summary>
     private const int RB = 4;
 
@@ -133,12 +136,15 @@ internal static unsafe class ConvDirect
             if (!AllFinite(x.Slice(n * g.InChannels * g.InPlane, g.InChannels * g.InPlane)))
                 return false;
         int srcSize = cg * planeP + VL, dywSize = mp * cols, accSize = mp * kp * VL;
-        float[] scratch = ArrayPool<float>.Shared.Rent(srcSize + dywSize + accSize);
+        // Images per pass: their padded planes and output gradients together about fill L1 (48 KB), so each
+        // register block runs over several images between loads and stores of its accumulators.
+        int pass = Math.Clamp(PassFloats / (srcSize + dywSize), 1, Math.Max(1, end - begin));
+        float[] scratch = ArrayPool<float>.Shared.Rent(pass * (srcSize + dywSize) + accSize);
         int[] offsets = ArrayPool<int>.Shared.Rent(kp);
         try
         {
-            Span<float> src = scratch.AsSpan(0, srcSize), dyw = scratch.AsSpan(srcSize, dywSize);
-            Span<float> acc = scratch.AsSpan(srcSize + dywSize, accSize);
+            Span<float> src = scratch.AsSpan(0, pass * srcSize), dyw = scratch.AsSpan(pass * srcSize, pass * dywSize);
+            Span<float> acc = scratch.AsSpan(pass * (srcSize + dywSize), accSize);
             int r = 0;
             for (int c = 0; c < cg; c++)
                 for (int i = 0; i < g.KH; i++)
@@ -150,26 +156,33 @@ internal static unsafe class ConvDirect
             for (int gr = 0; gr < g.Groups; gr++)
             {
                 acc.Clear();
-                for (int n = begin; n < end; n++)
+                for (int n0 = begin; n0 < end; n0 += pass)
                 {
-                    ReadOnlySpan<float> image = x.Slice((n * g.InChannels + gr * cg) * g.InPlane, cg * g.InPlane);
-                    for (int c = 0; c < cg; c++)
-                        for (int iy = 0; iy < g.InH && iy + g.PadH < hp; iy++)
-                        {
-                            int width = Math.Min(g.InW, wp - g.PadW);
-                            image.Slice((c * g.InH + iy) * g.InW, width)
-                                .CopyTo(src.Slice(c * planeP + (iy + g.PadH) * wp + g.PadW, width));
-                        }
-                    ReadOnlySpan<float> dyG = dy.Slice((n * g.OutChannels + gr * og) * plane, og * plane);
-                    for (int o = 0; o < og; o++)
-                        for (int oy = 0; oy < g.OutH; oy++)
-                            dyG.Slice(o * plane + oy * ow, ow).CopyTo(dyw.Slice(o * cols + oy * wp, ow));
+                    int images = Math.Min(pass, end - n0);
+                    for (int b = 0; b < images; b++)
+                    {
+                        int n = n0 + b;
+                        ReadOnlySpan<float> image =
+                            x.Slice((n * g.InChannels + gr * cg) * g.InPlane, cg * g.InPlane);
+                        Span<float> srcB = src.Slice(b * srcSize, srcSize), dywB = dyw.Slice(b * dywSize, dywSize);
+                        for (int c = 0; c < cg; c++)
+                            for (int iy = 0; iy < g.InH && iy + g.PadH < hp; iy++)
+                            {
+                                int width = Math.Min(g.InW, wp - g.PadW);
+                                image.Slice((c * g.InH + iy) * g.InW, width)
+                                    .CopyTo(srcB.Slice(c * planeP + (iy + g.PadH) * wp + g.PadW, width));
+                            }
+                        ReadOnlySpan<float> dyG = dy.Slice((n * g.OutChannels + gr * og) * plane, og * plane);
+                        for (int o = 0; o < og; o++)
+                            for (int oy = 0; oy < g.OutH; oy++)
+                                dyG.Slice(o * plane + oy * ow, ow).CopyTo(dywB.Slice(o * cols + oy * wp, ow));
+                    }
                     fixed (float* ps = src, pd = dyw, pa = acc)
                     fixed (int* poff = offsets)
                         for (int ob = 0; ob < mp; ob += MR)
                             for (int tb = 0; tb < kp; tb += RB)
                                 WeightBlock(pd + ob * cols, cols, ps, poff + tb, cols / VL,
-                                    pa + (ob * kp + tb * MR) * VL);
+                                    pa + (ob * kp + tb * MR) * VL, images, dywSize, srcSize);
                 }
                 Span<float> dwG = dw.Slice(gr * og * k, og * k);
                 for (int ob = 0; ob < mp; ob += MR)
@@ -188,10 +201,13 @@ internal static unsafe class ConvDirect
         }
     }
 
-    /// <summary><c>acc[j, i] += Σ_v dyw[j, v] ⊙ src[off[i] + v]</c> for MR output channels and RB taps, over
-    /// <paramref name="vectors"/> vectors of columns; <paramref name="acc"/> holds MR·RB vectors.</summary>
+    /// <summary><c>acc[j, i] += Σ_b Σ_v dyw_b[j, v] ⊙ src_b[off[i] + v]</c> for MR output channels and RB taps,
+    /// over <paramref name="images"/> images (their buffers <paramref name="dywStride"/> and
+    /// <paramref name="srcStride"/> apart) in order and <paramref name="vectors"/> vectors of columns each;
+    /// <paramref name="acc"/> holds MR·RB vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightBlock(float* dyw, int ld, float* src, int* off, int vectors, float* acc)
+    private static void WeightBlock(float* dyw, int ld, float* src, int* off, int vectors, float* acc, int images,
+        int dywStride, int srcStride)
     {
         Vector512<float> a00 = Vector512.Load(acc), a01 = Vector512.Load(acc + VL),
             a02 = Vector512.Load(acc + 2 * VL), a03 = Vector512.Load(acc + 3 * VL);
@@ -205,28 +221,31 @@ internal static unsafe class ConvDirect
             a42 = Vector512.Load(acc + 18 * VL), a43 = Vector512.Load(acc + 19 * VL);
         Vector512<float> a50 = Vector512.Load(acc + 20 * VL), a51 = Vector512.Load(acc + 21 * VL),
             a52 = Vector512.Load(acc + 22 * VL), a53 = Vector512.Load(acc + 23 * VL);
-        float* s0 = src + off[0], s1 = src + off[1], s2 = src + off[2], s3 = src + off[3];
-        for (int v = 0; v < vectors; v++, dyw += VL, s0 += VL, s1 += VL, s2 += VL, s3 += VL)
+        for (int b = 0; b < images; b++, dyw += dywStride, src += srcStride)
         {
-            Vector512<float> d0 = Vector512.Load(dyw), d1 = Vector512.Load(dyw + ld),
-                d2 = Vector512.Load(dyw + 2 * ld), d3 = Vector512.Load(dyw + 3 * ld),
-                d4 = Vector512.Load(dyw + 4 * ld), d5 = Vector512.Load(dyw + 5 * ld);
-            Vector512<float> s = Vector512.Load(s0);
-            a00 = Avx512F.FusedMultiplyAdd(d0, s, a00); a10 = Avx512F.FusedMultiplyAdd(d1, s, a10);
-            a20 = Avx512F.FusedMultiplyAdd(d2, s, a20); a30 = Avx512F.FusedMultiplyAdd(d3, s, a30);
-            a40 = Avx512F.FusedMultiplyAdd(d4, s, a40); a50 = Avx512F.FusedMultiplyAdd(d5, s, a50);
-            s = Vector512.Load(s1);
-            a01 = Avx512F.FusedMultiplyAdd(d0, s, a01); a11 = Avx512F.FusedMultiplyAdd(d1, s, a11);
-            a21 = Avx512F.FusedMultiplyAdd(d2, s, a21); a31 = Avx512F.FusedMultiplyAdd(d3, s, a31);
-            a41 = Avx512F.FusedMultiplyAdd(d4, s, a41); a51 = Avx512F.FusedMultiplyAdd(d5, s, a51);
-            s = Vector512.Load(s2);
-            a02 = Avx512F.FusedMultiplyAdd(d0, s, a02); a12 = Avx512F.FusedMultiplyAdd(d1, s, a12);
-            a22 = Avx512F.FusedMultiplyAdd(d2, s, a22); a32 = Avx512F.FusedMultiplyAdd(d3, s, a32);
-            a42 = Avx512F.FusedMultiplyAdd(d4, s, a42); a52 = Avx512F.FusedMultiplyAdd(d5, s, a52);
-            s = Vector512.Load(s3);
-            a03 = Avx512F.FusedMultiplyAdd(d0, s, a03); a13 = Avx512F.FusedMultiplyAdd(d1, s, a13);
-            a23 = Avx512F.FusedMultiplyAdd(d2, s, a23); a33 = Avx512F.FusedMultiplyAdd(d3, s, a33);
-            a43 = Avx512F.FusedMultiplyAdd(d4, s, a43); a53 = Avx512F.FusedMultiplyAdd(d5, s, a53);
+            float* d = dyw, s0 = src + off[0], s1 = src + off[1], s2 = src + off[2], s3 = src + off[3];
+            for (int v = 0; v < vectors; v++, d += VL, s0 += VL, s1 += VL, s2 += VL, s3 += VL)
+            {
+                Vector512<float> d0 = Vector512.Load(d), d1 = Vector512.Load(d + ld),
+                    d2 = Vector512.Load(d + 2 * ld), d3 = Vector512.Load(d + 3 * ld),
+                    d4 = Vector512.Load(d + 4 * ld), d5 = Vector512.Load(d + 5 * ld);
+                Vector512<float> s = Vector512.Load(s0);
+                a00 = Avx512F.FusedMultiplyAdd(d0, s, a00); a10 = Avx512F.FusedMultiplyAdd(d1, s, a10);
+                a20 = Avx512F.FusedMultiplyAdd(d2, s, a20); a30 = Avx512F.FusedMultiplyAdd(d3, s, a30);
+                a40 = Avx512F.FusedMultiplyAdd(d4, s, a40); a50 = Avx512F.FusedMultiplyAdd(d5, s, a50);
+                s = Vector512.Load(s1);
+                a01 = Avx512F.FusedMultiplyAdd(d0, s, a01); a11 = Avx512F.FusedMultiplyAdd(d1, s, a11);
+                a21 = Avx512F.FusedMultiplyAdd(d2, s, a21); a31 = Avx512F.FusedMultiplyAdd(d3, s, a31);
+                a41 = Avx512F.FusedMultiplyAdd(d4, s, a41); a51 = Avx512F.FusedMultiplyAdd(d5, s, a51);
+                s = Vector512.Load(s2);
+                a02 = Avx512F.FusedMultiplyAdd(d0, s, a02); a12 = Avx512F.FusedMultiplyAdd(d1, s, a12);
+                a22 = Avx512F.FusedMultiplyAdd(d2, s, a22); a32 = Avx512F.FusedMultiplyAdd(d3, s, a32);
+                a42 = Avx512F.FusedMultiplyAdd(d4, s, a42); a52 = Avx512F.FusedMultiplyAdd(d5, s, a52);
+                s = Vector512.Load(s3);
+                a03 = Avx512F.FusedMultiplyAdd(d0, s, a03); a13 = Avx512F.FusedMultiplyAdd(d1, s, a13);
+                a23 = Avx512F.FusedMultiplyAdd(d2, s, a23); a33 = Avx512F.FusedMultiplyAdd(d3, s, a33);
+                a43 = Avx512F.FusedMultiplyAdd(d4, s, a43); a53 = Avx512F.FusedMultiplyAdd(d5, s, a53);
+            }
         }
         StoreBlock4(acc, a00, a01, a02, a03);
         StoreBlock4(acc + 4 * VL, a10, a11, a12, a13);
