@@ -55,7 +55,8 @@ internal static class ConvWorkload
             y2 = new float[y.Length], dy = Rand(y.Length, 4), dx = new float[x.Length], dw = new float[w.Length];
         report.Add(name + " fwd",
             Median(reps, () => Convolution.Forward(x, 0, w, 0, b, 0, y, 0, g)), "us", MetricKind.Time);
-        report.Add(name + " fwd naive direct", Median(reps, () => DirectForward(x, w, b, y2, g)), "us", MetricKind.Time);
+        report.Add(name + " fwd naive direct", Median(reps, () => DirectForward(x, w, b, y2, g)), "us",
+            MetricKind.Time);
         double maxDiff = 0;
         for (int i = 0; i < y.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(y[i] - y2[i]));
         report.Add(name + " naive direct max |diff|", maxDiff, "", MetricKind.Info);
