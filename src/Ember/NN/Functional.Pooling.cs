@@ -192,7 +192,8 @@ namespace Ember.NN
 namespace Ember.Graph
 {
     /// <summary>
-    /// y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad).
+    /// y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad) (indices
+    /// kept, or recomputed from the saved input when no index tensor was asked for).
     /// </summary>
     internal sealed class MaxPool2DWithIndicesBackward0 : SingleOutputNode
     {
