@@ -8,9 +8,10 @@ namespace Ember.Bench;
 
 /// <summary>
 /// LeNet-5's convolution and pooling layers (issue 12, W4: 1→6→16 channels, 28x28, batch 64), kernel by kernel:
-/// im2col + GEMM as Ember runs it (forward, input gradient, weight gradient), a direct forward (a vectorized
-/// shift-and-FMA loop written here, for comparison only), and 2x2 max-pool forward and backward. Median µs per batch
-/// of 15 runs. Ember only (not run by bench/run.sh).
+/// <see cref="Convolution"/> as Ember runs it (forward, input gradient, weight gradient: the direct small-channel
+/// kernels on AVX-512, im2col + GEMM with <c>EMBER_CONV_DIRECT=0</c> or elsewhere), a naive direct forward (a
+/// vectorized shift-and-FMA loop written here, for comparison only), and 2x2 max-pool forward and backward. Median
+/// µs per batch of 15 runs. Ember only (not run by bench/run.sh).
 /// </summary>
 internal static class ConvWorkload
 {
@@ -52,12 +53,13 @@ internal static class ConvWorkload
         float[] x = Rand(g.Batch * g.InChannels * g.InPlane, 1), w = Rand(g.OutChannels * g.ColRows, 2),
             b = Rand(g.OutChannels, 3), y = new float[g.Batch * g.OutChannels * g.OutPlane],
             y2 = new float[y.Length], dy = Rand(y.Length, 4), dx = new float[x.Length], dw = new float[w.Length];
-        report.Add(name + " fwd im2col+gemm",
+        report.Add(name + " fwd",
             Median(reps, () => Convolution.Forward(x, 0, w, 0, b, 0, y, 0, g)), "us", MetricKind.Time);
-        report.Add(name + " fwd direct", Median(reps, () => DirectForward(x, w, b, y2, g)), "us", MetricKind.Time);
+        report.Add(name + " fwd naive direct", Median(reps, () => DirectForward(x, w, b, y2, g)), "us",
+            MetricKind.Time);
         double maxDiff = 0;
         for (int i = 0; i < y.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(y[i] - y2[i]));
-        report.Add(name + " direct max |diff|", maxDiff, "", MetricKind.Info);
+        report.Add(name + " naive direct max |diff|", maxDiff, "", MetricKind.Info);
         if (inputGrad)
             report.Add(name + " bwd input", Median(reps, () => Convolution.BackwardInput(dy, 0, w, 0, dx, 0, g)), "us",
                 MetricKind.Time);

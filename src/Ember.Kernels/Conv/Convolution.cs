@@ -150,6 +150,14 @@ public static class Convolution
             if (end <= begin) return;
             int cg = g.GroupInChannels, og = g.GroupOutChannels, rows = g.ColRows, plane = g.OutPlane,
                 inPlane = g.InPlane;
+            if (typeof(T) == typeof(float) && ConvDirect.Applies(g))
+            {
+                ConvDirect.Forward(MemoryMarshal.Cast<T, float>(x.AsSpan(xOffset)),
+                    MemoryMarshal.Cast<T, float>(w.AsSpan(wOffset, g.OutChannels * rows)),
+                    bias is null ? default : MemoryMarshal.Cast<T, float>(bias.AsSpan(biasOffset, g.OutChannels)),
+                    MemoryMarshal.Cast<T, float>(y.AsSpan(yOffset)), g, begin, end);
+                return;
+            }
             if (ConvWide.Applies(g))
             {
                 WideForward(x, xOffset, w, wOffset, bias, biasOffset, y, yOffset, g, begin, end);
@@ -334,6 +342,10 @@ public static class Convolution
                 dst.Clear();
                 return;
             }
+            if (typeof(T) == typeof(float) && ConvDirect.AppliesWeight(g)
+                && ConvDirect.BackwardWeight(MemoryMarshal.Cast<T, float>(dy.AsSpan(dyOffset)),
+                    MemoryMarshal.Cast<T, float>(x.AsSpan(xOffset)), MemoryMarshal.Cast<T, float>(dst), g, begin, end))
+                return;
             if (ConvWide.Applies(g) && WideWeight(dy, dyOffset, x, xOffset, dst, g, begin, end)) return;
             T[]? col = g.IsPointwise ? null : ArrayPool<T>.Shared.Rent(rows * plane);
             try

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using Ember.Kernels;
 
@@ -19,6 +20,34 @@ internal static partial class RawOps
             DTypeDispatch.Floating<MaxPoolFunc, RawTensor>(dt, new(Float(x, dt), idx, y, g, backward: false),
                 "max_pool");
         return (Cast(y, x.DType), idx);
+    }
+
+    /// <summary>
+    /// Max pooling values only (<see cref="MaxPool"/> without the int64 index tensor): the kernel's indices go to
+    /// a pooled buffer, so a plain <c>MaxPool2d</c> allocates just its output.
+    /// </summary>
+    public static RawTensor MaxPoolValues(RawTensor x, PoolGeometry g, int[] outShape)
+    {
+        DType dt = DTypeDispatch.FloatComputeType(x.DType, "max_pool");
+        var y = RawTensor.Empty(dt, outShape);
+        if (y.NumEl > 0)
+            DTypeDispatch.Floating<MaxPoolScratchFunc, RawTensor>(dt, new(Float(x, dt), null, y, g), "max_pool");
+        return Cast(y, x.DType);
+    }
+
+    /// <summary>
+    /// The input gradient of max pooling from the saved input <paramref name="x"/>: the window maxima's indices are
+    /// recomputed by the forward kernel (the same rule, so the same indices) into a pooled buffer, then
+    /// <paramref name="dy"/> is scattered to them in zero planes of <paramref name="inShape"/>.
+    /// </summary>
+    public static RawTensor MaxPoolBackwardFromInput(RawTensor dy, RawTensor x, PoolGeometry g, int[] inShape)
+    {
+        DType dt = DTypeDispatch.FloatComputeType(dy.DType, "max_pool");
+        var dx = RawTensor.Empty(dt, inShape);
+        if (dy.NumEl == 0) Fill(dx, 0);
+        else DTypeDispatch.Floating<MaxPoolScratchFunc, RawTensor>(dt,
+            new(Float(x, dt), Float(dy, dt), dx, g), "max_pool");
+        return Cast(dx, dy.DType);
     }
 
     /// <summary>
@@ -66,6 +95,38 @@ internal static partial class RawOps
                 r.Data<T>(), 0, g);
             else Kernels.MaxPool.Forward(x.Data<T>(), x.Offset, r.Data<T>(), 0, idx.Data<long>(), 0, g);
             return r;
+        }
+    }
+
+    /// <summary>
+    /// Max pooling with its indices in a pooled buffer: the forward of <paramref name="x"/> into
+    /// <paramref name="r"/> when <paramref name="dy"/> is null, else the backward of <paramref name="dy"/> into
+    /// <paramref name="r"/> (values into a second pooled buffer first).
+    /// </summary>
+    private readonly struct MaxPoolScratchFunc(RawTensor x, RawTensor? dy, RawTensor r, PoolGeometry g)
+        : IFloatFunc<RawTensor>
+    {
+        public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int outSize = g.Planes * g.OutPlane;
+            long[] idx = ArrayPool<long>.Shared.Rent(outSize);
+            T[]? values = dy is null ? null : ArrayPool<T>.Shared.Rent(outSize);
+            try
+            {
+                if (dy is null)
+                {
+                    Kernels.MaxPool.Forward(x.Data<T>(), x.Offset, r.Data<T>(), 0, idx, 0, g);
+                    return r;
+                }
+                Kernels.MaxPool.Forward(x.Data<T>(), x.Offset, values!, 0, idx, 0, g);
+                Kernels.MaxPool.Backward(dy.Data<T>(), dy.Offset, idx, 0, r.Data<T>(), 0, g);
+                return r;
+            }
+            finally
+            {
+                ArrayPool<long>.Shared.Return(idx);
+                if (values is not null) ArrayPool<T>.Shared.Return(values);
+            }
         }
     }
 

@@ -15,8 +15,12 @@ namespace Ember.NN
         /// <param name="ceilMode">Use ceil instead of floor for the output size.</param>
         /// <returns><c>(N, C, H_out, W_out)</c>.</returns>
         public static Tensor MaxPool2d(Tensor input, Size2 kernelSize, Size2? stride = null, Size2? padding = null,
-            Size2? dilation = null, bool ceilMode = false) =>
-            MaxPool2dWithIndices(input, kernelSize, stride, padding, dilation, ceilMode).Output;
+            Size2? dilation = null, bool ceilMode = false)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            return MaxPool(input, kernelSize, stride ?? kernelSize, padding ?? 0, dilation ?? 1, ceilMode,
+                "max_pool2d", withIndices: false).Output;
+        }
 
         /// <summary>
         /// 2-D max pooling that also returns, for each output, the flat index <c>h·W + w</c> of the maximum in its
@@ -131,7 +135,11 @@ namespace Ember.NN
         }
 
         private static (Tensor Output, Tensor Indices) MaxPool(Tensor input, Size2 kernel, Size2 stride, Size2 padding,
-            Size2 dilation, bool ceilMode, string op)
+            Size2 dilation, bool ceilMode, string op) =>
+            MaxPool(input, kernel, stride, padding, dilation, ceilMode, op, withIndices: true)!;
+
+        private static (Tensor Output, Tensor? Indices) MaxPool(Tensor input, Size2 kernel, Size2 stride,
+            Size2 padding, Size2 dilation, bool ceilMode, string op, bool withIndices)
         {
             var (_, planes, h, w) = Planes(input, op);
             CheckWindow(kernel, stride, padding, dilation, op);
@@ -140,7 +148,8 @@ namespace Ember.NN
             CheckOutput(oh, ow, input, op);
             var g = new PoolGeometry(planes, h, w, kernel.H, kernel.W, stride.H, stride.W, padding.H, padding.W,
                 dilation.H, dilation.W, oh, ow);
-            return MaxPool2DWithIndicesBackward0.Apply(input, g);
+            return withIndices ? MaxPool2DWithIndicesBackward0.Apply(input, g)
+                : (MaxPool2DWithIndicesBackward0.ApplyValues(input, g), null);
         }
 
         internal static (RawTensor X, int Planes, int H, int W) Planes(Tensor input, string op)
@@ -183,11 +192,13 @@ namespace Ember.NN
 namespace Ember.Graph
 {
     /// <summary>
-    /// y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad).
+    /// y[p, o] = max over the window of x[p, ·], i = its flat index; dL/dx = zeros.scatter_add(indices, grad) (indices
+    /// kept, or recomputed from the saved input when no index tensor was asked for).
     /// </summary>
     internal sealed class MaxPool2DWithIndicesBackward0 : SingleOutputNode
     {
         private RawTensor? _indices;
+        private SavedTensor? _input;
         private PoolGeometry _g;
         public override string Name => "MaxPool2DWithIndicesBackward0";
 
@@ -200,11 +211,28 @@ namespace Ember.Graph
             return (output, new Tensor(idx));
         }
 
+        /// <summary>
+        /// Pools <paramref name="input"/> without an index tensor (<c>F.MaxPool2d</c>): the node saves the input, as
+        /// PyTorch's does, and its backward recomputes the indices, so a training step allocates no int64 indices.
+        /// </summary>
+        public static Tensor ApplyValues(Tensor input, PoolGeometry g)
+        {
+            RawTensor y = RawOps.MaxPoolValues(input.Raw, g, PoolShape.Output(input, g.OutH, g.OutW));
+            return Record(input, y, g, static (MaxPool2DWithIndicesBackward0 n, Tensor input, PoolGeometry g) =>
+            {
+                n._g = g;
+                n._input = n.Save(input);
+            });
+        }
+
         internal override Tensor?[] Backward(Tensor grad)
         {
             int[] shape = InputShape(0);
-            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.MaxPoolBackward(grad.Raw, _indices!, _g, shape))];
-            var index = new Tensor(RawOps.Reshape(_indices!, [_g.Planes, _g.OutPlane]));
+            if (_input is not null && !Autograd.IsGradEnabled)
+                return [new Tensor(RawOps.MaxPoolBackwardFromInput(grad.Raw, Unpack(_input).Raw, _g, shape))];
+            RawTensor indices = _indices ?? RawOps.MaxPool(Unpack(_input!).Raw, _g, [_g.Planes, _g.OutPlane]).Indices;
+            if (!Autograd.IsGradEnabled) return [new Tensor(RawOps.MaxPoolBackward(grad.Raw, indices, _g, shape))];
+            var index = new Tensor(RawOps.Reshape(indices, [_g.Planes, _g.OutPlane]));
             Tensor zeros = Tensor.Zeros([_g.Planes, _g.InPlane], grad.DType);
             return [zeros.ScatterAdd(1, index, grad.Reshape(_g.Planes, _g.OutPlane)).Reshape(shape)];
         }
