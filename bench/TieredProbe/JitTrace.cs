@@ -14,7 +14,8 @@ internal sealed class JitTrace : EventListener
 {
     private const EventKeywords JitKeyword = (EventKeywords)0x10;
     private const EventKeywords CompilationDiagnosticKeyword = (EventKeywords)0x2000000000;
-    private const EventKeywords TieredCompilationKeyword = (EventKeywords)0x800000000000;
+    // The tiering events (Settings, Pause, Resume, BackgroundJitStart/Stop) are under the Compilation keyword.
+    private const EventKeywords CompilationKeyword = (EventKeywords)0x1000000000;
 
     private readonly ConcurrentQueue<string> lines = new();
     private readonly ConcurrentDictionary<(long Thread, long Method), DateTime> started = new();
@@ -27,7 +28,8 @@ internal sealed class JitTrace : EventListener
     {
         if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            EnableEvents(eventSource, EventLevel.Verbose, JitKeyword | CompilationDiagnosticKeyword | TieredCompilationKeyword);
+            EnableEvents(eventSource, EventLevel.Verbose,
+                JitKeyword | CompilationDiagnosticKeyword | CompilationKeyword);
             enabled = true;
         }
     }
@@ -57,10 +59,6 @@ internal sealed class JitTrace : EventListener
             case "TieredCompilationResume":
                 lines.Enqueue(string.Create(CultureInfo.InvariantCulture,
                     $"{t:F1}\t{Marker}\t{e.EventName}\t{e.OSThreadId}\t\t\t{string.Join(' ', e.Payload)}"));
-                break;
-            default:
-                lines.Enqueue(string.Create(CultureInfo.InvariantCulture,
-                    $"{t:F1}\t{Marker}\tother:{e.EventName}:{e.EventId}\t{e.OSThreadId}\t\t\t{string.Join(' ', e.Payload)}"));
                 break;
         }
     }
