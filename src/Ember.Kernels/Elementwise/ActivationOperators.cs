@@ -12,6 +12,7 @@ namespace Ember.Kernels;
 public readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x) => x > T.Zero ? x : (T.IsNaN(x) ? x : T.Zero);
     /// <inheritdoc/>
     /// <remarks>
@@ -56,8 +57,10 @@ public readonly struct ReluOperator<T> : IUnaryOperator<T> where T : unmanaged, 
 public readonly struct SigmoidOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x) => AccurateMath.Sigmoid(x);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Sigmoid(x, y);
 }
 
@@ -65,8 +68,10 @@ public readonly struct SigmoidOperator<T> : IUnaryOperator<T> where T : unmanage
 public readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x) => AccurateMath.Tanh(x);
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Invoke(ReadOnlySpan<T> x, Span<T> y) => AccurateMath.Tanh(x, y);
 }
 
@@ -74,6 +79,7 @@ public readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, 
 public readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x)
     {
         double v = double.CreateTruncating(x);
@@ -88,6 +94,7 @@ public readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged, 
 public readonly struct GeluTanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x)
     {
         T k = T.CreateTruncating(0.79788456080286536), c = T.CreateTruncating(0.044715), half = T.CreateTruncating(0.5);
@@ -102,6 +109,7 @@ public readonly struct GeluTanhOperator<T> : IUnaryOperator<T> where T : unmanag
 public readonly struct SiluOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x) => x / (T.One + T.Exp(-x));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -112,6 +120,7 @@ public readonly struct SiluOperator<T> : IUnaryOperator<T> where T : unmanaged, 
 public readonly struct LeakyReluOperator<T> : IParametricOperator<T> where T : unmanaged, INumber<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x, T a, T b) => x > T.Zero ? x : a * x;
 }
 
@@ -119,6 +128,7 @@ public readonly struct LeakyReluOperator<T> : IParametricOperator<T> where T : u
 public readonly struct EluOperator<T> : IParametricOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x, T a, T b) => x > T.Zero ? x : a * T.ExpM1(x);
 }
 
@@ -126,5 +136,6 @@ public readonly struct EluOperator<T> : IParametricOperator<T> where T : unmanag
 public readonly struct SoftplusOperator<T> : IParametricOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Invoke(T x, T a, T b) => a * x > b ? x : T.LogP1(T.Exp(a * x)) / a;
 }

@@ -228,6 +228,7 @@ public static class WorkerPool
             _lastGeneration -= GenerationUnit;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Start()
         {
             _thread = new Thread(Loop, 256 * 1024)

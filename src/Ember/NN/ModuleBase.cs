@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Ember.NN;
@@ -159,6 +160,7 @@ public abstract partial class ModuleBase
     /// <summary>All buffers.</summary>
     public IEnumerable<Tensor> Buffers(bool recurse = true) => NamedBuffers(recurse).Select(b => b.Buffer);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 
     /// <summary>The number of scalar parameters (all, or only those that require grad).</summary>

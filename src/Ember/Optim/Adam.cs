@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -66,6 +67,7 @@ public class Adam : Optimizer<AdamOptions>
     protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamOptions o) =>
         Apply(Plan(state, o), param, grad);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override SliceRule<T> Plan<T>(ParamState<T> state, AdamOptions o) =>
         new Rule<T>(state.Step, o, _decoupled)
         {

@@ -44,6 +44,7 @@ internal sealed class FusedStep
     private int[] _chunkItem = [];
     private int[] _chunkStart = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add<T>(RawTensor param, RawTensor grad, SliceRule<T> rule)
         where T : unmanaged, IFloatingPointIeee754<T> => _items.Add(new Item<T>(param, grad, rule));
 
