@@ -316,6 +316,7 @@ public static class WorkerPool
     {
         public TTask Task;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int chunk) => Task.Execute(chunk);
     }
 

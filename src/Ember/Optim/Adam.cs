@@ -82,6 +82,7 @@ public class Adam : Optimizer<AdamOptions>
             _weightDecay = o.WeightDecay;
         private readonly bool _amsgrad = o.Amsgrad, _maximize = o.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
             OptimizerKernels.Adam(p, g, b0, b1, b2, step, _lr, _beta1, _beta2, _eps, _weightDecay, _amsgrad,
                 _maximize, decoupled);
