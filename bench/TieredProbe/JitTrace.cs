@@ -14,6 +14,8 @@ internal sealed class JitTrace : EventListener
 {
     private const EventKeywords JitKeyword = (EventKeywords)0x10;
     private const EventKeywords CompilationDiagnosticKeyword = (EventKeywords)0x2000000000;
+    // The tiering events (Settings, Pause, Resume, BackgroundJitStart/Stop) are under the Compilation keyword.
+    private const EventKeywords CompilationKeyword = (EventKeywords)0x1000000000;
 
     private readonly ConcurrentQueue<string> lines = new();
     private readonly ConcurrentDictionary<(long Thread, long Method), DateTime> started = new();
@@ -26,7 +28,8 @@ internal sealed class JitTrace : EventListener
     {
         if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
         {
-            EnableEvents(eventSource, EventLevel.Verbose, JitKeyword | CompilationDiagnosticKeyword);
+            EnableEvents(eventSource, EventLevel.Verbose,
+                JitKeyword | CompilationDiagnosticKeyword | CompilationKeyword);
             enabled = true;
         }
     }
@@ -44,6 +47,12 @@ internal sealed class JitTrace : EventListener
             case "MethodLoadVerbose_V2":
                 OnMethodLoaded(e, t);
                 break;
+            case "R2RGetEntryPoint":
+                // A ReadyToRun method's first call: no JIT, but it re-arms the tiering delay like a tier-0 JIT.
+                lines.Enqueue(string.Create(CultureInfo.InvariantCulture,
+                    $"{t:F1}\t{Marker}\tr2r\t{e.OSThreadId}\t\t\t{e.Payload[1]}::{e.Payload[2]}"));
+                break;
+            case "TieredCompilationSettings":
             case "TieredCompilationBackgroundJitStart":
             case "TieredCompilationBackgroundJitStop":
             case "TieredCompilationPause":

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Ember.Graph;
 
@@ -28,6 +29,7 @@ public static partial class Autograd
     private static int Modes => t_modes;
 
     /// <summary>Replaces the bits of <paramref name="mask"/> with those of <paramref name="bits"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Set(int mask, int bits)
     {
         int next = (t_modes & ~mask) | (bits & mask);
@@ -78,6 +80,7 @@ public static partial class Autograd
     public static GradModeScope EnableGrad() => SetGradEnabled(true);
 
     /// <summary>Sets grad mode until the returned scope is disposed, then restores the previous mode.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static GradModeScope SetGradEnabled(bool enabled)
     {
         var scope = new GradModeScope(IsGradEnabled);
@@ -100,13 +103,17 @@ public static partial class Autograd
         Engine.QueueCallback(callback);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Restore(bool enabled) => Set(GradOff, enabled ? 0 : GradOff);
 
     /// <summary>
     /// Whether an op on these inputs must record a node: grad mode is on and some input requires grad.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool ShouldRecord(Tensor a) => IsGradEnabled && a.RequiresGrad;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool ShouldRecord(Tensor a, Tensor b) => IsGradEnabled && (a.RequiresGrad || b.RequiresGrad);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool ShouldRecord(Tensor? a, Tensor b, Tensor c) =>
         IsGradEnabled && ((a?.RequiresGrad ?? false) || b.RequiresGrad || c.RequiresGrad);
 }

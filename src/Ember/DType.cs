@@ -51,6 +51,7 @@ public static class DTypes
     /// The type the kernels compute in: float16/bfloat16 are stored compactly but computed in float32, and the
     /// small integer types in int32 (results are converted back, wrapping as C's casts do).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DType ComputeType(this DType dtype) => dtype switch
     {
         DType.Float16 or DType.BFloat16 => DType.Float32,
@@ -92,6 +93,7 @@ public static class DTypes
     }
 
     /// <summary>The dtype stored as CLR type <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DType Of<T>() =>
         typeof(T) == typeof(float) ? DType.Float32 :
         typeof(T) == typeof(double) ? DType.Float64 :

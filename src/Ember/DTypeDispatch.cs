@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Ember;
 
@@ -66,6 +67,7 @@ internal static class DTypeDispatch
         };
 
     /// <summary>The compute types: float32, float64, int32 and int64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TResult Compute<TFunc, TResult>(DType dtype, TFunc f, string op)
         where TFunc : struct, INumericFunc<TResult> => dtype switch
         {
@@ -77,6 +79,7 @@ internal static class DTypeDispatch
         };
 
     /// <summary>The floating-point compute types: float32 and float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TResult Floating<TFunc, TResult>(DType dtype, TFunc f, string op)
         where TFunc : struct, IFloatFunc<TResult> => dtype switch
         {
@@ -92,6 +95,7 @@ internal static class DTypeDispatch
     /// The float compute type for ops defined on floating point only (convolution, pooling, losses): float16 and
     /// bfloat16 compute in float32; integer and bool inputs are an error that says how to convert.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DType FloatComputeType(DType dtype, string op) =>
         dtype.IsFloatingPoint()
             ? dtype.ComputeType()

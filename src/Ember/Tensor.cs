@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -167,12 +168,14 @@ public partial class Tensor
     public bool RetainsGrad => _retainsGrad;
 
     /// <summary>This leaf's one accumulator, created once even when graphs on several threads reach it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private AccumulateGrad GradAccumulator() =>
         _gradAccumulator
         ?? System.Threading.Interlocked.CompareExchange(ref _gradAccumulator, new AccumulateGrad(this), null)
         ?? _gradAccumulator!;
 
     /// <summary>The edge a node uses to send this tensor its gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Edge GradientEdge()
     {
         if (CurrentGradFn() is Node fn) return new Edge(fn, 0);
@@ -186,10 +189,12 @@ public partial class Tensor
     /// </summary>
     /// <param name="retainGraph">Keep the saved tensors so the graph can be backpropagated through again.</param>
     /// <param name="createGraph">Record the backward pass itself, for higher-order derivatives.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(bool retainGraph = false, bool createGraph = false) =>
         Engine.Backward(this, null, retainGraph || createGraph, createGraph);
 
     /// <summary>Backpropagates <paramref name="gradient"/> (same shape as this tensor) through the graph.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Tensor gradient, bool retainGraph = false, bool createGraph = false) =>
         Engine.Backward(this, gradient, retainGraph || createGraph, createGraph);
 

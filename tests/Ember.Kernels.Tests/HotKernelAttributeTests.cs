@@ -25,6 +25,9 @@ public class HotKernelAttributeTests
         { typeof(Reduce), "Sum" },
         { typeof(OptimizerKernels), "Adam" },
         { typeof(ElementwiseDriver), "Walk" },
+        { typeof(Float32Math), "Log" }, // its vector loop; LogF is not always inlined into it
+        { typeof(Float32Math), "Tail" },
+        { typeof(Float32Math), "LogTail" },
     };
 
     [Theory]
@@ -37,5 +40,36 @@ public class HotKernelAttributeTests
         Assert.All(methods, m => Assert.True(
             m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveOptimization),
             $"{type.Name}.{m} lacks [MethodImpl(MethodImplOptions.AggressiveOptimization)]"));
+    }
+
+    /// <summary>
+    /// <see cref="MethodImplOptions.AggressiveInlining"/> is a hint: in a large vector loop the JIT may still call the
+    /// helper, and without <see cref="MethodImplOptions.AggressiveOptimization"/> that call runs tier-0 code (the
+    /// W1 loop spent a fifth of its tiered warm-up in <c>Float32Math.LogReduced</c> that way). So every vector
+    /// helper of <see cref="Float32Math"/> carries both.
+    /// </summary>
+    [Fact]
+    public void Float32MathVectorHelpersAreOptimizedWhenNotInlined()
+    {
+        MethodInfo[] helpers = typeof(Float32Math)
+            .GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            .Where(m => m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveInlining))
+            .ToArray();
+        Assert.Contains(helpers, m => m.Name == "LogReduced");
+        Assert.All(helpers, m => Assert.True(
+            m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveOptimization),
+            $"Float32Math.{m} is AggressiveInlining without AggressiveOptimization"));
+    }
+
+    /// <summary>
+    /// ReLU's span loop is Ember's own (not <c>TensorPrimitives.Max</c>, whose package is not precompiled and so
+    /// ran as tier-0 code for thousands of steps) and is compiled optimized on its first call.
+    /// </summary>
+    [Fact]
+    public void ReluSpanLoopIsAggressivelyOptimized()
+    {
+        MethodInfo invoke = typeof(ReluOperator<float>).GetMethod(
+            "Invoke", [typeof(ReadOnlySpan<float>), typeof(Span<float>)])!;
+        Assert.True(invoke.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveOptimization));
     }
 }

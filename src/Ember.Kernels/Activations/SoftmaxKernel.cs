@@ -17,6 +17,7 @@ public static class SoftmaxKernel
         => Run(x, outer, n, inner, y, log: false);
 
     /// <summary><c>y = x - max - log Σ exp(x - max)</c> along the middle axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmax<T>(ReadOnlySpan<T> x, int outer, int n, int inner, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
         => Run(x, outer, n, inner, y, log: true);

@@ -9,13 +9,13 @@ public static partial class Float32Math
 {
     private readonly partial struct ExpKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x) => ExpD(x);
     }
 
     private readonly partial struct Log1pKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x)
         {
             // For a float x with |x| ≥ 2⁻²⁹, 1 + x is exact in double. Below that, ln(1 + x) = x - x²/2 + ... differs
@@ -27,13 +27,13 @@ public static partial class Float32Math
 
     private readonly partial struct Expm1Kernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x) => Expm1D(x);
     }
 
     private readonly partial struct TanhKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x)
         {
             // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
@@ -45,26 +45,26 @@ public static partial class Float32Math
 
     private readonly partial struct SigmoidKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x) =>
             Vector512<double>.One / (Vector512<double>.One + ExpD(-x));
     }
 
     private readonly partial struct SinKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x) => SinCos(x, cos: false);
     }
 
     private readonly partial struct CosKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x) => SinCos(x, cos: true);
     }
 
     /// <summary>eˣ in double for any double x (NaN stays NaN; beyond ±700 the result saturates, which float
     /// rounding turns into 0 or ∞).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector512<double> ExpD(Vector512<double> x)
     {
         Vector512<double> q = ExpCore(x, out Vector512<double> scale);
@@ -72,7 +72,7 @@ public static partial class Float32Math
     }
 
     /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector512<double> Expm1D(Vector512<double> x)
     {
         // 2ᵏ·(1 + q) - 1 = 2ᵏ·q + (2ᵏ - 1), where 2ᵏ - 1 is exact; for |x| ≤ ln2/2, k = 0 and the result is q itself.
@@ -85,7 +85,7 @@ public static partial class Float32Math
 
     /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
     /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<double> ExpCore(Vector512<double> x, out Vector512<double> scale)
     {
         Vector512<double> xc = Vector512.Min(Vector512.Max(x, Vector512.Create(-700.0)), Vector512.Create(700.0));
@@ -114,7 +114,7 @@ public static partial class Float32Math
     /// <summary>ln x of floats: the reduction x = m·2ᵏ is exact in float (all lanes at once), the polynomial runs in
     /// double on the two halves, and the result is rounded once. Lanes other than positive normal floats (0,
     /// subnormals, negatives, ∞, NaN) take <see cref="LogD(Vector512{double})"/> out of line.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> LogF(Vector512<float> x)
     {
         // k = (bits - bits(√½)) >> 23 (arithmetic) and m = bits - k·2²³ put m in [√½, √2) (√½ rounded to float);
@@ -131,7 +131,7 @@ public static partial class Float32Math
     }
 
     /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1): the reduced argument of both LogF and LogCore.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<double> LogReduced(Vector512<double> f, Vector512<double> k)
     {
         // ln(1 + f) = 2·atanh(s) = 2s + 2s·z·P(z), s = f/(f + 2), z = s², |s| ≤ 0.1716; P a minimax polynomial of
@@ -157,7 +157,7 @@ public static partial class Float32Math
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector512<double> LogD(Vector512<double> x)
     {
         Vector512<double> r = LogCore(x);
@@ -168,7 +168,7 @@ public static partial class Float32Math
     }
 
     /// <summary>ln x for positive finite x (other lanes give garbage).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<double> LogCore(Vector512<double> x)
     {
         Vector512<ulong> bits = x.AsUInt64();
@@ -196,7 +196,7 @@ public static partial class Float32Math
 
     /// <summary>sin or cos in double; lanes beyond 2¹⁶ (and ±∞) fall back to <see cref="Math.Sin"/> /
     /// <see cref="Math.Cos"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<double> SinCos(Vector512<double> x, bool cos)
     {
         Vector512<double> magic = Vector512.Create(RoundMagic);
@@ -250,7 +250,7 @@ public static partial class Float32Math
 
     /// <summary>xʸ in double: exp(y·ln x) for finite x &gt; 0 and finite y; every other lane (zero, negative or
     /// non-finite base, non-finite exponent) goes to <see cref="Math.Pow"/> on its own.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<double> PowD(Vector512<double> x, Vector512<double> y)
     {
         Vector512<double> inf = Vector512.Create(double.PositiveInfinity);

@@ -20,6 +20,7 @@ public static partial class Float32Math
     /// <summary><c>eˣ</c> of each element.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map<ExpKernel>(x, y);
     /// <summary><c>ln x</c> of each element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Log(ReadOnlySpan<float> x, Span<float> y)
     {
         if (y.Length > x.Length) throw new ArgumentException("Destination is longer than the source.", nameof(y));
@@ -57,6 +58,7 @@ public static partial class Float32Math
     /// <summary><c>eˣ</c>.</summary>
     public static float Exp(float x) => Lane<ExpKernel>(x);
     /// <summary><c>ln x</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Log(float x) => LogF(Vector256.Create(x)).ToScalar();
     /// <summary><c>ln(1 + x)</c>.</summary>
     public static float Log1p(float x) => Lane<Log1pKernel>(x);
@@ -171,7 +173,7 @@ public static partial class Float32Math
         static abstract Vector512<double> Eval(Vector512<double> x);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Lane<TKernel>(float x) where TKernel : IKernel =>
         (float)TKernel.Eval(Vector256.Create((double)x)).ToScalar();
 
@@ -200,7 +202,7 @@ public static partial class Float32Math
 
     // The last n % 8 elements through one more vector step on a padded copy (lanes are independent, so each
     // element gets the bits the full-vector and scalar paths give it).
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tail<TKernel>(ReadOnlySpan<float> x, Span<float> y) where TKernel : IKernel
     {
         Span<float> buffer = stackalloc float[8];
@@ -212,7 +214,7 @@ public static partial class Float32Math
         buffer[..x.Length].CopyTo(y);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void LogTail(ReadOnlySpan<float> x, Span<float> y)
     {
         Span<float> buffer = stackalloc float[8];
@@ -242,13 +244,13 @@ public static partial class Float32Math
     // 0xF with 0xFF, so both widths run the same operations in the same order and give the same bits.
     private readonly partial struct ExpKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x) => ExpD(x);
     }
 
     private readonly partial struct Log1pKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x)
         {
             // For a float x with |x| ≥ 2⁻²⁹, 1 + x is exact in double. Below that, ln(1 + x) = x - x²/2 + ... differs
@@ -260,13 +262,13 @@ public static partial class Float32Math
 
     private readonly partial struct Expm1Kernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x) => Expm1D(x);
     }
 
     private readonly partial struct TanhKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x)
         {
             // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
@@ -278,26 +280,26 @@ public static partial class Float32Math
 
     private readonly partial struct SigmoidKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x) =>
             Vector256<double>.One / (Vector256<double>.One + ExpD(-x));
     }
 
     private readonly partial struct SinKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: false);
     }
 
     private readonly partial struct CosKernel : IKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x) => SinCos(x, cos: true);
     }
 
     /// <summary>eˣ in double for any double x (NaN stays NaN; beyond ±700 the result saturates, which float
     /// rounding turns into 0 or ∞).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> ExpD(Vector256<double> x)
     {
         Vector256<double> q = ExpCore(x, out Vector256<double> scale);
@@ -305,7 +307,7 @@ public static partial class Float32Math
     }
 
     /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> Expm1D(Vector256<double> x)
     {
         // 2ᵏ·(1 + q) - 1 = 2ᵏ·q + (2ᵏ - 1), where 2ᵏ - 1 is exact; for |x| ≤ ln2/2, k = 0 and the result is q itself.
@@ -318,7 +320,7 @@ public static partial class Float32Math
 
     /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
     /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> ExpCore(Vector256<double> x, out Vector256<double> scale)
     {
         Vector256<double> xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-700.0)), Vector256.Create(700.0));
@@ -347,7 +349,7 @@ public static partial class Float32Math
     /// <summary>ln x of floats: the reduction x = m·2ᵏ is exact in float (all lanes at once), the polynomial runs in
     /// double on the two halves, and the result is rounded once. Lanes other than positive normal floats (0,
     /// subnormals, negatives, ∞, NaN) take <see cref="LogD(Vector256{double})"/> out of line.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> LogF(Vector256<float> x)
     {
         // k = (bits - bits(√½)) >> 23 (arithmetic) and m = bits - k·2²³ put m in [√½, √2) (√½ rounded to float);
@@ -364,7 +366,7 @@ public static partial class Float32Math
     }
 
     /// <summary>ln(1 + f) + k·ln2 for f in [√½ - 1, √2 - 1): the reduced argument of both LogF and LogCore.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> LogReduced(Vector256<double> f, Vector256<double> k)
     {
         // ln(1 + f) = 2·atanh(s) = 2s + 2s·z·P(z), s = f/(f + 2), z = s², |s| ≤ 0.1716; P a minimax polynomial of
@@ -390,7 +392,7 @@ public static partial class Float32Math
     }
 
     /// <summary>ln x in double for x a widened float or any positive normal double; 0 → -∞, negative → NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> LogD(Vector256<double> x)
     {
         Vector256<double> r = LogCore(x);
@@ -401,7 +403,7 @@ public static partial class Float32Math
     }
 
     /// <summary>ln x for positive finite x (other lanes give garbage).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> LogCore(Vector256<double> x)
     {
         Vector256<ulong> bits = x.AsUInt64();
@@ -429,7 +431,7 @@ public static partial class Float32Math
 
     /// <summary>sin or cos in double; lanes beyond 2¹⁶ (and ±∞) fall back to <see cref="Math.Sin"/> /
     /// <see cref="Math.Cos"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> SinCos(Vector256<double> x, bool cos)
     {
         Vector256<double> magic = Vector256.Create(RoundMagic);
@@ -483,7 +485,7 @@ public static partial class Float32Math
 
     /// <summary>xʸ in double: exp(y·ln x) for finite x &gt; 0 and finite y; every other lane (zero, negative or
     /// non-finite base, non-finite exponent) goes to <see cref="Math.Pow"/> on its own.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> PowD(Vector256<double> x, Vector256<double> y)
     {
         Vector256<double> inf = Vector256.Create(double.PositiveInfinity);

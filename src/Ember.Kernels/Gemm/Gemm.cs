@@ -47,6 +47,7 @@ public static unsafe class Gemm
     /// <param name="beta">Scale of the previous C; 0 means C is not read.</param>
     /// <param name="c">C, <c>[m, n]</c>.</param>
     /// <param name="ldc">Row stride of C.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
@@ -86,6 +87,7 @@ public static unsafe class Gemm
     /// Span{float}, int)"/>
     /// or its double-precision twin, chosen by <typeparamref name="T"/>, for callers generic in the element type.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -103,6 +105,7 @@ public static unsafe class Gemm
     }
 
     /// <summary><see cref="SgemmBias"/> or <see cref="DgemmBias"/>, chosen by <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyBias<T>(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, ReadOnlySpan<T> bias, Span<T> c, int ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -131,6 +134,7 @@ public static unsafe class Gemm
     /// <param name="beta">Scale of the previous C; 0 means C is not read.</param>
     /// <param name="c">C, <c>[m, n]</c>.</param>
     /// <param name="ldc">Row stride of C.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
@@ -165,6 +169,7 @@ public static unsafe class Gemm
     /// Linear layer's forward. C is not read. Tiny products add the bias inside the kernel; others copy it into C
     /// first.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SgemmBias(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> bias, Span<float> c,
         int ldc)
@@ -188,6 +193,7 @@ public static unsafe class Gemm
             CoreBias(transA, transB, m, n, k, pa, lda, pb, ldb, pbias, pc, ldc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CoreBias<T>(bool transA, bool transB, int m, int n, int k,
         T* a, nint lda, T* b, nint ldb, T* bias, T* c, nint ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -203,6 +209,7 @@ public static unsafe class Gemm
         Core(transA, transB, m, n, k, T.One, a, lda, b, ldb, T.One, c, ldc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Core<T>(bool transA, bool transB, int m, int n, int k, T alpha,
         T* a, nint lda, T* b, nint ldb, T beta, T* c, nint ldc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -239,6 +246,7 @@ public static unsafe class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ValidateShape(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
     {
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m));

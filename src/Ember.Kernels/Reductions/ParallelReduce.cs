@@ -32,6 +32,7 @@ public static class ParallelReduce
     /// <summary>
     /// <see cref="Reduce.Sum{T}"/> over <c>[outer, n, inner]</c>, split over <c>outer</c> when large.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumAxis<T>(T[] x, int offset, int outer, int n, int inner, T[] dst)
         where T : unmanaged, INumber<T>
     {

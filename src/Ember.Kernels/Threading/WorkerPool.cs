@@ -228,6 +228,7 @@ public static class WorkerPool
             _lastGeneration -= GenerationUnit;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Start()
         {
             _thread = new Thread(Loop, 256 * 1024)
@@ -315,6 +316,7 @@ public static class WorkerPool
     {
         public TTask Task;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int chunk) => Task.Execute(chunk);
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Core;
@@ -10,6 +11,7 @@ namespace Ember.Core;
 /// </summary>
 internal static partial class RawOps
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Relu(RawTensor a) => Unary<Op.Relu>(a, "relu");
     public static RawTensor Sigmoid(RawTensor a) => FloatUnary<Op.Sigmoid>(a, "sigmoid");
     public static RawTensor Tanh(RawTensor a) => FloatUnary<Op.Tanh>(a, "tanh");
@@ -25,6 +27,7 @@ internal static partial class RawOps
     public static RawTensor Softplus(RawTensor a, double beta, double threshold) =>
         FloatParametric<Op.Softplus>(a, beta, threshold, "softplus");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Softmax(RawTensor a, int dim, bool log)
     {
         string op = log ? "log_softmax" : "softmax";
@@ -41,6 +44,7 @@ internal static partial class RawOps
     /// <paramref name="grad"/> when it is contiguous and of the output's dtype (the kernel reads each element before
     /// writing it).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor ReluBackward(RawTensor grad, RawTensor output, bool inPlace = false)
     {
         if (IsHalfPrecision(output))
@@ -74,6 +78,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Backward of (log-)softmax along <paramref name="dim"/> from its output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor SoftmaxBackward(RawTensor grad, RawTensor output, int dim, bool log)
     {
         if (IsHalfPrecision(output))
@@ -93,6 +98,7 @@ internal static partial class RawOps
         int Inner) b, bool log)
         : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (dy is null && log) SoftmaxKernel.LogSoftmax(x.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
@@ -106,6 +112,7 @@ internal static partial class RawOps
     private readonly struct SaturatingBackwardFunc(RawTensor dy, RawTensor y, RawTensor r, bool tanh)
         : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (tanh) ActivationBackward.Tanh<T>(dy.Span<T>(), y.Span<T>(), r.Span<T>());
@@ -116,6 +123,7 @@ internal static partial class RawOps
 
     private readonly struct ReluBackwardFunc(RawTensor dy, RawTensor y, RawTensor r) : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             ActivationBackward.Relu<T>(dy.Span<T>(), y.Span<T>(), r.Span<T>());
@@ -129,6 +137,7 @@ internal static partial class Op
     /// <summary>max(a, 0).</summary>
     internal readonly struct Relu : IUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r)
             where T : unmanaged, INumber<T> => RawOps.RunUnary<T, ReluOperator<T>>(a, r);
     }
@@ -136,6 +145,7 @@ internal static partial class Op
     /// <summary>1 / (1 + e⁻ᵃ).</summary>
     internal readonly struct Sigmoid : IFloatUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, SigmoidOperator<T>>(a, r);
     }
@@ -143,6 +153,7 @@ internal static partial class Op
     /// <summary>tanh a.</summary>
     internal readonly struct Tanh : IFloatUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, TanhOperator<T>>(a, r);
     }
@@ -150,6 +161,7 @@ internal static partial class Op
     /// <summary>a·σ(a).</summary>
     internal readonly struct Silu : IFloatUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, SiluOperator<T>>(a, r);
     }
@@ -157,6 +169,7 @@ internal static partial class Op
     /// <summary>Exact GELU.</summary>
     internal readonly struct Gelu : IFloatUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, GeluOperator<T>>(a, r);
     }
@@ -164,6 +177,7 @@ internal static partial class Op
     /// <summary>GELU, tanh approximation.</summary>
     internal readonly struct GeluTanh : IFloatUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunUnary<T, GeluTanhOperator<T>>(a, r);
     }
@@ -171,6 +185,7 @@ internal static partial class Op
     /// <summary>a ≥ 0 ? a : slope·a.</summary>
     internal readonly struct LeakyRelu : IFloatParametricFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
             where T : unmanaged, IFloatingPointIeee754<T> =>
                 RawOps.RunParametric<T, LeakyReluOperator<T>>(a, r, p0, p1);
@@ -179,6 +194,7 @@ internal static partial class Op
     /// <summary>a &gt; 0 ? a : α·(eᵃ - 1).</summary>
     internal readonly struct Elu : IFloatParametricFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunParametric<T, EluOperator<T>>(a, r, p0, p1);
     }
@@ -186,6 +202,7 @@ internal static partial class Op
     /// <summary>ln(1 + e^(βa))/β below the threshold.</summary>
     internal readonly struct Softplus : IFloatParametricFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RawTensor Run<T>(RawTensor a, RawTensor r, T p0, T p1)
             where T : unmanaged, IFloatingPointIeee754<T> => RawOps.RunParametric<T, SoftplusOperator<T>>(a, r, p0, p1);
     }

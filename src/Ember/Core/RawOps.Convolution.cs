@@ -10,6 +10,7 @@ namespace Ember.Core;
 internal static partial class RawOps
 {
     /// <summary><paramref name="a"/> in dtype <paramref name="dt"/>, contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RawTensor Float(RawTensor a, DType dt) => Contiguous(a.DType == dt ? a : Cast(a, dt));
 
     /// <summary>

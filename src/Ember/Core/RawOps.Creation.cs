@@ -6,6 +6,7 @@ namespace Ember.Core;
 internal static partial class RawOps
 {
     /// <summary>A 0-dim tensor holding <paramref name="value"/> converted to <paramref name="dt"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Scalar(double value, DType dt)
     {
         var r = RawTensor.Empty(dt, []);

@@ -101,6 +101,7 @@ internal static partial class RawOps
     }
 
     /// <summary>A unary operator defined on every numeric type, computed in the input's compute type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Unary<TFamily>(RawTensor a, string op) where TFamily : IUnaryFamily
     {
         DType ct = a.DType.ComputeType();
@@ -171,6 +172,7 @@ internal static partial class RawOps
 
     // ---- the runners: one per operator shape, generic in the element type and the operator ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor RunUnary<T, TOp>(RawTensor a, RawTensor r) where TOp : IUnaryOperator<T>
     {
         if (a.IsContiguous && a.NumEl < ParallelElementwise.Threshold) TOp.Invoke(a.Span<T>(), r.Span<T>());
@@ -241,36 +243,42 @@ internal static partial class RawOps
 
     private readonly struct UnaryFunc<TF>(RawTensor a, RawTensor r) : INumericFunc<RawTensor> where TF : IUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T> => TF.Run<T>(a, r);
     }
 
     private readonly struct FloatUnaryFunc<TF>(RawTensor a, RawTensor r) : IFloatFunc<RawTensor>
         where TF : IFloatUnaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TF.Run<T>(a, r);
     }
 
     private readonly struct BinaryFunc<TF>(RawTensor a, RawTensor b, RawTensor r) : INumericFunc<RawTensor>
         where TF : IBinaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T> => TF.Run<T>(a, b, r);
     }
 
     private readonly struct FloatBinaryFunc<TF>(RawTensor a, RawTensor b, RawTensor r) : IFloatFunc<RawTensor>
         where TF : IFloatBinaryFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TF.Run<T>(a, b, r);
     }
 
     private readonly struct CompareFunc<TF>(RawTensor a, RawTensor b, RawTensor r) : INumericFunc<RawTensor>
         where TF : ICompareFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T> => TF.Run<T>(a, b, r);
     }
 
     private readonly struct ParametricFunc<TF>(RawTensor a, RawTensor r, double p0, double p1) : INumericFunc<RawTensor>
         where TF : IParametricFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T> =>
             TF.Run(a, r, T.CreateTruncating(p0), T.CreateTruncating(p1));
     }
@@ -279,6 +287,7 @@ internal static partial class RawOps
         double p1) : IFloatFunc<RawTensor>
         where TF : IFloatParametricFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
             TF.Run(a, r, T.CreateTruncating(p0), T.CreateTruncating(p1));
     }
@@ -286,6 +295,7 @@ internal static partial class RawOps
     private readonly struct PredicateFunc<TF>(RawTensor a, RawTensor r) : IFloatFunc<RawTensor>
         where TF : IPredicateFamily
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => TF.Run<T>(a, r);
     }
 }

@@ -22,6 +22,7 @@ internal static partial class RawOps
         return (c, false, Math.Max(cols, 1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckMatmulTypes(RawTensor a, RawTensor b, string op)
     {
         if (a.DType != b.DType)
@@ -39,6 +40,7 @@ internal static partial class RawOps
     /// <c>out = beta * bias + alpha * (a @ b)</c> for 2-D <paramref name="a"/> <c>[m, k]</c> and <paramref name="b"/>
     /// <c>[k, n]</c>; <paramref name="bias"/> broadcasts to <c>[m, n]</c> or is null.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Addmm(RawTensor? bias, RawTensor a, RawTensor b, double beta, double alpha, string op)
     {
         if (a.Rank != 2 || b.Rank != 2)
@@ -82,6 +84,7 @@ internal static partial class RawOps
             new(GemmOperand(a), GemmOperand(b), m, n, k, alpha, gemmBeta, null, r, 0), op);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Mm(RawTensor a, RawTensor b) => Addmm(null, a, b, 0, 1, "mm");
 
     /// <summary>Batched matrix product <c>[B, m, k] @ [B, k, n] = [B, m, n]</c>.</summary>
@@ -117,6 +120,7 @@ internal static partial class RawOps
         int m, int n, int k, double alpha, double beta, RawTensor? bias, RawTensor r,
             int rOffset) : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             ReadOnlySpan<T> sa = a.T.Data<T>().AsSpan(a.T.Offset), sb = b.T.Data<T>().AsSpan(b.T.Offset);

@@ -25,6 +25,7 @@ internal static partial class RawOps
     /// <summary>
     /// The NLL gradient coefficients (N, C, S): <c>-w[t]·scale</c> at each counted target class, 0 elsewhere.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor NllCoefficients(RawTensor target, RawTensor? weight, int n, int c, int s, long ignoreIndex,
         double scale, DType dt)
     {
@@ -36,8 +37,10 @@ internal static partial class RawOps
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RawTensor Int64Targets(RawTensor target) => Contiguous(Cast(target, DType.Int64));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[]? ClassWeights(RawTensor? weight) =>
         weight is null ? null : Contiguous(Cast(weight, DType.Float64)).Span<double>().ToArray();
 

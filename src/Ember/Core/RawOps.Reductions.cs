@@ -35,11 +35,13 @@ internal static partial class RawOps
     }
 
     /// <summary>float16/bfloat16: stored compactly, computed in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool IsHalfPrecision(RawTensor a) => a.DType is DType.Float16 or DType.BFloat16;
 
     /// <summary>Sum of all elements as a 0-dim tensor; integers and bools sum to int64, as in PyTorch.</summary>
     public static RawTensor SumAll(RawTensor a) => Accumulate(a, AllDims, keepDim: false, AxisKernel.Sum, "sum");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Sum(RawTensor a, int dim, bool keepDim) =>
         Accumulate(a, Shapes.WrapDim(dim, a.Rank, "sum"), keepDim, AxisKernel.Sum, "sum");
 
@@ -233,6 +235,7 @@ internal static partial class RawOps
     /// PyTorch's accumulation type: floating types as they are (float16/bfloat16 through float32), integers and bool
     /// in int64. Reductions drop (or keep as size 1) the dim; scans keep the shape.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RawTensor Accumulate(RawTensor a, int dim, bool keepDim, AxisKernel kernel, string op)
     {
         if (IsHalfPrecision(a)) return Cast(Accumulate(Cast(a, DType.Float32), dim, keepDim, kernel, op), a.DType);
@@ -260,6 +263,7 @@ internal static partial class RawOps
     private readonly struct AccumulateFunc(RawTensor a, RawTensor r, int dim,
         AxisKernel kernel) : INumericFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T>
         {
             if (dim == AllDims)
@@ -284,6 +288,7 @@ internal static partial class RawOps
     private readonly struct AxisBackwardFunc(RawTensor x, RawTensor dy, RawTensor r, (int Outer, int N, int Inner) b,
         bool cumulative) : IFloatFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (cumulative) AxisKernels.CumprodBackward(x.Span<T>(), dy.Span<T>(), b.Outer, b.N, b.Inner, r.Span<T>());
@@ -295,6 +300,7 @@ internal static partial class RawOps
     private readonly struct ExtremumFunc(RawTensor a, RawTensor values, RawTensor? idx, (int Outer, int N, int Inner) b,
         bool max) : INumericFunc<RawTensor>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, INumber<T>
         {
             Span<long> ix = idx is null ? default : idx.Span<long>();

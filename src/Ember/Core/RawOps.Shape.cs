@@ -12,6 +12,7 @@ namespace Ember.Core;
 /// </summary>
 internal static partial class RawOps
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Contiguous(RawTensor a) => a.IsContiguous ? a : Clone(a);
 
     /// <summary>A new contiguous tensor with the same values.</summary>
@@ -50,6 +51,7 @@ internal static partial class RawOps
 
     /// <summary>A view with a new shape, or null when the strides cannot express it without a copy (ATen's
     /// <c>computeStride</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor? TryView(RawTensor a, int[] shape)
     {
         if (a.IsContiguous) return a.WithLayout(shape, Shapes.ContiguousStrides(shape), a.Offset);
@@ -66,6 +68,7 @@ internal static partial class RawOps
             "Use Reshape(...) instead.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Reshape(RawTensor a, ReadOnlySpan<int> requested)
     {
         int[] shape = Shapes.InferSize(requested, a.NumEl, "reshape");
@@ -105,6 +108,7 @@ internal static partial class RawOps
         return viewD == -1 ? newStrides : null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Transpose(RawTensor a, int dim0, int dim1)
     {
         dim0 = Shapes.WrapDim(dim0, a.Rank, "transpose");

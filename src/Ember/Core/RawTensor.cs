@@ -41,6 +41,7 @@ internal sealed class RawTensor
 
     public static RawTensor FromArray<T>(T[] data, int[] shape) => new(new Storage<T>(data), shape);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RawTensor WithLayout(int[] shape, int[] strides, int offset) => new(Storage, shape, strides, offset);
 
     /// <summary>Reads element <paramref name="flat"/> (row-major logical index) as a double; for printing and

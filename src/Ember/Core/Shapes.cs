@@ -58,6 +58,7 @@ internal static class Shapes
     }
 
     /// <summary>Wraps a possibly negative dim into [0, rank).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int WrapDim(int dim, int rank, string op)
     {
         int r = Math.Max(rank, 1);
@@ -71,6 +72,7 @@ internal static class Shapes
     /// shapes.</summary>
     /// <summary>Same as the span overload; when the shapes are equal the first array is returned (shape arrays are
     /// immutable).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int[] Broadcast(int[] a, int[] b, string op) =>
         ReferenceEquals(a, b) || a.AsSpan().SequenceEqual(b) ? a : Broadcast(a.AsSpan(), b.AsSpan(), op);
 

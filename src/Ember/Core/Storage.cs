@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Ember.Kernels;
 
@@ -39,6 +40,7 @@ internal abstract class Storage
     public int SavedByGraphs => Volatile.Read(ref _counter.Saved);
 
     /// <summary>Counts a node saving (+1) or releasing (-1) a tensor over these elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void TrackSaved(int delta) => Interlocked.Add(ref _counter.Saved, delta);
 
     private sealed class VersionCounter
@@ -120,6 +122,7 @@ internal sealed class Storage<T> : Storage
     public override void ScatterFrom(Storage src, int srcOffset, int offset, int[] strides, int[] shape) =>
         ElementwiseDriver.Scatter<T>(((Storage<T>)src).Data.AsSpan(srcOffset), Data, offset, strides, shape);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double GetDouble(int index) => Element<T>.ToDouble(Data[index]);
 
     public override void SetDouble(int index, double value) => Data[index] = Element<T>.FromDouble(value);
@@ -134,6 +137,7 @@ internal sealed class Storage<T> : Storage
 /// </summary>
 internal static class Element<T>
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ToDouble(T v)
     {
         if (typeof(T) == typeof(float)) return (float)(object)v!;

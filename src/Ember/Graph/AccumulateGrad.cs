@@ -52,6 +52,7 @@ public sealed class AccumulateGrad : Node
     /// tracking): a first gradient becomes <c>Grad</c> itself instead of a copy, as PyTorch's AccumulateGrad steals
     /// a gradient whose reference count is one. Anything else goes the usual way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AccumulateOwned(Tensor g)
     {
         lock (_sync)

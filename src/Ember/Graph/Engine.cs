@@ -15,6 +15,7 @@ namespace Ember.Graph;
 /// </summary>
 internal static class Engine
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph) =>
         Run([root], [gradient], retainGraph, createGraph, captures: null, "Backward");
 
@@ -73,6 +74,7 @@ internal static class Engine
         /// </summary>
         public readonly HashSet<Array> Owned = new(32, ReferenceEqualityComparer.Instance);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Clear()
         {
             Owned.Clear();
@@ -295,6 +297,7 @@ internal static class Engine
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor?[] Accumulate(Tensor?[]? buffer, int index, int size, Tensor g)
     {
         buffer ??= new Tensor?[Math.Max(size, index + 1)];
@@ -319,6 +322,7 @@ internal static class Engine
     /// <summary>
     /// Brings a gradient to the shape and dtype of the input it belongs to (sums broadcast dims, casts).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tensor Validate(Node node, int i, Tensor g)
     {
         int[] shape = node.InputShape(i);
@@ -364,7 +368,9 @@ internal static class Engine
     private sealed class NodeIdentity : IEqualityComparer<Node>
     {
         public static readonly NodeIdentity Instance = new();
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Equals(Node? x, Node? y) => ReferenceEquals(x, y);
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int GetHashCode(Node n) => (int)n.SequenceNr ^ (int)(n.SequenceNr >> 32);
     }
 }

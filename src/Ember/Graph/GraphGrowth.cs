@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Graph;
 
@@ -46,6 +47,7 @@ public static class GraphGrowth
 
     /// <summary>Called by <c>Optimizer.Step()</c>: compares what was built since the previous step, then starts a new
     /// generation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void OnStep()
     {
         int depth = t_crossDepth;

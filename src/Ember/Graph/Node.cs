@@ -110,16 +110,20 @@ public abstract class Node
     }
 
     /// <summary>Whether input <paramref name="i"/> needs a gradient (its edge leads somewhere).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected bool NeedsInputGrad(int i) => _inputs[i].Edge.Function is not null;
 
     internal int NumInputs => _inputs.Length;
     internal Edge NextEdge(int i) => _inputs[i].Edge;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int[] InputShape(int i) => _inputs[i].Shape;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal DType InputDType(int i) => _inputs[i].DType;
 
     /// <summary>
     /// Records the inputs of the forward op: their gradient edges and the shape/dtype their gradients must have.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void SetInputs(Tensor? a, Tensor? b = null, Tensor? c = null, int count = -1)
     {
         int n = count >= 0 ? count : c is not null ? 3 : b is not null ? 2 : 1;
@@ -167,6 +171,7 @@ public abstract class Node
         GraphGrowth.Created(Depth, oldest);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Set(int i, Tensor? t)
     {
         if (t is null) { _inputs[i].Shape = []; return; }
@@ -235,6 +240,7 @@ public abstract class Node
     /// Whether <paramref name="g"/>, returned by <see cref="Apply"/>, is a buffer this node (with its siblings) keeps
     /// writing into during the pass: the engine then adds other gradients into it instead of replacing it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal virtual bool OwnsGrad(Tensor g) => false;
 
     /// <inheritdoc/>

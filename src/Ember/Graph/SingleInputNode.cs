@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Tracing;
 
@@ -23,12 +24,14 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
     /// Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when
     /// grad mode and <paramref name="x"/> call for one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor Record(Tensor x, RawTensor result) => Record(x, result, 0, static (_, _) => { });
 
     /// <summary>
     /// As <see cref="Record(Tensor, RawTensor)"/>, passing <paramref name="state"/> to a static configure callback (no
     /// closure per call).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor Record<TState>(Tensor x, RawTensor result, TState state, Action<TSelf, TState> configure)
     {
         bool record = Autograd.ShouldRecord(x) && result.DType.IsFloatingPoint();
@@ -43,6 +46,7 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
         return Traced(node, y, state, 1, x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal sealed override Tensor?[] Backward(Tensor grad) =>
         [Derivative(grad, _x is null ? null! : Unpack(_x), _y is null ? null! : Unpack(_y))];
 

@@ -12,6 +12,7 @@ namespace Ember.Graph;
 /// </summary>
 public abstract class SingleOutputNode : Node
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal sealed override Tensor?[] Apply(Tensor?[] gradOutputs) => Backward(gradOutputs[0]!);
 
     /// <summary>The backward formula: input gradients from the output gradient <paramref name="grad"/>.</summary>
@@ -24,6 +25,7 @@ public abstract class SingleOutputNode : Node
     /// Wraps <paramref name="result"/> of an op on <paramref name="a"/>, recording a <typeparamref name="TNode"/> when
     /// needed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Record<TNode>(Tensor a, RawTensor result) where TNode : SingleOutputNode, new()
     {
         bool record = Autograd.ShouldRecord(a);
@@ -37,6 +39,7 @@ public abstract class SingleOutputNode : Node
     /// As <see cref="Record{TNode}(Tensor, RawTensor)"/>; <paramref name="setup"/> stores <paramref name="state"/> and
     /// saves tensors.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Record<TNode, TState>(Tensor a, RawTensor result, TState state,
         Action<TNode, Tensor, TState> setup)
         where TNode : SingleOutputNode, new()
@@ -53,6 +56,7 @@ public abstract class SingleOutputNode : Node
     /// Wraps <paramref name="result"/> of an op on <paramref name="a"/> and <paramref name="b"/>, recording a node when
     /// either needs it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Record<TNode>(Tensor a, Tensor b, RawTensor result,
         Action<TNode, Tensor, Tensor>? setup = null)
         where TNode : SingleOutputNode, new()
@@ -69,6 +73,7 @@ public abstract class SingleOutputNode : Node
     /// As <see cref="Record{TNode}(Tensor, Tensor, RawTensor, Action{TNode, Tensor, Tensor})"/>, with per-call
     /// <paramref name="state"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Record<TNode, TState>(Tensor a, Tensor b, RawTensor result, TState state,
         Action<TNode, Tensor, Tensor, TState> setup) where TNode : SingleOutputNode, new()
     {
@@ -84,6 +89,7 @@ public abstract class SingleOutputNode : Node
     /// Wraps <paramref name="result"/> of an op of three inputs (the last two optional, such as a weight and a bias),
     /// recording a node with three edges (a null edge for an absent input) when any input needs a gradient.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Tensor Record<TNode, TState>(Tensor a, Tensor? b, Tensor? c, RawTensor result, TState state,
         Action<TNode, Tensor, Tensor?, Tensor?, TState> setup) where TNode : SingleOutputNode, new()
     {
@@ -118,7 +124,7 @@ public abstract class SingleOutputNode : Node
     /// tracer if there is one. Callers build the node when a tracer is active even without grad mode: its name (and
     /// the state its setup stores) is what the tracer sees.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private protected static Tensor Traced<TState>(Node node, Tensor y, TState state, int count, Tensor? a,
         Tensor? b = null, Tensor? c = null)
     {
@@ -129,7 +135,7 @@ public abstract class SingleOutputNode : Node
 
     /// <summary>As <see cref="Traced{TState}(Node, Tensor, TState, int, Tensor?, Tensor?, Tensor?)"/> for a list.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private protected static Tensor Traced<TState>(Node node, Tensor y, TState state, Tensor[] inputs)
     {
         if (OpTracer.IsActive) OpTracer.Report(node.Name, y, state, inputs);
@@ -140,6 +146,7 @@ public abstract class SingleOutputNode : Node
     /// Saves <paramref name="a"/> and <paramref name="b"/> for a product's backward, each only if the other needs a
     /// gradient.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void SaveForProduct(Tensor a, Tensor b, ref SavedTensor? savedA, ref SavedTensor? savedB)
     {
         if (b.RequiresGrad) savedA = Save(a);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -7,6 +8,7 @@ namespace Ember.NN
     public static partial class F
     {
         /// <summary>Cross entropy with a reduction only (see the full overload).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor CrossEntropy(Tensor input, Tensor target, Reduction reduction) =>
             CrossEntropy(input, target, null, -100, reduction);
 
@@ -23,6 +25,7 @@ namespace Ember.NN
         /// <param name="ignoreIndex">Ignored class index.</param>
         /// <param name="reduction">Mean, sum or none.</param>
         /// <param name="labelSmoothing">ε in [0, 1].</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100,
             Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
         {
@@ -102,6 +105,7 @@ namespace Ember.NN
             return NllLossBackward.Apply(input, target, weight, ignoreIndex, reduction);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static Tensor? ClassWeight(Tensor? weight, int c, DType dt, string op)
         {
             if (weight is null) return null;
@@ -129,6 +133,7 @@ namespace Ember.NN
             return total;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static void CheckReduction(Reduction reduction, string op)
         {
             if (reduction == Reduction.BatchMean)
@@ -136,6 +141,7 @@ namespace Ember.NN
                     $"{op}: reduction BatchMean is only valid for KLDivLoss; use Mean, Sum or None.");
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void CheckClassTarget(string loss, Tensor input, Tensor target)
         {
             if (target.DType is not (DType.Int64 or DType.Int32))
@@ -325,6 +331,7 @@ namespace Ember.Graph
         private bool _nd;
         public override string Name => _nd ? "NllLoss2DBackward0" : "NllLossBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor input, Tensor target, Tensor? weight, long ignoreIndex, Reduction reduction)
         {
             bool vector = input.Dim == 1;
@@ -353,6 +360,7 @@ namespace Ember.Graph
             return viewBack ? result.View(target.Shape.ToArray()) : result;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             double scale = _reduction == Reduction.Mean ? 1.0 / _totalWeight : 1.0;
@@ -400,6 +408,7 @@ namespace Ember.Graph
             _ => "BinaryCrossEntropyWithLogitsBackward0",
         };
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(PointwiseLoss kind, Tensor input, Tensor target, Reduction reduction, double param,
             Tensor? weight, Tensor? posWeight)
         {
@@ -454,6 +463,7 @@ namespace Ember.Graph
         /// <summary>softplus(-x) = log(1 + e^-|x|) + max(-x, 0), stable for any x.</summary>
         private static Tensor SoftplusNeg(Tensor x) => (-x.Abs()).Exp().Log1p() + (-x).ReLU();
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor x = Unpack(_x!), t = Unpack(_t!);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -8,6 +9,7 @@ namespace Ember.NN;
 public static partial class F
 {
     /// <summary><c>max(x, 0)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor ReLU(Tensor input) => input.ReLU();
 
     /// <summary>Logistic sigmoid.</summary>
@@ -56,6 +58,7 @@ public static partial class F
     /// <param name="input"><c>(*, in)</c>.</param>
     /// <param name="weight"><c>[out, in]</c>.</param>
     /// <param name="bias"><c>[out]</c> or null.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
         ArgumentNullException.ThrowIfNull(input);

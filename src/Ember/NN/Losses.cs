@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.NN;
@@ -22,9 +23,11 @@ public abstract class Loss : Module<(Tensor Input, Tensor Target), Tensor>
     public Reduction Reduction { get; }
 
     /// <summary>Computes the loss of <paramref name="input"/> against <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Tensor Call(Tensor input, Tensor target) => Call((input, target));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public sealed override Tensor Forward((Tensor Input, Tensor Target) pair) => Forward(pair.Input, pair.Target);
 
     /// <summary>The loss computation.</summary>
@@ -65,6 +68,7 @@ public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -
     public double LabelSmoothing { get; } = labelSmoothing;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) =>
         F.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }
@@ -89,6 +93,7 @@ public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100,
     public long IgnoreIndex { get; } = ignoreIndex;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) =>
         F.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
 }
@@ -100,6 +105,7 @@ public sealed class NLLLoss(Tensor? weight = null, long ignoreIndex = -100,
 public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) => F.MseLoss(input, target, Reduction);
 }
 
@@ -108,6 +114,7 @@ public sealed class MSELoss(Reduction reduction = Reduction.Mean) : Loss(reducti
 public sealed class L1Loss(Reduction reduction = Reduction.Mean) : Loss(reduction)
 {
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) => F.L1Loss(input, target, Reduction);
 }
 
@@ -123,6 +130,7 @@ public sealed class SmoothL1Loss(Reduction reduction = Reduction.Mean, double be
     public double Beta { get; } = beta;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) => F.SmoothL1Loss(input, target, Reduction, Beta);
 }
 
@@ -137,6 +145,7 @@ public sealed class HuberLoss(Reduction reduction = Reduction.Mean, double delta
     public double Delta { get; } = delta;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) => F.HuberLoss(input, target, Reduction, Delta);
 }
 
@@ -155,6 +164,7 @@ public sealed class BCELoss(Tensor? weight = null, Reduction reduction = Reducti
     public Tensor? Weight { get; } = weight;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) =>
         F.BinaryCrossEntropy(input, target, Weight, Reduction);
 }
@@ -179,6 +189,7 @@ public sealed class BCEWithLogitsLoss(Tensor? weight = null, Reduction reduction
     public Tensor? PosWeight { get; } = posWeight;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) =>
         F.BinaryCrossEntropyWithLogits(input, target, Weight, Reduction, PosWeight);
 }
@@ -196,5 +207,6 @@ public sealed class KLDivLoss(Reduction reduction = Reduction.Mean, bool logTarg
     public bool LogTarget { get; } = logTarget;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor input, Tensor target) => F.KLDiv(input, target, Reduction, LogTarget);
 }

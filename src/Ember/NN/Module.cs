@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -22,9 +23,11 @@ public abstract class Module<TIn, TOut> : ModuleBase
     /// Runs the module: forward pre-hooks, input preparation (casting), lazy build, <see cref="Forward"/>, then
     /// forward hooks. This is the one entry every module shares (PyTorch's <c>__call__</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TOut Call(TIn input) =>
         OpTracer.Current is { } tracer ? OpTracer.Call(tracer, this, input, CallCore) : CallCore(input);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TOut CallCore(TIn input)
     {
         if (_forwardPreHooks is not null)
@@ -68,6 +71,7 @@ public abstract class Module<TIn, TOut> : ModuleBase
     /// <summary>
     /// Post-processes the output of <see cref="Forward"/> inside <see cref="Call"/> (backward hooks attach here).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected virtual TOut FinishOutput(TIn input, TOut output) => output;
 
     /// <summary>The computation. Override this; call <see cref="Call"/>.</summary>
@@ -77,11 +81,13 @@ public abstract class Module<TIn, TOut> : ModuleBase
     /// Creates parameters whose size depends on the first input (Keras-style lazy layers). Runs once, before the first
     /// <see cref="Forward"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected virtual void Build(TIn input) { }
 
     /// <summary>
     /// Adjusts the input before <see cref="Forward"/> (e.g. casting); the default returns it unchanged.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected virtual TIn PrepareInput(TIn input) => input;
 }
 
@@ -113,6 +119,7 @@ public abstract class Module : Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override Tensor PrepareInput(Tensor input)
     {
         input = CastInput(input);
@@ -122,6 +129,7 @@ public abstract class Module : Module<Tensor, Tensor>
             : input;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override Tensor FinishOutput(Tensor input, Tensor output)
     {
         if (_backwardHooks is not { Count: > 0 } || !Autograd.IsGradEnabled || !output.RequiresGrad) return output;
@@ -150,6 +158,7 @@ public abstract class Module : Module<Tensor, Tensor>
         return output;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tensor CastInput(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input, nameof(input));

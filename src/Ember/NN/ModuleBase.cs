@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Ember.NN;
@@ -159,6 +160,7 @@ public abstract partial class ModuleBase
     /// <summary>All buffers.</summary>
     public IEnumerable<Tensor> Buffers(bool recurse = true) => NamedBuffers(recurse).Select(b => b.Buffer);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 
     /// <summary>The number of scalar parameters (all, or only those that require grad).</summary>
@@ -214,6 +216,8 @@ public abstract partial class ModuleBase
         }
     }
 
+    private ModuleDiscovery.Member[]? _members;
+
     /// <summary>
     /// The dtype of the first floating-point parameter this module holds directly, which input tensors are cast
     /// to; null when it holds none (containers leave casting to the layers inside them).
@@ -222,8 +226,10 @@ public abstract partial class ModuleBase
     {
         get
         {
-            // Runs on every Call, so it walks the member arrays directly instead of the allocating enumerators.
-            foreach (var m in ModuleDiscovery.For(GetType()))
+            // Runs on every Call, so it walks the member arrays directly instead of the allocating enumerators, from
+            // this instance's copy of the type's list (no Type-keyed lookup per step; under the tiered JIT that
+            // lookup's recompiled code first-called RuntimeType.Equals, pausing the background recompiles).
+            foreach (var m in _members ??= ModuleDiscovery.For(GetType()))
                 if (m.Kind == ModuleDiscovery.Kind.Parameter && m.Get(this) is Parameter p && p.DType.IsFloatingPoint())
                     return p.DType;
             if (_registered is not null)

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Ember.NN;
 
@@ -23,6 +24,7 @@ internal static class ModuleDiscovery
 
     public sealed record Member(string Name, FieldInfo Field, Kind Kind, bool Persistent)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public object? Get(object owner) => Field.GetValue(owner);
 
         /// <summary>
@@ -107,6 +109,7 @@ internal static class ModuleDiscovery
     }
 
     /// <summary><c>Fc1</c>, <c>_fc1</c>, <c>m_fc1</c> → <c>fc1</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string PyTorchName(string member)
     {
         string s = member.StartsWith("m_", StringComparison.Ordinal) ? member[2..] : member.TrimStart('_');

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -6,6 +7,7 @@ namespace Ember
     public partial class Tensor
     {
         /// <summary><c>max(x, 0)</c> element-wise.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Tensor ReLU() => ReluBackward0.Apply(this);
         /// <summary>Logistic sigmoid element-wise.</summary>
         public Tensor Sigmoid() => SigmoidBackward0.Apply(this);
@@ -14,6 +16,7 @@ namespace Ember
         /// <summary>Softmax along <paramref name="dim"/>: <c>exp(x) / Σ exp(x)</c>, computed stably.</summary>
         public Tensor Softmax(int dim) => SoftmaxBackward0.Apply(this, dim);
         /// <summary>Log-softmax along <paramref name="dim"/>: <c>x - log Σ exp(x)</c>, computed stably.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Tensor LogSoftmax(int dim) => LogSoftmaxBackward0.Apply(this, dim);
     }
 }
@@ -28,8 +31,10 @@ namespace Ember.Graph
         protected override bool SavesInput => false;
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Relu(a.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             if (!Autograd.IsGradEnabled)
@@ -52,8 +57,10 @@ namespace Ember.Graph
         protected override bool SavesInput => false;
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Sigmoid(a.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
             Autograd.IsGradEnabled ? grad * y * (1.0 - y) : new Tensor(RawOps.SigmoidBackward(grad.Raw, y.Raw));
     }
@@ -65,8 +72,10 @@ namespace Ember.Graph
         protected override bool SavesInput => false;
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Tanh(a.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y) =>
             Autograd.IsGradEnabled ? grad * (1.0 - y * y) : new Tensor(RawOps.TanhBackward(grad.Raw, y.Raw));
     }
@@ -77,9 +86,11 @@ namespace Ember.Graph
         public bool Tanh;
         public override string Name => "GeluBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, bool tanh) =>
             Record(x, RawOps.Gelu(x.Raw, tanh), tanh, static (n, t) => n.Tanh = t);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             if (!Tanh)
@@ -102,8 +113,10 @@ namespace Ember.Graph
     {
         public override string Name => "SiluBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x) => Record(x, RawOps.Silu(x.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             Tensor s = x.Sigmoid();
@@ -118,10 +131,12 @@ namespace Ember.Graph
         public double Beta, Threshold;
         public override string Name => "SoftplusBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, double beta, double threshold) =>
             Record(x, RawOps.Softplus(x.Raw, beta, threshold), (beta, threshold),
                 static (n, s) => (n.Beta, n.Threshold) = s);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             var linear =
@@ -138,9 +153,11 @@ namespace Ember.Graph
         public double Slope;
         public override string Name => "LeakyReluBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, double slope) => Record(x, RawOps.LeakyRelu(x.Raw, slope), slope,
             static (n, s) => n.Slope = s);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             var pos = Mask(RawOps.Gt(x.Raw, RawOps.Scalar(0, x.DType)), grad.DType);
@@ -155,9 +172,11 @@ namespace Ember.Graph
         public override string Name => "EluBackward0";
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, double alpha) =>
             Record(x, RawOps.Elu(x.Raw, alpha), alpha, static (n, a) => n.Alpha = a);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             var pos = Mask(RawOps.Gt(x.Raw, RawOps.Scalar(0, x.DType)), grad.DType);
@@ -172,9 +191,11 @@ namespace Ember.Graph
         public double Min, Max;
         public override string Name => "HardtanhBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, double min, double max) =>
             Record(x, RawOps.Clamp(x.Raw, min, max), (min, max), static (n, s) => (n.Min, n.Max) = s);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor y)
         {
             var inside = RawOps.Mul(RawOps.Cast(RawOps.Gt(x.Raw, RawOps.Scalar(Min, x.DType)), grad.DType),
@@ -191,10 +212,12 @@ namespace Ember.Graph
         protected override bool SavesInput => false;
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim) =>
             Record(a, RawOps.Softmax(a.Raw, dim, log: false), Shapes.WrapDim(dim, a.Dim, "softmax"),
                 static (n, d) => n._dim = d);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
             if (z.Dim == 0) return grad * 0.0;
@@ -211,10 +234,12 @@ namespace Ember.Graph
         protected override bool SavesInput => false;
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim) =>
             Record(a, RawOps.Softmax(a.Raw, dim, log: true), Shapes.WrapDim(dim, a.Dim, "log_softmax"),
                 static (n, d) => n._dim = d);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override Tensor Derivative(Tensor grad, Tensor x, Tensor z)
         {
             if (z.Dim == 0) return grad * 0.0;

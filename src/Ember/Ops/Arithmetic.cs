@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -185,6 +186,7 @@ namespace Ember.Graph
             Record(a, b, RawOps.AddScaled(a.Raw, b.Raw, alpha, "add"), alpha,
                 static (AddBackward0 n, Tensor _, Tensor _, double alpha) => n._alpha = alpha);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? (_alpha == 1 ? grad : grad * _alpha) : null];
     }
@@ -208,6 +210,7 @@ namespace Ember.Graph
             Record(a, b, RawOps.AddScaled(a.Raw, b.Raw, -alpha, "sub"), alpha,
                 static (SubBackward0 n, Tensor _, Tensor _, double alpha) => n._alpha = alpha);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? (_alpha == 1 ? -grad : grad * -_alpha) : null];
     }
@@ -220,6 +223,7 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor a, double s) =>
             Record(a, RawOps.Sub(a.WrapScalar(s).Raw, a.Raw), s, static (RsubBackward1 _, Tensor _, double _) => { });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [-grad];
     }
 
@@ -237,6 +241,7 @@ namespace Ember.Graph
         internal static Tensor Computed(Tensor a, Tensor b, RawTensor product) => Record(a, b, product,
             static (MulBackward0 n, Tensor a, Tensor b) => n.SaveForProduct(a, b, ref n._a, ref n._b));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad * Unpack(_b!) : null, NeedsInputGrad(1) ? grad * Unpack(_a!) : null];
     }
@@ -254,6 +259,7 @@ namespace Ember.Graph
                 n._b = n.Save(b);
             });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor b = Unpack(_b!);
@@ -295,6 +301,7 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor a, double p) => Record(a, RawOps.Pow(a.Raw, a.WrapScalar(p).Raw), p,
             static (PowBackward0 n, Tensor a, double p) => (n._p, n._a) = (p, n.Save(a)));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             if (_p == 0) return [grad * 0.0];
@@ -317,6 +324,7 @@ namespace Ember.Graph
             return z;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor a = Unpack(_a!), b = Unpack(_b!);
@@ -350,6 +358,7 @@ namespace Ember.Graph
                 ? RawOps.FloorDivide(a.Raw, b.Raw, "div(rounding_mode=\"floor\")")
                 : RawOps.TruncDivide(a.Raw, b.Raw, "div(rounding_mode=\"trunc\")"));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad * 0.0 : null, NeedsInputGrad(1) ? grad * 0.0 : null];
     }
@@ -361,6 +370,7 @@ namespace Ember.Graph
 
         public static Tensor Apply(Tensor a, Tensor s) => Record<RemainderBackward0>(a, RawOps.Remainder(a.Raw, s.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad];
     }
 
@@ -376,6 +386,7 @@ namespace Ember.Graph
                 if (b.RequiresGrad) (n._a, n._b) = (n.Save(a), n.Save(b));
             });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad : null,
@@ -390,6 +401,7 @@ namespace Ember.Graph
 
         public static Tensor Apply(Tensor a, Tensor s) => Record<FmodBackward0>(a, RawOps.Fmod(a.Raw, s.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad];
     }
 
@@ -405,6 +417,7 @@ namespace Ember.Graph
                 if (b.RequiresGrad) (n._a, n._b) = (n.Save(a), n.Save(b));
             });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad : null,

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -79,6 +80,7 @@ namespace Ember.Graph
                 static (MaximumMinimumBackward n, Tensor a, Tensor b, bool max) =>
                     (n._max, n._a, n._b) = (max, n.Save(a), n.Save(b)));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             RawTensor a = Unpack(_a!).Raw, b = Unpack(_b!).Raw;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember;
@@ -121,6 +122,7 @@ public partial class Tensor
     /// <summary>Zeros with the shape and dtype of <paramref name="t"/>.</summary>
     public static Tensor ZerosLike(Tensor t) => Full(t.Shape, 0, t.DType);
     /// <summary>Ones with the shape and dtype of <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tensor OnesLike(Tensor t) => Full(t.Shape, 1, t.DType);
 
     /// <summary>Values <c>start, start+step, ...</c> below <paramref name="end"/>; int64 unless

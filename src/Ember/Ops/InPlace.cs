@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -229,6 +230,7 @@ namespace Ember.Graph
             return node;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor flat = grad.Reshape(-1);
@@ -255,6 +257,7 @@ namespace Ember.Graph
             return node;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             int[] shape = InputShape(0);
@@ -286,6 +289,7 @@ namespace Ember.Graph
             Record<CopyBackwards>(x, src,
                 RawOps.Clone(RawOps.Expand(RawOps.Cast(src.Raw, x.DType), x.Raw.Shape, "copy_")));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad * 0.0 : null, NeedsInputGrad(1) ? grad : null];
     }

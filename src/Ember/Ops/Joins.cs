@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -143,6 +144,7 @@ namespace Ember.Graph
         public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim) =>
             Record(inputs, raw, dim, static (CatBackward0 n, int d) => n._dim = d);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             var result = new Tensor?[NumInputs];
@@ -168,6 +170,7 @@ namespace Ember.Graph
         public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim) =>
             Record(inputs, raw, dim, static (StackBackward0 n, int d) => n._dim = d);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             var result = new Tensor?[NumInputs];

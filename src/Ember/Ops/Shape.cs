@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -189,6 +190,7 @@ namespace Ember
 
         /// <summary>Sums a broadcast result back to <paramref name="shape"/>, in the graph (used by the
         /// engine).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal Tensor SumToShape(ReadOnlySpan<int> shape)
         {
             int lead = Dim - shape.Length;
@@ -221,9 +223,11 @@ namespace Ember.Graph
             _ => "UnsafeViewBackward0",
         };
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, RawTensor view, Kind kind) =>
             Record(a, view, kind, static (ViewBackward n, Tensor _, Kind k) => n._kind = k);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.Reshape(InputShape(0))];
     }
 
@@ -232,9 +236,11 @@ namespace Ember.Graph
     {
         public override string Name => "TBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) =>
             Record<TBackward0>(a, a.Dim < 2 ? a.Raw : RawOps.Transpose(a.Raw, 0, 1));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.T];
     }
 
@@ -244,9 +250,11 @@ namespace Ember.Graph
         private int _d0, _d1;
         public override string Name => "TransposeBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int d0, int d1) => Record(a, RawOps.Transpose(a.Raw, d0, d1), (d0, d1),
             static (TransposeBackward0 n, Tensor _, (int D0, int D1) s) => (n._d0, n._d1) = s);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.Transpose(_d0, _d1)];
     }
 
@@ -256,6 +264,7 @@ namespace Ember.Graph
         private int[] _inverse = [];
         public override string Name => "PermuteBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int[] dims) => Record(a, RawOps.Permute(a.Raw, dims), dims,
             static (PermuteBackward0 n, Tensor _, int[] dims) =>
             {
@@ -264,6 +273,7 @@ namespace Ember.Graph
                 n._inverse = inv;
             });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.Permute(_inverse)];
     }
 
@@ -273,9 +283,11 @@ namespace Ember.Graph
         private int _dim;
         public override string Name => "UnsqueezeBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim) => Record(a, RawOps.Unsqueeze(a.Raw, dim), dim,
             static (UnsqueezeBackward0 n, Tensor a, int dim) => n._dim = Shapes.WrapDim(dim, a.Dim + 1, "unsqueeze"));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.Squeeze(_dim)];
     }
 
@@ -294,16 +306,19 @@ namespace Ember.Graph
         };
 
         /// <summary>Removes every size-1 dim of <paramref name="a"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Squeeze(a.Raw, null), 0, SetVariant);
 
         /// <summary>
         /// Removes dim <paramref name="dim"/> if its size is one; <paramref name="inMatMul"/> names it as matmul's.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim, bool inMatMul = false) =>
             Record(a, RawOps.Squeeze(a.Raw, dim), inMatMul ? 3 : 1, SetVariant);
 
         private static readonly Action<SqueezeBackward, Tensor, int> SetVariant = static (n, _, v) => n._variant = v;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.Reshape(InputShape(0))];
     }
 
@@ -312,8 +327,10 @@ namespace Ember.Graph
     {
         public override string Name => "ExpandBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int[] shape) => Record<ExpandBackward0>(a, RawOps.Expand(a.Raw, shape));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad.SumToShape(InputShape(0))];
     }
 
@@ -322,8 +339,10 @@ namespace Ember.Graph
     {
         public override string Name => "CloneBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record<CloneBackward0>(a, RawOps.Clone(a.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad];
     }
 
@@ -332,6 +351,7 @@ namespace Ember.Graph
     {
         public override string Name => "ToCopyBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, DType dtype)
         {
             var raw = RawOps.Cast(a.Raw, dtype);
@@ -339,6 +359,7 @@ namespace Ember.Graph
                 : OpTracer.Untraced("_to_copy", new Tensor(raw), dtype, a);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad];
     }
 
@@ -349,6 +370,7 @@ namespace Ember.Graph
         private int[] _repeats = [];
         public override string Name => "RepeatBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int[] repeats)
         {
             int lead = repeats.Length - a.Dim;
@@ -368,6 +390,7 @@ namespace Ember.Graph
             return Record(a, raw, repeats, static (RepeatBackward0 n, Tensor _, int[] r) => n._repeats = r);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             int[] input = InputShape(0);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -217,6 +218,7 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Atan2(a.Raw, b.Raw),
             static (Atan2Backward0 n, Tensor a, Tensor b) => (n._a, n._b) = (n.Save(a), n.Save(b)));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor a = Unpack(_a!), b = Unpack(_b!);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Kernels;
 
 namespace Ember.Optim;
@@ -66,6 +67,7 @@ public class Adam : Optimizer<AdamOptions>
     protected override void Update<T>(Span<T> param, ReadOnlySpan<T> grad, ParamState<T> state, AdamOptions o) =>
         Apply(Plan(state, o), param, grad);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override SliceRule<T> Plan<T>(ParamState<T> state, AdamOptions o) =>
         new Rule<T>(state.Step, o, _decoupled)
         {
@@ -80,6 +82,7 @@ public class Adam : Optimizer<AdamOptions>
             _weightDecay = o.WeightDecay;
         private readonly bool _amsgrad = o.Amsgrad, _maximize = o.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
             OptimizerKernels.Adam(p, g, b0, b1, b2, step, _lr, _beta1, _beta2, _eps, _weightDecay, _amsgrad,
                 _maximize, decoupled);

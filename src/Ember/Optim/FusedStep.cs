@@ -21,10 +21,12 @@ internal abstract class SliceRule<T> where T : unmanaged, IFloatingPointIeee754<
     public abstract void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2);
 
     /// <summary>Runs the rule over <paramref name="count"/> elements from <paramref name="start"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ApplyRange(Span<T> p, ReadOnlySpan<T> g, int start, int count) =>
         Apply(p.Slice(start, count), g.Slice(start, count), Slice(B0, start, count), Slice(B1, start, count),
             Slice(B2, start, count));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Span<T> Slice(RawTensor? t, int start, int count) =>
         t is null ? default : t.Span<T>().Slice(start, count);
 }
@@ -44,6 +46,7 @@ internal sealed class FusedStep
     private int[] _chunkItem = [];
     private int[] _chunkStart = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add<T>(RawTensor param, RawTensor grad, SliceRule<T> rule)
         where T : unmanaged, IFloatingPointIeee754<T> => _items.Add(new Item<T>(param, grad, rule));
 
@@ -88,6 +91,7 @@ internal sealed class FusedStep
 
     private readonly struct ChunkTask(FusedStep owner) : IParallelTask
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             var item = owner._items[owner._chunkItem[chunk]];
@@ -106,6 +110,7 @@ internal sealed class FusedStep
     private sealed class Item<T>(RawTensor param, RawTensor grad, SliceRule<T> rule) : Item(param.NumEl)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(int start, int count) =>
             rule.ApplyRange(param.Span<T>(), grad.Span<T>(), start, count);
     }

@@ -159,6 +159,7 @@ public abstract partial class Optimizer
         return loss;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StepParameter(Parameter p, OptimizerOptions options)
     {
         var grad = GradOf(p);
@@ -211,6 +212,7 @@ public abstract partial class Optimizer
     /// </summary>
     protected virtual bool CreatesStateWhenGroupIsAdded => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void CheckBufferName(string name)
     {
         if (!StateBufferNames.Contains(name))
@@ -228,6 +230,7 @@ public abstract partial class Optimizer
     }
 
     /// <summary>The gradient of <paramref name="p"/> as a contiguous tensor of its dtype and shape.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RawTensor GradOf(Parameter p)
     {
         if (p.DType is not (DType.Float32 or DType.Float64))

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.Optim;
@@ -71,6 +72,7 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
     /// <see cref="Optimizer.CreatesStateWhenGroupIsAdded"/>): create buffers that must not start at zero here, e.g.
     /// Adagrad's <c>"sum"</c> filled with its initial accumulator value. Nothing by default.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected virtual void InitializeState<T>(ParamState<T> state, TOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -84,6 +86,7 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
     protected virtual IEnumerable<string> RequiredStateBuffers(TOptions options) => StateBufferNames;
 
     // The one float32/float64 dispatch of every optimizer.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected sealed override void UpdateParameter(RawTensor param, RawTensor grad, StateEntry state,
         OptimizerOptions options, FusedStep fused)
     {
@@ -92,6 +95,7 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
         else UpdateOrQueue<double>(param, grad, state, o, fused);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void UpdateOrQueue<T>(RawTensor param, RawTensor grad, StateEntry entry, TOptions o, FusedStep fused)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -112,6 +116,7 @@ public abstract class Optimizer<TOptions> : Optimizer where TOptions : Optimizer
     private protected static void Apply<T>(SliceRule<T> rule, Span<T> param, ReadOnlySpan<T> grad)
         where T : unmanaged, IFloatingPointIeee754<T> => rule.ApplyRange(param, grad, 0, param.Length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected sealed override void CreateState(RawTensor param, StateEntry state, OptimizerOptions options)
     {
         var o = (TOptions)options;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 
 namespace Ember.Optim;
 
@@ -29,6 +30,7 @@ public abstract class OptimizerOptions
     /// Throws an <see cref="ArgumentException"/> naming <paramref name="optimizer"/>, the option and the bad value when
     /// an option is out of range. Derived types check their own options after calling the base.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected virtual void Validate(string optimizer)
     {
         if (!(Lr >= 0)) throw new ArgumentException($"{optimizer}: invalid learning rate (lr) {Lr}; expected lr >= 0.");
@@ -125,6 +127,7 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     double IMomentumOptions.MomentumTerm { get => Betas.Beta1; set => Betas = (value, Betas.Beta2); }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Validate(string optimizer)
     {
         base.Validate(optimizer);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 
 namespace Ember.Optim;
@@ -52,6 +53,7 @@ public readonly ref struct ParamState<T> where T : unmanaged, IFloatingPointIeee
     public Span<T> Buffer(string name, double fill = 0) => BufferTensor(name, fill).Span<T>();
 
     /// <summary>The buffer <paramref name="name"/> as a tensor, created as <see cref="Buffer"/> does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal RawTensor BufferTensor(string name, double fill = 0)
     {
         if (!_entry.Tensors.TryGetValue(name, out var t))

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Kernels;
 
@@ -113,6 +114,7 @@ public sealed class SGD : Optimizer<SGDOptions>
             _weightDecay = o.WeightDecay;
         private readonly bool _nesterov = o.Nesterov, _maximize = o.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Apply(Span<T> p, ReadOnlySpan<T> g, Span<T> b0, Span<T> b1, Span<T> b2) =>
             OptimizerKernels.Sgd(p, g, b0, first, _lr, _momentum, _dampening, _weightDecay, _nesterov, _maximize);
     }

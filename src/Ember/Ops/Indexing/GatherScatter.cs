@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -82,6 +83,7 @@ namespace Ember.Graph
         public static Tensor Record(Tensor a, RawTensor raw, RawTensor?[] indices) =>
             Record(a, raw, indices, static (IndexSelectBackward0 n, Tensor _, RawTensor?[] i) => n._indices = i);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             int[] shape = InputShape(0);
@@ -102,6 +104,7 @@ namespace Ember.Graph
             (dim, index), static (GatherBackward0 n, Tensor _, (int Dim, Tensor Index) s) =>
                 (n._dim, n._index) = (s.Dim, s.Index.Detach()));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [new Tensor(RawOps.Full(InputShape(0), 0, grad.DType)).ScatterAdd(_dim, _index, grad)];
     }
@@ -132,6 +135,7 @@ namespace Ember.Graph
                     (n._dim, n._index, n._accumulate) = (s.Dim, s.Index.Detach(), s.Accumulate));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor? ga = null, gs = null;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -160,6 +161,7 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor a, RawTensor?[] indices) => Record(a, RawOps.Index(a.Raw, indices), indices,
             static (IndexBackward0 n, Tensor _, RawTensor?[] i) => n._indices = i);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [Tensor.IndexPutIntoZeros(InputShape(0), _indices, grad)];
     }
 
@@ -196,6 +198,7 @@ namespace Ember.Graph
             return Record(v, raw, indices, static (IndexPutBackward0 n, Tensor _, RawTensor?[] i) => n._indices = i);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => _keep is null
             ? [IndexBackward0.Apply(grad, _indices)]
             : [NeedsInputGrad(0) ? grad * _keep : null,

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -132,6 +133,7 @@ namespace Ember.Graph
                 n._mask = mask.Detach());
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad.MaskedFill(_mask, 0.0) : null,
@@ -157,6 +159,7 @@ namespace Ember.Graph
                 n._cond = cond.Detach());
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? Tensor.Where(_cond, grad, 0.0) : null,

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -69,6 +70,7 @@ namespace Ember.Graph
         /// <summary>Which view this is, to name the node of its gradient.</summary>
         private protected abstract ViewScatterBackward.Of ScatterOf { get; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal sealed override Tensor?[] Backward(Tensor grad) =>
             Group is { } g && !Autograd.IsGradEnabled && Engine.CurrentPass != 0
                 ? [g.Add(grad, InputShape(0), InputDType(0), _shape, _strides, _offset)]
@@ -144,6 +146,7 @@ namespace Ember.Graph
         public static Tensor Apply(Tensor a) =>
             Record<AliasBackward0>(a, a.Raw.WithLayout(a.Raw.Shape, a.Raw.Strides, a.Raw.Offset));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [grad];
     }
 
@@ -184,6 +187,7 @@ namespace Ember.Graph
                     (n._of, n._shape, n._strides, n._offset) = s);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             return [StridedViewNode<AsStridedBackward0>.Record(grad, (_shape, _strides, _offset), static (r, s) =>

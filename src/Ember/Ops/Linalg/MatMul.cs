@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -32,6 +33,7 @@ namespace Ember
         }
 
         /// <summary>Product of two matrices <c>[m, k] @ [k, n]</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Tensor Mm(Tensor other) => MmBackward0.Apply(this, other);
 
         /// <summary>
@@ -74,6 +76,7 @@ namespace Ember
 
         /// <summary><c>beta * input + alpha * (mat1 @ mat2)</c>; <paramref name="input"/> broadcasts to
         /// <c>[m, n]</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Addmm(Tensor input, Tensor mat1, Tensor mat2, double beta = 1, double alpha = 1) =>
             AddmmBackward0.Apply(input, mat1, mat2, beta, alpha);
 
@@ -153,6 +156,7 @@ namespace Ember.Graph
         private bool _bColumnMajor;
         public override string Name => "MmBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, Tensor b) => Record(a, b, RawOps.Mm(a.Raw, b.Raw),
             static (MmBackward0 n, Tensor a, Tensor b) =>
             {
@@ -160,6 +164,7 @@ namespace Ember.Graph
                 n.SaveForProduct(a, b, ref n._a, ref n._b);
             });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad.Mm(Unpack(_b!).T) : null,
@@ -167,6 +172,7 @@ namespace Ember.Graph
         ];
 
         /// <summary>A 2-D tensor laid out as the transpose of a contiguous one (e.g. <c>weight.T</c>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static bool IsColumnMajor(Tensor b) =>
             b.Dim == 2 && b.Shape[0] > 1 && b.Shape[1] > 1 && b.Strides[0] == 1 && b.Strides[1] == b.Shape[0];
 
@@ -176,6 +182,7 @@ namespace Ember.Graph
         /// is contiguous and can become its <c>Grad</c> without a copy (PyTorch's <c>mm_mat2_backward</c>). The
         /// same products are summed in the same order, so the values are identical.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static Tensor Mat2Grad(Tensor a, Tensor grad, bool bColumnMajor) =>
             bColumnMajor ? grad.T.Mm(a).T : a.T.Mm(grad);
     }
@@ -190,6 +197,7 @@ namespace Ember.Graph
         private bool _bColumnMajor;
         public override string Name => "AddmmBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor c, Tensor a, Tensor b, double beta, double alpha) =>
             Record(c, a, b, RawOps.Addmm(c.Raw, a.Raw, b.Raw, beta, alpha, "addmm"), (beta, alpha),
                 static (AddmmBackward0 n, Tensor _, Tensor? a, Tensor? b, (double Beta, double Alpha) s) =>
@@ -199,6 +207,7 @@ namespace Ember.Graph
                     n.SaveForProduct(a!, b!, ref n._a, ref n._b);
                 });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             Tensor? ga = null, gb = null;
@@ -219,10 +228,12 @@ namespace Ember.Graph
         private SavedTensor? _m, _v;
         public override string Name => "MvBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor m, Tensor v) =>
             Record(m, v, RawOps.Squeeze(RawOps.Mm(m.Raw, RawOps.Unsqueeze(v.Raw, 1)), 1),
                 static (MvBackward0 n, Tensor m, Tensor v) => n.SaveForProduct(m, v, ref n._m, ref n._v));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad.Unsqueeze(1).Mm(Unpack(_v!).Unsqueeze(0)) : null,
@@ -236,10 +247,12 @@ namespace Ember.Graph
         private SavedTensor? _a, _b;
         public override string Name => "DotBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, Tensor b) =>
             Record(a, b, RawOps.Reshape(RawOps.Mm(RawOps.Unsqueeze(a.Raw, 0), RawOps.Unsqueeze(b.Raw, 1)), []),
                 static (DotBackward0 n, Tensor a, Tensor b) => n.SaveForProduct(a, b, ref n._a, ref n._b));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [NeedsInputGrad(0) ? grad * Unpack(_b!) : null, NeedsInputGrad(1) ? grad * Unpack(_a!) : null];
     }
@@ -253,6 +266,7 @@ namespace Ember.Graph
         private SavedTensor? _a, _b;
         public override string Name => "BmmBackward0";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, Tensor b)
         {
             ArgumentNullException.ThrowIfNull(b);
@@ -260,6 +274,7 @@ namespace Ember.Graph
                 static (BmmBackward0 n, Tensor a, Tensor b) => n.SaveForProduct(a, b, ref n._a, ref n._b));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
             NeedsInputGrad(0) ? grad.Bmm(Unpack(_b!).Transpose(1, 2)) : null,

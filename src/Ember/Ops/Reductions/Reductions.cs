@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 using Ember.Tracing;
@@ -8,10 +9,13 @@ namespace Ember
     public partial class Tensor
     {
         /// <summary>Sum of all elements (0-dim). Integers sum to int64.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Tensor Sum() => SumBackward.Apply(this);
         /// <summary>Sum along <paramref name="dim"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Tensor Sum(int dim, bool keepDim = false) => SumBackward.Apply(this, dim, keepDim);
         /// <summary>Sum over several dims (SumBackward1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Tensor Sum(int[] dims, bool keepDim = false) => SumBackward.Apply(this, dims, keepDim);
         /// <summary>Mean of all elements (0-dim); floating-point tensors only.</summary>
         public Tensor Mean() => MeanBackward.Apply(this);
@@ -110,13 +114,16 @@ namespace Ember.Graph
         private bool _keepDim;
         public override string Name => _dims is null ? "SumBackward0" : "SumBackward1";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record<SumBackward>(a, RawOps.SumAll(a.Raw));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim, bool keepDim) =>
             Record(a, RawOps.Sum(a.Raw, dim, keepDim), (dim, keepDim),
                 static (SumBackward n, Tensor a, (int Dim, bool KeepDim) s) =>
                 (n._dims, n._keepDim) = ([Shapes.WrapDim(s.Dim, a.Dim, "sum")], s.KeepDim));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int[] dims, bool keepDim)
         {
             int[] d = RawOps.NormalizeDims(dims, a.Dim, "sum");
@@ -125,6 +132,7 @@ namespace Ember.Graph
                 (n._dims, n._keepDim) = s);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [ReductionGrad.ExpandBack(grad, InputShape(0), _dims, _keepDim)];
     }
@@ -140,6 +148,7 @@ namespace Ember.Graph
         private int _count;
         public override string Name => _dims is null ? "MeanBackward0" : "MeanBackward1";
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a)
         {
             ThrowIfNotFloating(a);
@@ -148,6 +157,7 @@ namespace Ember.Graph
                 static (MeanBackward n, Tensor _, int count) => n._count = count);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim, bool keepDim)
         {
             ThrowIfNotFloating(a);
@@ -159,6 +169,7 @@ namespace Ember.Graph
                     (n._dims, n._keepDim, n._count) = ([s.Dim], s.KeepDim, s.Count));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int[] dims, bool keepDim)
         {
             int[] d = RawOps.NormalizeDims(dims, a.Dim, "mean");
@@ -180,6 +191,7 @@ namespace Ember.Graph
                     $"got {a.DType.TorchName()}. Convert with .To(DType.Float32).");
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
             [ReductionGrad.ExpandBack(grad / (double)_count, InputShape(0), _dims, _keepDim)];
     }
@@ -227,6 +239,7 @@ namespace Ember.Graph
         public override string Name => _max ? "MaxBackward1" : "MinBackward1";
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, bool max) =>
             Record(x, max ? RawOps.MaxAll(x.Raw) : RawOps.MinAll(x.Raw), max, static (n, m) => n._max = m);
 
@@ -257,6 +270,7 @@ namespace Ember.Graph
             _ => "TopkBackward0",
         };
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, RawTensor values, RawTensor indices, int dim, bool keepDim, Kind kind) =>
             !values.DType.IsFloatingPoint() ? new Tensor(values) : Record(x, values, (indices, dim, keepDim, kind),
                 static (IndexedValuesBackward n, Tensor x, (RawTensor Indices, int Dim, bool KeepDim, Kind Kind) s) =>
@@ -265,6 +279,7 @@ namespace Ember.Graph
                     (n._dim, n._keepDim, n._kind) = (s.Dim, s.KeepDim, s.Kind);
                 });
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
             int[] shape = InputShape(0);
@@ -285,6 +300,7 @@ namespace Ember.Graph
         public override string Name => _max ? "AmaxBackward0" : "AminBackward0";
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, int[]? dims, bool keepDim, bool max)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, max ? "amax" : "amin");
@@ -319,6 +335,7 @@ namespace Ember.Graph
                     "yet (the first-order gradient is exact without createGraph).");
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, int? dim, bool keepDim)
         {
             int? d = dim is int dd ? Shapes.WrapDim(dd, Math.Max(x.Dim, 1), "prod") : null;
@@ -353,6 +370,7 @@ namespace Ember.Graph
         public override string Name => "LogsumexpBackward0";
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, int[] dims, bool keepDim)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, "logsumexp");
@@ -376,6 +394,7 @@ namespace Ember.Graph
         public override string Name => _std ? "StdBackward0" : "VarBackward0";
         protected override bool SavesOutput => _std;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, int[]? dims, double correction, bool keepDim, bool std)
         {
             int[] d = RawOps.NormalizeDims(dims, x.Dim, std ? "std" : "var");
@@ -408,6 +427,7 @@ namespace Ember.Graph
         public override string Name => "NormBackward1";
         protected override bool SavesOutput => true;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor x, double p, int[]? dims, bool keepDim)
         {
             if (!x.DType.IsFloatingPoint())

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Graph;
 
@@ -29,6 +30,7 @@ namespace Ember.Graph
             (dim, reverse),
             static (CumsumBackward0 n, Tensor _, (int Dim, bool Reverse) s) => (n._dim, n._reverse) = s);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) => [Apply(grad, _dim, !_reverse)];
     }
 
