@@ -158,7 +158,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 int idx = layer * dirs + dir;
                 string s = Suffix(layer, dir);
                 var w = new CellWeights(p["weight_hh" + s], Bias ? p["bias_hh" + s] : null,
-                    ProjSize > 0 ? p["weight_hr" + s] : null);
+                    ProjSize > 0 ? p["weight_hr" + s] : null, new HiddenProjectionGroup(steps));
                 Tensor[] xs = F.Linear(layerInput, p["weight_ih" + s], Bias ? p["bias_ih" + s] : null).Unbind(0);
                 Tensor h = hs[idx];
                 Tensor? c = cs?[idx];
@@ -255,7 +255,16 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
 }
 
 /// <summary>The hidden-side weights of one layer and direction.</summary>
-internal readonly record struct CellWeights(Tensor WeightHh, Tensor? BiasHh, Tensor? WeightHr);
+/// <param name="WeightHh">The hidden-to-hidden weight.</param>
+/// <param name="BiasHh">The hidden bias, if any.</param>
+/// <param name="WeightHr">The LSTM's projection weight, if any.</param>
+/// <param name="Group">Joins the steps' hidden projections (<see cref="HiddenProjectionGroup"/>); null for a cell.</param>
+internal readonly record struct CellWeights(Tensor WeightHh, Tensor? BiasHh, Tensor? WeightHr,
+    HiddenProjectionGroup? Group = null)
+{
+    /// <summary><c>h·W_hhᵀ + b_hh</c>, as <see cref="F.Linear"/> records it.</summary>
+    public Tensor Project(Tensor h) => HiddenProjectionGroup.Project(h, WeightHh, BiasHh, Group);
+}
 
 /// <summary>The cell math shared by the sequence modules and the cells, in PyTorch 1.13's op order.</summary>
 internal static class CellMath
@@ -287,7 +296,7 @@ internal static class CellMath
         if (OpTracer.IsActive || (xProj.DType != DType.Float32 && xProj.DType != DType.Float64)
             || xProj.Dim != 2 || c.Dim != 2 || c.DType != xProj.DType)
             return Lstm(xProj, h, c, w);
-        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
+        Tensor hh = w.Project(h);
         var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw);
         int batch = c.Shape[0], hidden = c.Shape[1];
         int[] shape = [batch, hidden], strides = [hidden, 1];
@@ -325,7 +334,7 @@ internal static class CellMath
             || xProj.Dim != 2 || h.Dim != 2 || h.DType != xProj.DType)
             return Gru(xProj, h, w);
         Tensor[] ig = xProj.UnsafeChunk(3, 1);
-        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
+        Tensor hh = w.Project(h);
         Tensor[] hg = hh.UnsafeChunk(3, 1);
         RawTensor s = RawOps.GruCellForward(xProj.Raw, hh.Raw, h.Raw);
         int batch = h.Shape[0], hidden = h.Shape[1];
@@ -342,7 +351,7 @@ internal static class CellMath
     /// <summary>Elman RNN: h' = act(W_hh h + b_hh + x̃) with tanh or ReLU.</summary>
     public static Tensor Rnn(Tensor xProj, Tensor h, CellWeights w, bool relu)
     {
-        Tensor pre = F.Linear(h, w.WeightHh, w.BiasHh) + xProj;
+        Tensor pre = w.Project(h) + xProj;
         return relu ? pre.ReLU() : pre.Tanh();
     }
 }
