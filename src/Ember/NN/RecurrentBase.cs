@@ -297,7 +297,9 @@ internal static class CellMath
             || xProj.Dim != 2 || c.Dim != 2 || c.DType != xProj.DType)
             return Lstm(xProj, h, c, w);
         Tensor hh = w.Project(h);
-        var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw);
+        // hh is read by nothing but this step's sum (AddBackward0 saves nothing), so the gates overwrite its elements
+        // (the hh tensor, which the user cannot reach, then holds the gates; its node's backward needs no values).
+        var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw, gatesOverHh: true);
         int batch = c.Shape[0], hidden = c.Shape[1];
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
