@@ -258,7 +258,8 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
 /// <param name="WeightHh">The hidden-to-hidden weight.</param>
 /// <param name="BiasHh">The hidden bias, if any.</param>
 /// <param name="WeightHr">The LSTM's projection weight, if any.</param>
-/// <param name="Group">Joins the steps' hidden projections (<see cref="HiddenProjectionGroup"/>); null for a cell.</param>
+/// <param name="Group">Joins the steps' hidden projections (<see cref="HiddenProjectionGroup"/>); null for a
+/// cell.</param>
 internal readonly record struct CellWeights(Tensor WeightHh, Tensor? BiasHh, Tensor? WeightHr,
     HiddenProjectionGroup? Group = null)
 {
