@@ -20,9 +20,16 @@ internal static class LstmWorkload
         if (int.TryParse(System.Environment.GetEnvironmentVariable("EMBER_LSTM_CALLS"), out int calls))
         {
             // A fixed number of calls and nothing else, for instruction counts (perf stat, callgrind): runs with
-            // 0 and with N calls differ by N calls' work, start-up and JIT cancel out.
+            // 0 and with N calls differ by N calls' work, start-up and JIT cancel out. EMBER_LSTM_FORWARD_ONLY=1: the
+            // calls are forward passes without grad.
+            bool forwardOnly = System.Environment.GetEnvironmentVariable("EMBER_LSTM_FORWARD_ONLY") == "1";
             for (int i = 0; i < calls; i++)
             {
+                if (forwardOnly)
+                {
+                    using (Autograd.NoGrad()) lstm.Call(x);
+                    continue;
+                }
                 foreach (var p in parameters) p.Grad = null;
                 x.Grad = null;
                 lstm.Call(x).Output.Sum().Backward();
