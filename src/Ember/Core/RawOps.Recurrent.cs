@@ -67,4 +67,16 @@ internal static partial class RawOps
             return true;
         }
     }
+
+    /// <summary>
+    /// <c>a·b</c> plus an optional bias row, written into the dense <c>[m, n]</c> <paramref name="r"/> exactly as
+    /// <see cref="Addmm"/> computes Linear's product (the bias added inside the GEMM kernel); float32/float64,
+    /// <c>k &gt; 0</c> and a contiguous bias of <c>n</c> elements of the operands' dtype (the caller checks).
+    /// </summary>
+    public static RawTensor LinearInto(RawTensor a, RawTensor b, RawTensor? bias, RawTensor r)
+    {
+        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
+        return DTypeDispatch.Floating<GemmFunc, RawTensor>(a.DType,
+            new(GemmOperand(a), GemmOperand(b), m, n, k, 1, 0, bias, r, 0), "addmm");
+    }
 }

@@ -159,7 +159,8 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 string s = Suffix(layer, dir);
                 var w = new CellWeights(p["weight_hh" + s], Bias ? p["bias_hh" + s] : null,
                     ProjSize > 0 ? p["weight_hr" + s] : null, new HiddenProjectionGroup(steps));
-                Tensor[] xs = F.Linear(layerInput, p["weight_ih" + s], Bias ? p["bias_ih" + s] : null).Unbind(0);
+                Tensor[] xs = InputProjection.Project(layerInput, p["weight_ih" + s], Bias ? p["bias_ih" + s] : null,
+                    out Storage? rented).Unbind(0);
                 Tensor h = hs[idx];
                 Tensor? c = cs?[idx];
                 var outs = new Tensor[steps];
@@ -180,6 +181,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                         outs[t] = Tensor.Where(masks[t], hNew, 0.0);
                     }
                 }
+                InputProjection.Return(rented);
                 dirOutputs[dir] = Tensor.Stack(outs, 0);
                 hN[idx] = h;
                 cN[idx] = c!;

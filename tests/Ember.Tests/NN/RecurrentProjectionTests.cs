@@ -105,6 +105,29 @@ public class RecurrentProjectionTests
         SameGrads(Grads(m, x, f, Unrolled, backwards), Grads(m, x, f, Module, backwards));
     }
 
+    /// <summary>
+    /// The input projection's buffer is reused by the next forward on the thread: a graph kept across another
+    /// forward (of other sizes too) must still give its own gradients and outputs.
+    /// </summary>
+    [Fact]
+    public void AGraphKeptAcrossAnotherForwardGivesItsOwnGradients()
+    {
+        var g = new Generator(14);
+        var m = new LSTM(3, 4, numLayers: 2, bidirectional: true, dtype: DType.Float64, generator: g);
+        Tensor x = Rand(g, 5, 2, 3), r = Rand(g, 5, 2, 8), other = Rand(g, 7, 3, 3);
+        Tensor expectedOut = m.Call(x).Output.Detach();
+        (m.Call(x).Output * r).Sum().Backward();
+        var expected = m.NamedParameters().ToDictionary(e => e.Name, e => e.Parameter.Grad!.Clone());
+        foreach (var p in m.Parameters()) p.Grad = null;
+        Tensor output = m.Call(x).Output;
+        m.Call(other).Output.Sum().Backward();
+        foreach (var p in m.Parameters()) p.Grad = null;
+        (output * r).Sum().Backward();
+        Close.Equal(expectedOut, output, 0, 0, "output");
+        foreach (var (name, e) in expected) Close.Equal(e, m.NamedParameters().First(p => p.Name == name)
+            .Parameter.Grad!, 1e-12, 1e-14, name);
+    }
+
     [Fact]
     public void AHookOnTheHiddenWeightSeesTheSummedGradientOnce()
     {
