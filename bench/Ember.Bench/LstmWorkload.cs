@@ -17,6 +17,26 @@ internal static class LstmWorkload
         var lstm = new LSTM(input, hidden);
         var parameters = lstm.Parameters();
         Tensor x = Tensor.Randn(steps, batch, input).RequiresGrad_();
+        if (int.TryParse(System.Environment.GetEnvironmentVariable("EMBER_LSTM_CALLS"), out int calls))
+        {
+            // A fixed number of calls and nothing else, for instruction counts (perf stat, callgrind): runs with
+            // 0 and with N calls differ by N calls' work, start-up and JIT cancel out. EMBER_LSTM_FORWARD_ONLY=1: the
+            // calls are forward passes without grad.
+            bool forwardOnly = System.Environment.GetEnvironmentVariable("EMBER_LSTM_FORWARD_ONLY") == "1";
+            for (int i = 0; i < calls; i++)
+            {
+                if (forwardOnly)
+                {
+                    using (Autograd.NoGrad()) lstm.Call(x);
+                    continue;
+                }
+                foreach (var p in parameters) p.Grad = null;
+                x.Grad = null;
+                lstm.Call(x).Output.Sum().Backward();
+            }
+            report.Add("fixed calls", calls, "calls", MetricKind.Info);
+            return;
+        }
         double seconds = Timing.MedianSeconds(() =>
         {
             foreach (var p in parameters) p.Grad = null;
@@ -24,6 +44,16 @@ internal static class LstmWorkload
             lstm.Call(x).Output.Sum().Backward();
         }, Workloads.LstmBudgetSeconds(quick));
         report.Add(Workloads.LstmMetric(quick), seconds * 1e3, "ms", MetricKind.Time);
+        const int allocCalls = 10;
+        long before = System.GC.GetTotalAllocatedBytes(true);
+        for (int i = 0; i < allocCalls; i++)
+        {
+            foreach (var p in parameters) p.Grad = null;
+            x.Grad = null;
+            lstm.Call(x).Output.Sum().Backward();
+        }
+        double mb = (System.GC.GetTotalAllocatedBytes(true) - before) / 1e6 / allocCalls;
+        report.Add("fwd+bwd: allocated per call (MB)", mb, "MB", MetricKind.Info);
         double forward = Timing.MedianSeconds(() =>
         {
             using (Autograd.NoGrad()) lstm.Call(x);

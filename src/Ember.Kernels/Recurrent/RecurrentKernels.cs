@@ -19,7 +19,8 @@ public static class LstmKernels
     /// <paramref name="c"/> (<c>[batch, hidden]</c>), in PyTorch 1.13's operation order: <c>gates = hh + xp</c>,
     /// then into the slices of <paramref name="state"/> (<see cref="StateSlices"/> × <c>[batch, hidden]</c>):
     /// 0 <c>σ(i)</c>, 1 <c>σ(f)</c>, 2 <c>tanh(g)</c>, 3 <c>σ(o)</c>, 4 <c>σ(f)·c</c>, 5 <c>σ(i)·tanh(g)</c>,
-    /// 6 <c>c' = (4) + (5)</c>, 7 <c>tanh(c')</c>, 8 <c>h' = σ(o)·tanh(c')</c>. All spans are dense, row-major.
+    /// 6 <c>c' = (4) + (5)</c>, 7 <c>tanh(c')</c>, 8 <c>h' = σ(o)·tanh(c')</c>. All spans are dense, row-major;
+    /// <paramref name="gates"/> may be <paramref name="hh"/> itself (the sum is then formed in place).
     /// </summary>
     public static void CellForward<T>(ReadOnlySpan<T> hh, ReadOnlySpan<T> xp, ReadOnlySpan<T> c, int batch,
         int hidden, Span<T> gates, Span<T> state) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

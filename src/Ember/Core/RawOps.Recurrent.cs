@@ -11,13 +11,23 @@ internal static partial class RawOps
     /// <c>[B, 4H]</c> and the <c>[9, B, H]</c> state block (σ(i), σ(f), tanh(g), σ(o), σ(f)·c, σ(i)·tanh(g), c',
     /// tanh(c'), h').
     /// </summary>
-    public static (RawTensor Gates, RawTensor State) LstmCellForward(RawTensor hh, RawTensor xp, RawTensor c)
+    /// <param name="hh">The hidden projection.</param>
+    /// <param name="xp">The input projection.</param>
+    /// <param name="c">The previous cell state.</param>
+    /// <param name="gatesOverHh">Write the gates over <paramref name="hh"/>'s elements (when it is contiguous) and
+    /// return them on an alias of its storage: for a caller whose <paramref name="hh"/> is a fresh result that
+    /// nothing reads after this step (saves a <c>[B, 4H]</c> buffer per step).</param>
+    public static (RawTensor Gates, RawTensor State) LstmCellForward(RawTensor hh, RawTensor xp, RawTensor c,
+        bool gatesOverHh = false)
     {
         int batch = c.Shape[0], hidden = c.Shape[1];
+        gatesOverHh &= hh.IsContiguous;
         hh = Contiguous(hh);
         xp = Contiguous(xp);
         c = Contiguous(c);
-        var gates = RawTensor.Empty(hh.DType, [batch, 4 * hidden]);
+        var gates = gatesOverHh
+            ? new RawTensor(hh.Storage.Alias(), hh.Shape, hh.Strides, hh.Offset)
+            : RawTensor.Empty(hh.DType, [batch, 4 * hidden]);
         var state = RawTensor.Empty(hh.DType, [LstmKernels.StateSlices, batch, hidden]);
         DTypeDispatch.Floating<LstmCellFunc, bool>(hh.DType, new(hh, xp, c, gates, state), "lstm cell");
         return (gates, state);
@@ -56,5 +66,17 @@ internal static partial class RawOps
                 state.Span<T>());
             return true;
         }
+    }
+
+    /// <summary>
+    /// <c>a·b</c> plus an optional bias row, written into the dense <c>[m, n]</c> <paramref name="r"/> exactly as
+    /// <see cref="Addmm"/> computes Linear's product (the bias added inside the GEMM kernel); float32/float64,
+    /// <c>k &gt; 0</c> and a contiguous bias of <c>n</c> elements of the operands' dtype (the caller checks).
+    /// </summary>
+    public static RawTensor LinearInto(RawTensor a, RawTensor b, RawTensor? bias, RawTensor r)
+    {
+        int m = a.Shape[0], k = a.Shape[1], n = b.Shape[1];
+        return DTypeDispatch.Floating<GemmFunc, RawTensor>(a.DType,
+            new(GemmOperand(a), GemmOperand(b), m, n, k, 1, 0, bias, r, 0), "addmm");
     }
 }

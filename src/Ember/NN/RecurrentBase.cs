@@ -158,8 +158,9 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 int idx = layer * dirs + dir;
                 string s = Suffix(layer, dir);
                 var w = new CellWeights(p["weight_hh" + s], Bias ? p["bias_hh" + s] : null,
-                    ProjSize > 0 ? p["weight_hr" + s] : null);
-                Tensor[] xs = F.Linear(layerInput, p["weight_ih" + s], Bias ? p["bias_ih" + s] : null).Unbind(0);
+                    ProjSize > 0 ? p["weight_hr" + s] : null, new HiddenProjectionGroup(steps));
+                Tensor[] xs = InputProjection.Project(layerInput, p["weight_ih" + s], Bias ? p["bias_ih" + s] : null,
+                    out Storage? rented).Unbind(0);
                 Tensor h = hs[idx];
                 Tensor? c = cs?[idx];
                 var outs = new Tensor[steps];
@@ -180,6 +181,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                         outs[t] = Tensor.Where(masks[t], hNew, 0.0);
                     }
                 }
+                InputProjection.Return(rented);
                 dirOutputs[dir] = Tensor.Stack(outs, 0);
                 hN[idx] = h;
                 cN[idx] = c!;
@@ -255,7 +257,17 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
 }
 
 /// <summary>The hidden-side weights of one layer and direction.</summary>
-internal readonly record struct CellWeights(Tensor WeightHh, Tensor? BiasHh, Tensor? WeightHr);
+/// <param name="WeightHh">The hidden-to-hidden weight.</param>
+/// <param name="BiasHh">The hidden bias, if any.</param>
+/// <param name="WeightHr">The LSTM's projection weight, if any.</param>
+/// <param name="Group">Joins the steps' hidden projections (<see cref="HiddenProjectionGroup"/>); null for a
+/// cell.</param>
+internal readonly record struct CellWeights(Tensor WeightHh, Tensor? BiasHh, Tensor? WeightHr,
+    HiddenProjectionGroup? Group = null)
+{
+    /// <summary><c>h·W_hhᵀ + b_hh</c>, as <see cref="F.Linear"/> records it.</summary>
+    public Tensor Project(Tensor h) => HiddenProjectionGroup.Project(h, WeightHh, BiasHh, Group);
+}
 
 /// <summary>The cell math shared by the sequence modules and the cells, in PyTorch 1.13's op order.</summary>
 internal static class CellMath
@@ -287,8 +299,10 @@ internal static class CellMath
         if (OpTracer.IsActive || (xProj.DType != DType.Float32 && xProj.DType != DType.Float64)
             || xProj.Dim != 2 || c.Dim != 2 || c.DType != xProj.DType)
             return Lstm(xProj, h, c, w);
-        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
-        var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw);
+        Tensor hh = w.Project(h);
+        // hh is read by nothing but this step's sum (AddBackward0 saves nothing), so the gates overwrite its elements
+        // (the hh tensor, which the user cannot reach, then holds the gates; its node's backward needs no values).
+        var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw, gatesOverHh: true);
         int batch = c.Shape[0], hidden = c.Shape[1];
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
@@ -325,7 +339,7 @@ internal static class CellMath
             || xProj.Dim != 2 || h.Dim != 2 || h.DType != xProj.DType)
             return Gru(xProj, h, w);
         Tensor[] ig = xProj.UnsafeChunk(3, 1);
-        Tensor hh = F.Linear(h, w.WeightHh, w.BiasHh);
+        Tensor hh = w.Project(h);
         Tensor[] hg = hh.UnsafeChunk(3, 1);
         RawTensor s = RawOps.GruCellForward(xProj.Raw, hh.Raw, h.Raw);
         int batch = h.Shape[0], hidden = h.Shape[1];
@@ -342,7 +356,7 @@ internal static class CellMath
     /// <summary>Elman RNN: h' = act(W_hh h + b_hh + x̃) with tanh or ReLU.</summary>
     public static Tensor Rnn(Tensor xProj, Tensor h, CellWeights w, bool relu)
     {
-        Tensor pre = F.Linear(h, w.WeightHh, w.BiasHh) + xProj;
+        Tensor pre = w.Project(h) + xProj;
         return relu ? pre.ReLU() : pre.Tanh();
     }
 }

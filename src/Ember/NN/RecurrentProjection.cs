@@ -1,0 +1,258 @@
+using System;
+using System.Collections.Generic;
+using Ember.Core;
+using Ember.Graph;
+using Ember.Tracing;
+
+namespace Ember.NN;
+
+/// <summary>
+/// The hidden projections <c>h·W_hhᵀ + b_hh</c> of one layer and direction of one recurrent forward: each step still
+/// records its own <c>AddmmBackward0</c> (<c>MmBackward0</c> without a bias) with PyTorch's edges (bias, h,
+/// <c>TBackward0</c> of the weight), but the weight and bias gradients of all steps are formed at once. During a
+/// backward pass each step's node computes its <c>dh = dG·W_hh</c> at once (the recurrence needs it) and copies its
+/// gate gradient <c>dG</c> and its input <c>h</c> into rows of two pass-owned buffers; the node of the first step
+/// (created first, so it runs last of the group) then computes <c>dW_hh = dGᵀ·H</c> as one GEMM over all T·B rows
+/// and <c>db_hh</c> as one column sum, and sends them along its edges; the other steps send none.
+/// </summary>
+/// <remarks>
+/// Correct because whatever consumes the weight's or bias's gradient (its <c>AccumulateGrad</c>, or the node of a
+/// computed weight) was created before the forward, so the engine runs it after every step node; and when any step's
+/// node runs, the first step's node runs too in the same pass (each step's <c>dh</c> reaches the previous step's gate
+/// math, whose only way on is that step's projection), so the full sum is complete when it is handed on. Hooks on
+/// the weight see the same single summed gradient as before (the engine sums per-step gradients before any hook);
+/// only the order of the additions differs (rounding). When the backward pass is itself recorded (<c>createGraph</c>)
+/// each node uses the ordinary per-step formula.
+/// </remarks>
+internal sealed class HiddenProjectionGroup(int steps)
+{
+    private int _created;
+    private long _pass;
+    private RawTensor? _grads;
+    private RawTensor? _inputs;
+    private bool[]? _filled;
+    private int _batch;
+
+    /// <summary>Whether steps of the running backward pass collected rows not yet handed on.</summary>
+    public bool HasPending => _grads is not null && _pass == Engine.CurrentPass;
+
+    /// <summary>The index of the next step's node (its creation order within the group).</summary>
+    public int NextIndex() => _created++;
+
+    /// <summary>
+    /// Copies step <paramref name="index"/>'s gate gradient (and, when the weight needs one, its input) into the
+    /// pass's buffers; false when the step does not fit them (the caller then uses the ordinary formula).
+    /// </summary>
+    public bool Collect(int index, RawTensor grad, RawTensor? input)
+    {
+        int batch = grad.Shape[0], gates = grad.Shape[1];
+        long pass = Engine.CurrentPass;
+        if (_grads is null || _pass != pass)
+        {
+            if (index >= steps || pass == 0) return false;
+            _pass = pass;
+            _batch = batch;
+            _grads = Rent(grad.DType, [steps * batch, gates]);
+            _inputs = input is null ? null : Rent(input.DType, [steps * batch, input.Shape[1]]);
+            _filled = new bool[steps];
+        }
+        if (index >= steps || batch != _batch || gates != _grads.Shape[1] || grad.DType != _grads.DType
+            || (input is null) != (_inputs is null) || (input is not null && input.Shape[1] != _inputs!.Shape[1])
+            || _filled![index])
+            return false;
+        RawOps.CopyFrom(Rows(_grads, index), grad);
+        if (input is not null) RawOps.CopyFrom(Rows(_inputs!, index), input);
+        _filled[index] = true;
+        return true;
+    }
+
+    private RawTensor Rows(RawTensor buffer, int index)
+    {
+        int cols = buffer.Shape[1];
+        return buffer.WithLayout([_batch, cols], [cols, 1], index * _batch * cols);
+    }
+
+    /// <summary>
+    /// The summed gradients of the pass so far: the weight's as its transpose's (<c>[in, G]</c>, laid out as
+    /// <paramref name="weightTColumnMajor"/> says) and the bias's (<c>[G]</c>); then forgets the pass's buffers.
+    /// </summary>
+    public (RawTensor? WeightT, RawTensor? Bias) Materialize(bool needWeight, bool needBias, bool weightTColumnMajor)
+    {
+        RawTensor grads = _grads!;
+        for (int k = 0; k < steps; k++)
+            if (!_filled![k])
+            {
+                RawOps.Fill(Rows(grads, k), 0);
+                if (_inputs is not null) RawOps.Fill(Rows(_inputs, k), 0);
+            }
+        RawTensor? weightT = null, bias = null;
+        if (needWeight && _inputs is not null)
+            weightT = weightTColumnMajor
+                ? RawOps.Transpose(RawOps.Mm(RawOps.Transpose(grads, 0, 1), _inputs), 0, 1)
+                : RawOps.Mm(RawOps.Transpose(_inputs, 0, 1), grads);
+        if (needBias) bias = RawOps.Sum(grads, 0, keepDim: false);
+        Return(grads);
+        if (_inputs is not null) Return(_inputs);
+        _grads = null;
+        _inputs = null;
+        _filled = null;
+        return (weightT, bias);
+    }
+
+    // The row buffers are the pass's own scratch (no tensor the user sees lives in them), kept per thread across
+    // passes so a training loop does not allocate (and page-fault in) megabytes per step.
+    [ThreadStatic] private static List<Storage>? t_pool;
+
+    private static RawTensor Rent(DType dtype, int[] shape)
+    {
+        int n = shape[0] * shape[1];
+        var pool = t_pool;
+        for (int i = 0; pool is not null && i < pool.Count; i++)
+            if (pool[i].DType == dtype && pool[i].Length >= n)
+            {
+                Storage s = pool[i];
+                pool.RemoveAt(i);
+                return new RawTensor(s, shape);
+            }
+        return RawTensor.Empty(dtype, shape);
+    }
+
+    private static void Return(RawTensor buffer)
+    {
+        var pool = t_pool ??= [];
+        if (pool.Count < 4) pool.Add(buffer.Storage);
+    }
+
+    /// <summary>
+    /// <c>h·W_hhᵀ + b_hh</c> recorded as <see cref="F.Linear"/> records it (<c>AddmmBackward0</c> or <c>MmBackward0</c>
+    /// over <c>TBackward0</c> of the weight), with the node joined to <paramref name="group"/>; plain
+    /// <see cref="F.Linear"/> without a group, while an op tracer listens, or for other than float32/float64.
+    /// </summary>
+    public static Tensor Project(Tensor h, Tensor weight, Tensor? bias, HiddenProjectionGroup? group)
+    {
+        if (group is null || OpTracer.IsActive || h.Dim != 2 || weight.Dim != 2 || h.DType != weight.DType
+            || (h.DType != DType.Float32 && h.DType != DType.Float64) || (bias is not null && bias.Dim != 1))
+            return F.Linear(h, weight, bias);
+        Tensor wt = weight.T;
+        var state = (group, group.NextIndex());
+        if (bias is null)
+            return SingleOutputNode.Record(h, wt, RawOps.Mm(h.Raw, wt.Raw), state,
+                static (HiddenProjectionBackward n, Tensor a, Tensor b, (HiddenProjectionGroup G, int I) s) =>
+                    n.Setup(s.G, s.I, hasBias: false, a, b));
+        return SingleOutputNode.Record(bias, h, wt, RawOps.Addmm(bias.Raw, h.Raw, wt.Raw, 1, 1, "addmm"), state,
+            static (HiddenProjectionBackward n, Tensor _, Tensor? a, Tensor? b, (HiddenProjectionGroup G, int I) s) =>
+                n.Setup(s.G, s.I, hasBias: true, a!, b!));
+    }
+}
+
+/// <summary>
+/// One step's hidden projection (see <see cref="HiddenProjectionGroup"/>): <c>AddmmBackward0</c> with edges (bias,
+/// h, <c>Wᵀ</c>) or, without a bias, <c>MmBackward0</c> with edges (h, <c>Wᵀ</c>).
+/// </summary>
+internal sealed class HiddenProjectionBackward : SingleOutputNode
+{
+    private SavedTensor? _h, _wt;
+    private HiddenProjectionGroup? _group;
+    private int _index;
+    private bool _hasBias, _wtColumnMajor;
+
+    public override string Name => _hasBias ? "AddmmBackward0" : "MmBackward0";
+
+    internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt)
+    {
+        (_group, _index, _hasBias) = (group, index, hasBias);
+        _wtColumnMajor = MmBackward0.IsColumnMajor(wt);
+        SaveForProduct(h, wt, ref _h, ref _wt);
+    }
+
+    internal override Tensor?[] Backward(Tensor grad)
+    {
+        int o = _hasBias ? 1 : 0;
+        bool needBias = _hasBias && NeedsInputGrad(0), needH = NeedsInputGrad(o), needW = NeedsInputGrad(o + 1);
+        Tensor? gh = needH ? grad.Mm(Unpack(_wt!).T) : null;
+        Tensor? gw = null, gb = null;
+        if (needW || needBias)
+        {
+            RawTensor? h = needW ? Unpack(_h!).Raw : null;
+            if (_group is not null && !Autograd.IsGradEnabled && _group.Collect(_index, grad.Raw, h))
+            {
+                if (_index == 0)
+                {
+                    var (w, b) = _group.Materialize(needW, needBias, _wtColumnMajor);
+                    gw = w is null ? null : new Tensor(w);
+                    gb = b is null ? null : new Tensor(b);
+                }
+            }
+            else
+            {
+                if (needW) gw = MmBackward0.Mat2Grad(Unpack(_h!), grad, _wtColumnMajor);
+                if (needBias) gb = grad;
+                if (_index == 0 && _group is not null && _group.HasPending)
+                {
+                    // Steps that did collect still need their sum handed on, here as by the first step.
+                    var (w, b) = _group.Materialize(needW, needBias, _wtColumnMajor);
+                    if (w is not null) gw = gw! + new Tensor(w);
+                    if (b is not null) gb = gb!.Sum(0) + new Tensor(b);
+                }
+            }
+        }
+        return _hasBias ? [gb, gh, gw] : [gh, gw];
+    }
+}
+
+/// <summary>
+/// The input projection of all steps, <c>x·W_ihᵀ + b_ih</c> over a <c>(T, B, in)</c> input, recorded as
+/// <see cref="F.Linear"/> records it (<c>ViewBackward0</c>, <c>AddmmBackward0</c>/<c>MmBackward0</c> over
+/// <c>TBackward0</c>, <c>ViewBackward0</c>) but computed into a per-thread buffer that the next forward reuses: the
+/// steps read it only to form their gates, and no backward formula reads it (the sums that consume it save nothing,
+/// and a product's node saves its inputs, not its result), so its elements are dead once the layer's direction ran.
+/// Saves a <c>T·B·G·H</c> allocation per layer and direction (3.2 MB for the bench's LSTM, on the large-object heap,
+/// page-faulted in fresh every call).
+/// </summary>
+internal static class InputProjection
+{
+    [ThreadStatic] private static Storage? t_free;
+
+    /// <summary>
+    /// The projection; <paramref name="rented"/> is the buffer to hand back with <see cref="Return"/> once the
+    /// direction's steps ran (null when it fell back to <see cref="F.Linear"/>: tracer, dtype, odd shapes).
+    /// </summary>
+    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented)
+    {
+        rented = null;
+        DType dt = x.DType;
+        if (OpTracer.IsActive || x.Dim != 3 || weight.Dim != 2 || weight.DType != dt
+            || (dt != DType.Float32 && dt != DType.Float64) || x.Shape[2] != weight.Shape[1] || x.Shape[2] == 0
+            || x.Shape[0] * x.Shape[1] == 0 || weight.Shape[0] == 0
+            || (bias is not null && (bias.Dim != 1 || bias.DType != dt || bias.Shape[0] != weight.Shape[0]
+                || !bias.Raw.IsContiguous)))
+            return F.Linear(x, weight, bias);
+        int n = weight.Shape[0];
+        Tensor x2 = x.Reshape(-1, x.Shape[2]), wt = weight.T;
+        int m = x2.Shape[0];
+        Storage s;
+        if (t_free is { } free && free.DType == dt && free.Length >= m * n)
+        {
+            s = free;
+            t_free = null;
+        }
+        else s = RawTensor.Empty(dt, [m * n]).Storage;
+        rented = s;
+        // An alias per use: its own view base, so the tensors of one forward never count as views of another's.
+        RawTensor r = RawOps.LinearInto(x2.Raw, wt.Raw, bias?.Raw, new RawTensor(s.Alias(), [m, n]));
+        Tensor y = bias is null
+            ? SingleOutputNode.Record(x2, wt, r, 0,
+                static (HiddenProjectionBackward node, Tensor a, Tensor b, int _) =>
+                    node.Setup(null, 0, hasBias: false, a, b))
+            : SingleOutputNode.Record(bias, x2, wt, r, 0,
+                static (HiddenProjectionBackward node, Tensor _, Tensor? a, Tensor? b, int _) =>
+                    node.Setup(null, 0, hasBias: true, a!, b!));
+        return y.View(x.Shape[0], x.Shape[1], n);
+    }
+
+    /// <summary>Keeps <paramref name="rented"/> for the next projection on this thread.</summary>
+    public static void Return(Storage? rented)
+    {
+        if (rented is not null) t_free = rented;
+    }
+}
