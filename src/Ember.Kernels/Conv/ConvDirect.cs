@@ -247,22 +247,12 @@ internal static unsafe class ConvDirect
                 a43 = Avx512F.FusedMultiplyAdd(d4, s, a43); a53 = Avx512F.FusedMultiplyAdd(d5, s, a53);
             }
         }
-        StoreBlock4(acc, a00, a01, a02, a03);
-        StoreBlock4(acc + 4 * VL, a10, a11, a12, a13);
-        StoreBlock4(acc + 8 * VL, a20, a21, a22, a23);
-        StoreBlock4(acc + 12 * VL, a30, a31, a32, a33);
-        StoreBlock4(acc + 16 * VL, a40, a41, a42, a43);
-        StoreBlock4(acc + 20 * VL, a50, a51, a52, a53);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreBlock4(float* c, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2,
-        Vector512<float> v3)
-    {
-        Vector512.Store(v0, c);
-        Vector512.Store(v1, c + VL);
-        Vector512.Store(v2, c + 2 * VL);
-        Vector512.Store(v3, c + 3 * VL);
+        Store4(acc, a00, a01, a02, a03);
+        Store4(acc + 4 * VL, a10, a11, a12, a13);
+        Store4(acc + 8 * VL, a20, a21, a22, a23);
+        Store4(acc + 12 * VL, a30, a31, a32, a33);
+        Store4(acc + 16 * VL, a40, a41, a42, a43);
+        Store4(acc + 20 * VL, a50, a51, a52, a53);
     }
 
     private static bool AllFinite(ReadOnlySpan<float> s) =>
