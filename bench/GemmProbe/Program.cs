@@ -22,6 +22,8 @@ static class Program
         if (mode == "pack") PackOnly();
         if (mode is "all" or "dgemm") DgemmTable(args.Length > 1 && mode == "dgemm" ? args[1] : null);
         if (mode == "dist") Dist(int.Parse(args[1]), int.Parse(args[2]));
+        if (mode == "count") Count(args);
+        if (mode == "w2") W2Shapes(args.Length > 1 ? int.Parse(args[1]) : 2);
     }
 
     static double TimeGemm(bool ta, bool tb, int m, int n, int k, float[] a, float[] b, float[] c, int reps)
@@ -127,6 +129,38 @@ static class Program
         for (int i = 0; i < 3; i++)
             Console.WriteLine($"{m}x{n}x{k} {(ta ? 'T' : 'N')}{(tb ? 'T' : 'N')} threads={threads} " +
                 $"isa={GetIsa()}: {TimeGemm(ta, tb, m, n, k, a, b, c, 21):F1} GFLOP/s");
+    }
+
+    /// <summary>
+    /// count M N K FORM THREADS REPS: REPS untimed calls, for instruction counting (run under callgrind with
+    /// REPS = 0 and REPS = R; the difference over R is the cost of one call).
+    /// </summary>
+    static void Count(string[] args)
+    {
+        int m = int.Parse(args[1]), n = int.Parse(args[2]), k = int.Parse(args[3]);
+        bool ta = args[4][0] == 'T', tb = args[4][1] == 'T';
+        WorkerPool.ThreadCount = int.Parse(args[5]);
+        int reps = int.Parse(args[6]);
+        var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+        for (int i = 0; i < reps; i++)
+            Gemm.Sgemm(ta, tb, m, n, k, 1f, a, ta ? m : k, b, tb ? k : n, 0f, c, n);
+        Console.WriteLine($"{m}x{n}x{k} {args[4]} threads={args[5]} reps={reps} c[0]={c[0]}");
+    }
+
+    /// <summary>w2 [THREADS]: GFLOP/s (median of 41) of each GEMM shape of W2's training step.</summary>
+    static void W2Shapes(int threads)
+    {
+        WorkerPool.ThreadCount = threads;
+        foreach (var (m, n, k, form) in new[] { (128, 256, 784, "NT"), (128, 128, 256, "NT"), (128, 10, 128, "NT"),
+            (128, 256, 128, "NN"), (128, 128, 10, "NN"), (256, 784, 128, "TN"), (128, 256, 128, "TN"),
+            (10, 128, 128, "TN") })
+        {
+            bool ta = form[0] == 'T', tb = form[1] == 'T';
+            var a = Rand(m * k, 1); var b = Rand(k * n, 2); var c = new float[m * n];
+            TimeGemm(ta, tb, m, n, k, a, b, c, 5);
+            Console.WriteLine($"{m}x{n}x{k} {form} threads={threads}: {TimeGemm(ta, tb, m, n, k, a, b, c, 41):F1} " +
+                "GFLOP/s");
+        }
     }
 
     struct Empty : IParallelTask { public readonly void Execute(int chunk) { } }

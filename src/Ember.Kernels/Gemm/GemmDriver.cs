@@ -102,7 +102,12 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             // depth loop on its own output tiles with its own packed B (no barriers; B is re-packed once per
             // row part when it is packed at all).
             int nTilesAll = (n + nr - 1) / nr;
-            ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np);
+            // Each chunk packs its own rows of A and (unless read in place) its own columns of B, so the
+            // split weighs that packing too: for small m (Linear layers' batch rows) splitting columns packs
+            // B once in all instead of once per row part.
+            int packB = t.DirectB ? 0 : PackWeight;
+            ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np,
+                cfg.MR, nr, PackWeight, packB);
             var ind = new IndependentTask
             {
                 X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np
@@ -140,15 +145,24 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
+    /// <summary>
+    /// Cost of packing one element of A or B, in multiply-adds of compute time (packing gathers and
+    /// transposes at a few GB/s; the micro-kernel does about 50 multiply-adds per nanosecond).
+    /// </summary>
+    internal static int PackWeight = 16;
+
     private static int Target(int threads, double flops)
         => (int)Math.Max(1, Math.Min(ChunksPerThread * threads, flops / ChunkFlops));
 
     /// <summary>
-    /// Splits an mTiles x nTiles grid into about <paramref name="target"/> parts, minimizing the largest part
-    /// (ties go to more row parts, which share packed B and pack disjoint rows of A).
+    /// Splits an mTiles x nTiles grid into about <paramref name="target"/> parts, minimizing the largest part:
+    /// its micro-tiles (mr x nr multiply-adds per depth step) plus, per depth step, <paramref name="packA"/>
+    /// per row and <paramref name="packB"/> per column it packs on its own (0 when that operand is shared or
+    /// read in place). Ties go to more row parts, which share packed B and pack disjoint rows of A.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ChooseSplit(int mTiles, int nTiles, int target, out int mParts, out int nParts)
+    internal static void ChooseSplit(int mTiles, int nTiles, int target, out int mParts, out int nParts,
+        int mr = 1, int nr = 1, int packA = 0, int packB = 0)
     {
         mParts = 1;
         nParts = 1;
@@ -156,7 +170,8 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         for (int mp = 1; mp <= Math.Min(target, mTiles); mp++)
         {
             int np = Math.Min(nTiles, (target + mp - 1) / mp);
-            long cost = (long)((mTiles + mp - 1) / mp) * ((nTiles + np - 1) / np);
+            long rows = (long)(mTiles + mp - 1) / mp * mr, cols = (long)(nTiles + np - 1) / np * nr;
+            long cost = rows * cols + packA * rows + packB * cols;
             if (cost <= best)
             {
                 best = cost;
