@@ -26,7 +26,11 @@ public static partial class Autograd
     // The eight mode combinations boxed once, so a change allocates only the new execution context.
     private static readonly object[] s_boxed = [0, 1, 2, 3, 4, 5, 6, 7];
 
-    private static int Modes => t_modes;
+    private static int Modes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => t_modes;
+    }
 
     /// <summary>Replaces the bits of <paramref name="mask"/> with those of <paramref name="bits"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -38,10 +42,18 @@ public static partial class Autograd
     }
 
     /// <summary>Whether anomaly detection is on in this async context.</summary>
-    public static bool IsAnomalyEnabled => (Modes & Anomaly) != 0;
+    public static bool IsAnomalyEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => (Modes & Anomaly) != 0;
+    }
 
     /// <summary>Whether this async context is inside <see cref="InferenceMode"/>.</summary>
-    public static bool IsInferenceMode => (Modes & Inference) != 0;
+    public static bool IsInferenceMode
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => (Modes & Inference) != 0;
+    }
 
     /// <summary>
     /// Anomaly detection until the scope is disposed (PyTorch's <c>torch.autograd.detect_anomaly()</c>): each op
@@ -67,7 +79,11 @@ public static partial class Autograd
     }
 
     /// <summary>Whether ops in this async context record the graph.</summary>
-    public static bool IsGradEnabled => (Modes & GradOff) == 0;
+    public static bool IsGradEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => (Modes & GradOff) == 0;
+    }
 
     /// <summary>
     /// Disables graph recording until the returned scope is disposed (PyTorch's <c>torch.no_grad()</c>).

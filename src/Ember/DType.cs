@@ -40,6 +40,7 @@ public static class DTypes
     public const DType DefaultFloat = DType.Float32;
 
     /// <summary>Whether the type is floating point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsFloatingPoint(this DType dtype) =>
         dtype is DType.Float16 or DType.BFloat16 or DType.Float32 or DType.Float64;
 

@@ -39,6 +39,7 @@ internal interface IFloatFunc<TResult>
 internal static class DTypeDispatch
 {
     /// <summary>Every dtype, bool and the storage-only types included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TResult Stored<TFunc, TResult>(DType dtype, TFunc f) where TFunc : struct, IStoredFunc<TResult> =>
         dtype switch
         {

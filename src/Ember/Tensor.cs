@@ -23,6 +23,7 @@ public partial class Tensor
     /// </summary>
     public bool IsInference { get; } = Autograd.IsInferenceMode;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Tensor(RawTensor raw)
     {
         Raw = raw;
@@ -32,13 +33,24 @@ public partial class Tensor
         else raw.Storage.Base = this;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Tensor(RawTensor raw, Node gradFn) : this(raw) => GradFn = gradFn;
 
     /// <summary>The graph-free core: storage, shape, strides, offset.</summary>
-    internal RawTensor Raw { get; private set; }
+    internal RawTensor Raw
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private set;
+    }
 
     /// <summary>The element type.</summary>
-    public DType DType => Raw.DType;
+    public DType DType
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Raw.DType;
+    }
 
     /// <summary>Where the storage lives (always the CPU for now).</summary>
     public Device Device => Device.Cpu;
@@ -50,7 +62,11 @@ public partial class Tensor
     public ReadOnlySpan<int> Strides => Raw.Strides;
 
     /// <summary>Number of dimensions (PyTorch's <c>dim()</c>).</summary>
-    public int Dim => Raw.Rank;
+    public int Dim
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Raw.Rank;
+    }
 
     /// <summary>Number of elements (PyTorch's <c>numel()</c>).</summary>
     public int NumEl => Raw.NumEl;

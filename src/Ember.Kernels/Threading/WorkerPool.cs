@@ -245,6 +245,7 @@ public static class WorkerPool
                 _wake.Set();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool HasNewJob()
             => (Volatile.Read(ref s_state) & ~(GenerationUnit - 1)) != _lastGeneration;
 

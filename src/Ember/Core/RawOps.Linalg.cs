@@ -11,6 +11,7 @@ internal static partial class RawOps
     /// Describes a 2-D operand to GEMM without copying: row-major (<c>trans = false</c>) or a transposed
     /// row-major matrix (<c>trans = true</c>, e.g. a <c>.T</c> view). Other layouts are made contiguous.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (RawTensor T, bool Trans, int Ld) GemmOperand(RawTensor a)
     {
         int rows = a.Shape[0], cols = a.Shape[1];

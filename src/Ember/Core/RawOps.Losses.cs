@@ -12,6 +12,7 @@ internal static partial class RawOps
     /// per-element losses <c>-w[t]·x[n, t, s]</c> (0 where <c>t == ignoreIndex</c>), shape (N, S), and the total weight
     /// of the counted targets (the mean's divisor). Out-of-range targets throw.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (RawTensor Losses, double TotalWeight, double LossSum) NllLossNd(RawTensor input, RawTensor target,
         RawTensor? weight, int n, int c, int s, long ignoreIndex)
     {
@@ -48,6 +49,7 @@ internal static partial class RawOps
     /// The losses (when <paramref name="x"/> is given; returns the total weight and the loss sum) or the gradient
     /// coefficients (when it is null; written into the zero-filled <paramref name="r"/>).
     /// </summary>
+    [method: MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly struct NllFunc(RawTensor? x, RawTensor targets, double[]? w, int n, int c, int s, long ignoreIndex,
         double scale, RawTensor r) : IFloatFunc<(double, double)>
     {

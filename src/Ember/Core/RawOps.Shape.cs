@@ -267,6 +267,7 @@ internal static partial class RawOps
     }
 
     /// <summary>Converts to another dtype (a copy; the same tensor when the dtype already matches).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Cast(RawTensor a, DType dt)
     {
         if (a.DType == dt) return a;

@@ -17,6 +17,7 @@ internal sealed class RawTensor
     public readonly int NumEl;
     public readonly bool IsContiguous;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RawTensor(Storage storage, int[] shape, int[] strides, int offset)
     {
         Storage = storage;
@@ -29,14 +30,23 @@ internal sealed class RawTensor
 
     public RawTensor(Storage storage, int[] shape) : this(storage, shape, Shapes.ContiguousStrides(shape), 0) { }
 
-    public DType DType => Storage.DType;
-    public int Rank => Shape.Length;
+    public DType DType
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Storage.DType;
+    }
+    public int Rank
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Shape.Length;
+    }
 
     public T[] Data<T>() => ((Storage<T>)Storage).Data;
 
     /// <summary>The contiguous elements of this tensor; only valid when <see cref="IsContiguous"/>.</summary>
     public Span<T> Span<T>() => new(Data<T>(), Offset, NumEl);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Empty(DType dtype, int[] shape) => new(Storage.Create(dtype, Shapes.NumEl(shape)), shape);
 
     public static RawTensor FromArray<T>(T[] data, int[] shape) => new(new Storage<T>(data), shape);

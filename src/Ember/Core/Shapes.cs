@@ -46,6 +46,7 @@ internal static class Shapes
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides) =>
         Ember.Kernels.StridedLayout.IsContiguous(shape, strides);
 

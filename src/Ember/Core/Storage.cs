@@ -19,6 +19,7 @@ internal abstract class Storage
     /// </summary>
     public int Version
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get => _counter.Value;
         set => _counter.Value = value;
     }
@@ -90,11 +91,13 @@ internal abstract class Storage
     public abstract void Fill(int start, int count, double value);
 
     /// <summary>Allocates uninitialized storage for <paramref name="dtype"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Storage Create(DType dtype, int length) =>
         DTypeDispatch.Stored<CreateFunc, Storage>(dtype, new(length));
 
     private readonly struct CreateFunc(int length) : IStoredFunc<Storage>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Storage Invoke<T>() where T : unmanaged => Storage<T>.Uninitialized(length);
     }
 }
@@ -104,15 +107,25 @@ internal sealed class Storage<T> : Storage
 {
     public readonly T[] Data;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Storage(T[] data) => Data = data;
 
     /// <summary>Allocates storage whose contents every caller overwrites, so large arrays skip zeroing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Storage<T> Uninitialized(int length) =>
         new(length == 0 ? [] : GC.AllocateUninitializedArray<T>(length));
 
-    public override DType DType => DTypes.Of<T>();
+    public override DType DType
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => DTypes.Of<T>();
+    }
     public override int Length => Data.Length;
-    public override Array Array => Data;
+    public override Array Array
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Data;
+    }
 
     public override Storage CreateUninitialized(int length) => Uninitialized(length);
 
@@ -125,8 +138,10 @@ internal sealed class Storage<T> : Storage
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double GetDouble(int index) => Element<T>.ToDouble(Data[index]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void SetDouble(int index, double value) => Data[index] = Element<T>.FromDouble(value);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Fill(int start, int count, double value) =>
         Data.AsSpan(start, count).Fill(Element<T>.FromDouble(value));
 }
@@ -153,6 +168,7 @@ internal static class Element<T>
         throw new NotSupportedException(typeof(T).Name);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T FromDouble(double v)
     {
         if (typeof(T) == typeof(float)) return (T)(object)(float)v;

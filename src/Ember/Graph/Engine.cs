@@ -113,6 +113,7 @@ internal static class Engine
     /// received: the engine owns it (no hook, capture, other edge or user code holds it), it is contiguous, and no
     /// graph is being recorded. The result then reuses the buffer instead of a fresh array per step (issue 12).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool MayOverwrite(Tensor grad) =>
         t_overwritable is { } owned && ReferenceEquals(grad.Raw.Storage.Array, owned) && grad.Raw.IsContiguous
         && !Autograd.IsGradEnabled;
@@ -169,7 +170,8 @@ internal static class Engine
 
         // 2. A node's number is assigned once its inputs are wired, so it is larger than the number of every node it
         //    sends gradients to: descending numbers run each node after all of its consumers (a topological order).
-        order.Sort(static (x, y) => y.SequenceNr.CompareTo(x.SequenceNr));
+        order.Sort([MethodImpl(MethodImplOptions.AggressiveOptimization)] static (x, y) =>
+            y.SequenceNr.CompareTo(x.SequenceNr));
 
         // 3. With capture targets, only nodes from which a target is reachable need to run (one pass, producers first).
         HashSet<Node>? needed = null;

@@ -41,7 +41,13 @@ public abstract class Node
     /// AccumulateGrad, get smaller numbers): every node's number exceeds those of the nodes it sends gradients to,
     /// and the engine runs nodes in descending order.
     /// </summary>
-    internal long SequenceNr { get; private set; }
+    internal long SequenceNr
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private set;
+    }
 
     /// <summary>
     /// Where the forward op ran, recorded only inside <see cref="Autograd.DetectAnomaly"/> (it is costly).
@@ -253,6 +259,7 @@ internal sealed class SavedTensor
     public Tensor? Tensor;
     public readonly int Version;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SavedTensor(Tensor t)
     {
         Tensor = t;

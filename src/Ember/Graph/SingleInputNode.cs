@@ -15,10 +15,18 @@ internal abstract class SingleInputNode<TSelf> : SingleOutputNode where TSelf : 
     private SavedTensor? _x, _y;
 
     /// <summary>Whether backward needs the input.</summary>
-    protected virtual bool SavesInput => true;
+    protected virtual bool SavesInput
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => true;
+    }
 
     /// <summary>Whether backward needs the output.</summary>
-    protected virtual bool SavesOutput => false;
+    protected virtual bool SavesOutput
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => false;
+    }
 
     /// <summary>
     /// Wraps the already computed <paramref name="result"/> of the op on <paramref name="x"/>, recording a node when

@@ -38,7 +38,7 @@ public class Linear : Module
     public int OutFeatures { get; }
 
     /// <summary>The weight, <c>[OutFeatures, InFeatures]</c>.</summary>
-    public Parameter Weight { get; }
+    public Parameter Weight { [MethodImpl(MethodImplOptions.AggressiveOptimization)] get; }
 
     /// <summary>The bias, <c>[OutFeatures]</c>, or null.</summary>
     public Parameter? Bias { get; }
@@ -55,7 +55,11 @@ public class Linear : Module
     }
 
     /// <inheritdoc/>
-    protected internal override DType? ParameterDType => Weight.DType;
+    protected internal override DType? ParameterDType
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Weight.DType;
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

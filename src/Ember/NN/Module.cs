@@ -103,7 +103,11 @@ public abstract class Module : Module<Tensor, Tensor>
     /// <summary>
     /// Whether integer input is meaningful (e.g. embedding indices); such modules get their input uncast.
     /// </summary>
-    protected virtual bool AcceptsIntegerInput => false;
+    protected virtual bool AcceptsIntegerInput
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => false;
+    }
 
     /// <summary>
     /// Registers a hook called during backward with the gradient of the module's input (null when the input needs none)

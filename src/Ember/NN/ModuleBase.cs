@@ -224,6 +224,7 @@ public abstract partial class ModuleBase
     /// </summary>
     protected internal virtual DType? ParameterDType
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             // Runs on every Call, so it walks the member arrays directly instead of the allocating enumerators, from

@@ -28,8 +28,16 @@ namespace Ember.Graph
     internal sealed class ReluBackward0 : SingleInputNode<ReluBackward0>
     {
         public override string Name => "ReluBackward0";
-        protected override bool SavesInput => false;
-        protected override bool SavesOutput => true;
+        protected override bool SavesInput
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => false;
+        }
+        protected override bool SavesOutput
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => true;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a) => Record(a, RawOps.Relu(a.Raw));
@@ -231,8 +239,16 @@ namespace Ember.Graph
     {
         private int _dim;
         public override string Name => "LogSoftmaxBackward0";
-        protected override bool SavesInput => false;
-        protected override bool SavesOutput => true;
+        protected override bool SavesInput
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => false;
+        }
+        protected override bool SavesOutput
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => true;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim) =>

@@ -19,7 +19,11 @@ namespace Ember
         internal int HistoryVersion;
 
         /// <summary>The base this tensor is an autograd view of, or null.</summary>
-        internal Tensor? ViewBase => _viewBase is null || ReferenceEquals(_viewBase, this) ? null : _viewBase;
+        internal Tensor? ViewBase
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => _viewBase is null || ReferenceEquals(_viewBase, this) ? null : _viewBase;
+        }
 
         /// <summary>Makes this tensor the base of its storage (a parameter made from a tensor owns that
         /// storage).</summary>
@@ -31,6 +35,7 @@ namespace Ember
 
         /// <summary>The GradFn to use now: a view whose base was modified in place since the view was made is
         /// regenerated from the base.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Node? CurrentGradFn()
         {
             if (ViewBase is Tensor b && b.HistoryVersion != _seenBaseHistory)

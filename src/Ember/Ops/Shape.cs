@@ -47,6 +47,7 @@ namespace Ember
         /// <summary>The transpose of a matrix (a view); 0-D and 1-D tensors are returned as they are.</summary>
         public Tensor T
         {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             get
             {
                 if (Dim > 2)

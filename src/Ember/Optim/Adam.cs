@@ -12,9 +12,9 @@ namespace Ember.Optim;
 public sealed class AdamOptions : AdamFamilyOptions
 {
     /// <summary>Use the AMSGrad variant (the maximum of past squared averages).</summary>
-    public bool Amsgrad { get; set; }
+    public bool Amsgrad { [MethodImpl(MethodImplOptions.AggressiveOptimization)] get; set; }
     /// <summary>Maximize the objective instead of minimizing it.</summary>
-    public bool Maximize { get; set; }
+    public bool Maximize { [MethodImpl(MethodImplOptions.AggressiveOptimization)] get; set; }
 
     /// <inheritdoc/>
     protected override void WriteTo(IDictionary<string, object> group)
@@ -75,6 +75,7 @@ public class Adam : Optimizer<AdamOptions>
             B2 = o.Amsgrad ? state.BufferTensor("max_exp_avg_sq") : null,
         };
 
+    [method: MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private sealed class Rule<T>(long step, AdamOptions o, bool decoupled) : SliceRule<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -195,7 +195,11 @@ public abstract partial class Optimizer
     /// Whether the state has PyTorch's <c>"step"</c> counter, incremented before each update of the parameter
     /// (true by default; PyTorch's SGD has none).
     /// </summary>
-    protected virtual bool CountsSteps => true;
+    protected virtual bool CountsSteps
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => true;
+    }
 
     /// <summary>
     /// The names of every buffer <see cref="ParamState{T}.Buffer"/> may create (PyTorch's state keys, e.g.

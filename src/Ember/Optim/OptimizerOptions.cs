@@ -12,7 +12,7 @@ namespace Ember.Optim;
 public abstract class OptimizerOptions
 {
     /// <summary>The learning rate (schedulers change it per group).</summary>
-    public double Lr { get; set; }
+    public double Lr { [MethodImpl(MethodImplOptions.AggressiveOptimization)] get; set; }
 
     /// <summary>
     /// A copy, so that each group can change its own values. The copy is shallow (<c>MemberwiseClone</c>), so a
@@ -118,11 +118,17 @@ public abstract class AdamFamilyOptions : OptimizerOptions, IMomentumOptions
     /// <summary>
     /// Coefficients (β1, β2) of the running averages of the gradient and of its square (or infinity norm).
     /// </summary>
-    public (double Beta1, double Beta2) Betas { get; set; } = (0.9, 0.999);
+    public (double Beta1, double Beta2) Betas
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get;
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        set;
+    } = (0.9, 0.999);
     /// <summary>Added to the denominator for numerical stability.</summary>
-    public double Eps { get; set; } = 1e-8;
+    public double Eps { [MethodImpl(MethodImplOptions.AggressiveOptimization)] get; set; } = 1e-8;
     /// <summary>Weight decay: an L2 penalty added to the gradient (AdamW: decoupled, <c>p *= 1 - lr·wd</c>).</summary>
-    public double WeightDecay { get; set; }
+    public double WeightDecay { [MethodImpl(MethodImplOptions.AggressiveOptimization)] get; set; }
 
     double IMomentumOptions.MomentumTerm { get => Betas.Beta1; set => Betas = (value, Betas.Beta2); }
 

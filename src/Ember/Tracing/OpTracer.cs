@@ -38,7 +38,11 @@ public abstract class OpTracer
     }
 
     /// <summary>The tracer of the current async context, or null.</summary>
-    internal static OpTracer? Current => IsActive ? s_current.Value : null;
+    internal static OpTracer? Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => IsActive ? s_current.Value : null;
+    }
 
     /// <summary>
     /// Makes this tracer the active one for the current async context (it flows with <c>await</c>, as grad modes do)
