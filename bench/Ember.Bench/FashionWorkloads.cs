@@ -45,6 +45,7 @@ internal static class FashionWorkloads
         int steps = (images + batch - 1) / batch;
         model.Train();
         var meter = new EpochMeter();
+        using var jitList = Environment.GetEnvironmentVariable("EMBER_JIT_LIST") == "1" ? new JitTimeListener() : null;
         meter.Start();
         Tensor loss = null!;
         for (int start = 0; start < images; start += batch)
@@ -56,6 +57,7 @@ internal static class FashionWorkloads
             optimizer.Step();
         }
         meter.Stop(report, name, steps);
+        jitList?.Print();
         report.Add($"{name} last batch loss", loss.Item<float>(), "", MetricKind.Info);
         report.Add($"{name} test accuracy", Accuracy(model, testX, testY), "", MetricKind.Info);
         report.Add($"{name} peak RSS", ProcStats.PeakRssMb(), "MB", MetricKind.Info);

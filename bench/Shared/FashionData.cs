@@ -104,10 +104,14 @@ public sealed class EpochMeter
 {
     private long _allocated, _faults, _start;
     private int _gen0, _gen1, _gen2;
-    private TimeSpan _pause, _cpu;
+    private TimeSpan _pause, _cpu, _jit;
+    private long _jitMethods;
 
     public void Start()
     {
+        // The meter's own first-call JIT stays out of the timed window.
+        System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(typeof(EpochMeter).GetMethod(nameof(Stop))!
+            .MethodHandle);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
@@ -115,6 +119,8 @@ public sealed class EpochMeter
         (_gen0, _gen1, _gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         _pause = GC.GetTotalPauseDuration();
         _faults = ProcStats.PageFaults();
+        _jit = System.Runtime.JitInfo.GetCompilationTime();
+        _jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         _cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         _start = System.Diagnostics.Stopwatch.GetTimestamp();
     }
@@ -135,5 +141,11 @@ public sealed class EpochMeter
         report.Add($"{prefix} GC pause", (GC.GetTotalPauseDuration() - _pause).TotalMilliseconds, "ms",
             MetricKind.Info);
         report.Add($"{prefix} page faults", faults, "faults", MetricKind.Info);
+        // JIT work inside the timed epoch (all threads): with tiered compilation off, every method the first step
+        // reaches is compiled with full optimization there.
+        double jitMs = (System.Runtime.JitInfo.GetCompilationTime() - _jit).TotalMilliseconds;
+        report.Add($"{prefix} JIT time in epoch", jitMs, "ms", MetricKind.Info);
+        report.Add($"{prefix} methods JIT-compiled in epoch",
+            System.Runtime.JitInfo.GetCompiledMethodCount() - _jitMethods, "methods", MetricKind.Info);
     }
 }
