@@ -75,6 +75,31 @@ public static class WorkerPool
     }
 
     /// <summary>
+    /// Makes every parallel call on the calling thread run inline (on that thread alone, as with
+    /// <see cref="ThreadCount"/> = 1) until the returned scope is disposed; scopes nest. For callers that issue
+    /// long chains of small dependent kernels (a recurrent layer's per-step products), where handing each one to
+    /// the workers costs more than it saves. Results do not change: work is never split over a reduction.
+    /// </summary>
+    /// <returns>The scope; dispose it (a <c>using</c> statement) to restore the previous behaviour.</returns>
+    public static InlineScope RunInline()
+    {
+        bool previous = t_inPool;
+        t_inPool = true;
+        return new InlineScope(previous);
+    }
+
+    /// <summary>The scope returned by <see cref="RunInline"/>.</summary>
+    public ref struct InlineScope
+    {
+        private readonly bool _previous;
+
+        internal InlineScope(bool previous) => _previous = previous;
+
+        /// <summary>Restores the calling thread's behaviour from before <see cref="RunInline"/>.</summary>
+        public readonly void Dispose() => t_inPool = _previous;
+    }
+
+    /// <summary>
     /// Runs <paramref name="task"/>'s chunks <c>0 .. chunkCount-1</c>, each exactly once, spread over the
     /// calling thread and the workers, and returns when all are done. If chunks throw, the remaining chunks
     /// may be skipped and the first exception is rethrown on the calling thread once all threads have left

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Ember.Core;
 using Ember.Graph;
+using Ember.Kernels;
 using Ember.Tracing;
 
 namespace Ember.NN;
@@ -135,6 +136,9 @@ internal sealed class HiddenProjectionGroup(int steps)
             return F.Linear(h, weight, bias);
         Tensor wt = weight.T;
         var state = (group, group.NextIndex());
+        // A step's product (B·H·G·H multiply-adds, ~2 M for the bench's LSTM) is too small to split over threads at
+        // a gain: the hand-off costs about what the second thread saves, so the chain of steps runs inline.
+        using var inline = WorkerPool.RunInline();
         if (bias is null)
             return SingleOutputNode.Record(h, wt, RawOps.Mm(h.Raw, wt.Raw), state,
                 static (HiddenProjectionBackward n, Tensor a, Tensor b, (HiddenProjectionGroup G, int I) s) =>
@@ -169,7 +173,12 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
     {
         int o = _hasBias ? 1 : 0;
         bool needBias = _hasBias && NeedsInputGrad(0), needH = NeedsInputGrad(o), needW = NeedsInputGrad(o + 1);
-        Tensor? gh = needH ? grad.Mm(Unpack(_wt!).T) : null;
+        Tensor? gh = null;
+        if (needH)
+        {
+            using var inline = WorkerPool.RunInline(); // per-step product: see HiddenProjectionGroup.Project
+            gh = grad.Mm(Unpack(_wt!).T);
+        }
         Tensor? gw = null, gb = null;
         if (needW || needBias)
         {

@@ -190,4 +190,52 @@ public class WorkerPoolTests
             Assert.Equal(0, failures[0]);
         });
     }
+
+    private struct InlineInsideChunkTask : IParallelTask
+    {
+        public int[] Hits;
+        public int[] OnOwnThread;
+
+        public readonly void Execute(int chunk)
+        {
+            int me = Environment.CurrentManagedThreadId;
+            var inner = new CountTask { Hits = new int[8], ThreadIds = new int[8] };
+            using (WorkerPool.RunInline())
+            {
+            }
+            // The scope's end restores "inside a chunk": the nested call still runs on this thread.
+            WorkerPool.For(8, ref inner);
+            Interlocked.Add(ref Hits[chunk], inner.Hits.Length == 8 ? 1 : 0);
+            OnOwnThread[chunk] = Array.TrueForAll(inner.ThreadIds, id => id == me) ? 1 : 0;
+        }
+    }
+
+    [Fact]
+    public void RunInlineKeepsEveryChunkOnTheCallingThreadAndNests()
+    {
+        WithThreads(4, () =>
+        {
+            int me = Environment.CurrentManagedThreadId;
+            using (WorkerPool.RunInline())
+            {
+                for (int rep = 0; rep < 20; rep++)
+                {
+                    using (WorkerPool.RunInline())
+                    {
+                        var nested = new CountTask { Hits = new int[64], ThreadIds = new int[64] };
+                        WorkerPool.For(64, ref nested);
+                        Assert.All(nested.ThreadIds, id => Assert.Equal(me, id));
+                    }
+                    var task = new CountTask { Hits = new int[1000], ThreadIds = new int[1000] };
+                    WorkerPool.For(1000, ref task);
+                    Assert.All(task.Hits, h => Assert.Equal(1, h));
+                    Assert.All(task.ThreadIds, id => Assert.Equal(me, id));
+                }
+            }
+            var outer = new InlineInsideChunkTask { Hits = new int[16], OnOwnThread = new int[16] };
+            WorkerPool.For(16, ref outer);
+            Assert.All(outer.Hits, h => Assert.Equal(1, h));
+            Assert.All(outer.OnOwnThread, h => Assert.Equal(1, h));
+        });
+    }
 }
