@@ -47,10 +47,10 @@ namespace Ember.Graph
         {
             if (!Autograd.IsGradEnabled)
             {
-                // A gradient only the engine holds is overwritten instead of allocating a new one (issue 12).
-                if (!Engine.MayOverwrite(grad)) return new Tensor(RawOps.ReluBackward(grad.Raw, y.Raw));
-                RawOps.ReluBackward(grad.Raw, y.Raw, inPlace: true);
-                return grad;
+                // A gradient only the engine holds may be overwritten instead of allocating a new one (issue 12);
+                // the kernel decides whether it can (not for half precision, which computes in float32).
+                RawTensor r = RawOps.ReluBackward(grad.Raw, y.Raw, inPlace: Engine.MayOverwrite(grad));
+                return ReferenceEquals(r, grad.Raw) ? grad : new Tensor(r);
             }
             // Recorded backward: the mask is a constant of the graph (relu's second derivative is zero almost
             // everywhere).

@@ -25,6 +25,21 @@ public class GradientReuseTests
         Assert.Equal(s_masked, x.Grad!.ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(DType.Float16)]
+    [InlineData(DType.BFloat16)]
+    [InlineData(DType.Float64)]
+    public void AnOwnedGradientIsMaskedInEveryFloatingDType(DType dtype)
+    {
+        // Half precision computes in float32 and casts back, so the kernel cannot write into the incoming gradient;
+        // the node must still return the masked result, not the gradient it received.
+        var (x32, w32) = Inputs();
+        Tensor x = x32.Detach().To(dtype), w = w32.To(dtype);
+        x.RequiresGrad = true;
+        (x.ReLU() * w).Sum().Backward();
+        Assert.Equal(s_masked, x.Grad!.To(DType.Float32).ToArray<float>());
+    }
+
     [Fact]
     public void ARetainedGradOfTheReluOutputIsNotOverwritten()
     {
