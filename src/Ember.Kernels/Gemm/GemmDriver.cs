@@ -149,7 +149,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// Cost of packing one element of A or B, in multiply-adds of compute time (packing gathers and
     /// transposes at a few GB/s; the micro-kernel does about 50 multiply-adds per nanosecond).
     /// </summary>
-    internal static int PackWeight = 16;
+    internal const int PackWeight = 16;
 
     private static int Target(int threads, double flops)
         => (int)Math.Max(1, Math.Min(ChunksPerThread * threads, flops / ChunkFlops));
