@@ -14,11 +14,18 @@ namespace Ember.Tools.KernelGen;
 /// <param name="VectorsPerRow">NV: vectors across one row of the C tile.</param>
 /// <param name="Fma">The multiply-add expression with {a}, {b}, {c} placeholders (a * b + c).</param>
 /// <param name="Unroll">Depth-loop unroll: 1 or 4.</param>
+/// <param name="PanelRows">Rows of the packed A micro-panel it reads (0: <see cref="Rows"/>). An edge kernel reads
+/// the first <see cref="Rows"/> rows of its main kernel's wider panel, so a ragged last tile costs what it
+/// holds.</param>
 internal sealed record KernelSpec(
-    string Name, string Element, string Vector, int Lanes, int Rows, int VectorsPerRow, string Fma, int Unroll)
+    string Name, string Element, string Vector, int Lanes, int Rows, int VectorsPerRow, string Fma, int Unroll,
+    int PanelRows = 0)
 {
     /// <summary>NR: columns of the C tile.</summary>
     public int Columns => Lanes * VectorsPerRow;
+
+    /// <summary>Stride of the packed A micro-panel per depth step.</summary>
+    public int AStride => PanelRows == 0 ? Rows : PanelRows;
 }
 
 /// <summary>Writes GemmKernels.Generated.cs. Every line it emits is spelled out here; the output is compared
@@ -32,6 +39,10 @@ internal static class GemmKernelWriter
     public static readonly KernelSpec[] Kernels =
     [
         new("F512", "float", "Vector512", 16, 14, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
+        // Edge kernels of F512 (GemmDriver's ragged tiles: m % 14 rows, n % 32 columns), reading F512's panels.
+        new("F512R4", "float", "Vector512", 16, 4, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4, 14),
+        new("F512R8", "float", "Vector512", 16, 8, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4, 14),
+        new("F512C16", "float", "Vector512", 16, 14, 1, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4, 14),
         new("F256", "float", "Vector256", 8, 6, 2, "Fma.MultiplyAdd({a}, {b}, {c})", 4),
         new("FPortable", "float", "Vector128", 4, 4, 2, "({a} * {b} + {c})", 1),
         new("D512", "double", "Vector512", 8, 14, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
@@ -80,7 +91,8 @@ internal static class GemmKernelWriter
         // The alpha/beta merge is always fused (the edge-tile path uses T.FusedMultiplyAdd).
         string merge = VT != "Vector128" ? k.Fma : "Vector128.FusedMultiplyAdd({a}, {b}, {c})";
         var o = new List<string>();
-        o.Add($"    /// <summary>{mr}x{nr} {T} micro-kernel on {VT}: C[0..{mr}, 0..{nr}] = alpha * (Ap * Bp) "
+        string panel = k.PanelRows == 0 ? "" : $" (A panels of {k.PanelRows} rows: the first {mr} are read)";
+        o.Add($"    /// <summary>{mr}x{nr} {T} micro-kernel on {VT}{panel}: C[0..{mr}, 0..{nr}] = alpha * (Ap * Bp) "
             + "+ beta * C (beta == 0: C not read).</summary>");
         o.Add("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         o.Add($"    public static void {k.Name}(nint kc, {T}* a, {T}* b, nint bs, {T}* c, nint ldc, "
@@ -110,10 +122,11 @@ internal static class GemmKernelWriter
             for (int step = 0; step < u; step++)
             {
                 o.Add("            {");
-                Step(o, k, "                ", step * mr, step == 0 ? "b" : step == 1 ? "b + bs" : $"b + bs{step}");
+                Step(o, k, "                ", step * k.AStride,
+                    step == 0 ? "b" : step == 1 ? "b + bs" : $"b + bs{step}");
                 o.Add("            }");
             }
-            o.Add($"            a += {u * mr};");
+            o.Add($"            a += {u * k.AStride};");
             o.Add("            b += bs4;");
             o.Add("        }");
             o.Add("        for (; p < kc; p++)");
@@ -124,7 +137,7 @@ internal static class GemmKernelWriter
         }
         o.Add("        {");
         Step(o, k, "            ", 0, "b");
-        o.Add($"            a += {mr};");
+        o.Add($"            a += {k.AStride};");
         o.Add("            b += bs;");
         o.Add("        }");
         o.Add($"        {VT}<{T}> va = {VT}.Create(alpha);");

@@ -31,8 +31,16 @@ internal readonly unsafe struct GemmConfig<T> where T : unmanaged
     public readonly int NC;
     /// <summary>The micro-kernel: (kc, packed A, B panel, B row step, C, ldc, alpha, beta).</summary>
     public readonly delegate*<nint, T*, T*, nint, T*, nint, T, T, void> Kernel;
+    /// <summary>
+    /// Edge kernels for ragged tiles, reading <see cref="Kernel"/>'s packed panels (null where none is generated):
+    /// the first 4 or 8 rows of a panel at full width, and all MR rows at half width (NR / 2 columns). Each C
+    /// element is the same chain of multiply-adds over the depth as in <see cref="Kernel"/>, so a tile computes the
+    /// same bits whichever kernel runs it.
+    /// </summary>
+    public readonly delegate*<nint, T*, T*, nint, T*, nint, T, T, void> Rows4, Rows8, HalfWidth;
 
-    public GemmConfig(int mr, int nr, int kc, int mcTiles, int ncTiles, void* kernel)
+    public GemmConfig(int mr, int nr, int kc, int mcTiles, int ncTiles, void* kernel, void* rows4 = null,
+        void* rows8 = null, void* halfWidth = null)
     {
         if (GemmSetup.TuneKC > 0) kc = GemmSetup.TuneKC;
         if (GemmSetup.TuneMCTiles > 0) mcTiles = GemmSetup.TuneMCTiles;
@@ -43,6 +51,9 @@ internal readonly unsafe struct GemmConfig<T> where T : unmanaged
         MC = mcTiles * mr;
         NC = ncTiles * nr;
         Kernel = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)kernel;
+        Rows4 = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)rows4;
+        Rows8 = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)rows8;
+        HalfWidth = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)halfWidth;
     }
 }
 
@@ -75,7 +86,13 @@ internal static unsafe class GemmSetup
             return isa switch
             {
                 GemmIsa.Avx512 => new GemmConfig<T>(GemmKernels.F512MR, GemmKernels.F512NR, 256, 16, 128,
-                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.F512),
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.F512,
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)
+                        &GemmKernels.F512R4,
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)
+                        &GemmKernels.F512R8,
+                    (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)
+                        &GemmKernels.F512C16),
                 GemmIsa.Avx2 => new GemmConfig<T>(GemmKernels.F256MR, GemmKernels.F256NR, 256, 40, 256,
                     (void*)(delegate*<nint, float*, float*, nint, float*, nint, float, float, void>)&GemmKernels.F256),
                 _ => new GemmConfig<T>(GemmKernels.FPortableMR, GemmKernels.FPortableNR, 256, 32, 256,

@@ -332,12 +332,28 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                     }
                     else
                     {
-                        kernel(kc, apanel, bpanel, bs, tile, nr, T.One, T.Zero);
+                        EdgeKernel(in cfg, nrows, ncols)(kc, apanel, bpanel, bs, tile, nr, T.One, T.Zero);
                         MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The cheapest kernel that covers a ragged <paramref name="rows"/> x <paramref name="cols"/> tile: a ragged last
+    /// row tile of a Linear layer's batch (128 = 9·14 + 2 rows) or a narrow output (10 classes of a 32-wide tile)
+    /// would otherwise cost a full MR x NR tile. Every kernel computes each element with the same multiply-adds in
+    /// the same order, and the tile goes through <see cref="MergeTile"/> as before, so the results do not change.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static delegate*<nint, T*, T*, nint, T*, nint, T, T, void> EdgeKernel(in GemmConfig<T> cfg, int rows,
+        int cols)
+    {
+        if (cols <= cfg.NR / 2 && cfg.HalfWidth != null && rows > 8) return cfg.HalfWidth;
+        if (rows <= 4 && cfg.Rows4 != null) return cfg.Rows4;
+        if (rows <= 8 && cfg.Rows8 != null) return cfg.Rows8;
+        return cols <= cfg.NR / 2 && cfg.HalfWidth != null ? cfg.HalfWidth : cfg.Kernel;
     }
 
     /// <summary>C = alpha*tile + beta*C with the kernels' rounding: beta == 0 ? alpha*x : fma(x, alpha,

@@ -477,6 +477,830 @@ internal static unsafe class GemmKernels
         }
     }
 
+    /// <summary>Rows of the F512R4 tile.</summary>
+    public const int F512R4MR = 4;
+    /// <summary>Columns of the F512R4 tile.</summary>
+    public const int F512R4NR = 32;
+
+    /// <summary>4x32 float micro-kernel on Vector512 (A panels of 14 rows: the first 4 are read): C[0..4, 0..32] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F512R4(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
+        for (; p + 4 <= kc; p += 4)
+        {
+            {
+                Vector512<float> b0 = Vector512.Load(b + 0);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[0]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[1]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[2]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[3]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[14]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[15]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[16]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[17]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs2 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs2 + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[28]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[29]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[30]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[31]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs3 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs3 + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[42]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[43]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[44]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[45]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+            }
+            a += 56;
+            b += bs4;
+        }
+        for (; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            Vector512<float> b1 = Vector512.Load(b + 16);
+            {
+                Vector512<float> ar = Vector512.Create(a[0]);
+                c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[1]);
+                c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[2]);
+                c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[3]);
+                c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+            }
+            a += 14;
+            b += bs;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Vector512.Store(c0_0 * va, c + 0 * ldc + 0);
+            Vector512.Store(c0_1 * va, c + 0 * ldc + 16);
+            Vector512.Store(c1_0 * va, c + 1 * ldc + 0);
+            Vector512.Store(c1_1 * va, c + 1 * ldc + 16);
+            Vector512.Store(c2_0 * va, c + 2 * ldc + 0);
+            Vector512.Store(c2_1 * va, c + 2 * ldc + 16);
+            Vector512.Store(c3_0 * va, c + 3 * ldc + 0);
+            Vector512.Store(c3_1 * va, c + 3 * ldc + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_0, va, vb * Vector512.Load(c + 0 * ldc + 0)), c + 0 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_1, va, vb * Vector512.Load(c + 0 * ldc + 16)), c + 0 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_0, va, vb * Vector512.Load(c + 1 * ldc + 0)), c + 1 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_1, va, vb * Vector512.Load(c + 1 * ldc + 16)), c + 1 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_0, va, vb * Vector512.Load(c + 2 * ldc + 0)), c + 2 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_1, va, vb * Vector512.Load(c + 2 * ldc + 16)), c + 2 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_0, va, vb * Vector512.Load(c + 3 * ldc + 0)), c + 3 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_1, va, vb * Vector512.Load(c + 3 * ldc + 16)), c + 3 * ldc + 16);
+        }
+    }
+
+    /// <summary>Rows of the F512R8 tile.</summary>
+    public const int F512R8MR = 8;
+    /// <summary>Columns of the F512R8 tile.</summary>
+    public const int F512R8NR = 32;
+
+    /// <summary>8x32 float micro-kernel on Vector512 (A panels of 14 rows: the first 8 are read): C[0..8, 0..32] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F512R8(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
+        for (; p + 4 <= kc; p += 4)
+        {
+            {
+                Vector512<float> b0 = Vector512.Load(b + 0);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[0]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[1]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[2]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[3]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[4]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[5]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[6]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[7]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[14]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[15]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[16]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[17]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[18]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[19]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[20]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[21]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs2 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs2 + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[28]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[29]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[30]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[31]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[32]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[33]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[34]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[35]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs3 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs3 + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[42]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[43]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[44]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[45]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[46]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[47]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[48]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[49]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            a += 56;
+            b += bs4;
+        }
+        for (; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            Vector512<float> b1 = Vector512.Load(b + 16);
+            {
+                Vector512<float> ar = Vector512.Create(a[0]);
+                c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[1]);
+                c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[2]);
+                c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[3]);
+                c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[4]);
+                c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[5]);
+                c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[6]);
+                c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[7]);
+                c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+            }
+            a += 14;
+            b += bs;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Vector512.Store(c0_0 * va, c + 0 * ldc + 0);
+            Vector512.Store(c0_1 * va, c + 0 * ldc + 16);
+            Vector512.Store(c1_0 * va, c + 1 * ldc + 0);
+            Vector512.Store(c1_1 * va, c + 1 * ldc + 16);
+            Vector512.Store(c2_0 * va, c + 2 * ldc + 0);
+            Vector512.Store(c2_1 * va, c + 2 * ldc + 16);
+            Vector512.Store(c3_0 * va, c + 3 * ldc + 0);
+            Vector512.Store(c3_1 * va, c + 3 * ldc + 16);
+            Vector512.Store(c4_0 * va, c + 4 * ldc + 0);
+            Vector512.Store(c4_1 * va, c + 4 * ldc + 16);
+            Vector512.Store(c5_0 * va, c + 5 * ldc + 0);
+            Vector512.Store(c5_1 * va, c + 5 * ldc + 16);
+            Vector512.Store(c6_0 * va, c + 6 * ldc + 0);
+            Vector512.Store(c6_1 * va, c + 6 * ldc + 16);
+            Vector512.Store(c7_0 * va, c + 7 * ldc + 0);
+            Vector512.Store(c7_1 * va, c + 7 * ldc + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_0, va, vb * Vector512.Load(c + 0 * ldc + 0)), c + 0 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_1, va, vb * Vector512.Load(c + 0 * ldc + 16)), c + 0 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_0, va, vb * Vector512.Load(c + 1 * ldc + 0)), c + 1 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_1, va, vb * Vector512.Load(c + 1 * ldc + 16)), c + 1 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_0, va, vb * Vector512.Load(c + 2 * ldc + 0)), c + 2 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_1, va, vb * Vector512.Load(c + 2 * ldc + 16)), c + 2 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_0, va, vb * Vector512.Load(c + 3 * ldc + 0)), c + 3 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_1, va, vb * Vector512.Load(c + 3 * ldc + 16)), c + 3 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_0, va, vb * Vector512.Load(c + 4 * ldc + 0)), c + 4 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_1, va, vb * Vector512.Load(c + 4 * ldc + 16)), c + 4 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_0, va, vb * Vector512.Load(c + 5 * ldc + 0)), c + 5 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_1, va, vb * Vector512.Load(c + 5 * ldc + 16)), c + 5 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_0, va, vb * Vector512.Load(c + 6 * ldc + 0)), c + 6 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_1, va, vb * Vector512.Load(c + 6 * ldc + 16)), c + 6 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_0, va, vb * Vector512.Load(c + 7 * ldc + 0)), c + 7 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_1, va, vb * Vector512.Load(c + 7 * ldc + 16)), c + 7 * ldc + 16);
+        }
+    }
+
+    /// <summary>Rows of the F512C16 tile.</summary>
+    public const int F512C16MR = 14;
+    /// <summary>Columns of the F512C16 tile.</summary>
+    public const int F512C16NR = 16;
+
+    /// <summary>14x16 float micro-kernel on Vector512 (A panels of 14 rows: the first 14 are read): C[0..14, 0..16] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F512C16(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default;
+        Vector512<float> c1_0 = default;
+        Vector512<float> c2_0 = default;
+        Vector512<float> c3_0 = default;
+        Vector512<float> c4_0 = default;
+        Vector512<float> c5_0 = default;
+        Vector512<float> c6_0 = default;
+        Vector512<float> c7_0 = default;
+        Vector512<float> c8_0 = default;
+        Vector512<float> c9_0 = default;
+        Vector512<float> c10_0 = default;
+        Vector512<float> c11_0 = default;
+        Vector512<float> c12_0 = default;
+        Vector512<float> c13_0 = default;
+        nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
+        for (; p + 4 <= kc; p += 4)
+        {
+            {
+                Vector512<float> b0 = Vector512.Load(b + 0);
+                {
+                    Vector512<float> ar = Vector512.Create(a[0]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[1]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[2]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[3]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[4]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[5]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[6]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[7]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[8]);
+                    c8_0 = Avx512F.FusedMultiplyAdd(ar, b0, c8_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[9]);
+                    c9_0 = Avx512F.FusedMultiplyAdd(ar, b0, c9_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[10]);
+                    c10_0 = Avx512F.FusedMultiplyAdd(ar, b0, c10_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[11]);
+                    c11_0 = Avx512F.FusedMultiplyAdd(ar, b0, c11_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[12]);
+                    c12_0 = Avx512F.FusedMultiplyAdd(ar, b0, c12_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[13]);
+                    c13_0 = Avx512F.FusedMultiplyAdd(ar, b0, c13_0);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs + 0);
+                {
+                    Vector512<float> ar = Vector512.Create(a[14]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[15]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[16]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[17]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[18]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[19]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[20]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[21]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[22]);
+                    c8_0 = Avx512F.FusedMultiplyAdd(ar, b0, c8_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[23]);
+                    c9_0 = Avx512F.FusedMultiplyAdd(ar, b0, c9_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[24]);
+                    c10_0 = Avx512F.FusedMultiplyAdd(ar, b0, c10_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[25]);
+                    c11_0 = Avx512F.FusedMultiplyAdd(ar, b0, c11_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[26]);
+                    c12_0 = Avx512F.FusedMultiplyAdd(ar, b0, c12_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[27]);
+                    c13_0 = Avx512F.FusedMultiplyAdd(ar, b0, c13_0);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs2 + 0);
+                {
+                    Vector512<float> ar = Vector512.Create(a[28]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[29]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[30]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[31]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[32]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[33]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[34]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[35]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[36]);
+                    c8_0 = Avx512F.FusedMultiplyAdd(ar, b0, c8_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[37]);
+                    c9_0 = Avx512F.FusedMultiplyAdd(ar, b0, c9_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[38]);
+                    c10_0 = Avx512F.FusedMultiplyAdd(ar, b0, c10_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[39]);
+                    c11_0 = Avx512F.FusedMultiplyAdd(ar, b0, c11_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[40]);
+                    c12_0 = Avx512F.FusedMultiplyAdd(ar, b0, c12_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[41]);
+                    c13_0 = Avx512F.FusedMultiplyAdd(ar, b0, c13_0);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs3 + 0);
+                {
+                    Vector512<float> ar = Vector512.Create(a[42]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[43]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[44]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[45]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[46]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[47]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[48]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[49]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[50]);
+                    c8_0 = Avx512F.FusedMultiplyAdd(ar, b0, c8_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[51]);
+                    c9_0 = Avx512F.FusedMultiplyAdd(ar, b0, c9_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[52]);
+                    c10_0 = Avx512F.FusedMultiplyAdd(ar, b0, c10_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[53]);
+                    c11_0 = Avx512F.FusedMultiplyAdd(ar, b0, c11_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[54]);
+                    c12_0 = Avx512F.FusedMultiplyAdd(ar, b0, c12_0);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[55]);
+                    c13_0 = Avx512F.FusedMultiplyAdd(ar, b0, c13_0);
+                }
+            }
+            a += 56;
+            b += bs4;
+        }
+        for (; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            {
+                Vector512<float> ar = Vector512.Create(a[0]);
+                c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[1]);
+                c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[2]);
+                c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[3]);
+                c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[4]);
+                c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[5]);
+                c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[6]);
+                c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[7]);
+                c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[8]);
+                c8_0 = Avx512F.FusedMultiplyAdd(ar, b0, c8_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[9]);
+                c9_0 = Avx512F.FusedMultiplyAdd(ar, b0, c9_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[10]);
+                c10_0 = Avx512F.FusedMultiplyAdd(ar, b0, c10_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[11]);
+                c11_0 = Avx512F.FusedMultiplyAdd(ar, b0, c11_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[12]);
+                c12_0 = Avx512F.FusedMultiplyAdd(ar, b0, c12_0);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[13]);
+                c13_0 = Avx512F.FusedMultiplyAdd(ar, b0, c13_0);
+            }
+            a += 14;
+            b += bs;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Vector512.Store(c0_0 * va, c + 0 * ldc + 0);
+            Vector512.Store(c1_0 * va, c + 1 * ldc + 0);
+            Vector512.Store(c2_0 * va, c + 2 * ldc + 0);
+            Vector512.Store(c3_0 * va, c + 3 * ldc + 0);
+            Vector512.Store(c4_0 * va, c + 4 * ldc + 0);
+            Vector512.Store(c5_0 * va, c + 5 * ldc + 0);
+            Vector512.Store(c6_0 * va, c + 6 * ldc + 0);
+            Vector512.Store(c7_0 * va, c + 7 * ldc + 0);
+            Vector512.Store(c8_0 * va, c + 8 * ldc + 0);
+            Vector512.Store(c9_0 * va, c + 9 * ldc + 0);
+            Vector512.Store(c10_0 * va, c + 10 * ldc + 0);
+            Vector512.Store(c11_0 * va, c + 11 * ldc + 0);
+            Vector512.Store(c12_0 * va, c + 12 * ldc + 0);
+            Vector512.Store(c13_0 * va, c + 13 * ldc + 0);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_0, va, vb * Vector512.Load(c + 0 * ldc + 0)), c + 0 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_0, va, vb * Vector512.Load(c + 1 * ldc + 0)), c + 1 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_0, va, vb * Vector512.Load(c + 2 * ldc + 0)), c + 2 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_0, va, vb * Vector512.Load(c + 3 * ldc + 0)), c + 3 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_0, va, vb * Vector512.Load(c + 4 * ldc + 0)), c + 4 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_0, va, vb * Vector512.Load(c + 5 * ldc + 0)), c + 5 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_0, va, vb * Vector512.Load(c + 6 * ldc + 0)), c + 6 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_0, va, vb * Vector512.Load(c + 7 * ldc + 0)), c + 7 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c8_0, va, vb * Vector512.Load(c + 8 * ldc + 0)), c + 8 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c9_0, va, vb * Vector512.Load(c + 9 * ldc + 0)), c + 9 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c10_0, va, vb * Vector512.Load(c + 10 * ldc + 0)), c + 10 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c11_0, va, vb * Vector512.Load(c + 11 * ldc + 0)), c + 11 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c12_0, va, vb * Vector512.Load(c + 12 * ldc + 0)), c + 12 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c13_0, va, vb * Vector512.Load(c + 13 * ldc + 0)), c + 13 * ldc + 0);
+        }
+    }
+
     /// <summary>Rows of the F256 tile.</summary>
     public const int F256MR = 6;
     /// <summary>Columns of the F256 tile.</summary>
