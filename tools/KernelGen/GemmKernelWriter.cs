@@ -40,9 +40,9 @@ internal static class GemmKernelWriter
     [
         new("F512", "float", "Vector512", 16, 14, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
         // Edge kernels of F512 (GemmDriver's ragged tiles: m % 14 rows, n % 32 columns), reading F512's panels.
-        new("F512R4", "float", "Vector512", 16, 4, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4, 14),
-        new("F512R8", "float", "Vector512", 16, 8, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4, 14),
-        new("F512C16", "float", "Vector512", 16, 14, 1, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4, 14),
+        new("F512R4", "float", "Vector512", 16, 4, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 1, 14),
+        new("F512R8", "float", "Vector512", 16, 8, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 1, 14),
+        new("F512C16", "float", "Vector512", 16, 14, 1, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 1, 14),
         new("F256", "float", "Vector256", 8, 6, 2, "Fma.MultiplyAdd({a}, {b}, {c})", 4),
         new("FPortable", "float", "Vector128", 4, 4, 2, "({a} * {b} + {c})", 1),
         new("D512", "double", "Vector512", 8, 14, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
