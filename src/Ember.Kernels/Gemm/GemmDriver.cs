@@ -106,8 +106,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             // split weighs that packing too: for small m (Linear layers' batch rows) splitting columns packs
             // B once in all instead of once per row part.
             int packB = t.DirectB ? 0 : PackWeight;
+            var (lastRows, lastCols) = EdgeCost(in cfg, m - (mTiles - 1) * cfg.MR, n - (nTilesAll - 1) * nr);
             ChooseSplit(mTiles, nTilesAll, Target(threads, totalFlops), out int mp, out int np,
-                cfg.MR, nr, PackWeight, packB);
+                cfg.MR, nr, PackWeight, packB, lastRows, lastCols);
             var ind = new IndependentTask
             {
                 X = t, Kcb = kcb, Beta = beta, MTiles = mTiles, NTiles = nTilesAll, MParts = mp, NParts = np
@@ -121,7 +122,9 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         {
             int nc = Math.Min(cfg.NC, n - jc);
             int nTiles = (nc + nr - 1) / nr;
-            ChooseSplit(mTiles, nTiles, Target(threads, 2.0 * m * nc * kcb), out int mParts, out int nParts);
+            var (lastRows, lastCols) = EdgeCost(in cfg, m - (mTiles - 1) * cfg.MR, nc - (nTiles - 1) * nr);
+            ChooseSplit(mTiles, nTiles, Target(threads, 2.0 * m * nc * kcb), out int mParts, out int nParts,
+                cfg.MR, nr, 0, 0, lastRows, lastCols);
             for (int pc = 0; pc < k; pc += kcb)
             {
                 int kc = Math.Min(kcb, k - pc);
@@ -160,9 +163,14 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// per row and <paramref name="packB"/> per column it packs on its own (0 when that operand is shared or
     /// read in place). Ties go to more row parts, which share packed B and pack disjoint rows of A.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="lastRows"/> and <paramref name="lastCols"/> (0: a whole tile) are what the last row and column
+    /// tiles cost in rows and columns of the kernel that runs them (<see cref="EdgeKernel"/>): a part that ends with a
+    /// ragged tile is lighter, so an even split of the tiles would leave the other thread the longer part.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ChooseSplit(int mTiles, int nTiles, int target, out int mParts, out int nParts,
-        int mr = 1, int nr = 1, int packA = 0, int packB = 0)
+        int mr = 1, int nr = 1, int packA = 0, int packB = 0, int lastRows = 0, int lastCols = 0)
     {
         mParts = 1;
         nParts = 1;
@@ -170,7 +178,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         for (int mp = 1; mp <= Math.Min(target, mTiles); mp++)
         {
             int np = Math.Min(nTiles, (target + mp - 1) / mp);
-            long rows = (long)(mTiles + mp - 1) / mp * mr, cols = (long)(nTiles + np - 1) / np * nr;
+            long rows = LargestPart(mTiles, mp, mr, lastRows), cols = LargestPart(nTiles, np, nr, lastCols);
             long cost = rows * cols + packA * rows + packB * cols;
             if (cost <= best)
             {
@@ -179,6 +187,30 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                 nParts = np;
             }
         }
+    }
+
+    /// <summary>Extent of the largest of <paramref name="parts"/> runs of tiles (split as the tasks split them)
+    /// when the last tile costs <paramref name="last"/> instead of <paramref name="unit"/> (0: a whole tile).</summary>
+    private static long LargestPart(int tiles, int parts, int unit, int last)
+    {
+        long largest = 0;
+        for (int p = 0; p < parts; p++)
+        {
+            int t0 = (int)((long)tiles * p / parts), t1 = (int)((long)tiles * (p + 1) / parts);
+            long extent = (long)(t1 - t0) * unit;
+            if (p == parts - 1 && last > 0) extent -= unit - last;
+            largest = Math.Max(largest, extent);
+        }
+        return largest;
+    }
+
+    /// <summary>What the last row tile (<paramref name="rows"/> real rows) and the last column tile costs in rows and
+    /// columns of the kernel <see cref="EdgeKernel"/> picks for it.</summary>
+    private static (int Rows, int Cols) EdgeCost(in GemmConfig<T> cfg, int rows, int cols)
+    {
+        int r = rows <= 4 && cfg.Rows4 != null ? 4 : rows <= 8 && cfg.Rows8 != null ? 8 : cfg.MR;
+        int c = cols <= cfg.NR / 2 && cfg.HalfWidth != null ? cfg.NR / 2 : cfg.NR;
+        return (Math.Min(r, cfg.MR), c);
     }
 
     private struct IndependentTask : IParallelTask

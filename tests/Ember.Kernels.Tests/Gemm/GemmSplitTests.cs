@@ -27,6 +27,18 @@ public class GemmSplitTests
     }
 
     [Fact]
+    public void ChooseSplit_CheapRaggedLastTile_BalancesTheParts()
+    {
+        // W2's 128x128x256 NT on AVX-512: 9 tiles of 14 rows and one of 2 rows, which the 4-row edge kernel runs.
+        // Counted as whole tiles, rows and columns tie and the rows are split 5 | 4 + edge (70 vs 60 rows of
+        // work); with the edge's real cost the columns are split, and both parts have 130 rows.
+        GemmDriver<float>.ChooseSplit(10, 4, 2, out int mp, out int np, 14, 32);
+        Assert.Equal((2, 1), (mp, np));
+        GemmDriver<float>.ChooseSplit(10, 4, 2, out mp, out np, 14, 32, 0, 0, lastRows: 4);
+        Assert.Equal((1, 2), (mp, np));
+    }
+
+    [Fact]
     public void ChooseSplit_LargeM_StillSplitsRows()
     {
         // 1024x1024 aiming at 4 parts: the packing terms are small next to the tiles, so the choice is the
