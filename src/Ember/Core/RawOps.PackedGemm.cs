@@ -14,10 +14,15 @@ internal static partial class RawOps
     /// layout stay the same, so each product packs only its <paramref name="a"/> rows. Runs on the calling thread.
     /// Float32/float64, 2-D, <c>k &gt; 0</c>, a contiguous bias of <c>n</c> elements (the caller checks).
     /// </summary>
-    public static RawTensor MmSharedB(object owner, RawTensor a, RawTensor b, RawTensor? bias)
+    /// <param name="owner">The chain the packed operand belongs to.</param>
+    /// <param name="a">The left operand, <c>[m, k]</c>.</param>
+    /// <param name="b">The shared right operand, <c>[k, n]</c>.</param>
+    /// <param name="bias">A row added to every row of the product, or null.</param>
+    /// <param name="into">A dense <c>[m, n]</c> destination of the operands' dtype, or null for a new tensor.</param>
+    public static RawTensor MmSharedB(object owner, RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null)
     {
         int m = a.Shape[0], n = b.Shape[1];
-        var r = RawTensor.Empty(a.DType, [m, n]);
+        var r = into ?? RawTensor.Empty(a.DType, [m, n]);
         if (m == 0 || n == 0) return r;
         return DTypeDispatch.Floating<SharedBFunc, RawTensor>(a.DType,
             new(owner, GemmOperand(a), GemmOperand(b), bias, r), "addmm");

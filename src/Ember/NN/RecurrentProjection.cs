@@ -131,7 +131,7 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// plain product sends to the packed GEMM driver (over 64 K multiply-adds, over 8 rows and columns) take the
     /// packed operand, so the result is bit for bit the plain product's either way.
     /// </summary>
-    internal RawTensor Product(RawTensor a, RawTensor b, RawTensor? bias)
+    internal RawTensor Product(RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null)
     {
         int n = b.Shape[1];
         if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0] || a.Shape[1] == 0 || a.DType != b.DType
@@ -139,8 +139,13 @@ internal sealed class HiddenProjectionGroup(int steps)
             || (a.DType != DType.Float32 && a.DType != DType.Float64)
             || (bias is not null && (bias.Rank != 1 || bias.DType != a.DType || bias.Shape[0] != n
                 || !bias.IsContiguous)))
-            return bias is null ? RawOps.Mm(a, b) : RawOps.Addmm(bias, a, b, 1, 1, "addmm");
-        return RawOps.MmSharedB(this, a, b, bias);
+        {
+            RawTensor r = bias is null ? RawOps.Mm(a, b) : RawOps.Addmm(bias, a, b, 1, 1, "addmm");
+            if (into is null) return r;
+            RawOps.CopyFrom(into, r);
+            return into;
+        }
+        return RawOps.MmSharedB(this, a, b, bias, into);
     }
 
     /// <summary>
