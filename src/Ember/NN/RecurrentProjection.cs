@@ -125,6 +125,12 @@ internal sealed class HiddenProjectionGroup(int steps)
     }
 
     /// <summary>
+    /// Largest shared operand kept packed (the per-thread cache holds a few, so this bounds its memory; above it a
+    /// step's product is large enough that packing it each time costs little in comparison).
+    /// </summary>
+    private const long MaxPackedElements = 1 << 20;
+
+    /// <summary>
     /// A step's product <c>a·b</c> (plus the bias row): with <paramref name="b"/> packed once for the group's steps
     /// (<see cref="RawOps.MmSharedB"/>: the weight's panels are not re-packed every step, and a batch of a few rows
     /// runs short row tiles) when the shapes allow, else as <see cref="F.Linear"/> computes it. Only shapes that the
@@ -136,6 +142,7 @@ internal sealed class HiddenProjectionGroup(int steps)
         int n = b.Shape[1];
         if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0] || a.Shape[1] == 0 || a.DType != b.DType
             || a.Shape[0] <= 8 || n <= 8 || (long)a.Shape[0] * n * a.Shape[1] <= 64 * 1024
+            || (long)a.Shape[1] * n > MaxPackedElements
             || (a.DType != DType.Float32 && a.DType != DType.Float64)
             || (bias is not null && (bias.Rank != 1 || bias.DType != a.DType || bias.Shape[0] != n
                 || !bias.IsContiguous)))
