@@ -20,8 +20,8 @@ internal static class LstmInference
     {
         DType dt = projected.DType;
         if (masked || weightHr is not null || OpTracer.IsActive || (dt != DType.Float32 && dt != DType.Float64)
-            || projected.Dim != 3 || projected.Shape[0] == 0 || h.Dim != 2 || c.Dim != 2 || h.DType != dt || c.DType != dt
-            || weightHh.DType != dt || (biasHh is not null && biasHh.DType != dt))
+            || projected.Dim != 3 || projected.Shape[0] == 0 || h.Dim != 2 || c.Dim != 2 || h.DType != dt
+            || c.DType != dt || weightHh.DType != dt || (biasHh is not null && biasHh.DType != dt))
             return false;
         if (!Autograd.IsGradEnabled) return true;
         return !projected.RequiresGrad && !h.RequiresGrad && !c.RequiresGrad && !weightHh.RequiresGrad
