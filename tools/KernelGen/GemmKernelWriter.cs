@@ -48,6 +48,10 @@ internal static class GemmKernelWriter
         new("D512", "double", "Vector512", 8, 14, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
         new("D256", "double", "Vector256", 4, 6, 2, "Fma.MultiplyAdd({a}, {b}, {c})", 4),
         new("DPortable", "double", "Vector128", 2, 4, 2, "({a} * {b} + {c})", 1),
+        // Short tiles with the AVX-512 kernels' NR, for products with few rows (a recurrent step's batch, e.g. 32 =
+        // 4 x 8 where 14-row tiles compute 42 rows): GemmPackedB picks them per product.
+        new("F512S", "float", "Vector512", 16, 8, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
+        new("D512S", "double", "Vector512", 8, 8, 2, "Avx512F.FusedMultiplyAdd({a}, {b}, {c})", 4),
     ];
 
     /// <summary>The whole file. <paramref name="prefetchC"/> (off in the committed file) adds prefetches of the C

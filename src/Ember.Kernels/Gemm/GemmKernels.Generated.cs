@@ -1830,4 +1830,582 @@ internal static unsafe class GemmKernels
             Vector128.Store(Vector128.FusedMultiplyAdd(c3_1, va, vb * Vector128.Load(c + 3 * ldc + 2)), c + 3 * ldc + 2);
         }
     }
+
+    /// <summary>Rows of the F512S tile.</summary>
+    public const int F512SMR = 8;
+    /// <summary>Columns of the F512S tile.</summary>
+    public const int F512SNR = 32;
+
+    /// <summary>8x32 float micro-kernel on Vector512: C[0..8, 0..32] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F512S(nint kc, float* a, float* b, nint bs, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+        Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+        Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+        Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+        Vector512<float> c4_0 = default; Vector512<float> c4_1 = default;
+        Vector512<float> c5_0 = default; Vector512<float> c5_1 = default;
+        Vector512<float> c6_0 = default; Vector512<float> c6_1 = default;
+        Vector512<float> c7_0 = default; Vector512<float> c7_1 = default;
+        nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
+        for (; p + 4 <= kc; p += 4)
+        {
+            {
+                Vector512<float> b0 = Vector512.Load(b + 0);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[0]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[1]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[2]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[3]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[4]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[5]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[6]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[7]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[8]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[9]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[10]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[11]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[12]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[13]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[14]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[15]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs2 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs2 + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[16]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[17]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[18]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[19]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[20]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[21]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[22]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[23]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<float> b0 = Vector512.Load(b + bs3 + 0);
+                Vector512<float> b1 = Vector512.Load(b + bs3 + 16);
+                {
+                    Vector512<float> ar = Vector512.Create(a[24]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[25]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[26]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[27]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[28]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[29]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[30]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<float> ar = Vector512.Create(a[31]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            a += 32;
+            b += bs4;
+        }
+        for (; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0);
+            Vector512<float> b1 = Vector512.Load(b + 16);
+            {
+                Vector512<float> ar = Vector512.Create(a[0]);
+                c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[1]);
+                c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[2]);
+                c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[3]);
+                c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[4]);
+                c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[5]);
+                c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[6]);
+                c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+            }
+            {
+                Vector512<float> ar = Vector512.Create(a[7]);
+                c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+            }
+            a += 8;
+            b += bs;
+        }
+        Vector512<float> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Vector512.Store(c0_0 * va, c + 0 * ldc + 0);
+            Vector512.Store(c0_1 * va, c + 0 * ldc + 16);
+            Vector512.Store(c1_0 * va, c + 1 * ldc + 0);
+            Vector512.Store(c1_1 * va, c + 1 * ldc + 16);
+            Vector512.Store(c2_0 * va, c + 2 * ldc + 0);
+            Vector512.Store(c2_1 * va, c + 2 * ldc + 16);
+            Vector512.Store(c3_0 * va, c + 3 * ldc + 0);
+            Vector512.Store(c3_1 * va, c + 3 * ldc + 16);
+            Vector512.Store(c4_0 * va, c + 4 * ldc + 0);
+            Vector512.Store(c4_1 * va, c + 4 * ldc + 16);
+            Vector512.Store(c5_0 * va, c + 5 * ldc + 0);
+            Vector512.Store(c5_1 * va, c + 5 * ldc + 16);
+            Vector512.Store(c6_0 * va, c + 6 * ldc + 0);
+            Vector512.Store(c6_1 * va, c + 6 * ldc + 16);
+            Vector512.Store(c7_0 * va, c + 7 * ldc + 0);
+            Vector512.Store(c7_1 * va, c + 7 * ldc + 16);
+        }
+        else
+        {
+            Vector512<float> vb = Vector512.Create(beta);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_0, va, vb * Vector512.Load(c + 0 * ldc + 0)), c + 0 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_1, va, vb * Vector512.Load(c + 0 * ldc + 16)), c + 0 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_0, va, vb * Vector512.Load(c + 1 * ldc + 0)), c + 1 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_1, va, vb * Vector512.Load(c + 1 * ldc + 16)), c + 1 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_0, va, vb * Vector512.Load(c + 2 * ldc + 0)), c + 2 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_1, va, vb * Vector512.Load(c + 2 * ldc + 16)), c + 2 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_0, va, vb * Vector512.Load(c + 3 * ldc + 0)), c + 3 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_1, va, vb * Vector512.Load(c + 3 * ldc + 16)), c + 3 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_0, va, vb * Vector512.Load(c + 4 * ldc + 0)), c + 4 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_1, va, vb * Vector512.Load(c + 4 * ldc + 16)), c + 4 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_0, va, vb * Vector512.Load(c + 5 * ldc + 0)), c + 5 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_1, va, vb * Vector512.Load(c + 5 * ldc + 16)), c + 5 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_0, va, vb * Vector512.Load(c + 6 * ldc + 0)), c + 6 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_1, va, vb * Vector512.Load(c + 6 * ldc + 16)), c + 6 * ldc + 16);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_0, va, vb * Vector512.Load(c + 7 * ldc + 0)), c + 7 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_1, va, vb * Vector512.Load(c + 7 * ldc + 16)), c + 7 * ldc + 16);
+        }
+    }
+
+    /// <summary>Rows of the D512S tile.</summary>
+    public const int D512SMR = 8;
+    /// <summary>Columns of the D512S tile.</summary>
+    public const int D512SNR = 16;
+
+    /// <summary>8x16 double micro-kernel on Vector512: C[0..8, 0..16] = alpha * (Ap * Bp) + beta * C (beta == 0: C not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void D512S(nint kc, double* a, double* b, nint bs, double* c, nint ldc, double alpha, double beta)
+    {
+        Vector512<double> c0_0 = default; Vector512<double> c0_1 = default;
+        Vector512<double> c1_0 = default; Vector512<double> c1_1 = default;
+        Vector512<double> c2_0 = default; Vector512<double> c2_1 = default;
+        Vector512<double> c3_0 = default; Vector512<double> c3_1 = default;
+        Vector512<double> c4_0 = default; Vector512<double> c4_1 = default;
+        Vector512<double> c5_0 = default; Vector512<double> c5_1 = default;
+        Vector512<double> c6_0 = default; Vector512<double> c6_1 = default;
+        Vector512<double> c7_0 = default; Vector512<double> c7_1 = default;
+        nint p = 0;
+        nint bs2 = bs * 2, bs3 = bs * 3, bs4 = bs * 4;
+        for (; p + 4 <= kc; p += 4)
+        {
+            {
+                Vector512<double> b0 = Vector512.Load(b + 0);
+                Vector512<double> b1 = Vector512.Load(b + 8);
+                {
+                    Vector512<double> ar = Vector512.Create(a[0]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[1]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[2]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[3]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[4]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[5]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[6]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[7]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<double> b0 = Vector512.Load(b + bs + 0);
+                Vector512<double> b1 = Vector512.Load(b + bs + 8);
+                {
+                    Vector512<double> ar = Vector512.Create(a[8]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[9]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[10]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[11]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[12]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[13]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[14]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[15]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<double> b0 = Vector512.Load(b + bs2 + 0);
+                Vector512<double> b1 = Vector512.Load(b + bs2 + 8);
+                {
+                    Vector512<double> ar = Vector512.Create(a[16]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[17]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[18]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[19]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[20]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[21]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[22]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[23]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            {
+                Vector512<double> b0 = Vector512.Load(b + bs3 + 0);
+                Vector512<double> b1 = Vector512.Load(b + bs3 + 8);
+                {
+                    Vector512<double> ar = Vector512.Create(a[24]);
+                    c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                    c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[25]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                    c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[26]);
+                    c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                    c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[27]);
+                    c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                    c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[28]);
+                    c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                    c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[29]);
+                    c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                    c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[30]);
+                    c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                    c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+                }
+                {
+                    Vector512<double> ar = Vector512.Create(a[31]);
+                    c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                    c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+                }
+            }
+            a += 32;
+            b += bs4;
+        }
+        for (; p < kc; p++)
+        {
+            Vector512<double> b0 = Vector512.Load(b + 0);
+            Vector512<double> b1 = Vector512.Load(b + 8);
+            {
+                Vector512<double> ar = Vector512.Create(a[0]);
+                c0_0 = Avx512F.FusedMultiplyAdd(ar, b0, c0_0);
+                c0_1 = Avx512F.FusedMultiplyAdd(ar, b1, c0_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[1]);
+                c1_0 = Avx512F.FusedMultiplyAdd(ar, b0, c1_0);
+                c1_1 = Avx512F.FusedMultiplyAdd(ar, b1, c1_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[2]);
+                c2_0 = Avx512F.FusedMultiplyAdd(ar, b0, c2_0);
+                c2_1 = Avx512F.FusedMultiplyAdd(ar, b1, c2_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[3]);
+                c3_0 = Avx512F.FusedMultiplyAdd(ar, b0, c3_0);
+                c3_1 = Avx512F.FusedMultiplyAdd(ar, b1, c3_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[4]);
+                c4_0 = Avx512F.FusedMultiplyAdd(ar, b0, c4_0);
+                c4_1 = Avx512F.FusedMultiplyAdd(ar, b1, c4_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[5]);
+                c5_0 = Avx512F.FusedMultiplyAdd(ar, b0, c5_0);
+                c5_1 = Avx512F.FusedMultiplyAdd(ar, b1, c5_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[6]);
+                c6_0 = Avx512F.FusedMultiplyAdd(ar, b0, c6_0);
+                c6_1 = Avx512F.FusedMultiplyAdd(ar, b1, c6_1);
+            }
+            {
+                Vector512<double> ar = Vector512.Create(a[7]);
+                c7_0 = Avx512F.FusedMultiplyAdd(ar, b0, c7_0);
+                c7_1 = Avx512F.FusedMultiplyAdd(ar, b1, c7_1);
+            }
+            a += 8;
+            b += bs;
+        }
+        Vector512<double> va = Vector512.Create(alpha);
+        if (beta == 0)
+        {
+            Vector512.Store(c0_0 * va, c + 0 * ldc + 0);
+            Vector512.Store(c0_1 * va, c + 0 * ldc + 8);
+            Vector512.Store(c1_0 * va, c + 1 * ldc + 0);
+            Vector512.Store(c1_1 * va, c + 1 * ldc + 8);
+            Vector512.Store(c2_0 * va, c + 2 * ldc + 0);
+            Vector512.Store(c2_1 * va, c + 2 * ldc + 8);
+            Vector512.Store(c3_0 * va, c + 3 * ldc + 0);
+            Vector512.Store(c3_1 * va, c + 3 * ldc + 8);
+            Vector512.Store(c4_0 * va, c + 4 * ldc + 0);
+            Vector512.Store(c4_1 * va, c + 4 * ldc + 8);
+            Vector512.Store(c5_0 * va, c + 5 * ldc + 0);
+            Vector512.Store(c5_1 * va, c + 5 * ldc + 8);
+            Vector512.Store(c6_0 * va, c + 6 * ldc + 0);
+            Vector512.Store(c6_1 * va, c + 6 * ldc + 8);
+            Vector512.Store(c7_0 * va, c + 7 * ldc + 0);
+            Vector512.Store(c7_1 * va, c + 7 * ldc + 8);
+        }
+        else
+        {
+            Vector512<double> vb = Vector512.Create(beta);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_0, va, vb * Vector512.Load(c + 0 * ldc + 0)), c + 0 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c0_1, va, vb * Vector512.Load(c + 0 * ldc + 8)), c + 0 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_0, va, vb * Vector512.Load(c + 1 * ldc + 0)), c + 1 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c1_1, va, vb * Vector512.Load(c + 1 * ldc + 8)), c + 1 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_0, va, vb * Vector512.Load(c + 2 * ldc + 0)), c + 2 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c2_1, va, vb * Vector512.Load(c + 2 * ldc + 8)), c + 2 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_0, va, vb * Vector512.Load(c + 3 * ldc + 0)), c + 3 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c3_1, va, vb * Vector512.Load(c + 3 * ldc + 8)), c + 3 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_0, va, vb * Vector512.Load(c + 4 * ldc + 0)), c + 4 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c4_1, va, vb * Vector512.Load(c + 4 * ldc + 8)), c + 4 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_0, va, vb * Vector512.Load(c + 5 * ldc + 0)), c + 5 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c5_1, va, vb * Vector512.Load(c + 5 * ldc + 8)), c + 5 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_0, va, vb * Vector512.Load(c + 6 * ldc + 0)), c + 6 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c6_1, va, vb * Vector512.Load(c + 6 * ldc + 8)), c + 6 * ldc + 8);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_0, va, vb * Vector512.Load(c + 7 * ldc + 0)), c + 7 * ldc + 0);
+            Vector512.Store(Avx512F.FusedMultiplyAdd(c7_1, va, vb * Vector512.Load(c + 7 * ldc + 8)), c + 7 * ldc + 8);
+        }
+    }
 }

@@ -159,10 +159,20 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 string s = Suffix(layer, dir);
                 var w = new CellWeights(p["weight_hh" + s], Bias ? p["bias_hh" + s] : null,
                     ProjSize > 0 ? p["weight_hr" + s] : null, new HiddenProjectionGroup(steps));
-                Tensor[] xs = InputProjection.Project(layerInput, p["weight_ih" + s], Bias ? p["bias_ih" + s] : null,
-                    out Storage? rented).Unbind(0);
+                Tensor projected = InputProjection.Project(layerInput, p["weight_ih" + s],
+                    Bias ? p["bias_ih" + s] : null, out Storage? rented);
                 Tensor h = hs[idx];
                 Tensor? c = cs?[idx];
+                if (Mode == "LSTM" && c is not null
+                    && LstmInference.Applies(projected, h, c, w.WeightHh, w.BiasHh, w.WeightHr, masks is not null))
+                {
+                    // Nothing is recorded: the steps run on reused buffers (same products and kernel, same values).
+                    (dirOutputs[dir], hN[idx], cN[idx]) =
+                        LstmInference.Run(projected, h, c, w.WeightHh, w.BiasHh, dir == 1, w.Group!);
+                    InputProjection.Return(rented);
+                    continue;
+                }
+                Tensor[] xs = projected.Unbind(0);
                 var outs = new Tensor[steps];
                 for (int k = 0; k < steps; k++)
                 {

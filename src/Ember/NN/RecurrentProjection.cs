@@ -125,6 +125,37 @@ internal sealed class HiddenProjectionGroup(int steps)
     }
 
     /// <summary>
+    /// Largest shared operand kept packed (the per-thread cache holds a few, so this bounds its memory; above it a
+    /// step's product is large enough that packing it each time costs little in comparison).
+    /// </summary>
+    private const long MaxPackedElements = 1 << 20;
+
+    /// <summary>
+    /// A step's product <c>a·b</c> (plus the bias row): with <paramref name="b"/> packed once for the group's steps
+    /// (<see cref="RawOps.MmSharedB"/>: the weight's panels are not re-packed every step, and a batch of a few rows
+    /// runs short row tiles) when the shapes allow, else as <see cref="F.Linear"/> computes it. Only shapes that the
+    /// plain product sends to the packed GEMM driver (over 64 K multiply-adds, over 8 rows and columns) take the
+    /// packed operand, so the result is bit for bit the plain product's either way.
+    /// </summary>
+    internal RawTensor Product(RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null)
+    {
+        int n = b.Shape[1];
+        if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0] || a.Shape[1] == 0 || a.DType != b.DType
+            || a.Shape[0] <= 8 || n <= 8 || (long)a.Shape[0] * n * a.Shape[1] <= 64 * 1024
+            || (long)a.Shape[1] * n > MaxPackedElements
+            || (a.DType != DType.Float32 && a.DType != DType.Float64)
+            || (bias is not null && (bias.Rank != 1 || bias.DType != a.DType || bias.Shape[0] != n
+                || !bias.IsContiguous)))
+        {
+            RawTensor r = bias is null ? RawOps.Mm(a, b) : RawOps.Addmm(bias, a, b, 1, 1, "addmm");
+            if (into is null) return r;
+            RawOps.CopyFrom(into, r);
+            return into;
+        }
+        return RawOps.MmSharedB(this, a, b, bias, into);
+    }
+
+    /// <summary>
     /// <c>h·W_hhᵀ + b_hh</c> recorded as <see cref="F.Linear"/> records it (<c>AddmmBackward0</c> or <c>MmBackward0</c>
     /// over <c>TBackward0</c> of the weight), with the node joined to <paramref name="group"/>; plain
     /// <see cref="F.Linear"/> without a group, while an op tracer listens, or for other than float32/float64.
@@ -140,10 +171,10 @@ internal sealed class HiddenProjectionGroup(int steps)
         // a gain: the hand-off costs about what the second thread saves, so the chain of steps runs inline.
         using var inline = WorkerPool.RunInline();
         if (bias is null)
-            return SingleOutputNode.Record(h, wt, RawOps.Mm(h.Raw, wt.Raw), state,
+            return SingleOutputNode.Record(h, wt, group.Product(h.Raw, wt.Raw, null), state,
                 static (HiddenProjectionBackward n, Tensor a, Tensor b, (HiddenProjectionGroup G, int I) s) =>
                     n.Setup(s.G, s.I, hasBias: false, a, b));
-        return SingleOutputNode.Record(bias, h, wt, RawOps.Addmm(bias.Raw, h.Raw, wt.Raw, 1, 1, "addmm"), state,
+        return SingleOutputNode.Record(bias, h, wt, group.Product(h.Raw, wt.Raw, bias.Raw), state,
             static (HiddenProjectionBackward n, Tensor _, Tensor? a, Tensor? b, (HiddenProjectionGroup G, int I) s) =>
                 n.Setup(s.G, s.I, hasBias: true, a!, b!));
     }
@@ -177,7 +208,9 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
         if (needH)
         {
             using var inline = WorkerPool.RunInline(); // per-step product: see HiddenProjectionGroup.Project
-            gh = grad.Mm(Unpack(_wt!).T);
+            Tensor w = Unpack(_wt!).T;
+            gh = _group is not null && !Autograd.IsGradEnabled ? new Tensor(_group.Product(grad.Raw, w.Raw, null))
+                : grad.Mm(w);
         }
         Tensor? gw = null, gb = null;
         if (needW || needBias)
