@@ -20,8 +20,10 @@ namespace Ember.Core;
 /// (generic ones instantiated over <see cref="float"/> where their constraints allow). The code it produces is the
 /// code the first call would have produced; a method the training thread reaches while the warm-up compiles it is
 /// compiled once (the runtime makes the second caller wait).</para>
-/// <para>It only uses otherwise idle time: the first <c>Optimizer.Step</c> calls <see cref="Stop"/>, after which the
-/// thread compiles nothing more, so it never competes with steady-state steps for cores. Off where code is not
+/// <para>It only uses otherwise idle time: every module call (<c>Module.Call</c>) and <c>Optimizer.Step</c> calls
+/// <see cref="Stop"/>, after which the thread compiles nothing more, so it runs only between the optimizer's creation
+/// and the first forward pass (typically while the data loads) and never competes with training for cores. Off where
+/// code is not
 /// JIT-compiled (NativeAOT) and when the runtime switch <c>Ember.JitWarmup</c> is false
 /// (<c>&lt;RuntimeHostConfigurationOption Include="Ember.JitWarmup" Value="false" /&gt;</c> in the app's project, or
 /// <c>AppContext.SetSwitch</c> before the first optimizer is created).</para>
@@ -37,7 +39,8 @@ internal static class JitWarmup
     /// <summary>An optimizer was created: start the warm-up (once per process).</summary>
     public static void Start() => Default.Start();
 
-    /// <summary>Training has started: the warm-up compiles nothing more.</summary>
+    /// <summary>A forward pass or step runs: the warm-up compiles nothing more. Cheap enough for every module call (one
+    /// static store).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Stop() => Default.Stop();
 
@@ -56,20 +59,19 @@ internal static class JitWarmup
         Justification = "Best effort: a method the trimmer removed is one the warm-up need not compile.")]
     [UnconditionalSuppressMessage("Trimming", "IL2075:DynamicallyAccessedMembers",
         Justification = "Best effort, as IL2026: a trimmed-away Rent/Return is simply not prepared.")]
-    public static List<MethodBase> Candidates()
+    public static IEnumerable<MethodBase> Candidates()
     {
-        var list = new List<MethodBase>();
-        // Kernels first: the largest methods, and the GEMM is reached by the first forward pass.
-        Add(list, typeof(Kernels.WorkerPool).Assembly);
-        Add(list, typeof(RawTensor).Assembly);
+        // Kernels first: the largest methods, and the GEMM is reached by the first forward pass. Lazy, so a stopped
+        // warm-up also stops scanning.
+        foreach (MethodBase method in Scan(typeof(Kernels.WorkerPool).Assembly)) yield return method;
+        foreach (MethodBase method in Scan(typeof(RawTensor).Assembly)) yield return method;
         Type pool = System.Buffers.ArrayPool<float>.Shared.GetType();
-        foreach (string name in (ReadOnlySpan<string>)["Rent", "Return"])
-            if (pool.GetMethod(name) is MethodInfo method) list.Add(method);
-        return list;
+        foreach (string name in (string[])["Rent", "Return"])
+            if (pool.GetMethod(name) is MethodInfo method) yield return method;
     }
 
     [RequiresUnreferencedCode("Enumerates the assembly's types.")]
-    private static void Add(List<MethodBase> list, Assembly assembly)
+    private static IEnumerable<MethodBase> Scan(Assembly assembly)
     {
         const BindingFlags Declared = BindingFlags.DeclaredOnly | BindingFlags.Public | BindingFlags.NonPublic
             | BindingFlags.Static | BindingFlags.Instance;
@@ -77,9 +79,9 @@ internal static class JitWarmup
         {
             if (CloseOverFloat(type) is not Type closed) continue;
             foreach (MethodInfo method in closed.GetMethods(Declared))
-                if (!method.IsAbstract && IsHot(method) && CloseOverFloat(method) is MethodInfo m) list.Add(m);
+                if (!method.IsAbstract && IsHot(method) && CloseOverFloat(method) is MethodInfo m) yield return m;
             foreach (ConstructorInfo ctor in closed.GetConstructors(Declared))
-                if (!ctor.IsStatic && IsHot(ctor)) list.Add(ctor);
+                if (!ctor.IsStatic && IsHot(ctor)) yield return ctor;
         }
     }
 
@@ -154,14 +156,19 @@ internal static class JitWarmup
         /// <summary>The warm-up thread, once started.</summary>
         public Thread? Thread { get; private set; }
 
+        /// <summary>Whether <see cref="Stop"/> was called since the start.</summary>
+        public bool Stopped => _stop;
+
         /// <summary>Methods compiled so far.</summary>
         public int Prepared => Volatile.Read(ref _prepared);
 
-        /// <summary>Starts the thread unless already started, stopped, or not <see cref="Enabled"/>.</summary>
+        /// <summary>Starts the thread unless already started once or not <see cref="Enabled"/>; a
+        /// <see cref="Stop"/> before this call (a module called before the optimizer was created) is forgotten.</summary>
         public void Start()
         {
             Requested = true;
-            if (_stop || !Enabled || Interlocked.Exchange(ref _started, 1) != 0) return;
+            if (!Enabled || Interlocked.Exchange(ref _started, 1) != 0) return;
+            _stop = false;
             var thread = new Thread(Run) { IsBackground = true, Name = "Ember JIT warm-up" };
             Thread = thread;
             thread.Start();

@@ -130,7 +130,7 @@ public abstract partial class Optimizer
     public void Step()
     {
         Graph.GraphGrowth.OnStep(); // the growing-graph check (total = total + loss) sees steps here
-        JitWarmup.Stop(); // training runs: the background JIT warm-up stops competing for cores
+        JitWarmup.Stop(); // training runs: the background JIT warm-up yields the cores
         // The one loop over all parameters. Built-in rules are queued and then run as one fused, multi-threaded pass
         // over all elements (FusedStep); a custom Update<T> runs at once. If a parameter is rejected, the ones before
         // it are still updated, as when each ran at once.

@@ -42,7 +42,7 @@ public class JitWarmupTests
     [Fact]
     public void EveryCandidateCompiles()
     {
-        var candidates = JitWarmup.Candidates();
+        var candidates = JitWarmup.Candidates().ToList();
         Assert.True(candidates.Count > 100, $"only {candidates.Count} candidates: the scan found too little");
         var failed = candidates.Where(m => !JitWarmup.Prepare(m)).Select(m => $"{m.DeclaringType}.{m}").ToList();
         Assert.Empty(failed);
@@ -55,18 +55,19 @@ public class JitWarmupTests
         runner.Start();
         Assert.NotNull(runner.Thread);
         Assert.True(runner.Thread!.Join(TimeSpan.FromMinutes(5)), "the warm-up thread did not end");
-        Assert.Equal(JitWarmup.Candidates().Count, runner.Prepared);
+        Assert.Equal(JitWarmup.Candidates().Count(), runner.Prepared);
     }
 
     [Fact]
-    public void StoppedRunnerDoesNotStart()
+    public void StopBeforeStartIsForgotten()
     {
+        // A module called before the optimizer is created (a lazily built model) must not cancel the warm-up.
         var runner = new JitWarmup.Runner();
         runner.Stop();
         runner.Start();
         Assert.True(runner.Requested);
-        Assert.Null(runner.Thread);
-        Assert.Equal(0, runner.Prepared);
+        Assert.True(runner.Thread!.Join(TimeSpan.FromMinutes(5)), "the warm-up thread did not end");
+        Assert.Equal(JitWarmup.Candidates().Count(), runner.Prepared);
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public class JitWarmupTests
         runner.Start();
         runner.Stop();
         Assert.True(runner.Thread!.Join(TimeSpan.FromMinutes(5)), "the warm-up thread did not end");
-        Assert.True(runner.Prepared < JitWarmup.Candidates().Count, "Stop did not cut the warm-up short");
+        Assert.True(runner.Prepared < JitWarmup.Candidates().Count(), "Stop did not cut the warm-up short");
     }
 
     [Fact]
@@ -96,6 +97,13 @@ public class JitWarmupTests
             AppContext.SetSwitch(JitWarmup.SwitchName, true);
         }
         Assert.True(JitWarmup.Enabled);
+    }
+
+    [Fact]
+    public void ModuleCallStopsTheDefaultWarmup()
+    {
+        _ = new Ember.NN.ReLU().Call(Tensor.Zeros(2));
+        Assert.True(JitWarmup.Default.Stopped);
     }
 
     [Fact]
