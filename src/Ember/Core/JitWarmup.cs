@@ -163,7 +163,8 @@ internal static class JitWarmup
         public int Prepared => Volatile.Read(ref _prepared);
 
         /// <summary>Starts the thread unless already started once or not <see cref="Enabled"/>; a
-        /// <see cref="Stop"/> before this call (a module called before the optimizer was created) is forgotten.</summary>
+        /// <see cref="Stop"/> before this call (a module called before the optimizer was created) is
+        /// forgotten.</summary>
         public void Start()
         {
             Requested = true;
