@@ -45,9 +45,13 @@ internal static class FashionWorkloads
         int steps = (images + batch - 1) / batch;
         model.Train();
         var meter = new EpochMeter();
-        using var jitList = Environment.GetEnvironmentVariable("EMBER_JIT_LIST") == "1" ? new JitTimeListener() : null;
+        using var jitList = Environment.GetEnvironmentVariable("EMBER_JIT_LIST") is "1" or "all"
+            ? new JitTimeListener() : null;
+        long[]? stamps = Environment.GetEnvironmentVariable("EMBER_STEP_TIMES") == "1" ? new long[steps + 1] : null;
         meter.Start();
         Tensor loss = null!;
+        int step = 0;
+        if (stamps is not null) stamps[0] = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int start = 0; start < images; start += batch)
         {
             int n = Math.Min(batch, images - start);
@@ -55,8 +59,10 @@ internal static class FashionWorkloads
             optimizer.ZeroGrad();
             loss.Backward();
             optimizer.Step();
+            if (stamps is not null) stamps[++step] = System.Diagnostics.Stopwatch.GetTimestamp();
         }
         meter.Stop(report, name, steps);
+        if (stamps is not null) StepTimes.Print(stamps);
         jitList?.Print();
         report.Add($"{name} last batch loss", loss.Item<float>(), "", MetricKind.Info);
         report.Add($"{name} test accuracy", Accuracy(model, testX, testY), "", MetricKind.Info);

@@ -6,9 +6,10 @@ using System.Diagnostics.Tracing;
 namespace Ember.Bench;
 
 /// <summary>
-/// Diagnostic (EMBER_JIT_LIST=1, W2/W4 only): lists the methods JIT-compiled while the epoch runs, slowest first, on
-/// stderr. The durations are from runtime events (JIT start to method load), so they include type loading and, on a
-/// busy machine, time the thread was descheduled; the listener itself slows the run, so never time with it on.
+/// Diagnostic (EMBER_JIT_LIST=1, or =all for every method; W2/W4 only): lists the methods JIT-compiled while the
+/// epoch runs, slowest first, on stderr. The durations are from runtime events (JIT start to method load), so they
+/// include type loading and, on a busy machine, time the thread was descheduled; the listener itself slows the run,
+/// so never time with it on.
 /// </summary>
 internal sealed class JitTimeListener : EventListener
 {
@@ -41,7 +42,8 @@ internal sealed class JitTimeListener : EventListener
         }
     }
 
-    /// <summary>Writes the count, the summed duration and the 40 slowest methods to stderr.</summary>
+    /// <summary>Writes the count, the summed duration and the 40 slowest methods (all with EMBER_JIT_LIST=all) to
+    /// stderr.</summary>
     public void Print()
     {
         var list = new List<(double Ms, string Name, int Size)>(_done);
@@ -49,7 +51,8 @@ internal sealed class JitTimeListener : EventListener
         double total = 0;
         foreach (var x in list) total += x.Ms;
         Console.Error.WriteLine($"JIT events in the epoch: {list.Count} methods, {total:F1} ms (event time)");
-        for (int i = 0; i < Math.Min(40, list.Count); i++)
+        int shown = Environment.GetEnvironmentVariable("EMBER_JIT_LIST") == "all" ? list.Count : 40;
+        for (int i = 0; i < Math.Min(shown, list.Count); i++)
             Console.Error.WriteLine($"{list[i].Ms,8:F2} ms {list[i].Size,6} B native  {list[i].Name}");
     }
 }

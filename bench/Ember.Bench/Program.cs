@@ -12,6 +12,10 @@ var report = new BenchReport("Ember", options.Workload, threads, options.Quick);
 var gcConfig = GC.GetConfigurationVariables();
 report.Note("GC LOHThreshold", gcConfig.TryGetValue("LOHThreshold", out object? loh) ? $"{loh}" : "default");
 report.Note("GC ConserveMemory", gcConfig.TryGetValue("ConserveMemory", out object? cm) ? $"{cm}" : "default");
+// Ember's background JIT warm-up (an optimizer's constructor starts it; docs/design-notes.md, "JIT warm-up") is on
+// by default, as in any app; EMBER_JIT_WARMUP=0 sets its runtime switch off for A/B runs.
+if (Environment.GetEnvironmentVariable("EMBER_JIT_WARMUP") == "0") AppContext.SetSwitch("Ember.JitWarmup", false);
+report.Note("JIT warm-up", AppContext.TryGetSwitch("Ember.JitWarmup", out bool warmup) && !warmup ? "off" : "on");
 // Opt-in multicore JIT (the app-level System.Runtime.ProfileOptimization): the first run with EMBER_JIT_PROFILE=DIR
 // records which methods it compiled into DIR/<workload>.jitprofile; later runs compile them on a background thread
 // from startup on (during data loading), so the timed epoch no longer pays for the JIT. See bench/README.md, W2.

@@ -18,6 +18,7 @@ internal static partial class RawOps
 
     /// <summary>Elements <c>start, start+step, ...</c> (below <paramref name="stop"/>) of dim <paramref name="dim"/>,
     /// as a view; bounds already clamped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RawTensor Slice(RawTensor a, int dim, int start, int stop, int step)
     {
         var shape = a.Shape.AsSpan().ToArray();

@@ -24,8 +24,11 @@ public abstract class Module<TIn, TOut> : ModuleBase
     /// forward hooks. This is the one entry every module shares (PyTorch's <c>__call__</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public TOut Call(TIn input) =>
-        OpTracer.Current is { } tracer ? OpTracer.Call(tracer, this, input, CallCore) : CallCore(input);
+    public TOut Call(TIn input)
+    {
+        JitWarmup.Stop(); // a forward pass runs: the background JIT warm-up (started by an optimizer) yields the cores
+        return OpTracer.Current is { } tracer ? OpTracer.Call(tracer, this, input, CallCore) : CallCore(input);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TOut CallCore(TIn input)

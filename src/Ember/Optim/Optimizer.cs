@@ -49,7 +49,8 @@ public abstract partial class Optimizer
     private readonly FusedStep _fused = new();
 
     // Only Optimizer<TOptions> derives from this type: it supplies the typed, per-dtype update rule.
-    private protected Optimizer() { }
+    // Creating an optimizer says training steps follow: compile their methods in the background meanwhile.
+    private protected Optimizer() => JitWarmup.Start();
 
     /// <summary>The parameter groups, in the order they were added.</summary>
     public IReadOnlyList<ParamGroup> ParamGroups => _groups;
@@ -129,6 +130,7 @@ public abstract partial class Optimizer
     public void Step()
     {
         Graph.GraphGrowth.OnStep(); // the growing-graph check (total = total + loss) sees steps here
+        JitWarmup.Stop(); // training runs: the background JIT warm-up yields the cores
         // The one loop over all parameters. Built-in rules are queued and then run as one fused, multi-threaded pass
         // over all elements (FusedStep); a custom Update<T> runs at once. If a parameter is rejected, the ones before
         // it are still updated, as when each ran at once.

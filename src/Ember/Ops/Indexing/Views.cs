@@ -9,6 +9,7 @@ namespace Ember
     {
         /// <summary>The view of <paramref name="length"/> elements of dim <paramref name="dim"/> from
         /// <paramref name="start"/> (negative counts from the end); recorded as <c>SliceBackward0</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per step when batches are views (W2)
         public Tensor Narrow(int dim, int start, int length)
         {
             if (Dim == 0) throw new ArgumentException("narrow: cannot be applied to a 0-dim tensor (shape []).");
@@ -85,6 +86,7 @@ namespace Ember.Graph
         public override string Name => "SliceBackward0";
         private protected override ViewScatterBackward.Of ScatterOf => ViewScatterBackward.Of.Slice;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static Tensor Apply(Tensor a, int dim, int start, int stop, int step) =>
             Record(a, (dim, start, stop, step), static (r, s) => RawOps.Slice(r, s.Item1, s.Item2, s.Item3, s.Item4));
     }
