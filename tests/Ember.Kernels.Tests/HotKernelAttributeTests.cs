@@ -28,6 +28,8 @@ public class HotKernelAttributeTests
         { typeof(Float32Math), "Log" }, // its vector loop; LogF is not always inlined into it
         { typeof(Float32Math), "Tail" },
         { typeof(Float32Math), "LogTail" },
+        { typeof(LstmKernels), "CellBackward" }, // once per LSTM step in backward (issue 17)
+        { typeof(LstmKernels), "HiddenBackward" },
     };
 
     [Theory]

@@ -1,5 +1,8 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
 
@@ -48,6 +51,90 @@ public static class LstmKernels
             TensorPrimitives.Add<T>(fc, ig, cy);
             AccurateMath.Tanh<T>(cy, tc);
             TensorPrimitives.Multiply<T>(o, tc, hy);
+        }
+    }
+
+    /// <summary>
+    /// The gradient reaching the new cell state through the hidden state: <c>dst = (dh·σ(o))·(1 − tanh(c')²)</c>
+    /// (PyTorch 1.13's <c>MulBackward0</c> then <c>tanh_backward</c>, same operation order); all spans dense,
+    /// <c>[batch, hidden]</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void HiddenBackward<T>(ReadOnlySpan<T> dh, ReadOnlySpan<T> o, ReadOnlySpan<T> tanhC, Span<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = dst.Length;
+        if (dh.Length < n || o.Length < n || tanhC.Length < n)
+            throw new ArgumentException($"LstmKernels.HiddenBackward: spans shorter than the {n} elements to write.");
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (int w = Vector256<T>.Count; j + w <= n; j += w)
+            {
+                var t = Vector256.Create(tanhC.Slice(j, w));
+                (Vector256.Create(dh.Slice(j, w)) * Vector256.Create(o.Slice(j, w)) * (Vector256<T>.One - (t * t)))
+                    .CopyTo(dst.Slice(j, w));
+            }
+        for (; j < n; j++) dst[j] = dh[j] * o[j] * (T.One - (tanhC[j] * tanhC[j]));
+    }
+
+    /// <summary>
+    /// One LSTM step's gate gradients in one pass, from the gradient <paramref name="dc"/> of the new cell state
+    /// (everything that reached it, the hidden path included), the gradient <paramref name="dh"/> of the new hidden
+    /// state (empty: none reached it, so the o gate's gradient is zero), the step's <paramref name="state"/> block
+    /// (<see cref="CellForward"/>'s layout) and the previous cell state <paramref name="c"/>. Writes
+    /// <paramref name="dgates"/> (<c>[batch, 4·hidden]</c>, every element, pre-activation, gates i, f, g, o) and, when
+    /// not empty, <paramref name="dcPrev"/> <c>= dc·σ(f)</c>. Each value is what PyTorch 1.13's chain of
+    /// <c>MulBackward0</c>, <c>SigmoidBackward0</c> and <c>TanhBackward0</c> computes, in its operation order
+    /// (e.g. <c>di = ((dc·tanh(g))·(1 − σ(i)))·σ(i)</c>), so the result is bit for bit that of the unfused nodes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CellBackward<T>(ReadOnlySpan<T> dc, ReadOnlySpan<T> dh, ReadOnlySpan<T> state,
+        ReadOnlySpan<T> c, int batch, int hidden, Span<T> dgates, Span<T> dcPrev)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int h = hidden, slice = batch * hidden;
+        if (dc.Length < slice || (!dh.IsEmpty && dh.Length < slice) || state.Length < StateSlices * slice
+            || c.Length < slice || dgates.Length < 4 * slice || (!dcPrev.IsEmpty && dcPrev.Length < slice))
+            throw new ArgumentException(
+                $"LstmKernels.CellBackward: spans too short for batch {batch} and hidden {hidden}.");
+        bool hasDh = !dh.IsEmpty, hasDcPrev = !dcPrev.IsEmpty;
+        for (int b = 0; b < batch; b++)
+        {
+            int r = b * h;
+            ReadOnlySpan<T> dcr = dc.Slice(r, h), cr = c.Slice(r, h);
+            ReadOnlySpan<T> i = state.Slice(r, h), f = state.Slice(slice + r, h), g = state.Slice(2 * slice + r, h);
+            ReadOnlySpan<T> o = state.Slice(3 * slice + r, h), tc = state.Slice(7 * slice + r, h);
+            Span<T> di = dgates.Slice(4 * r, h), df = dgates.Slice(4 * r + h, h);
+            Span<T> dg = dgates.Slice(4 * r + 2 * h, h), dO = dgates.Slice(4 * r + 3 * h, h);
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+                for (int w = Vector256<T>.Count; j + w <= h; j += w)
+                {
+                    var d = Vector256.Create(dcr.Slice(j, w));
+                    var vi = Vector256.Create(i.Slice(j, w));
+                    var vf = Vector256.Create(f.Slice(j, w));
+                    var vg = Vector256.Create(g.Slice(j, w));
+                    (d * vg * (Vector256<T>.One - vi) * vi).CopyTo(di.Slice(j, w));
+                    (d * Vector256.Create(cr.Slice(j, w)) * (Vector256<T>.One - vf) * vf).CopyTo(df.Slice(j, w));
+                    (d * vi * (Vector256<T>.One - (vg * vg))).CopyTo(dg.Slice(j, w));
+                    if (hasDh)
+                    {
+                        var vo = Vector256.Create(o.Slice(j, w));
+                        (Vector256.Create(dh.Slice(r + j, w)) * Vector256.Create(tc.Slice(j, w))
+                            * (Vector256<T>.One - vo) * vo).CopyTo(dO.Slice(j, w));
+                    }
+                    else Vector256<T>.Zero.CopyTo(dO.Slice(j, w));
+                    if (hasDcPrev) (d * vf).CopyTo(dcPrev.Slice(r + j, w));
+                }
+            for (; j < h; j++)
+            {
+                T d = dcr[j];
+                di[j] = d * g[j] * (T.One - i[j]) * i[j];
+                df[j] = d * cr[j] * (T.One - f[j]) * f[j];
+                dg[j] = d * i[j] * (T.One - (g[j] * g[j]));
+                dO[j] = hasDh ? dh[r + j] * tc[j] * (T.One - o[j]) * o[j] : T.Zero;
+                if (hasDcPrev) dcPrev[r + j] = d * f[j];
+            }
         }
     }
 }

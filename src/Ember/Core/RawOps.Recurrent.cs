@@ -45,6 +45,66 @@ internal static partial class RawOps
     }
 
     /// <summary>
+    /// One LSTM step's gate gradients (<see cref="LstmKernels.CellBackward"/>): returns <c>dgates</c>
+    /// <c>[B, 4H]</c> and, when <paramref name="needDcPrev"/>, <c>dc·σ(f)</c> <c>[B, H]</c> (fresh tensors).
+    /// </summary>
+    /// <param name="dc">The gradient of the new cell state (all of it).</param>
+    /// <param name="dh">The gradient of the new hidden state; null when none reached it.</param>
+    /// <param name="state">The step's <c>[9, B, H]</c> block from <see cref="LstmCellForward"/>.</param>
+    /// <param name="c">The previous cell state.</param>
+    /// <param name="needDcPrev">Whether to form the previous cell state's gradient.</param>
+    public static (RawTensor Gates, RawTensor? CPrev) LstmCellBackward(RawTensor dc, RawTensor? dh, RawTensor state,
+        RawTensor c, bool needDcPrev)
+    {
+        int batch = c.Shape[0], hidden = c.Shape[1];
+        DType dt = state.DType;
+        dc = Contiguous(Cast(dc, dt));
+        dh = dh is null ? null : Contiguous(Cast(dh, dt));
+        c = Contiguous(Cast(c, dt));
+        state = Contiguous(state);
+        var gates = RawTensor.Empty(dt, [batch, 4 * hidden]);
+        RawTensor? cPrev = needDcPrev ? RawTensor.Empty(dt, [batch, hidden]) : null;
+        DTypeDispatch.Floating<LstmCellBackwardFunc, bool>(dt, new(dc, dh, state, c, gates, cPrev),
+            "lstm cell backward");
+        return (gates, cPrev);
+    }
+
+    private readonly struct LstmCellBackwardFunc(RawTensor dc, RawTensor? dh, RawTensor state, RawTensor c,
+        RawTensor gates, RawTensor? cPrev) : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            LstmKernels.CellBackward<T>(dc.Span<T>(), dh is null ? default : dh.Span<T>(), state.Span<T>(),
+                c.Span<T>(), c.Shape[0], c.Shape[1], gates.Span<T>(), cPrev is null ? default : cPrev.Span<T>());
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <c>(dh·o)·(1 − tc²)</c> (<see cref="LstmKernels.HiddenBackward"/>) as a fresh <c>[B, H]</c> tensor.
+    /// </summary>
+    public static RawTensor LstmHiddenBackward(RawTensor dh, RawTensor o, RawTensor tanhC)
+    {
+        DType dt = o.DType;
+        dh = Contiguous(Cast(dh, dt));
+        o = Contiguous(o);
+        tanhC = Contiguous(tanhC);
+        var r = RawTensor.Empty(dt, o.Shape);
+        DTypeDispatch.Floating<LstmHiddenBackwardFunc, bool>(dt, new(dh, o, tanhC, r), "lstm hidden backward");
+        return r;
+    }
+
+    private readonly struct LstmHiddenBackwardFunc(RawTensor dh, RawTensor o, RawTensor tanhC, RawTensor r)
+        : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            LstmKernels.HiddenBackward<T>(dh.Span<T>(), o.Span<T>(), tanhC.Span<T>(), r.Span<T>());
+            return true;
+        }
+    }
+
+    /// <summary>
     /// One GRU step's gate math (<see cref="GruKernels.CellForward"/>): returns the <c>[10, B, H]</c> block.
     /// </summary>
     public static RawTensor GruCellForward(RawTensor xp, RawTensor hh, RawTensor h)

@@ -313,6 +313,12 @@ internal static class CellMath
         // hh is read by nothing but this step's sum (AddBackward0 saves nothing), so the gates overwrite its elements
         // (the hh tensor, which the user cannot reach, then holds the gates; its node's backward needs no values).
         var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw, gatesOverHh: true);
+        if (Autograd.ShouldRecord(hh, xProj))
+        {
+            // The step's nodes share one context so that backward forms the gate gradients in one kernel.
+            var (hf, cf) = LstmStep.Record(hh, xProj, c, gatesRaw, s);
+            return (w.WeightHr is null ? hf : F.Linear(hf, w.WeightHr), cf);
+        }
         int batch = c.Shape[0], hidden = c.Shape[1];
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
