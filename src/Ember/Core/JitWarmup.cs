@@ -149,6 +149,13 @@ internal static class JitWarmup
         private int _started;
         private volatile bool _stop;
         private int _prepared;
+        private readonly Func<IEnumerable<MethodBase>> _candidates;
+
+        /// <summary>A warm-up over <see cref="Candidates"/>.</summary>
+        public Runner() : this(Candidates) { }
+
+        /// <summary>A warm-up over <paramref name="candidates"/> (tests pace it).</summary>
+        internal Runner(Func<IEnumerable<MethodBase>> candidates) => _candidates = candidates;
 
         /// <summary>Whether <see cref="Start"/> was called (whether or not a thread started).</summary>
         public bool Requested { get; private set; }
@@ -185,7 +192,7 @@ internal static class JitWarmup
         {
             try
             {
-                foreach (MethodBase method in Candidates())
+                foreach (MethodBase method in _candidates())
                 {
                     if (_stop) return;
                     if (Prepare(method)) Interlocked.Increment(ref _prepared);

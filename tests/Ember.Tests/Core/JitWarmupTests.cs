@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
+using System.Threading;
 using Ember.Core;
 using Ember.Optim;
 using Ember.Tests.Support;
@@ -73,11 +75,26 @@ public class JitWarmupTests
     [Fact]
     public void StopEndsARunningWarmupEarly()
     {
-        var runner = new JitWarmup.Runner();
+        // The candidates are paced: after the first, the warm-up waits until the test has called Stop, so the check
+        // does not depend on how fast the thread runs (methods other tests compiled already prepare in microseconds).
+        MethodBase[] all = JitWarmup.Candidates().Take(10).ToArray();
+        CancellationToken cancel = TestContext.Current.CancellationToken;
+        using var firstDone = new ManualResetEventSlim();
+        using var stopped = new ManualResetEventSlim();
+        IEnumerable<MethodBase> Paced()
+        {
+            yield return all[0];
+            firstDone.Set();
+            stopped.Wait(cancel);
+            foreach (MethodBase method in all.Skip(1)) yield return method;
+        }
+        var runner = new JitWarmup.Runner(Paced);
         runner.Start();
+        Assert.True(firstDone.Wait(TimeSpan.FromMinutes(5), cancel), "the warm-up did not take its first method");
         runner.Stop();
+        stopped.Set();
         Assert.True(runner.Thread!.Join(TimeSpan.FromMinutes(5)), "the warm-up thread did not end");
-        Assert.True(runner.Prepared < JitWarmup.Candidates().Count(), "Stop did not cut the warm-up short");
+        Assert.Equal(1, runner.Prepared);
     }
 
     [Fact]
