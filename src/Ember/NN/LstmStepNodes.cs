@@ -41,6 +41,7 @@ internal sealed class LstmStep
     private long _decidedPass, _dhPass, _resultPass;
     private bool _fused;
     private Tensor? _dh, _gates, _cPrev;
+    private UnbindBackward0? _xPiece;
 
     private LstmStep(int batch, int hidden) => (_batch, _hidden) = (batch, hidden);
 
@@ -66,6 +67,9 @@ internal sealed class LstmStep
     {
         int batch = c.Shape[0], hidden = c.Shape[1];
         var step = new LstmStep(batch, hidden) { Block = new Tensor(s), C = c };
+        // The piece of the input projection's unbind that receives this step's gate gradient: the fused backward
+        // writes dgates straight into that split's gradient buffer (see Compute).
+        step._xPiece = xProj.GradFn as UnbindBackward0;
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
         Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
@@ -138,7 +142,11 @@ internal sealed class LstmStep
     {
         Tensor? dh = _dhPass == pass ? _dh : null;
         _dh = null;
-        var (gates, cPrev) = RawOps.LstmCellBackward(dc.Raw, dh?.Raw, block.Raw, c.Raw, needCPrev);
+        // dgates goes (through the gates' sum) to the hidden projection, which only reads it, and to the input
+        // projection's unbind piece, which would copy it into its split's [T, B, 4H] buffer: writing it into that
+        // buffer's window here saves the copy, the buffer's zero fill and its fresh allocation per pass.
+        RawTensor? into = _xPiece?.ReserveGrad();
+        var (gates, cPrev) = RawOps.LstmCellBackward(dc.Raw, dh?.Raw, block.Raw, c.Raw, needCPrev, into);
         _gates = new Tensor(gates);
         _cPrev = cPrev is null ? null : new Tensor(cPrev);
         _resultPass = pass;
