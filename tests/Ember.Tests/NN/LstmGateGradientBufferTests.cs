@@ -132,4 +132,23 @@ public class LstmGateGradientBufferTests
         // Piece 0: its node's own gradient (2) replaces what was written ahead; piece 2: zeros, not leftovers.
         Close.Equal(Tensor.From(new double[,] { { 2, 2 }, { 3, 3 }, { 0, 0 } }), grad, 0, 0, "unbind gradient");
     }
+
+    [Fact]
+    public void AGraphKeptAcrossAnotherForwardOfTheSameModuleGivesItsOwnGradients()
+    {
+        // The steps of one layer and direction share one buffer for h·W_hhᵀ (read only within the step): a second
+        // forward of the same module (2 layers, both directions) must not change what the first graph computes.
+        var g = new Generator(35);
+        var m = new LSTM(3, 4, numLayers: 2, bidirectional: true, dtype: DType.Float64, generator: g);
+        Tensor x1 = Tensor.Randn([5, 2, 3], g, DType.Float64).RequiresGrad_();
+        Tensor x2 = Tensor.Randn([5, 2, 3], g, DType.Float64).RequiresGrad_();
+        Tensor r = Tensor.Randn([5, 2, 8], g, DType.Float64);
+        Tensor[] targets = [x1, .. m.Parameters().Select(p => (Tensor)p)];
+        Tensor?[] expected = Autograd.Grad([(m.Call(x1).Output * r).Sum()], targets);
+        Tensor kept = (m.Call(x1).Output * r).Sum();
+        Tensor other = (m.Call(x2).Output * r).Sum();
+        Tensor?[] actual = Autograd.Grad([kept], targets);
+        Same(expected, actual, "graph kept across another forward");
+        Assert.NotNull(Autograd.Grad([other], [x2])[0]);
+    }
 }
