@@ -53,8 +53,10 @@ internal static partial class RawOps
     /// <param name="state">The step's <c>[9, B, H]</c> block from <see cref="LstmCellForward"/>.</param>
     /// <param name="c">The previous cell state.</param>
     /// <param name="needDcPrev">Whether to form the previous cell state's gradient.</param>
+    /// <param name="gatesInto">Where to write <c>dgates</c> (a contiguous <c>[B, 4H]</c> window of the same dtype),
+    /// returned as the gates; null (or a window that does not fit) for a fresh tensor.</param>
     public static (RawTensor Gates, RawTensor? CPrev) LstmCellBackward(RawTensor dc, RawTensor? dh, RawTensor state,
-        RawTensor c, bool needDcPrev)
+        RawTensor c, bool needDcPrev, RawTensor? gatesInto = null)
     {
         int batch = c.Shape[0], hidden = c.Shape[1];
         DType dt = state.DType;
@@ -62,7 +64,8 @@ internal static partial class RawOps
         dh = dh is null ? null : Contiguous(Cast(dh, dt));
         c = Contiguous(Cast(c, dt));
         state = Contiguous(state);
-        var gates = RawTensor.Empty(dt, [batch, 4 * hidden]);
+        var gates = gatesInto is { IsContiguous: true } g && g.DType == dt && g.NumEl == batch * 4 * hidden
+            ? g : RawTensor.Empty(dt, [batch, 4 * hidden]);
         RawTensor? cPrev = needDcPrev ? RawTensor.Empty(dt, [batch, hidden]) : null;
         DTypeDispatch.Floating<LstmCellBackwardFunc, bool>(dt, new(dc, dh, state, c, gates, cPrev),
             "lstm cell backward");

@@ -20,8 +20,9 @@ namespace Ember.NN;
 /// pass, <c>dgates [B, 4H]</c> and <c>dc·σ(f)</c>; it sends its own input on (the true gradient of both summands).
 /// σ(f)·c sends <c>dc·σ(f)</c> to the previous cell state, σ(i)·tanh(g) sends the i window of <c>dgates</c> through
 /// σ(i) to the first split piece, which sends the whole <c>dgates</c> to the gates' sum; the f, g, o branches get
-/// nothing and do not run. So no split buffer is zero-filled, and each step allocates <c>dgates</c>, <c>dc·σ(f)</c>
-/// and the hidden path's <c>[B, H]</c>.</para>
+/// nothing and do not run. So no split buffer is zero-filled, and each step allocates <c>dc·σ(f)</c> and the hidden
+/// path's <c>[B, H]</c>; <c>dgates</c> is written into its window of the input projection's unbind buffer
+/// (<see cref="ViewGroup.Reserve"/>, rented per thread), which its unbind piece then sends on without a copy.</para>
 /// <para>What an observer could see is unchanged: every gradient that leaves the step (to the previous state, to the
 /// gates' sum, hence to the projections) is the value the unfused formulas give, bit for bit (same operation order);
 /// the values on two edges inside the step differ (h' → tanh(c') carries the gradient after tanh's backward, and
@@ -41,6 +42,7 @@ internal sealed class LstmStep
     private long _decidedPass, _dhPass, _resultPass;
     private bool _fused;
     private Tensor? _dh, _gates, _cPrev;
+    private Node? _xPiece;
 
     private LstmStep(int batch, int hidden) => (_batch, _hidden) = (batch, hidden);
 
@@ -66,6 +68,9 @@ internal sealed class LstmStep
     {
         int batch = c.Shape[0], hidden = c.Shape[1];
         var step = new LstmStep(batch, hidden) { Block = new Tensor(s), C = c };
+        // The piece of the input projection's unbind that receives this step's gate gradient: the fused backward
+        // writes dgates straight into that split's gradient buffer (see Compute).
+        step._xPiece = xProj.GradFn;
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
         Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
@@ -138,7 +143,11 @@ internal sealed class LstmStep
     {
         Tensor? dh = _dhPass == pass ? _dh : null;
         _dh = null;
-        var (gates, cPrev) = RawOps.LstmCellBackward(dc.Raw, dh?.Raw, block.Raw, c.Raw, needCPrev);
+        // dgates goes (through the gates' sum) to the hidden projection, which only reads it, and to the input
+        // projection's unbind piece, which would copy it into its split's [T, B, 4H] buffer: writing it into that
+        // buffer's window here saves the copy, the buffer's zero fill and its fresh allocation per pass.
+        RawTensor? into = (_xPiece as UnbindBackward0)?.ReserveGrad();
+        var (gates, cPrev) = RawOps.LstmCellBackward(dc.Raw, dh?.Raw, block.Raw, c.Raw, needCPrev, into);
         _gates = new Tensor(gates);
         _cPrev = cPrev is null ? null : new Tensor(cPrev);
         _resultPass = pass;

@@ -309,7 +309,8 @@ internal static class CellMath
         if (OpTracer.IsActive || (xProj.DType != DType.Float32 && xProj.DType != DType.Float64)
             || xProj.Dim != 2 || c.Dim != 2 || c.DType != xProj.DType)
             return Lstm(xProj, h, c, w);
-        Tensor hh = w.Project(h);
+        // hh is read by nothing but this step's sum, so the group's steps share one buffer for it.
+        Tensor hh = HiddenProjectionGroup.Project(h, w.WeightHh, w.BiasHh, w.Group, reuseResult: true);
         // hh is read by nothing but this step's sum (AddBackward0 saves nothing), so the gates overwrite its elements
         // (the hh tensor, which the user cannot reach, then holds the gates; its node's backward needs no values).
         var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw, gatesOverHh: true);

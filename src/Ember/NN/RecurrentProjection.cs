@@ -34,6 +34,19 @@ internal sealed class HiddenProjectionGroup(int steps)
     private bool[]? _filled;
     private int _batch;
 
+    private RawTensor? _stepResult;
+
+    /// <summary>
+    /// The <c>[rows, cols]</c> buffer the group's steps share for a product read only within its step (see
+    /// <see cref="Project"/>): one allocation per layer and direction instead of one per step.
+    /// </summary>
+    internal RawTensor StepResult(DType dtype, int rows, int cols)
+    {
+        if (_stepResult is not { } r || r.DType != dtype || r.Shape[0] != rows || r.Shape[1] != cols)
+            _stepResult = r = RawTensor.Empty(dtype, [rows, cols]);
+        return r;
+    }
+
     /// <summary>Whether steps of the running backward pass collected rows not yet handed on.</summary>
     public bool HasPending => _grads is not null && _pass == Engine.CurrentPass;
 
@@ -160,7 +173,14 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// over <c>TBackward0</c> of the weight), with the node joined to <paramref name="group"/>; plain
     /// <see cref="F.Linear"/> without a group, while an op tracer listens, or for other than float32/float64.
     /// </summary>
-    public static Tensor Project(Tensor h, Tensor weight, Tensor? bias, HiddenProjectionGroup? group)
+    /// <param name="h">The step's hidden state.</param>
+    /// <param name="weight">The hidden weight.</param>
+    /// <param name="bias">The hidden bias, if any.</param>
+    /// <param name="group">The layer and direction's group, if any.</param>
+    /// <param name="reuseResult">Write the product into one buffer the group's steps share: only for callers that
+    /// read the result within the step and never again (no backward formula reads a product's result).</param>
+    public static Tensor Project(Tensor h, Tensor weight, Tensor? bias, HiddenProjectionGroup? group,
+        bool reuseResult = false)
     {
         if (group is null || OpTracer.IsActive || h.Dim != 2 || weight.Dim != 2 || h.DType != weight.DType
             || (h.DType != DType.Float32 && h.DType != DType.Float64) || (bias is not null && bias.Dim != 1))
@@ -170,11 +190,12 @@ internal sealed class HiddenProjectionGroup(int steps)
         // A step's product (B·H·G·H multiply-adds, ~2 M for the bench's LSTM) is too small to split over threads at
         // a gain: the hand-off costs about what the second thread saves, so the chain of steps runs inline.
         using var inline = WorkerPool.RunInline();
+        RawTensor? into = reuseResult ? group.StepResult(h.DType, h.Shape[0], weight.Shape[0]) : null;
         if (bias is null)
-            return SingleOutputNode.Record(h, wt, group.Product(h.Raw, wt.Raw, null), state,
+            return SingleOutputNode.Record(h, wt, group.Product(h.Raw, wt.Raw, null, into), state,
                 static (HiddenProjectionBackward n, Tensor a, Tensor b, (HiddenProjectionGroup G, int I) s) =>
                     n.Setup(s.G, s.I, hasBias: false, a, b));
-        return SingleOutputNode.Record(bias, h, wt, group.Product(h.Raw, wt.Raw, bias.Raw), state,
+        return SingleOutputNode.Record(bias, h, wt, group.Product(h.Raw, wt.Raw, bias.Raw, into), state,
             static (HiddenProjectionBackward n, Tensor _, Tensor? a, Tensor? b, (HiddenProjectionGroup G, int I) s) =>
                 n.Setup(s.G, s.I, hasBias: true, a!, b!));
     }

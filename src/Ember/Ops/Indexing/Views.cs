@@ -78,6 +78,15 @@ namespace Ember.Graph
                 : [ViewScatterBackward.Apply(grad, InputShape(0), _shape, _strides, _offset, ScatterOf)];
 
         internal sealed override bool OwnsGrad(Tensor g) => Group is { } grp && grp.Owns(g);
+
+        /// <summary>
+        /// Where a producer may write this piece's whole gradient of the running pass ahead of the node (see
+        /// <see cref="ViewGroup.Reserve"/>); null when the piece has no group or the pass is recorded.
+        /// </summary>
+        internal RawTensor? ReserveGrad() =>
+            Group is { } g && !Autograd.IsGradEnabled && Engine.CurrentPass != 0
+                ? g.Reserve(InputShape(0), InputDType(0), _shape, _strides, _offset)
+                : null;
     }
 
     /// <summary>z = a[.., start:stop:step, ..] (a view); dL/da = zeros with grad written at that slice.</summary>
