@@ -298,12 +298,19 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
-    private static T* Scratch(ref T[]? buf, int elements)
+    /// <summary>A 64-byte aligned start of <paramref name="buf"/>, grown to hold <paramref name="elements"/>.</summary>
+    internal static T* Scratch(ref T[]? buf, int elements)
     {
         // Pinned arrays (never moved), over-allocated so the start can be aligned to 64 bytes.
         int pad = 64 / sizeof(T);
         if (buf is null || buf.Length < elements + pad)
             buf = GC.AllocateUninitializedArray<T>(elements + pad, pinned: true);
+        return Aligned(buf);
+    }
+
+    /// <summary>The first 64-byte aligned element of a pinned, over-allocated array.</summary>
+    internal static T* Aligned(T[] buf)
+    {
         T* p = (T*)Unsafe.AsPointer(ref buf[0]);
         return (T*)(((nuint)p + 63) & ~(nuint)63);
     }
@@ -391,7 +398,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// <summary>C = alpha*tile + beta*C with the kernels' rounding: beta == 0 ? alpha*x : fma(x, alpha,
     /// beta*c).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T alpha, T beta)
+    internal static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T alpha, T beta)
     {
         for (int r = 0; r < rows; r++)
         {

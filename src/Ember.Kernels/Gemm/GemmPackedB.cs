@@ -58,7 +58,7 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
         if (_buffer is null || _buffer.Length < len)
             _buffer = GC.AllocateUninitializedArray<T>((int)len, pinned: true);
         (_cfg, _kcb, _nPad, K, N) = (cfg, kcb, nPad, k, n);
-        T* dst = Aligned(_buffer);
+        T* dst = GemmDriver<T>.Aligned(_buffer);
         fixed (T* pb = b)
             for (int pc = 0; pc < k; pc += kcb)
                 GemmPacking.PackB(dst + (nint)pc * nPad, pb, ldb, transB, pc, Math.Min(kcb, k - pc), 0, n,
@@ -128,9 +128,9 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
         var kernel = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)kernelPtr;
         int mcMax = Math.Max(mr, cfg.MC / mr * mr);
         int mcAlloc = Math.Min(mcMax, (m + mr - 1) / mr * mr);
-        T* ap = Scratch(ref t_aBuf, mcAlloc * kcb);
+        T* ap = GemmDriver<T>.Scratch(ref t_aBuf, mcAlloc * kcb);
         T* tile = stackalloc T[mr * nr];
-        T* bp = Aligned(_buffer!);
+        T* bp = GemmDriver<T>.Aligned(_buffer!);
         if (bias != null) GemmDirect<T>.FillRows(m, n, bias, c, ldc);
         for (int pc = 0; pc < k; pc += kcb)
         {
@@ -155,41 +155,11 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
                         else
                         {
                             kernel(kc, apanel, bpanel, nr, tile, nr, T.One, T.Zero);
-                            MergeTile(tile, nr, cTile, ldc, nrows, ncols, beta);
+                            GemmDriver<T>.MergeTile(tile, nr, cTile, ldc, nrows, ncols, T.One, beta);
                         }
                     }
                 }
             }
         }
-    }
-
-    /// <summary>C = tile + beta*C with the kernels' rounding (alpha is 1): beta == 0 ? x : fma(x, 1, beta*c).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MergeTile(T* tile, int ldt, T* c, nint ldc, int rows, int cols, T beta)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            T* tr = tile + r * ldt;
-            T* cr = c + r * ldc;
-            if (beta == T.Zero)
-                for (int j = 0; j < cols; j++) cr[j] = tr[j];
-            else
-                for (int j = 0; j < cols; j++) cr[j] = T.FusedMultiplyAdd(tr[j], T.One, beta * cr[j]);
-        }
-    }
-
-    private static T* Aligned(T[] buf)
-    {
-        T* p = (T*)Unsafe.AsPointer(ref buf[0]);
-        return (T*)(((nuint)p + 63) & ~(nuint)63);
-    }
-
-    private static T* Scratch(ref T[]? buf, int elements)
-    {
-        int pad = 64 / sizeof(T);
-        if (buf is null || buf.Length < elements + pad)
-            buf = GC.AllocateUninitializedArray<T>(elements + pad, pinned: true);
-        return Aligned(buf);
     }
 }
