@@ -80,13 +80,25 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(bool transA, int m, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> bias, Span<T> c, int ldc)
     {
+        if (!Check(transA, m, a, lda, bias, c, ldc)) return;
+        fixed (T* pa = a, pc = c, pbias = bias)
+        {
+            var (mr, kernel) = TileFor(m);
+            Run(transA, m, pa, lda, bias.IsEmpty ? null : pbias, pc, ldc, mr, kernel);
+        }
+    }
+
+    /// <summary>Validates <see cref="Multiply"/>'s arguments; false when there is nothing to compute.</summary>
+    private bool Check(bool transA, int m, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> bias, ReadOnlySpan<T> c,
+        int ldc)
+    {
         int k = K, n = N;
         if (_buffer is null) throw new InvalidOperationException("GemmPackedB.Multiply: nothing packed yet.");
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), m, "GemmPackedB.Multiply: m is negative.");
         if (lda < (transA ? m : k) || lda < 1)
             throw new ArgumentOutOfRangeException(nameof(lda), lda, "GemmPackedB.Multiply: lda.");
         if (ldc < n) throw new ArgumentOutOfRangeException(nameof(ldc), ldc, "GemmPackedB.Multiply: ldc.");
-        if (m == 0) return;
+        if (m == 0) return false;
         long needA = transA ? (long)(k - 1) * lda + m : (long)(m - 1) * lda + k;
         if (a.Length < needA)
             throw new ArgumentException($"GemmPackedB.Multiply: A has {a.Length} elements, expected {needA}.",
@@ -97,8 +109,61 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
         if (!bias.IsEmpty && bias.Length != n)
             throw new ArgumentException($"GemmPackedB.Multiply: bias has {bias.Length} elements, expected {n}.",
                 nameof(bias));
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="Multiply"/> with its row tiles split into up to <paramref name="parts"/> contiguous ranges that
+    /// <see cref="WorkerPool.For{TTask}(int, ref TTask)"/> spreads over the calling thread and the pool's workers;
+    /// each range packs only its own A rows. Every element of C gets the same kernel, depth blocks and order of
+    /// multiply-adds as in <see cref="Multiply"/>, so the results are the same bit for bit whatever the split.
+    /// </summary>
+    /// <param name="parts">The most ranges to split into (1 runs <see cref="Multiply"/>'s path).</param>
+    /// <param name="transA">Use Aᵀ: A is stored as <c>[k, m]</c>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="a">Stored A.</param>
+    /// <param name="lda">Row stride of stored A.</param>
+    /// <param name="bias">A row of <see cref="N"/> elements, or empty.</param>
+    /// <param name="c">C, <c>[m, N]</c>.</param>
+    /// <param name="ldc">Row stride of C.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void MultiplySplit(int parts, bool transA, int m, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> bias,
+        Span<T> c, int ldc)
+    {
+        if (parts <= 1 || _buffer is null || m <= 1)
+        {
+            Multiply(transA, m, a, lda, bias, c, ldc);
+            return;
+        }
+        var (mr, kernel) = TileFor(m);
+        int tiles = (m + mr - 1) / mr;
+        if (tiles < 2)
+        {
+            Multiply(transA, m, a, lda, bias, c, ldc);
+            return;
+        }
+        Check(transA, m, a, lda, bias, c, ldc);
+        int chunks = Math.Min(parts, tiles);
         fixed (T* pa = a, pc = c, pbias = bias)
-            Run(transA, m, pa, lda, bias.IsEmpty ? null : pbias, pc, ldc);
+        {
+            var task = new SplitTask(this, transA, m, pa, lda, bias.IsEmpty ? null : pbias, pc, ldc, mr, kernel,
+                (tiles + chunks - 1) / chunks * mr);
+            WorkerPool.For((m + task.RowsPerChunk - 1) / task.RowsPerChunk, ref task);
+        }
+    }
+
+    private readonly struct SplitTask(GemmPackedB<T> owner, bool transA, int m, T* a, nint lda, T* bias, T* c,
+        nint ldc, int mr, nint kernel, int rowsPerChunk) : IParallelTask
+    {
+        public int RowsPerChunk => rowsPerChunk;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int chunk)
+        {
+            int r0 = chunk * rowsPerChunk, rows = Math.Min(rowsPerChunk, m - r0);
+            T* ar = transA ? a + r0 : a + r0 * lda;
+            owner.Run(transA, rows, ar, lda, bias, c + r0 * ldc, ldc, mr, kernel);
+        }
     }
 
     /// <summary>The row tile for <paramref name="m"/> rows: the short kernel when the regular tiles would compute
@@ -120,11 +185,10 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Run(bool transA, int m, T* a, nint lda, T* bias, T* c, nint ldc)
+    private void Run(bool transA, int m, T* a, nint lda, T* bias, T* c, nint ldc, int mr, nint kernelPtr)
     {
         GemmConfig<T> cfg = _cfg;
         int k = K, n = N, nr = cfg.NR, kcb = _kcb;
-        var (mr, kernelPtr) = TileFor(m);
         var kernel = (delegate*<nint, T*, T*, nint, T*, nint, T, T, void>)kernelPtr;
         int mcMax = Math.Max(mr, cfg.MC / mr * mr);
         int mcAlloc = Math.Min(mcMax, (m + mr - 1) / mr * mr);

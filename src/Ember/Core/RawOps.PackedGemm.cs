@@ -19,17 +19,20 @@ internal static partial class RawOps
     /// <param name="b">The shared right operand, <c>[k, n]</c>.</param>
     /// <param name="bias">A row added to every row of the product, or null.</param>
     /// <param name="into">A dense <c>[m, n]</c> destination of the operands' dtype, or null for a new tensor.</param>
-    public static RawTensor MmSharedB(object owner, RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null)
+    /// <param name="parts">Split the rows over up to this many threads (<see cref="GemmPackedB{T}.MultiplySplit"/>:
+    /// same results bit for bit); 1 keeps the product on the calling thread.</param>
+    public static RawTensor MmSharedB(object owner, RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null,
+        int parts = 1)
     {
         int m = a.Shape[0], n = b.Shape[1];
         var r = into ?? RawTensor.Empty(a.DType, [m, n]);
         if (m == 0 || n == 0) return r;
         return DTypeDispatch.Floating<SharedBFunc, RawTensor>(a.DType,
-            new(owner, GemmOperand(a), GemmOperand(b), bias, r), "addmm");
+            new(owner, GemmOperand(a), GemmOperand(b), bias, r, parts), "addmm");
     }
 
     private readonly struct SharedBFunc(object owner, (RawTensor T, bool Trans, int Ld) a,
-        (RawTensor T, bool Trans, int Ld) b, RawTensor? bias, RawTensor r) : IFloatFunc<RawTensor>
+        (RawTensor T, bool Trans, int Ld) b, RawTensor? bias, RawTensor r, int parts) : IFloatFunc<RawTensor>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RawTensor Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
@@ -37,7 +40,7 @@ internal static partial class RawOps
             int m = r.Shape[0], n = r.Shape[1];
             int k = a.Trans ? a.T.Shape[0] : a.T.Shape[1];
             GemmPackedB<T> packed = PackedOperands<T>.Get(owner, b.T, b.Trans, b.Ld, k, n);
-            packed.Multiply(a.Trans, m, a.T.Data<T>().AsSpan(a.T.Offset), a.Ld,
+            packed.MultiplySplit(parts, a.Trans, m, a.T.Data<T>().AsSpan(a.T.Offset), a.Ld,
                 bias is null ? default : bias.Span<T>(), r.Span<T>(), n);
             return r;
         }

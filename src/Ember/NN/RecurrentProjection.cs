@@ -33,6 +33,11 @@ internal sealed class HiddenProjectionGroup(int steps)
     private RawTensor? _inputs;
     private bool[]? _filled;
     private int _batch;
+    // Direct mode: the steps' gate gradients are windows of one [T·B, G] buffer (the input projection's unbind
+    // gradient, see LstmStep.Compute), so they are read there instead of being copied; _slots[k] is step k's block of
+    // B rows in it (-1: not collected), and _inputs holds each step's h at the same block.
+    private RawTensor? _direct;
+    private int[]? _slots;
 
     private RawTensor? _stepResult;
 
@@ -48,42 +53,76 @@ internal sealed class HiddenProjectionGroup(int steps)
     }
 
     /// <summary>Whether steps of the running backward pass collected rows not yet handed on.</summary>
-    public bool HasPending => _grads is not null && _pass == Engine.CurrentPass;
+    public bool HasPending => (_grads is not null || _direct is not null) && _pass == Engine.CurrentPass;
+
+    /// <summary>How many weight gradients this thread formed from gate gradients read where they lie (for tests):
+    /// the first number counts one run of blocks read in place, the second those with gaps, copied out.</summary>
+    internal static (int InPlace, int Gathered) DirectReads => (t_inPlace, t_gathered);
+
+    [ThreadStatic] private static int t_inPlace, t_gathered;
 
     /// <summary>The index of the next step's node (its creation order within the group).</summary>
     public int NextIndex() => _created++;
 
     /// <summary>
-    /// Copies step <paramref name="index"/>'s gate gradient (and, when the weight needs one, its input) into the
-    /// pass's buffers; false when the step does not fit them (the caller then uses the ordinary formula).
+    /// Records step <paramref name="index"/>'s gate gradient (and, when the weight needs one, its input) for the
+    /// pass's one weight-gradient product: reads the gradient where it lies when it is a block of rows of one buffer
+    /// that every step writes its block of (the input projection's gradient), else copies it into the pass's
+    /// buffer; false when the step does not fit (the caller then uses the ordinary formula).
     /// </summary>
     public bool Collect(int index, RawTensor grad, RawTensor? input)
     {
         int batch = grad.Shape[0], gates = grad.Shape[1];
         long pass = Engine.CurrentPass;
-        if (_grads is null || _pass != pass)
+        if ((_grads is null && _direct is null) || _pass != pass)
         {
-            if (index >= steps || pass == 0) return false;
+            if (index >= steps || pass == 0 || grad.Rank != 2) return false;
             _pass = pass;
             _batch = batch;
-            _grads = Rent(grad.DType, [steps * batch, gates]);
+            _grads = null;
+            _direct = Slot(grad, batch, gates) >= 0 ? grad : null;
+            if (_direct is null) _grads = Rent(grad.DType, [steps * batch, gates]);
             _inputs = input is null ? null : Rent(input.DType, [steps * batch, input.Shape[1]]);
             _filled = new bool[steps];
+            _slots = null;
+            if (_direct is not null) Array.Fill(_slots = new int[steps], -1);
         }
-        if (index >= steps || batch != _batch || gates != _grads.Shape[1] || grad.DType != _grads.DType
-            || (input is null) != (_inputs is null) || (input is not null && input.Shape[1] != _inputs!.Shape[1])
-            || _filled![index])
+        RawTensor like = _direct ?? _grads!;
+        if (index >= steps || grad.Rank != 2 || batch != _batch || gates != like.Shape[^1]
+            || grad.DType != like.DType || (input is null) != (_inputs is null)
+            || (input is not null && input.Shape[1] != _inputs!.Shape[1]) || _filled![index])
             return false;
-        RawOps.CopyFrom(Rows(_grads, index), grad);
-        if (input is not null) RawOps.CopyFrom(Rows(_inputs!, index), input);
+        int at = index;
+        if (_direct is not null)
+        {
+            at = ReferenceEquals(grad.Storage, _direct.Storage) ? Slot(grad, batch, gates) : -1;
+            if (at < 0 || Array.IndexOf(_slots!, at) >= 0) return false;
+            _slots![index] = at;
+        }
+        else RawOps.CopyFrom(Rows(_grads!, index), grad);
+        if (input is not null) RawOps.CopyFrom(Rows(_inputs!, at), input);
         _filled[index] = true;
         return true;
     }
 
-    private RawTensor Rows(RawTensor buffer, int index)
+    /// <summary>
+    /// The block of <paramref name="batch"/> rows that <paramref name="grad"/> is in a dense buffer of
+    /// <c>steps · batch</c> rows of <paramref name="gates"/> laid out from its storage's start; -1 if it is not one.
+    /// </summary>
+    private int Slot(RawTensor grad, int batch, int gates)
     {
-        int cols = buffer.Shape[1];
-        return buffer.WithLayout([_batch, cols], [cols, 1], index * _batch * cols);
+        long block = (long)batch * gates;
+        if (grad.Rank != 2 || batch == 0 || (grad.Strides[1] != 1 && gates > 1) || grad.Strides[0] != gates
+            || grad.Offset % block != 0 || grad.Storage.Length < steps * block)
+            return -1;
+        long slot = grad.Offset / block;
+        return slot < steps ? (int)slot : -1;
+    }
+
+    private RawTensor Rows(RawTensor buffer, int index, int count = 1)
+    {
+        int cols = buffer.Shape[^1];
+        return buffer.WithLayout([count * _batch, cols], [cols, 1], buffer.Offset + index * _batch * cols);
     }
 
     /// <summary>
@@ -92,25 +131,63 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// </summary>
     public (RawTensor? WeightT, RawTensor? Bias) Materialize(bool needWeight, bool needBias, bool weightTColumnMajor)
     {
-        RawTensor grads = _grads!;
-        for (int k = 0; k < steps; k++)
-            if (!_filled![k])
-            {
-                RawOps.Fill(Rows(grads, k), 0);
-                if (_inputs is not null) RawOps.Fill(Rows(_inputs, k), 0);
-            }
+        var (grads, inputs) = Gathered(out RawTensor? rented);
         RawTensor? weightT = null, bias = null;
-        if (needWeight && _inputs is not null)
+        if (needWeight && inputs is not null)
             weightT = weightTColumnMajor
-                ? RawOps.Transpose(RawOps.Mm(RawOps.Transpose(grads, 0, 1), _inputs), 0, 1)
-                : RawOps.Mm(RawOps.Transpose(_inputs, 0, 1), grads);
+                ? RawOps.Transpose(RawOps.Mm(RawOps.Transpose(grads, 0, 1), inputs), 0, 1)
+                : RawOps.Mm(RawOps.Transpose(inputs, 0, 1), grads);
         if (needBias) bias = RawOps.Sum(grads, 0, keepDim: false);
-        Return(grads);
+        if (rented is not null) Return(rented);
         if (_inputs is not null) Return(_inputs);
         _grads = null;
+        _direct = null;
         _inputs = null;
         _filled = null;
+        _slots = null;
         return (weightT, bias);
+    }
+
+    /// <summary>
+    /// The collected rows as two row-aligned matrices (gate gradients, inputs); <paramref name="rented"/> is a
+    /// buffer to hand back afterwards. Rows of steps that did not run are zeros, or left out.
+    /// </summary>
+    private (RawTensor Grads, RawTensor? Inputs) Gathered(out RawTensor? rented)
+    {
+        if (_direct is null)
+        {
+            RawTensor grads = _grads!;
+            for (int k = 0; k < steps; k++)
+                if (!_filled![k])
+                {
+                    RawOps.Fill(Rows(grads, k), 0);
+                    if (_inputs is not null) RawOps.Fill(Rows(_inputs, k), 0);
+                }
+            rented = grads;
+            return (grads, _inputs);
+        }
+        // The blocks of the steps that ran; usually all, or those up to a middle step's loss: one run of blocks,
+        // read in place. Anything else (gaps hold stale values, not zeros) is copied out.
+        int lo = int.MaxValue, hi = -1, count = 0;
+        foreach (int slot in _slots!)
+            if (slot >= 0) (lo, hi, count) = (Math.Min(lo, slot), Math.Max(hi, slot), count + 1);
+        RawTensor whole = _direct.WithLayout([steps * _batch, _direct.Shape[1]], [_direct.Shape[1], 1], 0);
+        if (count == hi - lo + 1)
+        {
+            t_inPlace++;
+            rented = null;
+            return (Rows(whole, lo, count), _inputs is null ? null : Rows(_inputs, lo, count));
+        }
+        RawTensor copy = Rent(_direct.DType, [steps * _batch, _direct.Shape[1]]);
+        RawOps.Fill(copy, 0);
+        foreach (int slot in _slots)
+            if (slot >= 0) RawOps.CopyFrom(Rows(copy, slot), Rows(whole, slot));
+        if (_inputs is not null)
+            for (int b = 0; b < steps; b++)
+                if (Array.IndexOf(_slots, b) < 0) RawOps.Fill(Rows(_inputs, b), 0);
+        t_gathered++;
+        rented = copy;
+        return (copy, _inputs);
     }
 
     // The row buffers are the pass's own scratch (no tensor the user sees lives in them), kept per thread across
@@ -150,7 +227,13 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// plain product sends to the packed GEMM driver (over 64 K multiply-adds, over 8 rows and columns) take the
     /// packed operand, so the result is bit for bit the plain product's either way.
     /// </summary>
-    internal RawTensor Product(RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null)
+    /// <param name="a">The left operand, <c>[m, k]</c>.</param>
+    /// <param name="b">The shared right operand, <c>[k, n]</c>.</param>
+    /// <param name="bias">A row added to every row, or null.</param>
+    /// <param name="into">The destination, or null for a new tensor.</param>
+    /// <param name="parts">Split the packed product's rows over up to this many threads (same results); the plain
+    /// product always runs on the calling thread.</param>
+    internal RawTensor Product(RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null, int parts = 1)
     {
         int n = b.Shape[1];
         if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0] || a.Shape[1] == 0 || a.DType != b.DType
@@ -160,13 +243,29 @@ internal sealed class HiddenProjectionGroup(int steps)
             || (bias is not null && (bias.Rank != 1 || bias.DType != a.DType || bias.Shape[0] != n
                 || !bias.IsContiguous)))
         {
+            using var inline = WorkerPool.RunInline();
             RawTensor r = bias is null ? RawOps.Mm(a, b) : RawOps.Addmm(bias, a, b, 1, 1, "addmm");
             if (into is null) return r;
             RawOps.CopyFrom(into, r);
             return into;
         }
-        return RawOps.MmSharedB(this, a, b, bias, into);
+        return RawOps.MmSharedB(this, a, b, bias, into, parts);
     }
+
+    /// <summary>
+    /// How many threads a backward step's <c>dh = dG·W_hh</c> is split over: 2 when the pool has a second thread
+    /// and the product has at least two row tiles of work worth handing off; see docs/design-notes.md.
+    /// </summary>
+    internal static int BackwardParts(RawTensor grad, int n)
+    {
+        if (WorkerPool.ThreadCount < 2 || !SplitBackward) return 1;
+        long macs = (long)grad.Shape[0] * grad.Shape[1] * n;
+        return grad.Shape[0] >= 16 && macs >= SplitMinMacs ? 2 : 1;
+    }
+
+    private const long SplitMinMacs = 1L << 20;
+
+    internal static readonly bool SplitBackward = Environment.GetEnvironmentVariable("EMBER_TMP_SPLIT") != "0";
 
     /// <summary>
     /// <c>h·W_hhᵀ + b_hh</c> recorded as <see cref="F.Linear"/> records it (<c>AddmmBackward0</c> or <c>MmBackward0</c>
@@ -214,6 +313,9 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 
     public override string Name => _hasBias ? "AddmmBackward0" : "MmBackward0";
 
+    /// <summary>The step's index in its group (creation order); -1 without a group.</summary>
+    internal int StepIndex => _group is null ? -1 : _index;
+
     internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt)
     {
         (_group, _index, _hasBias) = (group, index, hasBias);
@@ -228,10 +330,15 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
         Tensor? gh = null;
         if (needH)
         {
-            using var inline = WorkerPool.RunInline(); // per-step product: see HiddenProjectionGroup.Project
             Tensor w = Unpack(_wt!).T;
-            gh = _group is not null && !Autograd.IsGradEnabled ? new Tensor(_group.Product(grad.Raw, w.Raw, null))
-                : grad.Mm(w);
+            if (_group is not null && !Autograd.IsGradEnabled)
+                gh = new Tensor(_group.Product(grad.Raw, w.Raw, null, null,
+                    HiddenProjectionGroup.BackwardParts(grad.Raw, w.Shape[1])));
+            else
+            {
+                using var inline = WorkerPool.RunInline(); // per-step product: see HiddenProjectionGroup.Project
+                gh = grad.Mm(w);
+            }
         }
         Tensor? gw = null, gb = null;
         if (needW || needBias)

@@ -157,6 +157,62 @@ public class GemmPackedBTests
         }
     }
 
+    [Theory]
+    [InlineData(32, 128, 512, false, false)]
+    [InlineData(32, 512, 128, false, true)]
+    [InlineData(33, 65, 600, true, true)]
+    [InlineData(9, 40, 70, false, false)]
+    [InlineData(129, 129, 129, true, false)]
+    [InlineData(3, 17, 9, false, false)]
+    public void Split_IsBitIdenticalToTheWholeProduct_AllIsas(int m, int n, int k, bool ta, bool tb)
+    {
+        // Each part packs its own rows of A, with the whole product's tile kernel and depth blocks: any split over
+        // any number of threads gives the unsplit product bit for bit, and writes no row twice or not at all.
+        var rng = new Random(m + 31 * n + k);
+        int pad = 2, lda = (ta ? m : k) + pad, ldb = tb ? k : n, ldc = n + pad;
+        float[] a = Random(rng, (ta ? k : m) * lda), b = Random(rng, k * n), bias = Random(rng, n);
+        var savedIsa = GemmSetup.Isa;
+        int savedThreads = WorkerPool.ThreadCount;
+        try
+        {
+            foreach (var isa in Isas())
+            {
+                GemmSetup.Isa = isa;
+                var packed = new GemmPackedB<float>();
+                packed.Pack(tb, k, n, b, ldb);
+                foreach (bool withBias in new[] { false, true })
+                {
+                    float[] row = withBias ? bias : [];
+                    var want = new float[m * ldc];
+                    packed.Multiply(ta, m, a, lda, row, want, ldc);
+                    foreach (int threads in new[] { 1, 2, 4 })
+                        foreach (int parts in new[] { 1, 2, 3, 8 })
+                        {
+                            WorkerPool.ThreadCount = threads;
+                            var got = new float[m * ldc];
+                            Array.Fill(got, float.NaN);
+                            packed.MultiplySplit(parts, ta, m, a, lda, row, got, ldc);
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < ldc; j++)
+                                {
+                                    int at = i * ldc + j;
+                                    if (j >= n) Assert.True(float.IsNaN(got[at]), "padding of C was written");
+                                    else Assert.True(BitConverter.SingleToInt32Bits(want[at])
+                                        == BitConverter.SingleToInt32Bits(got[at]),
+                                        $"{isa} threads={threads} parts={parts} bias={withBias} at ({i},{j}): " +
+                                        $"{got[at]} vs {want[at]}");
+                                }
+                        }
+                }
+            }
+        }
+        finally
+        {
+            GemmSetup.Isa = savedIsa;
+            WorkerPool.ThreadCount = savedThreads;
+        }
+    }
+
     [Fact]
     public void Repack_ReusesTheObject_ForAnotherOperand()
     {
@@ -189,5 +245,9 @@ public class GemmPackedBTests
             new float[8], 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => packed.Multiply(false, 2, new float[8], 3, default,
             new float[8], 4));
+        Assert.Throws<ArgumentException>(() => packed.MultiplySplit(2, false, 2, new float[8], 4, default,
+            new float[7], 4));
+        Assert.Throws<InvalidOperationException>(() => new GemmPackedB<float>().MultiplySplit(2, false, 16,
+            new float[64], 4, default, new float[64], 4));
     }
 }
