@@ -23,20 +23,65 @@ internal static class LstmWorkload
             // 0 and with N calls differ by N calls' work, start-up and JIT cancel out. EMBER_LSTM_FORWARD_ONLY=1: the
             // calls are forward passes without grad.
             bool forwardOnly = System.Environment.GetEnvironmentVariable("EMBER_LSTM_FORWARD_ONLY") == "1";
+            var times = new double[calls];
+            double cpu0 = ProcessCpuMs(), main0 = MainThreadCpuMs();
             for (int i = 0; i < calls; i++)
             {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (forwardOnly)
                 {
                     using (Autograd.NoGrad()) lstm.Call(x);
-                    continue;
                 }
-                foreach (var p in parameters) p.Grad = null;
-                x.Grad = null;
-                lstm.Call(x).Output.Sum().Backward();
+                else
+                {
+                    foreach (var p in parameters) p.Grad = null;
+                    x.Grad = null;
+                    lstm.Call(x).Output.Sum().Backward();
+                }
+                times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
+            double cpu = ProcessCpuMs() - cpu0, main = MainThreadCpuMs() - main0;
             report.Add("fixed calls", calls, "calls", MetricKind.Info);
+            if (calls > 0 && main >= 0)
+            {
+                // CPU time of the calling thread (Linux): with the workers' share (process minus main) it shows how
+                // the work splits; the main thread's part bounds a quiet machine's wall time from below.
+                report.Add("fixed calls: main thread CPU ms per call", main / calls, "ms", MetricKind.Info);
+                report.Add("fixed calls: other threads CPU ms per call", (cpu - main) / calls, "ms", MetricKind.Info);
+            }
+            if (calls >= 10)
+            {
+                // On a shared machine the fastest calls are the ones that had the cores to themselves: the low
+                // quantiles of the steady half estimate a quiet run's time (the median is the load's).
+                System.Array.Sort(times, calls / 2, calls - calls / 2);
+                int n = calls - calls / 2;
+                report.Add("fixed calls: min ms (steady half)", times[calls / 2], "ms", MetricKind.Info);
+                report.Add("fixed calls: p10 ms (steady half)", times[calls / 2 + n / 10], "ms", MetricKind.Info);
+                report.Add("fixed calls: median ms (steady half)", times[calls / 2 + n / 2], "ms", MetricKind.Info);
+            }
             return;
         }
+        static double ProcessCpuMs() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime
+            .TotalMilliseconds;
+
+        static double MainThreadCpuMs()
+        {
+            // /proc/thread-self/schedstat: nanoseconds on a CPU, waiting, time slices.
+            try
+            {
+                string text = System.IO.File.ReadAllText("/proc/thread-self/schedstat");
+                return long.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1e6;
+            }
+            catch (System.IO.IOException)
+            {
+                return double.NaN;
+            }
+            catch (System.UnauthorizedAccessException)
+            {
+                return double.NaN;
+            }
+        }
+
         double seconds = Timing.MedianSeconds(() =>
         {
             foreach (var p in parameters) p.Grad = null;

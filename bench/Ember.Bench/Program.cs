@@ -16,6 +16,13 @@ report.Note("GC ConserveMemory", gcConfig.TryGetValue("ConserveMemory", out obje
 // by default, as in any app; EMBER_JIT_WARMUP=0 sets its runtime switch off for A/B runs.
 if (Environment.GetEnvironmentVariable("EMBER_JIT_WARMUP") == "0") AppContext.SetSwitch("Ember.JitWarmup", false);
 report.Note("JIT warm-up", AppContext.TryGetSwitch("Ember.JitWarmup", out bool warmup) && !warmup ? "off" : "on");
+// The LSTM backward's per-step dh product runs on two threads (docs/design-notes.md, issue 17 backward pass);
+// EMBER_LSTM_SPLIT=0 sets its runtime switch off for A/B runs (the lstm workload notes the setting).
+if (Environment.GetEnvironmentVariable("EMBER_LSTM_SPLIT") == "0")
+    AppContext.SetSwitch("Ember.RecurrentBackwardSplit", false);
+if (options.Workload == "lstm")
+    report.Note("LSTM backward split",
+        AppContext.TryGetSwitch("Ember.RecurrentBackwardSplit", out bool split) && !split ? "off" : "on");
 // Opt-in multicore JIT (the app-level System.Runtime.ProfileOptimization): the first run with EMBER_JIT_PROFILE=DIR
 // records which methods it compiled into DIR/<workload>.jitprofile; later runs compile them on a background thread
 // from startup on (during data loading), so the timed epoch no longer pays for the JIT. See bench/README.md, W2.

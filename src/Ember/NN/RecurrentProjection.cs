@@ -252,20 +252,24 @@ internal sealed class HiddenProjectionGroup(int steps)
         return RawOps.MmSharedB(this, a, b, bias, into, parts);
     }
 
+    /// <summary>The runtime switch that turns the split of <see cref="BackwardParts"/> off (on by default).</summary>
+    internal const string SplitSwitch = "Ember.RecurrentBackwardSplit";
+
+    private static readonly bool s_split = !AppContext.TryGetSwitch(SplitSwitch, out bool on) || on;
+
     /// <summary>
-    /// How many threads a backward step's <c>dh = dG·W_hh</c> is split over: 2 when the pool has a second thread
-    /// and the product has at least two row tiles of work worth handing off; see docs/design-notes.md.
+    /// How many threads a backward step's <c>dh = dG·W_hh</c> is split over: 2 (row tiles; bit-identical results)
+    /// when the pool has a second thread and the product has at least two row tiles and ~1 M multiply-adds, else
+    /// 1. The forward's steps stay inline; see docs/design-notes.md for why the backward's split differs.
     /// </summary>
     internal static int BackwardParts(RawTensor grad, int n)
     {
-        if (WorkerPool.ThreadCount < 2 || !SplitBackward) return 1;
+        if (!s_split || WorkerPool.ThreadCount < 2) return 1;
         long macs = (long)grad.Shape[0] * grad.Shape[1] * n;
         return grad.Shape[0] >= 16 && macs >= SplitMinMacs ? 2 : 1;
     }
 
     private const long SplitMinMacs = 1L << 20;
-
-    internal static readonly bool SplitBackward = Environment.GetEnvironmentVariable("EMBER_TMP_SPLIT") != "0";
 
     /// <summary>
     /// <c>h·W_hhᵀ + b_hh</c> recorded as <see cref="F.Linear"/> records it (<c>AddmmBackward0</c> or <c>MmBackward0</c>
