@@ -112,7 +112,7 @@ internal sealed class HiddenProjectionGroup(int steps)
     private int Slot(RawTensor grad, int batch, int gates)
     {
         long block = (long)batch * gates;
-        if (grad.Rank != 2 || batch == 0 || (grad.Strides[1] != 1 && gates > 1) || grad.Strides[0] != gates
+        if (grad.Rank != 2 || block == 0 || (grad.Strides[1] != 1 && gates > 1) || grad.Strides[0] != gates
             || grad.Offset % block != 0 || grad.Storage.Length < steps * block)
             return -1;
         long slot = grad.Offset / block;
