@@ -139,6 +139,9 @@ public static partial class WorkerPool
             holder = TeamHolderCache<TTask>.Instance ??= new TeamHolder<TTask>();
             holder.Task = task;
             holder.Members = members;
+            holder.CallerThread = Environment.CurrentManagedThreadId;
+            holder.CallerTaken = false;
+            holder.NextWorkerIndex = 0;
             holder.Barrier.Reset(members);
             // Each thread of the job takes one member (chunk) and, when the task uses the barrier, cannot finish it
             // before every member has started: so the members run on distinct, concurrent threads. The workers are
@@ -157,15 +160,29 @@ public static partial class WorkerPool
     private sealed class TeamHolder<TTask> : WorkItem where TTask : struct, ITeamTask
     {
         public TTask Task;
-        public int Members;
+        public int Members, CallerThread, NextWorkerIndex;
+        public bool CallerTaken;
         public readonly TeamBarrier Barrier = new();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int chunk)
         {
+            // The caller is member 0; the other members are numbered in the order they start. (A thread runs a second
+            // member only when the task never waits at the barrier; then it takes the next number.)
+            int index;
+            if (!CallerTaken && Environment.CurrentManagedThreadId == CallerThread)
+            {
+                CallerTaken = true;
+                index = 0;
+            }
+            else
+            {
+                index = Interlocked.Increment(ref NextWorkerIndex);
+                if (index == Members) index = 0; // the caller ran none: workers took every member
+            }
             try
             {
-                Task.Execute(new TeamMember(Barrier, chunk, Members));
+                Task.Execute(new TeamMember(Barrier, index, Members));
             }
             catch (Exception e)
             {

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Ember.Core;
 using Ember.Kernels;
+using Ember.Tracing;
 
 namespace Ember.NN;
 
@@ -29,13 +30,48 @@ internal static class LstmTeam
     /// <summary>The fewest hidden units per member (below it a member's product is too small to pay a barrier).</summary>
     private const int MinUnitsPerMember = 32;
 
+    /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_TEAM=0</c> runs the steps one by one as
+    /// before (<see cref="CellMath.LstmFused"/>, <see cref="LstmInference"/>'s single-thread loop).</summary>
+    internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_TEAM") != "0";
+
     /// <summary>
     /// Whether the team computes steps of this shape: float32/float64, <c>H</c> a multiple of 16, and a hidden
     /// product that <see cref="HiddenProjectionGroup.Product"/> runs on the packed operand (so the values match).
     /// </summary>
-    public static bool Fits(DType dtype, int batch, int hidden) =>
+    public static bool Fits(DType dtype, int batch, int hidden) => Enabled &&
         (dtype == DType.Float32 || dtype == DType.Float64) && hidden > 0 && hidden % Unit == 0 && batch > 8
         && (long)batch * 4 * hidden * hidden > 64 * 1024 && 4L * hidden * hidden <= 1 << 20;
+
+    /// <summary>
+    /// The values of a recorded direction's steps (<c>[T, 9, B, H]</c>, step <c>k</c> in processing order at block
+    /// <c>k</c>, see <see cref="Block"/>), or null when the team does not apply (no group, a projection, a tracer,
+    /// shapes or dtypes <see cref="CellMath.LstmFused"/> or <see cref="Fits"/> do not take). One allocation per call
+    /// instead of one block per step; the steps' nodes save views of it.
+    /// </summary>
+    public static RawTensor? Precompute(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse)
+    {
+        DType dt = projected.DType;
+        if (w.Group is null || w.WeightHr is not null || OpTracer.IsActive || projected.Dim != 3 || h.Dim != 2
+            || c.Dim != 2 || w.WeightHh.Dim != 2 || projected.Shape[0] == 0 || h.DType != dt || c.DType != dt
+            || w.WeightHh.DType != dt || (w.BiasHh is not null && (w.BiasHh.Dim != 1 || w.BiasHh.DType != dt)))
+            return null;
+        int steps = projected.Shape[0], batch = c.Shape[0], hidden = c.Shape[1];
+        if (!Fits(dt, batch, hidden) || h.Shape[0] != batch || h.Shape[1] != hidden
+            || projected.Shape[1] != batch || projected.Shape[2] != 4 * hidden
+            || w.WeightHh.Shape[0] != 4 * hidden || w.WeightHh.Shape[1] != hidden)
+            return null;
+        var blocks = RawTensor.Empty(dt, [steps, LstmKernels.StateSlices, batch, hidden]);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, steps, null, reverse);
+        return blocks;
+    }
+
+    /// <summary>Step <paramref name="k"/>'s <c>[9, B, H]</c> block of <see cref="Precompute"/>'s result.</summary>
+    public static RawTensor Block(RawTensor values, int k)
+    {
+        int batch = values.Shape[2], hidden = values.Shape[3], slice = batch * hidden;
+        return values.WithLayout([LstmKernels.StateSlices, batch, hidden], [slice, hidden, 1],
+            values.Offset + k * LstmKernels.StateSlices * slice);
+    }
 
     /// <summary>
     /// Runs the steps over <paramref name="xp"/> (<c>[T, B, 4H]</c>) from <paramref name="h0"/> and
