@@ -37,12 +37,12 @@ internal static class LstmInference
     {
         int steps = projected.Shape[0], batch = c.Shape[0], hidden = c.Shape[1];
         DType dt = projected.DType;
-        if (LstmTeam.Fits(dt, batch, hidden))
+        if (LstmRows.Fits(dt, batch, hidden))
         {
-            // The steps on a team of threads that split the hidden units (the same values, see LstmTeam).
+            // The steps split over threads by batch rows (the same values, see LstmRows).
             var result = RawTensor.Empty(dt, [steps, batch, hidden]);
             var pair = RawTensor.Empty(dt, [2, LstmKernels.StateSlices, batch, hidden]);
-            LstmTeam.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, 2, result, reverse);
+            LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, 2, result, reverse);
             int last = (steps - 1) % 2 * LstmKernels.StateSlices * batch * hidden, n = batch * hidden;
             return (new Tensor(result), new Tensor(pair.WithLayout([batch, hidden], [hidden, 1], last + 8 * n)),
                 new Tensor(pair.WithLayout([batch, hidden], [hidden, 1], last + 6 * n)));

@@ -11,10 +11,10 @@ namespace Ember.Tests.NN;
 /// <summary>
 /// An LSTM's steps computed by a team of threads that split the hidden units (<c>LstmTeam</c>), recorded or not:
 /// outputs, final states, every gradient and the recorded graph are bit for bit those of the steps run one by one
-/// (<c>LstmTeam.Enabled = false</c>), for 1, 2 and 4 threads and with the GEMM kernels limited to AVX2.
+/// (<c>LstmRows.Enabled = false</c>), for 1, 2 and 4 threads and with the GEMM kernels limited to AVX2.
 /// </summary>
 [Collection(SerialCollection.Name)]
-public class LstmTeamTests
+public class LstmRowsTests
 {
     private sealed record Config(int Layers, bool Bidirectional, bool Bias, DType DType, int Batch, int Hidden,
         int Steps, bool WithState);
@@ -22,8 +22,9 @@ public class LstmTeamTests
     private static readonly Config[] s_configs =
     [
         new(1, false, true, DType.Float32, 32, 128, 9, false), // the bench's shape (fewer steps)
-        new(2, true, true, DType.Float32, 16, 96, 5, true), // 6 units of 16: uneven splits at 4 threads
+        new(2, true, true, DType.Float32, 20, 40, 5, true), // chunks of 8, 8, 4 rows; gate spans with vector tails
         new(1, true, false, DType.Float64, 12, 64, 4, true),
+        new(1, false, true, DType.Float32, 33, 24, 6, true), // a one-row chunk
     ];
 
     public static IEnumerable<object[]> Cases()
@@ -36,17 +37,17 @@ public class LstmTeamTests
     private static T With<T>(int threads, bool team, Func<T> body)
     {
         int savedThreads = Threading.ThreadCount;
-        bool savedTeam = LstmTeam.Enabled;
+        bool savedTeam = LstmRows.Enabled;
         try
         {
             Threading.ThreadCount = threads;
-            LstmTeam.Enabled = team;
+            LstmRows.Enabled = team;
             return body();
         }
         finally
         {
             Threading.ThreadCount = savedThreads;
-            LstmTeam.Enabled = savedTeam;
+            LstmRows.Enabled = savedTeam;
         }
     }
 

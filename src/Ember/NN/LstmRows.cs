@@ -1,0 +1,150 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Ember.Core;
+using Ember.Kernels;
+using Ember.Tracing;
+
+namespace Ember.NN;
+
+/// <summary>
+/// The values of one LSTM layer direction's steps, split over threads by batch rows: the rows of a batch never
+/// interact (each row's <c>h'</c> depends on that row's <c>h</c>, <c>c</c> and input only), so a chunk of 8 rows
+/// runs all its steps on one thread with no synchronization between threads: per step the chunk's
+/// <c>h·W_hhᵀ + b_hh</c> from one packed <c>W_hh</c> shared read-only by all chunks (<see cref="GemmPackedB{T}"/>,
+/// packed once per call), then the gate math of its rows (<see cref="LstmKernels.CellForwardUnits"/>) into its rows of
+/// the step's <c>[9, B, H]</c> block. The chunks go to <see cref="WorkerPool.For"/>, which hands them out as threads
+/// come free, so a thread the machine does not run holds nothing up.
+/// </summary>
+/// <remarks>
+/// Each element gets the same operations in the same order as <see cref="HiddenProjectionGroup.Product"/> plus
+/// <see cref="LstmKernels.CellForward"/> give it: a product's rows are independent (the same depth blocks, kernels
+/// whose per-element multiply-adds do not depend on the row tile), and the gate math runs over the same spans of each
+/// row. So values are bit for bit the step-by-step path's for any thread count. <see cref="Fits"/> admits the shapes
+/// whose step product takes <see cref="HiddenProjectionGroup.Product"/>'s packed path (others keep the plain one).
+/// Splitting the hidden units instead (each thread its gate columns, a barrier per step; <see cref="WorkerTeam"/>)
+/// was built first and measured slower: the threads share cache lines of every state row and wait for each other
+/// every step (see docs/design-notes.md).
+/// </remarks>
+internal static class LstmRows
+{
+    /// <summary>Rows per chunk: one short row tile of the AVX-512 kernels.</summary>
+    private const int RowChunk = 8;
+
+    /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_ROWS=0</c> runs the steps one by one as before
+    /// (<see cref="CellMath.LstmFused"/>, <see cref="LstmInference"/>'s single-thread loop).</summary>
+    internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_ROWS") != "0";
+
+    /// <summary>
+    /// Whether the steps of this shape run here: float32/float64 and a step product that
+    /// <see cref="HiddenProjectionGroup.Product"/> runs on the packed operand (so the values match).
+    /// </summary>
+    public static bool Fits(DType dtype, int batch, int hidden) => Enabled
+        && (dtype == DType.Float32 || dtype == DType.Float64) && hidden > 2 && batch > 8
+        && (long)batch * 4 * hidden * hidden > 64 * 1024 && 4L * hidden * hidden <= 1 << 20;
+
+    /// <summary>
+    /// The values of a recorded direction's steps (<c>[T, 9, B, H]</c>, step <c>k</c> in processing order at block
+    /// <c>k</c>, see <see cref="Block"/>), or null when this does not apply (no group, a projection, a tracer, shapes
+    /// or dtypes <see cref="CellMath.LstmFused"/> or <see cref="Fits"/> do not take). One allocation per call instead
+    /// of one block per step; the steps' nodes save views of it.
+    /// </summary>
+    public static RawTensor? Precompute(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse)
+    {
+        DType dt = projected.DType;
+        if (w.Group is null || w.WeightHr is not null || OpTracer.IsActive || projected.Dim != 3 || h.Dim != 2
+            || c.Dim != 2 || w.WeightHh.Dim != 2 || projected.Shape[0] == 0 || h.DType != dt || c.DType != dt
+            || w.WeightHh.DType != dt || (w.BiasHh is not null && (w.BiasHh.Dim != 1 || w.BiasHh.DType != dt)))
+            return null;
+        int steps = projected.Shape[0], batch = c.Shape[0], hidden = c.Shape[1];
+        if (!Fits(dt, batch, hidden) || h.Shape[0] != batch || h.Shape[1] != hidden
+            || projected.Shape[1] != batch || projected.Shape[2] != 4 * hidden
+            || w.WeightHh.Shape[0] != 4 * hidden || w.WeightHh.Shape[1] != hidden)
+            return null;
+        var blocks = RawTensor.Empty(dt, [steps, LstmKernels.StateSlices, batch, hidden]);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, steps, null, reverse);
+        return blocks;
+    }
+
+    /// <summary>Step <paramref name="k"/>'s <c>[9, B, H]</c> block of <see cref="Precompute"/>'s result.</summary>
+    public static RawTensor Block(RawTensor values, int k)
+    {
+        int batch = values.Shape[2], hidden = values.Shape[3], slice = batch * hidden;
+        return values.WithLayout([LstmKernels.StateSlices, batch, hidden], [slice, hidden, 1],
+            values.Offset + k * LstmKernels.StateSlices * slice);
+    }
+
+    /// <summary>
+    /// Runs the steps over <paramref name="xp"/> (<c>[T, B, 4H]</c>) from <paramref name="h0"/> and
+    /// <paramref name="c0"/> (<c>[B, H]</c>): step <c>k</c> (in processing order: <c>t = T − 1 − k</c> when
+    /// <paramref name="reverse"/>) writes block <c>k mod blockCount</c> of <paramref name="blocks"/>
+    /// (<c>[blockCount, 9, B, H]</c>, dense) and, when <paramref name="output"/> is given (<c>[T, B, H]</c>, dense),
+    /// its <c>h'</c> into row <c>t</c>. <paramref name="blockCount"/> is 2 or more unless there is one step (a step
+    /// reads the previous block).
+    /// </summary>
+    public static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
+        RawTensor blocks, int blockCount, RawTensor? output, bool reverse)
+    {
+        var f = new Func(RawOps.Contiguous(xp), RawOps.Contiguous(weightHh),
+            biasHh is null ? null : RawOps.Contiguous(biasHh), RawOps.Contiguous(h0), RawOps.Contiguous(c0), blocks,
+            blockCount, output, reverse);
+        DTypeDispatch.Floating<Func, bool>(xp.DType, f, "lstm");
+    }
+
+    private readonly struct Func(RawTensor xp, RawTensor w, RawTensor? bias, RawTensor h0, RawTensor c0,
+        RawTensor blocks, int blockCount, RawTensor? output, bool reverse) : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int batch = c0.Shape[0], hidden = c0.Shape[1];
+            GemmPackedB<T> packed = Scratch<T>.Weight;
+            packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
+            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, blockCount, output, reverse, packed);
+            WorkerPool.For((batch + RowChunk - 1) / RowChunk, ref task);
+            return true;
+        }
+    }
+
+    /// <summary>Buffers kept per thread: the caller's packed <c>W_hh</c>, a chunk's step product.</summary>
+    private static class Scratch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static GemmPackedB<T>? t_weight;
+        [ThreadStatic] private static T[]? t_product;
+
+        public static GemmPackedB<T> Weight => t_weight ??= new GemmPackedB<T>();
+
+        public static T[] Product(int length) =>
+            t_product is { } a && a.Length >= length ? a : (t_product = GC.AllocateUninitializedArray<T>(length));
+    }
+
+    /// <summary>Chunk <c>j</c>: rows <c>[8j, 8j + 8)</c> through every step.</summary>
+    private readonly struct RowsTask<T>(RawTensor xp, RawTensor? bias, RawTensor h0, RawTensor c0,
+        RawTensor blocks, int blockCount, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int chunk)
+        {
+            int steps = xp.Shape[0], batch = c0.Shape[0], hidden = c0.Shape[1], g4 = 4 * hidden;
+            int slice = batch * hidden, block = LstmKernels.StateSlices * slice;
+            int r0 = chunk * RowChunk, rows = Math.Min(RowChunk, batch - r0), ro = r0 * hidden;
+            T[] product = Scratch<T>.Product(rows * g4);
+            T[] x = xp.Data<T>(), st = blocks.Data<T>();
+            int xOff = xp.Offset + r0 * g4, stOff = blocks.Offset;
+            ReadOnlySpan<T> biasRow = bias is null ? default : bias.Span<T>();
+            for (int k = 0; k < steps; k++)
+            {
+                int t = reverse ? steps - 1 - k : k;
+                int cur = stOff + k % blockCount * block, prev = stOff + (k - 1 + blockCount) % blockCount * block;
+                ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..] : st.AsSpan(prev + 8 * slice + ro);
+                ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..] : st.AsSpan(prev + 6 * slice + ro);
+                packed.Multiply(false, rows, hPrev, hidden, biasRow, product, g4);
+                LstmKernels.CellForwardUnits<T>(product, hidden, g4, x.AsSpan(xOff + t * batch * g4), hidden, g4,
+                    cPrev, hidden, st.AsSpan(cur + ro), slice, hidden, rows, hidden);
+                if (output is not null)
+                    st.AsSpan(cur + 8 * slice + ro, rows * hidden)
+                        .CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
+            }
+        }
+    }
+}
