@@ -41,11 +41,16 @@ internal static class LstmInference
         {
             // The steps split over threads by batch rows (the same values, see LstmRows).
             var result = RawTensor.Empty(dt, [steps, batch, hidden]);
-            var pair = RawTensor.Empty(dt, [2, LstmKernels.StateSlices, batch, hidden]);
-            LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, 2, result, reverse);
-            int last = (steps - 1) % 2 * LstmKernels.StateSlices * batch * hidden, n = batch * hidden;
-            return (new Tensor(result), new Tensor(pair.WithLayout([batch, hidden], [hidden, 1], last + 8 * n)),
-                new Tensor(pair.WithLayout([batch, hidden], [hidden, 1], last + 6 * n)));
+            RawTensor[] pair =
+            [
+                RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]),
+                RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]),
+            ];
+            LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, result, reverse);
+            RawTensor last = pair[(steps - 1) % 2];
+            int n = batch * hidden;
+            return (new Tensor(result), new Tensor(last.WithLayout([batch, hidden], [hidden, 1], 8 * n)),
+                new Tensor(last.WithLayout([batch, hidden], [hidden, 1], 6 * n)));
         }
         RawTensor xp = RawOps.Contiguous(projected.Raw), wt = weightHh.T.Raw;
         RawTensor? bias = biasHh?.Raw;

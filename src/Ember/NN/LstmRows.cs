@@ -44,12 +44,15 @@ internal static class LstmRows
         && (long)batch * 4 * hidden * hidden > 64 * 1024 && 4L * hidden * hidden <= 1 << 20;
 
     /// <summary>
-    /// The values of a recorded direction's steps (<c>[T, 9, B, H]</c>, step <c>k</c> in processing order at block
-    /// <c>k</c>, see <see cref="Block"/>), or null when this does not apply (no group, a projection, a tracer, shapes
-    /// or dtypes <see cref="CellMath.LstmFused"/> or <see cref="Fits"/> do not take). One allocation per call instead
-    /// of one block per step; the steps' nodes save views of it.
+    /// The values of a recorded direction's steps: one <c>[9, B, H]</c> block per step, in processing order, or null
+    /// when this does not apply (no group, a projection, a tracer, shapes or dtypes <see cref="CellMath.LstmFused"/>
+    /// or <see cref="Fits"/> do not take). The steps' nodes save them.
     /// </summary>
-    public static RawTensor? Precompute(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse)
+    /// <remarks>One block per step, not one <c>[T, 9, B, H]</c> block per call: that one is a fresh multi-megabyte
+    /// large object every call, which the GC hands back to the system between calls, so writing it page-faults
+    /// (measured: ~1000 faults and +2 ms CPU per call of the bench's LSTM); blocks of a step's size reuse the
+    /// large-object heap's free space.</remarks>
+    public static RawTensor[]? Precompute(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse)
     {
         DType dt = projected.DType;
         if (w.Group is null || w.WeightHr is not null || OpTracer.IsActive || projected.Dim != 3 || h.Dim != 2
@@ -61,45 +64,37 @@ internal static class LstmRows
             || projected.Shape[1] != batch || projected.Shape[2] != 4 * hidden
             || w.WeightHh.Shape[0] != 4 * hidden || w.WeightHh.Shape[1] != hidden)
             return null;
-        var blocks = RawTensor.Empty(dt, [steps, LstmKernels.StateSlices, batch, hidden]);
-        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, steps, null, reverse);
+        var blocks = new RawTensor[steps];
+        for (int k = 0; k < steps; k++) blocks[k] = RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, null, reverse);
         return blocks;
-    }
-
-    /// <summary>Step <paramref name="k"/>'s <c>[9, B, H]</c> block of <see cref="Precompute"/>'s result.</summary>
-    public static RawTensor Block(RawTensor values, int k)
-    {
-        int batch = values.Shape[2], hidden = values.Shape[3], slice = batch * hidden;
-        return values.WithLayout([LstmKernels.StateSlices, batch, hidden], [slice, hidden, 1],
-            values.Offset + k * LstmKernels.StateSlices * slice);
     }
 
     /// <summary>
     /// Runs the steps over <paramref name="xp"/> (<c>[T, B, 4H]</c>) from <paramref name="h0"/> and
     /// <paramref name="c0"/> (<c>[B, H]</c>): step <c>k</c> (in processing order: <c>t = T − 1 − k</c> when
-    /// <paramref name="reverse"/>) writes block <c>k mod blockCount</c> of <paramref name="blocks"/>
-    /// (<c>[blockCount, 9, B, H]</c>, dense) and, when <paramref name="output"/> is given (<c>[T, B, H]</c>, dense),
-    /// its <c>h'</c> into row <c>t</c>. <paramref name="blockCount"/> is 2 or more unless there is one step (a step
-    /// reads the previous block).
+    /// <paramref name="reverse"/>) writes <paramref name="blocks"/><c>[k mod blocks.Length]</c> (<c>[9, B, H]</c>,
+    /// dense) and, when <paramref name="output"/> is given (<c>[T, B, H]</c>, dense), its <c>h'</c> into row
+    /// <c>t</c>. Two blocks or more unless there is one step (a step reads the previous block).
     /// </summary>
     public static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
-        RawTensor blocks, int blockCount, RawTensor? output, bool reverse)
+        RawTensor[] blocks, RawTensor? output, bool reverse)
     {
         var f = new Func(RawOps.Contiguous(xp), RawOps.Contiguous(weightHh),
             biasHh is null ? null : RawOps.Contiguous(biasHh), RawOps.Contiguous(h0), RawOps.Contiguous(c0), blocks,
-            blockCount, output, reverse);
+            output, reverse);
         DTypeDispatch.Floating<Func, bool>(xp.DType, f, "lstm");
     }
 
     private readonly struct Func(RawTensor xp, RawTensor w, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor blocks, int blockCount, RawTensor? output, bool reverse) : IFloatFunc<bool>
+        RawTensor[] blocks, RawTensor? output, bool reverse) : IFloatFunc<bool>
     {
         public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             int batch = c0.Shape[0], hidden = c0.Shape[1];
             GemmPackedB<T> packed = Scratch<T>.Weight;
             packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
-            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, blockCount, output, reverse, packed);
+            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed);
             WorkerPool.For((batch + RowChunk - 1) / RowChunk, ref task);
             return true;
         }
@@ -119,31 +114,30 @@ internal static class LstmRows
 
     /// <summary>Chunk <c>j</c>: rows <c>[8j, 8j + 8)</c> through every step.</summary>
     private readonly struct RowsTask<T>(RawTensor xp, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor blocks, int blockCount, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
+        RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
             int steps = xp.Shape[0], batch = c0.Shape[0], hidden = c0.Shape[1], g4 = 4 * hidden;
-            int slice = batch * hidden, block = LstmKernels.StateSlices * slice;
+            int slice = batch * hidden, count = blocks.Length;
             int r0 = chunk * RowChunk, rows = Math.Min(RowChunk, batch - r0), ro = r0 * hidden;
             T[] product = Scratch<T>.Product(rows * g4);
-            T[] x = xp.Data<T>(), st = blocks.Data<T>();
-            int xOff = xp.Offset + r0 * g4, stOff = blocks.Offset;
+            T[] x = xp.Data<T>();
+            int xOff = xp.Offset + r0 * g4;
             ReadOnlySpan<T> biasRow = bias is null ? default : bias.Span<T>();
             for (int k = 0; k < steps; k++)
             {
                 int t = reverse ? steps - 1 - k : k;
-                int cur = stOff + k % blockCount * block, prev = stOff + (k - 1 + blockCount) % blockCount * block;
-                ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..] : st.AsSpan(prev + 8 * slice + ro);
-                ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..] : st.AsSpan(prev + 6 * slice + ro);
+                Span<T> cur = blocks[k % count].Span<T>(), prev = blocks[(k - 1 + count) % count].Span<T>();
+                ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..] : prev[(8 * slice + ro)..];
+                ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..] : prev[(6 * slice + ro)..];
                 packed.Multiply(false, rows, hPrev, hidden, biasRow, product, g4);
                 LstmKernels.CellForwardUnits<T>(product, hidden, g4, x.AsSpan(xOff + t * batch * g4), hidden, g4,
-                    cPrev, hidden, st.AsSpan(cur + ro), slice, hidden, rows, hidden);
+                    cPrev, hidden, cur[ro..], slice, hidden, rows, hidden);
                 if (output is not null)
-                    st.AsSpan(cur + 8 * slice + ro, rows * hidden)
-                        .CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
+                    cur.Slice(8 * slice + ro, rows * hidden).CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
             }
         }
     }

@@ -175,13 +175,13 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 Tensor[] xs = projected.Unbind(0);
                 var outs = new Tensor[steps];
                 // An LSTM's step values all at once on a team of threads; the steps then record over them.
-                RawTensor? values = Mode == "LSTM" && masks is null && c is not null
+                RawTensor[]? values = Mode == "LSTM" && masks is null && c is not null
                     ? LstmRows.Precompute(projected, h, c, w, dir == 1) : null;
                 for (int k = 0; k < steps; k++)
                 {
                     int t = dir == 0 ? k : steps - 1 - k;
                     var (hNew, cNew) = values is null ? Step(xs[t], h, c, w)
-                        : CellMath.LstmComputed(xs[t], h, c!, w, LstmRows.Block(values, k));
+                        : CellMath.LstmComputed(xs[t], h, c!, w, values[k]);
                     if (masks is null)
                     {
                         h = hNew;
