@@ -56,7 +56,7 @@ public static class LstmKernels
 
     /// <summary>
     /// <see cref="CellForward"/> for <paramref name="width"/> hidden units of each of <paramref name="batch"/> rows,
-    /// on strided operands: for one member of a team that splits a step's hidden units (each element gets the
+    /// on strided operands: for a thread that computes some rows (or some units) of a step (each element gets the
     /// operations, in the order, <see cref="CellForward"/> gives it). Every span starts at the first unit; gate
     /// <c>g</c> (i, f, g, o) of row <c>b</c> is at <c>g·gateStride + b·rowStride</c> in <paramref name="hh"/> (the
     /// hidden projection, overwritten with the gates <c>hh + xp</c>) and <paramref name="xp"/>; the previous cell state

@@ -23,7 +23,8 @@ public readonly struct TeamMember
 {
     private readonly TeamBarrier? _barrier;
 
-    internal TeamMember(TeamBarrier? barrier, int index, int count) => (_barrier, Index, Count) = (barrier, index, count);
+    internal TeamMember(TeamBarrier? barrier, int index, int count) =>
+        (_barrier, Index, Count) = (barrier, index, count);
 
     /// <summary>This member's index, in <c>[0, Count)</c>; the calling thread is member 0.</summary>
     public int Index { get; }
@@ -71,7 +72,9 @@ public static class WorkerTeam
     }
 }
 
-/// <summary>The barrier of a team: a count of members still to arrive and a generation that the last one bumps.</summary>
+/// <summary>
+/// The barrier of a team: a count of members still to arrive and a generation that the last one bumps.
+/// </summary>
 internal sealed class TeamBarrier
 {
     private static readonly long s_spinTicks = Math.Max(1, Stopwatch.Frequency / 20_000); // ~50 us

@@ -137,7 +137,10 @@ internal static class LstmRows
                 LstmKernels.CellForwardUnits<T>(product, hidden, g4, x.AsSpan(xOff + t * batch * g4), hidden, g4,
                     cPrev, hidden, cur[ro..], slice, hidden, rows, hidden);
                 if (output is not null)
-                    cur.Slice(8 * slice + ro, rows * hidden).CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
+                {
+                    cur.Slice(8 * slice + ro, rows * hidden)
+                        .CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
+                }
             }
         }
     }

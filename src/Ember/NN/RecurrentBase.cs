@@ -174,7 +174,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 }
                 Tensor[] xs = projected.Unbind(0);
                 var outs = new Tensor[steps];
-                // An LSTM's step values all at once on a team of threads; the steps then record over them.
+                // An LSTM's step values all at once, split over threads by batch rows; the steps then record over them.
                 RawTensor[]? values = Mode == "LSTM" && masks is null && c is not null
                     ? LstmRows.Precompute(projected, h, c, w, dir == 1) : null;
                 for (int k = 0; k < steps; k++)
@@ -322,7 +322,7 @@ internal static class CellMath
     }
 
     /// <summary>
-    /// <see cref="LstmFused"/> over a step whose values a caller computed (<c>LstmTeam</c>): records the hidden
+    /// <see cref="LstmFused"/> over a step whose values a caller computed (<see cref="LstmRows"/>): records the hidden
     /// projection over a buffer the group's steps share (read by nothing, as <see cref="LstmFused"/>'s; its elements
     /// are left as they are) and the step's nodes over <paramref name="s"/>, the step's <c>[9, B, H]</c> block (dense,
     /// at its offset). For the sequence module's steps only (a group, float32/float64, 2-D, no tracer).

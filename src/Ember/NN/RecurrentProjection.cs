@@ -179,7 +179,7 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// <param name="group">The layer and direction's group, if any.</param>
     /// <param name="reuseResult">Write the product into one buffer the group's steps share: only for callers that
     /// read the result within the step and never again (no backward formula reads a product's result).</param>
-    /// <param name="computed">The product, already computed by the caller (<c>LstmTeam</c>): only the node is
+    /// <param name="computed">The product, already computed by the caller (<c>LstmRows</c>): only the node is
     /// recorded, over this result; for a caller whose steps need the group (float32/float64, 2-D, no tracer).</param>
     public static Tensor Project(Tensor h, Tensor weight, Tensor? bias, HiddenProjectionGroup? group,
         bool reuseResult = false, RawTensor? computed = null)
