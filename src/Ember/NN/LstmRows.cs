@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Ember.Core;
 using Ember.Kernels;
 using Ember.Tracing;
@@ -44,15 +45,15 @@ internal static class LstmRows
         && (long)batch * 4 * hidden * hidden > 64 * 1024 && 4L * hidden * hidden <= 1 << 20;
 
     /// <summary>
-    /// The values of a recorded direction's steps: one <c>[9, B, H]</c> block per step, in processing order, or null
-    /// when this does not apply (no group, a projection, a tracer, shapes or dtypes <see cref="CellMath.LstmFused"/>
-    /// or <see cref="Fits"/> do not take). The steps' nodes save them.
+    /// The blocks for a recorded direction's step values: one <c>[9, B, H]</c> block per step, in processing order, or
+    /// null when this does not apply (no group, a projection, a tracer, shapes or dtypes
+    /// <see cref="CellMath.LstmFused"/> or <see cref="Fits"/> do not take). The steps' nodes save them.
     /// </summary>
     /// <remarks>One block per step, not one <c>[T, 9, B, H]</c> block per call: that one is a fresh multi-megabyte
     /// large object every call, which the GC hands back to the system between calls, so writing it page-faults
     /// (measured: ~1000 faults and +2 ms CPU per call of the bench's LSTM); blocks of a step's size reuse the
     /// large-object heap's free space.</remarks>
-    public static RawTensor[]? Precompute(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse)
+    public static RawTensor[]? Blocks(Tensor projected, Tensor h, Tensor c, CellWeights w)
     {
         DType dt = projected.DType;
         if (w.Group is null || w.WeightHr is not null || OpTracer.IsActive || projected.Dim != 3 || h.Dim != 2
@@ -66,8 +67,42 @@ internal static class LstmRows
             return null;
         var blocks = new RawTensor[steps];
         for (int k = 0; k < steps; k++) blocks[k] = RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]);
-        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, null, reverse);
         return blocks;
+    }
+
+    /// <summary>
+    /// A recorded direction: the calling thread records every step's nodes (<see cref="CellMath.LstmComputed"/>, in
+    /// order, over <paramref name="blocks"/>) while other threads compute the values into them, then joins them.
+    /// Recording reads no values (nodes wrap slices of the blocks and save their versions), so the graph and the
+    /// values are those of the step-by-step path. Fills <paramref name="outputs"/> (<c>h'</c> of step <c>t</c> at
+    /// <c>t</c>) and returns the last states.
+    /// </summary>
+    public static (Tensor H, Tensor C) RunRecorded(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
+        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs)
+    {
+        var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, null, reverse, recorder);
+        return (recorder.H, recorder.C);
+    }
+
+    /// <summary>The recording half of <see cref="RunRecorded"/>, run by the calling thread.</summary>
+    private sealed class Recorder(Tensor[] inputs, Tensor[] outputs, CellWeights w, RawTensor[] blocks, bool reverse,
+        Tensor h, Tensor c)
+    {
+        public Tensor H { get; private set; } = h;
+
+        public Tensor C { get; private set; } = c;
+
+        public void Record()
+        {
+            int steps = blocks.Length;
+            for (int k = 0; k < steps; k++)
+            {
+                int t = reverse ? steps - 1 - k : k;
+                (H, C) = CellMath.LstmComputed(inputs[t], H, C, w, blocks[k]);
+                outputs[t] = H;
+            }
+        }
     }
 
     /// <summary>
@@ -79,15 +114,19 @@ internal static class LstmRows
     /// </summary>
     public static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
         RawTensor[] blocks, RawTensor? output, bool reverse)
+        => Run(xp, weightHh, biasHh, h0, c0, blocks, output, reverse, null);
+
+    private static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder)
     {
         var f = new Func(RawOps.Contiguous(xp), RawOps.Contiguous(weightHh),
             biasHh is null ? null : RawOps.Contiguous(biasHh), RawOps.Contiguous(h0), RawOps.Contiguous(c0), blocks,
-            output, reverse);
+            output, reverse, recorder);
         DTypeDispatch.Floating<Func, bool>(xp.DType, f, "lstm");
     }
 
     private readonly struct Func(RawTensor xp, RawTensor w, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse) : IFloatFunc<bool>
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder) : IFloatFunc<bool>
     {
         public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -95,8 +134,31 @@ internal static class LstmRows
             GemmPackedB<T> packed = Scratch<T>.Weight;
             packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
             var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed);
-            WorkerPool.For((batch + RowChunk - 1) / RowChunk, ref task);
+            int chunks = (batch + RowChunk - 1) / RowChunk;
+            if (recorder is null)
+            {
+                WorkerPool.For(chunks, ref task);
+                return true;
+            }
+            // Member 0 (this thread) records first; every member takes chunks as it comes free.
+            var team = new RecordingTask<T>(task, recorder, new ChunkCounter(), chunks);
+            WorkerTeam.Run(chunks + 1, ref team);
             return true;
+        }
+    }
+
+    private sealed class ChunkCounter
+    {
+        public int Next;
+    }
+
+    private readonly struct RecordingTask<T>(RowsTask<T> rows, Recorder recorder, ChunkCounter counter, int chunks)
+        : ITeamTask where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(TeamMember member)
+        {
+            if (member.Index == 0) recorder.Record();
+            for (int j; (j = Interlocked.Increment(ref counter.Next) - 1) < chunks;) rows.Execute(j);
         }
     }
 

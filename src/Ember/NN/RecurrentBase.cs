@@ -174,14 +174,15 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 }
                 Tensor[] xs = projected.Unbind(0);
                 var outs = new Tensor[steps];
-                // An LSTM's step values all at once, split over threads by batch rows; the steps then record over them.
+                // An LSTM's step values all at once, split over threads by batch rows, while this thread records the
+                // steps' nodes over the blocks they go to.
                 RawTensor[]? values = Mode == "LSTM" && masks is null && c is not null
-                    ? LstmRows.Precompute(projected, h, c, w, dir == 1) : null;
-                for (int k = 0; k < steps; k++)
+                    ? LstmRows.Blocks(projected, h, c, w) : null;
+                if (values is not null) (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs);
+                for (int k = 0; k < steps && values is null; k++)
                 {
                     int t = dir == 0 ? k : steps - 1 - k;
-                    var (hNew, cNew) = values is null ? Step(xs[t], h, c, w)
-                        : CellMath.LstmComputed(xs[t], h, c!, w, values[k]);
+                    var (hNew, cNew) = Step(xs[t], h, c, w);
                     if (masks is null)
                     {
                         h = hNew;
