@@ -14,8 +14,9 @@ namespace Ember.NN;
 /// runs all its steps on one thread with no synchronization between threads: per step the chunk's
 /// <c>h·W_hhᵀ + b_hh</c> from one packed <c>W_hh</c> shared read-only by all chunks (<see cref="GemmPackedB{T}"/>,
 /// packed once per call), then the gate math of its rows (<see cref="LstmKernels.CellForwardUnits"/>) into its rows of
-/// the step's <c>[9, B, H]</c> block. The chunks go to <see cref="WorkerPool.For"/>, which hands them out as threads
-/// come free, so a thread the machine does not run holds nothing up.
+/// the step's <c>[9, B, H]</c> block. The chunks are handed out as threads come free (<see cref="WorkerPool.For"/>;
+/// for a recorded forward a <see cref="WorkerTeam"/> whose member 0, the caller, first records the steps' nodes, see
+/// <see cref="RunRecorded"/>), so a thread the machine does not run holds nothing up.
 /// </summary>
 /// <remarks>
 /// Each element gets the same operations in the same order as <see cref="HiddenProjectionGroup.Product"/> plus
