@@ -55,6 +55,53 @@ public static class LstmKernels
     }
 
     /// <summary>
+    /// <see cref="CellForward"/> for <paramref name="width"/> hidden units of each of <paramref name="batch"/> rows,
+    /// on strided operands: for a thread that computes some rows (or some units) of a step (each element gets the
+    /// operations, in the order, <see cref="CellForward"/> gives it). Every span starts at the first unit; gate
+    /// <c>g</c> (i, f, g, o) of row <c>b</c> is at <c>g·gateStride + b·rowStride</c> in <paramref name="hh"/> (the
+    /// hidden projection, overwritten with the gates <c>hh + xp</c>) and <paramref name="xp"/>; the previous cell state
+    /// of row <c>b</c> at <c>b·cRow</c>; state slice <c>s</c> (<see cref="CellForward"/>'s nine) of row <c>b</c> at
+    /// <c>s·sliceStride + b·stateRow</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CellForwardUnits<T>(Span<T> hh, int hhGate, int hhRow, ReadOnlySpan<T> xp, int xpGate,
+        int xpRow, ReadOnlySpan<T> c, int cRow, Span<T> state, int sliceStride, int stateRow, int batch, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (batch <= 0 || width <= 0) return;
+        long last = (long)(batch - 1) * hhRow + 3L * hhGate + width, lastX = (long)(batch - 1) * xpRow + 3L * xpGate
+            + width, lastS = 8L * sliceStride + (long)(batch - 1) * stateRow + width;
+        if (hh.Length < last || xp.Length < lastX || c.Length < (long)(batch - 1) * cRow + width
+            || state.Length < lastS)
+            throw new ArgumentException(
+                $"LstmKernels.CellForwardUnits: spans too short for batch {batch} and width {width}.");
+        int h = width;
+        for (int b = 0; b < batch; b++)
+        {
+            int hr = b * hhRow, xr = b * xpRow, r = b * stateRow;
+            for (int g = 0; g < 4; g++)
+            {
+                Span<T> gate = hh.Slice(hr + g * hhGate, h);
+                TensorPrimitives.Add(gate, xp.Slice(xr + g * xpGate, h), gate);
+            }
+            Span<T> i = state.Slice(r, h), f = state.Slice(sliceStride + r, h);
+            Span<T> g2 = state.Slice(2 * sliceStride + r, h), o = state.Slice(3 * sliceStride + r, h);
+            Span<T> fc = state.Slice(4 * sliceStride + r, h), ig = state.Slice(5 * sliceStride + r, h);
+            Span<T> cy = state.Slice(6 * sliceStride + r, h), tc = state.Slice(7 * sliceStride + r, h);
+            Span<T> hy = state.Slice(8 * sliceStride + r, h);
+            AccurateMath.Sigmoid<T>(hh.Slice(hr, h), i);
+            AccurateMath.Sigmoid<T>(hh.Slice(hr + hhGate, h), f);
+            AccurateMath.Tanh<T>(hh.Slice(hr + 2 * hhGate, h), g2);
+            AccurateMath.Sigmoid<T>(hh.Slice(hr + 3 * hhGate, h), o);
+            TensorPrimitives.Multiply<T>(f, c.Slice(b * cRow, h), fc);
+            TensorPrimitives.Multiply<T>(i, g2, ig);
+            TensorPrimitives.Add<T>(fc, ig, cy);
+            AccurateMath.Tanh<T>(cy, tc);
+            TensorPrimitives.Multiply<T>(o, tc, hy);
+        }
+    }
+
+    /// <summary>
     /// The gradient reaching the new cell state through the hidden state: <c>dst = (dh·σ(o))·(1 − tanh(c')²)</c>
     /// (PyTorch 1.13's <c>MulBackward0</c> then <c>tanh_backward</c>, same operation order); all spans dense,
     /// <c>[batch, hidden]</c>.

@@ -36,7 +36,7 @@ namespace Ember.Kernels;
 /// an event, so they do not burn the CPU between bursts of work.
 /// </para>
 /// </remarks>
-public static class WorkerPool
+public static partial class WorkerPool
 {
     private const long ClosedBit = 1L << 31;
     private const long CountMask = ClosedBit - 1;

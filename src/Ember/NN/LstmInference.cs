@@ -37,6 +37,21 @@ internal static class LstmInference
     {
         int steps = projected.Shape[0], batch = c.Shape[0], hidden = c.Shape[1];
         DType dt = projected.DType;
+        if (LstmRows.Fits(dt, batch, hidden))
+        {
+            // The steps split over threads by batch rows (the same values, see LstmRows).
+            var result = RawTensor.Empty(dt, [steps, batch, hidden]);
+            RawTensor[] pair =
+            [
+                RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]),
+                RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]),
+            ];
+            LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, result, reverse);
+            RawTensor last = pair[(steps - 1) % 2];
+            int n = batch * hidden;
+            return (new Tensor(result), new Tensor(last.WithLayout([batch, hidden], [hidden, 1], 8 * n)),
+                new Tensor(last.WithLayout([batch, hidden], [hidden, 1], 6 * n)));
+        }
         RawTensor xp = RawOps.Contiguous(projected.Raw), wt = weightHh.T.Raw;
         RawTensor? bias = biasHh?.Raw;
         RawTensor hPrev = RawOps.Contiguous(h.Raw), cPrev = RawOps.Contiguous(c.Raw);

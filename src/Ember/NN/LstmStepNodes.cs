@@ -72,7 +72,7 @@ internal sealed class LstmStep
         // writes dgates straight into that split's gradient buffer (see Compute).
         step._xPiece = xProj.GradFn;
         int[] shape = [batch, hidden], strides = [hidden, 1];
-        RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
+        RawTensor Slice(int k) => s.WithLayout(shape, strides, s.Offset + k * batch * hidden);
         Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
         var pieces = new Tensor[4];
         for (int k = 0; k < 4; k++)

@@ -174,7 +174,12 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 }
                 Tensor[] xs = projected.Unbind(0);
                 var outs = new Tensor[steps];
-                for (int k = 0; k < steps; k++)
+                // An LSTM's step values all at once, split over threads by batch rows, while this thread records the
+                // steps' nodes over the blocks they go to.
+                RawTensor[]? values = Mode == "LSTM" && masks is null && c is not null
+                    ? LstmRows.Blocks(projected, h, c, w) : null;
+                if (values is not null) (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs);
+                for (int k = 0; k < steps && values is null; k++)
                 {
                     int t = dir == 0 ? k : steps - 1 - k;
                     var (hNew, cNew) = Step(xs[t], h, c, w);
@@ -314,6 +319,26 @@ internal static class CellMath
         // hh is read by nothing but this step's sum (AddBackward0 saves nothing), so the gates overwrite its elements
         // (the hh tensor, which the user cannot reach, then holds the gates; its node's backward needs no values).
         var (gatesRaw, s) = RawOps.LstmCellForward(hh.Raw, xProj.Raw, c.Raw, gatesOverHh: true);
+        return LstmRecord(hh, xProj, c, gatesRaw, s, w);
+    }
+
+    /// <summary>
+    /// <see cref="LstmFused"/> over a step whose values a caller computed (<see cref="LstmRows"/>): records the hidden
+    /// projection over a buffer the group's steps share (read by nothing, as <see cref="LstmFused"/>'s; its elements
+    /// are left as they are) and the step's nodes over <paramref name="s"/>, the step's <c>[9, B, H]</c> block (dense,
+    /// at its offset). For the sequence module's steps only (a group, float32/float64, 2-D, no tracer).
+    /// </summary>
+    public static (Tensor H, Tensor C) LstmComputed(Tensor xProj, Tensor h, Tensor c, CellWeights w, RawTensor s)
+    {
+        RawTensor buffer = w.Group!.StepResult(h.DType, h.Shape[0], w.WeightHh.Shape[0]);
+        Tensor hh = HiddenProjectionGroup.Project(h, w.WeightHh, w.BiasHh, w.Group, computed: buffer);
+        var gatesRaw = new RawTensor(buffer.Storage.Alias(), buffer.Shape, buffer.Strides, buffer.Offset);
+        return LstmRecord(hh, xProj, c, gatesRaw, s, w);
+    }
+
+    private static (Tensor H, Tensor C) LstmRecord(Tensor hh, Tensor xProj, Tensor c, RawTensor gatesRaw,
+        RawTensor s, CellWeights w)
+    {
         if (Autograd.ShouldRecord(hh, xProj))
         {
             // The step's nodes share one context so that backward forms the gate gradients in one kernel.
@@ -322,7 +347,7 @@ internal static class CellMath
         }
         int batch = c.Shape[0], hidden = c.Shape[1];
         int[] shape = [batch, hidden], strides = [hidden, 1];
-        RawTensor Slice(int k) => s.WithLayout(shape, strides, k * batch * hidden);
+        RawTensor Slice(int k) => s.WithLayout(shape, strides, s.Offset + k * batch * hidden);
         Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
         Tensor[] g = gates.UnsafeChunk(4, 1);
         Tensor i = SigmoidBackward0.Record(g[0], Slice(0)), f = SigmoidBackward0.Record(g[1], Slice(1));

@@ -282,8 +282,10 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// <param name="group">The layer and direction's group, if any.</param>
     /// <param name="reuseResult">Write the product into one buffer the group's steps share: only for callers that
     /// read the result within the step and never again (no backward formula reads a product's result).</param>
+    /// <param name="computed">The product, already computed by the caller (<c>LstmRows</c>): only the node is
+    /// recorded, over this result; for a caller whose steps need the group (float32/float64, 2-D, no tracer).</param>
     public static Tensor Project(Tensor h, Tensor weight, Tensor? bias, HiddenProjectionGroup? group,
-        bool reuseResult = false)
+        bool reuseResult = false, RawTensor? computed = null)
     {
         if (group is null || OpTracer.IsActive || h.Dim != 2 || weight.Dim != 2 || h.DType != weight.DType
             || (h.DType != DType.Float32 && h.DType != DType.Float64) || (bias is not null && bias.Dim != 1))
@@ -295,10 +297,10 @@ internal sealed class HiddenProjectionGroup(int steps)
         using var inline = WorkerPool.RunInline();
         RawTensor? into = reuseResult ? group.StepResult(h.DType, h.Shape[0], weight.Shape[0]) : null;
         if (bias is null)
-            return SingleOutputNode.Record(h, wt, group.Product(h.Raw, wt.Raw, null, into), state,
+            return SingleOutputNode.Record(h, wt, computed ?? group.Product(h.Raw, wt.Raw, null, into), state,
                 static (HiddenProjectionBackward n, Tensor a, Tensor b, (HiddenProjectionGroup G, int I) s) =>
                     n.Setup(s.G, s.I, hasBias: false, a, b));
-        return SingleOutputNode.Record(bias, h, wt, group.Product(h.Raw, wt.Raw, bias.Raw, into), state,
+        return SingleOutputNode.Record(bias, h, wt, computed ?? group.Product(h.Raw, wt.Raw, bias.Raw, into), state,
             static (HiddenProjectionBackward n, Tensor _, Tensor? a, Tensor? b, (HiddenProjectionGroup G, int I) s) =>
                 n.Setup(s.G, s.I, hasBias: true, a!, b!));
     }

@@ -1,0 +1,210 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Ember.Core;
+using Ember.Kernels;
+using Ember.Tracing;
+
+namespace Ember.NN;
+
+/// <summary>
+/// The values of one LSTM layer direction's steps, split over threads by batch rows: the rows of a batch never
+/// interact (each row's <c>h'</c> depends on that row's <c>h</c>, <c>c</c> and input only), so a chunk of 8 rows
+/// runs all its steps on one thread with no synchronization between threads: per step the chunk's
+/// <c>h·W_hhᵀ + b_hh</c> from one packed <c>W_hh</c> shared read-only by all chunks (<see cref="GemmPackedB{T}"/>,
+/// packed once per call), then the gate math of its rows (<see cref="LstmKernels.CellForwardUnits"/>) into its rows of
+/// the step's <c>[9, B, H]</c> block. The chunks are handed out as threads come free (<see cref="WorkerPool.For"/>;
+/// for a recorded forward a <see cref="WorkerTeam"/> whose member 0, the caller, first records the steps' nodes, see
+/// <see cref="RunRecorded"/>), so a thread the machine does not run holds nothing up.
+/// </summary>
+/// <remarks>
+/// Each element gets the same operations in the same order as <see cref="HiddenProjectionGroup.Product"/> plus
+/// <see cref="LstmKernels.CellForward"/> give it: a product's rows are independent (the same depth blocks, kernels
+/// whose per-element multiply-adds do not depend on the row tile), and the gate math runs over the same spans of each
+/// row. So values are bit for bit the step-by-step path's for any thread count. <see cref="Fits"/> admits the shapes
+/// whose step product takes <see cref="HiddenProjectionGroup.Product"/>'s packed path (others keep the plain one).
+/// Splitting the hidden units instead (each thread its gate columns, a barrier per step; <see cref="WorkerTeam"/>)
+/// was built first and measured slower: the threads share cache lines of every state row and wait for each other
+/// every step (see docs/design-notes.md).
+/// </remarks>
+internal static class LstmRows
+{
+    /// <summary>Rows per chunk: one short row tile of the AVX-512 kernels.</summary>
+    private const int RowChunk = 8;
+
+    /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_ROWS=0</c> runs the steps one by one as before
+    /// (<see cref="CellMath.LstmFused"/>, <see cref="LstmInference"/>'s single-thread loop).</summary>
+    internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_ROWS") != "0";
+
+    /// <summary>
+    /// Whether the steps of this shape run here: float32/float64 and a step product that
+    /// <see cref="HiddenProjectionGroup.Product"/> runs on the packed operand (so the values match).
+    /// </summary>
+    public static bool Fits(DType dtype, int batch, int hidden) => Enabled
+        && (dtype == DType.Float32 || dtype == DType.Float64) && hidden > 2 && batch > 8
+        && (long)batch * 4 * hidden * hidden > 64 * 1024 && 4L * hidden * hidden <= 1 << 20;
+
+    /// <summary>
+    /// The blocks for a recorded direction's step values: one <c>[9, B, H]</c> block per step, in processing order, or
+    /// null when this does not apply (no group, a projection, a tracer, shapes or dtypes
+    /// <see cref="CellMath.LstmFused"/> or <see cref="Fits"/> do not take). The steps' nodes save them.
+    /// </summary>
+    /// <remarks>One block per step, not one <c>[T, 9, B, H]</c> block per call: that one is a fresh multi-megabyte
+    /// large object every call, which the GC hands back to the system between calls, so writing it page-faults
+    /// (measured: ~1000 faults and +2 ms CPU per call of the bench's LSTM); blocks of a step's size reuse the
+    /// large-object heap's free space.</remarks>
+    public static RawTensor[]? Blocks(Tensor projected, Tensor h, Tensor c, CellWeights w)
+    {
+        DType dt = projected.DType;
+        if (w.Group is null || w.WeightHr is not null || OpTracer.IsActive || projected.Dim != 3 || h.Dim != 2
+            || c.Dim != 2 || w.WeightHh.Dim != 2 || projected.Shape[0] == 0 || h.DType != dt || c.DType != dt
+            || w.WeightHh.DType != dt || (w.BiasHh is not null && (w.BiasHh.Dim != 1 || w.BiasHh.DType != dt)))
+            return null;
+        int steps = projected.Shape[0], batch = c.Shape[0], hidden = c.Shape[1];
+        if (!Fits(dt, batch, hidden) || h.Shape[0] != batch || h.Shape[1] != hidden
+            || projected.Shape[1] != batch || projected.Shape[2] != 4 * hidden
+            || w.WeightHh.Shape[0] != 4 * hidden || w.WeightHh.Shape[1] != hidden)
+            return null;
+        var blocks = new RawTensor[steps];
+        for (int k = 0; k < steps; k++) blocks[k] = RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]);
+        return blocks;
+    }
+
+    /// <summary>
+    /// A recorded direction: the calling thread records every step's nodes (<see cref="CellMath.LstmComputed"/>, in
+    /// order, over <paramref name="blocks"/>) while other threads compute the values into them, then joins them.
+    /// Recording reads no values (nodes wrap slices of the blocks and save their versions), so the graph and the
+    /// values are those of the step-by-step path. Fills <paramref name="outputs"/> (<c>h'</c> of step <c>t</c> at
+    /// <c>t</c>) and returns the last states.
+    /// </summary>
+    public static (Tensor H, Tensor C) RunRecorded(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
+        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs)
+    {
+        var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, null, reverse, recorder);
+        return (recorder.H, recorder.C);
+    }
+
+    /// <summary>The recording half of <see cref="RunRecorded"/>, run by the calling thread.</summary>
+    private sealed class Recorder(Tensor[] inputs, Tensor[] outputs, CellWeights w, RawTensor[] blocks, bool reverse,
+        Tensor h, Tensor c)
+    {
+        public Tensor H { get; private set; } = h;
+
+        public Tensor C { get; private set; } = c;
+
+        public void Record()
+        {
+            int steps = blocks.Length;
+            for (int k = 0; k < steps; k++)
+            {
+                int t = reverse ? steps - 1 - k : k;
+                (H, C) = CellMath.LstmComputed(inputs[t], H, C, w, blocks[k]);
+                outputs[t] = H;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the steps over <paramref name="xp"/> (<c>[T, B, 4H]</c>) from <paramref name="h0"/> and
+    /// <paramref name="c0"/> (<c>[B, H]</c>): step <c>k</c> (in processing order: <c>t = T − 1 − k</c> when
+    /// <paramref name="reverse"/>) writes <paramref name="blocks"/><c>[k mod blocks.Length]</c> (<c>[9, B, H]</c>,
+    /// dense) and, when <paramref name="output"/> is given (<c>[T, B, H]</c>, dense), its <c>h'</c> into row
+    /// <c>t</c>. Two blocks or more unless there is one step (a step reads the previous block).
+    /// </summary>
+    public static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
+        RawTensor[] blocks, RawTensor? output, bool reverse)
+        => Run(xp, weightHh, biasHh, h0, c0, blocks, output, reverse, null);
+
+    private static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder)
+    {
+        var f = new Func(RawOps.Contiguous(xp), RawOps.Contiguous(weightHh),
+            biasHh is null ? null : RawOps.Contiguous(biasHh), RawOps.Contiguous(h0), RawOps.Contiguous(c0), blocks,
+            output, reverse, recorder);
+        DTypeDispatch.Floating<Func, bool>(xp.DType, f, "lstm");
+    }
+
+    private readonly struct Func(RawTensor xp, RawTensor w, RawTensor? bias, RawTensor h0, RawTensor c0,
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder) : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int batch = c0.Shape[0], hidden = c0.Shape[1];
+            GemmPackedB<T> packed = Scratch<T>.Weight;
+            packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
+            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed);
+            int chunks = (batch + RowChunk - 1) / RowChunk;
+            if (recorder is null)
+            {
+                WorkerPool.For(chunks, ref task);
+                return true;
+            }
+            // Member 0 (this thread) records first; every member takes chunks as it comes free.
+            var team = new RecordingTask<T>(task, recorder, new ChunkCounter(), chunks);
+            WorkerTeam.Run(chunks + 1, ref team);
+            return true;
+        }
+    }
+
+    private sealed class ChunkCounter
+    {
+        public int Next;
+    }
+
+    private readonly struct RecordingTask<T>(RowsTask<T> rows, Recorder recorder, ChunkCounter counter, int chunks)
+        : ITeamTask where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(TeamMember member)
+        {
+            if (member.Index == 0) recorder.Record();
+            for (int j; (j = Interlocked.Increment(ref counter.Next) - 1) < chunks;) rows.Execute(j);
+        }
+    }
+
+    /// <summary>Buffers kept per thread: the caller's packed <c>W_hh</c>, a chunk's step product.</summary>
+    private static class Scratch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static GemmPackedB<T>? t_weight;
+        [ThreadStatic] private static T[]? t_product;
+
+        public static GemmPackedB<T> Weight => t_weight ??= new GemmPackedB<T>();
+
+        public static T[] Product(int length) =>
+            t_product is { } a && a.Length >= length ? a : (t_product = GC.AllocateUninitializedArray<T>(length));
+    }
+
+    /// <summary>Chunk <c>j</c>: rows <c>[8j, 8j + 8)</c> through every step.</summary>
+    private readonly struct RowsTask<T>(RawTensor xp, RawTensor? bias, RawTensor h0, RawTensor c0,
+        RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int chunk)
+        {
+            int steps = xp.Shape[0], batch = c0.Shape[0], hidden = c0.Shape[1], g4 = 4 * hidden;
+            int slice = batch * hidden, count = blocks.Length;
+            int r0 = chunk * RowChunk, rows = Math.Min(RowChunk, batch - r0), ro = r0 * hidden;
+            T[] product = Scratch<T>.Product(rows * g4);
+            T[] x = xp.Data<T>();
+            int xOff = xp.Offset + r0 * g4;
+            ReadOnlySpan<T> biasRow = bias is null ? default : bias.Span<T>();
+            for (int k = 0; k < steps; k++)
+            {
+                int t = reverse ? steps - 1 - k : k;
+                Span<T> cur = blocks[k % count].Span<T>(), prev = blocks[(k - 1 + count) % count].Span<T>();
+                ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..] : prev[(8 * slice + ro)..];
+                ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..] : prev[(6 * slice + ro)..];
+                packed.Multiply(false, rows, hPrev, hidden, biasRow, product, g4);
+                LstmKernels.CellForwardUnits<T>(product, hidden, g4, x.AsSpan(xOff + t * batch * g4), hidden, g4,
+                    cPrev, hidden, cur[ro..], slice, hidden, rows, hidden);
+                if (output is not null)
+                {
+                    cur.Slice(8 * slice + ro, rows * hidden)
+                        .CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
+                }
+            }
+        }
+    }
+}
