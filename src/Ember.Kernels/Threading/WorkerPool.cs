@@ -140,7 +140,7 @@ public static partial class WorkerPool
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run(WorkItem item, int chunkCount, int maxWorkers)
+    private static void Run(WorkItem item, int chunkCount, int maxWorkers, bool callerRunsOwnChunk = false)
     {
         s_item = item;
         s_chunkCount = chunkCount;
@@ -160,6 +160,9 @@ public static partial class WorkerPool
         t_inPool = true;
         try
         {
+            // A team's caller runs its own member (chunk -1) first, then any counted chunk no worker took (see
+            // TryRunTeam: with a barrier every one was taken by then).
+            if (callerRunsOwnChunk) item.Execute(-1);
             RunChunks(item);
         }
         finally

@@ -142,14 +142,13 @@ public static partial class WorkerPool
             holder = TeamHolderCache<TTask>.Instance ??= new TeamHolder<TTask>();
             holder.Task = task;
             holder.Members = members;
-            holder.CallerThread = Environment.CurrentManagedThreadId;
-            holder.CallerTaken = false;
-            holder.NextWorkerIndex = 0;
             holder.Barrier.Reset(members);
-            // Each thread of the job takes one member (chunk) and, when the task uses the barrier, cannot finish it
-            // before every member has started: so the members run on distinct, concurrent threads. The workers are
-            // woken and the job stays open until the caller's member returns, so every member is taken.
-            Run(holder, members, members - 1);
+            // The caller runs member 0 itself (it must: a member-0 task may depend on the calling thread's state,
+            // e.g. grad mode or thread-local pools); the members - 1 counted chunks go to the workers, one each when
+            // the task uses the barrier (a worker cannot finish its member before every member has started), so the
+            // members run on distinct, concurrent threads. The workers are woken and the job stays open until the
+            // caller's member returns, so every member is taken.
+            Run(holder, members - 1, members - 1, callerRunsOwnChunk: true);
             if (holder.Barrier.Error is { } error) ExceptionDispatchInfo.Capture(error).Throw();
         }
         finally
@@ -163,26 +162,14 @@ public static partial class WorkerPool
     private sealed class TeamHolder<TTask> : WorkItem where TTask : struct, ITeamTask
     {
         public TTask Task;
-        public int Members, CallerThread, NextWorkerIndex;
-        public bool CallerTaken;
+        public int Members;
         public readonly TeamBarrier Barrier = new();
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int chunk)
         {
-            // The caller is member 0; the other members are numbered in the order they start. (A thread runs a second
-            // member only when the task never waits at the barrier; then it takes the next number.)
-            int index;
-            if (!CallerTaken && Environment.CurrentManagedThreadId == CallerThread)
-            {
-                CallerTaken = true;
-                index = 0;
-            }
-            else
-            {
-                index = Interlocked.Increment(ref NextWorkerIndex);
-                if (index == Members) index = 0; // the caller ran none: workers took every member
-            }
+            // The caller runs chunk -1 (member 0); the workers' counted chunks 0 .. members - 2 are members 1 ...
+            int index = chunk + 1;
             try
             {
                 Task.Execute(new TeamMember(Barrier, index, Members));

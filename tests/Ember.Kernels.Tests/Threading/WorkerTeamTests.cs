@@ -230,6 +230,33 @@ public class WorkerTeamTests
         });
     }
 
+    private struct CallerTask : ITeamTask
+    {
+        public int CallerThread;
+        public int[] Wrong;
+
+        public readonly void Execute(TeamMember member)
+        {
+            if (member.Index == 0 && Environment.CurrentManagedThreadId != CallerThread)
+                Interlocked.Increment(ref Wrong[0]);
+        }
+    }
+
+    /// <summary>Member 0 runs on the calling thread every time, even when the workers are quicker than the caller
+    /// (a member-0 task may rely on the caller's thread state: the LSTM records its graph there).</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void MemberZero_AlwaysRunsOnTheCaller(int threads)
+    {
+        WithThreads(threads, () =>
+        {
+            var task = new CallerTask { CallerThread = Environment.CurrentManagedThreadId, Wrong = new int[1] };
+            for (int rep = 0; rep < 5000; rep++) WorkerTeam.Run(threads, ref task);
+            Assert.Equal(0, task.Wrong[0]);
+        });
+    }
+
     private struct CountTask : IParallelTask
     {
         public int[] Hits;
