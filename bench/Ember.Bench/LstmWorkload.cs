@@ -92,9 +92,10 @@ internal static class LstmWorkload
             lstm.Call(x).Output.Sum().Backward();
         }, Workloads.LstmBudgetSeconds(quick));
         report.Add(Workloads.LstmMetric(quick), seconds * 1e3, "ms", MetricKind.Time);
-        const int allocCalls = 10;
+        const int allocCalls = 30;
         int gen0 = System.GC.CollectionCount(0), gen1 = System.GC.CollectionCount(1);
         int gen2 = System.GC.CollectionCount(2);
+        System.TimeSpan pause = System.GC.GetTotalPauseDuration();
         long before = System.GC.GetTotalAllocatedBytes(true);
         for (int i = 0; i < allocCalls; i++)
         {
@@ -103,6 +104,7 @@ internal static class LstmWorkload
             lstm.Call(x).Output.Sum().Backward();
         }
         double mb = (System.GC.GetTotalAllocatedBytes(true) - before) / 1e6 / allocCalls;
+        double pauseMs = (System.GC.GetTotalPauseDuration() - pause).TotalMilliseconds / allocCalls;
         report.Add("fwd+bwd: allocated per call (MB)", mb, "MB", MetricKind.Info);
         // The runtime's gen0 budget decides how often fresh memory is faulted in, which the bytes alone do not show.
         report.Add("fwd+bwd: gen0 GCs per call", (System.GC.CollectionCount(0) - gen0) / (double)allocCalls, "GCs",
@@ -111,6 +113,7 @@ internal static class LstmWorkload
             MetricKind.Info);
         report.Add("fwd+bwd: gen2 GCs per call", (System.GC.CollectionCount(2) - gen2) / (double)allocCalls, "GCs",
             MetricKind.Info);
+        report.Add("fwd+bwd: GC pause per call (ms)", pauseMs, "ms", MetricKind.Info);
         double forward = Timing.MedianSeconds(() =>
         {
             using (Autograd.NoGrad()) lstm.Call(x);

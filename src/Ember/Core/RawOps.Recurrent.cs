@@ -46,7 +46,8 @@ internal static partial class RawOps
 
     /// <summary>
     /// One LSTM step's gate gradients (<see cref="LstmKernels.CellBackward"/>): returns <c>dgates</c>
-    /// <c>[B, 4H]</c> and, when <paramref name="needDcPrev"/>, <c>dc·σ(f)</c> <c>[B, H]</c> (fresh tensors).
+    /// <c>[B, 4H]</c> and, when <paramref name="needDcPrev"/>, <c>dc·σ(f)</c> <c>[B, H]</c> (fresh tensors
+    /// unless given).
     /// </summary>
     /// <param name="dc">The gradient of the new cell state (all of it).</param>
     /// <param name="dh">The gradient of the new hidden state; null when none reached it.</param>
@@ -55,8 +56,10 @@ internal static partial class RawOps
     /// <param name="needDcPrev">Whether to form the previous cell state's gradient.</param>
     /// <param name="gatesInto">Where to write <c>dgates</c> (a contiguous <c>[B, 4H]</c> window of the same dtype),
     /// returned as the gates; null (or a window that does not fit) for a fresh tensor.</param>
+    /// <param name="cPrevInto">Where to write <c>dc·σ(f)</c> (a contiguous <c>[B, H]</c> tensor of the same dtype,
+    /// which may be <paramref name="dc"/> itself); null (or one that does not fit) for a fresh tensor.</param>
     public static (RawTensor Gates, RawTensor? CPrev) LstmCellBackward(RawTensor dc, RawTensor? dh, RawTensor state,
-        RawTensor c, bool needDcPrev, RawTensor? gatesInto = null)
+        RawTensor c, bool needDcPrev, RawTensor? gatesInto = null, RawTensor? cPrevInto = null)
     {
         int batch = c.Shape[0], hidden = c.Shape[1];
         DType dt = state.DType;
@@ -66,7 +69,11 @@ internal static partial class RawOps
         state = Contiguous(state);
         var gates = gatesInto is { IsContiguous: true } g && g.DType == dt && g.NumEl == batch * 4 * hidden
             ? g : RawTensor.Empty(dt, [batch, 4 * hidden]);
-        RawTensor? cPrev = needDcPrev ? RawTensor.Empty(dt, [batch, hidden]) : null;
+        // cPrevInto may be dc itself (the kernel reads each element of dc before it writes that of dcPrev).
+        RawTensor? cPrev = !needDcPrev ? null
+            : cPrevInto is { IsContiguous: true } p && p.DType == dt && p.NumEl == batch * hidden
+                && (!ReferenceEquals(p.Storage.Array, dc.Storage.Array) || p.Offset == dc.Offset)
+                ? p : RawTensor.Empty(dt, [batch, hidden]);
         DTypeDispatch.Floating<LstmCellBackwardFunc, bool>(dt, new(dc, dh, state, c, gates, cPrev),
             "lstm cell backward");
         return (gates, cPrev);

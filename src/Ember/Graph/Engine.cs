@@ -254,6 +254,14 @@ internal static class Engine
                     old.AddInPlaceRaw(g);
                     continue;
                 }
+                if (owned && old is not null && TryAddIntoNew(g, old))
+                {
+                    // The new gradient is the exclusive one (the old may be a view of a shared or broadcast gradient,
+                    // such as a stack's piece): the sum goes into it, the same bits as old + g, and it stays owned.
+                    scratch.Owned.Add(g.Raw.Storage.Array);
+                    buf![e.InputNr] = g;
+                    continue;
+                }
                 buffers[e.Function] = buf = Accumulate(buf, e.InputNr, 1, g);
                 if (old is not null)
                 {
@@ -297,6 +305,21 @@ internal static class Engine
             if (inputs[k] is Tensor t && ReferenceEquals(t.Raw.Storage.Array, storage))
                 return k < 32 && (ownedInputs & (1u << k)) != 0;
         return true;
+    }
+
+    /// <summary>
+    /// <c>g += old</c> without a temporary, when <paramref name="g"/> (a gradient only the engine holds) is dense
+    /// and of <paramref name="old"/>'s shape and dtype; false (nothing written) otherwise. Addition commutes, so the
+    /// sum has the bits of <c>old + g</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryAddIntoNew(Tensor g, Tensor old)
+    {
+        RawTensor dst = g.Raw, src = old.Raw;
+        if (dst.DType != src.DType || (dst.DType != DType.Float32 && dst.DType != DType.Float64)
+            || ReferenceEquals(dst.Storage.Array, src.Storage.Array) || !dst.Shape.AsSpan().SequenceEqual(src.Shape))
+            return false;
+        return RawOps.TryAddInto(dst, src) || RawOps.TryBinaryInPlace<Op.Add>(dst, src, false, "add");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

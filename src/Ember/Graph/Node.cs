@@ -33,7 +33,9 @@ public abstract class Node
         public int[] Shape;
         public DType DType;
     }
-    private List<SavedTensor>? _saved;
+    // Most nodes save at most two tensors: those live in fields, a third and more in the list (fewer objects per node).
+    private SavedTensor? _saved0, _saved1;
+    private List<SavedTensor>? _savedMore;
     private bool _released;
 
     /// <summary>
@@ -195,7 +197,9 @@ public abstract class Node
                 $"Inference tensors cannot be saved for backward ({Name} needs one). Make a normal tensor with " +
                 "Clone() outside Autograd.InferenceMode() and use that in autograd.");
         var s = new SavedTensor(t);
-        (_saved ??= []).Add(s);
+        if (_saved0 is null) _saved0 = s;
+        else if (_saved1 is null) _saved1 = s;
+        else (_savedMore ??= []).Add(s);
         return s;
     }
 
@@ -226,13 +230,19 @@ public abstract class Node
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void ReleaseVariables()
     {
-        if (_saved is null) return;
+        if (_saved0 is null) return;
         _released = true;
-        foreach (var s in _saved)
-        {
-            s.Tensor?.Raw.Storage.TrackSaved(-1);
-            s.Tensor = null;
-        }
+        Release(_saved0);
+        if (_saved1 is not null) Release(_saved1);
+        if (_savedMore is null) return;
+        foreach (var s in _savedMore) Release(s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Release(SavedTensor s)
+    {
+        s.Tensor?.Raw.Storage.TrackSaved(-1);
+        s.Tensor = null;
     }
 
     /// <summary>

@@ -20,13 +20,16 @@ namespace Ember.NN;
 /// pass, <c>dgates [B, 4H]</c> and <c>dc·σ(f)</c>; it sends its own input on (the true gradient of both summands).
 /// σ(f)·c sends <c>dc·σ(f)</c> to the previous cell state, σ(i)·tanh(g) sends the i window of <c>dgates</c> through
 /// σ(i) to the first split piece, which sends the whole <c>dgates</c> to the gates' sum; the f, g, o branches get
-/// nothing and do not run. So no split buffer is zero-filled, and each step allocates <c>dc·σ(f)</c> and the hidden
-/// path's <c>[B, H]</c>; <c>dgates</c> is written into its window of the input projection's unbind buffer
-/// (<see cref="ViewGroup.Reserve"/>, rented per thread), which its unbind piece then sends on without a copy.</para>
+/// nothing and do not run. So no split buffer is zero-filled, and each step allocates only the hidden path's
+/// <c>[B, H]</c>: <c>dc·σ(f)</c> overwrites <c>dc</c> when only the engine holds it (then the c' node's two outputs
+/// carry <c>dc·σ(f)</c>, which the fused σ(f)·c and σ(i)·tanh(g) ignore), and <c>dgates</c> is written into its window
+/// of the input projection's unbind buffer (<see cref="ViewGroup.Reserve"/>, rented per thread), which its unbind
+/// piece then sends on without a copy.</para>
 /// <para>What an observer could see is unchanged: every gradient that leaves the step (to the previous state, to the
 /// gates' sum, hence to the projections) is the value the unfused formulas give, bit for bit (same operation order);
-/// the values on two edges inside the step differ (h' → tanh(c') carries the gradient after tanh's backward, and
-/// σ(i)·tanh(g) → σ(i) the one after σ's), which only a hook on those internal tensors could observe: the module's
+/// the values on edges inside the step differ (h' → tanh(c') carries the gradient after tanh's backward,
+/// σ(i)·tanh(g) → σ(i) the one after σ's, c' → its two products possibly <c>dc·σ(f)</c>), which only a hook on
+/// those internal tensors could observe: the module's
 /// per-step tensors never reach the user (its outputs are stacked copies), and a step whose nodes carry hooks, a
 /// recorded backward (<c>createGraph</c>) and a call outside the engine take the ordinary per-node formulas; once a
 /// recorded backward used the step's inner values, a pass through that second-order graph reaches inner nodes directly,
@@ -147,7 +150,10 @@ internal sealed class LstmStep
         // projection's unbind piece, which would copy it into its split's [T, B, 4H] buffer: writing it into that
         // buffer's window here saves the copy, the buffer's zero fill and its fresh allocation per pass.
         RawTensor? into = (_xPiece as UnbindBackward0)?.ReserveGrad();
-        var (gates, cPrev) = RawOps.LstmCellBackward(dc.Raw, dh?.Raw, block.Raw, c.Raw, needCPrev, into);
+        // dc·σ(f) may overwrite dc when only the engine holds dc (element by element, read before write): the c' node
+        // hands dc on only to σ(f)·c and σ(i)·tanh(g), which in a fused pass ignore what they receive.
+        RawTensor? cPrevInto = needCPrev && Engine.MayOverwrite(dc) ? dc.Raw : null;
+        var (gates, cPrev) = RawOps.LstmCellBackward(dc.Raw, dh?.Raw, block.Raw, c.Raw, needCPrev, into, cPrevInto);
         _gates = new Tensor(gates);
         _cPrev = cPrev is null ? null : new Tensor(cPrev);
         _resultPass = pass;
