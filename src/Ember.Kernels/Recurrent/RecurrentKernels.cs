@@ -16,6 +16,20 @@ public static class LstmKernels
     /// <summary>The number of <c>[batch, hidden]</c> slices <see cref="CellForward"/> writes into its state.</summary>
     public const int StateSlices = 9;
 
+    [ThreadStatic] private static bool t_vector256Only;
+
+    /// <summary>Test switch: on this thread, keep the backward kernels to the Vector256 path even where Vector512 is
+    /// accelerated (the tests run both widths and compare them bit for bit).</summary>
+    internal static bool Vector256Only
+    {
+        get => t_vector256Only;
+        set => t_vector256Only = value;
+    }
+
+    // Plain element-wise multiplies and subtractions, so each lane's value is the same at every width.
+    private static bool Wide<T>() where T : unmanaged =>
+        Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !t_vector256Only;
+
     /// <summary>
     /// One LSTM step from the hidden projection <paramref name="hh"/> and the input projection
     /// <paramref name="xp"/> (both <c>[batch, 4·hidden]</c>, gates i, f, g, o) and the previous cell state
@@ -114,6 +128,13 @@ public static class LstmKernels
         if (dh.Length < n || o.Length < n || tanhC.Length < n)
             throw new ArgumentException($"LstmKernels.HiddenBackward: spans shorter than the {n} elements to write.");
         int j = 0;
+        if (Wide<T>())
+            for (int w = Vector512<T>.Count; j + w <= n; j += w)
+            {
+                var t = Vector512.Create(tanhC.Slice(j, w));
+                (Vector512.Create(dh.Slice(j, w)) * Vector512.Create(o.Slice(j, w)) * (Vector512<T>.One - (t * t)))
+                    .CopyTo(dst.Slice(j, w));
+            }
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
             for (int w = Vector256<T>.Count; j + w <= n; j += w)
             {
@@ -144,7 +165,7 @@ public static class LstmKernels
             || c.Length < slice || dgates.Length < 4 * slice || (!dcPrev.IsEmpty && dcPrev.Length < slice))
             throw new ArgumentException(
                 $"LstmKernels.CellBackward: spans too short for batch {batch} and hidden {hidden}.");
-        bool hasDh = !dh.IsEmpty, hasDcPrev = !dcPrev.IsEmpty;
+        bool hasDh = !dh.IsEmpty, hasDcPrev = !dcPrev.IsEmpty, wide = Wide<T>();
         for (int b = 0; b < batch; b++)
         {
             int r = b * h;
@@ -154,6 +175,25 @@ public static class LstmKernels
             Span<T> di = dgates.Slice(4 * r, h), df = dgates.Slice(4 * r + h, h);
             Span<T> dg = dgates.Slice(4 * r + 2 * h, h), dO = dgates.Slice(4 * r + 3 * h, h);
             int j = 0;
+            if (wide)
+                for (int w = Vector512<T>.Count; j + w <= h; j += w)
+                {
+                    var d = Vector512.Create(dcr.Slice(j, w));
+                    var vi = Vector512.Create(i.Slice(j, w));
+                    var vf = Vector512.Create(f.Slice(j, w));
+                    var vg = Vector512.Create(g.Slice(j, w));
+                    (d * vg * (Vector512<T>.One - vi) * vi).CopyTo(di.Slice(j, w));
+                    (d * Vector512.Create(cr.Slice(j, w)) * (Vector512<T>.One - vf) * vf).CopyTo(df.Slice(j, w));
+                    (d * vi * (Vector512<T>.One - (vg * vg))).CopyTo(dg.Slice(j, w));
+                    if (hasDh)
+                    {
+                        var vo = Vector512.Create(o.Slice(j, w));
+                        (Vector512.Create(dh.Slice(r + j, w)) * Vector512.Create(tc.Slice(j, w))
+                            * (Vector512<T>.One - vo) * vo).CopyTo(dO.Slice(j, w));
+                    }
+                    else Vector512<T>.Zero.CopyTo(dO.Slice(j, w));
+                    if (hasDcPrev) (d * vf).CopyTo(dcPrev.Slice(r + j, w));
+                }
             if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
                 for (int w = Vector256<T>.Count; j + w <= h; j += w)
                 {
