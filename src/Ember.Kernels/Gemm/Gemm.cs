@@ -205,7 +205,7 @@ public static unsafe class Gemm
             GemmDirect<T>.Run(transA, transB, m, n, k, T.One, a, lda, b, ldb, T.Zero, c, ldc, bias);
             return;
         }
-        GemmDirect<T>.FillRows(m, n, bias, c, ldc);
+        GemmBiasFill<T>.Run(m, n, bias, c, ldc);
         Core(transA, transB, m, n, k, T.One, a, lda, b, ldb, T.One, c, ldc);
     }
 
