@@ -1,5 +1,5 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|w2|w4|optim|conv|matmul|tracer|w2loader
+// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|w2|w4|optim|conv|matmul|tracer|w2loader
 //        [--threads N] [--quick]
 using System;
 using Ember.Bench;
@@ -50,10 +50,11 @@ switch (options.Workload)
     case "matmul": MatMulProbe.Run(report, options.Quick); break;
     case "w2loader": LoaderWorkload.Run(report, options.Quick); break;
     case "tracer": TracerWorkload.Run(report, options.Quick); break;
+    case "lstmgemm": LstmGemmProbe.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
             $"Unknown workload '{options.Workload}' " +
-            "(iris, gemm, fma, math, gradmode, lstm, w2, w4, optim, conv, matmul, tracer, w2loader).");
+            "(iris, gemm, fma, math, gradmode, lstm, lstmgemm, w2, w4, optim, conv, matmul, tracer, w2loader).");
 }
 report.WriteJsonLine(Console.Out);
 

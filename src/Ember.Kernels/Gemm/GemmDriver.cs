@@ -123,8 +123,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
             int nc = Math.Min(cfg.NC, n - jc);
             int nTiles = (nc + nr - 1) / nr;
             var (lastRows, lastCols) = EdgeCost(in cfg, m - (mTiles - 1) * cfg.MR, nc - (nTiles - 1) * nr);
+            // Each chunk packs the A rows of its own tiles, so a column split packs every row twice: weigh that
+            // packing (B is packed once, shared). Small n (dW = dGᵀ·X, dX = dG·W of an LSTM: n = 64 or 128, k or m
+            // in the thousands) would otherwise split the columns for a sliver of balance and pack A twice.
             ChooseSplit(mTiles, nTiles, Target(threads, 2.0 * m * nc * kcb), out int mParts, out int nParts,
-                cfg.MR, nr, 0, 0, lastRows, lastCols);
+                cfg.MR, nr, PackWeight, 0, lastRows, lastCols);
             for (int pc = 0; pc < k; pc += kcb)
             {
                 int kc = Math.Min(kcb, k - pc);
