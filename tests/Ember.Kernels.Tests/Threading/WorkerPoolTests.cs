@@ -47,7 +47,9 @@ public class WorkerPoolTests
         }
     }
 
-    private static void WithThreads(int count, Action body)
+    /// <summary>Runs <paramref name="body"/> with <see cref="WorkerPool.ThreadCount"/> set to
+    /// <paramref name="count"/>, restoring it afterwards (shared by the pool's and the team's tests).</summary>
+    internal static void WithThreads(int count, Action body)
     {
         int saved = WorkerPool.ThreadCount;
         try

@@ -8,19 +8,7 @@ namespace Ember.Kernels.Tests;
 [Collection("GlobalSettings")]
 public class WorkerTeamTests
 {
-    private static void WithThreads(int count, Action body)
-    {
-        int saved = WorkerPool.ThreadCount;
-        try
-        {
-            WorkerPool.ThreadCount = count;
-            body();
-        }
-        finally
-        {
-            WorkerPool.ThreadCount = saved;
-        }
-    }
+    private static void WithThreads(int count, Action body) => WorkerPoolTests.WithThreads(count, body);
 
     /// <summary>Each phase, every member writes its slot, then after a barrier checks everyone's slot of that
     /// phase: only correct when the members run at once and the barrier holds them together.</summary>
