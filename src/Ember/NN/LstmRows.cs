@@ -41,9 +41,8 @@ internal static class LstmRows
     /// Whether the steps of this shape run here: float32/float64 and a step product that
     /// <see cref="HiddenProjectionGroup.Product"/> runs on the packed operand (so the values match).
     /// </summary>
-    public static bool Fits(DType dtype, int batch, int hidden) => Enabled
-        && (dtype == DType.Float32 || dtype == DType.Float64) && hidden > 2 && batch > 8
-        && (long)batch * 4 * hidden * hidden > 64 * 1024 && 4L * hidden * hidden <= 1 << 20;
+    public static bool Fits(DType dtype, int batch, int hidden) =>
+        Enabled && HiddenProjectionGroup.TakesPackedPath(dtype, batch, hidden, 4 * hidden);
 
     /// <summary>
     /// The blocks for a recorded direction's step values: one <c>[9, B, H]</c> block per step, in processing order, or

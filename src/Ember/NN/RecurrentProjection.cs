@@ -236,10 +236,8 @@ internal sealed class HiddenProjectionGroup(int steps)
     internal RawTensor Product(RawTensor a, RawTensor b, RawTensor? bias, RawTensor? into = null, int parts = 1)
     {
         int n = b.Shape[1];
-        if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0] || a.Shape[1] == 0 || a.DType != b.DType
-            || a.Shape[0] <= 8 || n <= 8 || (long)a.Shape[0] * n * a.Shape[1] <= 64 * 1024
-            || (long)a.Shape[1] * n > MaxPackedElements
-            || (a.DType != DType.Float32 && a.DType != DType.Float64)
+        if (a.Rank != 2 || b.Rank != 2 || a.Shape[1] != b.Shape[0] || a.DType != b.DType
+            || !TakesPackedPath(a.DType, a.Shape[0], a.Shape[1], n)
             || (bias is not null && (bias.Rank != 1 || bias.DType != a.DType || bias.Shape[0] != n
                 || !bias.IsContiguous)))
         {
@@ -252,6 +250,16 @@ internal sealed class HiddenProjectionGroup(int steps)
         return RawOps.MmSharedB(this, a, b, bias, into, parts);
     }
 
+    /// <summary>
+    /// Whether a step product <c>[m, k]·[k, n]</c> of <paramref name="dtype"/> runs on the packed operand in
+    /// <see cref="Product"/>: the shapes the plain product sends to the packed GEMM driver (over 64 K multiply-adds,
+    /// over 8 rows and columns) with an operand small enough to keep packed. <see cref="LstmRows"/> asks the same
+    /// question, so its values match the step-by-step path's.
+    /// </summary>
+    internal static bool TakesPackedPath(DType dtype, int m, int k, int n) =>
+        (dtype == DType.Float32 || dtype == DType.Float64) && k > 0 && m > 8 && n > 8
+        && (long)m * n * k > 64 * 1024 && (long)k * n <= MaxPackedElements;
+
     /// <summary>The runtime switch that turns the split of <see cref="BackwardParts"/> off (on by default).</summary>
     internal const string SplitSwitch = "Ember.RecurrentBackwardSplit";
 
@@ -260,7 +268,7 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// <summary>
     /// How many threads a backward step's <c>dh = dG·W_hh</c> is split over: 2 (row tiles; bit-identical results)
     /// when the pool has a second thread and the product has at least two row tiles and ~1 M multiply-adds, else
-    /// 1. The forward's steps stay inline; see docs/design-notes.md for why the backward's split differs.
+    /// 1. The forward's steps split by batch rows instead (<see cref="LstmRows"/>); see docs/design-notes.md.
     /// </summary>
     internal static int BackwardParts(RawTensor grad, int n)
     {
