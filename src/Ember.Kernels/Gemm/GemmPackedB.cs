@@ -130,20 +130,15 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
     public void MultiplySplit(int parts, bool transA, int m, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> bias,
         Span<T> c, int ldc)
     {
-        if (parts <= 1 || _buffer is null || m <= 1)
-        {
-            Multiply(transA, m, a, lda, bias, c, ldc);
-            return;
-        }
-        var (mr, kernel) = TileFor(m);
-        int tiles = (m + mr - 1) / mr;
-        if (tiles < 2)
+        // The tile of the whole product, also in every range (so each element gets the same kernel).
+        var (mr, kernel) = _buffer is null ? (1, 0) : TileFor(m);
+        int tiles = (m + mr - 1) / mr, chunks = Math.Min(parts, tiles);
+        if (chunks < 2)
         {
             Multiply(transA, m, a, lda, bias, c, ldc);
             return;
         }
         Check(transA, m, a, lda, bias, c, ldc);
-        int chunks = Math.Min(parts, tiles);
         fixed (T* pa = a, pc = c, pbias = bias)
         {
             var task = new SplitTask(this, transA, m, pa, lda, bias.IsEmpty ? null : pbias, pc, ldc, mr, kernel,
