@@ -26,6 +26,9 @@ internal static class LstmWorkload
             bool forwardOnly = mode == "1", recordedOnly = mode == "recorded";
             var times = new double[calls];
             double cpu0 = ProcessCpuMs(), main0 = MainThreadCpuMs();
+            int g0 = System.GC.CollectionCount(0), g1 = System.GC.CollectionCount(1);
+            System.TimeSpan pause0 = System.GC.GetTotalPauseDuration();
+            long bytes0 = System.GC.GetTotalAllocatedBytes(true);
             for (int i = 0; i < calls; i++)
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -45,6 +48,18 @@ internal static class LstmWorkload
             }
             double cpu = ProcessCpuMs() - cpu0, main = MainThreadCpuMs() - main0;
             report.Add("fixed calls", calls, "calls", MetricKind.Info);
+            if (calls > 0)
+            {
+                // What the calls allocate and what the GC costs them (a gen0/gen1 GC stops every thread).
+                report.Add("fixed calls: allocated KB per call",
+                    (System.GC.GetTotalAllocatedBytes(true) - bytes0) / 1e3 / calls, "KB", MetricKind.Info);
+                report.Add("fixed calls: gen0 GCs per call", (System.GC.CollectionCount(0) - g0) / (double)calls,
+                    "GCs", MetricKind.Info);
+                report.Add("fixed calls: gen1 GCs per call", (System.GC.CollectionCount(1) - g1) / (double)calls,
+                    "GCs", MetricKind.Info);
+                report.Add("fixed calls: GC pause ms per call",
+                    (System.GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / calls, "ms", MetricKind.Info);
+            }
             if (calls > 0 && main >= 0)
             {
                 // CPU time of the calling thread (Linux): with the workers' share (process minus main) it shows how
