@@ -44,10 +44,31 @@ internal abstract class Storage
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void TrackSaved(int delta) => Interlocked.Add(ref _counter.Saved, delta);
 
+    /// <summary>
+    /// Counts a node releasing a saved tensor over these elements; when that was the last save and the elements were
+    /// marked with <see cref="RecycleWhenReleased"/>, hands them to the recycler (once).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ReleaseSaved()
+    {
+        if (Interlocked.Decrement(ref _counter.Saved) == 0 && _counter.Recycler is not null
+            && Interlocked.Exchange(ref _counter.Recycler, null) is { } recycler)
+            recycler.Recycle(this);
+    }
+
+    /// <summary>
+    /// Marks elements that no tensor outside the graph can reach (an owner's scratch that only saved tensors read):
+    /// once every node that saved a tensor over them released it (a backward pass without <c>retainGraph</c>),
+    /// nothing can read them any more and <paramref name="recycler"/> gets them back. Elements never saved, or whose
+    /// graph is dropped without a backward pass, are left to the GC.
+    /// </summary>
+    public void RecycleWhenReleased(IStorageRecycler recycler) => _counter.Recycler = recycler;
+
     private sealed class VersionCounter
     {
         public int Value;
         public int Saved;
+        public IStorageRecycler? Recycler;
     }
 
     /// <summary>
@@ -100,6 +121,15 @@ internal abstract class Storage
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Storage Invoke<T>() where T : unmanaged => Storage<T>.Uninitialized(length);
     }
+}
+
+/// <summary>Takes back storage whose last saved tensor was released (<see cref="Storage.RecycleWhenReleased"/>).
+/// </summary>
+internal interface IStorageRecycler
+{
+    /// <summary>Called once, by the thread that released the last saved tensor over <paramref name="storage"/>.
+    /// </summary>
+    void Recycle(Storage storage);
 }
 
 /// <summary>Storage of elements of type <typeparamref name="T"/>.</summary>

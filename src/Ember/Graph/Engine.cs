@@ -99,6 +99,12 @@ internal static class Engine
     /// <summary>The number of the backward pass running on this thread (0 outside one).</summary>
     internal static long CurrentPass => t_pass;
 
+    [ThreadStatic] private static bool t_releases;
+
+    /// <summary>Whether the running pass frees the saved tensors of the nodes it runs (no <c>retainGraph</c>).
+    /// </summary>
+    internal static bool ReleasesSaved => t_pass != 0 && t_releases;
+
     /// <summary>Has <paramref name="group"/>'s buffer released when the running pass ends.</summary>
     internal static void OnPassEnd(ViewGroup group) => (t_groups ??= []).Add(group);
 
@@ -127,9 +133,10 @@ internal static class Engine
     {
         Scratch scratch = t_scratch ?? new Scratch();
         t_scratch = null;
-        (long outerPass, List<ViewGroup>? outerGroups, List<Action>? outerCallbacks) =
-            (t_pass, t_groups, t_callbacks);
+        (long outerPass, List<ViewGroup>? outerGroups, List<Action>? outerCallbacks, bool outerReleases) =
+            (t_pass, t_groups, t_callbacks, t_releases);
         t_pass = System.Threading.Interlocked.Increment(ref s_passes);
+        t_releases = !retainGraph;
         t_groups = null;
         t_callbacks = null;
         try
@@ -143,7 +150,7 @@ internal static class Engine
         {
             if (t_groups is { } groups)
                 foreach (var g in groups) g.Release();
-            (t_pass, t_groups, t_callbacks) = (outerPass, outerGroups, outerCallbacks);
+            (t_pass, t_groups, t_callbacks, t_releases) = (outerPass, outerGroups, outerCallbacks, outerReleases);
             // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
             bool huge = scratch.Order.Capacity > 4096;
             scratch.Clear();

@@ -241,8 +241,9 @@ public abstract class Node
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Release(SavedTensor s)
     {
-        s.Tensor?.Raw.Storage.TrackSaved(-1);
+        Tensor? t = s.Tensor;
         s.Tensor = null;
+        t?.Raw.Storage.ReleaseSaved();
     }
 
     /// <summary>

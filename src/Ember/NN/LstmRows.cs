@@ -52,7 +52,8 @@ internal static class LstmRows
     /// <remarks>One block per step, not one <c>[T, 9, B, H]</c> block per call: that one is a fresh multi-megabyte
     /// large object every call, which the GC hands back to the system between calls, so writing it page-faults
     /// (measured: ~1000 faults and +2 ms CPU per call of the bench's LSTM); blocks of a step's size reuse the
-    /// large-object heap's free space.</remarks>
+    /// large-object heap's free space. A backward pass hands them back to <see cref="LstmBlockPool"/> for the next
+    /// forward.</remarks>
     public static RawTensor[]? Blocks(Tensor projected, Tensor h, Tensor c, CellWeights w)
     {
         DType dt = projected.DType;
@@ -66,7 +67,9 @@ internal static class LstmRows
             || w.WeightHh.Shape[0] != 4 * hidden || w.WeightHh.Shape[1] != hidden)
             return null;
         var blocks = new RawTensor[steps];
-        for (int k = 0; k < steps; k++) blocks[k] = RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]);
+        // Reused once a backward pass freed everything saved over them (LstmBlockPool): only saved tensors read them.
+        for (int k = 0; k < steps; k++)
+            blocks[k] = LstmBlockPool.Shared.Rent(dt, [LstmKernels.StateSlices, batch, hidden]);
         return blocks;
     }
 

@@ -244,6 +244,7 @@ internal sealed class LstmStepBackward : SingleOutputNode
         {
             case Role.MulHy when step.Decide(pass):
                 step.KeepDh(pass, grad);
+                ReleaseSkipped(0);
                 return [null, new Tensor(RawOps.LstmHiddenBackward(grad.Raw, Unpack(_a!).Raw, Unpack(_b!).Raw))];
             case Role.AddCy when step.Decide(pass):
                 step.Compute(pass, grad, Unpack(_a!), Unpack(_b!), step.Node(Role.MulFc)!.NeedsInputGrad(1));
@@ -260,11 +261,30 @@ internal sealed class LstmStepBackward : SingleOutputNode
     /// <summary>A fused step's node: hands on the slices the c' node formed (see <see cref="LstmStep"/>).</summary>
     private Tensor?[] PassThrough(Tensor grad, long pass) => _role switch
     {
-        Role.MulFc => [null, NeedsInputGrad(1) ? Step.TakeCPrev(pass) : null],
-        Role.MulIg => [Step.GateWindow(pass), null],
+        Role.MulFc => ReleaseSkipped(0, [null, NeedsInputGrad(1) ? Step.TakeCPrev(pass) : null]),
+        Role.MulIg => ReleaseSkipped(1, [Step.GateWindow(pass), null]),
         <= Role.SplitO => [Step.TakeGates(pass)],
         _ => [grad], // the activations (only σ(i) is reached) and tanh(c'): their gradient is already formed
     };
+
+    /// <summary>
+    /// In a pass that frees saved tensors, frees those of input <paramref name="i"/>'s node: an activation of this
+    /// step (σ(f), tanh(g), σ(o)) whose only consumer is this node and to which a fused pass sends nothing, so the
+    /// engine never runs (nor frees) it. Once this node is freed, a pass reaching that activation would first run this
+    /// node, which fails on its freed values, so the activation's saved slice of the step's block is dead; freeing it
+    /// lets the block be reused (<see cref="LstmBlockPool"/>).
+    /// </summary>
+    private Tensor?[] ReleaseSkipped(int i, Tensor?[] result)
+    {
+        ReleaseSkipped(i);
+        return result;
+    }
+
+    private void ReleaseSkipped(int i)
+    {
+        if (Engine.ReleasesSaved && NextEdge(i).Function is LstmStepBackward n && n.Step == Step)
+            n.ReleaseVariables();
+    }
 
     /// <summary>The op's own formula, as its ordinary node computes it.</summary>
     private Tensor?[] Ordinary(Tensor grad)
