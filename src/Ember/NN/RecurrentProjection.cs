@@ -348,6 +348,7 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
             if (_group is not null && !Autograd.IsGradEnabled)
                 gh = new Tensor(_group.Product(grad.Raw, w.Raw, null, null,
                     HiddenProjectionGroup.BackwardParts(grad.Raw, w.Shape[1])));
+            else if (_group is null) gh = grad.Mm(w); // the input projection's T·B rows: split over the threads
             else
             {
                 using var inline = WorkerPool.RunInline(); // per-step product: see HiddenProjectionGroup.Project
