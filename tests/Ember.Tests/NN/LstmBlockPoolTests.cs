@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Ember.NN;
 using Ember.Tests.Support;
 
@@ -129,6 +130,21 @@ public class LstmBlockPoolTests
     }
 
     [Fact]
+    public void RetainedPass_KeepsTheNodesAFusedPassSkips()
+    {
+        LSTM lstm = Module();
+        List<double[]> want = Reference(lstm, 1);
+        Tensor x = Input(1);
+        Tensor loss = Loss(lstm, x);
+        Assert.Equal(want, Grads(lstm, x, loss, retainGraph: true));
+        // A recorded pass runs every node's own formula, σ(f), tanh(g), σ(o) included (a fused pass skips them): the
+        // retained pass kept their saved values. The same values up to rounding (the unfused pass sums in another
+        // order).
+        double[] recorded = D(Autograd.Grad(loss, x, retainGraph: true, createGraph: true));
+        for (int i = 0; i < recorded.Length; i++) Assert.Equal(want[0][i], recorded[i], 1e-5);
+    }
+
+    [Fact]
     public void GraphDroppedWithoutBackward_ReturnsNothing()
     {
         LSTM lstm = Module();
@@ -207,6 +223,35 @@ public class LstmBlockPoolTests
         Assert.Equal(returned + Steps - 1, Returned);
         Churn(lstm);
         Assert.Equal(want, Run());
+    }
+
+    [Fact]
+    public void TwoThreadsTraining_ShareThePoolSafely()
+    {
+        LSTM lstm1 = Module(), lstm2 = Module();
+        List<double[]> want1 = Reference(lstm1, 1), want2 = Reference(lstm2, 2);
+        var failures = new List<string>();
+        // The global generator is shared, so the inputs are drawn here, not on the threads.
+        Tensor data1 = Input(1).Detach(), data2 = Input(2).Detach(), other = Input(99).Detach();
+        void Loop(LSTM lstm, Tensor data, List<double[]> want)
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                // One graph stays alive across this thread's next pass and the other thread's passes.
+                Tensor x = data.Clone().RequiresGrad_(), loss = Loss(lstm, x);
+                Tensor o = other.Clone().RequiresGrad_();
+                Loss(lstm, o).Backward();
+                if (!Grads(lstm, x, loss).Zip(want).All(p => p.First.AsSpan().SequenceEqual(p.Second)))
+                    lock (failures) failures.Add($"iteration {i}");
+            }
+        }
+        var t1 = new System.Threading.Thread(() => Loop(lstm1, data1, want1));
+        var t2 = new System.Threading.Thread(() => Loop(lstm2, data2, want2));
+        t1.Start();
+        t2.Start();
+        t1.Join();
+        t2.Join();
+        Assert.Empty(failures);
     }
 
     [Fact]
