@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
@@ -47,6 +48,16 @@ public static class LstmKernels
             || state.Length < StateSlices * slice)
             throw new ArgumentException(
                 $"LstmKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        if (typeof(T) == typeof(float))
+        {
+            bool wide = Wide<float>();
+            ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), gr0 = ref F(gates), sr = ref F(state);
+            for (int b = 0; b < batch; b++)
+                RowForward(ref Unsafe.Add(ref hr, b * g4), h, ref Unsafe.Add(ref xr, b * g4), h,
+                    ref Unsafe.Add(ref gr0, b * g4), h, ref Unsafe.Add(ref cr, b * h), ref Unsafe.Add(ref sr, b * h),
+                    slice, h, wide);
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             Span<T> gr = gates.Slice(b * g4, g4);
@@ -89,6 +100,18 @@ public static class LstmKernels
             || state.Length < lastS)
             throw new ArgumentException(
                 $"LstmKernels.CellForwardUnits: spans too short for batch {batch} and width {width}.");
+        if (typeof(T) == typeof(float))
+        {
+            bool wide = Wide<float>();
+            ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), sr = ref F(state);
+            for (int b = 0; b < batch; b++)
+            {
+                ref float hb = ref Unsafe.Add(ref hr, b * hhRow);
+                RowForward(ref hb, hhGate, ref Unsafe.Add(ref xr, b * xpRow), xpGate, ref hb, hhGate,
+                    ref Unsafe.Add(ref cr, b * cRow), ref Unsafe.Add(ref sr, b * stateRow), sliceStride, width, wide);
+            }
+            return;
+        }
         int h = width;
         for (int b = 0; b < batch; b++)
         {
@@ -112,6 +135,109 @@ public static class LstmKernels
             TensorPrimitives.Add<T>(fc, ig, cy);
             AccurateMath.Tanh<T>(cy, tc);
             TensorPrimitives.Multiply<T>(o, tc, hy);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float F<T>(ReadOnlySpan<T> x) where T : unmanaged =>
+        ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x));
+
+    /// <summary>
+    /// The gate math of one row's <paramref name="width"/> units in one pass (float32): gate <c>k</c> (i, f, g, o) of
+    /// unit <c>j</c> is <c>hh[k·hhGate + j] + xp[k·xpGate + j]</c>, written to <c>gates[k·gatesGate + j]</c> (which
+    /// may be <paramref name="hh"/> itself), state slice <c>s</c> of unit <c>j</c> goes to
+    /// <c>state[s·slice + j]</c>. Each value gets the operations of the span-level composition (a float add, then
+    /// <see cref="Float32Math"/>'s σ or tanh of that float, float products and a float sum, each rounded as it is
+    /// stored there), lane by lane, so the bits are those of the separate ops at either width and in the tail.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowForward(ref float hh, int hhGate, ref float xp, int xpGate, ref float gates, int gatesGate,
+        ref float c, ref float state, int slice, int width, bool wide)
+    {
+        ref float hf = ref Unsafe.Add(ref hh, hhGate), hg = ref Unsafe.Add(ref hh, 2 * hhGate);
+        ref float ho = ref Unsafe.Add(ref hh, 3 * hhGate);
+        ref float xf = ref Unsafe.Add(ref xp, xpGate), xg = ref Unsafe.Add(ref xp, 2 * xpGate);
+        ref float xo = ref Unsafe.Add(ref xp, 3 * xpGate);
+        ref float gf = ref Unsafe.Add(ref gates, gatesGate), gg = ref Unsafe.Add(ref gates, 2 * gatesGate);
+        ref float go = ref Unsafe.Add(ref gates, 3 * gatesGate);
+        ref float si = ref state, sf = ref Unsafe.Add(ref state, slice), sg = ref Unsafe.Add(ref state, 2 * slice);
+        ref float so = ref Unsafe.Add(ref state, 3 * slice), sfc = ref Unsafe.Add(ref state, 4 * slice);
+        ref float sig = ref Unsafe.Add(ref state, 5 * slice), scy = ref Unsafe.Add(ref state, 6 * slice);
+        ref float stc = ref Unsafe.Add(ref state, 7 * slice), shy = ref Unsafe.Add(ref state, 8 * slice);
+        int j = 0;
+        if (wide)
+            for (; j + 16 <= width; j += 16)
+            {
+                nuint u = (nuint)j;
+                Vector512<float> ai = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
+                Vector512<float> af = Vector512.LoadUnsafe(ref hf, u) + Vector512.LoadUnsafe(ref xf, u);
+                Vector512<float> ag = Vector512.LoadUnsafe(ref hg, u) + Vector512.LoadUnsafe(ref xg, u);
+                Vector512<float> ao = Vector512.LoadUnsafe(ref ho, u) + Vector512.LoadUnsafe(ref xo, u);
+                ai.StoreUnsafe(ref gates, u);
+                af.StoreUnsafe(ref gf, u);
+                ag.StoreUnsafe(ref gg, u);
+                ao.StoreUnsafe(ref go, u);
+                Vector512<float> i = Float32Math.SigmoidV(ai), f = Float32Math.SigmoidV(af);
+                Vector512<float> g = Float32Math.TanhV(ag), o = Float32Math.SigmoidV(ao);
+                Vector512<float> fc = f * Vector512.LoadUnsafe(ref c, u), ig = i * g, cy = fc + ig;
+                Vector512<float> tc = Float32Math.TanhV(cy);
+                i.StoreUnsafe(ref si, u);
+                f.StoreUnsafe(ref sf, u);
+                g.StoreUnsafe(ref sg, u);
+                o.StoreUnsafe(ref so, u);
+                fc.StoreUnsafe(ref sfc, u);
+                ig.StoreUnsafe(ref sig, u);
+                cy.StoreUnsafe(ref scy, u);
+                tc.StoreUnsafe(ref stc, u);
+                (o * tc).StoreUnsafe(ref shy, u);
+            }
+        for (; j + 8 <= width; j += 8)
+        {
+            nuint u = (nuint)j;
+            Vector256<float> ai = Vector256.LoadUnsafe(ref hh, u) + Vector256.LoadUnsafe(ref xp, u);
+            Vector256<float> af = Vector256.LoadUnsafe(ref hf, u) + Vector256.LoadUnsafe(ref xf, u);
+            Vector256<float> ag = Vector256.LoadUnsafe(ref hg, u) + Vector256.LoadUnsafe(ref xg, u);
+            Vector256<float> ao = Vector256.LoadUnsafe(ref ho, u) + Vector256.LoadUnsafe(ref xo, u);
+            ai.StoreUnsafe(ref gates, u);
+            af.StoreUnsafe(ref gf, u);
+            ag.StoreUnsafe(ref gg, u);
+            ao.StoreUnsafe(ref go, u);
+            Vector256<float> i = Float32Math.SigmoidV(ai), f = Float32Math.SigmoidV(af);
+            Vector256<float> g = Float32Math.TanhV(ag), o = Float32Math.SigmoidV(ao);
+            Vector256<float> fc = f * Vector256.LoadUnsafe(ref c, u), ig = i * g, cy = fc + ig;
+            Vector256<float> tc = Float32Math.TanhV(cy);
+            i.StoreUnsafe(ref si, u);
+            f.StoreUnsafe(ref sf, u);
+            g.StoreUnsafe(ref sg, u);
+            o.StoreUnsafe(ref so, u);
+            fc.StoreUnsafe(ref sfc, u);
+            ig.StoreUnsafe(ref sig, u);
+            cy.StoreUnsafe(ref scy, u);
+            tc.StoreUnsafe(ref stc, u);
+            (o * tc).StoreUnsafe(ref shy, u);
+        }
+        for (; j < width; j++)
+        {
+            float ai = Unsafe.Add(ref hh, j) + Unsafe.Add(ref xp, j);
+            float af = Unsafe.Add(ref hf, j) + Unsafe.Add(ref xf, j);
+            float ag = Unsafe.Add(ref hg, j) + Unsafe.Add(ref xg, j);
+            float ao = Unsafe.Add(ref ho, j) + Unsafe.Add(ref xo, j);
+            Unsafe.Add(ref gates, j) = ai;
+            Unsafe.Add(ref gf, j) = af;
+            Unsafe.Add(ref gg, j) = ag;
+            Unsafe.Add(ref go, j) = ao;
+            float i = Float32Math.Sigmoid(ai), f = Float32Math.Sigmoid(af), g = Float32Math.Tanh(ag);
+            float o = Float32Math.Sigmoid(ao), fc = f * Unsafe.Add(ref c, j), ig = i * g, cy = fc + ig;
+            float tc = Float32Math.Tanh(cy);
+            Unsafe.Add(ref si, j) = i;
+            Unsafe.Add(ref sf, j) = f;
+            Unsafe.Add(ref sg, j) = g;
+            Unsafe.Add(ref so, j) = o;
+            Unsafe.Add(ref sfc, j) = fc;
+            Unsafe.Add(ref sig, j) = ig;
+            Unsafe.Add(ref scy, j) = cy;
+            Unsafe.Add(ref stc, j) = tc;
+            Unsafe.Add(ref shy, j) = o * tc;
         }
     }
 
