@@ -102,7 +102,8 @@ public class LstmForwardKernelTests
 
     /// <summary>Rows of a wider block (strided operands, as the rows path calls it), hh overwritten with the
     /// gates.</summary>
-    private static void CheckUnits<T>(int batch, int hidden, bool extremes) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CheckUnits<T>(int batch, int hidden, bool extremes)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new Random((batch * 31) + hidden + (extremes ? 3 : 0));
         int slice = batch * hidden, g4 = 4 * hidden, pad = 5;
