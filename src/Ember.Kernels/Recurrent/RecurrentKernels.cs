@@ -19,8 +19,8 @@ public static class LstmKernels
 
     [ThreadStatic] private static bool t_vector256Only;
 
-    /// <summary>Test switch: on this thread, keep the backward kernels to the Vector256 path even where Vector512 is
-    /// accelerated (the tests run both widths and compare them bit for bit).</summary>
+    /// <summary>Test switch: on this thread, keep the LSTM and GRU kernels to the Vector256 path even where Vector512
+    /// is accelerated (the tests run both widths and compare them bit for bit).</summary>
     internal static bool Vector256Only
     {
         get => t_vector256Only;
@@ -28,7 +28,7 @@ public static class LstmKernels
     }
 
     // Plain element-wise multiplies and subtractions, so each lane's value is the same at every width.
-    private static bool Wide<T>() where T : unmanaged =>
+    internal static bool Wide<T>() where T : unmanaged =>
         Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !t_vector256Only;
 
     /// <summary>
@@ -139,7 +139,7 @@ public static class LstmKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref float F<T>(ReadOnlySpan<T> x) where T : unmanaged =>
+    internal static ref float F<T>(ReadOnlySpan<T> x) where T : unmanaged =>
         ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x));
 
     /// <summary>
@@ -376,6 +376,16 @@ public static class GruKernels
             || state.Length < StateSlices * slice)
             throw new ArgumentException(
                 $"GruKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        if (typeof(T) == typeof(float))
+        {
+            bool wide = LstmKernels.Wide<float>();
+            ref float xr = ref LstmKernels.F(xp), yr = ref LstmKernels.F(hh), hr0 = ref LstmKernels.F(h);
+            ref float sr = ref LstmKernels.F(state);
+            for (int b = 0; b < batch; b++)
+                RowForward(ref Unsafe.Add(ref xr, b * g3), ref Unsafe.Add(ref yr, b * g3),
+                    ref Unsafe.Add(ref hr0, b * hidden), ref Unsafe.Add(ref sr, b * hidden), slice, hidden, wide);
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<T> x = xp.Slice(b * g3, g3), y = hh.Slice(b * g3, g3), hp = h.Slice(b * hidden, hidden);
@@ -395,6 +405,80 @@ public static class GruKernels
             TensorPrimitives.Subtract(hp, n, d);
             TensorPrimitives.Multiply(d, z, dz);
             TensorPrimitives.Add(dz, n, hy);
+        }
+    }
+    /// <summary>
+    /// One row's gate math in one pass (float32, see <see cref="LstmKernels"/>' row loop): the ten slices of
+    /// <see cref="CellForward"/> for <paramref name="width"/> units, each value with the operations, in the order,
+    /// of the span-level composition (so the same bits at either width and in the tail).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowForward(ref float xp, ref float hh, ref float h, ref float state, int slice, int width,
+        bool wide)
+    {
+        ref float xz = ref Unsafe.Add(ref xp, width), xn = ref Unsafe.Add(ref xp, 2 * width);
+        ref float yz = ref Unsafe.Add(ref hh, width), yn = ref Unsafe.Add(ref hh, 2 * width);
+        ref float sar = ref state, sr = ref Unsafe.Add(ref state, slice), saz = ref Unsafe.Add(ref state, 2 * slice);
+        ref float sz = ref Unsafe.Add(ref state, 3 * slice), shr = ref Unsafe.Add(ref state, 4 * slice);
+        ref float san = ref Unsafe.Add(ref state, 5 * slice), sn = ref Unsafe.Add(ref state, 6 * slice);
+        ref float sd = ref Unsafe.Add(ref state, 7 * slice), sdz = ref Unsafe.Add(ref state, 8 * slice);
+        ref float shy = ref Unsafe.Add(ref state, 9 * slice);
+        int j = 0;
+        if (wide)
+            for (; j + 16 <= width; j += 16)
+            {
+                nuint u = (nuint)j;
+                Vector512<float> ar = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
+                Vector512<float> az = Vector512.LoadUnsafe(ref yz, u) + Vector512.LoadUnsafe(ref xz, u);
+                Vector512<float> r = Float32Math.SigmoidV(ar), z = Float32Math.SigmoidV(az);
+                Vector512<float> hr = Vector512.LoadUnsafe(ref yn, u) * r, an = Vector512.LoadUnsafe(ref xn, u) + hr;
+                Vector512<float> n = Float32Math.TanhV(an), d = Vector512.LoadUnsafe(ref h, u) - n, dz = d * z;
+                ar.StoreUnsafe(ref sar, u);
+                r.StoreUnsafe(ref sr, u);
+                az.StoreUnsafe(ref saz, u);
+                z.StoreUnsafe(ref sz, u);
+                hr.StoreUnsafe(ref shr, u);
+                an.StoreUnsafe(ref san, u);
+                n.StoreUnsafe(ref sn, u);
+                d.StoreUnsafe(ref sd, u);
+                dz.StoreUnsafe(ref sdz, u);
+                (dz + n).StoreUnsafe(ref shy, u);
+            }
+        for (; j + 8 <= width; j += 8)
+        {
+            nuint u = (nuint)j;
+            Vector256<float> ar = Vector256.LoadUnsafe(ref hh, u) + Vector256.LoadUnsafe(ref xp, u);
+            Vector256<float> az = Vector256.LoadUnsafe(ref yz, u) + Vector256.LoadUnsafe(ref xz, u);
+            Vector256<float> r = Float32Math.SigmoidV(ar), z = Float32Math.SigmoidV(az);
+            Vector256<float> hr = Vector256.LoadUnsafe(ref yn, u) * r, an = Vector256.LoadUnsafe(ref xn, u) + hr;
+            Vector256<float> n = Float32Math.TanhV(an), d = Vector256.LoadUnsafe(ref h, u) - n, dz = d * z;
+            ar.StoreUnsafe(ref sar, u);
+            r.StoreUnsafe(ref sr, u);
+            az.StoreUnsafe(ref saz, u);
+            z.StoreUnsafe(ref sz, u);
+            hr.StoreUnsafe(ref shr, u);
+            an.StoreUnsafe(ref san, u);
+            n.StoreUnsafe(ref sn, u);
+            d.StoreUnsafe(ref sd, u);
+            dz.StoreUnsafe(ref sdz, u);
+            (dz + n).StoreUnsafe(ref shy, u);
+        }
+        for (; j < width; j++)
+        {
+            float ar = Unsafe.Add(ref hh, j) + Unsafe.Add(ref xp, j);
+            float az = Unsafe.Add(ref yz, j) + Unsafe.Add(ref xz, j);
+            float r = Float32Math.Sigmoid(ar), z = Float32Math.Sigmoid(az), hr = Unsafe.Add(ref yn, j) * r;
+            float an = Unsafe.Add(ref xn, j) + hr, n = Float32Math.Tanh(an), d = Unsafe.Add(ref h, j) - n, dz = d * z;
+            Unsafe.Add(ref sar, j) = ar;
+            Unsafe.Add(ref sr, j) = r;
+            Unsafe.Add(ref saz, j) = az;
+            Unsafe.Add(ref sz, j) = z;
+            Unsafe.Add(ref shr, j) = hr;
+            Unsafe.Add(ref san, j) = an;
+            Unsafe.Add(ref sn, j) = n;
+            Unsafe.Add(ref sd, j) = d;
+            Unsafe.Add(ref sdz, j) = dz;
+            Unsafe.Add(ref shy, j) = dz + n;
         }
     }
 }

@@ -7,10 +7,11 @@ using Ember.Kernels;
 namespace Ember.Kernels.Tests.Recurrent;
 
 /// <summary>
-/// <see cref="LstmKernels.CellForward"/> and <see cref="LstmKernels.CellForwardUnits"/> run the gate math in one
-/// vector loop per row; every value must have the bits of the span-level composition they replaced (a gate sum,
-/// then <see cref="Float32Math"/>'s σ/tanh, products and a sum, slice by slice), at both vector widths, in the tails
-/// and for extreme inputs, because the eager ops, the step-by-step path and the rows path must keep agreeing.
+/// <see cref="LstmKernels.CellForward"/>, <see cref="LstmKernels.CellForwardUnits"/> and
+/// <see cref="GruKernels.CellForward"/> run the gate math in one vector loop per row; every value must have the bits
+/// of the span-level composition they replaced (gate sums, then <see cref="Float32Math"/>'s σ/tanh, products and
+/// sums, slice by slice), at both vector widths, in the tails and for extreme inputs, because the eager ops, the
+/// step-by-step path and the rows path must keep agreeing.
 /// </summary>
 public class LstmForwardKernelTests
 {
@@ -176,6 +177,58 @@ public class LstmForwardKernelTests
         for (int k = 0; k < 64; k += 16) Float32Math.TanhV(Vector512.Create<float>(x.AsSpan(k))).CopyTo(got, k);
         AssertSameBits(tanh, got, "TanhV (Vector512)");
     }
+
+    /// <summary>The span-level composition <see cref="GruKernels.CellForward"/> computed before its fused
+    /// loop.</summary>
+    private static void GruReference<T>(T[] xp, T[] hh, T[] h, int batch, int hidden, T[] state)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int g3 = 3 * hidden, slice = batch * hidden;
+        for (int b = 0; b < batch; b++)
+        {
+            Span<T> x = xp.AsSpan(b * g3, g3), y = hh.AsSpan(b * g3, g3), s = state.AsSpan(b * hidden);
+            Span<T> ar = s[..hidden], r = s.Slice(slice, hidden), az = s.Slice(2 * slice, hidden);
+            Span<T> z = s.Slice(3 * slice, hidden), hr = s.Slice(4 * slice, hidden), an = s.Slice(5 * slice, hidden);
+            Span<T> n = s.Slice(6 * slice, hidden), d = s.Slice(7 * slice, hidden), dz = s.Slice(8 * slice, hidden);
+            TensorPrimitives.Add<T>(y[..hidden], x[..hidden], ar);
+            Sigmoid<T>(ar, r);
+            TensorPrimitives.Add<T>(y.Slice(hidden, hidden), x.Slice(hidden, hidden), az);
+            Sigmoid<T>(az, z);
+            TensorPrimitives.Multiply<T>(y.Slice(2 * hidden, hidden), r, hr);
+            TensorPrimitives.Add<T>(x.Slice(2 * hidden, hidden), hr, an);
+            Tanh<T>(an, n);
+            TensorPrimitives.Subtract<T>(h.AsSpan(b * hidden, hidden), n, d);
+            TensorPrimitives.Multiply<T>(d, z, dz);
+            TensorPrimitives.Add<T>(dz, n, s.Slice(9 * slice, hidden));
+        }
+    }
+
+    private static void CheckGru<T>(int batch, int hidden, bool extremes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = new Random((batch * 577) + hidden + (extremes ? 11 : 0));
+        int slice = batch * hidden;
+        T[] xp = Values<T>(r, 3 * slice, 6, extremes), hh = Values<T>(r, 3 * slice, 6, extremes);
+        T[] h = Values<T>(r, slice, 1, extremes);
+        T[] expected = new T[GruKernels.StateSlices * slice], actual = new T[GruKernels.StateSlices * slice];
+        GruReference(xp, hh, h, batch, hidden, expected);
+        GruKernels.CellForward<T>(xp, hh, h, batch, hidden, actual);
+        AssertSameBits(expected, actual, "GRU state");
+    }
+
+    [Theory]
+    [InlineData(3, 128, false)]
+    [InlineData(4, 128, true)]
+    [InlineData(2, 45, true)]
+    [InlineData(3, 24, true)]
+    [InlineData(5, 7, true)]
+    [InlineData(1, 1, false)]
+    public void GruCellForwardEqualsTheSpanLevelComposition(int batch, int hidden, bool extremes) =>
+        BothWidths(() =>
+        {
+            CheckGru<float>(batch, hidden, extremes);
+            CheckGru<double>(batch, hidden, extremes);
+        });
 
     [Fact]
     public void ShortSpansAreRejected() =>
