@@ -1,6 +1,6 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|w2|w4|optim|conv|matmul|tracer|w2loader
-//        [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|lstmgate|w2|w4|optim|conv|matmul|tracer
+//        |w2loader [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -51,10 +51,12 @@ switch (options.Workload)
     case "w2loader": LoaderWorkload.Run(report, options.Quick); break;
     case "tracer": TracerWorkload.Run(report, options.Quick); break;
     case "lstmgemm": LstmGemmProbe.Run(report, options.Quick); break;
+    case "lstmgate": LstmGateProbe.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
             $"Unknown workload '{options.Workload}' " +
-            "(iris, gemm, fma, math, gradmode, lstm, lstmgemm, w2, w4, optim, conv, matmul, tracer, w2loader).");
+            "(iris, gemm, fma, math, gradmode, lstm, lstmgemm, lstmgate, w2, w4, optim, conv, matmul, tracer, "
+            + "w2loader).");
 }
 report.WriteJsonLine(Console.Out);
 

@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Ember.Kernels;
@@ -18,8 +19,8 @@ public static class LstmKernels
 
     [ThreadStatic] private static bool t_vector256Only;
 
-    /// <summary>Test switch: on this thread, keep the backward kernels to the Vector256 path even where Vector512 is
-    /// accelerated (the tests run both widths and compare them bit for bit).</summary>
+    /// <summary>Test switch: on this thread, keep the LSTM and GRU kernels to the Vector256 path even where Vector512
+    /// is accelerated (the tests run both widths and compare them bit for bit).</summary>
     internal static bool Vector256Only
     {
         get => t_vector256Only;
@@ -27,7 +28,7 @@ public static class LstmKernels
     }
 
     // Plain element-wise multiplies and subtractions, so each lane's value is the same at every width.
-    private static bool Wide<T>() where T : unmanaged =>
+    internal static bool Wide<T>() where T : unmanaged =>
         Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && !t_vector256Only;
 
     /// <summary>
@@ -47,6 +48,16 @@ public static class LstmKernels
             || state.Length < StateSlices * slice)
             throw new ArgumentException(
                 $"LstmKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        if (typeof(T) == typeof(float))
+        {
+            bool wide = Wide<float>();
+            ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), gr0 = ref F(gates), sr = ref F(state);
+            for (int b = 0; b < batch; b++)
+                RowForward(ref Unsafe.Add(ref hr, b * g4), h, ref Unsafe.Add(ref xr, b * g4), h,
+                    ref Unsafe.Add(ref gr0, b * g4), h, ref Unsafe.Add(ref cr, b * h), ref Unsafe.Add(ref sr, b * h),
+                    slice, h, wide);
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             Span<T> gr = gates.Slice(b * g4, g4);
@@ -89,6 +100,18 @@ public static class LstmKernels
             || state.Length < lastS)
             throw new ArgumentException(
                 $"LstmKernels.CellForwardUnits: spans too short for batch {batch} and width {width}.");
+        if (typeof(T) == typeof(float))
+        {
+            bool wide = Wide<float>();
+            ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), sr = ref F(state);
+            for (int b = 0; b < batch; b++)
+            {
+                ref float hb = ref Unsafe.Add(ref hr, b * hhRow);
+                RowForward(ref hb, hhGate, ref Unsafe.Add(ref xr, b * xpRow), xpGate, ref hb, hhGate,
+                    ref Unsafe.Add(ref cr, b * cRow), ref Unsafe.Add(ref sr, b * stateRow), sliceStride, width, wide);
+            }
+            return;
+        }
         int h = width;
         for (int b = 0; b < batch; b++)
         {
@@ -112,6 +135,109 @@ public static class LstmKernels
             TensorPrimitives.Add<T>(fc, ig, cy);
             AccurateMath.Tanh<T>(cy, tc);
             TensorPrimitives.Multiply<T>(o, tc, hy);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref float F<T>(ReadOnlySpan<T> x) where T : unmanaged =>
+        ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x));
+
+    /// <summary>
+    /// The gate math of one row's <paramref name="width"/> units in one pass (float32): gate <c>k</c> (i, f, g, o) of
+    /// unit <c>j</c> is <c>hh[k·hhGate + j] + xp[k·xpGate + j]</c>, written to <c>gates[k·gatesGate + j]</c> (which
+    /// may be <paramref name="hh"/> itself), state slice <c>s</c> of unit <c>j</c> goes to
+    /// <c>state[s·slice + j]</c>. Each value gets the operations of the span-level composition (a float add, then
+    /// <see cref="Float32Math"/>'s σ or tanh of that float, float products and a float sum, each rounded as it is
+    /// stored there), lane by lane, so the bits are those of the separate ops at either width and in the tail.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowForward(ref float hh, int hhGate, ref float xp, int xpGate, ref float gates, int gatesGate,
+        ref float c, ref float state, int slice, int width, bool wide)
+    {
+        ref float hf = ref Unsafe.Add(ref hh, hhGate), hg = ref Unsafe.Add(ref hh, 2 * hhGate);
+        ref float ho = ref Unsafe.Add(ref hh, 3 * hhGate);
+        ref float xf = ref Unsafe.Add(ref xp, xpGate), xg = ref Unsafe.Add(ref xp, 2 * xpGate);
+        ref float xo = ref Unsafe.Add(ref xp, 3 * xpGate);
+        ref float gf = ref Unsafe.Add(ref gates, gatesGate), gg = ref Unsafe.Add(ref gates, 2 * gatesGate);
+        ref float go = ref Unsafe.Add(ref gates, 3 * gatesGate);
+        ref float si = ref state, sf = ref Unsafe.Add(ref state, slice), sg = ref Unsafe.Add(ref state, 2 * slice);
+        ref float so = ref Unsafe.Add(ref state, 3 * slice), sfc = ref Unsafe.Add(ref state, 4 * slice);
+        ref float sig = ref Unsafe.Add(ref state, 5 * slice), scy = ref Unsafe.Add(ref state, 6 * slice);
+        ref float stc = ref Unsafe.Add(ref state, 7 * slice), shy = ref Unsafe.Add(ref state, 8 * slice);
+        int j = 0;
+        if (wide)
+            for (; j + 16 <= width; j += 16)
+            {
+                nuint u = (nuint)j;
+                Vector512<float> ai = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
+                Vector512<float> af = Vector512.LoadUnsafe(ref hf, u) + Vector512.LoadUnsafe(ref xf, u);
+                Vector512<float> ag = Vector512.LoadUnsafe(ref hg, u) + Vector512.LoadUnsafe(ref xg, u);
+                Vector512<float> ao = Vector512.LoadUnsafe(ref ho, u) + Vector512.LoadUnsafe(ref xo, u);
+                ai.StoreUnsafe(ref gates, u);
+                af.StoreUnsafe(ref gf, u);
+                ag.StoreUnsafe(ref gg, u);
+                ao.StoreUnsafe(ref go, u);
+                Vector512<float> i = Float32Math.SigmoidV(ai), f = Float32Math.SigmoidV(af);
+                Vector512<float> g = Float32Math.TanhV(ag), o = Float32Math.SigmoidV(ao);
+                Vector512<float> fc = f * Vector512.LoadUnsafe(ref c, u), ig = i * g, cy = fc + ig;
+                Vector512<float> tc = Float32Math.TanhV(cy);
+                i.StoreUnsafe(ref si, u);
+                f.StoreUnsafe(ref sf, u);
+                g.StoreUnsafe(ref sg, u);
+                o.StoreUnsafe(ref so, u);
+                fc.StoreUnsafe(ref sfc, u);
+                ig.StoreUnsafe(ref sig, u);
+                cy.StoreUnsafe(ref scy, u);
+                tc.StoreUnsafe(ref stc, u);
+                (o * tc).StoreUnsafe(ref shy, u);
+            }
+        for (; j + 8 <= width; j += 8)
+        {
+            nuint u = (nuint)j;
+            Vector256<float> ai = Vector256.LoadUnsafe(ref hh, u) + Vector256.LoadUnsafe(ref xp, u);
+            Vector256<float> af = Vector256.LoadUnsafe(ref hf, u) + Vector256.LoadUnsafe(ref xf, u);
+            Vector256<float> ag = Vector256.LoadUnsafe(ref hg, u) + Vector256.LoadUnsafe(ref xg, u);
+            Vector256<float> ao = Vector256.LoadUnsafe(ref ho, u) + Vector256.LoadUnsafe(ref xo, u);
+            ai.StoreUnsafe(ref gates, u);
+            af.StoreUnsafe(ref gf, u);
+            ag.StoreUnsafe(ref gg, u);
+            ao.StoreUnsafe(ref go, u);
+            Vector256<float> i = Float32Math.SigmoidV(ai), f = Float32Math.SigmoidV(af);
+            Vector256<float> g = Float32Math.TanhV(ag), o = Float32Math.SigmoidV(ao);
+            Vector256<float> fc = f * Vector256.LoadUnsafe(ref c, u), ig = i * g, cy = fc + ig;
+            Vector256<float> tc = Float32Math.TanhV(cy);
+            i.StoreUnsafe(ref si, u);
+            f.StoreUnsafe(ref sf, u);
+            g.StoreUnsafe(ref sg, u);
+            o.StoreUnsafe(ref so, u);
+            fc.StoreUnsafe(ref sfc, u);
+            ig.StoreUnsafe(ref sig, u);
+            cy.StoreUnsafe(ref scy, u);
+            tc.StoreUnsafe(ref stc, u);
+            (o * tc).StoreUnsafe(ref shy, u);
+        }
+        for (; j < width; j++)
+        {
+            float ai = Unsafe.Add(ref hh, j) + Unsafe.Add(ref xp, j);
+            float af = Unsafe.Add(ref hf, j) + Unsafe.Add(ref xf, j);
+            float ag = Unsafe.Add(ref hg, j) + Unsafe.Add(ref xg, j);
+            float ao = Unsafe.Add(ref ho, j) + Unsafe.Add(ref xo, j);
+            Unsafe.Add(ref gates, j) = ai;
+            Unsafe.Add(ref gf, j) = af;
+            Unsafe.Add(ref gg, j) = ag;
+            Unsafe.Add(ref go, j) = ao;
+            float i = Float32Math.Sigmoid(ai), f = Float32Math.Sigmoid(af), g = Float32Math.Tanh(ag);
+            float o = Float32Math.Sigmoid(ao), fc = f * Unsafe.Add(ref c, j), ig = i * g, cy = fc + ig;
+            float tc = Float32Math.Tanh(cy);
+            Unsafe.Add(ref si, j) = i;
+            Unsafe.Add(ref sf, j) = f;
+            Unsafe.Add(ref sg, j) = g;
+            Unsafe.Add(ref so, j) = o;
+            Unsafe.Add(ref sfc, j) = fc;
+            Unsafe.Add(ref sig, j) = ig;
+            Unsafe.Add(ref scy, j) = cy;
+            Unsafe.Add(ref stc, j) = tc;
+            Unsafe.Add(ref shy, j) = o * tc;
         }
     }
 
@@ -250,6 +376,16 @@ public static class GruKernels
             || state.Length < StateSlices * slice)
             throw new ArgumentException(
                 $"GruKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
+        if (typeof(T) == typeof(float))
+        {
+            bool wide = LstmKernels.Wide<float>();
+            ref float xr = ref LstmKernels.F(xp), yr = ref LstmKernels.F(hh), hr0 = ref LstmKernels.F(h);
+            ref float sr = ref LstmKernels.F(state);
+            for (int b = 0; b < batch; b++)
+                RowForward(ref Unsafe.Add(ref xr, b * g3), ref Unsafe.Add(ref yr, b * g3),
+                    ref Unsafe.Add(ref hr0, b * hidden), ref Unsafe.Add(ref sr, b * hidden), slice, hidden, wide);
+            return;
+        }
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<T> x = xp.Slice(b * g3, g3), y = hh.Slice(b * g3, g3), hp = h.Slice(b * hidden, hidden);
@@ -269,6 +405,80 @@ public static class GruKernels
             TensorPrimitives.Subtract(hp, n, d);
             TensorPrimitives.Multiply(d, z, dz);
             TensorPrimitives.Add(dz, n, hy);
+        }
+    }
+    /// <summary>
+    /// One row's gate math in one pass (float32, see <see cref="LstmKernels"/>' row loop): the ten slices of
+    /// <see cref="CellForward"/> for <paramref name="width"/> units, each value with the operations, in the order,
+    /// of the span-level composition (so the same bits at either width and in the tail).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowForward(ref float xp, ref float hh, ref float h, ref float state, int slice, int width,
+        bool wide)
+    {
+        ref float xz = ref Unsafe.Add(ref xp, width), xn = ref Unsafe.Add(ref xp, 2 * width);
+        ref float yz = ref Unsafe.Add(ref hh, width), yn = ref Unsafe.Add(ref hh, 2 * width);
+        ref float sar = ref state, sr = ref Unsafe.Add(ref state, slice), saz = ref Unsafe.Add(ref state, 2 * slice);
+        ref float sz = ref Unsafe.Add(ref state, 3 * slice), shr = ref Unsafe.Add(ref state, 4 * slice);
+        ref float san = ref Unsafe.Add(ref state, 5 * slice), sn = ref Unsafe.Add(ref state, 6 * slice);
+        ref float sd = ref Unsafe.Add(ref state, 7 * slice), sdz = ref Unsafe.Add(ref state, 8 * slice);
+        ref float shy = ref Unsafe.Add(ref state, 9 * slice);
+        int j = 0;
+        if (wide)
+            for (; j + 16 <= width; j += 16)
+            {
+                nuint u = (nuint)j;
+                Vector512<float> ar = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
+                Vector512<float> az = Vector512.LoadUnsafe(ref yz, u) + Vector512.LoadUnsafe(ref xz, u);
+                Vector512<float> r = Float32Math.SigmoidV(ar), z = Float32Math.SigmoidV(az);
+                Vector512<float> hr = Vector512.LoadUnsafe(ref yn, u) * r, an = Vector512.LoadUnsafe(ref xn, u) + hr;
+                Vector512<float> n = Float32Math.TanhV(an), d = Vector512.LoadUnsafe(ref h, u) - n, dz = d * z;
+                ar.StoreUnsafe(ref sar, u);
+                r.StoreUnsafe(ref sr, u);
+                az.StoreUnsafe(ref saz, u);
+                z.StoreUnsafe(ref sz, u);
+                hr.StoreUnsafe(ref shr, u);
+                an.StoreUnsafe(ref san, u);
+                n.StoreUnsafe(ref sn, u);
+                d.StoreUnsafe(ref sd, u);
+                dz.StoreUnsafe(ref sdz, u);
+                (dz + n).StoreUnsafe(ref shy, u);
+            }
+        for (; j + 8 <= width; j += 8)
+        {
+            nuint u = (nuint)j;
+            Vector256<float> ar = Vector256.LoadUnsafe(ref hh, u) + Vector256.LoadUnsafe(ref xp, u);
+            Vector256<float> az = Vector256.LoadUnsafe(ref yz, u) + Vector256.LoadUnsafe(ref xz, u);
+            Vector256<float> r = Float32Math.SigmoidV(ar), z = Float32Math.SigmoidV(az);
+            Vector256<float> hr = Vector256.LoadUnsafe(ref yn, u) * r, an = Vector256.LoadUnsafe(ref xn, u) + hr;
+            Vector256<float> n = Float32Math.TanhV(an), d = Vector256.LoadUnsafe(ref h, u) - n, dz = d * z;
+            ar.StoreUnsafe(ref sar, u);
+            r.StoreUnsafe(ref sr, u);
+            az.StoreUnsafe(ref saz, u);
+            z.StoreUnsafe(ref sz, u);
+            hr.StoreUnsafe(ref shr, u);
+            an.StoreUnsafe(ref san, u);
+            n.StoreUnsafe(ref sn, u);
+            d.StoreUnsafe(ref sd, u);
+            dz.StoreUnsafe(ref sdz, u);
+            (dz + n).StoreUnsafe(ref shy, u);
+        }
+        for (; j < width; j++)
+        {
+            float ar = Unsafe.Add(ref hh, j) + Unsafe.Add(ref xp, j);
+            float az = Unsafe.Add(ref yz, j) + Unsafe.Add(ref xz, j);
+            float r = Float32Math.Sigmoid(ar), z = Float32Math.Sigmoid(az), hr = Unsafe.Add(ref yn, j) * r;
+            float an = Unsafe.Add(ref xn, j) + hr, n = Float32Math.Tanh(an), d = Unsafe.Add(ref h, j) - n, dz = d * z;
+            Unsafe.Add(ref sar, j) = ar;
+            Unsafe.Add(ref sr, j) = r;
+            Unsafe.Add(ref saz, j) = az;
+            Unsafe.Add(ref sz, j) = z;
+            Unsafe.Add(ref shr, j) = hr;
+            Unsafe.Add(ref san, j) = an;
+            Unsafe.Add(ref sn, j) = n;
+            Unsafe.Add(ref sd, j) = d;
+            Unsafe.Add(ref sdz, j) = dz;
+            Unsafe.Add(ref shy, j) = dz + n;
         }
     }
 }
