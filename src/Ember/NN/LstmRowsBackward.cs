@@ -54,8 +54,17 @@ internal sealed class LstmSequence
     private bool _active;
     private Tensor? _dOut, _dh0;
 
-    /// <summary>Adds the next step (in processing order), with its hidden projection's node.</summary>
-    internal void Add(LstmStep step, HiddenProjectionBackward projection)
+    /// <summary>
+    /// Adds <paramref name="step"/> to its layer direction's sequence (the next in processing order) when its hidden
+    /// projection's node <paramref name="hh"/> is one of a group's.
+    /// </summary>
+    internal static void Join(LstmStep step, Node? hh)
+    {
+        if (hh is HiddenProjectionBackward { Group: { } group } projection)
+            (group.Sequence ??= new LstmSequence()).Add(step, projection);
+    }
+
+    private void Add(LstmStep step, HiddenProjectionBackward projection)
     {
         if (projection.StepIndex != _steps.Count) _broken = true;
         step.Sequence = this;
@@ -246,9 +255,8 @@ internal static class LstmRowsBackward
             int steps = blocks.Length, batch = dcLast.Shape[0], hidden = dcLast.Shape[1], g4 = 4 * hidden;
             int slice = batch * hidden, r0 = chunk * RowChunk, rows = Math.Min(RowChunk, batch - r0);
             int ro = r0 * hidden, len = rows * hidden;
-            T[] buffer = Scratch<T>.Rows(4 * len);
-            Span<T> dh = buffer.AsSpan(0, len), dc = buffer.AsSpan(len, len);
-            Span<T> rec = buffer.AsSpan(2 * len, len), tmp = buffer.AsSpan(3 * len, len);
+            T[] buffer = Scratch<T>.Rows(3 * len);
+            Span<T> dc = buffer.AsSpan(0, len), rec = buffer.AsSpan(len, len), tmp = buffer.AsSpan(2 * len, len);
             for (int k = steps - 1; k >= 0; k--)
             {
                 ReadOnlySpan<T> state = blocks[k].Span<T>()[ro..];
@@ -260,7 +268,7 @@ internal static class LstmRowsBackward
                 }
                 else
                 {
-                    // The step's h' gradient: the output's (when the stack ran) plus the later step's dh product.
+                    // The step's h' gradient: the later step's dh product plus the output's (when the stack ran).
                     if (dOut is not null)
                     {
                         int t = reverse ? steps - 1 - k : k;
@@ -268,15 +276,13 @@ internal static class LstmRowsBackward
                         for (int r = 0; r < rows; r++)
                         {
                             int at = dOut.Offset + t * dOut.Strides[0] + (r0 + r) * dOut.Strides[1];
-                            System.Numerics.Tensors.TensorPrimitives.Add<T>(d.AsSpan(at, hidden),
-                                rec.Slice(r * hidden, hidden), dh.Slice(r * hidden, hidden));
+                            GradientKernels.AddInto<T>(rec.Slice(r * hidden, hidden), d.AsSpan(at, hidden));
                         }
-                        dhk = dh;
                     }
-                    else dhk = rec;
-                    // dc = the hidden path's part + the later step's dc·σ(f) (which the previous iteration left in dc).
+                    dhk = rec;
+                    // dc = the later step's dc·σ(f) (which the previous iteration left in dc) + the hidden path's part.
                     LstmKernels.HiddenBackward<T>(dhk, state.Slice(3 * slice, len), state.Slice(7 * slice, len), tmp);
-                    System.Numerics.Tensors.TensorPrimitives.Add<T>(tmp, dc, dc);
+                    GradientKernels.AddInto<T>(dc, tmp);
                     dck = dc;
                 }
                 bool firstStep = k == 0;

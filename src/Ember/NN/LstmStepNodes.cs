@@ -78,8 +78,7 @@ internal sealed class LstmStep
         // The piece of the input projection's unbind that receives this step's gate gradient: the fused backward
         // writes dgates straight into that split's gradient buffer (see Compute).
         step._xPiece = xProj.GradFn;
-        if (hh.GradFn is HiddenProjectionBackward { Group: { } group } projection)
-            (group.Sequence ??= new LstmSequence()).Add(step, projection);
+        LstmSequence.Join(step, hh.GradFn);
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, s.Offset + k * batch * hidden);
         Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
