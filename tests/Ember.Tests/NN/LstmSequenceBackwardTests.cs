@@ -29,7 +29,7 @@ public class LstmSequenceBackwardTests
         new(1, false, true, DType.Float32, 33, 24, 6, false), // a one-row chunk, zero initial state
     ];
 
-    private static readonly string[] s_losses = ["output", "h_n", "c_n", "h_n and c_n", "all"];
+    private static readonly string[] s_losses = ["output", "output sum", "h_n", "c_n", "h_n and c_n", "all"];
 
     public static IEnumerable<object[]> Cases()
     {
@@ -79,6 +79,7 @@ public class LstmSequenceBackwardTests
     private static Tensor Loss(Run r, string loss) => loss switch
     {
         "output" => (r.Y * r.Y).Sum(),
+        "output sum" => r.Y.Sum(), // the stack's gradient is a broadcast view (strides 0)
         "h_n" => (r.H * r.H).Sum(),
         "c_n" => r.C.Sum(),
         "h_n and c_n" => r.H.Sum() + (r.C * r.C).Sum(),
@@ -133,6 +134,29 @@ public class LstmSequenceBackwardTests
         Config c = s_configs[config];
         Assert.Equal(With(1, false, () => ForwardBackward(c, "all", backwards: 2)),
             With(threads, true, () => ForwardBackward(c, "all", backwards: 2)));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void BatchFirst_StridedOutputGradient_EqualsStepByStep(int threads)
+    {
+        List<double[]> Run()
+        {
+            Tensor.ManualSeed(31);
+            var lstm = new LSTM(24, 40, numLayers: 2, bidirectional: true, batchFirst: true);
+            Tensor x = Tensor.Randn(20, 5, 24).RequiresGrad_();
+            var (y, (h, c)) = lstm.Call(x);
+            Tensor w = Tensor.Randn(20, 5, 80);
+            ((y * w).Sum() + (h * h).Sum()).Backward();
+            var values = new List<double[]> { D(y), D(x.Grad!) };
+            foreach (var p in lstm.Parameters()) values.Add(D(p.Grad!));
+            return values;
+        }
+        List<double[]> want = With(1, false, Run);
+        List<double[]> got = [];
+        Assert.Equal(4, Runs(() => got = With(threads, true, Run)));
+        Assert.Equal(want, got);
     }
 
     [Fact]
