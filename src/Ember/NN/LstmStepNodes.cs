@@ -37,6 +37,8 @@ namespace Ember.NN;
 /// choice is made once per step and pass by the first of h' and c' to run, so retained graphs run again, partial
 /// losses (only c' or only h' reached) and <c>Autograd.Grad</c> of any input work: a node the pass skips is one whose
 /// gradient no target needs.</para>
+/// <para>A sequence module's steps usually go further: the last step's c' node forms every step's gradients at once,
+/// split by batch rows, and the other steps' nodes only hand them on (<see cref="LstmSequence"/>).</para>
 /// </remarks>
 internal sealed class LstmStep
 {
