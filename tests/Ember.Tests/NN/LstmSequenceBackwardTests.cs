@@ -160,6 +160,40 @@ public class LstmSequenceBackwardTests
     }
 
     [Fact]
+    public void TwoCallsInOneGraph_OneStepOfTheOutput_EqualStepByStep()
+    {
+        List<double[]> Run()
+        {
+            Tensor.ManualSeed(37);
+            var lstm = new LSTM(24, 40);
+            Tensor x = Tensor.Randn(6, 20, 24).RequiresGrad_();
+            var (y1, (h1, c1)) = lstm.Call(x);
+            var (y2, _) = lstm.Call(x * 0.5, (h1, c1)); // the second call starts from the first's final state
+            (y1.Unbind(0)[3].Sum() + (y2 * y2).Sum()).Backward();
+            var values = new List<double[]> { D(x.Grad!) };
+            foreach (var p in lstm.Parameters()) values.Add(D(p.Grad!));
+            return values;
+        }
+        List<double[]> want = With(1, false, Run);
+        List<double[]> got = [];
+        Assert.Equal(2, Runs(() => got = With(2, true, Run)));
+        Assert.Equal(want, got);
+    }
+
+    [Fact]
+    public void SecondBackwardWithoutRetainedGraph_ThrowsAsStepByStep()
+    {
+        string Message()
+        {
+            Run r = Forward(s_configs[0]);
+            Tensor l = Loss(r, "all");
+            l.Backward();
+            return Assert.Throws<InvalidOperationException>(() => l.Backward()).Message;
+        }
+        Assert.Equal(With(1, false, Message), With(2, true, Message));
+    }
+
+    [Fact]
     public void Switch_Off_RunsStepByStep()
     {
         Assert.Equal(0, Runs(() => With(2, false, () => ForwardBackward(s_configs[0], "all"))));
