@@ -21,8 +21,13 @@ report.Note("JIT warm-up", AppContext.TryGetSwitch("Ember.JitWarmup", out bool w
 if (Environment.GetEnvironmentVariable("EMBER_LSTM_SPLIT") == "0")
     AppContext.SetSwitch("Ember.RecurrentBackwardSplit", false);
 if (options.Workload == "lstm")
+{
     report.Note("LSTM backward split",
         AppContext.TryGetSwitch("Ember.RecurrentBackwardSplit", out bool split) && !split ? "off" : "on");
+    // The whole-sequence LSTM backward split by batch rows (issue 17); EMBER_LSTM_SEQ_BACKWARD=0 turns it off.
+    report.Note("LSTM sequence backward",
+        Environment.GetEnvironmentVariable("EMBER_LSTM_SEQ_BACKWARD") == "0" ? "off" : "on");
+}
 // Opt-in multicore JIT (the app-level System.Runtime.ProfileOptimization): the first run with EMBER_JIT_PROFILE=DIR
 // records which methods it compiled into DIR/<workload>.jitprofile; later runs compile them on a background thread
 // from startup on (during data loading), so the timed epoch no longer pays for the JIT. See bench/README.md, W2.

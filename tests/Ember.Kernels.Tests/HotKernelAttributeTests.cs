@@ -30,6 +30,7 @@ public class HotKernelAttributeTests
         { typeof(Float32Math), "LogTail" },
         { typeof(LstmKernels), "CellBackward" }, // once per LSTM step in backward (issue 17)
         { typeof(LstmKernels), "HiddenBackward" },
+        { typeof(LstmKernels), "CellBackwardRows" }, // every step of a chunk of rows in the sequence backward
     };
 
     [Theory]

@@ -284,11 +284,24 @@ public static class LstmKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CellBackward<T>(ReadOnlySpan<T> dc, ReadOnlySpan<T> dh, ReadOnlySpan<T> state,
         ReadOnlySpan<T> c, int batch, int hidden, Span<T> dgates, Span<T> dcPrev)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        CellBackwardRows(dc, dh, state, batch * hidden, c, batch, hidden, dgates, dcPrev);
+
+    /// <summary>
+    /// <see cref="CellBackward"/> for <paramref name="rows"/> rows of a larger batch: <paramref name="state"/> starts
+    /// at the first row's element of slice 0 and its slices lie <paramref name="stateStride"/> elements apart (the
+    /// whole batch's <c>batch · hidden</c>); the other spans hold just these rows. Each element gets the same
+    /// operations as in <see cref="CellBackward"/>, so a batch split into row ranges gives the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CellBackwardRows<T>(ReadOnlySpan<T> dc, ReadOnlySpan<T> dh, ReadOnlySpan<T> state,
+        int stateStride, ReadOnlySpan<T> c, int rows, int hidden, Span<T> dgates, Span<T> dcPrev)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int h = hidden, slice = batch * hidden;
-        if (dc.Length < slice || (!dh.IsEmpty && dh.Length < slice) || state.Length < StateSlices * slice
-            || c.Length < slice || dgates.Length < 4 * slice || (!dcPrev.IsEmpty && dcPrev.Length < slice))
+        int h = hidden, batch = rows, slice = stateStride, n = rows * hidden;
+        if (stateStride < n || dc.Length < n || (!dh.IsEmpty && dh.Length < n)
+            || state.Length < (StateSlices - 1) * (long)slice + n || c.Length < n || dgates.Length < 4 * n
+            || (!dcPrev.IsEmpty && dcPrev.Length < n))
             throw new ArgumentException(
                 $"LstmKernels.CellBackward: spans too short for batch {batch} and hidden {hidden}.");
         bool hasDh = !dh.IsEmpty, hasDcPrev = !dcPrev.IsEmpty, wide = Wide<T>();

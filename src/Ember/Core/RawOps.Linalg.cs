@@ -12,7 +12,7 @@ internal static partial class RawOps
     /// row-major matrix (<c>trans = true</c>, e.g. a <c>.T</c> view). Other layouts are made contiguous.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (RawTensor T, bool Trans, int Ld) GemmOperand(RawTensor a)
+    internal static (RawTensor T, bool Trans, int Ld) GemmOperand(RawTensor a)
     {
         int rows = a.Shape[0], cols = a.Shape[1];
         if (a.Strides[1] == 1 && (a.Strides[0] >= Math.Max(cols, 1) || rows == 1)) return (a, false,

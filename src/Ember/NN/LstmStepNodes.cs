@@ -37,12 +37,14 @@ namespace Ember.NN;
 /// choice is made once per step and pass by the first of h' and c' to run, so retained graphs run again, partial
 /// losses (only c' or only h' reached) and <c>Autograd.Grad</c> of any input work: a node the pass skips is one whose
 /// gradient no target needs.</para>
+/// <para>A sequence module's steps usually go further: the last step's c' node forms every step's gradients at once,
+/// split by batch rows, and the other steps' nodes only hand them on (<see cref="LstmSequence"/>).</para>
 /// </remarks>
 internal sealed class LstmStep
 {
     private readonly LstmStepBackward?[] _nodes = new LstmStepBackward?[LstmStepBackward.RoleCount];
     private readonly int _batch, _hidden;
-    private long _decidedPass, _dhPass, _resultPass;
+    private long _decidedPass, _dhPass, _resultPass, _sequencePass;
     private bool _fused;
     private Tensor? _dh, _gates, _cPrev;
     private Node? _xPiece;
@@ -57,6 +59,10 @@ internal sealed class LstmStep
 
     internal int Batch => _batch;
     internal int Hidden => _hidden;
+
+    /// <summary>The layer direction's steps, when this step is one of a sequence module's (see
+    /// <see cref="LstmSequence"/>).</summary>
+    internal LstmSequence? Sequence { get; set; }
 
     internal void Register(LstmStepBackward node, LstmStepBackward.Role role) => _nodes[(int)role] = node;
 
@@ -74,6 +80,7 @@ internal sealed class LstmStep
         // The piece of the input projection's unbind that receives this step's gate gradient: the fused backward
         // writes dgates straight into that split's gradient buffer (see Compute).
         step._xPiece = xProj.GradFn;
+        LstmSequence.Join(step, hh.GradFn);
         int[] shape = [batch, hidden], strides = [hidden, 1];
         RawTensor Slice(int k) => s.WithLayout(shape, strides, s.Offset + k * batch * hidden);
         Tensor gates = AddBackward0.Computed(hh, xProj, gatesRaw);
@@ -117,7 +124,41 @@ internal sealed class LstmStep
         if (_decidedPass == pass) return _fused;
         _decidedPass = pass;
         _fused = pass != 0 && !Autograd.IsGradEnabled && !Exposed && Complete();
+        if (_fused) Sequence?.Decide(pass, this);
         return _fused;
+    }
+
+    /// <summary>Whether the step could fuse (no hooks, not exposed); the pass's conditions aside.</summary>
+    internal bool CanFuse() => !Exposed && Complete();
+
+    /// <summary>Marks the step as part of its sequence's whole backward in pass <paramref name="pass"/>.</summary>
+    internal void EnterSequence(long pass) => (_decidedPass, _fused, _sequencePass) = (pass, true, pass);
+
+    /// <summary>Whether pass <paramref name="pass"/> forms this step's gradients with its whole sequence.</summary>
+    internal bool InSequence(long pass) => _sequencePass == pass && Sequence!.Active(pass);
+
+    /// <summary>
+    /// Where the whole-sequence backward writes this step's gate gradients: its window of the input projection's
+    /// unbind buffer (as <see cref="Compute"/>), else a fresh <c>[B, 4H]</c> tensor.
+    /// </summary>
+    internal RawTensor ReserveGates(DType dtype)
+    {
+        RawTensor? into = (_xPiece as UnbindBackward0)?.ReserveGrad();
+        return into is { IsContiguous: true } g && g.DType == dtype && g.NumEl == _batch * 4 * _hidden
+            ? g : RawTensor.Empty(dtype, [_batch, 4 * _hidden]);
+    }
+
+    /// <summary>The results of the whole-sequence backward for this step, handed on as <see cref="Compute"/>'s.
+    /// </summary>
+    internal void SetResults(long pass, Tensor gates, Tensor? cPrev) =>
+        (_gates, _cPrev, _resultPass) = (gates, cPrev, pass);
+
+    /// <summary>The gradient of h' kept in pass <paramref name="pass"/>, handed over once (null if none).</summary>
+    internal Tensor? TakeDh(long pass)
+    {
+        Tensor? dh = _dhPass == pass ? _dh : null;
+        _dh = null;
+        return dh;
     }
 
     /// <summary>
@@ -234,6 +275,12 @@ internal sealed class LstmStepBackward : SingleOutputNode
 
     internal void SaveOutput(Tensor y) => _a = Save(y);
 
+    /// <summary>The c' node's saved step block and previous cell state.</summary>
+    internal (Tensor Block, Tensor C) SavedState() => (Unpack(_a!), Unpack(_b!));
+
+    /// <summary>Whether the previous cell state needs a gradient (the σ(f)·c node's second input).</summary>
+    internal bool NeedsCGrad => NeedsInputGrad(1);
+
     private bool IsSplit => _role <= Role.SplitO;
 
     internal override Tensor?[] Backward(Tensor grad)
@@ -242,6 +289,13 @@ internal sealed class LstmStepBackward : SingleOutputNode
         LstmStep step = Step;
         switch (_role)
         {
+            case Role.MulHy when step.Decide(pass) && step.InSequence(pass) && !step.Sequence!.IsLast(step):
+                return [null, null]; // the sequence formed this step's gradients from the stack's
+            case Role.AddCy when step.Decide(pass) && step.InSequence(pass):
+                // The last step's c' holds the whole dc: the sequence forms every step's gradients now; every c'
+                // passes its gradient (a placeholder but for the last) on so its step's nodes hand them on.
+                if (step.Sequence!.IsLast(step)) step.Sequence.Run(pass, grad, step.TakeDh(pass));
+                return [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? grad : null];
             case Role.MulHy when step.Decide(pass):
                 step.KeepDh(pass, grad);
                 ReleaseSkipped(0);

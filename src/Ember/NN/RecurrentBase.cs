@@ -198,6 +198,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 }
                 InputProjection.Return(rented);
                 dirOutputs[dir] = Tensor.Stack(outs, 0);
+                LstmSequence.Watch(dirOutputs[dir], w.Group, dir == 1);
                 hN[idx] = h;
                 cN[idx] = c!;
             }

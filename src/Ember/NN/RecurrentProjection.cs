@@ -41,6 +41,10 @@ internal sealed class HiddenProjectionGroup(int steps)
 
     private RawTensor? _stepResult;
 
+    /// <summary>The LSTM steps of this layer and direction, when they are an LSTM's (see <see cref="LstmSequence"/>).
+    /// </summary>
+    internal LstmSequence? Sequence { get; set; }
+
     /// <summary>
     /// The <c>[rows, cols]</c> buffer the group's steps share for a product read only within its step (see
     /// <see cref="Project"/>): one allocation per layer and direction instead of one per step.
@@ -330,6 +334,18 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
     /// <summary>The step's index in its group (creation order); -1 without a group.</summary>
     internal int StepIndex => _group is null ? -1 : _index;
 
+    /// <summary>The step's group, if any.</summary>
+    internal HiddenProjectionGroup? Group => _group;
+
+    /// <summary>The node that the step's input h came from.</summary>
+    internal Node? HiddenEdge => NextEdge(_hasBias ? 1 : 0).Function;
+
+    /// <summary>Whether h's gradient is needed.</summary>
+    internal bool NeedsHiddenGrad => NeedsInputGrad(_hasBias ? 1 : 0);
+
+    /// <summary>The saved <c>W_hhᵀ</c>; null when h needs no gradient (then it is not saved).</summary>
+    internal Tensor? SavedWeightT() => _wt is null ? null : Unpack(_wt);
+
     internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt)
     {
         (_group, _index, _hasBias) = (group, index, hasBias);
@@ -342,7 +358,12 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
         int o = _hasBias ? 1 : 0;
         bool needBias = _hasBias && NeedsInputGrad(0), needH = NeedsInputGrad(o), needW = NeedsInputGrad(o + 1);
         Tensor? gh = null;
-        if (needH)
+        if (needH && _group?.Sequence is { } seq && !Autograd.IsGradEnabled && seq.Ran(Engine.CurrentPass))
+        {
+            // The whole sequence's recurrence was formed at once: only the first step's h (h0) gets a gradient here.
+            if (_index == 0) gh = seq.TakeDh0();
+        }
+        else if (needH)
         {
             Tensor w = Unpack(_wt!).T;
             if (_group is not null && !Autograd.IsGradEnabled)

@@ -167,12 +167,17 @@ namespace Ember.Graph
         private int _dim;
         public override string Name => "StackBackward0";
 
+        /// <summary>Sees the incoming gradient before it is split (an LSTM direction's output stack hands it to the
+        /// direction's steps, see <c>LstmSequence</c>); null for an ordinary stack.</summary>
+        internal Action<Tensor>? Observer { get; set; }
+
         public static Tensor Record(Tensor[] inputs, RawTensor raw, int dim) =>
             Record(inputs, raw, dim, static (StackBackward0 n, int d) => n._dim = d);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad)
         {
+            Observer?.Invoke(grad);
             var result = new Tensor?[NumInputs];
             for (int i = 0; i < NumInputs; i++)
                 if (NeedsInputGrad(i)) result[i] = grad.Select(_dim, i);

@@ -116,6 +116,38 @@ public class LstmBackwardKernelTests
         finally { LstmKernels.Vector256Only = false; }
     }
 
+    /// <summary><see cref="LstmKernels.CellBackwardRows"/> over row ranges of a batch writes exactly what
+    /// <see cref="LstmKernels.CellBackward"/> writes for those rows of the whole batch.</summary>
+    [Theory]
+    [InlineData(20, 40, 8, true)]
+    [InlineData(33, 24, 8, false)]
+    [InlineData(7, 45, 3, true)]
+    public void RowRangesEqualTheWholeBatch(int batch, int hidden, int chunk, bool withDh)
+    {
+        RowRanges<float>(batch, hidden, chunk, withDh);
+        RowRanges<double>(batch, hidden, chunk, withDh);
+    }
+
+    private static void RowRanges<T>(int batch, int hidden, int chunk, bool withDh)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = new Random(batch * 31 + hidden);
+        int slice = batch * hidden;
+        T[] dc = Random<T>(r, slice, -2, 2), dh = Random<T>(r, slice, -2, 2), c = Random<T>(r, slice, -3, 3);
+        T[] state = Random<T>(r, LstmKernels.StateSlices * slice, -0.99, 0.99);
+        T[] whole = new T[4 * slice], wholeC = new T[slice], rows = new T[4 * slice], rowsC = new T[slice];
+        LstmKernels.CellBackward<T>(dc, withDh ? dh : default, state, c, batch, hidden, whole, wholeC);
+        for (int r0 = 0; r0 < batch; r0 += chunk)
+        {
+            int n = Math.Min(chunk, batch - r0), at = r0 * hidden, len = n * hidden;
+            LstmKernels.CellBackwardRows<T>(dc.AsSpan(at, len), withDh ? dh.AsSpan(at, len) : default,
+                state.AsSpan(at), slice, c.AsSpan(at, len), n, hidden, rows.AsSpan(4 * at, 4 * len),
+                rowsC.AsSpan(at, len));
+        }
+        Assert.True(Bits(whole).AsSpan().SequenceEqual(Bits(rows)), "dgates differ");
+        Assert.True(Bits(wholeC).AsSpan().SequenceEqual(Bits(rowsC)), "dcPrev differs");
+    }
+
     [Fact]
     public void ShortSpansAreRejected() =>
         Assert.Throws<ArgumentException>(() => LstmKernels.CellBackward<float>(new float[3], default,

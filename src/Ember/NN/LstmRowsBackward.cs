@@ -1,0 +1,300 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Ember.Core;
+using Ember.Graph;
+using Ember.Kernels;
+
+namespace Ember.NN;
+
+/// <summary>
+/// The steps of one LSTM layer direction of one recorded forward (in processing order), so that a backward pass can
+/// form the whole recurrence's gradients at once, split over threads by batch rows (<see cref="LstmRowsBackward"/>),
+/// instead of step by step through the engine.
+/// </summary>
+/// <remarks>
+/// <para>How a pass runs: the first node of the direction to run is the last-processed step's h' or c' node (the
+/// output stack and the final states were made after every step). It decides (<see cref="Decide"/>) whether the
+/// whole sequence goes at once: every step complete with no hooks, not exposed, no recorded backward, the steps
+/// chained to each other directly (no projection, no masks), shapes whose step product takes the packed path. If so,
+/// the c' node of that step, which then holds the whole <c>dc</c> (its h' node kept <c>dh</c>), runs
+/// <see cref="Run"/>: for each chunk of 8 batch rows, from the last step back to the first, <c>dh_t</c> = the
+/// output's gradient at <c>t</c> (handed over by the output stack's node, <see cref="ObserveOutput"/>) plus the
+/// recurrent part from step <c>t + 1</c>, the hidden and cell backward kernels, <c>dG_t</c> written into the input
+/// projection's unbind buffer window, and the recurrent part <c>dG_t·W_hh</c> from a <c>W_hh</c> packed once per pass
+/// and shared read-only. The other nodes of the direction then only hand on what was formed: the h' nodes send
+/// nothing, the c' nodes pass on a placeholder (so the chain keeps running and each step's split piece sends its
+/// <c>dG_t</c> to the projections), the hidden projections send no <c>dh</c> except the first step's (h0's gradient),
+/// and the first step's σ(f)·c sends c0's.</para>
+/// <para>Every value is the step-by-step path's bit for bit, for any thread count: the same kernels per element
+/// (the cell kernels work row by row, a product's rows are independent of the row tile), and the engine's sums
+/// (stack slice + recurrent part, hidden path + next step's <c>dc·σ(f)</c>) are single additions, which commute.</para>
+/// </remarks>
+internal sealed class LstmSequence
+{
+    /// <summary>The runtime switch that turns the whole-sequence backward off (on by default).</summary>
+    internal const string Switch = "Ember.LstmSequenceBackward";
+
+    /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_SEQ_BACKWARD=0</c> or the
+    /// <see cref="Switch"/> AppContext switch set to false run the steps' backward one by one.</summary>
+    internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_SEQ_BACKWARD") != "0"
+        && (!AppContext.TryGetSwitch(Switch, out bool on) || on);
+
+    /// <summary>How many sequences this thread formed at once (for tests).</summary>
+    internal static int Runs => t_runs;
+
+    [ThreadStatic] private static int t_runs;
+
+    private readonly List<LstmStep> _steps = [];
+    private readonly List<HiddenProjectionBackward> _projections = [];
+    private StackBackward0? _stack;
+    private bool _broken, _reverse;
+    private long _decidedPass, _ranPass, _outPass;
+    private bool _active;
+    private Tensor? _dOut, _dh0;
+
+    /// <summary>
+    /// Adds <paramref name="step"/> to its layer direction's sequence (the next in processing order) when its hidden
+    /// projection's node <paramref name="hh"/> is one of a group's.
+    /// </summary>
+    internal static void Join(LstmStep step, Node? hh)
+    {
+        if (hh is HiddenProjectionBackward { Group: { } group } projection)
+            (group.Sequence ??= new LstmSequence()).Add(step, projection);
+    }
+
+    private void Add(LstmStep step, HiddenProjectionBackward projection)
+    {
+        if (projection.StepIndex != _steps.Count) _broken = true;
+        step.Sequence = this;
+        _steps.Add(step);
+        _projections.Add(projection);
+    }
+
+    /// <summary>
+    /// Has the direction's output stack (<paramref name="output"/>, <c>Tensor.Stack</c> of the steps' h', in time
+    /// order) hand its gradient over to the sequence; without it (or when it is not that stack) the sequence never
+    /// runs at once.
+    /// </summary>
+    internal static void Watch(Tensor output, HiddenProjectionGroup? group, bool reverse)
+    {
+        if (group?.Sequence is not { } seq || output.GradFn is not StackBackward0 stack) return;
+        int n = seq._steps.Count;
+        bool ok = stack.NumInputs == n && !seq._broken;
+        for (int t = 0; t < n && ok; t++)
+        {
+            int k = reverse ? n - 1 - t : t;
+            ok = stack.NextEdge(t).Function is { } f
+                && ReferenceEquals(f, seq._steps[k].Node(LstmStepBackward.Role.MulHy));
+        }
+        if (!ok) return;
+        seq._stack = stack;
+        seq._reverse = reverse;
+        stack.Observer = seq.ObserveOutput;
+    }
+
+    private void ObserveOutput(Tensor grad) => (_outPass, _dOut) = (Engine.CurrentPass, grad);
+
+    /// <summary>Whether pass <paramref name="pass"/> forms the whole sequence at once.</summary>
+    internal bool Active(long pass) => _decidedPass == pass && _active;
+
+    /// <summary>Whether <paramref name="step"/> is the last-processed step.</summary>
+    internal bool IsLast(LstmStep step) => _steps.Count > 0 && ReferenceEquals(_steps[^1], step);
+
+    /// <summary>
+    /// Decides once per pass, when the first step node of the direction asks (<paramref name="asking"/>): only when
+    /// that is the last-processed step (the rest would already be partly past) and everything fits.
+    /// </summary>
+    internal void Decide(long pass, LstmStep asking)
+    {
+        if (_decidedPass == pass) return;
+        _decidedPass = pass;
+        _active = Enabled && !_broken && _stack is not null && IsLast(asking) && Fits();
+        if (!_active) return;
+        foreach (LstmStep s in _steps) s.EnterSequence(pass);
+    }
+
+    private bool Fits()
+    {
+        int n = _steps.Count;
+        LstmStep first = _steps[0];
+        int batch = first.Batch, hidden = first.Hidden;
+        if (_stack!.HasPreHooks) return false;
+        for (int k = 0; k < n; k++)
+        {
+            LstmStep s = _steps[k];
+            HiddenProjectionBackward p = _projections[k];
+            if (s.Batch != batch || s.Hidden != hidden || !s.CanFuse() || p.HasPreHooks) return false;
+            // Step k's h is step k − 1's h' and its c is step k − 1's c' (no projection, no masks in between).
+            if (k > 0 && (!ReferenceEquals(p.HiddenEdge, _steps[k - 1].Node(LstmStepBackward.Role.MulHy))
+                || !ReferenceEquals(s.Node(LstmStepBackward.Role.MulFc)!.NextEdge(1).Function,
+                    _steps[k - 1].Node(LstmStepBackward.Role.AddCy))))
+                return false;
+        }
+        RawTensor block = first.Node(LstmStepBackward.Role.AddCy)!.SavedState().Block.Raw;
+        if (WeightT() is not { } wt) return n == 1 && !_projections[0].NeedsHiddenGrad;
+        return wt.Dim == 2 && wt.Shape[0] == hidden && wt.Shape[1] == 4 * hidden && wt.DType == block.DType
+            && HiddenProjectionGroup.TakesPackedPath(block.DType, batch, 4 * hidden, hidden);
+    }
+
+    /// <summary>The saved <c>W_hhᵀ</c> of the last step (saved whenever its h needs a gradient), else null.</summary>
+    private Tensor? WeightT() => _projections[^1].SavedWeightT();
+
+    /// <summary>
+    /// The whole recurrence of pass <paramref name="pass"/> from the last step's <paramref name="dc"/> (everything
+    /// that reached its c') and <paramref name="dh"/> (its h', or null): leaves each step's gate gradient and the
+    /// previous cell state's (a placeholder but for the first step) in its <see cref="LstmStep"/>, and h0's
+    /// gradient for the first step's hidden projection.
+    /// </summary>
+    internal void Run(long pass, Tensor dc, Tensor? dh)
+    {
+        int n = _steps.Count;
+        LstmStep first = _steps[0];
+        int batch = first.Batch, hidden = first.Hidden;
+        DType dt = first.Node(LstmStepBackward.Role.AddCy)!.SavedState().Block.DType;
+        var blocks = new RawTensor[n];
+        var cs = new RawTensor[n];
+        var gates = new RawTensor[n];
+        for (int k = 0; k < n; k++)
+        {
+            var (block, c) = _steps[k].Node(LstmStepBackward.Role.AddCy)!.SavedState();
+            blocks[k] = RawOps.Contiguous(block.Raw);
+            cs[k] = RawOps.Contiguous(RawOps.Cast(c.Raw, dt));
+            gates[k] = _steps[k].ReserveGates(dt);
+        }
+        RawTensor? dOut = null;
+        if (_outPass == pass && _dOut is { } o)
+        {
+            RawTensor r = RawOps.Cast(o.Raw, dt);
+            dOut = r.Strides[2] == 1 || hidden == 1 ? r : RawOps.Contiguous(r);
+        }
+        _dOut = null;
+        bool needH0 = _projections[0].NeedsHiddenGrad;
+        bool needC0 = first.Node(LstmStepBackward.Role.MulFc)!.NeedsCGrad;
+        RawTensor? dh0 = needH0 ? RawTensor.Empty(dt, [batch, hidden]) : null;
+        RawTensor? dc0 = needC0 ? RawTensor.Empty(dt, [batch, hidden]) : null;
+        RawTensor? w = WeightT()?.Raw;
+        var f = new Func(blocks, cs, gates, RawOps.Contiguous(RawOps.Cast(dc.Raw, dt)),
+            dh is null ? null : RawOps.Contiguous(RawOps.Cast(dh.Raw, dt)), dOut, w, dh0, dc0, _reverse);
+        DTypeDispatch.Floating<Func, bool>(dt, f, "lstm backward");
+        RawTensor placeholder = RawTensor.Empty(dt, [batch, hidden]);
+        RawOps.Fill(placeholder, 0);
+        var hold = new Tensor(placeholder);
+        for (int k = 0; k < n; k++)
+            _steps[k].SetResults(pass, new Tensor(gates[k]), k == 0 ? (dc0 is null ? null : new Tensor(dc0)) : hold);
+        _dh0 = dh0 is null ? null : new Tensor(dh0);
+        _ranPass = pass;
+        t_runs++;
+    }
+
+    /// <summary>Whether pass <paramref name="pass"/> formed the sequence's gradients (the projections skip theirs).
+    /// </summary>
+    internal bool Ran(long pass) => _ranPass == pass;
+
+    /// <summary>h0's gradient (the first step's hidden projection sends it), handed over once.</summary>
+    internal Tensor? TakeDh0()
+    {
+        Tensor? g = _dh0;
+        _dh0 = null;
+        return g;
+    }
+
+    private readonly struct Func(RawTensor[] blocks, RawTensor[] cs, RawTensor[] gates, RawTensor dc, RawTensor? dh,
+        RawTensor? dOut, RawTensor? w, RawTensor? dh0, RawTensor? dc0, bool reverse) : IFloatFunc<bool>
+    {
+        public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int batch = dc.Shape[0], hidden = dc.Shape[1];
+            // W_hh [4H, H] = (the saved W_hhᵀ).T, laid out as the step products read it (RawOps.MmSharedB).
+            GemmPackedB<T> packed = LstmRowsBackward.Scratch<T>.Weight;
+            if (w is not null)
+            {
+                var (b, trans, ld) = RawOps.GemmOperand(RawOps.Transpose(w, 0, 1));
+                packed.Pack(trans, 4 * hidden, hidden, b.Data<T>().AsSpan(b.Offset), ld);
+            }
+            var task = new LstmRowsBackward.Task<T>(blocks, cs, gates, dc, dh, dOut, dh0, dc0, reverse, packed);
+            WorkerPool.For((batch + LstmRowsBackward.RowChunk - 1) / LstmRowsBackward.RowChunk, ref task);
+            return true;
+        }
+    }
+}
+
+/// <summary>The per-chunk work of <see cref="LstmSequence.Run"/>: rows <c>[8j, 8j + 8)</c> through every step.
+/// </summary>
+internal static class LstmRowsBackward
+{
+    /// <summary>Rows per chunk: one short row tile of the AVX-512 kernels (as <see cref="LstmRows"/>).</summary>
+    internal const int RowChunk = 8;
+
+    /// <summary>Buffers kept per thread: the caller's packed <c>W_hh</c>, a chunk's running gradients.</summary>
+    internal static class Scratch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic] private static GemmPackedB<T>? t_weight;
+        [ThreadStatic] private static T[]? t_rows;
+
+        public static GemmPackedB<T> Weight => t_weight ??= new GemmPackedB<T>();
+
+        public static T[] Rows(int length) =>
+            t_rows is { } a && a.Length >= length ? a : (t_rows = GC.AllocateUninitializedArray<T>(length));
+    }
+
+    /// <summary>
+    /// Chunk <c>j</c>. Per step <c>k</c> from the last: <c>dh</c> (the last step's as kept; else the output's
+    /// gradient at that step's time plus the recurrent part), <c>dc</c> (the last step's as the engine summed it;
+    /// else <c>(dh·σ(o))·(1 − tanh²(c')) + dc·σ(f)</c> of the later step), the cell backward into the step's gate
+    /// window, and the recurrent part <c>dG·W_hh</c> for the step before (h0's gradient for the first).
+    /// </summary>
+    internal readonly struct Task<T>(RawTensor[] blocks, RawTensor[] cs, RawTensor[] gates, RawTensor dcLast,
+        RawTensor? dhLast, RawTensor? dOut, RawTensor? dh0, RawTensor? dc0, bool reverse, GemmPackedB<T> packed)
+        : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int chunk)
+        {
+            int steps = blocks.Length, batch = dcLast.Shape[0], hidden = dcLast.Shape[1], g4 = 4 * hidden;
+            int slice = batch * hidden, r0 = chunk * RowChunk, rows = Math.Min(RowChunk, batch - r0);
+            int ro = r0 * hidden, len = rows * hidden;
+            T[] buffer = Scratch<T>.Rows(3 * len);
+            Span<T> dc = buffer.AsSpan(0, len), rec = buffer.AsSpan(len, len), tmp = buffer.AsSpan(2 * len, len);
+            for (int k = steps - 1; k >= 0; k--)
+            {
+                ReadOnlySpan<T> state = blocks[k].Span<T>()[ro..];
+                ReadOnlySpan<T> dhk, dck;
+                if (k == steps - 1)
+                {
+                    dhk = dhLast is null ? default : dhLast.Span<T>().Slice(ro, len);
+                    dck = dcLast.Span<T>().Slice(ro, len);
+                }
+                else
+                {
+                    // The step's h' gradient: the later step's dh product plus the output's (when the stack ran).
+                    if (dOut is not null)
+                    {
+                        int t = reverse ? steps - 1 - k : k;
+                        T[] d = dOut.Data<T>();
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int at = dOut.Offset + t * dOut.Strides[0] + (r0 + r) * dOut.Strides[1];
+                            GradientKernels.AddInto<T>(rec.Slice(r * hidden, hidden), d.AsSpan(at, hidden));
+                        }
+                    }
+                    dhk = rec;
+                    // dc = the later step's dc·σ(f) (which the previous iteration left in dc) + the hidden path's part.
+                    LstmKernels.HiddenBackward<T>(dhk, state.Slice(3 * slice, len), state.Slice(7 * slice, len), tmp);
+                    GradientKernels.AddInto<T>(dc, tmp);
+                    dck = dc;
+                }
+                bool firstStep = k == 0;
+                // dc·σ(f) for the step before, over dc (the kernel reads each element before it writes it there).
+                Span<T> dcPrev = !firstStep ? dc : dc0 is null ? default : dc0.Span<T>().Slice(ro, len);
+                Span<T> dg = gates[k].Span<T>().Slice(r0 * g4, rows * g4);
+                LstmKernels.CellBackwardRows<T>(dck, dhk, state, slice, cs[k].Span<T>().Slice(ro, len), rows, hidden,
+                    dg, dcPrev);
+                if (!firstStep) packed.Multiply(false, rows, dg, g4, default, rec, hidden);
+                else if (dh0 is not null) packed.Multiply(false, rows, dg, g4, default, dh0.Span<T>().Slice(ro, len),
+                    hidden);
+            }
+        }
+    }
+}
