@@ -290,7 +290,11 @@ internal sealed class LstmStepBackward : SingleOutputNode
         switch (_role)
         {
             case Role.MulHy when step.Decide(pass) && step.InSequence(pass) && !step.Sequence!.IsLast(step):
-                return [null, null]; // the sequence formed this step's gradients from the stack's
+                // The sequence formed this step's gradients from the stack's; σ(o) and tanh(c'), which only this
+                // node consumes, get nothing and never run, so their saved slices are freed here.
+                ReleaseSkipped(0);
+                ReleaseSkipped(1);
+                return [null, null];
             case Role.AddCy when step.Decide(pass) && step.InSequence(pass):
                 // The last step's c' holds the whole dc: the sequence forms every step's gradients now; every c'
                 // passes its gradient (a placeholder but for the last) on so its step's nodes hand them on.
