@@ -299,6 +299,7 @@ internal sealed class LstmStepBackward : SingleOutputNode
                 // The last step's c' holds the whole dc: the sequence forms every step's gradients now; every c'
                 // passes its gradient (a placeholder but for the last) on so its step's nodes hand them on.
                 if (step.Sequence!.IsLast(step)) step.Sequence.Run(pass, grad, step.TakeDh(pass));
+                else step.Node(Role.MulHy)?.ReleaseUnreached();
                 return [NeedsInputGrad(0) ? grad : null, NeedsInputGrad(1) ? grad : null];
             case Role.MulHy when step.Decide(pass):
                 step.KeepDh(pass, grad);
@@ -336,6 +337,20 @@ internal sealed class LstmStepBackward : SingleOutputNode
     {
         ReleaseSkipped(i);
         return result;
+    }
+
+    /// <summary>
+    /// A non-last step of a whole-sequence pass, at its c' node: its h' node (created later, so it either ran already
+    /// or gets nothing this pass, as when the loss uses only the final states) and the σ(o) and tanh(c') it alone
+    /// consumes are dead once the pass frees saves: a later pass through them would go on to this c' node, whose saved
+    /// values are freed. Frees their saved slices so the step's block can be reused (idempotent when h' ran).
+    /// </summary>
+    private void ReleaseUnreached()
+    {
+        if (!Engine.ReleasesSaved) return;
+        ReleaseSkipped(0);
+        ReleaseSkipped(1);
+        ReleaseVariables();
     }
 
     private void ReleaseSkipped(int i)
