@@ -1,6 +1,6 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|lstmgate|mathcheck|w2|w4|optim|conv|matmul|tracer
-//        |w2loader [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|lstmgate|mathcheck|w2|w4|optim|conv|matmul
+//        |tracer|w2loader [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
