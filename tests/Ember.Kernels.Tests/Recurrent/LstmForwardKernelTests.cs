@@ -81,7 +81,11 @@ public class LstmForwardKernelTests
         {
             long e = BitConverter.DoubleToInt64Bits(double.CreateTruncating(expected[k]));
             long a = BitConverter.DoubleToInt64Bits(double.CreateTruncating(actual[k]));
-            if (e != a) Assert.Fail($"{what}[{k}]: expected {expected[k]} ({e:X}), got {actual[k]} ({a:X})");
+            // float64 runs TensorPrimitives' σ/tanh, whose ReadyToRun code (Vector256) and tier-1 code (Vector512)
+            // can differ in the last bit; the kernel and the reference may run different tiers of it (seen in full
+            // test runs), so float64 gets 4 ulps. float32 (Float32Math, the same bits on every path) stays exact.
+            bool near = typeof(T) == typeof(double) && (e ^ a) >= 0 && Math.Abs(e - a) <= 4;
+            if (e != a && !near) Assert.Fail($"{what}[{k}]: expected {expected[k]} ({e:X}), got {actual[k]} ({a:X})");
         }
     }
 
