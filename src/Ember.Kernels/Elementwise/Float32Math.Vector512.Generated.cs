@@ -52,10 +52,14 @@ public static partial class Float32Math
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<double> Eval(Vector512<double> x)
         {
-            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
-            Vector512<double> t = Expm1D(Vector512.Create(-2.0) * Vector512.Abs(x));
-            Vector512<double> th = -t / (t + Vector512.Create(2.0));
-            return (th.AsUInt64() | (x.AsUInt64() & Vector512.Create(0x8000_0000_0000_0000UL))).AsDouble();
+            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|. As
+            // t ≤ 0, that is |t / (t + 2)|, and x's sign goes on it in one bit select; so t needs no Expm1D special
+            // lanes (±0 and NaN come out right without them, see ExpCore) and -2|x| ≤ 0 no upper clamp.
+            Vector512<double> a = Vector512.Create(-2.0) * Vector512.Abs(x);
+            Vector512<double> q = ExpCore(a, out Vector512<double> scale, nonPositive: true);
+            Vector512<double> t = Vector512.FusedMultiplyAdd(scale, q, scale - Vector512<double>.One);
+            return Vector512.ConditionalSelect(Vector512.Create(0x8000_0000_0000_0000UL).AsDouble(), x,
+                t / (t + Vector512.Create(2.0)));
         }
     }
 
@@ -83,8 +87,9 @@ public static partial class Float32Math
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector512<double> ExpD(Vector512<double> x)
     {
+        // A NaN lane needs no select: it stays NaN through ExpCore and the FMA (see ExpCore).
         Vector512<double> q = ExpCore(x, out Vector512<double> scale);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), Vector512.FusedMultiplyAdd(scale, q, scale), x);
+        return Vector512.FusedMultiplyAdd(scale, q, scale);
     }
 
     /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
@@ -100,17 +105,22 @@ public static partial class Float32Math
     }
 
     /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
-    /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q).</summary>
+    /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q). A NaN lane gives a NaN q (Max and Min propagate NaN, then every operation
+    /// does); ±0 gives q = +0. <paramref name="nonPositive"/>: the caller's x is never above 0 (or NaN), so the
+    /// upper clamp is left out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static Vector512<double> ExpCore(Vector512<double> x, out Vector512<double> scale)
+    private static Vector512<double> ExpCore(Vector512<double> x, out Vector512<double> scale,
+        bool nonPositive = false)
     {
-        Vector512<double> xc = Vector512.Min(Vector512.Max(x, Vector512.Create(-700.0)), Vector512.Create(700.0));
+        Vector512<double> xc = Vector512.Max(x, Vector512.Create(-700.0));
+        if (!nonPositive) xc = Vector512.Min(xc, Vector512.Create(700.0));
         Vector512<double> magic = Vector512.Create(RoundMagic);
         Vector512<double> t = xc * Vector512.Create(1.4426950408889634) + magic;
-        Vector512<double> k = t - magic;
+        // -k, exact (magic - t = -(t - magic), also when both are 0 but for the sign, which q does not keep).
+        Vector512<double> nk = magic - t;
         // r = x - k·ln2 in two steps (Cody-Waite), |r| ≤ ln2/2.
-        Vector512<double> r = Vector512.FusedMultiplyAdd(-k, Vector512.Create(Ln2Hi), xc);
-        r = Vector512.FusedMultiplyAdd(-k, Vector512.Create(Ln2Lo), r);
+        Vector512<double> r = Vector512.FusedMultiplyAdd(nk, Vector512.Create(Ln2Hi), xc);
+        r = Vector512.FusedMultiplyAdd(nk, Vector512.Create(Ln2Lo), r);
         // eʳ - 1 = r + r²·P(r), P a minimax polynomial of degree 7 on |r| ≤ 0.34658 (Remez, coefficients rounded
         // to double): relative error of r + r²·P(r) against eʳ - 1 below 1.6e-13 (tools/golden/float32_math_fit.py).
         Vector512<double> p = Vector512.Create(ExpP7);

@@ -290,10 +290,14 @@ public static partial class Float32Math
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<double> Eval(Vector256<double> x)
         {
-            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|.
-            Vector256<double> t = Expm1D(Vector256.Create(-2.0) * Vector256.Abs(x));
-            Vector256<double> th = -t / (t + Vector256.Create(2.0));
-            return (th.AsUInt64() | (x.AsUInt64() & Vector256.Create(0x8000_0000_0000_0000UL))).AsDouble();
+            // tanh|x| = -t / (t + 2) with t = expm1(-2|x|): no cancellation near 0, exactly 1 for large |x|. As
+            // t ≤ 0, that is |t / (t + 2)|, and x's sign goes on it in one bit select; so t needs no Expm1D special
+            // lanes (±0 and NaN come out right without them, see ExpCore) and -2|x| ≤ 0 no upper clamp.
+            Vector256<double> a = Vector256.Create(-2.0) * Vector256.Abs(x);
+            Vector256<double> q = ExpCore(a, out Vector256<double> scale, nonPositive: true);
+            Vector256<double> t = Vector256.FusedMultiplyAdd(scale, q, scale - Vector256<double>.One);
+            return Vector256.ConditionalSelect(Vector256.Create(0x8000_0000_0000_0000UL).AsDouble(), x,
+                t / (t + Vector256.Create(2.0)));
         }
     }
 
@@ -321,8 +325,9 @@ public static partial class Float32Math
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal static Vector256<double> ExpD(Vector256<double> x)
     {
+        // A NaN lane needs no select: it stays NaN through ExpCore and the FMA (see ExpCore).
         Vector256<double> q = ExpCore(x, out Vector256<double> scale);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256.FusedMultiplyAdd(scale, q, scale), x);
+        return Vector256.FusedMultiplyAdd(scale, q, scale);
     }
 
     /// <summary>eˣ - 1 in double, accurate relative to the result near 0.</summary>
@@ -338,17 +343,22 @@ public static partial class Float32Math
     }
 
     /// <summary>Splits x (clamped to ±700) as k·ln2 + r and returns q = eʳ - 1 with <paramref name="scale"/> =
-    /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q).</summary>
+    /// 2ᵏ, so that eˣ = 2ᵏ·(1 + q). A NaN lane gives a NaN q (Max and Min propagate NaN, then every operation
+    /// does); ±0 gives q = +0. <paramref name="nonPositive"/>: the caller's x is never above 0 (or NaN), so the
+    /// upper clamp is left out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static Vector256<double> ExpCore(Vector256<double> x, out Vector256<double> scale)
+    private static Vector256<double> ExpCore(Vector256<double> x, out Vector256<double> scale,
+        bool nonPositive = false)
     {
-        Vector256<double> xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-700.0)), Vector256.Create(700.0));
+        Vector256<double> xc = Vector256.Max(x, Vector256.Create(-700.0));
+        if (!nonPositive) xc = Vector256.Min(xc, Vector256.Create(700.0));
         Vector256<double> magic = Vector256.Create(RoundMagic);
         Vector256<double> t = xc * Vector256.Create(1.4426950408889634) + magic;
-        Vector256<double> k = t - magic;
+        // -k, exact (magic - t = -(t - magic), also when both are 0 but for the sign, which q does not keep).
+        Vector256<double> nk = magic - t;
         // r = x - k·ln2 in two steps (Cody-Waite), |r| ≤ ln2/2.
-        Vector256<double> r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Hi), xc);
-        r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Lo), r);
+        Vector256<double> r = Vector256.FusedMultiplyAdd(nk, Vector256.Create(Ln2Hi), xc);
+        r = Vector256.FusedMultiplyAdd(nk, Vector256.Create(Ln2Lo), r);
         // eʳ - 1 = r + r²·P(r), P a minimax polynomial of degree 7 on |r| ≤ 0.34658 (Remez, coefficients rounded
         // to double): relative error of r + r²·P(r) against eʳ - 1 below 1.6e-13 (tools/golden/float32_math_fit.py).
         Vector256<double> p = Vector256.Create(ExpP7);

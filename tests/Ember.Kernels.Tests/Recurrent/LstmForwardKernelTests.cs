@@ -81,7 +81,13 @@ public class LstmForwardKernelTests
         {
             long e = BitConverter.DoubleToInt64Bits(double.CreateTruncating(expected[k]));
             long a = BitConverter.DoubleToInt64Bits(double.CreateTruncating(actual[k]));
-            if (e != a) Assert.Fail($"{what}[{k}]: expected {expected[k]} ({e:X}), got {actual[k]} ({a:X})");
+            // float64 runs TensorPrimitives' σ/tanh, whose ReadyToRun and tier-1 code can differ in the last bits
+            // (seen in loaded full test runs and under DOTNET_EnableAVX512=0, expected and actual swapping between
+            // runs: the kernel and the reference ran different tiers), and c = f·c + i·g can cancel, so float64 is
+            // compared to 1e-12 relative. float32 (Float32Math, the same bits on every path) stays exact.
+            double de = double.CreateTruncating(expected[k]), da = double.CreateTruncating(actual[k]);
+            bool near = typeof(T) == typeof(double) && Math.Abs(de - da) <= 1e-15 + (1e-12 * Math.Abs(de));
+            if (e != a && !near) Assert.Fail($"{what}[{k}]: expected {expected[k]} ({e:X}), got {actual[k]} ({a:X})");
         }
     }
 
