@@ -48,9 +48,11 @@ public static class LstmKernels
             || state.Length < StateSlices * slice)
             throw new ArgumentException(
                 $"LstmKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
-        if (typeof(T) == typeof(float))
+        // The fused row loop only where Vector512 runs it: with 16 ymm registers (AVX2 only) its five inlined
+        // transcendentals spill, and it measured slower than the span-level composition (same bits either way).
+        if (typeof(T) == typeof(float) && Wide<float>())
         {
-            bool wide = Wide<float>();
+            const bool wide = true;
             ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), gr0 = ref F(gates), sr = ref F(state);
             for (int b = 0; b < batch; b++)
                 RowForward(ref Unsafe.Add(ref hr, b * g4), h, ref Unsafe.Add(ref xr, b * g4), h,
@@ -100,9 +102,9 @@ public static class LstmKernels
             || state.Length < lastS)
             throw new ArgumentException(
                 $"LstmKernels.CellForwardUnits: spans too short for batch {batch} and width {width}.");
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(float) && Wide<float>()) // the fused loop: see CellForward
         {
-            bool wide = Wide<float>();
+            const bool wide = true;
             ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), sr = ref F(state);
             for (int b = 0; b < batch; b++)
             {
@@ -389,9 +391,9 @@ public static class GruKernels
             || state.Length < StateSlices * slice)
             throw new ArgumentException(
                 $"GruKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(float) && LstmKernels.Wide<float>()) // the fused loop: see LstmKernels.CellForward
         {
-            bool wide = LstmKernels.Wide<float>();
+            const bool wide = true;
             ref float xr = ref LstmKernels.F(xp), yr = ref LstmKernels.F(hh), hr0 = ref LstmKernels.F(h);
             ref float sr = ref LstmKernels.F(state);
             for (int b = 0; b < batch; b++)
