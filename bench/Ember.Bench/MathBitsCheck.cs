@@ -5,12 +5,13 @@ using System.Threading;
 using System.Threading.Tasks;
 using Ember.Bench.Shared;
 using Ember.Kernels;
+using Ember.Kernels.Tests;
 
 namespace Ember.Bench;
 
 /// <summary>
 /// Exhaustive bit check of <see cref="Float32Math"/>'s exp, expm1, σ and tanh against a frozen copy of the kernels
-/// as they were before the issue 17 transcendental pass (<see cref="Reference"/>): every one of the 2³² float bit
+/// as they were before the issue 17 transcendental pass (<c>FrozenFloat32Math</c>, compiled in from tests/Ember.Kernels.Tests): every one of the 2³² float bit
 /// patterns goes through the span functions (the Vector512 path where accelerated; run the process with
 /// <c>DOTNET_EnableAVX512F=0</c> for the Vector256 path) and, with <c>EMBER_MATHCHECK_SCALAR=1</c>, the scalar
 /// entry points (the one-lane path), and the outputs that differ are counted (two NaNs count as equal, whatever
@@ -34,10 +35,10 @@ internal static class MathBitsCheck
         }
         (string Name, SpanFn New, Func<float, float> Scalar, SpanFn Old)[] fns =
         [
-            ("exp", Float32Math.Exp, Float32Math.Exp, Reference.Exp),
-            ("expm1", Float32Math.Expm1, Float32Math.Expm1, Reference.Expm1),
-            ("sigmoid", Float32Math.Sigmoid, Float32Math.Sigmoid, Reference.Sigmoid),
-            ("tanh", Float32Math.Tanh, Float32Math.Tanh, Reference.Tanh),
+            ("exp", Float32Math.Exp, Float32Math.Exp, FrozenFloat32Math.Exp),
+            ("expm1", Float32Math.Expm1, Float32Math.Expm1, FrozenFloat32Math.Expm1),
+            ("sigmoid", Float32Math.Sigmoid, Float32Math.Sigmoid, FrozenFloat32Math.Sigmoid),
+            ("tanh", Float32Math.Tanh, Float32Math.Tanh, FrozenFloat32Math.Tanh),
         ];
         string picked = Environment.GetEnvironmentVariable("EMBER_MATHCHECK_FNS") ?? "exp,expm1,sigmoid,tanh";
         bool scalar = Environment.GetEnvironmentVariable("EMBER_MATHCHECK_SCALAR") == "1";
@@ -126,81 +127,6 @@ internal static class MathBitsCheck
             long was = Interlocked.CompareExchange(ref target, value, seen);
             if (was == seen) return;
             seen = was;
-        }
-    }
-
-    /// <summary>Float32Math's exp/expm1/σ/tanh kernels as of commit 5ea18f3 (before this pass), Vector256 form (the
-    /// Vector512 form ran the same operations lane for lane), frozen as the oracle.</summary>
-    private static class Reference
-    {
-        private const double RoundMagic = 6755399441055744.0;
-        private const double Ln2Hi = 0.6931471805599453, Ln2Lo = 2.3190468138462996e-17;
-        private const double ExpP0 = 0.4999999999964064, ExpP1 = 0.16666666666634003, ExpP2 = 0.04166666699573133,
-            ExpP3 = 0.008333333363241924, ExpP4 = 0.001388880423068948, ExpP5 = 0.00019841192896462366,
-            ExpP6 = 2.4884464604700138e-05, ExpP7 = 2.7632647938885e-06;
-
-        public static void Exp(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, 0);
-        public static void Expm1(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, 1);
-        public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, 2);
-        public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Map(x, y, 3);
-
-        private static void Map(ReadOnlySpan<float> x, Span<float> y, int fn)
-        {
-            for (int i = 0; i + 8 <= y.Length; i += 8)
-            {
-                (Vector256<double> lo, Vector256<double> hi) = Vector256.Widen(Vector256.Create(x.Slice(i, 8)));
-                Vector256.Narrow(Eval(lo, fn), Eval(hi, fn)).CopyTo(y.Slice(i, 8));
-            }
-        }
-
-        private static Vector256<double> Eval(Vector256<double> x, int fn) => fn switch
-        {
-            0 => ExpD(x),
-            1 => Expm1D(x),
-            2 => Vector256<double>.One / (Vector256<double>.One + ExpD(-x)),
-            _ => TanhD(x),
-        };
-
-        private static Vector256<double> TanhD(Vector256<double> x)
-        {
-            Vector256<double> t = Expm1D(Vector256.Create(-2.0) * Vector256.Abs(x));
-            Vector256<double> th = -t / (t + Vector256.Create(2.0));
-            return (th.AsUInt64() | (x.AsUInt64() & Vector256.Create(0x8000_0000_0000_0000UL))).AsDouble();
-        }
-
-        private static Vector256<double> ExpD(Vector256<double> x)
-        {
-            Vector256<double> q = ExpCore(x, out Vector256<double> scale);
-            return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256.FusedMultiplyAdd(scale, q, scale), x);
-        }
-
-        private static Vector256<double> Expm1D(Vector256<double> x)
-        {
-            Vector256<double> q = ExpCore(x, out Vector256<double> scale);
-            Vector256<double> passThrough = ~Vector256.Equals(x, x) | Vector256.Equals(x, Vector256<double>.Zero);
-            return Vector256.ConditionalSelect(passThrough, x,
-                Vector256.FusedMultiplyAdd(scale, q, scale - Vector256<double>.One));
-        }
-
-        private static Vector256<double> ExpCore(Vector256<double> x, out Vector256<double> scale)
-        {
-            Vector256<double> xc = Vector256.Min(Vector256.Max(x, Vector256.Create(-700.0)), Vector256.Create(700.0));
-            Vector256<double> magic = Vector256.Create(RoundMagic);
-            Vector256<double> t = xc * Vector256.Create(1.4426950408889634) + magic;
-            Vector256<double> k = t - magic;
-            Vector256<double> r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Hi), xc);
-            r = Vector256.FusedMultiplyAdd(-k, Vector256.Create(Ln2Lo), r);
-            Vector256<double> p = Vector256.Create(ExpP7);
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP6));
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP5));
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP4));
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP3));
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP2));
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP1));
-            p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ExpP0));
-            Vector256<double> q = Vector256.FusedMultiplyAdd(p * r, r, r);
-            scale = ((t.AsUInt64() - magic.AsUInt64() + Vector256.Create(1023UL)) << 52).AsDouble();
-            return q;
         }
     }
 }
