@@ -11,13 +11,14 @@ namespace Ember.Bench;
 
 /// <summary>
 /// Exhaustive bit check of <see cref="Float32Math"/>'s exp, expm1, σ and tanh against a frozen copy of the kernels
-/// as they were before the issue 17 transcendental pass (<c>FrozenFloat32Math</c>, compiled in from tests/Ember.Kernels.Tests): every one of the 2³² float bit
-/// patterns goes through the span functions (the Vector512 path where accelerated; run the process with
-/// <c>DOTNET_EnableAVX512F=0</c> for the Vector256 path) and, with <c>EMBER_MATHCHECK_SCALAR=1</c>, the scalar
-/// entry points (the one-lane path), and the outputs that differ are counted (two NaNs count as equal, whatever
-/// their payloads). <c>EMBER_MATHCHECK_FNS=sigmoid,tanh</c> picks functions. Prints one line per function and path
-/// on stderr and in the JSON line. <c>EMBER_MATHCHECK_TIME=1</c> instead times σ and tanh on a 4096-float span
-/// (one thread; min and median ns per element over 200 rounds) for A/B runs of two builds.
+/// as they were before the issue 17 transcendental pass (<c>FrozenFloat32Math</c>, compiled in from
+/// tests/Ember.Kernels.Tests): every one of the 2³² float bit patterns goes through the span functions (the Vector512
+/// path where accelerated; run the process with <c>DOTNET_EnableAVX512=0</c> for the Vector256 path) and, with
+/// <c>EMBER_MATHCHECK_SCALAR=1</c>, the scalar entry points (the one-lane path), and the outputs that differ are
+/// counted (two NaNs count as equal, whatever their payloads). <c>EMBER_MATHCHECK_FNS=sigmoid,tanh</c> picks
+/// functions. Prints one line per function and path on stderr and in the JSON line. <c>EMBER_MATHCHECK_TIME=1</c>
+/// instead times σ and tanh on a 4096-float span (one thread; min and median ns per element over 200 rounds) for A/B
+/// runs of two builds.
 /// </summary>
 internal static class MathBitsCheck
 {

@@ -7,8 +7,9 @@ namespace Ember.Kernels.Tests;
 /// <summary>
 /// exp, expm1, σ and tanh give the very bits of the kernels as they were before the issue 17 transcendental pass
 /// (which removed operations from them: no NaN select in exp, no upper clamp or special lanes in tanh's expm1, one
-/// negation less in the reduction). <see cref="FrozenFloat32Math"/> keeps a copy of those kernels; ~1.5M bit patterns, range
-/// values and edge cases per function go through the Vector512 (where accelerated), Vector256 and scalar paths. The
+/// negation less in the reduction). <see cref="FrozenFloat32Math"/> keeps a copy of those kernels; ~1.5M bit
+/// patterns, range values and edge cases per function go through the Vector512 (where accelerated), Vector256 and
+/// scalar paths. The
 /// exhaustive check over all 2³² inputs is <c>Ember.Bench --workload mathcheck</c> (design notes).
 /// </summary>
 public class Float32MathFrozenTests
