@@ -52,12 +52,11 @@ public static class LstmKernels
         // transcendentals spill, and it measured slower than the span-level composition (same bits either way).
         if (typeof(T) == typeof(float) && Wide<float>())
         {
-            const bool wide = true;
             ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), gr0 = ref F(gates), sr = ref F(state);
             for (int b = 0; b < batch; b++)
                 RowForward(ref Unsafe.Add(ref hr, b * g4), h, ref Unsafe.Add(ref xr, b * g4), h,
                     ref Unsafe.Add(ref gr0, b * g4), h, ref Unsafe.Add(ref cr, b * h), ref Unsafe.Add(ref sr, b * h),
-                    slice, h, wide);
+                    slice, h);
             return;
         }
         for (int b = 0; b < batch; b++)
@@ -104,13 +103,12 @@ public static class LstmKernels
                 $"LstmKernels.CellForwardUnits: spans too short for batch {batch} and width {width}.");
         if (typeof(T) == typeof(float) && Wide<float>()) // the fused loop: see CellForward
         {
-            const bool wide = true;
             ref float hr = ref F(hh), xr = ref F(xp), cr = ref F(c), sr = ref F(state);
             for (int b = 0; b < batch; b++)
             {
                 ref float hb = ref Unsafe.Add(ref hr, b * hhRow);
                 RowForward(ref hb, hhGate, ref Unsafe.Add(ref xr, b * xpRow), xpGate, ref hb, hhGate,
-                    ref Unsafe.Add(ref cr, b * cRow), ref Unsafe.Add(ref sr, b * stateRow), sliceStride, width, wide);
+                    ref Unsafe.Add(ref cr, b * cRow), ref Unsafe.Add(ref sr, b * stateRow), sliceStride, width);
             }
             return;
         }
@@ -150,11 +148,12 @@ public static class LstmKernels
     /// may be <paramref name="hh"/> itself), state slice <c>s</c> of unit <c>j</c> goes to
     /// <c>state[s·slice + j]</c>. Each value gets the operations of the span-level composition (a float add, then
     /// <see cref="Float32Math"/>'s σ or tanh of that float, float products and a float sum, each rounded as it is
-    /// stored there), lane by lane, so the bits are those of the separate ops at either width and in the tail.
+    /// stored there), lane by lane, so the bits are those of the separate ops at either width and in the tail. Runs
+    /// only where Vector512 is accelerated (16 units at a time; the Vector256 step and the scalar loop take the tail).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowForward(ref float hh, int hhGate, ref float xp, int xpGate, ref float gates, int gatesGate,
-        ref float c, ref float state, int slice, int width, bool wide)
+        ref float c, ref float state, int slice, int width)
     {
         ref float hf = ref Unsafe.Add(ref hh, hhGate), hg = ref Unsafe.Add(ref hh, 2 * hhGate);
         ref float ho = ref Unsafe.Add(ref hh, 3 * hhGate);
@@ -167,32 +166,31 @@ public static class LstmKernels
         ref float sig = ref Unsafe.Add(ref state, 5 * slice), scy = ref Unsafe.Add(ref state, 6 * slice);
         ref float stc = ref Unsafe.Add(ref state, 7 * slice), shy = ref Unsafe.Add(ref state, 8 * slice);
         int j = 0;
-        if (wide)
-            for (; j + 16 <= width; j += 16)
-            {
-                nuint u = (nuint)j;
-                Vector512<float> ai = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
-                Vector512<float> af = Vector512.LoadUnsafe(ref hf, u) + Vector512.LoadUnsafe(ref xf, u);
-                Vector512<float> ag = Vector512.LoadUnsafe(ref hg, u) + Vector512.LoadUnsafe(ref xg, u);
-                Vector512<float> ao = Vector512.LoadUnsafe(ref ho, u) + Vector512.LoadUnsafe(ref xo, u);
-                ai.StoreUnsafe(ref gates, u);
-                af.StoreUnsafe(ref gf, u);
-                ag.StoreUnsafe(ref gg, u);
-                ao.StoreUnsafe(ref go, u);
-                Vector512<float> i = Float32Math.SigmoidV(ai), f = Float32Math.SigmoidV(af);
-                Vector512<float> g = Float32Math.TanhV(ag), o = Float32Math.SigmoidV(ao);
-                Vector512<float> fc = f * Vector512.LoadUnsafe(ref c, u), ig = i * g, cy = fc + ig;
-                Vector512<float> tc = Float32Math.TanhV(cy);
-                i.StoreUnsafe(ref si, u);
-                f.StoreUnsafe(ref sf, u);
-                g.StoreUnsafe(ref sg, u);
-                o.StoreUnsafe(ref so, u);
-                fc.StoreUnsafe(ref sfc, u);
-                ig.StoreUnsafe(ref sig, u);
-                cy.StoreUnsafe(ref scy, u);
-                tc.StoreUnsafe(ref stc, u);
-                (o * tc).StoreUnsafe(ref shy, u);
-            }
+        for (; j + 16 <= width; j += 16)
+        {
+            nuint u = (nuint)j;
+            Vector512<float> ai = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
+            Vector512<float> af = Vector512.LoadUnsafe(ref hf, u) + Vector512.LoadUnsafe(ref xf, u);
+            Vector512<float> ag = Vector512.LoadUnsafe(ref hg, u) + Vector512.LoadUnsafe(ref xg, u);
+            Vector512<float> ao = Vector512.LoadUnsafe(ref ho, u) + Vector512.LoadUnsafe(ref xo, u);
+            ai.StoreUnsafe(ref gates, u);
+            af.StoreUnsafe(ref gf, u);
+            ag.StoreUnsafe(ref gg, u);
+            ao.StoreUnsafe(ref go, u);
+            Vector512<float> i = Float32Math.SigmoidV(ai), f = Float32Math.SigmoidV(af);
+            Vector512<float> g = Float32Math.TanhV(ag), o = Float32Math.SigmoidV(ao);
+            Vector512<float> fc = f * Vector512.LoadUnsafe(ref c, u), ig = i * g, cy = fc + ig;
+            Vector512<float> tc = Float32Math.TanhV(cy);
+            i.StoreUnsafe(ref si, u);
+            f.StoreUnsafe(ref sf, u);
+            g.StoreUnsafe(ref sg, u);
+            o.StoreUnsafe(ref so, u);
+            fc.StoreUnsafe(ref sfc, u);
+            ig.StoreUnsafe(ref sig, u);
+            cy.StoreUnsafe(ref scy, u);
+            tc.StoreUnsafe(ref stc, u);
+            (o * tc).StoreUnsafe(ref shy, u);
+        }
         for (; j + 8 <= width; j += 8)
         {
             nuint u = (nuint)j;
@@ -393,12 +391,11 @@ public static class GruKernels
                 $"GruKernels.CellForward: spans too short for batch {batch} and hidden {hidden}.");
         if (typeof(T) == typeof(float) && LstmKernels.Wide<float>()) // the fused loop: see LstmKernels.CellForward
         {
-            const bool wide = true;
             ref float xr = ref LstmKernels.F(xp), yr = ref LstmKernels.F(hh), hr0 = ref LstmKernels.F(h);
             ref float sr = ref LstmKernels.F(state);
             for (int b = 0; b < batch; b++)
                 RowForward(ref Unsafe.Add(ref xr, b * g3), ref Unsafe.Add(ref yr, b * g3),
-                    ref Unsafe.Add(ref hr0, b * hidden), ref Unsafe.Add(ref sr, b * hidden), slice, hidden, wide);
+                    ref Unsafe.Add(ref hr0, b * hidden), ref Unsafe.Add(ref sr, b * hidden), slice, hidden);
             return;
         }
         for (int b = 0; b < batch; b++)
@@ -425,11 +422,11 @@ public static class GruKernels
     /// <summary>
     /// One row's gate math in one pass (float32, see <see cref="LstmKernels"/>' row loop): the ten slices of
     /// <see cref="CellForward"/> for <paramref name="width"/> units, each value with the operations, in the order,
-    /// of the span-level composition (so the same bits at either width and in the tail).
+    /// of the span-level composition (so the same bits at either width and in the tail). Runs only where Vector512 is
+    /// accelerated, as the LSTM's row loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowForward(ref float xp, ref float hh, ref float h, ref float state, int slice, int width,
-        bool wide)
+    private static void RowForward(ref float xp, ref float hh, ref float h, ref float state, int slice, int width)
     {
         ref float xz = ref Unsafe.Add(ref xp, width), xn = ref Unsafe.Add(ref xp, 2 * width);
         ref float yz = ref Unsafe.Add(ref hh, width), yn = ref Unsafe.Add(ref hh, 2 * width);
@@ -439,26 +436,25 @@ public static class GruKernels
         ref float sd = ref Unsafe.Add(ref state, 7 * slice), sdz = ref Unsafe.Add(ref state, 8 * slice);
         ref float shy = ref Unsafe.Add(ref state, 9 * slice);
         int j = 0;
-        if (wide)
-            for (; j + 16 <= width; j += 16)
-            {
-                nuint u = (nuint)j;
-                Vector512<float> ar = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
-                Vector512<float> az = Vector512.LoadUnsafe(ref yz, u) + Vector512.LoadUnsafe(ref xz, u);
-                Vector512<float> r = Float32Math.SigmoidV(ar), z = Float32Math.SigmoidV(az);
-                Vector512<float> hr = Vector512.LoadUnsafe(ref yn, u) * r, an = Vector512.LoadUnsafe(ref xn, u) + hr;
-                Vector512<float> n = Float32Math.TanhV(an), d = Vector512.LoadUnsafe(ref h, u) - n, dz = d * z;
-                ar.StoreUnsafe(ref sar, u);
-                r.StoreUnsafe(ref sr, u);
-                az.StoreUnsafe(ref saz, u);
-                z.StoreUnsafe(ref sz, u);
-                hr.StoreUnsafe(ref shr, u);
-                an.StoreUnsafe(ref san, u);
-                n.StoreUnsafe(ref sn, u);
-                d.StoreUnsafe(ref sd, u);
-                dz.StoreUnsafe(ref sdz, u);
-                (dz + n).StoreUnsafe(ref shy, u);
-            }
+        for (; j + 16 <= width; j += 16)
+        {
+            nuint u = (nuint)j;
+            Vector512<float> ar = Vector512.LoadUnsafe(ref hh, u) + Vector512.LoadUnsafe(ref xp, u);
+            Vector512<float> az = Vector512.LoadUnsafe(ref yz, u) + Vector512.LoadUnsafe(ref xz, u);
+            Vector512<float> r = Float32Math.SigmoidV(ar), z = Float32Math.SigmoidV(az);
+            Vector512<float> hr = Vector512.LoadUnsafe(ref yn, u) * r, an = Vector512.LoadUnsafe(ref xn, u) + hr;
+            Vector512<float> n = Float32Math.TanhV(an), d = Vector512.LoadUnsafe(ref h, u) - n, dz = d * z;
+            ar.StoreUnsafe(ref sar, u);
+            r.StoreUnsafe(ref sr, u);
+            az.StoreUnsafe(ref saz, u);
+            z.StoreUnsafe(ref sz, u);
+            hr.StoreUnsafe(ref shr, u);
+            an.StoreUnsafe(ref san, u);
+            n.StoreUnsafe(ref sn, u);
+            d.StoreUnsafe(ref sd, u);
+            dz.StoreUnsafe(ref sdz, u);
+            (dz + n).StoreUnsafe(ref shy, u);
+        }
         for (; j + 8 <= width; j += 8)
         {
             nuint u = (nuint)j;
