@@ -111,7 +111,11 @@ internal sealed class LstmSequence
         if (_decidedPass == pass) return;
         _decidedPass = pass;
         _active = Enabled && !_broken && _stack is not null && IsLast(asking) && Fits();
-        if (!_active) return;
+        if (!_active)
+        {
+            _dOut = null; // the stack ran before any step: the pass goes step by step, keep nothing alive
+            return;
+        }
         foreach (LstmStep s in _steps) s.EnterSequence(pass);
     }
 
