@@ -78,15 +78,31 @@ internal static class LstmRows
     /// order, over <paramref name="blocks"/>) while other threads compute the values into them, then joins them.
     /// Recording reads no values (nodes wrap slices of the blocks and save their versions), so the graph and the
     /// values are those of the step-by-step path. Fills <paramref name="outputs"/> (<c>h'</c> of step <c>t</c> at
-    /// <c>t</c>) and returns the last states.
+    /// <c>t</c>) and returns the last states; with <paramref name="stacked"/> (<c>[T, B, H]</c>, dense) the threads
+    /// also copy each step's <c>h'</c> into its row <c>t</c> while it is in cache, so the caller can record the
+    /// output's stack over it (<see cref="StackOutputs"/>) instead of copying on its own thread.
     /// </summary>
     public static (Tensor H, Tensor C) RunRecorded(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
-        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs)
+        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked = null)
     {
         var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c);
-        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, null, reverse, recorder);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder);
         return (recorder.H, recorder.C);
     }
+
+    /// <summary>
+    /// The dense <c>[T, B, H]</c> buffer <see cref="RunRecorded"/> copies the steps' <c>h'</c> into, for
+    /// <paramref name="blocks"/> of a direction of <paramref name="steps"/> steps.
+    /// </summary>
+    public static RawTensor StackBuffer(RawTensor[] blocks, int steps) =>
+        RawTensor.Empty(blocks[0].DType, [steps, blocks[0].Shape[1], blocks[0].Shape[2]]);
+
+    /// <summary>
+    /// <c>Tensor.Stack(outputs, 0)</c> recorded over <paramref name="stacked"/>, which <see cref="RunRecorded"/>
+    /// filled with the same values (the graph is the same <c>StackBackward0</c> over the steps' <c>h'</c>).
+    /// </summary>
+    public static Tensor StackOutputs(Tensor[] outputs, RawTensor stacked) =>
+        Graph.StackBackward0.Record(outputs, stacked, 0);
 
     /// <summary>The recording half of <see cref="RunRecorded"/>, run by the calling thread.</summary>
     private sealed class Recorder(Tensor[] inputs, Tensor[] outputs, CellWeights w, RawTensor[] blocks, bool reverse,

@@ -178,7 +178,9 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 // steps' nodes over the blocks they go to.
                 RawTensor[]? values = Mode == "LSTM" && masks is null && c is not null
                     ? LstmRows.Blocks(projected, h, c, w) : null;
-                if (values is not null) (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs);
+                RawTensor? stacked = values is null ? null : LstmRows.StackBuffer(values, steps);
+                if (values is not null)
+                    (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs, stacked);
                 for (int k = 0; k < steps && values is null; k++)
                 {
                     int t = dir == 0 ? k : steps - 1 - k;
@@ -197,7 +199,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                     }
                 }
                 InputProjection.Return(rented);
-                dirOutputs[dir] = Tensor.Stack(outs, 0);
+                dirOutputs[dir] = stacked is null ? Tensor.Stack(outs, 0) : LstmRows.StackOutputs(outs, stacked);
                 LstmSequence.Watch(dirOutputs[dir], w.Group, dir == 1);
                 hN[idx] = h;
                 cN[idx] = c!;
