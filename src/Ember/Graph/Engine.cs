@@ -61,10 +61,22 @@ internal static class Engine
     /// <summary>The engine's private bookkeeping, reused across backward passes on the same thread.</summary>
     private sealed class Scratch
     {
+        /// <summary>The reachable nodes that another pass had claimed (see <see cref="Node.EnginePass"/>).</summary>
         public readonly HashSet<Node> Seen = new(32, NodeIdentity.Instance);
         public readonly List<Node> Order = new(32);
         public readonly Stack<Node> Stack = new();
+
+        /// <summary>The gradient buffers of the nodes in <see cref="Seen"/>.</summary>
         public readonly Dictionary<Node, Tensor?[]> Buffers = new(32, NodeIdentity.Instance);
+
+        /// <summary>The gradient buffers of the nodes this pass claimed, by <see cref="Node.EngineSlot"/>.</summary>
+        public Tensor?[]?[] Slots = new Tensor?[]?[32];
+
+        /// <summary>Sort keys of <see cref="Order"/> (descending creation number).</summary>
+        public long[] Keys = new long[32];
+
+        /// <summary>The pass that claimed nodes with this scratch (0: none).</summary>
+        public long Pass;
 
         /// <summary>
         /// The storage arrays of gradients waiting in <see cref="Buffers"/> that nothing else references: made by a
@@ -77,6 +89,14 @@ internal static class Engine
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Clear()
         {
+            // Release the nodes this pass claimed; no other pass can have claimed them meanwhile.
+            if (Pass != 0)
+            {
+                foreach (Node n in Order)
+                    if (n.EnginePass == Pass) System.Threading.Volatile.Write(ref n.EnginePass, 0L);
+                Array.Clear(Slots, 0, Math.Min(Order.Count, Slots.Length));
+                Pass = 0;
+            }
             Owned.Clear();
             Seen.Clear();
             Order.Clear();
@@ -152,7 +172,7 @@ internal static class Engine
                 foreach (var g in groups) g.Release();
             (t_pass, t_groups, t_callbacks, t_releases) = (outerPass, outerGroups, outerCallbacks, outerReleases);
             // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
-            bool huge = scratch.Order.Capacity > 4096;
+            bool huge = scratch.Order.Capacity > 4096 || scratch.Slots.Length > 4096;
             scratch.Clear();
             t_scratch = huge ? null : scratch;
         }
@@ -162,23 +182,28 @@ internal static class Engine
     private static Tensor?[] Execute(Scratch scratch, Edge[] rootEdges, Tensor[] rootGrads, bool retainGraph,
         bool createGraph, Edge[]? captures)
     {
-        // 1. The reachable graph (iterative DFS, so graphs of any depth work).
-        var seen = scratch.Seen;
+        // 1. The reachable graph (iterative DFS, so graphs of any depth work). Each node is claimed for this pass
+        //    (its mark and buffer then live in its fields, no hashing); one another pass holds goes to the tables.
+        long pass = t_pass;
+        scratch.Pass = pass;
         var order = scratch.Order;
         var stack = scratch.Stack;
         foreach (var e in rootEdges)
-            if (seen.Add(e.Function!)) { stack.Push(e.Function!); order.Add(e.Function!); }
+            if (Visit(scratch, e.Function!, pass)) stack.Push(e.Function!);
         while (stack.Count > 0)
         {
             Node n = stack.Pop();
             for (int i = 0; i < n.NumInputs; i++)
-                if (n.NextEdge(i).Function is Node next && seen.Add(next)) { stack.Push(next); order.Add(next); }
+                if (n.NextEdge(i).Function is Node next && Visit(scratch, next, pass)) stack.Push(next);
         }
 
         // 2. A node's number is assigned once its inputs are wired, so it is larger than the number of every node it
         //    sends gradients to: descending numbers run each node after all of its consumers (a topological order).
-        order.Sort([MethodImpl(MethodImplOptions.AggressiveOptimization)] static (x, y) =>
-            y.SequenceNr.CompareTo(x.SequenceNr));
+        //    Sorted by keys (the numbers, complemented) rather than a comparison reading every node per step.
+        if (scratch.Keys.Length < order.Count) scratch.Keys = new long[Math.Max(order.Count, 2 * scratch.Keys.Length)];
+        Span<long> keys = scratch.Keys.AsSpan(0, order.Count);
+        for (int i = 0; i < keys.Length; i++) keys[i] = ~order[i].SequenceNr;
+        keys.Sort(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(order));
 
         // 3. With capture targets, only nodes from which a target is reachable need to run (one pass, producers first).
         HashSet<Node>? needed = null;
@@ -205,19 +230,17 @@ internal static class Engine
         }
 
         // 4. Run in that order, summing the gradients that arrive at each node's inputs.
-        var buffers = scratch.Buffers;
         for (int i = 0; i < rootEdges.Length; i++)
         {
             Node r = rootEdges[i].Function!;
-            buffers.TryGetValue(r, out var buf);
-            buffers[r] = Accumulate(buf, rootEdges[i].InputNr, 1, rootGrads[i]);
+            SetBuffer(scratch, r, pass, Accumulate(GetBuffer(scratch, r, pass), rootEdges[i].InputNr, 1, rootGrads[i]));
         }
         using var mode = Autograd.SetGradEnabled(createGraph);
         bool anomaly = Autograd.IsAnomalyEnabled;
         foreach (Node node in order)
         {
             // A node that no gradient reached is skipped (its saved tensors stay, as in PyTorch).
-            if (!buffers.Remove(node, out Tensor?[]? inputs)) continue;
+            if (TakeBuffer(scratch, node, pass) is not { } inputs) continue;
             node.RunPreHooks(inputs);
             if (captureAt is not null && captureAt.TryGetValue(node, out var slots))
                 foreach (var (nr, slot) in slots)
@@ -245,10 +268,10 @@ internal static class Engine
                 Edge e = node.NextEdge(i);
                 if (e.Function is null || outputs[i] is not Tensor g) continue;
                 g = Validate(node, i, g);
-                buffers.TryGetValue(e.Function, out Tensor?[]? buf);
+                Tensor?[]? buf = GetBuffer(scratch, e.Function, pass);
                 if (node.OwnsGrad(g))
                 {
-                    buffers[e.Function] = AccumulateInto(buf, e.InputNr, g);
+                    SetBuffer(scratch, e.Function, pass, AccumulateInto(buf, e.InputNr, g));
                     continue;
                 }
                 bool owned = track && IsExclusive(node, g, i, inputs, ownedInputs, outputs);
@@ -269,7 +292,9 @@ internal static class Engine
                     buf![e.InputNr] = g;
                     continue;
                 }
-                buffers[e.Function] = buf = Accumulate(buf, e.InputNr, 1, g);
+                Tensor?[] sum = Accumulate(buf, e.InputNr, 1, g);
+                if (!ReferenceEquals(sum, buf)) SetBuffer(scratch, e.Function, pass, sum);
+                buf = sum;
                 if (old is not null)
                 {
                     // The sum is a fresh tensor that only this buffer holds; the old summand is garbage.
@@ -280,6 +305,50 @@ internal static class Engine
             }
         }
         return captured;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="n"/> to the pass's reachable nodes unless it is there already (false then): claims it for
+    /// pass <paramref name="pass"/> when no other pass holds it, else records it in the scratch's tables.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Visit(Scratch scratch, Node n, long pass)
+    {
+        if (n.EnginePass == pass) return false;
+        HashSet<Node> seen = scratch.Seen;
+        // A node seen while another pass held it may have been released since: it stays in the table.
+        if (seen.Count != 0 && seen.Contains(n)) return false;
+        if (System.Threading.Interlocked.CompareExchange(ref n.EnginePass, pass, 0L) == 0L)
+        {
+            int slot = scratch.Order.Count;
+            if (slot >= scratch.Slots.Length) Array.Resize(ref scratch.Slots, 2 * scratch.Slots.Length);
+            n.EngineSlot = slot;
+        }
+        else seen.Add(n);
+        scratch.Order.Add(n);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Tensor?[]? GetBuffer(Scratch scratch, Node n, long pass) =>
+        n.EnginePass == pass ? scratch.Slots[n.EngineSlot]
+        : scratch.Buffers.TryGetValue(n, out Tensor?[]? b) ? b : null;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SetBuffer(Scratch scratch, Node n, long pass, Tensor?[] buffer)
+    {
+        if (n.EnginePass == pass) scratch.Slots[n.EngineSlot] = buffer;
+        else scratch.Buffers[n] = buffer;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Tensor?[]? TakeBuffer(Scratch scratch, Node n, long pass)
+    {
+        if (n.EnginePass != pass) return scratch.Buffers.Remove(n, out Tensor?[]? b) ? b : null;
+        ref Tensor?[]? slot = ref scratch.Slots[n.EngineSlot];
+        Tensor?[]? buffer = slot;
+        slot = null;
+        return buffer;
     }
 
     /// <summary>

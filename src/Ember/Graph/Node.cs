@@ -39,6 +39,17 @@ public abstract class Node
     private bool _released;
 
     /// <summary>
+    /// The backward pass that claimed this node for its bookkeeping (0: none): while it runs, the pass keeps the node's
+    /// "seen" mark and gradient buffer here (slot <see cref="EngineSlot"/>) instead of in hash tables. Claimed by
+    /// compare-and-swap from 0 and reset to 0 when that pass ends, so passes running at the same time on other threads
+    /// (or nested in a hook) find it taken and use their tables (see <c>Engine</c>).
+    /// </summary>
+    internal long EnginePass;
+
+    /// <summary>The claiming pass's index of this node's gradient buffer (meaningful only while claimed).</summary>
+    internal int EngineSlot;
+
+    /// <summary>
     /// Creation order, assigned once the node's inputs are wired (so nodes created while wiring them, such as a leaf's
     /// AccumulateGrad, get smaller numbers): every node's number exceeds those of the nodes it sends gradients to,
     /// and the engine runs nodes in descending order.
