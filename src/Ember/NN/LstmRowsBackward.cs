@@ -171,7 +171,9 @@ internal sealed class LstmSequence
         if (_outPass == pass && _dOut is { } o)
         {
             RawTensor r = RawOps.Cast(o.Raw, dt);
-            dOut = r.Strides[2] == 1 || hidden == 1 ? r : RawOps.Contiguous(r);
+            // A broadcast gradient (a loss on the output's sum: strides 0) is read as it is, not materialized here:
+            // that copy of [T, B, H] ran on this thread alone while the workers waited.
+            dOut = r.Strides[2] is 1 or 0 || hidden == 1 ? r : RawOps.Contiguous(r);
         }
         _dOut = null;
         bool needH0 = _projections[0].NeedsHiddenGrad;
@@ -277,10 +279,12 @@ internal static class LstmRowsBackward
                     {
                         int t = reverse ? steps - 1 - k : k;
                         T[] d = dOut.Data<T>();
+                        bool row = dOut.Strides[2] == 1 || hidden == 1;
                         for (int r = 0; r < rows; r++)
                         {
                             int at = dOut.Offset + t * dOut.Strides[0] + (r0 + r) * dOut.Strides[1];
-                            GradientKernels.AddInto<T>(rec.Slice(r * hidden, hidden), d.AsSpan(at, hidden));
+                            if (row) GradientKernels.AddInto<T>(rec.Slice(r * hidden, hidden), d.AsSpan(at, hidden));
+                            else AddScalar(rec.Slice(r * hidden, hidden), d[at]);
                         }
                     }
                     dhk = rec;
@@ -299,6 +303,22 @@ internal static class LstmRowsBackward
                 else if (dh0 is not null) packed.Multiply(false, rows, dg, g4, default, dh0.Span<T>().Slice(ro, len),
                     hidden);
             }
+        }
+
+        /// <summary><c>dst[i] += v</c> (a broadcast row of the output's gradient; the same additions as a dense row of
+        /// <paramref name="v"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void AddScalar(Span<T> dst, T v)
+        {
+            int i = 0;
+            if (Vector.IsHardwareAccelerated && dst.Length >= Vector<T>.Count)
+            {
+                var vv = new Vector<T>(v);
+                Span<Vector<T>> vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<T, Vector<T>>(dst);
+                for (; i < vectors.Length; i++) vectors[i] += vv;
+                i *= Vector<T>.Count;
+            }
+            for (; i < dst.Length; i++) dst[i] += v;
         }
     }
 }

@@ -29,7 +29,8 @@ public class LstmSequenceBackwardTests
         new(1, false, true, DType.Float32, 33, 24, 6, false), // a one-row chunk, zero initial state
     ];
 
-    private static readonly string[] s_losses = ["output", "output sum", "h_n", "c_n", "h_n and c_n", "all"];
+    private static readonly string[] s_losses =
+        ["output", "output sum", "output row sums", "h_n", "c_n", "h_n and c_n", "all"];
 
     public static IEnumerable<object[]> Cases()
     {
@@ -80,6 +81,8 @@ public class LstmSequenceBackwardTests
     {
         "output" => (r.Y * r.Y).Sum(),
         "output sum" => r.Y.Sum(), // the stack's gradient is a broadcast view (strides 0)
+        // A gradient that differs per row and is constant over the hidden units.
+        "output row sums" => (r.Y.Sum([2], keepDim: true) * r.Y.Sum([2], keepDim: true)).Sum(),
         "h_n" => (r.H * r.H).Sum(),
         "c_n" => r.C.Sum(),
         "h_n and c_n" => r.H.Sum() + (r.C * r.C).Sum(),
