@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Threading;
 using System.Threading.Tasks;
@@ -17,7 +18,8 @@ namespace Ember.Bench;
 /// the float spacing at the exact value), the largest distance in floats to the correctly rounded value, and how many
 /// results are not the correctly rounded one. <c>EMBER_GATECHECK_FNS=sigmoid,tanh</c> picks functions;
 /// <c>--quick</c> checks every 256th block of 2²⁰ inputs. <c>EMBER_GATECHECK_TIME=1</c> instead times the span
-/// functions against <see cref="Float32Math"/>'s on 4096 floats (min and median ns per element, one thread).
+/// functions against <see cref="Float32Math"/>'s on 4096 floats in [-8, 8] (<c>EMBER_GATECHECK_RANGE=lo,hi</c> for
+/// another range; min and median ns per element, one thread).
 /// </summary>
 internal static class GateMathCheck
 {
@@ -151,7 +153,11 @@ internal static class GateMathCheck
         const int N = 4096, Rounds = 200, Inner = 100;
         var random = new Random(7);
         float[] x = new float[N], y = new float[N];
-        for (int i = 0; i < N; i++) x[i] = 16 * (random.NextSingle() - 0.5f);
+        // EMBER_GATECHECK_RANGE=lo,hi: the inputs' range (default -8,8).
+        string[] range = (Environment.GetEnvironmentVariable("EMBER_GATECHECK_RANGE") ?? "-8,8").Split(',');
+        float lo = float.Parse(range[0], CultureInfo.InvariantCulture);
+        float hi = float.Parse(range[1], CultureInfo.InvariantCulture);
+        for (int i = 0; i < N; i++) x[i] = lo + ((hi - lo) * random.NextSingle());
         double[] ns = new double[Rounds];
         for (int r = -20; r < Rounds; r++)
         {

@@ -13,7 +13,8 @@ namespace Ember.Bench;
 /// span-level composition (per row: 4 gate adds, σ×3, tanh×2 over spans, products and a sum) with the gate kernels'
 /// float σ/tanh (<see cref="GateMath"/>, the kernels' own path where the fused loop does not run) and with
 /// <see cref="Float32Math"/>'s double-evaluated ones (the tensor ops'), single thread, in alternating rounds. Prints
-/// min and median µs per chunk-step of each on stderr. Ember-only.
+/// min and median µs per chunk-step of each on stderr (each call first restores the product, a 16 KB copy, so every
+/// call sees the same inputs). Ember-only.
 /// </summary>
 internal static class LstmGateProbe
 {
@@ -30,12 +31,23 @@ internal static class LstmGateProbe
         {
             long t0 = Stopwatch.GetTimestamp();
             for (int k = 0; k < inner; k++)
+            {
+                saved.CopyTo(product, 0); // the gates overwrite the product: same inputs every call
                 LstmKernels.CellForwardUnits<float>(product, Hidden, G4, xp, Hidden, G4, c, Hidden, state, Slice,
                     Hidden, Rows, Hidden);
+            }
             long t1 = Stopwatch.GetTimestamp();
-            for (int k = 0; k < inner; k++) SpanLevel(product, xp, c, state, Rows, Hidden, Slice, gate: true);
+            for (int k = 0; k < inner; k++)
+            {
+                saved.CopyTo(product, 0);
+                SpanLevel(product, xp, c, state, Rows, Hidden, Slice, useGateMath: true);
+            }
             long t2 = Stopwatch.GetTimestamp();
-            for (int k = 0; k < inner; k++) SpanLevel(product, xp, c, state, Rows, Hidden, Slice, gate: false);
+            for (int k = 0; k < inner; k++)
+            {
+                saved.CopyTo(product, 0);
+                SpanLevel(product, xp, c, state, Rows, Hidden, Slice, useGateMath: false);
+            }
             long t3 = Stopwatch.GetTimestamp();
             saved.CopyTo(product, 0);
             if (r < 5) continue; // warm-up (tiering)
@@ -56,9 +68,10 @@ internal static class LstmGateProbe
     }
 
     private static void SpanLevel(float[] hh, float[] xp, float[] c, float[] state, int rows, int h, int slice,
-        bool gate)
+        bool useGateMath)
     {
-        SpanFn sigmoid = gate ? GateMath.Sigmoid : Float32Math.Sigmoid, tanh = gate ? GateMath.Tanh : Float32Math.Tanh;
+        SpanFn sigmoid = useGateMath ? GateMath.Sigmoid : Float32Math.Sigmoid;
+        SpanFn tanh = useGateMath ? GateMath.Tanh : Float32Math.Tanh;
         for (int b = 0; b < rows; b++)
         {
             int hr = b * 4 * h, r = b * h;
