@@ -140,7 +140,8 @@ public class GateMathTests
         Assert.True(float.IsNaN(GateMath.Sigmoid(float.NaN)) && float.IsNaN(GateMath.Tanh(float.NaN)));
     }
 
-    /// <summary>The span functions at both widths and every tail length equal the scalar function, in place too.</summary>
+    /// <summary>The span functions at both widths and every tail length equal the scalar function, in place
+    /// too.</summary>
     [Theory]
     [MemberData(nameof(Functions))]
     public void SpanFunctionsEqualTheScalarAtEveryLength(string f)
