@@ -46,7 +46,7 @@ public static class GateMath
     /// <summary>σ(x) = 1 / (1 + e^−x), float32, within 2 ulp; the same bits as the vector overloads' lanes.</summary>
     /// <param name="x">The argument.</param>
     /// <returns>σ(x); NaN for NaN.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Sigmoid(float x)
     {
         float a = MathF.Abs(x);
@@ -63,7 +63,7 @@ public static class GateMath
     /// <summary>tanh(x), float32, within 2 ulp; the same bits as the vector overloads' lanes.</summary>
     /// <param name="x">The argument.</param>
     /// <returns>tanh(x); NaN for NaN.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Tanh(float x)
     {
         float a = MathF.Abs(x);
@@ -84,12 +84,12 @@ public static class GateMath
     }
 
     // y with x's sign bit or'ed in (as the vector paths do).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Signed(float y, float x) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(y)
         | (BitConverter.SingleToInt32Bits(x) & int.MinValue));
 
     /// <summary>e^−a = (the result)·2^k for 0 ≤ a ≤ 120, the result in [0.7, 1.42] (see the remarks).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float ExpParts(float a, out int k)
     {
         float sum = MathF.FusedMultiplyAdd(a, -Log2E, Magic);
@@ -103,13 +103,13 @@ public static class GateMath
     }
 
     // 2^k for -126 ≤ k ≤ 127.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Pow2(int k) => BitConverter.Int32BitsToSingle((k + 127) << 23);
 
     /// <summary>σ of each lane (see <see cref="Sigmoid(float)"/>).</summary>
     /// <param name="x">The arguments.</param>
     /// <returns>σ of each lane.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
         Vector512<float> a = Vector512.Abs(x), cap = Vector512.Create(SigmoidCap), one = Vector512<float>.One;
@@ -128,7 +128,7 @@ public static class GateMath
     /// <summary>tanh of each lane (see <see cref="Tanh(float)"/>).</summary>
     /// <param name="x">The arguments.</param>
     /// <returns>tanh of each lane.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Tanh(Vector512<float> x)
     {
         Vector512<float> a = Vector512.Abs(x), z = x * x;
@@ -147,7 +147,7 @@ public static class GateMath
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), r, x);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> ExpParts(Vector512<float> a, out Vector512<int> k)
     {
         Vector512<float> sum = Vector512.FusedMultiplyAdd(a, Vector512.Create(-Log2E), Vector512.Create(Magic));
@@ -161,14 +161,14 @@ public static class GateMath
         return Vector512.FusedMultiplyAdd(r * r, p, r) + Vector512<float>.One;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector512<float> Pow2(Vector512<int> k) =>
         Vector512.ShiftLeft(k + Vector512.Create(127), 23).AsSingle();
 
     /// <summary>σ of each lane (see <see cref="Sigmoid(float)"/>).</summary>
     /// <param name="x">The arguments.</param>
     /// <returns>σ of each lane.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         Vector256<float> a = Vector256.Abs(x), cap = Vector256.Create(SigmoidCap), one = Vector256<float>.One;
@@ -187,7 +187,7 @@ public static class GateMath
     /// <summary>tanh of each lane (see <see cref="Tanh(float)"/>).</summary>
     /// <param name="x">The arguments.</param>
     /// <returns>tanh of each lane.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
         Vector256<float> a = Vector256.Abs(x), z = x * x;
@@ -206,7 +206,7 @@ public static class GateMath
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), r, x);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> ExpParts(Vector256<float> a, out Vector256<int> k)
     {
         Vector256<float> sum = Vector256.FusedMultiplyAdd(a, Vector256.Create(-Log2E), Vector256.Create(Magic));
@@ -220,7 +220,7 @@ public static class GateMath
         return Vector256.FusedMultiplyAdd(r * r, p, r) + Vector256<float>.One;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> Pow2(Vector256<int> k) =>
         Vector256.ShiftLeft(k + Vector256.Create(127), 23).AsSingle();
 
@@ -228,6 +228,7 @@ public static class GateMath
     /// widest vector the machine runs, then the scalar path; the same bits at every width.</summary>
     /// <param name="x">The arguments.</param>
     /// <param name="y">The results, at least as long as <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the AVX2 gate path's loops (tier-0 SIMD is slow)
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         int n = x.Length, j = 0;
@@ -245,6 +246,7 @@ public static class GateMath
     /// as <see cref="Sigmoid(ReadOnlySpan{float}, Span{float})"/>.</summary>
     /// <param name="x">The arguments.</param>
     /// <param name="y">The results, at least as long as <paramref name="x"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the AVX2 gate path's loops (tier-0 SIMD is slow)
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
         int n = x.Length, j = 0;
