@@ -1,6 +1,6 @@
 // Runs one workload on Ember in this process and prints one JSON line (see bench/README.md).
-// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|lstmgate|mathcheck|w2|w4|optim|conv|matmul
-//        |tracer|w2loader [--threads N] [--quick]
+// Usage: Ember.Bench --workload iris|gemm|fma|math|gradmode|lstm|lstmgemm|lstmgate|mathcheck|gatecheck|w2|w4|optim
+//        |conv|matmul|tracer|w2loader [--threads N] [--quick]
 using System;
 using Ember.Bench;
 using Ember.Bench.Shared;
@@ -58,11 +58,12 @@ switch (options.Workload)
     case "lstmgemm": LstmGemmProbe.Run(report, options.Quick); break;
     case "lstmgate": LstmGateProbe.Run(report, options.Quick); break;
     case "mathcheck": MathBitsCheck.Run(report, options.Quick); break;
+    case "gatecheck": GateMathCheck.Run(report, options.Quick); break;
     default:
         throw new ArgumentException(
             $"Unknown workload '{options.Workload}' " +
-            "(iris, gemm, fma, math, gradmode, lstm, lstmgemm, lstmgate, mathcheck, w2, w4, optim, conv, matmul, "
-            + "tracer, w2loader).");
+            "(iris, gemm, fma, math, gradmode, lstm, lstmgemm, lstmgate, mathcheck, gatecheck, w2, w4, optim, conv, "
+            + "matmul, tracer, w2loader).");
 }
 report.WriteJsonLine(Console.Out);
 

@@ -31,6 +31,8 @@ public class HotKernelAttributeTests
         { typeof(LstmKernels), "CellBackward" }, // once per LSTM step in backward (issue 17)
         { typeof(LstmKernels), "HiddenBackward" },
         { typeof(LstmKernels), "CellBackwardRows" }, // every step of a chunk of rows in the sequence backward
+        { typeof(GateMath), "Sigmoid" }, // the LSTM/GRU gates' span-level path (AVX2), every step
+        { typeof(GateMath), "Tanh" },
     };
 
     [Theory]

@@ -9,9 +9,9 @@ namespace Ember.Kernels.Tests.Recurrent;
 /// <summary>
 /// <see cref="LstmKernels.CellForward"/>, <see cref="LstmKernels.CellForwardUnits"/> and
 /// <see cref="GruKernels.CellForward"/> run the gate math in one vector loop per row; every value must have the bits
-/// of the span-level composition they replaced (gate sums, then <see cref="Float32Math"/>'s σ/tanh, products and
-/// sums, slice by slice), at both vector widths, in the tails and for extreme inputs, because the eager ops, the
-/// step-by-step path and the rows path must keep agreeing.
+/// of the span-level composition (gate sums, then <see cref="GateMath"/>'s float σ/tanh, products and sums, slice by
+/// slice), at both vector widths, in the tails and for extreme inputs, because the no-grad, step-by-step and rows
+/// paths must keep agreeing. GateMath's own accuracy and width agreement: <see cref="GateMathTests"/>.
 /// </summary>
 public class LstmForwardKernelTests
 {
@@ -32,8 +32,8 @@ public class LstmForwardKernelTests
         return a;
     }
 
-    /// <summary>The span-level composition <see cref="LstmKernels.CellForward"/> computed before its fused loop
-    /// (float32: <see cref="Float32Math"/>; float64: <see cref="TensorPrimitives"/>).</summary>
+    /// <summary>The span-level composition <see cref="LstmKernels.CellForward"/> computes without its fused loop
+    /// (float32: <see cref="GateMath"/>; float64: <see cref="TensorPrimitives"/>).</summary>
     private static void Reference<T>(T[] hh, T[] xp, T[] c, int batch, int h, T[] gates, T[] state)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -60,13 +60,13 @@ public class LstmForwardKernelTests
 
     private static void Sigmoid<T>(Span<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) Float32Math.Sigmoid(Cast(x), Cast(y));
+        if (typeof(T) == typeof(float)) GateMath.Sigmoid(Cast(x), Cast(y));
         else TensorPrimitives.Sigmoid<T>(x, y);
     }
 
     private static void Tanh<T>(Span<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) Float32Math.Tanh(Cast(x), Cast(y));
+        if (typeof(T) == typeof(float)) GateMath.Tanh(Cast(x), Cast(y));
         else TensorPrimitives.Tanh<T>(x, y);
     }
 
@@ -84,7 +84,7 @@ public class LstmForwardKernelTests
             // float64 runs TensorPrimitives' σ/tanh, whose ReadyToRun and tier-1 code can differ in the last bits
             // (seen in loaded full test runs and under DOTNET_EnableAVX512=0, expected and actual swapping between
             // runs: the kernel and the reference ran different tiers), and c = f·c + i·g can cancel, so float64 is
-            // compared to 1e-12 relative. float32 (Float32Math, the same bits on every path) stays exact.
+            // compared to 1e-12 relative. float32 (GateMath, the same bits on every path) stays exact.
             double de = double.CreateTruncating(expected[k]), da = double.CreateTruncating(actual[k]);
             bool near = typeof(T) == typeof(double) && Math.Abs(de - da) <= 1e-15 + (1e-12 * Math.Abs(de));
             if (e != a && !near) Assert.Fail($"{what}[{k}]: expected {expected[k]} ({e:X}), got {actual[k]} ({a:X})");
