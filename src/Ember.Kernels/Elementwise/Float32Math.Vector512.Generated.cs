@@ -7,22 +7,6 @@ namespace Ember.Kernels;
 
 public static partial class Float32Math
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static Vector512<float> SigmoidV(Vector512<float> x)
-    {
-        (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(x);
-        return Vector512.Narrow(SigmoidKernel.Eval(lo), SigmoidKernel.Eval(hi));
-    }
-
-    /// <summary>tanh of each lane, exactly as <see cref="Tanh(ReadOnlySpan{float}, Span{float})"/> computes a vector
-    /// of it (see <see cref="SigmoidV(Vector512{float})"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static Vector512<float> TanhV(Vector512<float> x)
-    {
-        (Vector512<double> lo, Vector512<double> hi) = Vector512.Widen(x);
-        return Vector512.Narrow(TanhKernel.Eval(lo), TanhKernel.Eval(hi));
-    }
-
     private readonly partial struct ExpKernel : IKernel
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]

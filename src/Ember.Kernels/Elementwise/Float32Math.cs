@@ -242,25 +242,6 @@ public static partial class Float32Math
     // <twin> Everything from here to </twin> is the Vector256 form of the kernels; tools/KernelGen writes its
     // Vector512 twin (Float32Math.Vector512.Generated.cs) by replacing Vector256 with Vector512 and the 4-lane mask
     // 0xF with 0xFF, so both widths run the same operations in the same order and give the same bits.
-    /// <summary>σ of each lane, exactly as <see cref="Sigmoid(ReadOnlySpan{float}, Span{float})"/> computes a vector
-    /// of it (widened to double, the same kernel on both halves, rounded once), so the same bits: for fused loops
-    /// such as <see cref="LstmKernels"/>' gate math.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static Vector256<float> SigmoidV(Vector256<float> x)
-    {
-        (Vector256<double> lo, Vector256<double> hi) = Vector256.Widen(x);
-        return Vector256.Narrow(SigmoidKernel.Eval(lo), SigmoidKernel.Eval(hi));
-    }
-
-    /// <summary>tanh of each lane, exactly as <see cref="Tanh(ReadOnlySpan{float}, Span{float})"/> computes a vector
-    /// of it (see <see cref="SigmoidV(Vector256{float})"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static Vector256<float> TanhV(Vector256<float> x)
-    {
-        (Vector256<double> lo, Vector256<double> hi) = Vector256.Widen(x);
-        return Vector256.Narrow(TanhKernel.Eval(lo), TanhKernel.Eval(hi));
-    }
-
     private readonly partial struct ExpKernel : IKernel
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]

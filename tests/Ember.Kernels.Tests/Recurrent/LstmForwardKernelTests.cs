@@ -165,25 +165,6 @@ public class LstmForwardKernelTests
             CheckUnits<double>(batch, hidden, extremes);
         });
 
-    /// <summary>The vector entry points give what the span functions give for the same lanes.</summary>
-    [Fact]
-    public void VectorEntryPointsEqualTheSpanFunctions()
-    {
-        var r = new Random(5);
-        float[] x = Values<float>(r, 64, 30, extremes: true), sig = new float[64], tanh = new float[64];
-        Float32Math.Sigmoid(x, sig);
-        Float32Math.Tanh(x, tanh);
-        var got = new float[64];
-        for (int k = 0; k < 64; k += 8) Float32Math.SigmoidV(Vector256.Create<float>(x.AsSpan(k))).CopyTo(got, k);
-        AssertSameBits(sig, got, "SigmoidV (Vector256)");
-        for (int k = 0; k < 64; k += 8) Float32Math.TanhV(Vector256.Create<float>(x.AsSpan(k))).CopyTo(got, k);
-        AssertSameBits(tanh, got, "TanhV (Vector256)");
-        for (int k = 0; k < 64; k += 16) Float32Math.SigmoidV(Vector512.Create<float>(x.AsSpan(k))).CopyTo(got, k);
-        AssertSameBits(sig, got, "SigmoidV (Vector512)");
-        for (int k = 0; k < 64; k += 16) Float32Math.TanhV(Vector512.Create<float>(x.AsSpan(k))).CopyTo(got, k);
-        AssertSameBits(tanh, got, "TanhV (Vector512)");
-    }
-
     /// <summary>The span-level composition <see cref="GruKernels.CellForward"/> computed before its fused
     /// loop.</summary>
     private static void GruReference<T>(T[] xp, T[] hh, T[] h, int batch, int hidden, T[] state)
