@@ -171,7 +171,7 @@ internal sealed class LstmSequence
         if (_outPass == pass && _dOut is { } o)
         {
             RawTensor r = RawOps.Cast(o.Raw, dt);
-            dOut = r.Strides[2] == 1 || hidden == 1 ? r : RawOps.Contiguous(r);
+            dOut = r.Strides[2] == 1 || hidden == 1 ? r : RecurrentGradients.DenseRows(r);
         }
         _dOut = null;
         bool needH0 = _projections[0].NeedsHiddenGrad;
