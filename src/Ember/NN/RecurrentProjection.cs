@@ -38,6 +38,10 @@ internal sealed class HiddenProjectionGroup(int steps)
     // B rows in it (-1: not collected), and _inputs holds each step's h at the same block.
     private RawTensor? _direct;
     private int[]? _slots;
+    // Steps' inputs not yet copied into _inputs (at their block), each holding its storage out of the block pool
+    // (a save count, see Storage.ReleaseSaved) until the copy: Gathered copies them all at once, over the threads.
+    private RawTensor?[]? _held;
+    private int[]? _heldAt;
 
     private RawTensor? _stepResult;
 
@@ -89,6 +93,7 @@ internal sealed class HiddenProjectionGroup(int steps)
         if ((_grads is null && _direct is null) || _pass != pass)
         {
             if (index >= steps || pass == 0 || grad.Rank != 2) return false;
+            ReleaseHeld();
             _pass = pass;
             _batch = batch;
             _grads = null;
@@ -112,9 +117,72 @@ internal sealed class HiddenProjectionGroup(int steps)
             _slots![index] = at;
         }
         else RawOps.CopyFrom(Rows(_grads!, index), grad);
-        if (input is not null) RawOps.CopyFrom(Rows(_inputs!, at), input);
+        if (input is not null) Hold(index, at, input);
         _filled[index] = true;
         return true;
+    }
+
+    /// <summary>
+    /// Step <paramref name="index"/>'s input for block <paramref name="at"/> of the inputs' buffer: a dense one is kept
+    /// (its storage held out of any recycler's hands) and copied with the others in <see cref="CopyHeld"/>, any other
+    /// is copied now.
+    /// </summary>
+    private void Hold(int index, int at, RawTensor input)
+    {
+        if (!input.IsContiguous || input.DType != _inputs!.DType)
+        {
+            RawOps.CopyFrom(Rows(_inputs!, at), input);
+            return;
+        }
+        _held ??= new RawTensor?[steps];
+        _heldAt ??= new int[steps];
+        input.Storage.TrackSaved(1);
+        _held[index] = input;
+        _heldAt[index] = at;
+    }
+
+    /// <summary>Copies the held inputs into their blocks of the inputs' buffer, split over the threads; then lets
+    /// their storage go.</summary>
+    private void CopyHeld()
+    {
+        if (_held is null || _inputs is null) return;
+        int cols = _inputs.Shape[^1], block = _batch * cols, count = 0;
+        foreach (RawTensor? h in _held) if (h is not null) count++;
+        if (count > 0)
+        {
+            int chunks = Math.Min(count, CopyChunks);
+            var task = new CopyTask(_held, _heldAt!, _inputs.Storage.Array, _inputs.Offset, block, chunks);
+            WorkerPool.For(chunks, ref task);
+            _inputs.Storage.Version++;
+        }
+        ReleaseHeld();
+    }
+
+    /// <summary>Lets the held inputs' storage go (back to its recycler once nothing else saves it).</summary>
+    private void ReleaseHeld()
+    {
+        if (_held is null) return;
+        for (int k = 0; k < _held.Length; k++)
+            if (_held[k] is { } h)
+            {
+                _held[k] = null;
+                h.Storage.ReleaseSaved();
+            }
+    }
+
+    /// <summary>Chunks of the held inputs' copy (dynamic hand-out; each is a run of steps).</summary>
+    private const int CopyChunks = 4;
+
+    private readonly struct CopyTask(RawTensor?[] held, int[] at, Array dst, int dstOffset, int block, int chunks)
+        : IParallelTask
+    {
+        public void Execute(int chunk)
+        {
+            int n = held.Length, lo = n * chunk / chunks, hi = n * (chunk + 1) / chunks;
+            for (int k = lo; k < hi; k++)
+                if (held[k] is { } h)
+                    Array.Copy(h.Storage.Array, h.Offset, dst, dstOffset + ((long)at[k] * block), block);
+        }
     }
 
     /// <summary>
@@ -198,6 +266,7 @@ internal sealed class HiddenProjectionGroup(int steps)
     /// </summary>
     private (RawTensor Grads, RawTensor? Inputs) Gathered(out RawTensor? rented)
     {
+        CopyHeld();
         if (_direct is null)
         {
             RawTensor grads = _grads!;

@@ -107,8 +107,40 @@ public class LstmBackwardTailTests
         BitEqual(Param(lstm, "bias_hh_l0").Grad!, Param(lstm, "bias_ih_l0").Grad!, "bias_ih vs bias_hh");
     }
 
+    [Fact]
+    public void AForwardRunByAHookBeforeTheWeightGradientDoesNotChangeIt()
+    {
+        // The steps' inputs are copied for dW_hh when the first step's node runs; their blocks are held out of the
+        // block pool until then, so a forward that rents blocks in between (here from a pre-hook on that node) must
+        // not overwrite them.
+        var (lstm, x) = Make(45);
+        lstm.Call(x).Output.Sum().Backward();
+        Tensor want = Param(lstm, "weight_hh_l0").Grad!.Clone();
+        foreach (var p in lstm.Parameters()) p.Grad = null;
+        Tensor y = lstm.Call(x).Output;
+        int forwards = 0;
+        using var hook = FirstStepProjectionNode(y).AddPreHook(0, g =>
+        {
+            using (Autograd.EnableGrad())
+            {
+                Tensor other = Tensor.Randn([Steps, Batch, Input], new Generator(forwards++));
+                _ = lstm.Call(other).Output; // rents blocks, writes them, drops its graph
+            }
+            return null;
+        });
+        y.Sum().Backward();
+        Assert.Equal(1, forwards);
+        BitEqual(want, Param(lstm, "weight_hh_l0").Grad!, "weight_hh");
+    }
+
+    private static Node FirstStepProjectionNode(Tensor output) =>
+        Find(output, n => n is HiddenProjectionBackward { StepIndex: 0 });
+
     /// <summary>The input projection's node (a <c>HiddenProjectionBackward</c> outside any step group).</summary>
-    private static Node InputProjectionNode(Tensor output)
+    private static Node InputProjectionNode(Tensor output) =>
+        Find(output, n => n is HiddenProjectionBackward { StepIndex: -1 });
+
+    private static Node Find(Tensor output, Func<Node, bool> match)
     {
         var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         var stack = new Stack<Node>();
@@ -117,11 +149,11 @@ public class LstmBackwardTailTests
         {
             Node n = stack.Pop();
             if (!seen.Add(n)) continue;
-            if (n is HiddenProjectionBackward { StepIndex: -1 }) return n;
+            if (match(n)) return n;
             foreach (Edge e in n.NextFunctions)
                 if (e.Function is { } f) stack.Push(f);
         }
-        throw new InvalidOperationException("no input projection node");
+        throw new InvalidOperationException("no such node");
     }
 
     [Fact]
