@@ -1,4 +1,6 @@
+using System;
 using Ember.Core;
+using Ember.Kernels;
 
 namespace Ember.NN;
 
@@ -26,5 +28,21 @@ internal static class RecurrentGradients
         for (int d = 0; d < rank - 1; d++)
             if (shape[d] != g.Shape[d]) strides[d] = 0;
         return small.WithLayout(g.Shape, strides, small.Offset);
+    }
+}
+
+/// <summary>
+/// Copies dense <c>[B, cols]</c> tensors (null: skipped) into blocks of rows of one buffer, chunk <c>j</c> of
+/// <paramref name="chunks"/> taking a run of them (for <see cref="WorkerPool.For{TTask}(int, ref TTask)"/>).
+/// </summary>
+internal readonly struct HeldRowsCopy(RawTensor?[] held, int[] at, Array dst, int dstOffset, int block, int chunks)
+    : IParallelTask
+{
+    public void Execute(int chunk)
+    {
+        int n = held.Length, lo = n * chunk / chunks, hi = n * (chunk + 1) / chunks;
+        for (int k = lo; k < hi; k++)
+            if (held[k] is { } h)
+                Array.Copy(h.Storage.Array, h.Offset, dst, dstOffset + ((long)at[k] * block), block);
     }
 }

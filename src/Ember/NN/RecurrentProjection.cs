@@ -151,7 +151,7 @@ internal sealed class HiddenProjectionGroup(int steps)
         if (count > 0)
         {
             int chunks = Math.Min(count, CopyChunks);
-            var task = new CopyTask(_held, _heldAt!, _inputs.Storage.Array, _inputs.Offset, block, chunks);
+            var task = new HeldRowsCopy(_held, _heldAt!, _inputs.Storage.Array, _inputs.Offset, block, chunks);
             WorkerPool.For(chunks, ref task);
             _inputs.Storage.Version++;
         }
@@ -172,18 +172,6 @@ internal sealed class HiddenProjectionGroup(int steps)
 
     /// <summary>Chunks of the held inputs' copy (dynamic hand-out; each is a run of steps).</summary>
     private const int CopyChunks = 4;
-
-    private readonly struct CopyTask(RawTensor?[] held, int[] at, Array dst, int dstOffset, int block, int chunks)
-        : IParallelTask
-    {
-        public void Execute(int chunk)
-        {
-            int n = held.Length, lo = n * chunk / chunks, hi = n * (chunk + 1) / chunks;
-            for (int k = lo; k < hi; k++)
-                if (held[k] is { } h)
-                    Array.Copy(h.Storage.Array, h.Offset, dst, dstOffset + ((long)at[k] * block), block);
-        }
-    }
 
     /// <summary>
     /// The block of <paramref name="batch"/> rows that <paramref name="grad"/> is in a dense buffer of
