@@ -8,7 +8,7 @@ namespace Ember.Bench;
 /// <summary>
 /// The LSTM workload's four big GEMMs (issue 17) alone, with the flags and strides the layer passes: per shape and
 /// thread count (1, 2) the min and median ms over repeated calls and GFLOP/s at the min. Ember-only; prints a table
-/// on stderr. EMBER_LSTMGEMM_SHAPE=i (0-3) and EMBER_LSTMGEMM_THREADS=n narrow it to one shape and thread count
+/// on stderr. EMBER_LSTMGEMM_SHAPE=i (0-4) and EMBER_LSTMGEMM_THREADS=n narrow it to one shape and thread count
 /// (for a profiler).
 /// </summary>
 internal static class LstmGemmProbe
@@ -19,6 +19,7 @@ internal static class LstmGemmProbe
         ("dX = dG·W_ih", false, false, 1600, 64, 512, 512, 64),
         ("dW_hhᵀ = dGᵀ·H", true, false, 512, 128, 1600, 512, 128),
         ("dW_ihᵀ = dGᵀ·X", true, false, 512, 64, 1600, 512, 64),
+        ("both = dGᵀ·[H|X]", true, false, 512, 192, 1600, 512, 192),
     ];
 
     public static void Run(BenchReport report, bool quick)

@@ -172,8 +172,9 @@ internal sealed class LstmSequence
         {
             RawTensor r = RawOps.Cast(o.Raw, dt);
             // A broadcast gradient (a loss on the output's sum: strides 0) is read as it is, not materialized here:
-            // that copy of [T, B, H] ran on this thread alone while the workers waited.
-            dOut = r.Strides[2] is 1 or 0 || hidden == 1 ? r : RawOps.Contiguous(r);
+            // that copy of [T, B, H] ran on this thread alone while the workers waited. Any other layout gets a dense
+            // last dim (broadcast outer dims stay at stride 0).
+            dOut = r.Strides[2] is 1 or 0 || hidden == 1 ? r : RecurrentGradients.DenseRows(r);
         }
         _dOut = null;
         bool needH0 = _projections[0].NeedsHiddenGrad;

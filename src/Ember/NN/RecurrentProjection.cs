@@ -38,8 +38,20 @@ internal sealed class HiddenProjectionGroup(int steps)
     // B rows in it (-1: not collected), and _inputs holds each step's h at the same block.
     private RawTensor? _direct;
     private int[]? _slots;
+    // Steps' inputs not yet copied into _inputs (at their block), each holding its storage out of the block pool
+    // (a save count, see Storage.ReleaseSaved) until the copy: Gathered copies them all at once, over the threads.
+    private RawTensor?[]? _held;
+    private int[]? _heldAt;
 
     private RawTensor? _stepResult;
+
+    // The bias gradient of the last pass whose gate gradients were the whole of the input projection's gradient
+    // buffer, read in place: that projection's bias gradient is the same column sum of the same buffer (see
+    // TakeBiasSum). The buffer's array and version and the sum's version show that neither changed since.
+    private long _sumPass;
+    private object? _sumArray;
+    private int _sumBufferVersion, _sumVersion;
+    private RawTensor? _sum;
 
     /// <summary>The LSTM steps of this layer and direction, when they are an LSTM's (see <see cref="LstmSequence"/>).
     /// </summary>
@@ -81,6 +93,7 @@ internal sealed class HiddenProjectionGroup(int steps)
         if ((_grads is null && _direct is null) || _pass != pass)
         {
             if (index >= steps || pass == 0 || grad.Rank != 2) return false;
+            ReleaseHeld();
             _pass = pass;
             _batch = batch;
             _grads = null;
@@ -104,10 +117,61 @@ internal sealed class HiddenProjectionGroup(int steps)
             _slots![index] = at;
         }
         else RawOps.CopyFrom(Rows(_grads!, index), grad);
-        if (input is not null) RawOps.CopyFrom(Rows(_inputs!, at), input);
+        if (input is not null) Hold(index, at, input);
         _filled[index] = true;
         return true;
     }
+
+    /// <summary>
+    /// Step <paramref name="index"/>'s input for block <paramref name="at"/> of the inputs' buffer: a dense one is kept
+    /// (its storage held out of any recycler's hands) and copied with the others in <see cref="CopyHeld"/>, any other
+    /// is copied now.
+    /// </summary>
+    private void Hold(int index, int at, RawTensor input)
+    {
+        if (!input.IsContiguous || input.DType != _inputs!.DType)
+        {
+            RawOps.CopyFrom(Rows(_inputs!, at), input);
+            return;
+        }
+        _held ??= new RawTensor?[steps];
+        _heldAt ??= new int[steps];
+        input.Storage.TrackSaved(1);
+        _held[index] = input;
+        _heldAt[index] = at;
+    }
+
+    /// <summary>Copies the held inputs into their blocks of the inputs' buffer, split over the threads; then lets
+    /// their storage go.</summary>
+    private void CopyHeld()
+    {
+        if (_held is null || _inputs is null) return;
+        int cols = _inputs.Shape[^1], block = _batch * cols, count = 0;
+        foreach (RawTensor? h in _held) if (h is not null) count++;
+        if (count > 0)
+        {
+            int chunks = Math.Min(count, CopyChunks);
+            var task = new HeldRowsCopy(_held, _heldAt!, _inputs.Storage.Array, _inputs.Offset, block, chunks);
+            WorkerPool.For(chunks, ref task);
+            _inputs.Storage.Version++;
+        }
+        ReleaseHeld();
+    }
+
+    /// <summary>Lets the held inputs' storage go (back to its recycler once nothing else saves it).</summary>
+    private void ReleaseHeld()
+    {
+        if (_held is null) return;
+        for (int k = 0; k < _held.Length; k++)
+            if (_held[k] is { } h)
+            {
+                _held[k] = null;
+                h.Storage.ReleaseSaved();
+            }
+    }
+
+    /// <summary>Chunks of the held inputs' copy (dynamic hand-out; each is a run of steps).</summary>
+    private const int CopyChunks = 4;
 
     /// <summary>
     /// The block of <paramref name="batch"/> rows that <paramref name="grad"/> is in a dense buffer of
@@ -141,7 +205,14 @@ internal sealed class HiddenProjectionGroup(int steps)
             weightT = weightTColumnMajor
                 ? RawOps.Transpose(RawOps.Mm(RawOps.Transpose(grads, 0, 1), inputs), 0, 1)
                 : RawOps.Mm(RawOps.Transpose(inputs, 0, 1), grads);
-        if (needBias) bias = RawOps.Sum(grads, 0, keepDim: false);
+        _sum = null;
+        if (needBias)
+        {
+            bias = RawOps.Sum(grads, 0, keepDim: false);
+            if (rented is null && grads.Offset == 0 && grads.Shape[0] == steps * _batch)
+                (_sumPass, _sumArray, _sumBufferVersion, _sumVersion, _sum) =
+                    (Engine.CurrentPass, grads.Storage.Array, grads.Storage.Version, bias.Storage.Version, bias);
+        }
         if (rented is not null) Return(rented);
         if (_inputs is not null) Return(_inputs);
         _grads = null;
@@ -153,11 +224,37 @@ internal sealed class HiddenProjectionGroup(int steps)
     }
 
     /// <summary>
+    /// The input projection's bias gradient when its output gradient <paramref name="grad"/> (<c>[T·B, G]</c>) is
+    /// the buffer whose column sum this pass's <see cref="Materialize"/> already formed as the hidden bias's
+    /// gradient: the same sum of the same rows in the same order (what the engine's reduction of the broadcast bias
+    /// computes), so a copy of it; null when anything differs (another pass, another buffer, a write to the buffer
+    /// or to the sum since).
+    /// </summary>
+    public RawTensor? TakeBiasSum(RawTensor grad)
+    {
+        RawTensor? sum = _sum;
+        _sum = null;
+        if (sum is null || _sumPass != Engine.CurrentPass || !ReferenceEquals(grad.Storage.Array, _sumArray)
+            || grad.Storage.Version != _sumBufferVersion || sum.Storage.Version != _sumVersion
+            || grad.Offset != 0 || grad.Rank != 2 || !grad.IsContiguous || grad.DType != sum.DType
+            || grad.Shape[0] != steps * _batch || grad.Shape[1] != sum.Shape[0])
+            return null;
+        t_sharedBiasSums++;
+        return RawOps.Clone(sum);
+    }
+
+    /// <summary>How many input bias gradients this thread took from <see cref="TakeBiasSum"/> (for tests).</summary>
+    internal static int SharedBiasSums => t_sharedBiasSums;
+
+    [ThreadStatic] private static int t_sharedBiasSums;
+
+    /// <summary>
     /// The collected rows as two row-aligned matrices (gate gradients, inputs); <paramref name="rented"/> is a
     /// buffer to hand back afterwards. Rows of steps that did not run are zeros, or left out.
     /// </summary>
     private (RawTensor Grads, RawTensor? Inputs) Gathered(out RawTensor? rented)
     {
+        CopyHeld();
         if (_direct is null)
         {
             RawTensor grads = _grads!;
@@ -326,6 +423,9 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 {
     private SavedTensor? _h, _wt;
     private HiddenProjectionGroup? _group;
+    // The input projection's node: the group of the same layer and direction, whose hidden bias gradient is the same
+    // column sum (TakeBiasSum).
+    private HiddenProjectionGroup? _partner;
     private int _index;
     private bool _hasBias, _wtColumnMajor;
 
@@ -346,9 +446,10 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
     /// <summary>The saved <c>W_hhᵀ</c>; null when h needs no gradient (then it is not saved).</summary>
     internal Tensor? SavedWeightT() => _wt is null ? null : Unpack(_wt);
 
-    internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt)
+    internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt,
+        HiddenProjectionGroup? partner = null)
     {
-        (_group, _index, _hasBias) = (group, index, hasBias);
+        (_group, _index, _hasBias, _partner) = (group, index, hasBias, partner);
         _wtColumnMajor = MmBackward0.IsColumnMajor(wt);
         SaveForProduct(h, wt, ref _h, ref _wt);
     }
@@ -392,7 +493,10 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
             else
             {
                 if (needW) gw = MmBackward0.Mat2Grad(Unpack(_h!), grad, _wtColumnMajor);
-                if (needBias) gb = grad;
+                if (needBias)
+                    gb = _partner is not null && !Autograd.IsGradEnabled && _partner.TakeBiasSum(grad.Raw) is { } sum
+                        ? new Tensor(sum)
+                        : grad;
                 if (_index == 0 && _group is not null && _group.HasPending)
                 {
                     // Steps that did collect still need their sum handed on, here as by the first step.
@@ -423,7 +527,14 @@ internal static class InputProjection
     /// The projection; <paramref name="rented"/> is the buffer to hand back with <see cref="Return"/> once the
     /// direction's steps ran (null when it fell back to <see cref="F.Linear"/>: tracer, dtype, odd shapes).
     /// </summary>
-    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented)
+    /// <param name="x">The input, <c>(T, B, in)</c>.</param>
+    /// <param name="weight">The input weight.</param>
+    /// <param name="bias">The input bias, if any.</param>
+    /// <param name="rented">The buffer to hand back.</param>
+    /// <param name="group">The hidden projections of the same layer and direction, if any: when its bias gradient
+    /// is the column sum of this projection's whole output gradient, the input bias takes a copy of it.</param>
+    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented,
+        HiddenProjectionGroup? group = null)
     {
         rented = null;
         DType dt = x.DType;
@@ -447,12 +558,12 @@ internal static class InputProjection
         // An alias per use: its own view base, so the tensors of one forward never count as views of another's.
         RawTensor r = RawOps.LinearInto(x2.Raw, wt.Raw, bias?.Raw, new RawTensor(s.Alias(), [m, n]));
         Tensor y = bias is null
-            ? SingleOutputNode.Record(x2, wt, r, 0,
-                static (HiddenProjectionBackward node, Tensor a, Tensor b, int _) =>
-                    node.Setup(null, 0, hasBias: false, a, b))
-            : SingleOutputNode.Record(bias, x2, wt, r, 0,
-                static (HiddenProjectionBackward node, Tensor _, Tensor? a, Tensor? b, int _) =>
-                    node.Setup(null, 0, hasBias: true, a!, b!));
+            ? SingleOutputNode.Record(x2, wt, r, group,
+                static (HiddenProjectionBackward node, Tensor a, Tensor b, HiddenProjectionGroup? g) =>
+                    node.Setup(null, 0, hasBias: false, a, b, g))
+            : SingleOutputNode.Record(bias, x2, wt, r, group,
+                static (HiddenProjectionBackward node, Tensor _, Tensor? a, Tensor? b, HiddenProjectionGroup? g) =>
+                    node.Setup(null, 0, hasBias: true, a!, b!, g));
         return y.View(x.Shape[0], x.Shape[1], n);
     }
 

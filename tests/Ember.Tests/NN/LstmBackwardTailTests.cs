@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Ember.Core;
+using Ember.Graph;
+using Ember.NN;
+using Ember.Tests.Support;
+
+namespace Ember.Tests.NN;
+
+/// <summary>
+/// Issue 17, the LSTM backward's tail. The input bias's gradient is a copy of the hidden bias's column sum when the
+/// input projection's gradient is the very buffer that sum read, unchanged (<c>HiddenProjectionGroup.TakeBiasSum</c>):
+/// equal bits, separate tensors, and a gradient changed on the way (a hook's new tensor, an in-place write) is summed
+/// on its own. A broadcast output gradient reaches the whole-sequence backward without a dense copy
+/// (<c>RecurrentGradients.DenseRows</c>).
+/// </summary>
+[Collection(SerialCollection.Name)]
+public class LstmBackwardTailTests
+{
+    private const int Steps = 5, Batch = 16, Input = 6, Hidden = 48;
+
+    private static (LSTM Lstm, Tensor X) Make(int seed, bool bidirectional = false, int layers = 1)
+    {
+        var g = new Generator(seed);
+        var lstm = new LSTM(Input, Hidden, numLayers: layers, bidirectional: bidirectional, generator: g);
+        return (lstm, Tensor.Randn([Steps, Batch, Input], g).RequiresGrad_());
+    }
+
+    private static Parameter Param(LSTM m, string name) => m.NamedParameters().First(e => e.Name == name).Parameter;
+
+    private static void BitEqual(Tensor expected, Tensor actual, string what) =>
+        Close.Equal(expected, actual, 0, 0, what);
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 2)]
+    public void TheInputBiasGetsACopyOfTheHiddenBiasSum(bool bidirectional, int layers)
+    {
+        var (lstm, x) = Make(41, bidirectional, layers);
+        int before = HiddenProjectionGroup.SharedBiasSums;
+        lstm.Call(x).Output.Sum().Backward();
+        int directions = bidirectional ? 2 : 1;
+        Assert.Equal(layers * directions, HiddenProjectionGroup.SharedBiasSums - before);
+        foreach (var (name, p) in lstm.NamedParameters())
+        {
+            if (!name.StartsWith("bias_ih", StringComparison.Ordinal)) continue;
+            Tensor hh = Param(lstm, name.Replace("bias_ih", "bias_hh", StringComparison.Ordinal)).Grad!;
+            Tensor ih = p.Grad!;
+            BitEqual(hh, ih, name);
+            Assert.NotSame(hh.Raw.Storage.Array, ih.Raw.Storage.Array);
+            Tensor kept = hh.Clone();
+            ih.Mul_(3.0); // the two gradients are separate tensors
+            BitEqual(kept, hh, name + " after writing the other");
+        }
+    }
+
+    [Fact]
+    public void TheSharedSumEqualsTheEngineReductionOfTheGradient()
+    {
+        // Ground truth: the input projection's own reduction (the pass with the sum shared off via a pre-hook that
+        // returns a new, equal tensor, so the engine reduces it as before).
+        var (lstm, x) = Make(42);
+        lstm.Call(x).Output.Sum().Backward();
+        Tensor shared = Param(lstm, "bias_ih_l0").Grad!.Clone();
+        foreach (var p in lstm.Parameters()) p.Grad = null;
+        Tensor y = lstm.Call(x).Output;
+        using var hook = InputProjectionNode(y).AddPreHook(0, g => g.Clone());
+        int before = HiddenProjectionGroup.SharedBiasSums;
+        y.Sum().Backward();
+        Assert.Equal(before, HiddenProjectionGroup.SharedBiasSums);
+        BitEqual(Param(lstm, "bias_ih_l0").Grad!, shared, "bias_ih");
+        BitEqual(Param(lstm, "bias_hh_l0").Grad!, shared, "bias_hh");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AGradientChangedOnTheWayIsSummedOnItsOwn(bool inPlace)
+    {
+        var (lstm, x) = Make(43);
+        Tensor y = lstm.Call(x).Output;
+        // Doubling is exact, so the input bias must get exactly twice the hidden bias's gradient.
+        using var hook = InputProjectionNode(y).AddPreHook(0, g =>
+        {
+            if (!inPlace) return g * 2.0;
+            g.Mul_(2.0);
+            return null;
+        });
+        int before = HiddenProjectionGroup.SharedBiasSums;
+        y.Sum().Backward();
+        Assert.Equal(before, HiddenProjectionGroup.SharedBiasSums);
+        BitEqual(Param(lstm, "bias_hh_l0").Grad! * 2.0, Param(lstm, "bias_ih_l0").Grad!, "bias_ih");
+    }
+
+    [Fact]
+    public void ARetainedGraphSharesTheSumInEveryPass()
+    {
+        var (lstm, x) = Make(44);
+        Tensor loss = lstm.Call(x).Output.Sum();
+        int before = HiddenProjectionGroup.SharedBiasSums;
+        loss.Backward(retainGraph: true);
+        Tensor first = Param(lstm, "bias_ih_l0").Grad!.Clone();
+        loss.Backward();
+        Assert.Equal(2, HiddenProjectionGroup.SharedBiasSums - before);
+        BitEqual(first * 2.0, Param(lstm, "bias_ih_l0").Grad!, "accumulated bias_ih");
+        BitEqual(Param(lstm, "bias_hh_l0").Grad!, Param(lstm, "bias_ih_l0").Grad!, "bias_ih vs bias_hh");
+    }
+
+    [Fact]
+    public void AForwardRunByAHookBeforeTheWeightGradientDoesNotChangeIt()
+    {
+        // The steps' inputs are copied for dW_hh when the first step's node runs; their blocks are held out of the
+        // block pool until then, so a forward that rents blocks in between (here from a pre-hook on that node) must
+        // not overwrite them.
+        var (lstm, x) = Make(45);
+        lstm.Call(x).Output.Sum().Backward();
+        Tensor want = Param(lstm, "weight_hh_l0").Grad!.Clone();
+        foreach (var p in lstm.Parameters()) p.Grad = null;
+        Tensor y = lstm.Call(x).Output;
+        int forwards = 0;
+        using var hook = FirstStepProjectionNode(y).AddPreHook(0, g =>
+        {
+            using (Autograd.EnableGrad())
+            {
+                Tensor other = Tensor.Randn([Steps, Batch, Input], new Generator(forwards++));
+                _ = lstm.Call(other).Output; // rents blocks, writes them, drops its graph
+            }
+            return null;
+        });
+        y.Sum().Backward();
+        Assert.Equal(1, forwards);
+        BitEqual(want, Param(lstm, "weight_hh_l0").Grad!, "weight_hh");
+    }
+
+    private static Node FirstStepProjectionNode(Tensor output) =>
+        Find(output, n => n is HiddenProjectionBackward { StepIndex: 0 });
+
+    /// <summary>The input projection's node (a <c>HiddenProjectionBackward</c> outside any step group).</summary>
+    private static Node InputProjectionNode(Tensor output) =>
+        Find(output, n => n is HiddenProjectionBackward { StepIndex: -1 });
+
+    private static Node Find(Tensor output, Func<Node, bool> match)
+    {
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Node>();
+        stack.Push(output.GradFn!);
+        while (stack.Count > 0)
+        {
+            Node n = stack.Pop();
+            if (!seen.Add(n)) continue;
+            if (match(n)) return n;
+            foreach (Edge e in n.NextFunctions)
+                if (e.Function is { } f) stack.Push(f);
+        }
+        throw new InvalidOperationException("no such node");
+    }
+
+    [Fact]
+    public void ABroadcastGradientKeepsItsBroadcastDimsAndValues()
+    {
+        RawTensor row = Tensor.Arange(0, 4, 1, DType.Float32).Raw;
+        RawTensor g = row.WithLayout([3, 2, 4], [0, 0, 1], 0);
+        RawTensor r = RecurrentGradients.DenseRows(g);
+        Assert.Same(g, r); // unit stride already: read as it is
+        RawTensor scalar = Tensor.Full([], 2.5, DType.Float32).Raw.WithLayout([3, 2, 4], [0, 0, 0], 0);
+        RawTensor s = RecurrentGradients.DenseRows(scalar);
+        Assert.Equal([3, 2, 4], s.Shape);
+        Assert.Equal([0, 0, 1], s.Strides);
+        Assert.True(s.Storage.Length <= 4, $"copied {s.Storage.Length} elements");
+        BitEqual(new Tensor(RawOps.Clone(scalar)), new Tensor(RawOps.Clone(s)), "values");
+        // A dense dim between broadcast ones is copied, the broadcast ones stay.
+        RawTensor mid = Tensor.Randn([2, 4], new Generator(1)).Raw;
+        RawTensor m = mid.WithLayout([3, 2, 4], [0, 1, 2], 0); // last dim strided: copied
+        RawTensor d = RecurrentGradients.DenseRows(m);
+        Assert.Equal(0, d.Strides[0]);
+        Assert.Equal(1, d.Strides[2]);
+        BitEqual(new Tensor(RawOps.Clone(m)), new Tensor(RawOps.Clone(d)), "strided values");
+    }
+}
