@@ -43,6 +43,10 @@ public static class GateMath
     // there and only the last multiply makes a subnormal result (subnormal operands are slow on x86).
     private const int MinScale = -64;
 
+    // |x| below it in every lane (so no NaN either): σ's cap is a no-op, k ≥ −123 and the result s·2^k (s ≥ 0.35)
+    // is normal, so one exact scale gives the two-step scaling's bits (that one matters for subnormal results).
+    private const float SigmoidFast = 85f;
+
     /// <summary>σ(x) = 1 / (1 + e^−x), float32, within 2 ulp; the same bits as the vector overloads' lanes.</summary>
     /// <param name="x">The argument.</param>
     /// <returns>σ(x); NaN for NaN.</returns>
@@ -112,14 +116,30 @@ public static class GateMath
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
-        Vector512<float> a = Vector512.Abs(x), cap = Vector512.Create(SigmoidCap), one = Vector512<float>.One;
+        Vector512<float> a = Vector512.Abs(x), one = Vector512<float>.One;
+        Vector512<float> p, t, positive, n, s0, s;
+        Vector512<int> k, ke;
+        if (Vector512.LessThanAll(a, Vector512.Create(SigmoidFast)))
+        {
+            // No cap, one scale, no NaN lane (see SigmoidFast): the general path's bits.
+            p = ExpParts(a, out k);
+            t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
+            positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
+            n = Vector512.ConditionalSelect(positive, one, p);
+            s0 = n / (t + one);
+            s = Vector512.FusedMultiplyAdd(-t, s0, n);
+            ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
+            return s * Pow2(ke);
+        }
+        Vector512<float> cap = Vector512.Create(SigmoidCap);
         a = Vector512.ConditionalSelect(Vector512.LessThan(a, cap), a, cap);
-        Vector512<float> p = ExpParts(a, out Vector512<int> k);
-        Vector512<float> t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
-        Vector512<float> positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
-        Vector512<float> n = Vector512.ConditionalSelect(positive, one, p);
-        Vector512<float> s0 = n / (t + one), s = Vector512.FusedMultiplyAdd(-t, s0, n);
-        Vector512<int> ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
+        p = ExpParts(a, out k);
+        t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
+        positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
+        n = Vector512.ConditionalSelect(positive, one, p);
+        s0 = n / (t + one);
+        s = Vector512.FusedMultiplyAdd(-t, s0, n);
+        ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
         Vector512<int> k1 = Vector512.ShiftRightArithmetic(ke, 1);
         s = s * Pow2(k1) * Pow2(ke - k1);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), s, x);
@@ -171,14 +191,30 @@ public static class GateMath
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
-        Vector256<float> a = Vector256.Abs(x), cap = Vector256.Create(SigmoidCap), one = Vector256<float>.One;
+        Vector256<float> a = Vector256.Abs(x), one = Vector256<float>.One;
+        Vector256<float> p, t, positive, n, s0, s;
+        Vector256<int> k, ke;
+        if (Vector256.LessThanAll(a, Vector256.Create(SigmoidFast)))
+        {
+            // No cap, one scale, no NaN lane (see SigmoidFast): the general path's bits.
+            p = ExpParts(a, out k);
+            t = p * Pow2(Vector256.Max(k, Vector256.Create(MinScale)));
+            positive = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+            n = Vector256.ConditionalSelect(positive, one, p);
+            s0 = n / (t + one);
+            s = Vector256.FusedMultiplyAdd(-t, s0, n);
+            ke = Vector256.ConditionalSelect(positive.AsInt32(), Vector256<int>.Zero, k);
+            return s * Pow2(ke);
+        }
+        Vector256<float> cap = Vector256.Create(SigmoidCap);
         a = Vector256.ConditionalSelect(Vector256.LessThan(a, cap), a, cap);
-        Vector256<float> p = ExpParts(a, out Vector256<int> k);
-        Vector256<float> t = p * Pow2(Vector256.Max(k, Vector256.Create(MinScale)));
-        Vector256<float> positive = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
-        Vector256<float> n = Vector256.ConditionalSelect(positive, one, p);
-        Vector256<float> s0 = n / (t + one), s = Vector256.FusedMultiplyAdd(-t, s0, n);
-        Vector256<int> ke = Vector256.ConditionalSelect(positive.AsInt32(), Vector256<int>.Zero, k);
+        p = ExpParts(a, out k);
+        t = p * Pow2(Vector256.Max(k, Vector256.Create(MinScale)));
+        positive = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+        n = Vector256.ConditionalSelect(positive, one, p);
+        s0 = n / (t + one);
+        s = Vector256.FusedMultiplyAdd(-t, s0, n);
+        ke = Vector256.ConditionalSelect(positive.AsInt32(), Vector256<int>.Zero, k);
         Vector256<int> k1 = Vector256.ShiftRightArithmetic(ke, 1);
         s = s * Pow2(k1) * Pow2(ke - k1);
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), s, x);

@@ -1,3 +1,4 @@
+using System;
 using Ember.Core;
 using Ember.Kernels;
 using Ember.Tracing;
@@ -13,6 +14,17 @@ namespace Ember.NN;
 /// </summary>
 internal static class LstmInference
 {
+    // The rows path's two state blocks, kept per thread (the caller waits while the rows run): a fresh pair was two
+    // large-object allocations (2 × 147 KB at the bench's shape) per direction and call.
+    [ThreadStatic] private static RawTensor[]? t_pair;
+
+    private static RawTensor[] Pair(DType dt, int batch, int hidden)
+    {
+        int[] shape = [LstmKernels.StateSlices, batch, hidden];
+        if (t_pair is { } p && p[0].DType == dt && p[0].Shape.AsSpan().SequenceEqual(shape)) return p;
+        return t_pair = [RawTensor.Empty(dt, shape), RawTensor.Empty(dt, shape)];
+    }
+
     /// <summary>Whether <see cref="Run"/> applies: nothing would be recorded, no tracer, float32/float64, 2-D
     /// states, no projection, no lengths.</summary>
     public static bool Applies(Tensor projected, Tensor h, Tensor c, Tensor weightHh, Tensor? biasHh,
@@ -41,16 +53,16 @@ internal static class LstmInference
         {
             // The steps split over threads by batch rows (the same values, see LstmRows).
             var result = RawTensor.Empty(dt, [steps, batch, hidden]);
-            RawTensor[] pair =
-            [
-                RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]),
-                RawTensor.Empty(dt, [LstmKernels.StateSlices, batch, hidden]),
-            ];
+            RawTensor[] pair = Pair(dt, batch, hidden);
             LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, result, reverse);
             RawTensor last = pair[(steps - 1) % 2];
             int n = batch * hidden;
-            return (new Tensor(result), new Tensor(last.WithLayout([batch, hidden], [hidden, 1], 8 * n)),
-                new Tensor(last.WithLayout([batch, hidden], [hidden, 1], 6 * n)));
+            int[] lastShape = [batch, hidden], lastStrides = [hidden, 1];
+            // The pair is this thread's and the next call's: the last states leave as copies.
+            RawTensor hN = RawTensor.Empty(dt, lastShape), cN = RawTensor.Empty(dt, lastShape);
+            RawOps.CopyFrom(hN, last.WithLayout(lastShape, lastStrides, 8 * n));
+            RawOps.CopyFrom(cN, last.WithLayout(lastShape, lastStrides, 6 * n));
+            return (new Tensor(result), new Tensor(hN), new Tensor(cN));
         }
         RawTensor xp = RawOps.Contiguous(projected.Raw), wt = weightHh.T.Raw;
         RawTensor? bias = biasHh?.Raw;

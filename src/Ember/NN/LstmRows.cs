@@ -151,16 +151,17 @@ internal static class LstmRows
         {
             int batch = c0.Shape[0], hidden = c0.Shape[1];
             GemmPackedB<T> packed = Scratch<T>.Weight;
-            packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
             var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed);
             int chunks = (batch + RowChunk - 1) / RowChunk;
             if (recorder is null)
             {
+                packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
                 WorkerPool.For(chunks, ref task);
                 return true;
             }
-            // Member 0 (this thread) records first; every member takes chunks as it comes free.
-            var team = new RecordingTask<T>(task, recorder, new ChunkCounter(), chunks);
+            // Member 0 (this thread) records first; the first member to want chunks packs W_hh (another member
+            // while this thread records, when there is one), every member takes chunks as it comes free.
+            var team = new RecordingTask<T>(task, recorder, new ChunkCounter(), chunks, w, hidden);
             WorkerTeam.Run(chunks + 1, ref team);
             return true;
         }
@@ -169,15 +170,42 @@ internal static class LstmRows
     private sealed class ChunkCounter
     {
         public int Next;
+
+        /// <summary>W_hh's pack: 0 not started, 1 under way, 2 done, 3 failed.</summary>
+        public int Packed;
     }
 
-    private readonly struct RecordingTask<T>(RowsTask<T> rows, Recorder recorder, ChunkCounter counter, int chunks)
-        : ITeamTask where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct RecordingTask<T>(RowsTask<T> rows, Recorder recorder, ChunkCounter counter, int chunks,
+        RawTensor w, int hidden) : ITeamTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(TeamMember member)
         {
             if (member.Index == 0) recorder.Record();
+            if (Volatile.Read(ref counter.Packed) != 2) Pack();
             for (int j; (j = Interlocked.Increment(ref counter.Next) - 1) < chunks;) rows.Execute(j);
+        }
+
+        // The first member here packs; the others wait for it (at most the pack's ~tens of µs).
+        private void Pack()
+        {
+            if (Interlocked.CompareExchange(ref counter.Packed, 1, 0) == 0)
+            {
+                try
+                {
+                    rows.Packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
+                }
+                catch
+                {
+                    Volatile.Write(ref counter.Packed, 3);
+                    throw;
+                }
+                Volatile.Write(ref counter.Packed, 2);
+                return;
+            }
+            var spin = new SpinWait();
+            int state;
+            while ((state = Volatile.Read(ref counter.Packed)) == 1) spin.SpinOnce(-1); // never Sleep(1)
+            if (state == 3) throw new InvalidOperationException("lstm: packing W_hh failed on another thread.");
         }
     }
 
@@ -198,6 +226,8 @@ internal static class LstmRows
         RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        public GemmPackedB<T> Packed => packed;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
