@@ -36,9 +36,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
 
     /// <summary>
     /// With several depth blocks, (jc, pc) steps below this many flops use the barrier-free scheme
-    /// (chunks run the whole depth loop) instead of two parallel calls per step.
+    /// (chunks run the whole depth loop) instead of two parallel calls per step. An LSTM's dW_hh = dGᵀ·H
+    /// (512x128x1600: seven 30 Mflop steps) runs ~3% faster barrier-free (one parallel call instead of 14, each
+    /// thread packing B, 0.8 MB, itself); the scheme does not change any element's FMAs.
     /// </summary>
-    private const double PhasedStepFlops = 16e6;
+    private const double PhasedStepFlops = 32e6;
 
     /// <summary>Smallest amount of work (flops) worth a chunk of its own.</summary>
     private const double ChunkFlops = 1e6;
