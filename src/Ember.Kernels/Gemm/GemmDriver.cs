@@ -98,7 +98,11 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         }
 
         double stepFlops = 2.0 * m * Math.Min(n, cfg.NC) * kcb;
-        if (t.DirectB || (kBlocks > 1 && stepFlops < PhasedStepFlops))
+        // Tall products with steps up to twice that (dX = dG·W of an LSTM: 1600x64x512, 52 Mflop steps) skip
+        // the barriers too: re-packing B in each row part costs under 1/16 of a part's work once
+        // m >= 16·PackWeight·threads.
+        bool cheapB = stepFlops < 2 * PhasedStepFlops && (long)m >= 16L * PackWeight * threads;
+        if (t.DirectB || (kBlocks > 1 && (stepFlops < PhasedStepFlops || cheapB)))
         {
             // B read in place, or many small (jc, pc) steps: one parallel call, each chunk runs the whole
             // depth loop on its own output tiles with its own packed B (no barriers; B is re-packed once per
