@@ -223,8 +223,10 @@ public class GemmTests
         int saved = WorkerPool.ThreadCount;
         try
         {
+            // (400, 300, 600) takes the phased scheme (48 Mflop depth steps); (300, 260, 300) and (257, 257, 600)
+            // the barrier-free one with several depth blocks, (1200, 80, 600) too as a tall product.
             foreach (var (m, n, k) in new[] { (300, 260, 300), (37, 530, 270), (530, 37, 70), (257, 257, 600),
-                (64, 70, 1500), (3, 2000, 300), (2000, 3, 300), (20, 700, 300) })
+                (64, 70, 1500), (3, 2000, 300), (2000, 3, 300), (20, 700, 300), (400, 300, 600), (1200, 80, 600) })
             {
                 int lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2;
                 var a = Random(rng, (ta ? k : m) * lda);
