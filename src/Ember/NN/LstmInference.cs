@@ -18,11 +18,23 @@ internal static class LstmInference
     // large-object allocations (2 × 147 KB at the bench's shape) per direction and call.
     [ThreadStatic] private static RawTensor[]? t_pair;
 
-    private static RawTensor[] Pair(DType dt, int batch, int hidden)
+    // A pair larger than this is not kept: a thread that ran one big model once would hold it for good.
+    private const long MaxKeptBytes = 16L << 20;
+
+    /// <summary>The bytes of the state-block pair this thread keeps for its next call (for tests).</summary>
+    internal static long KeptPairBytes =>
+        t_pair is { } p ? 2L * p[0].NumEl * p[0].DType.ElementSize() : 0;
+
+    /// <summary>This thread's pair of <c>[9, B, H]</c> state blocks: the kept one when it fits, else a new one (kept
+    /// only up to <see cref="MaxKeptBytes"/>).</summary>
+    internal static RawTensor[] Pair(DType dt, int batch, int hidden)
     {
         int[] shape = [LstmKernels.StateSlices, batch, hidden];
         if (t_pair is { } p && p[0].DType == dt && p[0].Shape.AsSpan().SequenceEqual(shape)) return p;
-        return t_pair = [RawTensor.Empty(dt, shape), RawTensor.Empty(dt, shape)];
+        RawTensor[] pair = [RawTensor.Empty(dt, shape), RawTensor.Empty(dt, shape)];
+        long bytes = 2L * LstmKernels.StateSlices * batch * hidden * dt.ElementSize();
+        t_pair = bytes <= MaxKeptBytes ? pair : null;
+        return pair;
     }
 
     /// <summary>Whether <see cref="Run"/> applies: nothing would be recorded, no tracer, float32/float64, 2-D

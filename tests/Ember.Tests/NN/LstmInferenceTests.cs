@@ -1,3 +1,4 @@
+using Ember.Core;
 using Ember.NN;
 
 namespace Ember.Tests.NN;
@@ -43,5 +44,19 @@ public class LstmInferenceTests
         // Grad mode on (the parameters require grad, so the steps are recorded): the same values.
         Assert.Equal(plain.Output.To(DType.Float64).ToArray<double>(),
             Run(x).Output.To(DType.Float64).ToArray<double>());
+    }
+
+    /// <summary>The per-thread state blocks are reused for the same shape and not kept when large (a thread that ran
+    /// one big model once must not hold its blocks for good).</summary>
+    [Fact]
+    public void StateBlockPair_IsReusedButNotKeptWhenLarge()
+    {
+        RawTensor[] small = LstmInference.Pair(DType.Float32, 4, 8);
+        Assert.Same(small, LstmInference.Pair(DType.Float32, 4, 8));
+        Assert.Equal(2L * 9 * 4 * 8 * sizeof(float), LstmInference.KeptPairBytes);
+        RawTensor[] large = LstmInference.Pair(DType.Float32, 512, 512); // 2 x 9 MiB
+        Assert.Equal([9, 512, 512], large[0].Shape);
+        Assert.Equal(0, LstmInference.KeptPairBytes);
+        Assert.NotSame(large, LstmInference.Pair(DType.Float32, 512, 512));
     }
 }
