@@ -1,6 +1,7 @@
 // Generates src/Ember.Kernels/Gemm/GemmKernels.Generated.cs: the register-blocked GEMM micro-kernels (a C# port of
 // the former bench/GemmProbe/gen_kernels.py, byte for byte the same output, so CI needs no Python), and
-// src/Ember.Kernels/Elementwise/Float32Math.Vector512.Generated.cs (Float32MathTwinWriter).
+// src/Ember.Kernels/Elementwise/Float32Math.Vector512.Generated.cs and
+// src/Ember.Kernels/Recurrent/GateMath.Vector512.Generated.cs (Float32MathTwinWriter).
 // Usage: dotnet run --project tools/KernelGen [-- [--check] [--root DIR] [--prefetch-c]]
 using System;
 using System.IO;
@@ -33,6 +34,9 @@ if (root is null)
     (GemmKernelWriter.RelativePath, GemmKernelWriter.Generate(prefetchC)),
     (Float32MathTwinWriter.RelativePath,
         Float32MathTwinWriter.Generate(File.ReadAllText(Path.Combine(root, Float32MathTwinWriter.SourcePath)))),
+    (Float32MathTwinWriter.GateRelativePath,
+        Float32MathTwinWriter.Generate(File.ReadAllText(Path.Combine(root, Float32MathTwinWriter.GateSourcePath)),
+            Float32MathTwinWriter.GateSourcePath, "GateMath")),
 ];
 int status = 0;
 foreach ((string relative, string text) in outputs)

@@ -20,7 +20,7 @@ namespace Ember.Kernels;
 /// tanh(x) = x + x·x²Q(x²) below |x| = 0.55, else 1 − q with q = 2t/(1 + t), t = e^−2|x| (corrected as σ), x's
 /// sign put back. NaN gives its input. Coefficients: tools/golden/gate_math_fit.py.
 /// </remarks>
-public static class GateMath
+public static partial class GateMath
 {
     // e^r = 1 + r + r²(P0 + P1 r + ... + P4 r⁴), |r| ≤ ln2/2: 3.9e-9 relative (float coefficients).
     private const float P0 = 0.4999999403953552f, P1 = 0.1666652113199234f, P2 = 0.0416683666408062f;
@@ -110,81 +110,9 @@ public static class GateMath
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Pow2(int k) => BitConverter.Int32BitsToSingle((k + 127) << 23);
 
-    /// <summary>σ of each lane (see <see cref="Sigmoid(float)"/>).</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>σ of each lane.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector512<float> Sigmoid(Vector512<float> x)
-    {
-        Vector512<float> a = Vector512.Abs(x), one = Vector512<float>.One;
-        Vector512<float> p, t, positive, n, s0, s;
-        Vector512<int> k, ke;
-        if (Vector512.LessThanAll(a, Vector512.Create(SigmoidFast)))
-        {
-            // No cap, one scale, no NaN lane (see SigmoidFast): the general path's bits.
-            p = ExpParts(a, out k);
-            t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
-            positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
-            n = Vector512.ConditionalSelect(positive, one, p);
-            s0 = n / (t + one);
-            s = Vector512.FusedMultiplyAdd(-t, s0, n);
-            ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
-            return s * Pow2(ke);
-        }
-        Vector512<float> cap = Vector512.Create(SigmoidCap);
-        a = Vector512.ConditionalSelect(Vector512.LessThan(a, cap), a, cap);
-        p = ExpParts(a, out k);
-        t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
-        positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
-        n = Vector512.ConditionalSelect(positive, one, p);
-        s0 = n / (t + one);
-        s = Vector512.FusedMultiplyAdd(-t, s0, n);
-        ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
-        Vector512<int> k1 = Vector512.ShiftRightArithmetic(ke, 1);
-        s = s * Pow2(k1) * Pow2(ke - k1);
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), s, x);
-    }
-
-    /// <summary>tanh of each lane (see <see cref="Tanh(float)"/>).</summary>
-    /// <param name="x">The arguments.</param>
-    /// <returns>tanh of each lane.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector512<float> Tanh(Vector512<float> x)
-    {
-        Vector512<float> a = Vector512.Abs(x), z = x * x;
-        Vector512<float> q = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(
-            Vector512.FusedMultiplyAdd(Vector512.Create(Q4), z, Vector512.Create(Q3)), z, Vector512.Create(Q2)), z,
-            Vector512.Create(Q1)), z, Vector512.Create(Q0));
-        Vector512<float> poly = Vector512.FusedMultiplyAdd(x * z, q, x), cap = Vector512.Create(TanhCap);
-        Vector512<float> ac = Vector512.ConditionalSelect(Vector512.LessThan(a, cap), a, cap);
-        Vector512<float> t = ExpParts(ac + ac, out Vector512<int> k);
-        t *= Pow2(k);
-        Vector512<float> t2 = t + t, q0 = t2 / (t + Vector512<float>.One);
-        Vector512<float> big = Vector512<float>.One - Vector512.FusedMultiplyAdd(-t, q0, t2);
-        // x's sign on both branches: the polynomial's x + x·(−…) is +0 for x = −0.
-        Vector512<float> r = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(TanhSmall)), poly, big)
-            | (x & Vector512.Create(-0f));
-        return Vector512.ConditionalSelect(Vector512.Equals(x, x), r, x);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static Vector512<float> ExpParts(Vector512<float> a, out Vector512<int> k)
-    {
-        Vector512<float> sum = Vector512.FusedMultiplyAdd(a, Vector512.Create(-Log2E), Vector512.Create(Magic));
-        k = sum.AsInt32() - Vector512.Create(MagicBits);
-        Vector512<float> kf = sum - Vector512.Create(Magic);
-        Vector512<float> r = Vector512.FusedMultiplyAdd(kf, Vector512.Create(-Ln2Hi), -a);
-        r = Vector512.FusedMultiplyAdd(kf, Vector512.Create(-Ln2Lo), r);
-        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(
-            Vector512.FusedMultiplyAdd(Vector512.Create(P4), r, Vector512.Create(P3)), r, Vector512.Create(P2)), r,
-            Vector512.Create(P1)), r, Vector512.Create(P0));
-        return Vector512.FusedMultiplyAdd(r * r, p, r) + Vector512<float>.One;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static Vector512<float> Pow2(Vector512<int> k) =>
-        Vector512.ShiftLeft(k + Vector512.Create(127), 23).AsSingle();
-
+    // <twin> Everything from here to </twin> is the Vector256 form of the kernels; tools/KernelGen writes its
+    // Vector512 twin (GateMath.Vector512.Generated.cs) by replacing Vector256 with Vector512, so both widths run the
+    // same operations in the same order and give the same bits.
     /// <summary>σ of each lane (see <see cref="Sigmoid(float)"/>).</summary>
     /// <param name="x">The arguments.</param>
     /// <returns>σ of each lane.</returns>
@@ -259,6 +187,7 @@ public static class GateMath
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> Pow2(Vector256<int> k) =>
         Vector256.ShiftLeft(k + Vector256.Create(127), 23).AsSingle();
+    // </twin>
 
     /// <summary>σ of every element: <c>y[i] = σ(x[i])</c> (<paramref name="y"/> may be <paramref name="x"/>), the
     /// widest vector the machine runs, then the scalar path; the same bits at every width.</summary>
