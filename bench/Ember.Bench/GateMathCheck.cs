@@ -25,8 +25,6 @@ internal static class GateMathCheck
 {
     private const int Block = 1 << 20;
 
-    private delegate void SpanFn(ReadOnlySpan<float> x, Span<float> y);
-
     public static void Run(BenchReport report, bool quick)
     {
         if (Environment.GetEnvironmentVariable("EMBER_GATECHECK_TIME") == "1")
@@ -148,27 +146,11 @@ internal static class GateMathCheck
         return bits >= 0 ? bits : (long)int.MinValue - bits;
     }
 
-    private static void Time(BenchReport report, string name, SpanFn fn)
+    // EMBER_GATECHECK_RANGE=lo,hi: the inputs' range (default -8,8).
+    private static void Time(BenchReport report, string name, FloatSpanFn fn)
     {
-        const int N = 4096, Rounds = 200, Inner = 100;
-        var random = new Random(7);
-        float[] x = new float[N], y = new float[N];
-        // EMBER_GATECHECK_RANGE=lo,hi: the inputs' range (default -8,8).
         string[] range = (Environment.GetEnvironmentVariable("EMBER_GATECHECK_RANGE") ?? "-8,8").Split(',');
-        float lo = float.Parse(range[0], CultureInfo.InvariantCulture);
-        float hi = float.Parse(range[1], CultureInfo.InvariantCulture);
-        for (int i = 0; i < N; i++) x[i] = lo + ((hi - lo) * random.NextSingle());
-        double[] ns = new double[Rounds];
-        for (int r = -20; r < Rounds; r++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            for (int k = 0; k < Inner; k++) fn(x, y);
-            if (r >= 0) ns[r] = Stopwatch.GetElapsedTime(t0).TotalNanoseconds / Inner / N;
-        }
-        Array.Sort(ns);
-        string width = Vector512.IsHardwareAccelerated ? "Vector512" : "Vector256";
-        Console.Error.WriteLine($"{name} {width}, 4096 floats: min {ns[0]:F3} ns/element, median {ns[Rounds / 2]:F3}");
-        report.Add($"{name} {width} min", ns[0], "ns/element", MetricKind.Info);
-        report.Add($"{name} {width} median", ns[Rounds / 2], "ns/element", MetricKind.Info);
+        SpanTiming.Time(report, name, fn, float.Parse(range[0], CultureInfo.InvariantCulture),
+            float.Parse(range[1], CultureInfo.InvariantCulture));
     }
 }

@@ -24,8 +24,6 @@ internal static class MathBitsCheck
 {
     private const int Block = 1 << 20;
 
-    private delegate void SpanFn(ReadOnlySpan<float> x, Span<float> y);
-
     public static void Run(BenchReport report, bool quick)
     {
         if (Environment.GetEnvironmentVariable("EMBER_MATHCHECK_TIME") == "1")
@@ -34,7 +32,7 @@ internal static class MathBitsCheck
             Time(report, "tanh", Float32Math.Tanh);
             return;
         }
-        (string Name, SpanFn New, Func<float, float> Scalar, SpanFn Old)[] fns =
+        (string Name, FloatSpanFn New, Func<float, float> Scalar, FloatSpanFn Old)[] fns =
         [
             ("exp", Float32Math.Exp, Float32Math.Exp, FrozenFloat32Math.Exp),
             ("expm1", Float32Math.Expm1, Float32Math.Expm1, FrozenFloat32Math.Expm1),
@@ -60,27 +58,9 @@ internal static class MathBitsCheck
         }
     }
 
-    private static void Time(BenchReport report, string name, SpanFn fn)
-    {
-        const int N = 4096, Rounds = 200, Inner = 100;
-        var random = new Random(7);
-        float[] x = new float[N], y = new float[N];
-        for (int i = 0; i < N; i++) x[i] = 16 * (random.NextSingle() - 0.5f);
-        double[] ns = new double[Rounds];
-        for (int r = -20; r < Rounds; r++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            for (int k = 0; k < Inner; k++) fn(x, y);
-            if (r >= 0) ns[r] = Stopwatch.GetElapsedTime(t0).TotalNanoseconds / Inner / N;
-        }
-        Array.Sort(ns);
-        string width = Vector512.IsHardwareAccelerated ? "Vector512" : "Vector256";
-        Console.Error.WriteLine($"{name} {width}, 4096 floats: min {ns[0]:F3} ns/element, median {ns[Rounds / 2]:F3}");
-        report.Add($"{name} {width} min", ns[0], "ns/element", MetricKind.Info);
-        report.Add($"{name} {width} median", ns[Rounds / 2], "ns/element", MetricKind.Info);
-    }
+    private static void Time(BenchReport report, string name, FloatSpanFn fn) => SpanTiming.Time(report, name, fn);
 
-    private static (long Span, long Scalar, uint FirstBits) Count(SpanFn fresh, SpanFn old, Func<float, float>? lane,
+    private static (long Span, long Scalar, uint FirstBits) Count(FloatSpanFn fresh, FloatSpanFn old, Func<float, float>? lane,
         int stride)
     {
         long spanDiff = 0, scalarDiff = 0;
