@@ -61,8 +61,8 @@ internal static class MathBitsCheck
     private static void Time(BenchReport report, string name, FloatSpanFn fn) =>
         SpanTiming.Time(report, name, fn);
 
-    private static (long Span, long Scalar, uint FirstBits) Count(FloatSpanFn fresh, FloatSpanFn old, Func<float, float>? lane,
-        int stride)
+    private static (long Span, long Scalar, uint FirstBits) Count(FloatSpanFn fresh, FloatSpanFn old,
+        Func<float, float>? lane, int stride)
     {
         long spanDiff = 0, scalarDiff = 0;
         long first = uint.MaxValue;
