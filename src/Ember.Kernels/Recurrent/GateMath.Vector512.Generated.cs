@@ -14,29 +14,17 @@ public static partial class GateMath
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
         Vector512<float> a = Vector512.Abs(x), one = Vector512<float>.One;
-        Vector512<float> p, t, positive, n, s0, s;
-        Vector512<int> k, ke;
-        if (Vector512.LessThanAll(a, Vector512.Create(SigmoidFast)))
-        {
-            // No cap, one scale, no NaN lane (see SigmoidFast): the general path's bits.
-            p = ExpParts(a, out k);
-            t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
-            positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
-            n = Vector512.ConditionalSelect(positive, one, p);
-            s0 = n / (t + one);
-            s = Vector512.FusedMultiplyAdd(-t, s0, n);
-            ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
-            return s * Pow2(ke);
-        }
+        // Every lane below SigmoidFast: no cap, one scale, no NaN lane, with the general path's bits.
+        bool fast = Vector512.LessThanAll(a, Vector512.Create(SigmoidFast));
         Vector512<float> cap = Vector512.Create(SigmoidCap);
-        a = Vector512.ConditionalSelect(Vector512.LessThan(a, cap), a, cap);
-        p = ExpParts(a, out k);
-        t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
-        positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
-        n = Vector512.ConditionalSelect(positive, one, p);
-        s0 = n / (t + one);
-        s = Vector512.FusedMultiplyAdd(-t, s0, n);
-        ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
+        if (!fast) a = Vector512.ConditionalSelect(Vector512.LessThan(a, cap), a, cap);
+        Vector512<float> p = ExpParts(a, out Vector512<int> k);
+        Vector512<float> t = p * Pow2(Vector512.Max(k, Vector512.Create(MinScale)));
+        Vector512<float> positive = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
+        Vector512<float> n = Vector512.ConditionalSelect(positive, one, p), s0 = n / (t + one);
+        Vector512<float> s = Vector512.FusedMultiplyAdd(-t, s0, n);
+        Vector512<int> ke = Vector512.ConditionalSelect(positive.AsInt32(), Vector512<int>.Zero, k);
+        if (fast) return s * Pow2(ke);
         Vector512<int> k1 = Vector512.ShiftRightArithmetic(ke, 1);
         s = s * Pow2(k1) * Pow2(ke - k1);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), s, x);

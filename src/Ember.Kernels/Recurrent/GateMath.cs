@@ -120,29 +120,17 @@ public static partial class GateMath
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         Vector256<float> a = Vector256.Abs(x), one = Vector256<float>.One;
-        Vector256<float> p, t, positive, n, s0, s;
-        Vector256<int> k, ke;
-        if (Vector256.LessThanAll(a, Vector256.Create(SigmoidFast)))
-        {
-            // No cap, one scale, no NaN lane (see SigmoidFast): the general path's bits.
-            p = ExpParts(a, out k);
-            t = p * Pow2(Vector256.Max(k, Vector256.Create(MinScale)));
-            positive = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
-            n = Vector256.ConditionalSelect(positive, one, p);
-            s0 = n / (t + one);
-            s = Vector256.FusedMultiplyAdd(-t, s0, n);
-            ke = Vector256.ConditionalSelect(positive.AsInt32(), Vector256<int>.Zero, k);
-            return s * Pow2(ke);
-        }
+        // Every lane below SigmoidFast: no cap, one scale, no NaN lane, with the general path's bits.
+        bool fast = Vector256.LessThanAll(a, Vector256.Create(SigmoidFast));
         Vector256<float> cap = Vector256.Create(SigmoidCap);
-        a = Vector256.ConditionalSelect(Vector256.LessThan(a, cap), a, cap);
-        p = ExpParts(a, out k);
-        t = p * Pow2(Vector256.Max(k, Vector256.Create(MinScale)));
-        positive = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
-        n = Vector256.ConditionalSelect(positive, one, p);
-        s0 = n / (t + one);
-        s = Vector256.FusedMultiplyAdd(-t, s0, n);
-        ke = Vector256.ConditionalSelect(positive.AsInt32(), Vector256<int>.Zero, k);
+        if (!fast) a = Vector256.ConditionalSelect(Vector256.LessThan(a, cap), a, cap);
+        Vector256<float> p = ExpParts(a, out Vector256<int> k);
+        Vector256<float> t = p * Pow2(Vector256.Max(k, Vector256.Create(MinScale)));
+        Vector256<float> positive = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+        Vector256<float> n = Vector256.ConditionalSelect(positive, one, p), s0 = n / (t + one);
+        Vector256<float> s = Vector256.FusedMultiplyAdd(-t, s0, n);
+        Vector256<int> ke = Vector256.ConditionalSelect(positive.AsInt32(), Vector256<int>.Zero, k);
+        if (fast) return s * Pow2(ke);
         Vector256<int> k1 = Vector256.ShiftRightArithmetic(ke, 1);
         s = s * Pow2(k1) * Pow2(ke - k1);
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), s, x);
