@@ -160,7 +160,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 var w = new CellWeights(p["weight_hh" + s], Bias ? p["bias_hh" + s] : null,
                     ProjSize > 0 ? p["weight_hr" + s] : null, new HiddenProjectionGroup(steps));
                 Tensor projected = InputProjection.Project(layerInput, p["weight_ih" + s],
-                    Bias ? p["bias_ih" + s] : null, out Storage? rented, w.Group);
+                    Bias ? p["bias_ih" + s] : null, out Storage? rented);
                 Tensor h = hs[idx];
                 Tensor? c = cs?[idx];
                 if (Mode == "LSTM" && c is not null

@@ -45,14 +45,6 @@ internal sealed class HiddenProjectionGroup(int steps)
 
     private RawTensor? _stepResult;
 
-    // The bias gradient of the last pass whose gate gradients were the whole of the input projection's gradient
-    // buffer, read in place: that projection's bias gradient is the same column sum of the same buffer (see
-    // TakeBiasSum). The buffer's array and version and the sum's version show that neither changed since.
-    private long _sumPass;
-    private object? _sumArray;
-    private int _sumBufferVersion, _sumVersion;
-    private RawTensor? _sum;
-
     /// <summary>The LSTM steps of this layer and direction, when they are an LSTM's (see <see cref="LstmSequence"/>).
     /// </summary>
     internal LstmSequence? Sequence { get; set; }
@@ -205,14 +197,7 @@ internal sealed class HiddenProjectionGroup(int steps)
             weightT = weightTColumnMajor
                 ? RawOps.Transpose(RawOps.Mm(RawOps.Transpose(grads, 0, 1), inputs), 0, 1)
                 : RawOps.Mm(RawOps.Transpose(inputs, 0, 1), grads);
-        _sum = null;
-        if (needBias)
-        {
-            bias = RawOps.Sum(grads, 0, keepDim: false);
-            if (rented is null && grads.Offset == 0 && grads.Shape[0] == steps * _batch)
-                (_sumPass, _sumArray, _sumBufferVersion, _sumVersion, _sum) =
-                    (Engine.CurrentPass, grads.Storage.Array, grads.Storage.Version, bias.Storage.Version, bias);
-        }
+        if (needBias) bias = RawOps.Sum(grads, 0, keepDim: false);
         if (rented is not null) Return(rented);
         if (_inputs is not null) Return(_inputs);
         _grads = null;
@@ -222,31 +207,6 @@ internal sealed class HiddenProjectionGroup(int steps)
         _slots = null;
         return (weightT, bias);
     }
-
-    /// <summary>
-    /// The input projection's bias gradient when its output gradient <paramref name="grad"/> (<c>[T·B, G]</c>) is
-    /// the buffer whose column sum this pass's <see cref="Materialize"/> already formed as the hidden bias's
-    /// gradient: the same sum of the same rows in the same order (what the engine's reduction of the broadcast bias
-    /// computes), so a copy of it; null when anything differs (another pass, another buffer, a write to the buffer
-    /// or to the sum since).
-    /// </summary>
-    public RawTensor? TakeBiasSum(RawTensor grad)
-    {
-        RawTensor? sum = _sum;
-        _sum = null;
-        if (sum is null || _sumPass != Engine.CurrentPass || !ReferenceEquals(grad.Storage.Array, _sumArray)
-            || grad.Storage.Version != _sumBufferVersion || sum.Storage.Version != _sumVersion
-            || grad.Offset != 0 || grad.Rank != 2 || !grad.IsContiguous || grad.DType != sum.DType
-            || grad.Shape[0] != steps * _batch || grad.Shape[1] != sum.Shape[0])
-            return null;
-        t_sharedBiasSums++;
-        return RawOps.Clone(sum);
-    }
-
-    /// <summary>How many input bias gradients this thread took from <see cref="TakeBiasSum"/> (for tests).</summary>
-    internal static int SharedBiasSums => t_sharedBiasSums;
-
-    [ThreadStatic] private static int t_sharedBiasSums;
 
     /// <summary>
     /// The collected rows as two row-aligned matrices (gate gradients, inputs); <paramref name="rented"/> is a
@@ -423,9 +383,6 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 {
     private SavedTensor? _h, _wt;
     private HiddenProjectionGroup? _group;
-    // The input projection's node: the group of the same layer and direction, whose hidden bias gradient is the same
-    // column sum (TakeBiasSum).
-    private HiddenProjectionGroup? _partner;
     private int _index;
     private bool _hasBias, _wtColumnMajor;
 
@@ -446,10 +403,9 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
     /// <summary>The saved <c>W_hhᵀ</c>; null when h needs no gradient (then it is not saved).</summary>
     internal Tensor? SavedWeightT() => _wt is null ? null : Unpack(_wt);
 
-    internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt,
-        HiddenProjectionGroup? partner = null)
+    internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt)
     {
-        (_group, _index, _hasBias, _partner) = (group, index, hasBias, partner);
+        (_group, _index, _hasBias) = (group, index, hasBias);
         _wtColumnMajor = MmBackward0.IsColumnMajor(wt);
         SaveForProduct(h, wt, ref _h, ref _wt);
     }
@@ -493,10 +449,7 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
             else
             {
                 if (needW) gw = MmBackward0.Mat2Grad(Unpack(_h!), grad, _wtColumnMajor);
-                if (needBias)
-                    gb = _partner is not null && !Autograd.IsGradEnabled && _partner.TakeBiasSum(grad.Raw) is { } sum
-                        ? new Tensor(sum)
-                        : grad;
+                if (needBias) gb = grad;
                 if (_index == 0 && _group is not null && _group.HasPending)
                 {
                     // Steps that did collect still need their sum handed on, here as by the first step.
@@ -531,10 +484,7 @@ internal static class InputProjection
     /// <param name="weight">The input weight.</param>
     /// <param name="bias">The input bias, if any.</param>
     /// <param name="rented">The buffer to hand back.</param>
-    /// <param name="group">The hidden projections of the same layer and direction, if any: when its bias gradient
-    /// is the column sum of this projection's whole output gradient, the input bias takes a copy of it.</param>
-    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented,
-        HiddenProjectionGroup? group = null)
+    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented)
     {
         rented = null;
         DType dt = x.DType;
@@ -558,12 +508,12 @@ internal static class InputProjection
         // An alias per use: its own view base, so the tensors of one forward never count as views of another's.
         RawTensor r = RawOps.LinearInto(x2.Raw, wt.Raw, bias?.Raw, new RawTensor(s.Alias(), [m, n]));
         Tensor y = bias is null
-            ? SingleOutputNode.Record(x2, wt, r, group,
-                static (HiddenProjectionBackward node, Tensor a, Tensor b, HiddenProjectionGroup? g) =>
-                    node.Setup(null, 0, hasBias: false, a, b, g))
-            : SingleOutputNode.Record(bias, x2, wt, r, group,
-                static (HiddenProjectionBackward node, Tensor _, Tensor? a, Tensor? b, HiddenProjectionGroup? g) =>
-                    node.Setup(null, 0, hasBias: true, a!, b!, g));
+            ? SingleOutputNode.Record(x2, wt, r, 0,
+                static (HiddenProjectionBackward node, Tensor a, Tensor b, int _) =>
+                    node.Setup(null, 0, hasBias: false, a, b))
+            : SingleOutputNode.Record(bias, x2, wt, r, 0,
+                static (HiddenProjectionBackward node, Tensor _, Tensor? a, Tensor? b, int _) =>
+                    node.Setup(null, 0, hasBias: true, a!, b!));
         return y.View(x.Shape[0], x.Shape[1], n);
     }
 
