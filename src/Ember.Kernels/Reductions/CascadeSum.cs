@@ -38,45 +38,61 @@ public static class CascadeSum
         }
         int w = Vector256<T>.Count, nv = x.Length / w;
         ref T xr = ref MemoryMarshal.GetReference(x);
-        // The whole vectors as rows of four interleaved vectors (PyTorch's row_sum with ILP 4).
+        // The whole vectors as rows of four interleaved vectors (PyTorch's row_sum with ILP 4); the four levels of
+        // four accumulators are locals (registers), not a stack array, so the adds are not chained through memory.
         int steps = nv / 4;
         int lp = LevelPower(steps), step = 1 << lp, mask = step - 1;
-        Span<Vector256<T>> acc = stackalloc Vector256<T>[Levels * 4];
-        acc.Clear();
+        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector256<T> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector256<T> d0 = default, d1 = default, d2 = default, d3 = default;
         int i = 0;
         while (i + step <= steps)
         {
-            for (int j = 0; j < step; j++, i++)
-            {
-                nuint b = (nuint)(i * 4 * w);
-                acc[0] += Vector256.LoadUnsafe(ref xr, b);
-                acc[1] += Vector256.LoadUnsafe(ref xr, b + (nuint)w);
-                acc[2] += Vector256.LoadUnsafe(ref xr, b + (nuint)(2 * w));
-                acc[3] += Vector256.LoadUnsafe(ref xr, b + (nuint)(3 * w));
-            }
-            for (int l = 1; l < Levels; l++)
-            {
-                for (int k = 0; k < 4; k++)
-                {
-                    acc[l * 4 + k] += acc[(l - 1) * 4 + k];
-                    acc[(l - 1) * 4 + k] = Vector256<T>.Zero;
-                }
-                if ((i & (mask << (l * lp))) != 0) break;
-            }
+            RowSums(ref Unsafe.Add(ref xr, (nint)i * 4 * w), step, ref a0, ref a1, ref a2, ref a3);
+            i += step;
+            (b0, b1, b2, b3) = (b0 + a0, b1 + a1, b2 + a2, b3 + a3);
+            (a0, a1, a2, a3) = (default, default, default, default);
+            if ((i & (mask << lp)) != 0) continue;
+            (c0, c1, c2, c3) = (c0 + b0, c1 + b1, c2 + b2, c3 + b3);
+            (b0, b1, b2, b3) = (default, default, default, default);
+            if ((i & (mask << (2 * lp))) != 0) continue;
+            (d0, d1, d2, d3) = (d0 + c0, d1 + c1, d2 + c2, d3 + c3);
+            (c0, c1, c2, c3) = (default, default, default, default);
         }
-        for (; i < steps; i++)
-        {
-            nuint b = (nuint)(i * 4 * w);
-            for (int k = 0; k < 4; k++) acc[k] += Vector256.LoadUnsafe(ref xr, b + (nuint)(k * w));
-        }
-        for (int l = 1; l < Levels; l++)
-            for (int k = 0; k < 4; k++) acc[k] += acc[l * 4 + k];
-        for (int v = steps * 4; v < nv; v++) acc[0] += Vector256.LoadUnsafe(ref xr, (nuint)(v * w));
-        for (int k = 1; k < 4; k++) acc[0] += acc[k];
+        RowSums(ref Unsafe.Add(ref xr, (nint)i * 4 * w), steps - i, ref a0, ref a1, ref a2, ref a3);
+        // The levels fold into the lowest in order (level 1, 2, 3), lane by lane.
+        a0 = a0 + b0 + c0 + d0;
+        a1 = a1 + b1 + c1 + d1;
+        a2 = a2 + b2 + c2 + d2;
+        a3 = a3 + b3 + c3 + d3;
+        for (int v = steps * 4; v < nv; v++) a0 += Vector256.LoadUnsafe(ref xr, (nuint)(v * w));
+        a0 = a0 + a1 + a2 + a3;
         T total = T.Zero;
         for (int k = nv * w; k < x.Length; k++) total += x[k];
-        for (int k = 0; k < w; k++) total += acc[0][k];
+        for (int k = 0; k < w; k++) total += a0[k];
         return total;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> rows of four vectors from <paramref name="x"/> added into four accumulators, each
+    /// vector into its own (the innermost loop of <see cref="Sum{T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowSums<T>(ref T x, int count, ref Vector256<T> acc0, ref Vector256<T> acc1,
+        ref Vector256<T> acc2, ref Vector256<T> acc3) where T : unmanaged, INumber<T>
+    {
+        Vector256<T> s0 = acc0, s1 = acc1, s2 = acc2, s3 = acc3;
+        nuint w = (nuint)Vector256<T>.Count;
+        for (int j = 0; j < count; j++)
+        {
+            s0 += Vector256.LoadUnsafe(ref x);
+            s1 += Vector256.LoadUnsafe(ref x, w);
+            s2 += Vector256.LoadUnsafe(ref x, 2 * w);
+            s3 += Vector256.LoadUnsafe(ref x, 3 * w);
+            x = ref Unsafe.Add(ref x, 4 * w);
+        }
+        (acc0, acc1, acc2, acc3) = (s0, s1, s2, s3);
     }
 
     /// <summary>
