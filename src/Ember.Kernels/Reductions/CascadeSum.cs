@@ -38,9 +38,28 @@ public static class CascadeSum
         }
         int w = Vector256<T>.Count, nv = x.Length / w;
         ref T xr = ref MemoryMarshal.GetReference(x);
-        // The whole vectors as rows of four interleaved vectors (PyTorch's row_sum with ILP 4); the four levels of
-        // four accumulators are locals (registers), not a stack array, so the adds are not chained through memory.
+        // The whole vectors as rows of four interleaved vectors (PyTorch's row_sum with ILP 4).
         int steps = nv / 4;
+        Cascade4(ref xr, 4 * w, steps, out var a0, out var a1, out var a2, out var a3);
+        for (int v = steps * 4; v < nv; v++) a0 += Vector256.LoadUnsafe(ref xr, (nuint)(v * w));
+        a0 = a0 + a1 + a2 + a3;
+        T total = T.Zero;
+        for (int k = nv * w; k < x.Length; k++) total += x[k];
+        for (int k = 0; k < w; k++) total += a0[k];
+        return total;
+    }
+
+    /// <summary>
+    /// PyTorch's cascade over <paramref name="steps"/> rows of four vectors (row k at <c>x + k·stride</c>), lane by
+    /// lane: level 0 adds <c>2^p</c> rows, then empties into level 1, which empties into level 2 every <c>2^p</c> of
+    /// its own additions, and so on; the result is the levels folded in order (0 + 1 + 2 + 3). The sixteen
+    /// accumulators are locals (registers), so no add waits on a store. Shared by the all-elements sum (a row is
+    /// four consecutive vectors) and the column sums (a row is four vectors of a matrix row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Cascade4<T>(ref T x, nint stride, int steps, out Vector256<T> r0, out Vector256<T> r1,
+        out Vector256<T> r2, out Vector256<T> r3) where T : unmanaged, INumber<T>
+    {
         int lp = LevelPower(steps), step = 1 << lp, mask = step - 1;
         Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default;
@@ -49,7 +68,7 @@ public static class CascadeSum
         int i = 0;
         while (i + step <= steps)
         {
-            RowSums(ref Unsafe.Add(ref xr, (nint)i * 4 * w), step, ref a0, ref a1, ref a2, ref a3);
+            RowSums(ref Unsafe.Add(ref x, i * stride), stride, step, ref a0, ref a1, ref a2, ref a3);
             i += step;
             (b0, b1, b2, b3) = (b0 + a0, b1 + a1, b2 + a2, b3 + a3);
             (a0, a1, a2, a3) = (default, default, default, default);
@@ -60,26 +79,19 @@ public static class CascadeSum
             (d0, d1, d2, d3) = (d0 + c0, d1 + c1, d2 + c2, d3 + c3);
             (c0, c1, c2, c3) = (default, default, default, default);
         }
-        RowSums(ref Unsafe.Add(ref xr, (nint)i * 4 * w), steps - i, ref a0, ref a1, ref a2, ref a3);
-        // The levels fold into the lowest in order (level 1, 2, 3), lane by lane.
-        a0 = a0 + b0 + c0 + d0;
-        a1 = a1 + b1 + c1 + d1;
-        a2 = a2 + b2 + c2 + d2;
-        a3 = a3 + b3 + c3 + d3;
-        for (int v = steps * 4; v < nv; v++) a0 += Vector256.LoadUnsafe(ref xr, (nuint)(v * w));
-        a0 = a0 + a1 + a2 + a3;
-        T total = T.Zero;
-        for (int k = nv * w; k < x.Length; k++) total += x[k];
-        for (int k = 0; k < w; k++) total += a0[k];
-        return total;
+        RowSums(ref Unsafe.Add(ref x, i * stride), stride, steps - i, ref a0, ref a1, ref a2, ref a3);
+        r0 = a0 + b0 + c0 + d0;
+        r1 = a1 + b1 + c1 + d1;
+        r2 = a2 + b2 + c2 + d2;
+        r3 = a3 + b3 + c3 + d3;
     }
 
     /// <summary>
-    /// <paramref name="count"/> rows of four vectors from <paramref name="x"/> added into four accumulators, each
-    /// vector into its own (the innermost loop of <see cref="Sum{T}"/>).
+    /// <paramref name="count"/> rows of four vectors (row k at <c>x + k·stride</c>) added into four accumulators,
+    /// each vector into its own.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowSums<T>(ref T x, int count, ref Vector256<T> acc0, ref Vector256<T> acc1,
+    private static void RowSums<T>(ref T x, nint stride, int count, ref Vector256<T> acc0, ref Vector256<T> acc1,
         ref Vector256<T> acc2, ref Vector256<T> acc3) where T : unmanaged, INumber<T>
     {
         Vector256<T> s0 = acc0, s1 = acc1, s2 = acc2, s3 = acc3;
@@ -90,7 +102,7 @@ public static class CascadeSum
             s1 += Vector256.LoadUnsafe(ref x, w);
             s2 += Vector256.LoadUnsafe(ref x, 2 * w);
             s3 += Vector256.LoadUnsafe(ref x, 3 * w);
-            x = ref Unsafe.Add(ref x, 4 * w);
+            x = ref Unsafe.Add(ref x, stride);
         }
         (acc0, acc1, acc2, acc3) = (s0, s1, s2, s3);
     }
@@ -101,27 +113,48 @@ public static class CascadeSum
     /// (four vectors once a row holds a vector) cascade straight down (multi_row_sum); the others first split the
     /// rows into four interleaved streams (row_sum).
     /// </summary>
+    public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T> =>
+        Columns(x, n, inner, 0, inner, dst);
+
+    /// <summary>
+    /// The column groups a column sum of <c>inner</c> columns splits into: columns
+    /// <c>[k·ColumnGroup, (k+1)·ColumnGroup)</c> sum independently of the others (the last group may be shorter), so
+    /// <see cref="Columns{T}(ReadOnlySpan{T}, int, int, int, int, Span{T})"/> over any split of the groups gives the
+    /// same bits as over all of them.
+    /// </summary>
+    public static int ColumnGroup<T>(int inner) where T : unmanaged, INumber<T> =>
+        inner >= Vector256<T>.Count ? 4 * Vector256<T>.Count : 4;
+
+    /// <summary>
+    /// Columns <c>[begin, end)</c> of <see cref="Columns{T}(ReadOnlySpan{T}, int, int, Span{T})"/> into
+    /// <c>dst[begin..end)</c> (of the whole sum's <paramref name="dst"/>): <paramref name="begin"/> is a multiple of
+    /// <see cref="ColumnGroup{T}(int)"/>, and <paramref name="end"/> one too or <paramref name="inner"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T>
+    public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, int begin, int end, Span<T> dst)
+        where T : unmanaged, INumber<T>
     {
-        dst = dst[..inner];
+        int group = ColumnGroup<T>(inner);
+        if (begin % group != 0 || (end % group != 0 && end != inner) || begin < 0 || end > inner || begin > end)
+            throw new ArgumentOutOfRangeException(nameof(begin),
+                $"CascadeSum.Columns: columns [{begin}, {end}) of {inner} must start and end on groups of {group}.");
+        dst = dst[begin..end];
         dst.Clear();
-        if (n == 0 || inner == 0) return;
+        if (n == 0 || begin == end) return;
         if (!IsFloat<T>())
         {
-            for (int k = 0; k < n; k++) AddRow(dst, x.Slice(k * inner, inner));
+            for (int k = 0; k < n; k++) AddRow(dst, x.Slice(k * inner + begin, end - begin));
             return;
         }
-        int group = inner >= Vector256<T>.Count ? 4 * Vector256<T>.Count : 4;
-        int direct = inner / group * group;
+        int direct = Math.Min(end, inner / group * group);
         T[] rented = ArrayPool<T>.Shared.Rent(4 * Levels * inner);
         Span<T> scratch = rented.AsSpan(0, 4 * Levels * inner);
         scratch.Clear();
-        if (direct > 0) Cascade(x, inner, 0, direct, 0, 1, n, dst[..direct], scratch);
-        if (direct < inner)
+        if (direct > begin) Cascade(x, inner, begin, direct - begin, 0, 1, n, dst[..(direct - begin)], scratch);
+        if (direct < end)
         {
             // row_sum: stream s sums rows s, s + 4, s + 8, ...; leftover rows go to stream 0; then streams 1-3.
-            int width = inner - direct, steps = n / 4;
+            int width = end - direct, steps = n / 4;
             Span<T> streams = scratch[..(4 * width)];
             Span<T> levels = scratch.Slice(4 * width, (Levels - 1) * width);
             for (int s = 0; s < 4; s++)
@@ -132,7 +165,7 @@ public static class CascadeSum
             Span<T> s0 = streams[..width];
             for (int r = steps * 4; r < n; r++) AddRow(s0, x.Slice(r * inner + direct, width));
             for (int s = 1; s < 4; s++) AddRow(s0, streams.Slice(s * width, width));
-            s0.CopyTo(dst[direct..]);
+            s0.CopyTo(dst[(direct - begin)..]);
         }
         ArrayPool<T>.Shared.Return(rented);
     }
@@ -146,11 +179,11 @@ public static class CascadeSum
     private static void Cascade<T>(ReadOnlySpan<T> x, int inner, int col, int width, int first, int stride,
         int steps, Span<T> acc, Span<T> upper) where T : unmanaged, INumber<T>
     {
-        acc.Clear();
         int lp = LevelPower(steps), step = 1 << lp, mask = step - 1, i = 0;
         while (i + step <= steps)
         {
-            for (int j = 0; j < step; j++, i++) AddRow(acc, x.Slice((first + i * stride) * inner + col, width));
+            SumRows(x, inner, col, width, first + i * stride, stride, step, acc);
+            i += step;
             for (int l = 1; l < Levels; l++)
             {
                 Span<T> below = l == 1 ? acc : upper.Slice((l - 2) * width, width);
@@ -159,8 +192,57 @@ public static class CascadeSum
                 if ((i & (mask << (l * lp))) != 0) break;
             }
         }
-        for (; i < steps; i++) AddRow(acc, x.Slice((first + i * stride) * inner + col, width));
+        SumRows(x, inner, col, width, first + i * stride, stride, steps - i, acc);
         for (int l = 1; l < Levels; l++) AddRow(acc, upper.Slice((l - 1) * width, width));
+    }
+
+    /// <summary>
+    /// <c>acc = Σ_j x[(first + j·stride)·inner + col + c]</c> for <c>j &lt; count</c>, each column summed from zero in
+    /// row order (level 0 of <see cref="Cascade{T}"/>): four vectors of columns at a time in registers, so the rows
+    /// stream through once and no add waits on a store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumRows<T>(ReadOnlySpan<T> x, int inner, int col, int width, int first, int stride,
+        int count, Span<T> acc) where T : unmanaged, INumber<T>
+    {
+        acc = acc[..width];
+        if (count == 0)
+        {
+            acc.Clear();
+            return;
+        }
+        // The last element read, checked once (the loops below read through refs).
+        _ = x[(first + (count - 1) * stride) * inner + col + width - 1];
+        ref T row0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), (nint)first * inner + col);
+        ref T ar = ref MemoryMarshal.GetReference(acc);
+        nint rowStride = (nint)stride * inner;
+        int c = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            int w = Vector256<T>.Count;
+            for (; c + 4 * w <= width; c += 4 * w)
+            {
+                Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+                RowSums(ref Unsafe.Add(ref row0, c), rowStride, count, ref a0, ref a1, ref a2, ref a3);
+                a0.StoreUnsafe(ref ar, (nuint)c);
+                a1.StoreUnsafe(ref ar, (nuint)(c + w));
+                a2.StoreUnsafe(ref ar, (nuint)(c + 2 * w));
+                a3.StoreUnsafe(ref ar, (nuint)(c + 3 * w));
+            }
+            for (; c + w <= width; c += w)
+            {
+                Vector256<T> a = default;
+                ref T p = ref Unsafe.Add(ref row0, c);
+                for (int j = 0; j < count; j++) a += Vector256.LoadUnsafe(ref p, (nuint)(j * rowStride));
+                a.StoreUnsafe(ref ar, (nuint)c);
+            }
+        }
+        for (; c < width; c++)
+        {
+            T s = T.Zero;
+            for (int j = 0; j < count; j++) s += Unsafe.Add(ref row0, j * rowStride + c);
+            acc[c] = s;
+        }
     }
 
     /// <summary><c>acc += row</c>, element by element.</summary>
