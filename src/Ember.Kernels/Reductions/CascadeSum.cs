@@ -21,6 +21,9 @@ public static class CascadeSum
 {
     private const int Levels = 4;
 
+    /// <summary>Column sums keep column groups in registers while matrix rows are at most this far apart.</summary>
+    private const int RegisterRowBytes = 2048;
+
     private static int LevelPower(int n) =>
         Math.Max(4, (n <= 1 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)(n - 1))) / Levels);
 
@@ -220,6 +223,15 @@ public static class CascadeSum
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             int w = Vector256<T>.Count;
+            // Rows a page or more apart fall into the same cache sets: reading down such columns would evict its own
+            // lines, so wide rows are added one after another instead (acc += row, streaming).
+            if (rowStride * Unsafe.SizeOf<T>() > RegisterRowBytes)
+            {
+                acc.Clear();
+                for (int j = 0; j < count; j++)
+                    AddRow(acc, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref row0, j * rowStride), width));
+                return;
+            }
             for (; c + 4 * w <= width; c += 4 * w)
             {
                 Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
