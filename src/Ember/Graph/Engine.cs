@@ -72,8 +72,11 @@ internal static class Engine
         /// <summary>The gradient buffers of the nodes this pass claimed, by <see cref="Node.EngineSlot"/>.</summary>
         public Tensor?[]?[] Slots = new Tensor?[]?[32];
 
-        /// <summary>Sort keys of <see cref="Order"/> (descending creation number).</summary>
+        /// <summary>Sort keys of <see cref="Order"/> (complemented creation numbers), filled as nodes are found.</summary>
         public long[] Keys = new long[32];
+
+        /// <summary>Indices into <see cref="Order"/>, sorted along with <see cref="Keys"/>: the run order.</summary>
+        public int[] Index = new int[32];
 
         /// <summary>The pass that claimed nodes with this scratch (0: none).</summary>
         public long Pass;
@@ -172,7 +175,7 @@ internal static class Engine
                 foreach (var g in groups) g.Release();
             (t_pass, t_groups, t_callbacks, t_releases) = (outerPass, outerGroups, outerCallbacks, outerReleases);
             // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
-            bool huge = scratch.Order.Capacity > 4096 || scratch.Slots.Length > 4096;
+            bool huge = scratch.Order.Capacity > 4096 || scratch.Slots.Length > 4096 || scratch.Keys.Length > 4096;
             scratch.Clear();
             t_scratch = huge ? null : scratch;
         }
@@ -199,11 +202,13 @@ internal static class Engine
 
         // 2. A node's number is assigned once its inputs are wired, so it is larger than the number of every node it
         //    sends gradients to: descending numbers run each node after all of its consumers (a topological order).
-        //    Sorted by keys (the numbers, complemented) rather than a comparison reading every node per step.
-        if (scratch.Keys.Length < order.Count) scratch.Keys = new long[Math.Max(order.Count, 2 * scratch.Keys.Length)];
-        Span<long> keys = scratch.Keys.AsSpan(0, order.Count);
-        for (int i = 0; i < keys.Length; i++) keys[i] = ~order[i].SequenceNr;
-        keys.Sort(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(order));
+        //    Sorted by keys (the numbers, complemented, taken by Visit while the node was at hand) with indices into
+        //    the order as items: no node is read again and no reference moves (a write barrier per swap).
+        int count = order.Count;
+        Span<long> keys = scratch.Keys.AsSpan(0, count);
+        Span<int> index = scratch.Index.AsSpan(0, count);
+        for (int i = 0; i < count; i++) index[i] = i;
+        keys.Sort(index);
 
         // 3. With capture targets, only nodes from which a target is reachable need to run (one pass, producers first).
         HashSet<Node>? needed = null;
@@ -219,9 +224,9 @@ internal static class Engine
                 list.Add((captures[k].InputNr, k));
             }
             needed = new HashSet<Node>(NodeIdentity.Instance);
-            for (int j = order.Count - 1; j >= 0; j--)
+            for (int j = count - 1; j >= 0; j--)
             {
-                Node n = order[j];
+                Node n = order[index[j]];
                 bool need = captureAt.ContainsKey(n);
                 for (int i = 0; i < n.NumInputs && !need; i++)
                     need = n.NextEdge(i).Function is Node c && needed.Contains(c);
@@ -237,15 +242,16 @@ internal static class Engine
         }
         using var mode = Autograd.SetGradEnabled(createGraph);
         bool anomaly = Autograd.IsAnomalyEnabled;
-        foreach (Node node in order)
+        for (int k = 0; k < count; k++)
         {
+            Node node = order[index[k]];
             // A node that no gradient reached is skipped (its saved tensors stay, as in PyTorch).
             if (TakeBuffer(scratch, node, pass) is not { } inputs) continue;
             node.RunPreHooks(inputs);
             if (captureAt is not null && captureAt.TryGetValue(node, out var slots))
                 foreach (var (nr, slot) in slots)
                     if (nr < inputs.Length) captured[slot] = inputs[nr];
-            bool run = Array.Exists(inputs, t => t is not null)
+            bool run = AnyGradient(inputs)
                 && (needed is null || (needed.Contains(node) && node is not AccumulateGrad));
             // Ownership of the incoming gradients passes to this node (hooks and captures may keep them: then none).
             bool track = !createGraph && captures is null && !node.HasPreHooks;
@@ -325,8 +331,24 @@ internal static class Engine
             n.EngineSlot = slot;
         }
         else seen.Add(n);
+        int at = scratch.Order.Count;
+        if (at == scratch.Keys.Length)
+        {
+            Array.Resize(ref scratch.Keys, 2 * at);
+            Array.Resize(ref scratch.Index, 2 * at);
+        }
+        scratch.Keys[at] = ~n.SequenceNr;
         scratch.Order.Add(n);
         return true;
+    }
+
+    /// <summary>Whether any gradient reached the node (a node none reached does not run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool AnyGradient(Tensor?[] inputs)
+    {
+        foreach (Tensor? t in inputs)
+            if (t is not null) return true;
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
