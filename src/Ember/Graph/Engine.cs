@@ -81,6 +81,9 @@ internal static class Engine
         /// <summary>The pass that claimed nodes with this scratch (0: none).</summary>
         public long Pass;
 
+        /// <summary>Whether the pass went through its whole order, releasing every node it claimed.</summary>
+        public bool Released;
+
         /// <summary>
         /// The storage arrays of gradients waiting in <see cref="Buffers"/> that nothing else references: made by a
         /// built-in formula (or a sum) during this pass and handed to exactly one edge, or a view of such a
@@ -92,14 +95,17 @@ internal static class Engine
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Clear()
         {
-            // Release the nodes this pass claimed; no other pass can have claimed them meanwhile.
+            // Release the nodes this pass claimed; no other pass can have claimed them meanwhile. A pass that ran to
+            // the end released each node as it went (see Execute), so only one cut short reads them all again.
             if (Pass != 0)
             {
-                foreach (Node n in Order)
-                    if (n.EnginePass == Pass) System.Threading.Volatile.Write(ref n.EnginePass, 0L);
+                if (!Released)
+                    foreach (Node n in Order)
+                        if (n.EnginePass == Pass) System.Threading.Volatile.Write(ref n.EnginePass, 0L);
                 Array.Clear(Slots, 0, Math.Min(Order.Count, Slots.Length));
                 Pass = 0;
             }
+            Released = false;
             Owned.Clear();
             Seen.Clear();
             Order.Clear();
@@ -245,8 +251,12 @@ internal static class Engine
         for (int k = 0; k < count; k++)
         {
             Node node = order[index[k]];
+            Tensor?[]? taken = TakeBuffer(scratch, node, pass);
+            // Every node that sends this one gradients ran before it (the order is topological), so the pass is done
+            // with the node's claim: it is released now, while the node is at hand, rather than in Scratch.Clear.
+            if (node.EnginePass == pass) System.Threading.Volatile.Write(ref node.EnginePass, 0L);
             // A node that no gradient reached is skipped (its saved tensors stay, as in PyTorch).
-            if (TakeBuffer(scratch, node, pass) is not { } inputs) continue;
+            if (taken is not { } inputs) continue;
             node.RunPreHooks(inputs);
             if (captureAt is not null && captureAt.TryGetValue(node, out var slots))
                 foreach (var (nr, slot) in slots)
@@ -310,6 +320,7 @@ internal static class Engine
                 if (owned) scratch.Owned.Add(buf[e.InputNr]!.Raw.Storage.Array);
             }
         }
+        scratch.Released = true;
         return captured;
     }
 
