@@ -33,6 +33,13 @@ CASES = [
     ([3, 5001], 1, torch.float32, 1.0),
     ([4096, 2], 0, torch.float64, 1.0),
     ([9999], None, torch.float64, 1.0),
+    # Column sums over whole groups of four vectors (rows up to 2 KB: summed in registers), with a remainder, and
+    # over rows 4 KB and more apart (streamed row by row); issue 17's bias-gradient shape first.
+    ([1600, 512], 0, torch.float32, 1.0),
+    ([100, 37], 0, torch.float32, 1.0),
+    ([300, 40], 0, torch.float64, 1.0),
+    ([50, 2048], 0, torch.float32, 1.0),
+    ([64, 1100], 0, torch.float64, 1.0),
 ]
 
 cases = []

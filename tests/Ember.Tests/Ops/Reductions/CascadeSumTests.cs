@@ -107,4 +107,72 @@ public class CascadeSumTests
             Ember.Kernels.WorkerPool.ThreadCount = threads;
         }
     }
+
+    [Theory]
+    [InlineData(1600, 512)]
+    [InlineData(100, 37)]
+    [InlineData(50, 2048)]
+    [InlineData(9, 3)]
+    public void ColumnRangesGiveTheWholeSumsBits(int n, int inner)
+    {
+        // Columns cascade independently of each other, so any split into whole column groups (how a bias-sized sum
+        // is spread over threads) gives the bits of the whole sum.
+        var r = new Random(5);
+        float[] f = new float[n * inner];
+        double[] d = new double[n * inner];
+        for (int i = 0; i < f.Length; i++) (f[i], d[i]) = ((float)(r.NextDouble() - 0.4), r.NextDouble() - 0.4);
+        Assert.Equal(WholeSum(f, n, inner), SplitSum(f, n, inner));
+        Assert.Equal(WholeSum(d, n, inner), SplitSum(d, n, inner));
+    }
+
+    private static T[] WholeSum<T>(T[] x, int n, int inner) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        var dst = new T[inner];
+        Ember.Kernels.CascadeSum.Columns<T>(x, n, inner, dst);
+        return dst;
+    }
+
+    private static T[] SplitSum<T>(T[] x, int n, int inner) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        var dst = new T[inner];
+        int group = Ember.Kernels.CascadeSum.ColumnGroup<T>(inner);
+        // Uneven pieces: one group, then two, then three, ...
+        for (int begin = 0, k = 1; begin < inner; begin += k++ * group)
+            Ember.Kernels.CascadeSum.Columns<T>(x, n, inner, begin, Math.Min(inner, begin + k * group), dst);
+        return dst;
+    }
+
+    [Fact]
+    public void AColumnRangeOffTheGroupsIsRejected()
+    {
+        var x = new float[4 * 100];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(
+            () => Ember.Kernels.CascadeSum.Columns<float>(x, 4, 100, 8, 40, new float[100]));
+        Assert.Contains("CascadeSum.Columns", e.Message);
+    }
+
+    [Fact]
+    public void BiasSizedAndLargeSumsAreIdenticalAcrossThreadCounts()
+    {
+        // Issue 17's bias gradients ([T·B, 4H] and [T, B·4H] over dim 0) and output sum ([T, B, H], every element).
+        var g = new Generator(12);
+        Tensor a = Tensor.Randn([1600, 512], g), b = Tensor.Randn([50, 16384], g), c = Tensor.Randn([50, 32, 128], g);
+        int threads = Ember.Kernels.WorkerPool.ThreadCount;
+        float[] Run(int t)
+        {
+            Ember.Kernels.WorkerPool.ThreadCount = t;
+            return [.. a.Sum(0).ToArray<float>(), .. b.Sum(0).ToArray<float>(), .. c.Sum().ToArray<float>(),
+                .. c.Sum(1).ToArray<float>()];
+        }
+        try
+        {
+            float[] one = Run(1);
+            Assert.Equal(one, Run(2));
+            Assert.Equal(one, Run(4));
+        }
+        finally
+        {
+            Ember.Kernels.WorkerPool.ThreadCount = threads;
+        }
+    }
 }
