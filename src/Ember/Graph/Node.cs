@@ -79,7 +79,16 @@ public abstract class Node
         if (inputNr >= _preHooks.Length) Array.Resize(ref _preHooks, inputNr + 1);
         var list = _preHooks[inputNr] ??= [];
         list.Add(hook);
+        OnPreHookAdded();
         return new RemovableHandle(() => list.Remove(hook));
+    }
+
+    /// <summary>
+    /// Called once a gradient hook was added (<see cref="HasPreHooks"/> is then true for good): a node whose backward
+    /// is formed together with other nodes' can note it where they all look, rather than each pass reading every node.
+    /// </summary>
+    private protected virtual void OnPreHookAdded()
+    {
     }
 
     /// <summary>
