@@ -72,7 +72,8 @@ internal static class Engine
         /// <summary>The gradient buffers of the nodes this pass claimed, by <see cref="Node.EngineSlot"/>.</summary>
         public Tensor?[]?[] Slots = new Tensor?[]?[32];
 
-        /// <summary>Sort keys of <see cref="Order"/> (complemented creation numbers), filled as nodes are found.</summary>
+        /// <summary>Sort keys of <see cref="Order"/> (complemented creation numbers), filled as Visit finds nodes.
+        /// </summary>
         public long[] Keys = new long[32];
 
         /// <summary>Indices into <see cref="Order"/>, sorted along with <see cref="Keys"/>: the run order.</summary>
