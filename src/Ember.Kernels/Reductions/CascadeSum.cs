@@ -116,6 +116,7 @@ public static class CascadeSum
     /// (four vectors once a row holds a vector) cascade straight down (multi_row_sum); the others first split the
     /// rows into four interleaved streams (row_sum).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T> =>
         Columns(x, n, inner, 0, inner, dst);
 
