@@ -100,7 +100,8 @@ public static unsafe class GemmPart
         // The driver's depth blocks (GemmDriver.Run) and its row tiles from row 0.
         int kBlocks = (k + cfg.KC - 1) / cfg.KC, kcb = (k + kBlocks - 1) / kBlocks;
         int mTiles = (m + mr - 1) / mr;
-        int i0 = (int)((long)mTiles * part / parts) * mr, i1 = Math.Min(m, (int)((long)mTiles * (part + 1) / parts) * mr);
+        int i0 = (int)((long)mTiles * part / parts) * mr;
+        int i1 = Math.Min(m, (int)((long)mTiles * (part + 1) / parts) * mr);
         if (i0 >= i1) return;
         T* bp1 = GemmDriver<T>.Scratch(ref Buffers<T>.B1, (n1 + nr - 1) / nr * nr * kcb);
         T* bp2 = n2 > 0 ? GemmDriver<T>.Scratch(ref Buffers<T>.B2, (n2 + nr - 1) / nr * nr * kcb) : null;
