@@ -27,6 +27,9 @@ namespace Ember.NN;
 /// nothing, the c' nodes pass on a placeholder (so the chain keeps running and each step's split piece sends its
 /// <c>dG_t</c> to the projections), the hidden projections send no <c>dh</c> except the first step's (h0's gradient),
 /// and the first step's σ(f)·c sends c0's.</para>
+/// <para>When it fits, the sequence also owns the tail below the steps (<see cref="Tail"/>): right after the rows, one
+/// parallel phase forms both projections' weight and bias gradients and the input's, which the first step's hidden
+/// projection and the input projection's node then only hand on.</para>
 /// <para>Every value is the step-by-step path's bit for bit, for any thread count: the same kernels per element
 /// (the cell kernels work row by row, a product's rows are independent of the row tile), and the engine's sums
 /// (stack slice + recurrent part, hidden path + next step's <c>dc·σ(f)</c>) are single additions, which commute.</para>
@@ -120,6 +123,7 @@ internal sealed class LstmSequence
     {
         if (_decidedPass == pass) return;
         _decidedPass = pass;
+        _tail = null;
         _active = Enabled && !_broken && _stack is not null && IsLast(asking) && Fits();
         if (!_active)
         {
@@ -392,7 +396,7 @@ internal sealed class LstmSequence
             RawTensor? db = _hiddenBias || _inputBias ? RawTensor.Empty(dt, [g4]) : null;
             int threads = WorkerPool.ThreadCount;
             var task = new LstmRowsBackward.TailTask<T>(_buffer, _x, dWih, inputs, _hidden, dWhh, _w, dX, db,
-                dWih is null && dWhh is null ? 0 : 2 * threads, dX is null ? 0 : threads, db is null ? 0 : threads);
+                dWih is null && dWhh is null ? 0 : threads, dX is null ? 0 : threads, db is null ? 0 : threads);
             WorkerPool.For(task.Chunks, ref task);
             HiddenWeightT = dWhh is null ? null : new Tensor(RawOps.Transpose(dWhh, 0, 1));
             InputWeightT = dWih is null ? null : new Tensor(RawOps.Transpose(dWih, 0, 1));
