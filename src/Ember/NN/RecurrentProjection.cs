@@ -435,7 +435,7 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
         bool needBias = _hasBias && NeedsInputGrad(0), needH = NeedsInputGrad(o), needW = NeedsInputGrad(o + 1);
         long pass = Engine.CurrentPass;
         if (Tail is { } tail && !Autograd.IsGradEnabled && tail.TakeInputResults(pass, grad.Raw) is { } r)
-        { PhaseProbe.Mark("T5 engine to input proj"); return _hasBias ? [r.Bias, r.Input, r.WeightT] : [r.Input, r.WeightT]; }
+            return _hasBias ? [r.Bias, r.Input, r.WeightT] : [r.Input, r.WeightT];
         Tensor? gh = null;
         if (needH && _group?.Sequence is { } seq && !Autograd.IsGradEnabled && seq.Ran(pass))
         {
@@ -461,7 +461,7 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
         {
             // The sequence formed the group's weight and bias gradients with the rest of its tail: the first step's
             // node hands them on, the others send none.
-            if (_index == 0) { PhaseProbe.Mark("T3 engine steps to hh0"); (gb, gw) = sequence.TakeHiddenResults(); }
+            if (_index == 0) (gb, gw) = sequence.TakeHiddenResults();
         }
         else if (needW || needBias)
         {
