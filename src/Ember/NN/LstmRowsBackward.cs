@@ -291,6 +291,8 @@ internal sealed class LstmSequence
         /// <summary>Each step's block of B rows in the buffer (its time).</summary>
         internal int[] Slots { get; }
 
+        /// <summary>The results (weights' as their transposes, as the nodes send them), each handed over once.
+        /// </summary>
         internal Tensor? HiddenBias, HiddenWeightT, InputBias, Input, InputWeightT;
 
         /// <summary>Whether the input projection's node asked for its results.</summary>
@@ -394,9 +396,11 @@ internal sealed class LstmSequence
             RawTensor? dWhh = _hiddenWeight ? RawTensor.Empty(dt, [g4, _hidden]) : null;
             RawTensor? dX = _inputGrad ? RawTensor.Empty(dt, [rows, width]) : null;
             RawTensor? db = _hiddenBias || _inputBias ? RawTensor.Empty(dt, [g4]) : null;
+            // One weight part per thread (each packs all of X and H, as the driver's row parts do), then smaller
+            // dX and bias parts (W_ih is small to re-pack) that even out the threads' finish.
             int threads = WorkerPool.ThreadCount;
             var task = new LstmRowsBackward.TailTask<T>(_buffer, _x, dWih, inputs, _hidden, dWhh, _w, dX, db,
-                dWih is null && dWhh is null ? 0 : threads, dX is null ? 0 : threads, db is null ? 0 : threads);
+                dWih is null && dWhh is null ? 0 : threads, dX is null ? 0 : 2 * threads, db is null ? 0 : 2 * threads);
             WorkerPool.For(task.Chunks, ref task);
             HiddenWeightT = dWhh is null ? null : new Tensor(RawOps.Transpose(dWhh, 0, 1));
             InputWeightT = dWih is null ? null : new Tensor(RawOps.Transpose(dWih, 0, 1));

@@ -14,7 +14,9 @@ namespace Ember.NN;
 /// backward pass each step's node computes its <c>dh = dG·W_hh</c> at once (the recurrence needs it) and copies its
 /// gate gradient <c>dG</c> and its input <c>h</c> into rows of two pass-owned buffers; the node of the first step
 /// (created first, so it runs last of the group) then computes <c>dW_hh = dGᵀ·H</c> as one GEMM over all T·B rows
-/// and <c>db_hh</c> as one column sum, and sends them along its edges; the other steps send none.
+/// and <c>db_hh</c> as one column sum, and sends them along its edges; the other steps send none. (An LSTM whose
+/// whole sequence ran at once usually formed them already, with the input projection's, in its tail: see
+/// <see cref="LstmSequence"/>.)
 /// </summary>
 /// <remarks>
 /// Correct because whatever consumes the weight's or bias's gradient (its <c>AccumulateGrad</c>, or the node of a
@@ -405,9 +407,6 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 
     /// <summary>The saved input (h, or the input projection's x); null when the weight needs no gradient.</summary>
     internal Tensor? SavedInput() => _h is null ? null : Unpack(_h);
-
-    /// <summary>Whether the node has a bias edge (<c>AddmmBackward0</c>).</summary>
-    internal bool HasBias => _hasBias;
 
     /// <summary>Whether the weight's transpose was the column-major view of a row-major weight (<c>W.T</c>).</summary>
     internal bool WeightTColumnMajor => _wtColumnMajor;
