@@ -387,7 +387,7 @@ internal sealed class LstmSequence
 
         /// <summary>The phase, once the rows ran (and copied the steps' inputs into <paramref name="inputs"/>).
         /// </summary>
-        internal void Run<T>(T[]? inputs) where T : unmanaged, IFloatingPointIeee754<T>
+        internal void Form<T>(T[]? inputs) where T : unmanaged, IFloatingPointIeee754<T>
         {
             DType dt = _buffer.DType;
             int rows = _buffer.Shape[0], g4 = _buffer.Shape[1];
@@ -428,7 +428,7 @@ internal sealed class LstmSequence
             var task = new LstmRowsBackward.Task<T>(blocks, cs, gates, dc, dh, dOut, dh0, dc0, reverse, packed,
                 tail?.HiddenInputs, tail?.Slots, inputs);
             WorkerPool.For((batch + LstmRowsBackward.RowChunk - 1) / LstmRowsBackward.RowChunk, ref task);
-            tail?.Run<T>(inputs);
+            tail?.Form<T>(inputs);
             return true;
         }
     }
