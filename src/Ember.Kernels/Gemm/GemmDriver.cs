@@ -395,7 +395,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// the same order, and the tile goes through <see cref="MergeTile"/> as before, so the results do not change.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static delegate*<nint, T*, T*, nint, T*, nint, T, T, void> EdgeKernel(in GemmConfig<T> cfg, int rows,
+    internal static delegate*<nint, T*, T*, nint, T*, nint, T, T, void> EdgeKernel(in GemmConfig<T> cfg, int rows,
         int cols)
     {
         if (cols <= cfg.NR / 2 && cfg.HalfWidth != null && rows > 8) return cfg.HalfWidth;

@@ -175,6 +175,64 @@ public static class CascadeSum
     }
 
     /// <summary>
+    /// Columns <c>[col, col + width)</c> of <see cref="Columns{T}"/>'s result, each bit for bit (every column sums in
+    /// its own order, independent of the others): for callers that split one column sum over the chunks of a
+    /// parallel phase.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="x">The row-major <c>[n, inner]</c> block.</param>
+    /// <param name="n">Rows.</param>
+    /// <param name="inner">Columns of the whole block.</param>
+    /// <param name="col">The first column summed.</param>
+    /// <param name="width">How many columns are summed.</param>
+    /// <param name="dst">The sums, <paramref name="width"/> of them.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ColumnRange<T>(ReadOnlySpan<T> x, int n, int inner, int col, int width, Span<T> dst)
+        where T : unmanaged, INumber<T>
+    {
+        if (col < 0 || width < 0 || col + width > inner)
+            throw new ArgumentOutOfRangeException(nameof(col),
+                $"CascadeSum.ColumnRange: columns [{col}, {col + width}) are not within [0, {inner}).");
+        dst = dst[..width];
+        dst.Clear();
+        if (n == 0 || width == 0) return;
+        int end = col + width;
+        if (!IsFloat<T>())
+        {
+            for (int k = 0; k < n; k++) AddRow(dst, x.Slice(k * inner + col, width));
+            return;
+        }
+        int group = inner >= Vector256<T>.Count ? 4 * Vector256<T>.Count : 4;
+        int direct = inner / group * group;
+        T[] rented = ArrayPool<T>.Shared.Rent(4 * Levels * width);
+        Span<T> scratch = rented.AsSpan(0, 4 * Levels * width);
+        scratch.Clear();
+        if (col < direct)
+        {
+            int w = Math.Min(end, direct) - col;
+            Cascade(x, inner, col, w, 0, 1, n, dst[..w], scratch);
+        }
+        if (end > direct)
+        {
+            // As Columns' row_sum part, restricted to these columns.
+            int c0 = Math.Max(col, direct), w = end - c0, steps = n / 4;
+            scratch.Clear();
+            Span<T> streams = scratch[..(4 * w)];
+            Span<T> levels = scratch.Slice(4 * w, (Levels - 1) * w);
+            for (int s = 0; s < 4; s++)
+            {
+                levels.Clear();
+                Cascade(x, inner, c0, w, s, 4, steps, streams.Slice(s * w, w), levels);
+            }
+            Span<T> s0 = streams[..w];
+            for (int r = steps * 4; r < n; r++) AddRow(s0, x.Slice(r * inner + c0, w));
+            for (int s = 1; s < 4; s++) AddRow(s0, streams.Slice(s * w, w));
+            s0.CopyTo(dst[(c0 - col)..]);
+        }
+        ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>
     /// multi_row_sum down columns <c>[col, col + width)</c> over rows <c>first, first + stride, ...</c>
     /// (<paramref name="steps"/> of them) into <paramref name="acc"/>, with <paramref name="upper"/> (zeroed,
     /// <c>(Levels - 1) · width</c>) for the upper levels.

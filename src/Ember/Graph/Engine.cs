@@ -135,6 +135,12 @@ internal static class Engine
     /// </summary>
     internal static bool ReleasesSaved => t_pass != 0 && t_releases;
 
+    [ThreadStatic] private static bool t_captures;
+
+    /// <summary>Whether the running pass returns the gradients of chosen inputs (<c>Autograd.Grad</c>): then only the
+    /// nodes that lead to them run.</summary>
+    internal static bool Captures => t_pass != 0 && t_captures;
+
     /// <summary>Has <paramref name="group"/>'s buffer released when the running pass ends.</summary>
     internal static void OnPassEnd(ViewGroup group) => (t_groups ??= []).Add(group);
 
@@ -165,8 +171,10 @@ internal static class Engine
         t_scratch = null;
         (long outerPass, List<ViewGroup>? outerGroups, List<Action>? outerCallbacks, bool outerReleases) =
             (t_pass, t_groups, t_callbacks, t_releases);
+        bool outerCaptures = t_captures;
         t_pass = System.Threading.Interlocked.Increment(ref s_passes);
         t_releases = !retainGraph;
+        t_captures = captures is not null;
         t_groups = null;
         t_callbacks = null;
         try
@@ -181,6 +189,7 @@ internal static class Engine
             if (t_groups is { } groups)
                 foreach (var g in groups) g.Release();
             (t_pass, t_groups, t_callbacks, t_releases) = (outerPass, outerGroups, outerCallbacks, outerReleases);
+            t_captures = outerCaptures;
             // Keep the scratch for the next pass unless a huge graph grew it (its capacity would stay allocated).
             bool huge = scratch.Order.Capacity > 4096 || scratch.Slots.Length > 4096 || scratch.Keys.Length > 4096;
             scratch.Clear();

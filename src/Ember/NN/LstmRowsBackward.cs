@@ -27,6 +27,9 @@ namespace Ember.NN;
 /// nothing, the c' nodes pass on a placeholder (so the chain keeps running and each step's split piece sends its
 /// <c>dG_t</c> to the projections), the hidden projections send no <c>dh</c> except the first step's (h0's gradient),
 /// and the first step's σ(f)·c sends c0's.</para>
+/// <para>When it fits, the sequence also owns the tail below the steps (<see cref="Tail"/>): right after the rows, one
+/// parallel phase forms both projections' weight and bias gradients and the input's, which the first step's hidden
+/// projection and the input projection's node then only hand on.</para>
 /// <para>Every value is the step-by-step path's bit for bit, for any thread count: the same kernels per element
 /// (the cell kernels work row by row, a product's rows are independent of the row tile), and the engine's sums
 /// (stack slice + recurrent part, hidden path + next step's <c>dc·σ(f)</c>) are single additions, which commute.</para>
@@ -44,7 +47,15 @@ internal sealed class LstmSequence
     /// <summary>How many sequences this thread formed at once (for tests).</summary>
     internal static int Runs => t_runs;
 
-    [ThreadStatic] private static int t_runs;
+    /// <summary>How many of those also formed their tail (weight, bias and input gradients) at once (for tests).
+    /// </summary>
+    internal static int TailRuns => t_tailRuns;
+
+    [ThreadStatic] private static int t_runs, t_tailRuns;
+
+    /// <summary>Off switch of the tail for A/B runs and tests: <c>EMBER_LSTM_TAIL=0</c> leaves the weight, bias and
+    /// input gradients to the projections' nodes (<see cref="Tail"/>).</summary>
+    internal static bool TailEnabled = Environment.GetEnvironmentVariable("EMBER_LSTM_TAIL") != "0";
 
     private readonly List<LstmStep> _steps = [];
     private readonly List<HiddenProjectionBackward> _projections = [];
@@ -53,6 +64,8 @@ internal sealed class LstmSequence
     private long _decidedPass, _ranPass, _outPass;
     private bool _active;
     private Tensor? _dOut, _dh0;
+    private Tail? _tail;
+    private long _tailPass;
 
     /// <summary>
     /// Adds <paramref name="step"/> to its layer direction's sequence (the next in processing order) when its hidden
@@ -110,6 +123,7 @@ internal sealed class LstmSequence
     {
         if (_decidedPass == pass) return;
         _decidedPass = pass;
+        _tail = null;
         _active = Enabled && !_broken && _stack is not null && IsLast(asking) && Fits();
         if (!_active)
         {
@@ -182,9 +196,16 @@ internal sealed class LstmSequence
         RawTensor? dh0 = needH0 ? RawTensor.Empty(dt, [batch, hidden]) : null;
         RawTensor? dc0 = needC0 ? RawTensor.Empty(dt, [batch, hidden]) : null;
         RawTensor? w = WeightT()?.Raw;
+        _tail = null;
+        Tail? tail = Tail.Plan(this, gates, batch, hidden, dt);
         var f = new Func(blocks, cs, gates, RawOps.Contiguous(RawOps.Cast(dc.Raw, dt)),
-            dh is null ? null : RawOps.Contiguous(RawOps.Cast(dh.Raw, dt)), dOut, w, dh0, dc0, _reverse);
+            dh is null ? null : RawOps.Contiguous(RawOps.Cast(dh.Raw, dt)), dOut, w, dh0, dc0, _reverse, tail);
         DTypeDispatch.Floating<Func, bool>(dt, f, "lstm backward");
+        if (tail is not null)
+        {
+            (_tail, _tailPass) = (tail, pass);
+            t_tailRuns++;
+        }
         RawTensor placeholder = RawTensor.Empty(dt, [batch, hidden]);
         RawOps.Fill(placeholder, 0);
         var hold = new Tensor(placeholder);
@@ -199,6 +220,35 @@ internal sealed class LstmSequence
     /// </summary>
     internal bool Ran(long pass) => _ranPass == pass;
 
+    /// <summary>Whether pass <paramref name="pass"/> formed the tail (the hidden projections skip their weight and
+    /// bias gradients; the first step's node hands on <see cref="TakeHiddenResults"/>).</summary>
+    internal bool TailRan(long pass) => _tailPass == pass && _tail is not null;
+
+    /// <summary>The hidden projections' bias and weight (as its transpose) gradients of the tail, handed over once.
+    /// </summary>
+    internal (Tensor? Bias, Tensor? WeightT) TakeHiddenResults()
+    {
+        if (_tail is not { } t) return (null, null);
+        var r = (t.HiddenBias, t.HiddenWeightT);
+        (t.HiddenBias, t.HiddenWeightT) = (null, null);
+        return r;
+    }
+
+    /// <summary>
+    /// The input projection's gradients (bias, input, weight as its transpose) of the tail of pass
+    /// <paramref name="pass"/>, handed over once, when <paramref name="grad"/> (what the node received) is the gate
+    /// gradients' buffer they were formed from; else null (the node then computes them as usual).
+    /// </summary>
+    internal (Tensor? Bias, Tensor? Input, Tensor? WeightT)? TakeInputResults(long pass, RawTensor grad)
+    {
+        if (_tailPass != pass || _tail is not { } t || t.InputTaken) return null;
+        t.InputTaken = true;
+        if (!t.IsBuffer(grad)) return null;
+        var r = (t.InputBias, t.Input, t.InputWeightT);
+        (t.InputBias, t.Input, t.InputWeightT) = (null, null, null);
+        return r;
+    }
+
     /// <summary>h0's gradient (the first step's hidden projection sends it), handed over once.</summary>
     internal Tensor? TakeDh0()
     {
@@ -207,8 +257,161 @@ internal sealed class LstmSequence
         return g;
     }
 
+    /// <summary>
+    /// The direction's tail, formed right after the rows when it fits (<see cref="Plan"/>): once every step's gate
+    /// gradient <c>dG</c> lies in the input projection's unbind buffer (<c>[T·B, 4H]</c>, time order), the rest of the
+    /// backward below the steps depends only on <c>dG</c>, the steps' inputs <c>h</c> (copied into time order by the
+    /// rows), <c>x</c> and <c>W_ih</c>: one parallel phase (<see cref="LstmRowsBackward.TailTask{T}"/>) forms
+    /// <c>dW_ih = dGᵀ·X</c> and <c>dW_hh = dGᵀ·H</c> from one packing of <c>dGᵀ</c>, <c>dX = dG·W_ih</c> and the bias
+    /// gradients (<c>dG</c>'s column sums, once for both), instead of a fork/join per product with serial engine
+    /// walks, copies and sums in between. The nodes then only hand them on: the first step's hidden projection
+    /// (<see cref="TakeHiddenResults"/>) and the input projection's (<see cref="TakeInputResults"/>). The values are
+    /// those of the nodes' own formulas bit for bit: the same GEMM per element (<see cref="GemmPart"/>) and the same
+    /// column-sum order (<see cref="CascadeSum.ColumnRange{T}"/>).
+    /// </summary>
+    private sealed class Tail
+    {
+        private readonly RawTensor _buffer;
+        private readonly RawTensor? _x, _w;
+        private readonly int _hidden;
+        private readonly bool _hiddenBias, _hiddenWeight, _inputBias, _inputGrad, _inputWeight;
+
+        private Tail(RawTensor buffer, RawTensor? x, RawTensor? w, int hidden, RawTensor[]? hiddenInputs, int[] slots,
+            (bool Bias, bool Input, bool Weight) hiddenNeeds, (bool Bias, bool Input, bool Weight) inputNeeds)
+        {
+            (_buffer, _x, _w, _hidden, HiddenInputs, Slots) = (buffer, x, w, hidden, hiddenInputs, slots);
+            (_hiddenBias, _hiddenWeight) = (hiddenNeeds.Bias, hiddenNeeds.Weight);
+            (_inputBias, _inputGrad, _inputWeight) = inputNeeds;
+        }
+
+        /// <summary>Each step's input h (for <c>dW_hh</c>), copied by the rows into block <see cref="Slots"/>[k].
+        /// </summary>
+        internal RawTensor[]? HiddenInputs { get; }
+
+        /// <summary>Each step's block of B rows in the buffer (its time).</summary>
+        internal int[] Slots { get; }
+
+        /// <summary>The results (weights' as their transposes, as the nodes send them), each handed over once.
+        /// </summary>
+        internal Tensor? HiddenBias, HiddenWeightT, InputBias, Input, InputWeightT;
+
+        /// <summary>Whether the input projection's node asked for its results.</summary>
+        internal bool InputTaken;
+
+        /// <summary>
+        /// The tail of <paramref name="seq"/>'s pass when it fits, else null (the nodes then run their formulas): a
+        /// pass that frees the graph (no retained graph) and returns no chosen inputs' gradients; every step's gate
+        /// gradient a window of one buffer, reaching the input projection's node whole through its unbind piece and
+        /// one view node, none of them (nor the gates' sums) hooked; weights laid out as <c>Linear</c>'s
+        /// <c>W.T</c>; every product one the blocked GEMM computes.
+        /// </summary>
+        internal static Tail? Plan(LstmSequence seq, RawTensor[] gates, int batch, int hidden, DType dt)
+        {
+            if (!TailEnabled || !Engine.ReleasesSaved || Engine.Captures) return null;
+            List<LstmStep> steps = seq._steps;
+            int n = steps.Count, g4 = 4 * hidden, rows = n * batch;
+            long block = (long)batch * g4;
+            Array storage = gates[0].Storage.Array;
+            var slots = new int[n];
+            var taken = new bool[n];
+            Node? view = null;
+            for (int k = 0; k < n; k++)
+            {
+                RawTensor g = gates[k];
+                long slot = g.Offset / block;
+                if (steps[k].XPiece is not UnbindBackward0 { HasPreHooks: false, NumInputs: 1 } piece
+                    || piece.NextEdge(0).Function is not { HasPreHooks: false } v
+                    || (view is not null && !ReferenceEquals(v, view))
+                    || steps[k].Node(LstmStepBackward.Role.SplitI)?.NextEdge(0).Function is not { HasPreHooks: false }
+                    || !ReferenceEquals(g.Storage.Array, storage) || !g.IsContiguous || g.Offset % block != 0
+                    || slot >= n || taken[slot])
+                    return null;
+                view = v;
+                slots[k] = (int)slot;
+                taken[slot] = true;
+            }
+            if (view is not ViewBackward { NumInputs: 1 }
+                || view.NextEdge(0).Function is not HiddenProjectionBackward { Group: null, HasPreHooks: false } input
+                || storage.Length < (long)rows * g4)
+                return null;
+            HiddenProjectionBackward first = seq._projections[0];
+            var hiddenNeeds = first.Needs;
+            var inputNeeds = input.Needs;
+            RawTensor? x = null, w = null;
+            int inputs = -1;
+            if (inputNeeds.Weight)
+            {
+                if (!input.WeightTColumnMajor || input.SavedInput()?.Raw is not { Rank: 2, IsContiguous: true } xs
+                    || xs.DType != dt || xs.Shape[0] != rows || !Blocked(dt, g4, xs.Shape[1], rows))
+                    return null;
+                (x, inputs) = (xs, xs.Shape[1]);
+            }
+            if (inputNeeds.Input)
+            {
+                if (input.SavedWeightT()?.Raw is not { Rank: 2 } wt || wt.DType != dt || wt.Shape[1] != g4
+                    || (inputs >= 0 && wt.Shape[0] != inputs) || !Blocked(dt, rows, wt.Shape[0], g4))
+                    return null;
+                w = RawOps.Transpose(wt, 0, 1);
+                if (!w.IsContiguous) return null;
+            }
+            RawTensor[]? hs = null;
+            if (hiddenNeeds.Weight)
+            {
+                if (!first.WeightTColumnMajor || !Blocked(dt, g4, hidden, rows)) return null;
+                hs = new RawTensor[n];
+                for (int k = 0; k < n; k++)
+                {
+                    if (seq._projections[k].SavedInput()?.Raw is not { IsContiguous: true } h || h.DType != dt
+                        || h.NumEl != batch * hidden)
+                        return null;
+                    hs[k] = h;
+                }
+            }
+            if (!hiddenNeeds.Bias && !hiddenNeeds.Weight && !inputNeeds.Bias && !inputNeeds.Input
+                && !inputNeeds.Weight)
+                return null;
+            input.Tail = seq;
+            RawTensor buffer = gates[0].WithLayout([rows, g4], [g4, 1], 0);
+            return new Tail(buffer, x, w, hidden, hs, slots, hiddenNeeds, inputNeeds);
+        }
+
+        private static bool Blocked(DType dt, int m, int n, int k) => dt == DType.Float32
+            ? GemmPart.IsBlocked<float>(m, n, k)
+            : dt == DType.Float64 && GemmPart.IsBlocked<double>(m, n, k);
+
+        /// <summary>Whether <paramref name="grad"/> is the whole gate gradients' buffer.</summary>
+        internal bool IsBuffer(RawTensor grad) =>
+            ReferenceEquals(grad.Storage.Array, _buffer.Storage.Array) && grad.Offset == 0 && grad.IsContiguous
+            && grad.Rank == 2 && grad.Shape[0] == _buffer.Shape[0] && grad.Shape[1] == _buffer.Shape[1]
+            && grad.DType == _buffer.DType;
+
+        /// <summary>The phase, once the rows ran (and copied the steps' inputs into <paramref name="inputs"/>).
+        /// </summary>
+        internal void Form<T>(T[]? inputs) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            DType dt = _buffer.DType;
+            int rows = _buffer.Shape[0], g4 = _buffer.Shape[1];
+            int width = _x?.Shape[1] ?? _w?.Shape[1] ?? 0;
+            RawTensor? dWih = _inputWeight ? RawTensor.Empty(dt, [g4, width]) : null;
+            RawTensor? dWhh = _hiddenWeight ? RawTensor.Empty(dt, [g4, _hidden]) : null;
+            RawTensor? dX = _inputGrad ? RawTensor.Empty(dt, [rows, width]) : null;
+            RawTensor? db = _hiddenBias || _inputBias ? RawTensor.Empty(dt, [g4]) : null;
+            // One weight part per thread (each packs all of X and H, as the driver's row parts do), then smaller
+            // dX and bias parts (W_ih is small to re-pack) that even out the threads' finish.
+            int threads = WorkerPool.ThreadCount;
+            var task = new LstmRowsBackward.TailTask<T>(_buffer, _x, dWih, inputs, _hidden, dWhh, _w, dX, db,
+                dWih is null && dWhh is null ? 0 : threads, dX is null ? 0 : 2 * threads, db is null ? 0 : 2 * threads);
+            WorkerPool.For(task.Chunks, ref task);
+            HiddenWeightT = dWhh is null ? null : new Tensor(RawOps.Transpose(dWhh, 0, 1));
+            InputWeightT = dWih is null ? null : new Tensor(RawOps.Transpose(dWih, 0, 1));
+            Input = dX is null ? null : new Tensor(dX);
+            HiddenBias = _hiddenBias ? new Tensor(db!) : null;
+            InputBias = _inputBias ? new Tensor(_hiddenBias ? RawOps.Clone(db!) : db!) : null;
+        }
+    }
+
     private readonly struct Func(RawTensor[] blocks, RawTensor[] cs, RawTensor[] gates, RawTensor dc, RawTensor? dh,
-        RawTensor? dOut, RawTensor? w, RawTensor? dh0, RawTensor? dc0, bool reverse) : IFloatFunc<bool>
+        RawTensor? dOut, RawTensor? w, RawTensor? dh0, RawTensor? dc0, bool reverse, Tail? tail) : IFloatFunc<bool>
     {
         public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -220,8 +423,12 @@ internal sealed class LstmSequence
                 var (b, trans, ld) = RawOps.GemmOperand(RawOps.Transpose(w, 0, 1));
                 packed.Pack(trans, 4 * hidden, hidden, b.Data<T>().AsSpan(b.Offset), ld);
             }
-            var task = new LstmRowsBackward.Task<T>(blocks, cs, gates, dc, dh, dOut, dh0, dc0, reverse, packed);
+            T[]? inputs = tail?.HiddenInputs is null ? null
+                : LstmRowsBackward.Scratch<T>.Inputs(blocks.Length * batch * hidden);
+            var task = new LstmRowsBackward.Task<T>(blocks, cs, gates, dc, dh, dOut, dh0, dc0, reverse, packed,
+                tail?.HiddenInputs, tail?.Slots, inputs);
             WorkerPool.For((batch + LstmRowsBackward.RowChunk - 1) / LstmRowsBackward.RowChunk, ref task);
+            tail?.Form<T>(inputs);
             return true;
         }
     }
@@ -240,7 +447,13 @@ internal static class LstmRowsBackward
         [ThreadStatic] private static GemmPackedB<T>? t_weight;
         [ThreadStatic] private static T[]? t_rows;
 
+        [ThreadStatic] private static T[]? t_inputs;
+
         public static GemmPackedB<T> Weight => t_weight ??= new GemmPackedB<T>();
+
+        /// <summary>The steps' inputs in time order, <c>[T·B, H]</c>, for the tail's <c>dW_hh</c>.</summary>
+        public static T[] Inputs(int length) =>
+            t_inputs is { } a && a.Length >= length ? a : (t_inputs = GC.AllocateUninitializedArray<T>(length));
 
         public static T[] Rows(int length) =>
             t_rows is { } a && a.Length >= length ? a : (t_rows = GC.AllocateUninitializedArray<T>(length));
@@ -253,7 +466,8 @@ internal static class LstmRowsBackward
     /// window, and the recurrent part <c>dG·W_hh</c> for the step before (h0's gradient for the first).
     /// </summary>
     internal readonly struct Task<T>(RawTensor[] blocks, RawTensor[] cs, RawTensor[] gates, RawTensor dcLast,
-        RawTensor? dhLast, RawTensor? dOut, RawTensor? dh0, RawTensor? dc0, bool reverse, GemmPackedB<T> packed)
+        RawTensor? dhLast, RawTensor? dOut, RawTensor? dh0, RawTensor? dc0, bool reverse, GemmPackedB<T> packed,
+        RawTensor[]? hs, int[]? slots, T[]? inputs)
         : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -262,6 +476,10 @@ internal static class LstmRowsBackward
             int steps = blocks.Length, batch = dcLast.Shape[0], hidden = dcLast.Shape[1], g4 = 4 * hidden;
             int slice = batch * hidden, r0 = chunk * RowChunk, rows = Math.Min(RowChunk, batch - r0);
             int ro = r0 * hidden, len = rows * hidden;
+            // The tail's dW_hh reads the steps' inputs as [T·B, H] in time order: this chunk's rows of each.
+            if (hs is not null && inputs is not null)
+                for (int k = 0; k < steps; k++)
+                    hs[k].Span<T>().Slice(ro, len).CopyTo(inputs.AsSpan((slots![k] * batch + r0) * hidden, len));
             T[] buffer = Scratch<T>.Rows(3 * len);
             Span<T> dc = buffer.AsSpan(0, len), rec = buffer.AsSpan(len, len), tmp = buffer.AsSpan(2 * len, len);
             for (int k = steps - 1; k >= 0; k--)
@@ -320,6 +538,55 @@ internal static class LstmRowsBackward
                 i *= Vector<T>.Count;
             }
             for (; i < dst.Length; i++) dst[i] += v;
+        }
+    }
+
+    /// <summary>
+    /// The tail's one parallel phase (<c>LstmSequence.Tail</c>), chunks handed out biggest first: row parts of the
+    /// weight gradients (<c>dW_ih = dGᵀ·X</c> and <c>dW_hh = dGᵀ·H</c> against one packing of <c>dGᵀ</c>), row parts
+    /// of <c>dX = dG·W_ih</c>, column parts of the bias gradient (<c>dG</c>'s column sums).
+    /// </summary>
+    internal readonly struct TailTask<T>(RawTensor dg, RawTensor? x, RawTensor? dWih, T[]? h, int hidden,
+        RawTensor? dWhh, RawTensor? w, RawTensor? dX, RawTensor? db, int weightParts, int inputParts, int biasParts)
+        : IParallelTask where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>How many chunks the phase has.</summary>
+        public int Chunks => weightParts + inputParts + biasParts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int chunk)
+        {
+            int rows = dg.Shape[0], g4 = dg.Shape[1];
+            ReadOnlySpan<T> grads = dg.Span<T>();
+            if (chunk < weightParts)
+            {
+                ReadOnlySpan<T> hs = h is null ? default : h.AsSpan(0, rows * hidden);
+                if (dWih is null)
+                {
+                    GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, hs, hidden, hidden,
+                        dWhh!.Span<T>(), hidden, default, 0, 0, default, 0);
+                    return;
+                }
+                int inputs = dWih.Shape[1];
+                if (dWhh is null)
+                    GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, x!.Span<T>(), inputs,
+                        inputs, dWih.Span<T>(), inputs, default, 0, 0, default, 0);
+                else
+                    GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, x!.Span<T>(), inputs,
+                        inputs, dWih.Span<T>(), inputs, hs, hidden, hidden, dWhh.Span<T>(), hidden);
+                return;
+            }
+            chunk -= weightParts;
+            if (chunk < inputParts)
+            {
+                int inputs = dX!.Shape[1];
+                GemmPart.MultiplyRows(chunk, inputParts, false, rows, g4, grads, g4, w!.Span<T>(), inputs, inputs,
+                    dX.Span<T>(), inputs, default, 0, 0, default, 0);
+                return;
+            }
+            chunk -= inputParts;
+            int c0 = g4 * chunk / biasParts, c1 = g4 * (chunk + 1) / biasParts;
+            CascadeSum.ColumnRange(grads, rows, g4, c0, c1 - c0, db!.Span<T>().Slice(c0, c1 - c0));
         }
     }
 }

@@ -76,6 +76,9 @@ internal sealed class LstmStep
 
     internal LstmStepBackward? Node(LstmStepBackward.Role role) => _nodes[(int)role];
 
+    /// <summary>The input projection's unbind piece that receives this step's gate gradient.</summary>
+    internal Node? XPiece => _xPiece;
+
     /// <summary>
     /// Records the step's nodes over the values <see cref="RawOps.LstmCellForward"/> computed (the gates
     /// <paramref name="gatesRaw"/>, the <c>[9, B, H]</c> block <paramref name="s"/>); returns <c>(h', c')</c>. For

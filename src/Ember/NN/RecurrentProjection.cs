@@ -14,7 +14,9 @@ namespace Ember.NN;
 /// backward pass each step's node computes its <c>dh = dG·W_hh</c> at once (the recurrence needs it) and copies its
 /// gate gradient <c>dG</c> and its input <c>h</c> into rows of two pass-owned buffers; the node of the first step
 /// (created first, so it runs last of the group) then computes <c>dW_hh = dGᵀ·H</c> as one GEMM over all T·B rows
-/// and <c>db_hh</c> as one column sum, and sends them along its edges; the other steps send none.
+/// and <c>db_hh</c> as one column sum, and sends them along its edges; the other steps send none. (An LSTM whose
+/// whole sequence ran at once usually formed them already, with the input projection's, in its tail: see
+/// <see cref="LstmSequence"/>.)
 /// </summary>
 /// <remarks>
 /// Correct because whatever consumes the weight's or bias's gradient (its <c>AccumulateGrad</c>, or the node of a
@@ -403,6 +405,22 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
     /// <summary>The saved <c>W_hhᵀ</c>; null when h needs no gradient (then it is not saved).</summary>
     internal Tensor? SavedWeightT() => _wt is null ? null : Unpack(_wt);
 
+    /// <summary>The saved input (h, or the input projection's x); null when the weight needs no gradient.</summary>
+    internal Tensor? SavedInput() => _h is null ? null : Unpack(_h);
+
+    /// <summary>Whether the weight's transpose was the column-major view of a row-major weight (<c>W.T</c>).</summary>
+    internal bool WeightTColumnMajor => _wtColumnMajor;
+
+    /// <summary>Whether the bias, the input and the weight need gradients (false for an edge that is not there).
+    /// </summary>
+    internal (bool Bias, bool Input, bool Weight) Needs =>
+        _hasBias ? (NeedsInputGrad(0), NeedsInputGrad(1), NeedsInputGrad(2)) : (false, NeedsInputGrad(0),
+            NeedsInputGrad(1));
+
+    /// <summary>For the input projection's node: the sequence that may have formed its gradients ahead
+    /// (<see cref="LstmSequence"/>'s tail).</summary>
+    internal LstmSequence? Tail { get; set; }
+
     internal void Setup(HiddenProjectionGroup? group, int index, bool hasBias, Tensor h, Tensor wt)
     {
         (_group, _index, _hasBias) = (group, index, hasBias);
@@ -414,8 +432,11 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
     {
         int o = _hasBias ? 1 : 0;
         bool needBias = _hasBias && NeedsInputGrad(0), needH = NeedsInputGrad(o), needW = NeedsInputGrad(o + 1);
+        long pass = Engine.CurrentPass;
+        if (Tail is { } tail && !Autograd.IsGradEnabled && tail.TakeInputResults(pass, grad.Raw) is { } r)
+            return _hasBias ? [r.Bias, r.Input, r.WeightT] : [r.Input, r.WeightT];
         Tensor? gh = null;
-        if (needH && _group?.Sequence is { } seq && !Autograd.IsGradEnabled && seq.Ran(Engine.CurrentPass))
+        if (needH && _group?.Sequence is { } seq && !Autograd.IsGradEnabled && seq.Ran(pass))
         {
             // The whole sequence's recurrence was formed at once: only the first step's h (h0) gets a gradient here.
             if (_index == 0) gh = seq.TakeDh0();
@@ -434,7 +455,14 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
             }
         }
         Tensor? gw = null, gb = null;
-        if (needW || needBias)
+        if ((needW || needBias) && _group?.Sequence is { } sequence && !Autograd.IsGradEnabled
+            && sequence.TailRan(pass))
+        {
+            // The sequence formed the group's weight and bias gradients with the rest of its tail: the first step's
+            // node hands them on, the others send none.
+            if (_index == 0) (gb, gw) = sequence.TakeHiddenResults();
+        }
+        else if (needW || needBias)
         {
             RawTensor? h = needW ? Unpack(_h!).Raw : null;
             if (_group is not null && !Autograd.IsGradEnabled && _group.Collect(_index, grad.Raw, h))
