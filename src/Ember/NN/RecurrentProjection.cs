@@ -476,6 +476,10 @@ internal static class InputProjection
 {
     [ThreadStatic] private static Storage? t_free;
 
+    /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_FUSED_PROJECTION=0</c> computes every projection
+    /// at once (never leaves its rows to the LSTM's row chunks).</summary>
+    internal static bool Defers = Environment.GetEnvironmentVariable("EMBER_LSTM_FUSED_PROJECTION") != "0";
+
     /// <summary>
     /// The projection; <paramref name="rented"/> is the buffer to hand back with <see cref="Return"/> once the
     /// direction's steps ran (null when it fell back to <see cref="F.Linear"/>: tracer, dtype, odd shapes).
@@ -526,7 +530,7 @@ internal static class InputProjection
         rented = s;
         // An alias per use: its own view base, so the tensors of one forward never count as views of another's.
         var r = new RawTensor(s.Alias(), [m, n]);
-        if (defer && x2.Raw.IsContiguous && weight.Raw.IsContiguous
+        if (defer && Defers && x2.Raw.IsContiguous && weight.Raw.IsContiguous
             && HiddenProjectionGroup.TakesPackedPath(dt, m, x.Shape[2], n))
             pending = new InputRows(x2.Raw, weight.Raw, bias?.Raw, r);
         else RawOps.LinearInto(x2.Raw, wt.Raw, bias?.Raw, r);
