@@ -37,6 +37,13 @@ internal static class LstmRows
     /// (<see cref="CellMath.LstmFused"/>, <see cref="LstmInference"/>'s single-thread loop).</summary>
     internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_ROWS") != "0";
 
+    // Directions whose row chunks computed their own input projection rows, on this thread (for tests).
+    [ThreadStatic] private static int t_fusedProjections;
+
+    /// <summary>How many directions this thread ran with the input projection computed by the row chunks (for
+    /// tests).</summary>
+    internal static int FusedProjections => t_fusedProjections;
+
     /// <summary>
     /// Whether the steps of this shape run here: float32/float64 and a step product that
     /// <see cref="HiddenProjectionGroup.Product"/> runs on the packed operand (so the values match).
@@ -163,6 +170,7 @@ internal static class LstmRows
             var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, Scratch<T>.Weight,
                 input is null ? null : Scratch<T>.InputWeight, input);
             int chunks = (batch + RowChunk - 1) / RowChunk;
+            if (input is not null) t_fusedProjections++;
             if (recorder is null)
             {
                 task.Pack(w);
