@@ -14,8 +14,12 @@ namespace Ember.NN;
 /// runs all its steps on one thread with no synchronization between threads: per step the chunk's
 /// <c>h·W_hhᵀ + b_hh</c> from one packed <c>W_hh</c> shared read-only by all chunks (<see cref="GemmPackedB{T}"/>,
 /// packed once per call), then the gate math of its rows (<see cref="LstmKernels.CellForwardUnits"/>) into its rows of
-/// the step's <c>[9, B, H]</c> block. The chunks are handed out as threads come free (<see cref="WorkerPool.For"/>;
-/// for a recorded forward a <see cref="WorkerTeam"/> whose member 0, the caller, first records the steps' nodes, see
+/// the step's <c>[9, B, H]</c> block. When the input projection <c>x·W_ihᵀ + b_ih</c> was left to the steps
+/// (<see cref="InputRows"/>) the chunk first computes its own rows of the step's projection, from a <c>W_ih</c> packed
+/// next to <c>W_hh</c>: no separate product over all rows (its own fork and join) before the steps, the projection's
+/// rows are in cache for the gate math, and the calling thread records the steps' nodes while the projection runs.
+/// The chunks are handed out as threads come free (<see cref="WorkerPool.For"/>; for a recorded forward a
+/// <see cref="WorkerTeam"/> whose member 0, the caller, first records the steps' nodes, see
 /// <see cref="RunRecorded"/>), so a thread the machine does not run holds nothing up.
 /// </summary>
 /// <remarks>

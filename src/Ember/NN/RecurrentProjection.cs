@@ -470,7 +470,8 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 /// steps read it only to form their gates, and no backward formula reads it (the sums that consume it save nothing,
 /// and a product's node saves its inputs, not its result), so its elements are dead once the layer's direction ran.
 /// Saves a <c>T·B·G·H</c> allocation per layer and direction (3.2 MB for the bench's LSTM, on the large-object heap,
-/// page-faulted in fresh every call).
+/// page-faulted in fresh every call). An LSTM's row chunks may compute the values themselves (<see cref="InputRows"/>,
+/// <see cref="LstmRows"/>).
 /// </summary>
 internal static class InputProjection
 {
