@@ -56,6 +56,19 @@ internal static class LstmRows
         Enabled && HiddenProjectionGroup.TakesPackedPath(dtype, batch, hidden, 4 * hidden);
 
     /// <summary>
+    /// Whether the row chunks should compute the input projection's rows (<see cref="InputRows"/>) for
+    /// <paramref name="dtype"/>: when a chunk's rows are whole row tiles of the kernels the GEMM uses now (AVX-512's
+    /// 8-row tile, the portable 4-row one). AVX2's 6-row tile would compute 12 rows per chunk and step, 1.5 times the
+    /// projection's work (measured slower), so there the projection stays one product over all rows.
+    /// </summary>
+    public static bool ComputesProjection(DType dtype) => dtype switch
+    {
+        DType.Float32 => GemmPackedB<float>.ComputedRows(RowChunk) == RowChunk,
+        DType.Float64 => GemmPackedB<double>.ComputedRows(RowChunk) == RowChunk,
+        _ => false,
+    };
+
+    /// <summary>
     /// The blocks for a recorded direction's step values: one <c>[9, B, H]</c> block per step, in processing order, or
     /// null when this does not apply (no group, a projection, a tracer, shapes or dtypes
     /// <see cref="CellMath.LstmFused"/> or <see cref="Fits"/> do not take). The steps' nodes save them.

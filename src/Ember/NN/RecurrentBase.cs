@@ -163,7 +163,8 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 Tensor? c = cs?[idx];
                 // An LSTM's row chunks may compute their own rows of the projection (pending until then).
                 Tensor projected = InputProjection.Project(layerInput, p["weight_ih" + s],
-                    Bias ? p["bias_ih" + s] : null, Mode == "LSTM" && c is not null && masks is null,
+                    Bias ? p["bias_ih" + s] : null,
+                    Mode == "LSTM" && c is not null && masks is null && LstmRows.ComputesProjection(dtype),
                     out Storage? rented, out InputRows? pending);
                 if (Mode == "LSTM" && c is not null
                     && LstmInference.Applies(projected, h, c, w.WeightHh, w.BiasHh, w.WeightHr, masks is not null))
