@@ -118,61 +118,7 @@ public static class CascadeSum
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, Span<T> dst) where T : unmanaged, INumber<T> =>
-        Columns(x, n, inner, 0, inner, dst);
-
-    /// <summary>
-    /// The column groups a column sum of <c>inner</c> columns splits into: columns
-    /// <c>[k·ColumnGroup, (k+1)·ColumnGroup)</c> sum independently of the others (the last group may be shorter), so
-    /// <see cref="Columns{T}(ReadOnlySpan{T}, int, int, int, int, Span{T})"/> over any split of the groups gives the
-    /// same bits as over all of them.
-    /// </summary>
-    public static int ColumnGroup<T>(int inner) where T : unmanaged, INumber<T> =>
-        inner >= Vector256<T>.Count ? 4 * Vector256<T>.Count : 4;
-
-    /// <summary>
-    /// Columns <c>[begin, end)</c> of <see cref="Columns{T}(ReadOnlySpan{T}, int, int, Span{T})"/> into
-    /// <c>dst[begin..end)</c> (of the whole sum's <paramref name="dst"/>): <paramref name="begin"/> is a multiple of
-    /// <see cref="ColumnGroup{T}(int)"/>, and <paramref name="end"/> one too or <paramref name="inner"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Columns<T>(ReadOnlySpan<T> x, int n, int inner, int begin, int end, Span<T> dst)
-        where T : unmanaged, INumber<T>
-    {
-        int group = ColumnGroup<T>(inner);
-        if (begin % group != 0 || (end % group != 0 && end != inner) || begin < 0 || end > inner || begin > end)
-            throw new ArgumentOutOfRangeException(nameof(begin),
-                $"CascadeSum.Columns: columns [{begin}, {end}) of {inner} must start and end on groups of {group}.");
-        dst = dst[begin..end];
-        dst.Clear();
-        if (n == 0 || begin == end) return;
-        if (!IsFloat<T>())
-        {
-            for (int k = 0; k < n; k++) AddRow(dst, x.Slice(k * inner + begin, end - begin));
-            return;
-        }
-        int direct = Math.Min(end, inner / group * group);
-        T[] rented = ArrayPool<T>.Shared.Rent(4 * Levels * inner);
-        Span<T> scratch = rented.AsSpan(0, 4 * Levels * inner);
-        scratch.Clear();
-        if (direct > begin) Cascade(x, inner, begin, direct - begin, 0, 1, n, dst[..(direct - begin)], scratch);
-        if (direct < end)
-        {
-            // row_sum: stream s sums rows s, s + 4, s + 8, ...; leftover rows go to stream 0; then streams 1-3.
-            int width = end - direct, steps = n / 4;
-            Span<T> streams = scratch[..(4 * width)];
-            Span<T> levels = scratch.Slice(4 * width, (Levels - 1) * width);
-            for (int s = 0; s < 4; s++)
-            {
-                levels.Clear();
-                Cascade(x, inner, direct, width, s, 4, steps, streams.Slice(s * width, width), levels);
-            }
-            Span<T> s0 = streams[..width];
-            for (int r = steps * 4; r < n; r++) AddRow(s0, x.Slice(r * inner + direct, width));
-            for (int s = 1; s < 4; s++) AddRow(s0, streams.Slice(s * width, width));
-            s0.CopyTo(dst[(direct - begin)..]);
-        }
-        ArrayPool<T>.Shared.Return(rented);
-    }
+        ColumnRange(x, n, inner, 0, inner, dst);
 
     /// <summary>
     /// Columns <c>[col, col + width)</c> of <see cref="Columns{T}"/>'s result, each bit for bit (every column sums in
