@@ -29,9 +29,6 @@ if (options.Workload == "lstm")
         Environment.GetEnvironmentVariable("EMBER_LSTM_SEQ_BACKWARD") == "0" ? "off" : "on");
     // Its tail (weight, bias and input gradients in one parallel phase, issue 17); EMBER_LSTM_TAIL=0 turns it off.
     report.Note("LSTM backward tail", Environment.GetEnvironmentVariable("EMBER_LSTM_TAIL") == "0" ? "off" : "on");
-    // The input projection computed by the forward's row chunks (issue 17); EMBER_LSTM_FUSED_PROJECTION=0: off.
-    report.Note("LSTM fused input projection",
-        Environment.GetEnvironmentVariable("EMBER_LSTM_FUSED_PROJECTION") == "0" ? "off" : "on");
 }
 // Opt-in multicore JIT (the app-level System.Runtime.ProfileOptimization): the first run with EMBER_JIT_PROFILE=DIR
 // records which methods it compiled into DIR/<workload>.jitprofile; later runs compile them on a background thread

@@ -161,25 +161,11 @@ public sealed unsafe class GemmPackedB<T> where T : unmanaged, IFloatingPointIee
         }
     }
 
-    /// <summary>
-    /// The rows the kernels compute for a product of <paramref name="m"/> rows with the kernels the GEMM uses now:
-    /// <paramref name="m"/> rounded up to the row tile <see cref="Multiply"/> picks for it (the rest are padding).
-    /// </summary>
-    /// <param name="m">Rows of the product.</param>
-    /// <returns>The rows computed, at least <paramref name="m"/>.</returns>
-    public static int ComputedRows(int m)
-    {
-        if (m <= 0) return 0;
-        int mr = TileFor(GemmSetup.Get<T>(), m).Mr;
-        return (m + mr - 1) / mr * mr;
-    }
-
-    private (int Mr, nint Kernel) TileFor(int m) => TileFor(_cfg, m);
-
     /// <summary>The row tile for <paramref name="m"/> rows: the short kernel when the regular tiles would compute
     /// more rows than it (weighted 9/8 for its lower register reuse).</summary>
-    private static (int Mr, nint Kernel) TileFor(GemmConfig<T> cfg, int m)
+    private (int Mr, nint Kernel) TileFor(int m)
     {
+        GemmConfig<T> cfg = _cfg;
         nint main = (nint)cfg.Kernel;
         if (GemmSetup.Isa != GemmIsa.Avx512 || cfg.MR != (typeof(T) == typeof(float) ? GemmKernels.F512MR
                 : GemmKernels.D512MR))

@@ -55,11 +55,9 @@ internal static class LstmInference
     /// <summary>
     /// Runs the direction's steps over <paramref name="projected"/> (<c>[T, B, 4H]</c>, the input projection) from
     /// <paramref name="h"/> and <paramref name="c"/>; returns the outputs <c>[T, B, H]</c> and the last states.
-    /// With <paramref name="input"/> the projection's values are not computed yet: the row chunks compute their
-    /// rows of it (<see cref="LstmRows"/>), or it is computed first.
     /// </summary>
     public static (Tensor Output, Tensor H, Tensor C) Run(Tensor projected, Tensor h, Tensor c, Tensor weightHh,
-        Tensor? biasHh, bool reverse, HiddenProjectionGroup group, InputRows? input = null)
+        Tensor? biasHh, bool reverse, HiddenProjectionGroup group)
     {
         int steps = projected.Shape[0], batch = c.Shape[0], hidden = c.Shape[1];
         DType dt = projected.DType;
@@ -68,7 +66,7 @@ internal static class LstmInference
             // The steps split over threads by batch rows (the same values, see LstmRows).
             var result = RawTensor.Empty(dt, [steps, batch, hidden]);
             RawTensor[] pair = Pair(dt, batch, hidden);
-            LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, result, reverse, input);
+            LstmRows.Run(projected.Raw, weightHh.Raw, biasHh?.Raw, h.Raw, c.Raw, pair, result, reverse);
             RawTensor last = pair[(steps - 1) % 2];
             int n = batch * hidden;
             int[] lastShape = [batch, hidden], lastStrides = [hidden, 1];
@@ -78,7 +76,6 @@ internal static class LstmInference
             RawOps.CopyFrom(cN, last.WithLayout(lastShape, lastStrides, 6 * n));
             return (new Tensor(result), new Tensor(hN), new Tensor(cN));
         }
-        input?.Compute();
         RawTensor xp = RawOps.Contiguous(projected.Raw), wt = weightHh.T.Raw;
         RawTensor? bias = biasHh?.Raw;
         RawTensor hPrev = RawOps.Contiguous(h.Raw), cPrev = RawOps.Contiguous(c.Raw);

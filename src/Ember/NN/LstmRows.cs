@@ -14,12 +14,8 @@ namespace Ember.NN;
 /// runs all its steps on one thread with no synchronization between threads: per step the chunk's
 /// <c>h·W_hhᵀ + b_hh</c> from one packed <c>W_hh</c> shared read-only by all chunks (<see cref="GemmPackedB{T}"/>,
 /// packed once per call), then the gate math of its rows (<see cref="LstmKernels.CellForwardUnits"/>) into its rows of
-/// the step's <c>[9, B, H]</c> block. When the input projection <c>x·W_ihᵀ + b_ih</c> was left to the steps
-/// (<see cref="InputRows"/>) the chunk first computes its own rows of the step's projection, from a <c>W_ih</c> packed
-/// next to <c>W_hh</c>: no separate product over all rows (its own fork and join) before the steps, the projection's
-/// rows are in cache for the gate math, and the calling thread records the steps' nodes while the projection runs.
-/// The chunks are handed out as threads come free (<see cref="WorkerPool.For"/>; for a recorded forward a
-/// <see cref="WorkerTeam"/> whose member 0, the caller, first records the steps' nodes, see
+/// the step's <c>[9, B, H]</c> block. The chunks are handed out as threads come free (<see cref="WorkerPool.For"/>;
+/// for a recorded forward a <see cref="WorkerTeam"/> whose member 0, the caller, first records the steps' nodes, see
 /// <see cref="RunRecorded"/>), so a thread the machine does not run holds nothing up.
 /// </summary>
 /// <remarks>
@@ -41,32 +37,12 @@ internal static class LstmRows
     /// (<see cref="CellMath.LstmFused"/>, <see cref="LstmInference"/>'s single-thread loop).</summary>
     internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_ROWS") != "0";
 
-    // Directions whose row chunks computed their own input projection rows, on this thread (for tests).
-    [ThreadStatic] private static int t_fusedProjections;
-
-    /// <summary>How many directions this thread ran with the input projection computed by the row chunks (for
-    /// tests).</summary>
-    internal static int FusedProjections => t_fusedProjections;
-
     /// <summary>
     /// Whether the steps of this shape run here: float32/float64 and a step product that
     /// <see cref="HiddenProjectionGroup.Product"/> runs on the packed operand (so the values match).
     /// </summary>
     public static bool Fits(DType dtype, int batch, int hidden) =>
         Enabled && HiddenProjectionGroup.TakesPackedPath(dtype, batch, hidden, 4 * hidden);
-
-    /// <summary>
-    /// Whether the row chunks should compute the input projection's rows (<see cref="InputRows"/>) for
-    /// <paramref name="dtype"/>: when a chunk's rows are whole row tiles of the kernels the GEMM uses now (AVX-512's
-    /// 8-row tile, the portable 4-row one). AVX2's 6-row tile would compute 12 rows per chunk and step, 1.5 times the
-    /// projection's work (measured slower), so there the projection stays one product over all rows.
-    /// </summary>
-    public static bool ComputesProjection(DType dtype) => dtype switch
-    {
-        DType.Float32 => GemmPackedB<float>.ComputedRows(RowChunk) == RowChunk,
-        DType.Float64 => GemmPackedB<double>.ComputedRows(RowChunk) == RowChunk,
-        _ => false,
-    };
 
     /// <summary>
     /// The blocks for a recorded direction's step values: one <c>[9, B, H]</c> block per step, in processing order, or
@@ -107,10 +83,10 @@ internal static class LstmRows
     /// output's stack over it (<see cref="StackOutputs"/>) instead of copying on its own thread.
     /// </summary>
     public static (Tensor H, Tensor C) RunRecorded(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
-        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked = null, InputRows? input = null)
+        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked = null)
     {
         var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c);
-        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder, input);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder);
         return (recorder.H, recorder.C);
     }
 
@@ -153,50 +129,39 @@ internal static class LstmRows
     /// <paramref name="c0"/> (<c>[B, H]</c>): step <c>k</c> (in processing order: <c>t = T − 1 − k</c> when
     /// <paramref name="reverse"/>) writes <paramref name="blocks"/><c>[k mod blocks.Length]</c> (<c>[9, B, H]</c>,
     /// dense) and, when <paramref name="output"/> is given (<c>[T, B, H]</c>, dense), its <c>h'</c> into row
-    /// <c>t</c>. Two blocks or more unless there is one step (a step reads the previous block). With
-    /// <paramref name="input"/> (the input projection whose result <paramref name="xp"/> is, not computed yet) each
-    /// chunk first computes its own rows of step <c>t</c>'s projection into <paramref name="xp"/> (from a
-    /// <c>W_ih</c> packed once and shared read-only, as <c>W_hh</c>): the same bits as the plain product, see
-    /// <see cref="InputRows"/>.
+    /// <c>t</c>. Two blocks or more unless there is one step (a step reads the previous block).
     /// </summary>
     public static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, InputRows? input = null)
-        => Run(xp, weightHh, biasHh, h0, c0, blocks, output, reverse, null, input);
+        RawTensor[] blocks, RawTensor? output, bool reverse)
+        => Run(xp, weightHh, biasHh, h0, c0, blocks, output, reverse, null);
 
     private static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder, InputRows? input)
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder)
     {
-        if (input is not null && (!ReferenceEquals(xp.Storage.Array, input.Result.Storage.Array)
-            || !xp.IsContiguous || xp.Offset != input.Result.Offset))
-        {
-            input.Compute(); // not the buffer the steps read: the plain product first
-            input = null;
-        }
         var f = new Func(RawOps.Contiguous(xp), RawOps.Contiguous(weightHh),
             biasHh is null ? null : RawOps.Contiguous(biasHh), RawOps.Contiguous(h0), RawOps.Contiguous(c0), blocks,
-            output, reverse, recorder, input);
+            output, reverse, recorder);
         DTypeDispatch.Floating<Func, bool>(xp.DType, f, "lstm");
     }
 
     private readonly struct Func(RawTensor xp, RawTensor w, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder, InputRows? input) : IFloatFunc<bool>
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder) : IFloatFunc<bool>
     {
         public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int batch = c0.Shape[0];
-            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, Scratch<T>.Weight,
-                input is null ? null : Scratch<T>.InputWeight, input);
+            int batch = c0.Shape[0], hidden = c0.Shape[1];
+            GemmPackedB<T> packed = Scratch<T>.Weight;
+            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed);
             int chunks = (batch + RowChunk - 1) / RowChunk;
-            if (input is not null) t_fusedProjections++;
             if (recorder is null)
             {
-                task.Pack(w);
+                packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
                 WorkerPool.For(chunks, ref task);
                 return true;
             }
-            // Member 0 (this thread) records first; the first member to want chunks packs W_hh and W_ih (another
-            // member while this thread records, when there is one), every member takes chunks as it comes free.
-            var team = new RecordingTask<T>(task, recorder, new ChunkCounter(), chunks, w);
+            // Member 0 (this thread) records first; the first member to want chunks packs W_hh (another member
+            // while this thread records, when there is one), every member takes chunks as it comes free.
+            var team = new RecordingTask<T>(task, recorder, new ChunkCounter(), chunks, w, hidden);
             WorkerTeam.Run(chunks + 1, ref team);
             return true;
         }
@@ -211,7 +176,7 @@ internal static class LstmRows
     }
 
     private readonly struct RecordingTask<T>(RowsTask<T> rows, Recorder recorder, ChunkCounter counter, int chunks,
-        RawTensor w) : ITeamTask where T : unmanaged, IFloatingPointIeee754<T>
+        RawTensor w, int hidden) : ITeamTask where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(TeamMember member)
         {
@@ -227,7 +192,7 @@ internal static class LstmRows
             {
                 try
                 {
-                    rows.Pack(w);
+                    rows.Packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
                 }
                 catch
                 {
@@ -240,41 +205,28 @@ internal static class LstmRows
             var spin = new SpinWait();
             int state;
             while ((state = Volatile.Read(ref counter.Packed)) == 1) spin.SpinOnce(-1); // never Sleep(1)
-            if (state == 3) throw new InvalidOperationException("lstm: packing the weights failed on another thread.");
+            if (state == 3) throw new InvalidOperationException("lstm: packing W_hh failed on another thread.");
         }
     }
 
-    /// <summary>Buffers kept per thread: the caller's packed <c>W_hh</c> and <c>W_ih</c>, a chunk's step product.
-    /// </summary>
+    /// <summary>Buffers kept per thread: the caller's packed <c>W_hh</c>, a chunk's step product.</summary>
     private static class Scratch<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        [ThreadStatic] private static GemmPackedB<T>? t_weight, t_inputWeight;
+        [ThreadStatic] private static GemmPackedB<T>? t_weight;
         [ThreadStatic] private static T[]? t_product;
 
         public static GemmPackedB<T> Weight => t_weight ??= new GemmPackedB<T>();
-
-        public static GemmPackedB<T> InputWeight => t_inputWeight ??= new GemmPackedB<T>();
 
         public static T[] Product(int length) =>
             t_product is { } a && a.Length >= length ? a : (t_product = GC.AllocateUninitializedArray<T>(length));
     }
 
-    /// <summary>Chunk <c>j</c>: rows <c>[8j, 8j + 8)</c> through every step (with <paramref name="input"/>, each
-    /// step's input projection rows first).</summary>
+    /// <summary>Chunk <c>j</c>: rows <c>[8j, 8j + 8)</c> through every step.</summary>
     private readonly struct RowsTask<T>(RawTensor xp, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed, GemmPackedB<T>? packedIh,
-        InputRows? input) : IParallelTask
+        RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        /// <summary>Packs <c>W_hh</c> (<paramref name="w"/>) and, for a deferred projection, <c>W_ih</c>.</summary>
-        public void Pack(RawTensor w)
-        {
-            int hidden = c0.Shape[1];
-            packed.Pack(true, hidden, 4 * hidden, w.Span<T>(), hidden);
-            if (input is null) return;
-            int inSize = input.X.Shape[1];
-            packedIh!.Pack(true, inSize, input.Weight.Shape[0], input.Weight.Span<T>(), inSize);
-        }
+        public GemmPackedB<T> Packed => packed;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
@@ -286,18 +238,9 @@ internal static class LstmRows
             T[] x = xp.Data<T>();
             int xOff = xp.Offset + r0 * g4;
             ReadOnlySpan<T> biasRow = bias is null ? default : bias.Span<T>();
-            ReadOnlySpan<T> xIn = input is null ? default : input.X.Span<T>(), biasIh = default;
-            int inSize = input is null ? 0 : input.X.Shape[1];
-            if (input?.Bias is { } bi) biasIh = bi.Span<T>();
             for (int k = 0; k < steps; k++)
             {
                 int t = reverse ? steps - 1 - k : k;
-                if (input is not null)
-                {
-                    // This step's rows of the input projection (the chunk's own; in cache for the gate math).
-                    packedIh!.Multiply(false, rows, xIn[((t * batch + r0) * inSize)..], inSize, biasIh,
-                        x.AsSpan(xOff + t * batch * g4), g4);
-                }
                 Span<T> cur = blocks[k % count].Span<T>(), prev = blocks[(k - 1 + count) % count].Span<T>();
                 ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..] : prev[(8 * slice + ro)..];
                 ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..] : prev[(6 * slice + ro)..];

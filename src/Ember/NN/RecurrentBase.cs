@@ -159,19 +159,16 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 string s = Suffix(layer, dir);
                 var w = new CellWeights(p["weight_hh" + s], Bias ? p["bias_hh" + s] : null,
                     ProjSize > 0 ? p["weight_hr" + s] : null, new HiddenProjectionGroup(steps));
+                Tensor projected = InputProjection.Project(layerInput, p["weight_ih" + s],
+                    Bias ? p["bias_ih" + s] : null, out Storage? rented);
                 Tensor h = hs[idx];
                 Tensor? c = cs?[idx];
-                // An LSTM's row chunks may compute their own rows of the projection (pending until then).
-                Tensor projected = InputProjection.Project(layerInput, p["weight_ih" + s],
-                    Bias ? p["bias_ih" + s] : null,
-                    Mode == "LSTM" && c is not null && masks is null && LstmRows.ComputesProjection(dtype),
-                    out Storage? rented, out InputRows? pending);
                 if (Mode == "LSTM" && c is not null
                     && LstmInference.Applies(projected, h, c, w.WeightHh, w.BiasHh, w.WeightHr, masks is not null))
                 {
                     // Nothing is recorded: the steps run on reused buffers (same products and kernel, same values).
                     (dirOutputs[dir], hN[idx], cN[idx]) =
-                        LstmInference.Run(projected, h, c, w.WeightHh, w.BiasHh, dir == 1, w.Group!, pending);
+                        LstmInference.Run(projected, h, c, w.WeightHh, w.BiasHh, dir == 1, w.Group!);
                     InputProjection.Return(rented);
                     continue;
                 }
@@ -183,8 +180,7 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                     ? LstmRows.Blocks(projected, h, c, w) : null;
                 RawTensor? stacked = values is null ? null : LstmRows.StackBuffer(values, steps);
                 if (values is not null)
-                    (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs, stacked, pending);
-                else pending?.Compute(); // the steps below read the projection
+                    (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs, stacked);
                 for (int k = 0; k < steps && values is null; k++)
                 {
                     int t = dir == 0 ? k : steps - 1 - k;

@@ -498,16 +498,11 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 /// steps read it only to form their gates, and no backward formula reads it (the sums that consume it save nothing,
 /// and a product's node saves its inputs, not its result), so its elements are dead once the layer's direction ran.
 /// Saves a <c>T·B·G·H</c> allocation per layer and direction (3.2 MB for the bench's LSTM, on the large-object heap,
-/// page-faulted in fresh every call). An LSTM's row chunks may compute the values themselves (<see cref="InputRows"/>,
-/// <see cref="LstmRows"/>).
+/// page-faulted in fresh every call).
 /// </summary>
 internal static class InputProjection
 {
     [ThreadStatic] private static Storage? t_free;
-
-    /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_FUSED_PROJECTION=0</c> computes every projection
-    /// at once (never leaves its rows to the LSTM's row chunks).</summary>
-    internal static bool Defers = Environment.GetEnvironmentVariable("EMBER_LSTM_FUSED_PROJECTION") != "0";
 
     /// <summary>
     /// The projection; <paramref name="rented"/> is the buffer to hand back with <see cref="Return"/> once the
@@ -517,28 +512,9 @@ internal static class InputProjection
     /// <param name="weight">The input weight.</param>
     /// <param name="bias">The input bias, if any.</param>
     /// <param name="rented">The buffer to hand back.</param>
-    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented) =>
-        Project(x, weight, bias, defer: false, out rented, out _);
-
-    /// <summary>
-    /// <see cref="Project(Tensor, Tensor, Tensor?, out Storage?)"/>; with <paramref name="defer"/> the values may be
-    /// left to the caller: then <paramref name="pending"/> is the product still to compute into the result's buffer
-    /// (whose rows the LSTM's row chunks compute, <see cref="LstmRows"/>), and the caller computes it, or has it
-    /// computed, before anything reads the result. Recording reads no values (the nodes save the operands, not the
-    /// result), so the graph is the same. Deferred only for products that take the packed GEMM path over a dense
-    /// input (<see cref="InputRows"/>), so rows computed in any grouping are these bits.
-    /// </summary>
-    /// <param name="x">The input, <c>(T, B, in)</c>.</param>
-    /// <param name="weight">The input weight.</param>
-    /// <param name="bias">The input bias, if any.</param>
-    /// <param name="defer">Whether the values may be left to the caller.</param>
-    /// <param name="rented">The buffer to hand back.</param>
-    /// <param name="pending">The product still to compute, or null when the result holds the values.</param>
-    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, bool defer, out Storage? rented,
-        out InputRows? pending)
+    public static Tensor Project(Tensor x, Tensor weight, Tensor? bias, out Storage? rented)
     {
         rented = null;
-        pending = null;
         DType dt = x.DType;
         if (OpTracer.IsActive || x.Dim != 3 || weight.Dim != 2 || weight.DType != dt
             || (dt != DType.Float32 && dt != DType.Float64) || x.Shape[2] != weight.Shape[1] || x.Shape[2] == 0
@@ -558,11 +534,7 @@ internal static class InputProjection
         else s = RawTensor.Empty(dt, [m * n]).Storage;
         rented = s;
         // An alias per use: its own view base, so the tensors of one forward never count as views of another's.
-        var r = new RawTensor(s.Alias(), [m, n]);
-        if (defer && Defers && x2.Raw.IsContiguous && weight.Raw.IsContiguous
-            && HiddenProjectionGroup.TakesPackedPath(dt, m, x.Shape[2], n))
-            pending = new InputRows(x2.Raw, weight.Raw, bias?.Raw, r);
-        else RawOps.LinearInto(x2.Raw, wt.Raw, bias?.Raw, r);
+        RawTensor r = RawOps.LinearInto(x2.Raw, wt.Raw, bias?.Raw, new RawTensor(s.Alias(), [m, n]));
         Tensor y = bias is null
             ? SingleOutputNode.Record(x2, wt, r, 0,
                 static (HiddenProjectionBackward node, Tensor a, Tensor b, int _) =>
@@ -578,21 +550,4 @@ internal static class InputProjection
     {
         if (rented is not null) t_free = rented;
     }
-}
-
-/// <summary>
-/// An input projection <c>x·W_ihᵀ + b_ih</c> whose values are not computed yet (see
-/// <see cref="InputProjection.Project(Tensor, Tensor, Tensor?, bool, out Storage?, out InputRows?)"/>): the operands
-/// and the dense result buffer. Its shape takes the packed GEMM path, whose rows get the same multiply-adds in
-/// any grouping of rows (the same depth blocks), so <see cref="Compute"/> over all rows and a
-/// <see cref="GemmPackedB{T}"/> product over a chunk's rows give the same bits.
-/// </summary>
-/// <param name="X">The input rows, <c>[T·B, in]</c>, dense.</param>
-/// <param name="Weight">The input weight, <c>[G·H, in]</c>, dense.</param>
-/// <param name="Bias">The input bias, <c>[G·H]</c>, dense, if any.</param>
-/// <param name="Result">The result, <c>[T·B, G·H]</c>, dense.</param>
-internal sealed record InputRows(RawTensor X, RawTensor Weight, RawTensor? Bias, RawTensor Result)
-{
-    /// <summary>Computes every row now (the plain biased product, over the threads).</summary>
-    public void Compute() => RawOps.LinearInto(X, RawOps.Transpose(Weight, 0, 1), Bias, Result);
 }
