@@ -337,7 +337,6 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
         T* ap = Scratch(ref t_aBuf, mcMax * kc);
         T* tile = stackalloc T[mr * nr];
         T* edge = null;
-        var kernel = cfg.Kernel;
         T alpha = t.Alpha;
         nint ldc = t.Ldc;
 
@@ -368,22 +367,37 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
                         bpanel = edge;
                     }
                 }
-                T* cCol = t.C + jc + jr;
-                for (int ir = 0; ir < mc; ir += mr)
-                {
-                    int nrows = Math.Min(mr, mc - ir);
-                    T* apanel = ap + (nint)ir * kc;
-                    T* cTile = cCol + (ic + ir) * ldc;
-                    if (nrows == mr && ncols == nr)
-                    {
-                        kernel(kc, apanel, bpanel, bs, cTile, ldc, alpha, beta);
-                    }
-                    else
-                    {
-                        EdgeKernel(in cfg, nrows, ncols)(kc, apanel, bpanel, bs, tile, nr, T.One, T.Zero);
-                        MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
-                    }
-                }
+                PanelTiles(in cfg, ap, mc, kc, bpanel, bs, ncols, t.C + jc + jr + ic * ldc, ldc, alpha, beta, tile);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The tiles of one column panel: <paramref name="mc"/> packed rows of A (<paramref name="ap"/>) times one panel
+    /// of <paramref name="ncols"/> columns of B (<paramref name="bpanel"/>, row step <paramref name="bs"/>) into C
+    /// from <paramref name="c"/>; full tiles by the main kernel, ragged ones by <see cref="EdgeKernel"/> through
+    /// <paramref name="tile"/> (MR·NR scratch). Every blocked product's tiles go through here, so a caller that
+    /// schedules the blocks itself (<see cref="GemmPart"/>) gets the driver's values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PanelTiles(in GemmConfig<T> cfg, T* ap, int mc, int kc, T* bpanel, nint bs, int ncols, T* c,
+        nint ldc, T alpha, T beta, T* tile)
+    {
+        int mr = cfg.MR, nr = cfg.NR;
+        var kernel = cfg.Kernel;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int nrows = Math.Min(mr, mc - ir);
+            T* apanel = ap + (nint)ir * kc;
+            T* cTile = c + ir * ldc;
+            if (nrows == mr && ncols == nr)
+            {
+                kernel(kc, apanel, bpanel, bs, cTile, ldc, alpha, beta);
+            }
+            else
+            {
+                EdgeKernel(in cfg, nrows, ncols)(kc, apanel, bpanel, bs, tile, nr, T.One, T.Zero);
+                MergeTile(tile, nr, cTile, ldc, nrows, ncols, alpha, beta);
             }
         }
     }
@@ -395,7 +409,7 @@ internal static unsafe class GemmDriver<T> where T : unmanaged, IFloatingPointIe
     /// the same order, and the tile goes through <see cref="MergeTile"/> as before, so the results do not change.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static delegate*<nint, T*, T*, nint, T*, nint, T, T, void> EdgeKernel(in GemmConfig<T> cfg, int rows,
+    private static delegate*<nint, T*, T*, nint, T*, nint, T, T, void> EdgeKernel(in GemmConfig<T> cfg, int rows,
         int cols)
     {
         if (cols <= cfg.NR / 2 && cfg.HalfWidth != null && rows > 8) return cfg.HalfWidth;

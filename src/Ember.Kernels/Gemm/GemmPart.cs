@@ -130,26 +130,10 @@ public static unsafe class GemmPart
     private static void Tiles<T>(in GemmConfig<T> cfg, T* ap, int mc, int kc, T* bp, int n, T* c, nint ldc, T beta,
         T* tile) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int mr = cfg.MR, nr = cfg.NR;
-        var kernel = cfg.Kernel;
+        int nr = cfg.NR;
         for (int jr = 0; jr < n; jr += nr)
-        {
-            int ncols = Math.Min(nr, n - jr);
-            T* bpanel = bp + (nint)jr * kc;
-            for (int ir = 0; ir < mc; ir += mr)
-            {
-                int nrows = Math.Min(mr, mc - ir);
-                T* apanel = ap + (nint)ir * kc;
-                T* cTile = c + ir * ldc + jr;
-                if (nrows == mr && ncols == nr)
-                    kernel(kc, apanel, bpanel, nr, cTile, ldc, T.One, beta);
-                else
-                {
-                    GemmDriver<T>.EdgeKernel(in cfg, nrows, ncols)(kc, apanel, bpanel, nr, tile, nr, T.One, T.Zero);
-                    GemmDriver<T>.MergeTile(tile, nr, cTile, ldc, nrows, ncols, T.One, beta);
-                }
-            }
-        }
+            GemmDriver<T>.PanelTiles(in cfg, ap, mc, kc, bp + (nint)jr * kc, nr, Math.Min(nr, n - jr), c + jr, ldc,
+                T.One, beta, tile);
     }
 
     private static class Buffers<T> where T : unmanaged
