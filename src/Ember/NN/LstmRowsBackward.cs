@@ -560,20 +560,14 @@ internal static class LstmRowsBackward
             ReadOnlySpan<T> grads = dg.Span<T>();
             if (chunk < weightParts)
             {
+                // dGᵀ·X first when dW_ih is wanted, dGᵀ·H second (or alone): one packing of dGᵀ serves both.
                 ReadOnlySpan<T> hs = h is null ? default : h.AsSpan(0, rows * hidden);
-                if (dWih is null)
-                {
-                    GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, hs, hidden, hidden,
-                        dWhh!.Span<T>(), hidden, default, 0, 0, default, 0);
-                    return;
-                }
-                int inputs = dWih.Shape[1];
-                if (dWhh is null)
-                    GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, x!.Span<T>(), inputs,
-                        inputs, dWih.Span<T>(), inputs, default, 0, 0, default, 0);
-                else
-                    GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, x!.Span<T>(), inputs,
-                        inputs, dWih.Span<T>(), inputs, hs, hidden, hidden, dWhh.Span<T>(), hidden);
+                bool both = dWih is not null && dWhh is not null;
+                ReadOnlySpan<T> b1 = dWih is null ? hs : x!.Span<T>();
+                int n1 = dWih?.Shape[1] ?? hidden;
+                GemmPart.MultiplyRows(chunk, weightParts, true, g4, rows, grads, g4, b1, n1, n1,
+                    (dWih ?? dWhh)!.Span<T>(), n1, both ? hs : default, hidden, both ? hidden : 0,
+                    both ? dWhh!.Span<T>() : default, hidden);
                 return;
             }
             chunk -= weightParts;

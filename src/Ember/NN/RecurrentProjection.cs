@@ -430,8 +430,7 @@ internal sealed class HiddenProjectionBackward : SingleOutputNode
 
     internal override Tensor?[] Backward(Tensor grad)
     {
-        int o = _hasBias ? 1 : 0;
-        bool needBias = _hasBias && NeedsInputGrad(0), needH = NeedsInputGrad(o), needW = NeedsInputGrad(o + 1);
+        var (needBias, needH, needW) = Needs;
         long pass = Engine.CurrentPass;
         if (Tail is { } tail && !Autograd.IsGradEnabled && tail.TakeInputResults(pass, grad.Raw) is { } r)
             return _hasBias ? [r.Bias, r.Input, r.WeightT] : [r.Input, r.WeightT];
