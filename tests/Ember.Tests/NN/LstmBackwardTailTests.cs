@@ -57,27 +57,11 @@ public class LstmBackwardTailTests
     }
 
     private static Node FirstStepProjectionNode(Tensor output) =>
-        Find(output, n => n is HiddenProjectionBackward { StepIndex: 0 });
+        GraphNodes.Find(output, n => n is HiddenProjectionBackward { StepIndex: 0 });
 
     /// <summary>The input projection's node (a <c>HiddenProjectionBackward</c> outside any step group).</summary>
     private static Node InputProjectionNode(Tensor output) =>
-        Find(output, n => n is HiddenProjectionBackward { StepIndex: -1 });
-
-    private static Node Find(Tensor output, Func<Node, bool> match)
-    {
-        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<Node>();
-        stack.Push(output.GradFn!);
-        while (stack.Count > 0)
-        {
-            Node n = stack.Pop();
-            if (!seen.Add(n)) continue;
-            if (match(n)) return n;
-            foreach (Edge e in n.NextFunctions)
-                if (e.Function is { } f) stack.Push(f);
-        }
-        throw new InvalidOperationException("no such node");
-    }
+        GraphNodes.Find(output, n => n is HiddenProjectionBackward { StepIndex: -1 });
 
     [Fact]
     public void ABroadcastGradientKeepsItsBroadcastDimsAndValues()

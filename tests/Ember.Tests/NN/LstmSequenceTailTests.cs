@@ -150,7 +150,7 @@ public class LstmSequenceTailTests
         List<double[]> Hooked()
         {
             Run r = Forward(c);
-            Node input = Find(r.Y, n => n is HiddenProjectionBackward { StepIndex: -1 });
+            Node input = GraphNodes.Find(r.Y, n => n is HiddenProjectionBackward { StepIndex: -1 });
             input.AddPreHook(0, g =>
             {
                 calls++;
@@ -180,21 +180,5 @@ public class LstmSequenceTailTests
         List<double[]> got = [];
         Assert.Equal(0, TailRuns(() => got = With(2, true, true, Recorded)));
         Assert.Equal(want, got);
-    }
-
-    private static Node Find(Tensor output, Func<Node, bool> match)
-    {
-        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
-        var stack = new Stack<Node>();
-        stack.Push(output.GradFn!);
-        while (stack.Count > 0)
-        {
-            Node n = stack.Pop();
-            if (!seen.Add(n)) continue;
-            if (match(n)) return n;
-            foreach (Edge e in n.NextFunctions)
-                if (e.Function is { } f) stack.Push(f);
-        }
-        throw new InvalidOperationException("no such node");
     }
 }
