@@ -56,8 +56,9 @@ public static class CascadeSum
     /// PyTorch's cascade over <paramref name="steps"/> rows of four vectors (row k at <c>x + k·stride</c>), lane by
     /// lane: level 0 adds <c>2^p</c> rows, then empties into level 1, which empties into level 2 every <c>2^p</c> of
     /// its own additions, and so on; the result is the levels folded in order (0 + 1 + 2 + 3). The sixteen
-    /// accumulators are locals (registers), so no add waits on a store. Shared by the all-elements sum (a row is
-    /// four consecutive vectors) and the column sums (a row is four vectors of a matrix row).
+    /// accumulators are locals (registers), so no add waits on a store. The all-elements sum's cascade (a row is four
+    /// consecutive vectors); the column sums share its level 0 (<see cref="RowSums{T}"/>). The explicit levels a-d
+    /// are <see cref="Levels"/> = 4.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Cascade4<T>(ref T x, nint stride, int steps, out Vector256<T> r0, out Vector256<T> r1,
