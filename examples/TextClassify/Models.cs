@@ -3,13 +3,13 @@ using Ember;
 using Ember.NN;
 
 /// <summary>
-/// A classifier of padded token batches <c>(B, T)</c> with each review's length; returns logits (B, 2).
+/// A classifier of padded token batches <c>(B, T)</c> with each sentence's length; returns logits (B, 2).
 /// </summary>
 abstract class TextModel : Module<(Tensor Tokens, int[] Lengths), Tensor>
 {
 }
 
-/// <summary>Embedding → LSTM over each review's real length → the final hidden state → Linear.</summary>
+/// <summary>Embedding → LSTM over each sentence's real length → the final hidden state → Linear.</summary>
 sealed class LstmClassifier(int vocabSize, int embedDim, int hiddenSize, Generator generator) : TextModel
 {
     private readonly Embedding embedding = new(vocabSize, embedDim, paddingIdx: 0, generator: generator);
@@ -19,13 +19,13 @@ sealed class LstmClassifier(int vocabSize, int embedDim, int hiddenSize, Generat
     public override Tensor Forward((Tensor Tokens, int[] Lengths) input)
     {
         var (_, (h, _)) = lstm.Call(embedding.Call(input.Tokens), input.Lengths);
-        return fc.Call(h.Select(0, 0));   // h_n: (layers, B, H); the last step of each review
+        return fc.Call(h.Select(0, 0));   // h_n: (layers, B, H); the last real step of each sentence
     }
 }
 
 /// <summary>
 /// Token + learned position embeddings → one Transformer encoder layer (padding masked out) → the mean over each
-/// review's tokens → Linear.
+/// sentence's tokens → Linear.
 /// </summary>
 sealed class TransformerClassifier(int vocabSize, int dModel, int nhead, int dimFeedforward, int maxLength,
     Generator generator) : TextModel
@@ -41,7 +41,7 @@ sealed class TransformerClassifier(int vocabSize, int dModel, int nhead, int dim
         int batch = input.Tokens.Size(0), steps = input.Tokens.Size(1);
         if (steps > position.NumEmbeddings)
             throw new ArgumentException(
-                $"TransformerClassifier: reviews of {steps} tokens exceed {position.NumEmbeddings} positions.");
+                $"TransformerClassifier: sentences of {steps} tokens exceed {position.NumEmbeddings} positions.");
         var positions = new long[batch * steps];
         var padded = new bool[batch * steps];
         var keep = new float[batch * steps];
