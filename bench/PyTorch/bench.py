@@ -132,6 +132,19 @@ def lstm(quick, metrics):
 
     metrics.append((f"fwd+bwd B{b} T{t} in{i} H{h}", median_seconds(step, budget) * 1e3, "ms", "time"))
     metrics.append(("forward only (no grad)", median_seconds(forward, budget / 2) * 1e3, "ms", "time"))
+    # The same uneven lengths as Workloads.LstmLengths: entry k is t - (7k mod (t//2 + 1)) steps long.
+    lengths = torch.tensor([t - 7 * k % (t // 2 + 1) for k in range(b)])
+
+    def uneven():
+        model.zero_grad(set_to_none=True)
+        x.grad = None
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+        out, _ = model(packed)
+        padded, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=t)
+        padded.sum().backward()
+
+    name = f"fwd+bwd, lengths {int(lengths.min())}-{int(lengths.max())} (packed in PyTorch)"
+    metrics.append((name, median_seconds(uneven, budget / 2) * 1e3, "ms", "time"))
 
 
 def main():

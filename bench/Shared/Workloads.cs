@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 
 namespace Ember.Bench.Shared;
 
@@ -29,6 +30,26 @@ public static class Workloads
     /// <summary>LSTM workload sizes (issue 17): (batch, seq, input, hidden); the quick smoke is smaller.</summary>
     public static (int Batch, int Steps, int Input, int Hidden) LstmShape(bool quick) =>
         quick ? (4, 8, 16, 32) : (32, 50, 64, 128);
+
+    /// <summary>
+    /// Per-entry lengths for the LSTM's variable-length row, what a padded text batch gives: entry <c>b</c> is
+    /// <c>T − (7·b mod (T/2 + 1))</c> steps long, so entry 0 fills the padded length and the rest spread over
+    /// <c>[T/2, T]</c> (B32 T50: 25-50 steps, mean 38.2). The same formula in bench/PyTorch/bench.py.
+    /// </summary>
+    public static int[] LstmLengths(bool quick)
+    {
+        var (batch, steps, _, _) = LstmShape(quick);
+        var lengths = new int[batch];
+        for (int b = 0; b < batch; b++) lengths[b] = steps - 7 * b % (steps / 2 + 1);
+        return lengths;
+    }
+
+    /// <summary>The variable-length row's name, e.g. "fwd+bwd, lengths 25-50 (packed in PyTorch)".</summary>
+    public static string LstmLengthsMetric(bool quick)
+    {
+        int[] lengths = LstmLengths(quick);
+        return $"fwd+bwd, lengths {lengths.Min()}-{lengths.Max()} (packed in PyTorch)";
+    }
 
     /// <summary>Wall-clock budget for the timed repetitions of the LSTM forward+backward (after warm-up).</summary>
     public static double LstmBudgetSeconds(bool quick) => quick ? 0.1 : 4;

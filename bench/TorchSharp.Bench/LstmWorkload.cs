@@ -1,3 +1,4 @@
+using System.Linq;
 using Ember.Bench.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,5 +30,18 @@ internal static class LstmWorkload
             lstm.forward(x);
         }, Workloads.LstmBudgetSeconds(quick) / 2);
         report.Add("forward only (no grad)", forward * 1e3, "ms", MetricKind.Time);
+        // The same uneven lengths, the PyTorch way: pack, run, pad back to T.
+        using Tensor lengths = tensor(Workloads.LstmLengths(quick).Select(l => (long)l).ToArray());
+        double uneven = Timing.MedianSeconds(() =>
+        {
+            using var scope = NewDisposeScope();
+            lstm.zero_grad();
+            x.grad?.zero_();
+            var packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first: false, enforce_sorted: false);
+            var (output, _, _) = lstm.call(packed);
+            var (padded, _) = nn.utils.rnn.pad_packed_sequence(output, batch_first: false, total_length: steps);
+            padded.sum().backward();
+        }, Workloads.LstmBudgetSeconds(quick) / 2);
+        report.Add(Workloads.LstmLengthsMetric(quick), uneven * 1e3, "ms", MetricKind.Time);
     }
 }
