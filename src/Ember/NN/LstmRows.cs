@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Ember.Core;
+using Ember.Graph;
 using Ember.Kernels;
 using Ember.Tracing;
 
@@ -36,6 +37,12 @@ internal static class LstmRows
     /// <summary>Off switch for A/B runs and tests: <c>EMBER_LSTM_ROWS=0</c> runs the steps one by one as before
     /// (<see cref="CellMath.LstmFused"/>, <see cref="LstmInference"/>'s single-thread loop).</summary>
     internal static bool Enabled = Environment.GetEnvironmentVariable("EMBER_LSTM_ROWS") != "0";
+
+    /// <summary>How many directions this thread ran recorded here, and how many of them with lengths (for tests).
+    /// </summary>
+    internal static (int Recorded, int Masked) Runs => (t_recorded, t_masked);
+
+    [ThreadStatic] private static int t_recorded, t_masked;
 
     /// <summary>
     /// Whether the steps of this shape run here: float32/float64 and a step product that
@@ -85,8 +92,32 @@ internal static class LstmRows
     public static (Tensor H, Tensor C) RunRecorded(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
         RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked = null)
     {
-        var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c);
-        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder);
+        t_recorded++;
+        var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c, null);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder, null);
+        return (recorder.H, recorder.C);
+    }
+
+    /// <summary>
+    /// <see cref="RunRecorded"/> for a padded batch whose entry <c>b</c> is <paramref name="lengths"/><c>[b]</c>
+    /// steps long: after each step's nodes the recorder adds the masked path's three <c>WhereBackward0</c> (state
+    /// <c>h = m ? h' : h</c>, cell <c>c = m ? c' : c</c>, output <c>m ? h' : 0</c>, with
+    /// <paramref name="masks"/><c>[t]</c> the <c>[B, 1]</c> "step t is inside entry b" mask), and the row chunks
+    /// write what those select: a row past its length carries its state and outputs zero. The next step reads the
+    /// carried state, so the graph and every value are the masked step-by-step path's. The outputs are rows of
+    /// <paramref name="stacked"/> (required here).
+    /// </summary>
+    public static (Tensor H, Tensor C) RunRecordedMasked(Tensor projected, Tensor h, Tensor c, CellWeights w,
+        bool reverse, RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor stacked, Tensor[] masks,
+        int[] lengths)
+    {
+        int batch = c.Shape[0], hidden = c.Shape[1];
+        var states = new RawTensor[blocks.Length];
+        for (int k = 0; k < states.Length; k++) states[k] = RawTensor.Empty(projected.DType, [2, batch, hidden]);
+        (t_recorded, t_masked) = (t_recorded + 1, t_masked + 1);
+        var masked = new Masked(masks, lengths, states, stacked);
+        var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c, masked);
+        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder, masked);
         return (recorder.H, recorder.C);
     }
 
@@ -104,9 +135,27 @@ internal static class LstmRows
     public static Tensor StackOutputs(Tensor[] outputs, RawTensor stacked) =>
         Graph.StackBackward0.Record(outputs, stacked, 0);
 
+    /// <summary>
+    /// The masked path's three nodes after processed step <paramref name="k"/> (time <paramref name="t"/>), in its
+    /// order (<c>RecurrentBase.Run</c>): <c>h = m ? h' : h</c>, <c>c = m ? c' : c</c>, output <c>m ? h' : 0</c>, over
+    /// the values the row chunks write (the step's carried state, row <c>t</c> of the output buffer).
+    /// </summary>
+    private static (Tensor H, Tensor C, Tensor Output) MaskStep(Masked masked, int k, int t, Tensor hNew,
+        Tensor cNew, Tensor h, Tensor c)
+    {
+        int batch = c.Shape[0], hidden = c.Shape[1], slice = batch * hidden;
+        int[] shape = [batch, hidden], strides = [hidden, 1];
+        RawTensor state = masked.States[k], stacked = masked.Stacked;
+        Tensor mask = masked.Masks[t];
+        return (WhereBackward0.Computed(mask, hNew, h, state.WithLayout(shape, strides, state.Offset)),
+            WhereBackward0.Computed(mask, cNew, c, state.WithLayout(shape, strides, state.Offset + slice)),
+            WhereBackward0.Computed(mask, hNew, hNew.WrapScalar(0.0),
+                stacked.WithLayout(shape, strides, stacked.Offset + t * slice)));
+    }
+
     /// <summary>The recording half of <see cref="RunRecorded"/>, run by the calling thread.</summary>
     private sealed class Recorder(Tensor[] inputs, Tensor[] outputs, CellWeights w, RawTensor[] blocks, bool reverse,
-        Tensor h, Tensor c)
+        Tensor h, Tensor c, Masked? masked)
     {
         public Tensor H { get; private set; } = h;
 
@@ -118,8 +167,14 @@ internal static class LstmRows
             for (int k = 0; k < steps; k++)
             {
                 int t = reverse ? steps - 1 - k : k;
-                (H, C) = CellMath.LstmComputed(inputs[t], H, C, w, blocks[k]);
-                outputs[t] = H;
+                var (hNew, cNew) = CellMath.LstmComputed(inputs[t], H, C, w, blocks[k]);
+                if (masked is null)
+                {
+                    (H, C) = (hNew, cNew);
+                    outputs[t] = H;
+                    continue;
+                }
+                (H, C, outputs[t]) = MaskStep(masked, k, t, hNew, cNew, H, C);
             }
         }
     }
@@ -133,25 +188,26 @@ internal static class LstmRows
     /// </summary>
     public static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
         RawTensor[] blocks, RawTensor? output, bool reverse)
-        => Run(xp, weightHh, biasHh, h0, c0, blocks, output, reverse, null);
+        => Run(xp, weightHh, biasHh, h0, c0, blocks, output, reverse, null, null);
 
     private static void Run(RawTensor xp, RawTensor weightHh, RawTensor? biasHh, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder)
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder, Masked? masked)
     {
         var f = new Func(RawOps.Contiguous(xp), RawOps.Contiguous(weightHh),
             biasHh is null ? null : RawOps.Contiguous(biasHh), RawOps.Contiguous(h0), RawOps.Contiguous(c0), blocks,
-            output, reverse, recorder);
+            output, reverse, recorder, masked);
         DTypeDispatch.Floating<Func, bool>(xp.DType, f, "lstm");
     }
 
     private readonly struct Func(RawTensor xp, RawTensor w, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder) : IFloatFunc<bool>
+        RawTensor[] blocks, RawTensor? output, bool reverse, Recorder? recorder, Masked? masked) : IFloatFunc<bool>
     {
         public bool Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             int batch = c0.Shape[0], hidden = c0.Shape[1];
             GemmPackedB<T> packed = Scratch<T>.Weight;
-            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed);
+            var task = new RowsTask<T>(xp, bias, h0, c0, blocks, output, reverse, packed, masked?.Lengths,
+                masked?.States);
             int chunks = (batch + RowChunk - 1) / RowChunk;
             if (recorder is null)
             {
@@ -222,8 +278,12 @@ internal static class LstmRows
     }
 
     /// <summary>Chunk <c>j</c>: rows <c>[8j, 8j + 8)</c> through every step.</summary>
+    /// <remarks>With <paramref name="lengths"/> (and <paramref name="states"/>, one <c>[2, B, H]</c> per step) a row
+    /// past its length carries its h and c into the step's state and writes a zero output row; the next step reads
+    /// the state, not the block (the masked path's <c>Where</c> values, exactly).</remarks>
     private readonly struct RowsTask<T>(RawTensor xp, RawTensor? bias, RawTensor h0, RawTensor c0,
-        RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed) : IParallelTask
+        RawTensor[] blocks, RawTensor? output, bool reverse, GemmPackedB<T> packed, int[]? lengths,
+        RawTensor[]? states) : IParallelTask
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public GemmPackedB<T> Packed => packed;
@@ -242,12 +302,37 @@ internal static class LstmRows
             {
                 int t = reverse ? steps - 1 - k : k;
                 Span<T> cur = blocks[k % count].Span<T>(), prev = blocks[(k - 1 + count) % count].Span<T>();
-                ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..] : prev[(8 * slice + ro)..];
-                ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..] : prev[(6 * slice + ro)..];
+                // The previous step's h' and c' (its block), or with lengths its carried state.
+                ReadOnlySpan<T> hPrev = k == 0 ? h0.Span<T>()[ro..]
+                    : states is null ? prev[(8 * slice + ro)..] : states[k - 1].Span<T>()[ro..];
+                ReadOnlySpan<T> cPrev = k == 0 ? c0.Span<T>()[ro..]
+                    : states is null ? prev[(6 * slice + ro)..] : states[k - 1].Span<T>()[(slice + ro)..];
                 packed.Multiply(false, rows, hPrev, hidden, biasRow, product, g4);
                 LstmKernels.CellForwardUnits<T>(product, hidden, g4, x.AsSpan(xOff + t * batch * g4), hidden, g4,
                     cPrev, hidden, cur[ro..], slice, hidden, rows, hidden);
-                if (output is not null)
+                if (states is not null)
+                {
+                    Span<T> state = states[k].Span<T>(), outRows = output!.Data<T>().AsSpan(output.Offset + t * slice);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        int at = ro + i * hidden;
+                        Span<T> hOut = state.Slice(at, hidden), cOut = state.Slice(slice + at, hidden);
+                        Span<T> yOut = outRows.Slice(at, hidden);
+                        if (t < lengths![r0 + i])
+                        {
+                            cur.Slice(8 * slice + at, hidden).CopyTo(hOut);
+                            cur.Slice(6 * slice + at, hidden).CopyTo(cOut);
+                            cur.Slice(8 * slice + at, hidden).CopyTo(yOut);
+                        }
+                        else
+                        {
+                            hPrev.Slice(i * hidden, hidden).CopyTo(hOut);
+                            cPrev.Slice(i * hidden, hidden).CopyTo(cOut);
+                            yOut.Clear();
+                        }
+                    }
+                }
+                else if (output is not null)
                 {
                     cur.Slice(8 * slice + ro, rows * hidden)
                         .CopyTo(output.Data<T>().AsSpan(output.Offset + t * slice + ro));
@@ -255,4 +340,10 @@ internal static class LstmRows
             }
         }
     }
+
+    /// <summary>
+    /// A masked direction's extra state: the per-step masks (by time), the lengths, each processed step's carried
+    /// <c>[2, B, H]</c> state (h then c) and the output buffer whose rows are the steps' outputs.
+    /// </summary>
+    private sealed record Masked(Tensor[] Masks, int[] Lengths, RawTensor[] States, RawTensor Stacked);
 }

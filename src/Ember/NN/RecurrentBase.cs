@@ -176,11 +176,16 @@ public abstract class RNNBase<TIn, TOut> : Module<TIn, TOut>
                 var outs = new Tensor[steps];
                 // An LSTM's step values all at once, split over threads by batch rows, while this thread records the
                 // steps' nodes over the blocks they go to.
-                RawTensor[]? values = Mode == "LSTM" && masks is null && c is not null
-                    ? LstmRows.Blocks(projected, h, c, w) : null;
+                // With lengths the same, plus the masked path's Where nodes over what the rows select.
+                RawTensor[]? values = Mode == "LSTM" && c is not null ? LstmRows.Blocks(projected, h, c, w) : null;
                 RawTensor? stacked = values is null ? null : LstmRows.StackBuffer(values, steps);
                 if (values is not null)
-                    (h, c) = LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs, stacked);
+                {
+                    (h, c) = masks is null
+                        ? LstmRows.RunRecorded(projected, h, c!, w, dir == 1, values, xs, outs, stacked)
+                        : LstmRows.RunRecordedMasked(projected, h, c!, w, dir == 1, values, xs, outs, stacked!, masks,
+                            lengths!);
+                }
                 for (int k = 0; k < steps && values is null; k++)
                 {
                     int t = dir == 0 ? k : steps - 1 - k;

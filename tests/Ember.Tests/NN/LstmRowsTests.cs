@@ -17,7 +17,7 @@ namespace Ember.Tests.NN;
 public class LstmRowsTests
 {
     private sealed record Config(int Layers, bool Bidirectional, bool Bias, DType DType, int Batch, int Hidden,
-        int Steps, bool WithState);
+        int Steps, bool WithState, bool Lengths = false);
 
     private static readonly Config[] s_configs =
     [
@@ -25,7 +25,14 @@ public class LstmRowsTests
         new(2, true, true, DType.Float32, 20, 40, 5, true), // chunks of 8, 8, 4 rows; gate spans with vector tails
         new(1, true, false, DType.Float64, 12, 64, 4, true),
         new(1, false, true, DType.Float32, 33, 24, 6, true), // a one-row chunk
+        // Padded batches with lengths 1..T (the masked path: rows past their length carry their state).
+        new(2, true, true, DType.Float32, 20, 40, 7, true, Lengths: true),
+        new(1, false, true, DType.Float32, 32, 128, 9, false, Lengths: true),
+        new(1, true, false, DType.Float64, 12, 64, 4, true, Lengths: true),
     ];
+
+    /// <summary>Entry b is 1 + (5b mod T) steps long: every length from 1 to T, in no order.</summary>
+    private static int[] Lengths(Config c) => Enumerable.Range(0, c.Batch).Select(b => 1 + 5 * b % c.Steps).ToArray();
 
     public static IEnumerable<object[]> Cases()
     {
@@ -65,15 +72,16 @@ public class LstmRowsTests
         return (lstm, x, state);
     }
 
-    private static (Tensor Output, (Tensor H, Tensor C) State) Call(LSTM lstm, Tensor x, (Tensor H, Tensor C)? s) =>
-        s is { } st ? lstm.Call(x, st) : lstm.Call(x);
+    private static (Tensor Output, (Tensor H, Tensor C) State) Call(LSTM lstm, Tensor x, (Tensor H, Tensor C)? s,
+        int[]? lengths = null) =>
+        lengths is not null ? lstm.Call(x, lengths, s) : s is { } st ? lstm.Call(x, st) : lstm.Call(x);
 
     private static List<double[]> ForwardBackward(Config c)
     {
         var (lstm, x0, state) = Setup(c);
         Tensor x = x0.RequiresGrad_();
         (Tensor H, Tensor C)? s = state is { } st ? (st.H.RequiresGrad_(), st.C.RequiresGrad_()) : null;
-        var (y, (h, cN)) = Call(lstm, x, s);
+        var (y, (h, cN)) = Call(lstm, x, s, c.Lengths ? Lengths(c) : null);
         Assert.NotNull(y.GradFn);
         ((y * y).Sum() + h.Sum() + (cN * cN).Sum()).Backward();
         var values = new List<double[]> { D(y), D(h), D(cN), D(x.Grad!) };
@@ -90,7 +98,7 @@ public class LstmRowsTests
     {
         var (lstm, x, state) = Setup(c);
         using var _ = Autograd.NoGrad();
-        var (y, (h, cN)) = Call(lstm, x, state);
+        var (y, (h, cN)) = Call(lstm, x, state, c.Lengths ? Lengths(c) : null);
         Assert.Null(y.GradFn);
         return [D(y), D(h), D(cN)];
     }
@@ -104,7 +112,11 @@ public class LstmRowsTests
         Config c = s_configs[config];
         List<double[]> want = With(1, false, () => ForwardBackward(c));
         Assert.All(want, a => Assert.All(a, v => Assert.True(double.IsFinite(v))));
+        var (recorded, masked) = LstmRows.Runs;
         Assert.Equal(want, With(threads, true, () => ForwardBackward(c)));
+        // Every layer direction ran on the row chunks (with lengths: the masked ones), not step by step.
+        int directions = c.Layers * (c.Bidirectional ? 2 : 1);
+        Assert.Equal((recorded + directions, masked + (c.Lengths ? directions : 0)), LstmRows.Runs);
     }
 
     [Theory]
@@ -131,7 +143,7 @@ public class LstmRowsTests
         try
         {
             isa.SetValue(null, avx2);
-            foreach (Config c in s_configs.Take(2))
+            foreach (Config c in s_configs.Take(2).Append(s_configs[4]))
             {
                 Assert.Equal(With(1, false, () => ForwardBackward(c)), With(2, true, () => ForwardBackward(c)));
                 Assert.Equal(With(1, false, () => NoGrad(c)), With(2, true, () => NoGrad(c)));
@@ -143,14 +155,16 @@ public class LstmRowsTests
         }
     }
 
-    [Fact]
-    public void RecordedGraph_IsTheStepByStepGraph()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)] // with lengths: the masked path's WhereBackward0 nodes between the steps
+    public void RecordedGraph_IsTheStepByStepGraph(int config)
     {
-        Config c = s_configs[1];
+        Config c = s_configs[config];
         List<string> Graph()
         {
             var (lstm, x, state) = Setup(c);
-            var (y, (h, cN)) = Call(lstm, x.RequiresGrad_(), state);
+            var (y, (h, cN)) = Call(lstm, x.RequiresGrad_(), state, c.Lengths ? Lengths(c) : null);
             var names = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
             foreach (var (name, p) in lstm.NamedParameters()) names[p] = name;
             var ids = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
@@ -173,6 +187,7 @@ public class LstmRowsTests
         }
         List<string> want = With(1, false, Graph);
         Assert.True(want.Count > 5 * 20);
+        Assert.Equal(c.Lengths, want.Any(l => l.Contains("WhereBackward0", StringComparison.Ordinal)));
         Assert.Equal(want, With(2, true, Graph));
     }
 }

@@ -159,6 +159,14 @@ namespace Ember.Graph
                 n._cond = cond.Detach());
         }
 
+        /// <summary>
+        /// <see cref="Apply"/> over a result a caller computed (<c>cond ? x : y</c> of the same dtype, e.g. an LSTM's
+        /// masked state, which <c>LstmRows</c> writes while this thread records): the same node, no values read.
+        /// </summary>
+        internal static Tensor Computed(Tensor cond, Tensor x, Tensor y, RawTensor result) =>
+            Record(x, y, result, cond, static (WhereBackward0 n, Tensor _, Tensor _, Tensor cond) =>
+                n._cond = cond.Detach());
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal override Tensor?[] Backward(Tensor grad) =>
         [
