@@ -90,13 +90,8 @@ internal static class LstmRows
     /// output's stack over it (<see cref="StackOutputs"/>) instead of copying on its own thread.
     /// </summary>
     public static (Tensor H, Tensor C) RunRecorded(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
-        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked = null)
-    {
-        t_recorded++;
-        var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c, null);
-        Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder, null);
-        return (recorder.H, recorder.C);
-    }
+        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked = null) =>
+        Record(projected, h, c, w, reverse, blocks, inputs, outputs, stacked, null);
 
     /// <summary>
     /// <see cref="RunRecorded"/> for a padded batch whose entry <c>b</c> is <paramref name="lengths"/><c>[b]</c>
@@ -114,8 +109,15 @@ internal static class LstmRows
         int batch = c.Shape[0], hidden = c.Shape[1];
         var states = new RawTensor[blocks.Length];
         for (int k = 0; k < states.Length; k++) states[k] = RawTensor.Empty(projected.DType, [2, batch, hidden]);
-        (t_recorded, t_masked) = (t_recorded + 1, t_masked + 1);
-        var masked = new Masked(masks, lengths, states, stacked);
+        t_masked++;
+        return Record(projected, h, c, w, reverse, blocks, inputs, outputs, stacked,
+            new Masked(masks, lengths, states, stacked));
+    }
+
+    private static (Tensor H, Tensor C) Record(Tensor projected, Tensor h, Tensor c, CellWeights w, bool reverse,
+        RawTensor[] blocks, Tensor[] inputs, Tensor[] outputs, RawTensor? stacked, Masked? masked)
+    {
+        t_recorded++;
         var recorder = new Recorder(inputs, outputs, w, blocks, reverse, h, c, masked);
         Run(projected.Raw, w.WeightHh.Raw, w.BiasHh?.Raw, h.Raw, c.Raw, blocks, stacked, reverse, recorder, masked);
         return (recorder.H, recorder.C);

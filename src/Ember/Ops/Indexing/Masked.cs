@@ -154,9 +154,7 @@ namespace Ember.Graph
             ArgumentNullException.ThrowIfNull(x);
             ArgumentNullException.ThrowIfNull(y);
             var raw = RawOps.Where(cond.Raw, x.Raw, y.Raw);
-            if (!raw.DType.IsFloatingPoint()) return new Tensor(raw);
-            return Record(x, y, raw, cond, static (WhereBackward0 n, Tensor _, Tensor _, Tensor cond) =>
-                n._cond = cond.Detach());
+            return raw.DType.IsFloatingPoint() ? Computed(cond, x, y, raw) : new Tensor(raw);
         }
 
         /// <summary>
